@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "diag.h"
+
+/* Table-driven INI parsing for unit and policy files.
+ *
+ * inih parses the structure (sections, keys, comments, BOM). Our line reader
+ * feeds it, and owns what inih cannot do safely for a security tool: exact
+ * line numbers, refusing NUL bytes, invalid UTF-8 and over-long lines instead
+ * of truncating them (inih's buffer is 200 bytes), systemd-style backslash
+ * continuation lines, and keeping ';' and '#' inside values (inih would cut an
+ * ExecStart= at " ;"). So values travel beside inih, not through it. */
+
+typedef struct ConfContext {
+        const char *file;
+        unsigned line;
+        const char *section;
+        const char *key;
+        Diagnostics *diags;
+        void *userdata;
+} ConfContext;
+
+/* Parse one value into data (= base + offset). An empty value resets list
+ * keys. Return 0, or the result of conf_error() (< 0) after recording. */
+typedef int (*ConfParserFn)(ConfContext *c, const char *value, void *data);
+
+typedef struct ConfItem {
+        const char *section;
+        const char *key;        /* NULL: matches any key via parse (prefix tables) */
+        ConfParserFn parse;
+        size_t offset;
+} ConfItem;
+
+#define CONF_LINE_MAX (32u * 1024u)
+#define CONF_FILE_MAX (4u * 1024u * 1024u)
+
+int conf_error(ConfContext *c, const char *fmt, ...) _printf_(2, 3);
+
+/* Parses path into base. Problems are added to diags; returns -EINVAL if
+ * any were found in this file, another negative errno if the file could
+ * not be read (also recorded as a diagnostic), 0 otherwise.
+ * key_matcher, if given, is consulted for keys not in items (Limit*=). */
+int conf_parse_file(const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
+                    void *base, void *userdata, Diagnostics *diags);
+
+/* Common value parsers. */
+int conf_parse_string(ConfContext *c, const char *v, void *data);        /* char*, last wins */
+int conf_parse_strv(ConfContext *c, const char *v, void *data);          /* char**, words, accumulate */
+int conf_parse_strv_whole(ConfContext *c, const char *v, void *data);    /* char**, whole value, accumulate */
+int conf_parse_bool(ConfContext *c, const char *v, void *data);          /* int: -1 unset, 0, 1 */
+int conf_parse_size(ConfContext *c, const char *v, void *data);          /* uint64_t, infinity */
+int conf_parse_usec(ConfContext *c, const char *v, void *data);          /* uint64_t */
+int conf_parse_unsigned(ConfContext *c, const char *v, void *data);      /* unsigned */
+int conf_parse_path(ConfContext *c, const char *v, void *data);          /* char*, absolute normalized */
+int conf_parse_signal(ConfContext *c, const char *v, void *data);        /* int */

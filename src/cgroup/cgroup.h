@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One small interface to the cgroup of a service, behind which sit the
+ * drivers: cgroupfs (v2, and the v1/hybrid layout) and, with sandboxd on a
+ * systemd host, systemd over D-Bus. Only the drivers touch cgroups. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+typedef struct Plan Plan;
+typedef struct Cgroup Cgroup;
+
+typedef struct CgroupStats {
+        uint64_t memory_current;        /* bytes, UINT64_MAX unknown */
+        uint64_t tasks_current;         /* UINT64_MAX unknown */
+        uint64_t cpu_usage_usec;        /* UINT64_MAX unknown */
+} CgroupStats;
+
+typedef struct CgroupDriver {
+        const char *name;
+        /* Make the cgroup for p and apply every limit p asks for, before the
+         * service exists. A limit whose controller is missing is an error
+         * (-EOPNOTSUPP), never skipped. Nothing is left behind on failure. */
+        int (*create)(const Plan *p, Cgroup **ret);
+        /* Move pid in, for hierarchies that CLONE_INTO_CGROUP cannot reach
+         * (v1 controllers); the child is still held at its sync point. */
+        int (*attach)(Cgroup *c, pid_t pid);
+        /* Signal every process in the cgroup. */
+        int (*kill)(Cgroup *c, int sig);
+        /* > 0 if the kernel OOM-killed something in it, 0 if not. */
+        int (*oom_killed)(Cgroup *c);
+        int (*stats)(Cgroup *c, CgroupStats *ret);
+        /* Kill what is left, wait for it to be empty, remove the cgroup. */
+        int (*destroy)(Cgroup *c);
+        void (*free)(Cgroup *c);
+} CgroupDriver;
+
+struct Cgroup {
+        const CgroupDriver *driver;
+        char *name;             /* "sandbox-web-<id>" */
+        int v2_fd;              /* O_PATH|O_DIRECTORY of the v2 cgroup, for CLONE_INTO_CGROUP; -EBADF if none */
+        char *v2_path;          /* its path, or NULL */
+        void *driver_data;
+};
+
+extern const CgroupDriver cgroup_driver_cgroupfs;
+
+static inline int cgroup_create(const CgroupDriver *d, const Plan *p, Cgroup **ret) {
+        return d->create(p, ret);
+}
+int cgroup_attach(Cgroup *c, pid_t pid);
+int cgroup_kill(Cgroup *c, int sig);
+int cgroup_oom_killed(Cgroup *c);
+int cgroup_stats(Cgroup *c, CgroupStats *ret);
+int cgroup_destroy(Cgroup *c);
+/* Destroys if not yet destroyed, then frees; accepts NULL, returns NULL. */
+Cgroup *cgroup_free(Cgroup *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <getopt.h>
+#include <seccomp.h>
+#include <stdio.h>
+
+#include "cap-util.h"
+#include "ctl-common.h"
+#include "diag.h"
+#include "log.h"
+#include "plan-compile.h"
+#include "strv.h"
+#include "syscall-groups.h"
+
+static void help(void) {
+        printf("sandboxctl policy show NAME|FILE\n"
+               "sandboxctl policy groups [GROUP]\n\n"
+               "show    Print a policy's expanded, sorted syscall list per action, each\n"
+               "        with the group it came from, so a review sees what a change does.\n"
+               "groups  List the syscall groups, or the syscalls of one group.\n\n"
+               "  -h --help   Show this help\n");
+}
+
+static int show(const char *arg) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(policy_freep) Policy *p = NULL;
+        _cleanup_strv_free_ char **arches = NULL;
+        _cleanup_free_ char *caps = NULL, *req = NULL, *nsallow = NULL, *archs = NULL;
+        char abuf[SECCOMP_ACTION_STRING_MAX];
+        PlanSyscall *s = NULL;
+        size_t n = 0;
+        bool *done;
+        int r;
+
+        r = policy_load(arg, &p, &d);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                diagnostics_print(&d, stderr);
+                return r;
+        }
+        r = policy_expand(p, &s, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to expand policy: %m");
+        r = policy_resolve_architectures(p->architectures, &arches);
+        if (r < 0) {
+                plan_syscalls_free(s, n);
+                return log_error_errno(r, "Failed to resolve architectures: %m");
+        }
+
+        (void) capability_mask_to_string(p->capabilities, &caps);
+        (void) namespace_mask_to_string(p->require_namespaces, &req);
+        (void) namespace_mask_to_string(p->allow_namespaces, &nsallow);
+        archs = strv_join(arches, " ");
+
+        printf("# Policy %s (%s)\n", p->name, p->path);
+        if (p->description)
+                printf("# %s\n", p->description);
+        printf("default-action %s\n", seccomp_action_to_string(p->default_action, abuf));
+        printf("architectures %s\n", strempty(archs));
+        printf("namespace-creation %s\n", isempty(nsallow) ? "none" : nsallow);
+        printf("capabilities %s\n", isempty(caps) ? "none" : caps);
+        printf("require-namespaces %s\n", isempty(req) ? "none" : req);
+        printf("host-network %s\n", p->allow_host_network > 0 ? "allowed" : "refused");
+
+        /* One line per syscall, grouped by action, sorted by name within:
+         * stable output, so a diff of two runs is a review of the change. */
+        done = calloc(n + 1, sizeof(bool));
+        if (!done) {
+                plan_syscalls_free(s, n);
+                return log_oom();
+        }
+        for (size_t i = 0; i < n; i++) {
+                size_t count = 0;
+
+                if (done[i])
+                        continue;
+                for (size_t j = i; j < n; j++)
+                        if (seccomp_action_equal(s[i].action, s[j].action))
+                                count++;
+                printf("\n[%s] %zu syscalls\n", seccomp_action_to_string(s[i].action, abuf), count);
+                for (size_t j = i; j < n; j++)
+                        if (!done[j] && seccomp_action_equal(s[i].action, s[j].action)) {
+                                printf("%-28s %s\n", s[j].name, isempty(s[j].origin) ? "(named)" : s[j].origin);
+                                done[j] = true;
+                        }
+        }
+        printf("\n[%s] every other syscall\n", seccomp_action_to_string(p->default_action, abuf));
+        printf("\n# Argument filters added to every filter:\n");
+        printf("# clone, unshare: flags creating a namespace type not in namespace-creation -> errno:EPERM\n");
+        printf("# clone3: errno:ENOSYS unless every namespace type may be created (its flags are not inspectable)\n");
+        printf("# setns: errno:EPERM unless namespace-creation allows some type\n");
+        printf("# ioctl: TIOCSTI, TIOCLINUX -> errno:EPERM (low 32 bits of the request compared, as the kernel does)\n");
+        free(done);
+        plan_syscalls_free(s, n);
+        return 0;
+}
+
+typedef struct GroupList {
+        char **names;
+        char **origins;
+} GroupList;
+
+static int collect(const char *syscall, const SyscallGroup *from, void *userdata) {
+        GroupList *l = userdata;
+
+        if (strv_contains(l->names, syscall))
+                return 0;
+        if (strv_extend(&l->names, syscall) < 0 || strv_extend(&l->origins, from ? from->name : "") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int groups(const char *name) {
+        if (!name) {
+                for (size_t i = 0; i < n_syscall_groups; i++)
+                        printf("%-20s %s\n", syscall_groups[i].name, syscall_groups[i].description);
+                return 0;
+        }
+
+        const SyscallGroup *g = syscall_group_find(name);
+        GroupList l = {};
+        size_t n;
+        int r;
+
+        if (!g)
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT), "No such syscall group: %s (see sandboxctl policy groups).", name);
+        r = syscall_group_foreach(g, collect, &l);
+        if (r < 0) {
+                strv_free(l.names);
+                strv_free(l.origins);
+                return log_oom();
+        }
+        printf("# %s: %s\n", g->name, g->description);
+        n = strv_length(l.names);
+        /* Sort names, carrying origins along. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && strcmp(l.names[j - 1], l.names[j]) > 0; j--) {
+                        char *t = l.names[j];
+                        l.names[j] = l.names[j - 1];
+                        l.names[j - 1] = t;
+                        t = l.origins[j];
+                        l.origins[j] = l.origins[j - 1];
+                        l.origins[j - 1] = t;
+                }
+        for (size_t i = 0; i < n; i++) {
+                bool known = seccomp_syscall_resolve_name(l.names[i]) != __NR_SCMP_ERROR;
+                printf("%-28s %s%s\n", l.names[i], streq(l.origins[i], g->name) ? "" : l.origins[i],
+                       known ? "" : " (unknown to this libseccomp, skipped)");
+        }
+        strv_free(l.names);
+        strv_free(l.origins);
+        return 0;
+}
+
+int verb_policy(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind >= argc)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: expected show or groups (see sandboxctl policy --help).");
+
+        if (streq(argv[optind], "show")) {
+                if (argc - optind != 2)
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy show: expected one policy name or file.");
+                return show(argv[optind + 1]);
+        }
+        if (streq(argv[optind], "groups")) {
+                if (argc - optind > 2)
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy groups: expected at most one group.");
+                return groups(argc - optind == 2 ? argv[optind + 1] : NULL);
+        }
+        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show or groups.", argv[optind]);
+}

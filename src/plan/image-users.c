@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "image-users.h"
+#include "parse-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+#define DB_MAX (4u * 1024u * 1024u)
+
+void image_user_done(ImageUser *u) {
+        u->name = mfree(u->name);
+        u->home = mfree(u->home);
+        u->shell = mfree(u->shell);
+}
+
+static int read_from_dir(const char *dir, const char *rel, char **ret) {
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        struct open_how how = {
+                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        struct stat st;
+        size_t n = 0;
+
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        /* RESOLVE_IN_ROOT: a symlinked etc/passwd in the image must resolve
+         * inside the image, never to the host's file. */
+        fd = (int) syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > DB_MAX)
+                return -EFBIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (n < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int read_from_tarball(const char *path, const char *rel, char **ret) {
+        struct archive *a = archive_read_new();
+        struct archive_entry *e;
+        _cleanup_free_ char *found = NULL;
+        int r = -ENOENT;
+
+        if (!a)
+                return -ENOMEM;
+        archive_read_support_filter_all(a);
+        archive_read_support_format_tar(a);
+        if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
+                archive_read_free(a);
+                return -EIO;
+        }
+        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                const char *n = archive_entry_pathname(e);
+                la_int64_t size;
+
+                if (!n)
+                        continue;
+                if (n[0] == '.' && n[1] == '/')
+                        n += 2;
+                else if (n[0] == '/')
+                        n++;
+                if (!streq(n, rel) || archive_entry_filetype(e) != AE_IFREG)
+                        continue;
+                size = archive_entry_size(e);
+                if (size < 0 || size > (la_int64_t) DB_MAX) {
+                        r = -EFBIG;
+                        break;
+                }
+                free(found);
+                found = calloc(1, (size_t) size + 1);
+                if (!found) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (archive_read_data(a, found, (size_t) size) != (la_ssize_t) size) {
+                        r = -EIO;
+                        break;
+                }
+                r = 0; /* a later entry of the same name wins, as when unpacking */
+        }
+        archive_read_free(a);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(found);
+        return 0;
+}
+
+static int read_db(const PlanLayer *layers, size_t n_layers, const char *rel, char **ret) {
+        for (size_t i = n_layers; i > 0; i--) {
+                const PlanLayer *l = &layers[i - 1];
+                int r = l->type == LAYER_TARBALL ? read_from_tarball(l->path, rel, ret)
+                                                  : read_from_dir(l->path, rel, ret);
+                if (r == -ENOENT)
+                        continue;
+                return r;
+        }
+        return -ENODATA;
+}
+
+/* Splits a passwd/group line into its first n fields (in place). */
+static int split_fields(char *line, char **f, size_t n) {
+        size_t k = 0;
+
+        f[k++] = line;
+        for (char *p = line; *p && k < n; p++)
+                if (*p == ':') {
+                        *p = 0;
+                        f[k++] = p + 1;
+                }
+        return k == n ? 0 : -EINVAL;
+}
+
+int image_find_user(const PlanLayer *layers, size_t n_layers, const char *name, uid_t uid, ImageUser *ret) {
+        _cleanup_free_ char *db = NULL;
+        char *save = NULL;
+        int r;
+
+        r = read_db(layers, n_layers, "etc/passwd", &db);
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(db, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *f[7];
+                uid_t u;
+                gid_t g;
+
+                if (split_fields(line, f, 7) < 0)
+                        continue;
+                if (parse_uid(f[2], &u) < 0 || parse_uid(f[3], &g) < 0)
+                        continue;
+                if (name ? !streq(f[0], name) : u != uid)
+                        continue;
+                *ret = (ImageUser) {
+                        .uid = u,
+                        .gid = g,
+                        .name = strdup(f[0]),
+                        .home = strdup(f[5]),
+                        .shell = strdup(f[6]),
+                };
+                if (!ret->name || !ret->home || !ret->shell) {
+                        image_user_done(ret);
+                        return -ENOMEM;
+                }
+                return 0;
+        }
+        return -ENOENT;
+}
+
+int image_find_group(const PlanLayer *layers, size_t n_layers, const char *name, gid_t *ret) {
+        _cleanup_free_ char *db = NULL;
+        char *save = NULL;
+        int r;
+
+        r = read_db(layers, n_layers, "etc/group", &db);
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(db, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *f[4];
+                gid_t g;
+
+                if (split_fields(line, f, 4) < 0)
+                        continue;
+                if (!streq(f[0], name) || parse_uid(f[2], &g) < 0)
+                        continue;
+                *ret = g;
+                return 0;
+        }
+        return -ENOENT;
+}

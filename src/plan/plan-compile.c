@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cap-util.h"
+#include "fileio.h"
+#include "image-users.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "plan-compile.h"
+#include "plan-seccomp.h"
+#include "string-util.h"
+#include "strv.h"
+#include "syscall-groups.h"
+
+/* systemd's defaults, so a unit means what an ops person expects. */
+#define DEFAULT_RESTART_USEC (100 * USEC_PER_MSEC)
+#define DEFAULT_START_LIMIT_BURST 5
+#define DEFAULT_START_LIMIT_INTERVAL_USEC (10 * USEC_PER_SEC)
+#define DEFAULT_TIMEOUT_STOP_USEC (90 * USEC_PER_SEC)
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* User namespaces: root inside maps to an unprivileged host range picked
+ * from the unit's name, above the range systemd's DynamicUser= and nspawn
+ * use (0x80000000 = 2^31 is where nspawn's "pick" starts). */
+#define USERNS_RANGE_BASE UINT32_C(0x60000000)
+#define USERNS_RANGE_SIZE UINT32_C(65536)
+#define USERNS_RANGE_SLOTS UINT32_C(8192)
+
+typedef struct Compiler {
+        const Unit *u;
+        const Policy *pol;
+        Plan *p;
+        Diagnostics *diags;
+        int failed;
+} Compiler;
+
+static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) _printf_(5, 6);
+static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&m, fmt, ap);
+        va_end(ap);
+        (void) diag_add(c->diags, file, line, key, "%s", r < 0 ? "Out of memory." : m);
+        c->failed = -EINVAL;
+}
+
+static const char *loc_file(const Compiler *c, const UnitLocation *l) {
+        return l->file ?: c->u->path;
+}
+
+/* ---- layers ---- */
+
+static LayerType layer_type_of(const char *path, const struct stat *st) {
+        static const char *const tar_suffixes[] = { ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.zst", ".tzst" };
+
+        if (S_ISDIR(st->st_mode))
+                return LAYER_DIRECTORY;
+        if (S_ISREG(st->st_mode))
+                for (size_t i = 0; i < ELEMENTSOF(tar_suffixes); i++)
+                        if (endswith(path, tar_suffixes[i]))
+                                return LAYER_TARBALL;
+        return _LAYER_TYPE_INVALID;
+}
+
+static int compile_layers(Compiler *c) {
+        const Unit *u = c->u;
+        Plan *p = c->p;
+
+        if (u->n_images == 0) {
+                fail_at(c, u->path, 0, "Image", "No Image= given: a unit needs a root image (a directory or a tarball).");
+                return 0;
+        }
+        p->layers = calloc(u->n_images, sizeof(PlanLayer));
+        if (!p->layers)
+                return -ENOMEM;
+        for (size_t i = 0; i < u->n_images; i++) {
+                const UnitImage *img = &u->images[i];
+                struct stat st;
+                LayerType t;
+
+                if (stat(img->path, &st) < 0) {
+                        fail_at(c, img->file, img->line, "Image", "Image %s: %s.", img->path, strerror(errno));
+                        continue;
+                }
+                t = layer_type_of(img->path, &st);
+                if (t < 0) {
+                        fail_at(c, img->file, img->line, "Image",
+                                "Image %s is neither a directory nor a tarball (.tar, .tar.gz, .tar.xz, .tar.zst).", img->path);
+                        continue;
+                }
+                p->layers[p->n_layers].path = strdup(img->path);
+                if (!p->layers[p->n_layers].path)
+                        return -ENOMEM;
+                p->layers[p->n_layers++].type = t;
+        }
+        return 0;
+}
+
+/* ---- namespaces, network ---- */
+
+static uint32_t name_hash(const char *s) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (uint8_t) *s) * 16777619u;
+        return h;
+}
+
+static int compile_namespaces(Compiler *c) {
+        const Unit *u = c->u;
+        const Policy *pol = c->pol;
+        Plan *p = c->p;
+        uint64_t ns = u->namespaces_set ? u->namespaces : NAMESPACE_MASK_DEFAULT;
+        const char *nsfile = loc_file(c, &u->loc_namespaces);
+        unsigned nsline = u->loc_namespaces.line;
+        uint64_t missing;
+
+        p->network = u->network >= 0 ? u->network : NETWORK_NONE;
+        if (p->network == NETWORK_HOST) {
+                if (pol->allow_host_network <= 0)
+                        fail_at(c, loc_file(c, &u->loc_network), u->loc_network.line, "Network",
+                                "Network=host is not allowed by policy %s (%s: [Sandbox] AllowHostNetwork=no).",
+                                pol->name, pol->path);
+                if (u->namespaces_set && (ns & NAMESPACE_MASK(NAMESPACE_NET)))
+                        fail_at(c, nsfile, nsline, "Namespaces",
+                                "Namespaces= has net, but Network=host shares the host's network namespace.");
+                ns &= ~NAMESPACE_MASK(NAMESPACE_NET);
+        } else if (!(ns & NAMESPACE_MASK(NAMESPACE_NET)))
+                fail_at(c, nsfile, nsline, "Namespaces",
+                        "Network=none needs the net namespace; add net to Namespaces= or say Network=host.");
+
+        /* The root is set up with pivot_root inside a private mount
+         * namespace; without one the launcher would change the host. */
+        if (!(ns & NAMESPACE_MASK(NAMESPACE_MOUNT)))
+                fail_at(c, nsfile, nsline, "Namespaces", "The mount namespace cannot be turned off: the root image needs it.");
+
+        missing = pol->require_namespaces & ~ns;
+        if (missing) {
+                _cleanup_free_ char *s = NULL;
+                if (namespace_mask_to_string(missing, &s) < 0)
+                        return -ENOMEM;
+                fail_at(c, nsfile, nsline, "Namespaces",
+                        "Policy %s requires the namespaces \"%s\" (%s: [Sandbox] RequireNamespaces=).", pol->name, s, pol->path);
+        }
+
+        p->namespaces = ns;
+        if (ns & NAMESPACE_MASK(NAMESPACE_USER)) {
+                p->uid_map_base = USERNS_RANGE_BASE + (name_hash(u->name) % USERNS_RANGE_SLOTS) * USERNS_RANGE_SIZE;
+                p->uid_map_count = USERNS_RANGE_SIZE;
+        }
+        if (u->hostname) {
+                if (!(ns & NAMESPACE_MASK(NAMESPACE_UTS)))
+                        fail_at(c, u->path, 0, "Hostname", "Hostname= needs the uts namespace.");
+                p->hostname = strdup(u->hostname);
+                if (!p->hostname)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* ---- mounts ---- */
+
+static const char *const masked_paths[] = {
+        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/proc/sysrq-trigger", "/sys/firmware",
+};
+static const char *const read_only_paths[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+};
+
+static int compile_mounts(Compiler *c) {
+        const Unit *u = c->u;
+        Plan *p = c->p;
+        int r;
+
+        /* The kernel's API filesystems first, so that a unit's own bind
+         * mounts can go inside them (e.g. a device under /dev) ... */
+        r = plan_add_mount(p, MOUNT_PROC, NULL, "/proc", NULL, false, false, false);
+        if (r < 0)
+                return r;
+        r = plan_add_mount(p, MOUNT_SYSFS, NULL, "/sys", NULL, true, false, false);
+        if (r < 0)
+                return r;
+        r = plan_add_mount(p, MOUNT_DEV, NULL, "/dev", NULL, false, false, false);
+        if (r < 0)
+                return r;
+        r = plan_add_mount(p, MOUNT_DEVPTS, NULL, "/dev/pts", NULL, false, false, false);
+        if (r < 0)
+                return r;
+        r = plan_add_mount(p, MOUNT_SHM, NULL, "/dev/shm", NULL, false, false, false);
+        if (r < 0)
+                return r;
+        if (p->namespaces & NAMESPACE_MASK(NAMESPACE_IPC)) {
+                r = plan_add_mount(p, MOUNT_MQUEUE, NULL, "/dev/mqueue", NULL, false, false, false);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < u->n_binds; i++) {
+                const UnitBind *b = &u->binds[i];
+                struct stat st;
+
+                if (stat(b->source, &st) < 0) {
+                        if (errno == ENOENT && b->ignore_missing)
+                                continue;
+                        fail_at(c, b->file, b->line, b->read_only ? "BindReadOnlyPaths" : "BindPaths",
+                                "Bind source %s: %s.", b->source, strerror(errno));
+                        continue;
+                }
+                r = plan_add_mount(p, MOUNT_BIND, b->source, b->target, NULL, b->read_only, b->recursive, b->ignore_missing);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < u->n_tmpfs; i++) {
+                r = plan_add_mount(p, MOUNT_TMPFS, NULL, u->tmpfs[i].path, u->tmpfs[i].options ?: "mode=0755",
+                                   false, false, false);
+                if (r < 0)
+                        return r;
+        }
+
+        /* ... and the masks last, so no bind mount can uncover what they hide. */
+        for (size_t i = 0; i < ELEMENTSOF(masked_paths); i++) {
+                r = plan_add_mount(p, MOUNT_MASK, NULL, masked_paths[i], NULL, true, false, true);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(read_only_paths); i++) {
+                r = plan_add_mount(p, MOUNT_READ_ONLY, NULL, read_only_paths[i], NULL, true, false, true);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- identity ---- */
+
+static int compile_identity(Compiler *c, ImageUser *ret_user) {
+        const Unit *u = c->u;
+        Plan *p = c->p;
+        const char *ufile = u->user_file ?: u->path;
+        ImageUser iu = {};
+        bool have_iu = false;
+        int r;
+
+        p->uid = 0;
+        p->gid = 0;
+        if (u->user && p->n_layers > 0) {
+                _cleanup_free_ char *x = strdup(u->user);
+                char *colon;
+                uid_t uid;
+
+                if (!x)
+                        return -ENOMEM;
+                colon = strchr(x, ':');
+                if (colon)
+                        *colon = 0;
+                if (parse_uid(x, &uid) >= 0) {
+                        p->uid = uid;
+                        p->gid = uid;
+                        if (colon)
+                                (void) parse_uid(colon + 1, &p->gid);
+                        /* A numeric user may still have a passwd entry for $HOME. */
+                        if (image_find_user(p->layers, p->n_layers, NULL, uid, &iu) >= 0) {
+                                have_iu = true;
+                                if (!colon)
+                                        p->gid = iu.gid;
+                        }
+                } else {
+                        r = image_find_user(p->layers, p->n_layers, x, 0, &iu);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r == -ENOENT)
+                                fail_at(c, ufile, u->user_line, "User", "User \"%s\" not found in the image's /etc/passwd.", x);
+                        else if (r == -ENODATA)
+                                fail_at(c, ufile, u->user_line, "User", "User \"%s\" cannot be resolved: the image has no /etc/passwd.", x);
+                        else if (r < 0)
+                                fail_at(c, ufile, u->user_line, "User", "Cannot read the image's /etc/passwd: %s.", strerror(-r));
+                        else {
+                                have_iu = true;
+                                p->uid = iu.uid;
+                                p->gid = iu.gid;
+                        }
+                }
+        }
+
+        if (u->group && p->n_layers > 0) {
+                gid_t g;
+                if (parse_uid(u->group, &g) >= 0)
+                        p->gid = g;
+                else {
+                        r = image_find_group(p->layers, p->n_layers, u->group, &g);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                fail_at(c, u->path, 0, "Group", "Group \"%s\" not found in the image's /etc/group.", u->group);
+                        else
+                                p->gid = g;
+                }
+        }
+
+        STRV_FOREACH(s, u->supplementary_groups) {
+                gid_t g, *n;
+
+                if (parse_uid(*s, &g) < 0) {
+                        r = image_find_group(p->layers, p->n_layers, *s, &g);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                fail_at(c, u->path, 0, "SupplementaryGroups", "Group \"%s\" not found in the image's /etc/group.", *s);
+                                continue;
+                        }
+                }
+                n = reallocarray(p->supplementary_gids, p->n_supplementary_gids + 1, sizeof(gid_t));
+                if (!n)
+                        return -ENOMEM;
+                p->supplementary_gids = n;
+                p->supplementary_gids[p->n_supplementary_gids++] = g;
+        }
+
+        if (p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) {
+                if (p->uid >= p->uid_map_count || p->gid >= p->uid_map_count)
+                        fail_at(c, ufile, u->user_line, "User", "With a user namespace, uid and gid must be below %u.", p->uid_map_count);
+        }
+
+        if (have_iu)
+                *ret_user = iu;
+        else
+                *ret_user = (ImageUser) { .uid = p->uid, .gid = p->gid };
+        return 0;
+}
+
+/* ---- environment ---- */
+
+static int load_environment_file(Compiler *c, const char *spec, char ***env) {
+        bool optional = spec[0] == '-';
+        const char *path = optional ? spec + 1 : spec;
+        _cleanup_free_ char *data = NULL;
+        char *save = NULL;
+        unsigned line = 0;
+        int r;
+
+        r = read_full_file(path, 1024 * 1024, &data, NULL);
+        if (r == -ENOENT && optional)
+                return 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                fail_at(c, c->u->path, 0, "EnvironmentFile", "Cannot read %s: %s.", path, strerror(-r));
+                return 0;
+        }
+        for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *t = strstrip(l), *eq;
+                size_t vl;
+
+                line++;
+                if (!*t || t[0] == '#' || t[0] == ';')
+                        continue;
+                if (startswith(t, "export "))
+                        t = strstrip(t + 7);
+                eq = strchr(t, '=');
+                if (!eq || eq == t || string_has_cc(t)) {
+                        fail_at(c, path, line, NULL, "Invalid environment line, expected NAME=value.");
+                        continue;
+                }
+                /* Strip one pair of matching quotes around the value. */
+                vl = strlen(eq + 1);
+                if (vl >= 2 && (eq[1] == '"' || eq[1] == '\'') && eq[vl] == eq[1]) {
+                        memmove(eq + 1, eq + 2, vl - 2);
+                        eq[vl - 1] = 0;
+                }
+                r = strv_env_set(env, t);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int compile_environment(Compiler *c, const ImageUser *iu) {
+        const Unit *u = c->u;
+        Plan *p = c->p;
+        _cleanup_strv_free_ char **env = NULL;
+        char *s;
+        int r;
+
+        /* Never the caller's environment: only what the unit says, plus
+         * what any service manager provides. */
+        r = strv_env_set(&env, "PATH=" DEFAULT_PATH);
+        if (r < 0)
+                return r;
+        r = strv_env_set(&env, "container=sandboxd");
+        if (r < 0)
+                return r;
+        if (iu->name) {
+                if (asprintf_safe(&s, "USER=%s", iu->name) < 0 || strv_consume(&env, s) < 0)
+                        return -ENOMEM;
+                if (asprintf_safe(&s, "LOGNAME=%s", iu->name) < 0 || strv_consume(&env, s) < 0)
+                        return -ENOMEM;
+                if (asprintf_safe(&s, "HOME=%s", iu->home) < 0 || strv_consume(&env, s) < 0)
+                        return -ENOMEM;
+                if (!isempty(iu->shell) && (asprintf_safe(&s, "SHELL=%s", iu->shell) < 0 || strv_consume(&env, s) < 0))
+                        return -ENOMEM;
+        } else {
+                r = strv_env_set(&env, p->uid == 0 ? "HOME=/root" : "HOME=/");
+                if (r < 0)
+                        return r;
+        }
+
+        STRV_FOREACH(a, u->environment) {
+                r = strv_env_set(&env, *a);
+                if (r < 0)
+                        return r;
+        }
+        /* As in systemd, EnvironmentFile= wins over Environment=. */
+        STRV_FOREACH(f, u->environment_files) {
+                r = load_environment_file(c, *f, &env);
+                if (r < 0)
+                        return r;
+        }
+        p->environment = TAKE_PTR(env);
+        return 0;
+}
+
+/* ---- capabilities ---- */
+
+static int compile_capabilities(Compiler *c) {
+        const Unit *u = c->u;
+        const Policy *pol = c->pol;
+        Plan *p = c->p;
+        uint64_t want = u->capabilities_set ? u->capabilities : 0;
+        uint64_t extra = (want | u->ambient_capabilities) & ~pol->capabilities;
+
+        if (extra) {
+                _cleanup_free_ char *s = NULL;
+                const UnitLocation *l = (want & ~pol->capabilities) ? &u->loc_capabilities : &u->loc_ambient;
+
+                if (capability_mask_to_string(extra, &s) < 0)
+                        return -ENOMEM;
+                fail_at(c, loc_file(c, l), l->line, (want & ~pol->capabilities) ? "Capabilities" : "AmbientCapabilities",
+                        "%s not allowed by policy %s (%s: [Capabilities] Allow=).", s, pol->name, pol->path);
+        }
+        if (u->ambient_capabilities & ~want) {
+                _cleanup_free_ char *s = NULL;
+                if (capability_mask_to_string(u->ambient_capabilities & ~want, &s) < 0)
+                        return -ENOMEM;
+                fail_at(c, loc_file(c, &u->loc_ambient), u->loc_ambient.line, "AmbientCapabilities",
+                        "%s must also be in Capabilities= (the bounding set).", s);
+        }
+
+        p->cap_bounding = want;
+        p->cap_ambient = u->ambient_capabilities & want;
+        p->cap_inheritable = p->cap_ambient;
+        if (p->uid == 0) {
+                p->cap_permitted = want;
+                p->cap_effective = want;
+        } else {
+                /* A non-root service holds only what is made ambient. */
+                p->cap_permitted = p->cap_ambient;
+                p->cap_effective = p->cap_ambient;
+        }
+        p->no_new_privileges = u->no_new_privileges != 0;
+        return 0;
+}
+
+/* ---- seccomp ---- */
+
+typedef struct Expansion {
+        PlanSyscall *items;
+        size_t n;
+        bool deny;
+        SeccompAction action;
+        int error;
+} Expansion;
+
+static int expansion_set(Expansion *e, const char *name, const char *origin) {
+        PlanSyscall *n;
+
+        if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+                return 0; /* unknown to this libseccomp: cannot be called by name anyway */
+
+        for (size_t i = 0; i < e->n; i++)
+                if (streq(e->items[i].name, name)) {
+                        char *o;
+
+                        /* Deny wins over allow; among denials the first one stays. */
+                        if (!e->deny || e->items[i].action.type != SECCOMP_ACTION_ALLOW)
+                                return 0;
+                        o = strdup(origin);
+                        if (!o)
+                                return -ENOMEM;
+                        free(e->items[i].origin);
+                        e->items[i].origin = o;
+                        e->items[i].action = e->action;
+                        return 0;
+                }
+        n = reallocarray(e->items, e->n + 1, sizeof(PlanSyscall));
+        if (!n)
+                return -ENOMEM;
+        e->items = n;
+        e->items[e->n] = (PlanSyscall) {
+                .name = strdup(name),
+                .origin = strdup(origin),
+                .action = e->deny ? e->action : (SeccompAction) { .type = SECCOMP_ACTION_ALLOW },
+        };
+        if (!e->items[e->n].name || !e->items[e->n].origin) {
+                free(e->items[e->n].name);
+                free(e->items[e->n].origin);
+                return -ENOMEM;
+        }
+        e->n++;
+        return 0;
+}
+
+static int expansion_cb(const char *syscall, const SyscallGroup *from, void *userdata) {
+        return expansion_set(userdata, syscall, from ? from->name : "");
+}
+
+static int syscall_cmp(const void *a, const void *b) {
+        return strcmp(((const PlanSyscall *) a)->name, ((const PlanSyscall *) b)->name);
+}
+
+void plan_syscalls_free(PlanSyscall *s, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(s[i].name);
+                free(s[i].origin);
+        }
+        free(s);
+}
+
+int policy_expand(const Policy *pol, PlanSyscall **ret, size_t *ret_n) {
+        Expansion e = {};
+        int r = 0;
+
+        /* Two passes: every Allow=, then every Deny=, so that the result
+         * does not depend on the order of lines — a reviewer reads a set. */
+        for (int pass = 0; pass < 2 && r >= 0; pass++) {
+                e.deny = pass == 1;
+                for (size_t i = 0; i < pol->n_entries && r >= 0; i++) {
+                        const PolicyEntry *en = &pol->entries[i];
+
+                        if (en->deny != e.deny)
+                                continue;
+                        e.action = en->has_action ? en->action : policy_deny_action(pol);
+                        if (en->name[0] == '@') {
+                                const SyscallGroup *g = syscall_group_find(en->name);
+                                r = g ? syscall_group_foreach(g, expansion_cb, &e) : -EINVAL;
+                        } else
+                                r = expansion_set(&e, en->name, "");
+                }
+        }
+        if (r < 0) {
+                plan_syscalls_free(e.items, e.n);
+                return r;
+        }
+        /* A rule equal to the default action is noise in the filter and
+         * in review output alike. */
+        {
+                size_t j = 0;
+                for (size_t i = 0; i < e.n; i++) {
+                        if (seccomp_action_equal(e.items[i].action, pol->default_action)) {
+                                free(e.items[i].name);
+                                free(e.items[i].origin);
+                        } else
+                                e.items[j++] = e.items[i];
+                }
+                e.n = j;
+        }
+        if (e.n > 0)
+                qsort(e.items, e.n, sizeof(PlanSyscall), syscall_cmp);
+        *ret = e.items;
+        *ret_n = e.n;
+        return 0;
+}
+
+static const char *arch_name(uint32_t token) {
+        static const struct {
+                uint32_t token;
+                const char *name;
+        } arches[] = {
+                { SCMP_ARCH_X86_64, "x86_64" }, { SCMP_ARCH_X86, "x86" },         { SCMP_ARCH_X32, "x32" },
+                { SCMP_ARCH_AARCH64, "aarch64" }, { SCMP_ARCH_ARM, "arm" },       { SCMP_ARCH_PPC64LE, "ppc64le" },
+                { SCMP_ARCH_PPC64, "ppc64" },   { SCMP_ARCH_S390X, "s390x" },     { SCMP_ARCH_RISCV64, "riscv64" },
+                { SCMP_ARCH_MIPS, "mips" },     { SCMP_ARCH_MIPSEL64, "mipsel64" }, { SCMP_ARCH_MIPS64, "mips64" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+                if (arches[i].token == token)
+                        return arches[i].name;
+        return NULL;
+}
+
+int policy_resolve_architectures(char * const *archs, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        const char *native = arch_name(seccomp_arch_native());
+        int r;
+
+        if (!native)
+                return -EOPNOTSUPP;
+        r = strv_extend(&l, native);
+        if (r < 0)
+                return r;
+        for (char * const *a = archs; a && *a; a++) {
+                const char *n = streq(*a, "native") ? native : *a;
+                if (!strv_contains(l, n)) {
+                        r = strv_extend(&l, n);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int compile_seccomp(Compiler *c) {
+        Plan *p = c->p;
+        int r;
+
+        p->seccomp_default_action = c->pol->default_action;
+        r = policy_expand(c->pol, &p->syscalls, &p->n_syscalls);
+        if (r < 0)
+                return r;
+        r = policy_resolve_architectures(c->pol->architectures, &p->seccomp_architectures);
+        if (r < 0)
+                return r;
+        p->seccomp_allow_namespaces = c->pol->allow_namespaces;
+
+        /* execve must pass the filter, since it is loaded before execve. */
+        for (size_t i = 0; i < p->n_syscalls; i++)
+                if (streq(p->syscalls[i].name, "execve") && p->syscalls[i].action.type == SECCOMP_ACTION_ALLOW)
+                        goto compile;
+        fail_at(c, c->pol->path, 0, NULL, "Policy %s does not allow execve, so no service could start under it.", c->pol->name);
+        return 0;
+
+compile:
+        r = plan_compile_seccomp(p);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                fail_at(c, c->pol->path, 0, NULL, "Cannot compile the seccomp filter: %s.", strerror(-r));
+        return 0;
+}
+
+/* ---- the rest ---- */
+
+static int compile_service(Compiler *c) {
+        const Unit *u = c->u;
+        Plan *p = c->p;
+
+        if (!u->exec_start) {
+                fail_at(c, u->path, 0, "ExecStart", "No ExecStart= given: what should run?");
+                return 0;
+        }
+        p->argv = strv_copy(u->exec_start);
+        if (!p->argv)
+                return -ENOMEM;
+        p->working_directory = strdup(u->working_directory ?: "/");
+        if (!p->working_directory)
+                return -ENOMEM;
+
+        for (int i = 0; i < RLIMIT_NLIMITS; i++)
+                p->rlimits[i] = u->rlimits[i];
+
+        p->memory_max = u->memory_max;
+        p->memory_high = u->memory_high;
+        p->memory_swap_max = u->memory_swap_max;
+        p->tasks_max = u->tasks_max;
+        p->cpu_quota_per_sec_usec = u->cpu_quota_per_sec_usec;
+        p->cpu_weight = u->cpu_weight;
+        p->io_weight = u->io_weight;
+
+        p->restart = u->restart >= 0 ? u->restart : RESTART_NO;
+        p->restart_usec = u->restart_usec != USEC_INFINITY ? u->restart_usec : DEFAULT_RESTART_USEC;
+        p->restart_steps = u->restart_steps;
+        p->restart_max_delay_usec = u->restart_max_delay_usec;
+        if (p->restart_steps > 0 && p->restart_max_delay_usec == USEC_INFINITY)
+                fail_at(c, u->path, 0, "RestartSteps", "RestartSteps= needs RestartMaxDelaySec= (the delay to grow to).");
+        if (p->restart_max_delay_usec != USEC_INFINITY && p->restart_max_delay_usec < p->restart_usec)
+                fail_at(c, u->path, 0, "RestartMaxDelaySec", "RestartMaxDelaySec= is below RestartSec=.");
+        p->start_limit_burst = u->start_limit_burst != UINT32_MAX ? u->start_limit_burst : DEFAULT_START_LIMIT_BURST;
+        p->start_limit_interval_usec = u->start_limit_interval_usec != USEC_INFINITY - 1 ? u->start_limit_interval_usec
+                                                                                         : DEFAULT_START_LIMIT_INTERVAL_USEC;
+        p->kill_signal = u->kill_signal > 0 ? u->kill_signal : SIGTERM;
+        p->timeout_stop_usec = u->timeout_stop_usec != USEC_INFINITY - 1 ? u->timeout_stop_usec : DEFAULT_TIMEOUT_STOP_USEC;
+        p->wanted = !!u->wanted_by && u->wanted_by[0];
+        p->read_only = u->read_only != 0;
+        return 0;
+}
+
+int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags) {
+        _cleanup_(plan_freep) Plan *p = NULL;
+        _cleanup_(image_user_done) ImageUser iu = {};
+        Compiler c;
+        int r;
+
+        p = plan_new();
+        if (!p)
+                return -ENOMEM;
+        c = (Compiler) { .u = u, .pol = pol, .p = p, .diags = diags };
+
+        p->name = strdup(u->name);
+        p->unit_path = strdup(u->path);
+        p->policy_path = strdup(pol->path);
+        p->description = u->description ? strdup(u->description) : NULL;
+        p->dropin_paths = strv_copy(u->dropin_paths);
+        if (!p->name || !p->unit_path || !p->policy_path || (u->description && !p->description) || !p->dropin_paths)
+                return -ENOMEM;
+
+        r = compile_layers(&c);
+        if (r < 0)
+                return r;
+        r = compile_namespaces(&c);
+        if (r < 0)
+                return r;
+        r = compile_mounts(&c);
+        if (r < 0)
+                return r;
+        r = compile_identity(&c, &iu);
+        if (r < 0)
+                return r;
+        r = compile_environment(&c, &iu);
+        if (r < 0)
+                return r;
+        r = compile_capabilities(&c);
+        if (r < 0)
+                return r;
+        r = compile_service(&c);
+        if (r < 0)
+                return r;
+        r = compile_seccomp(&c);
+        if (r < 0)
+                return r;
+
+        if (c.failed < 0)
+                return c.failed;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int plan_compile_unit(const char *arg, Plan **ret, Diagnostics *diags) {
+        _cleanup_(unit_freep) Unit *u = NULL;
+        _cleanup_(policy_freep) Policy *pol = NULL;
+        int r;
+
+        r = unit_load(arg, &u, diags);
+        if (r < 0)
+                return r;
+
+        r = policy_load(u->policy ?: "default", &pol, diags);
+        if (r < 0) {
+                /* Say which unit asked for it. */
+                if (r != -ENOMEM && u->policy)
+                        (void) diag_add(diags, u->policy_file, u->policy_line, "Policy", "Cannot load policy %s.", u->policy);
+                return r;
+        }
+        return plan_compile(u, pol, ret, diags);
+}

@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <json-c/json.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "base64.h"
+#include "cap-util.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "plan-json.h"
+#include "plan-seccomp.h"
+#include "string-util.h"
+#include "strv.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+/* ---- writing ---- */
+
+static json_object *j_str(const char *s) {
+        return s ? json_object_new_string(s) : json_object_new_null();
+}
+
+static json_object *j_u64(uint64_t v) {
+        /* JSON numbers past 2^53 lose precision in many readers; "infinity"
+         * is the only value that large we use. */
+        if (v == UINT64_MAX)
+                return json_object_new_string("infinity");
+        return json_object_new_int64((int64_t) v);
+}
+
+static json_object *j_strv(char * const *l) {
+        json_object *a = json_object_new_array();
+        for (char * const *s = l; s && *s; s++)
+                json_object_array_add(a, json_object_new_string(*s));
+        return a;
+}
+
+static json_object *j_caps(uint64_t mask) {
+        json_object *a = json_object_new_array();
+        char buf[64];
+
+        for (unsigned c = 0; c < 64; c++)
+                if (mask & (UINT64_C(1) << c))
+                        json_object_array_add(a, json_object_new_string(capability_to_name(c, buf)));
+        return a;
+}
+
+static json_object *j_namespaces(uint64_t mask) {
+        json_object *a = json_object_new_array();
+
+        for (NamespaceType t = 0; t < _NAMESPACE_TYPE_MAX; t++)
+                if (mask & NAMESPACE_MASK(t))
+                        json_object_array_add(a, json_object_new_string(namespace_type_to_string(t)));
+        return a;
+}
+
+static json_object *j_action(SeccompAction a) {
+        char buf[SECCOMP_ACTION_STRING_MAX];
+        return json_object_new_string(seccomp_action_to_string(a, buf));
+}
+
+int plan_to_json(const Plan *p, char **ret) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        json_object *a, *x, *sc, *cg, *sv, *rl;
+        const char *s;
+        char *copy;
+
+        if (!o)
+                return -ENOMEM;
+
+        json_object_object_add(o, "format", json_object_new_int(PLAN_FORMAT_VERSION));
+        json_object_object_add(o, "name", j_str(p->name));
+        json_object_object_add(o, "description", j_str(p->description));
+        json_object_object_add(o, "unit_path", j_str(p->unit_path));
+        json_object_object_add(o, "dropin_paths", j_strv(p->dropin_paths));
+        json_object_object_add(o, "policy_path", j_str(p->policy_path));
+
+        json_object_object_add(o, "namespaces", j_namespaces(p->namespaces));
+        x = json_object_new_object();
+        json_object_object_add(x, "base", json_object_new_int64(p->uid_map_base));
+        json_object_object_add(x, "count", json_object_new_int64(p->uid_map_count));
+        json_object_object_add(o, "uid_map", x);
+        json_object_object_add(o, "hostname", j_str(p->hostname));
+        json_object_object_add(o, "network", j_str(network_mode_to_string(p->network)));
+
+        a = json_object_new_array();
+        for (size_t i = 0; i < p->n_layers; i++) {
+                x = json_object_new_object();
+                json_object_object_add(x, "type", j_str(layer_type_to_string(p->layers[i].type)));
+                json_object_object_add(x, "path", j_str(p->layers[i].path));
+                json_object_array_add(a, x);
+        }
+        json_object_object_add(o, "layers", a);
+        json_object_object_add(o, "read_only", json_object_new_boolean(p->read_only));
+
+        a = json_object_new_array();
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const PlanMount *m = &p->mounts[i];
+                x = json_object_new_object();
+                json_object_object_add(x, "type", j_str(mount_type_to_string(m->type)));
+                json_object_object_add(x, "source", j_str(m->source));
+                json_object_object_add(x, "target", j_str(m->target));
+                json_object_object_add(x, "options", j_str(m->options));
+                json_object_object_add(x, "read_only", json_object_new_boolean(m->read_only));
+                json_object_object_add(x, "recursive", json_object_new_boolean(m->recursive));
+                json_object_object_add(x, "ignore_missing", json_object_new_boolean(m->ignore_missing));
+                json_object_array_add(a, x);
+        }
+        json_object_object_add(o, "mounts", a);
+
+        json_object_object_add(o, "argv", j_strv(p->argv));
+        json_object_object_add(o, "environment", j_strv(p->environment));
+        json_object_object_add(o, "working_directory", j_str(p->working_directory));
+        json_object_object_add(o, "uid", json_object_new_int64(p->uid));
+        json_object_object_add(o, "gid", json_object_new_int64(p->gid));
+        a = json_object_new_array();
+        for (size_t i = 0; i < p->n_supplementary_gids; i++)
+                json_object_array_add(a, json_object_new_int64(p->supplementary_gids[i]));
+        json_object_object_add(o, "supplementary_gids", a);
+
+        rl = json_object_new_object();
+        for (int i = 0; i < RLIMIT_NLIMITS; i++) {
+                if (!p->rlimits[i].set || !rlimit_to_name(i))
+                        continue;
+                x = json_object_new_object();
+                json_object_object_add(x, "soft", j_u64(p->rlimits[i].soft));
+                json_object_object_add(x, "hard", j_u64(p->rlimits[i].hard));
+                json_object_object_add(rl, rlimit_to_name(i), x);
+        }
+        json_object_object_add(o, "rlimits", rl);
+
+        x = json_object_new_object();
+        json_object_object_add(x, "bounding", j_caps(p->cap_bounding));
+        json_object_object_add(x, "permitted", j_caps(p->cap_permitted));
+        json_object_object_add(x, "effective", j_caps(p->cap_effective));
+        json_object_object_add(x, "inheritable", j_caps(p->cap_inheritable));
+        json_object_object_add(x, "ambient", j_caps(p->cap_ambient));
+        json_object_object_add(o, "capabilities", x);
+        json_object_object_add(o, "no_new_privileges", json_object_new_boolean(p->no_new_privileges));
+
+        sc = json_object_new_object();
+        json_object_object_add(sc, "default_action", j_action(p->seccomp_default_action));
+        json_object_object_add(sc, "architectures", j_strv(p->seccomp_architectures));
+        json_object_object_add(sc, "allow_namespaces", j_namespaces(p->seccomp_allow_namespaces));
+        a = json_object_new_array();
+        for (size_t i = 0; i < p->n_syscalls; i++) {
+                x = json_object_new_object();
+                json_object_object_add(x, "name", j_str(p->syscalls[i].name));
+                json_object_object_add(x, "action", j_action(p->syscalls[i].action));
+                json_object_object_add(x, "origin", j_str(p->syscalls[i].origin));
+                json_object_array_add(a, x);
+        }
+        json_object_object_add(sc, "syscalls", a);
+        if (p->seccomp_bpf) {
+                _cleanup_free_ char *b = NULL;
+                if (base64_encode(p->seccomp_bpf, p->seccomp_bpf_size, &b) < 0)
+                        return -ENOMEM;
+                json_object_object_add(sc, "bpf", json_object_new_string(b));
+        } else
+                json_object_object_add(sc, "bpf", json_object_new_null());
+        json_object_object_add(o, "seccomp", sc);
+
+        cg = json_object_new_object();
+        json_object_object_add(cg, "memory_max", j_u64(p->memory_max));
+        json_object_object_add(cg, "memory_high", j_u64(p->memory_high));
+        json_object_object_add(cg, "memory_swap_max", j_u64(p->memory_swap_max));
+        json_object_object_add(cg, "tasks_max", j_u64(p->tasks_max));
+        json_object_object_add(cg, "cpu_quota_per_sec_usec", j_u64(p->cpu_quota_per_sec_usec));
+        json_object_object_add(cg, "cpu_weight", p->cpu_weight ? j_u64(p->cpu_weight) : json_object_new_null());
+        json_object_object_add(cg, "io_weight", p->io_weight ? j_u64(p->io_weight) : json_object_new_null());
+        json_object_object_add(o, "cgroup", cg);
+
+        sv = json_object_new_object();
+        json_object_object_add(sv, "restart", j_str(restart_policy_to_string(p->restart)));
+        json_object_object_add(sv, "restart_usec", j_u64(p->restart_usec));
+        json_object_object_add(sv, "restart_steps", json_object_new_int64(p->restart_steps));
+        json_object_object_add(sv, "restart_max_delay_usec", j_u64(p->restart_max_delay_usec));
+        json_object_object_add(sv, "start_limit_burst", json_object_new_int64(p->start_limit_burst));
+        json_object_object_add(sv, "start_limit_interval_usec", j_u64(p->start_limit_interval_usec));
+        json_object_object_add(sv, "kill_signal", j_str(signal_to_name(p->kill_signal)));
+        json_object_object_add(sv, "timeout_stop_usec", j_u64(p->timeout_stop_usec));
+        json_object_object_add(sv, "wanted", json_object_new_boolean(p->wanted));
+        json_object_object_add(o, "service", sv);
+
+        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!s)
+                return -ENOMEM;
+        copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        *ret = copy;
+        return 0;
+}
+
+/* ---- reading ---- */
+
+typedef struct Reader {
+        char *error;
+} Reader;
+
+static int rfail(Reader *r, const char *fmt, ...) _printf_(2, 3);
+static int rfail(Reader *r, const char *fmt, ...) {
+        va_list ap;
+
+        if (!r->error) {
+                va_start(ap, fmt);
+                if (vasprintf(&r->error, fmt, ap) < 0)
+                        r->error = NULL;
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+/* Every key of o must be one of keys: a misspelt field must not be ignored. */
+static int check_keys(Reader *r, json_object *o, const char *where, const char *const *keys) {
+        json_object_object_foreach(o, k, v) {
+                bool ok = false;
+                (void) v;
+                for (const char *const *x = keys; *x; x++)
+                        if (streq(*x, k))
+                                ok = true;
+                if (!ok)
+                        return rfail(r, "%s: unknown field \"%s\".", where, k);
+        }
+        return 0;
+}
+
+static json_object *field(json_object *o, const char *k) {
+        json_object *v = NULL;
+        (void) json_object_object_get_ex(o, k, &v);
+        return v;
+}
+
+static int get_obj(Reader *r, json_object *o, const char *k, json_object **ret) {
+        json_object *v = field(o, k);
+        if (!v || !json_object_is_type(v, json_type_object))
+                return rfail(r, "\"%s\" must be an object.", k);
+        *ret = v;
+        return 0;
+}
+
+static int get_arr(Reader *r, json_object *o, const char *k, size_t max, json_object **ret) {
+        json_object *v = field(o, k);
+        if (!v || !json_object_is_type(v, json_type_array))
+                return rfail(r, "\"%s\" must be an array.", k);
+        if (json_object_array_length(v) > max)
+                return rfail(r, "\"%s\" has too many elements.", k);
+        *ret = v;
+        return 0;
+}
+
+static int get_bool(Reader *r, json_object *o, const char *k, bool *ret) {
+        json_object *v = field(o, k);
+        if (!v || !json_object_is_type(v, json_type_boolean))
+                return rfail(r, "\"%s\" must be true or false.", k);
+        *ret = json_object_get_boolean(v);
+        return 0;
+}
+
+static int get_str(Reader *r, json_object *o, const char *k, bool nullable, char **ret) {
+        json_object *v = field(o, k);
+        char *s;
+
+        if (nullable && (!v || json_object_is_type(v, json_type_null))) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!v || !json_object_is_type(v, json_type_string))
+                return rfail(r, "\"%s\" must be a string.", k);
+        if (strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v) ||
+            string_has_cc(json_object_get_string(v)))
+                return rfail(r, "\"%s\" contains NUL or control characters.", k);
+        s = strdup(json_object_get_string(v));
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int get_path(Reader *r, json_object *o, const char *k, bool nullable, char **ret) {
+        _cleanup_free_ char *s = NULL;
+        int q;
+
+        q = get_str(r, o, k, nullable, &s);
+        if (q < 0)
+                return q;
+        if (s && !path_is_normalized_absolute(s))
+                return rfail(r, "\"%s\" must be an absolute, normalized path.", k);
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int get_u64_value(Reader *r, json_object *v, const char *k, uint64_t max, uint64_t *ret) {
+        int64_t i;
+
+        if (v && json_object_is_type(v, json_type_string) && streq(json_object_get_string(v), "infinity") && max == UINT64_MAX) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        if (!v || !json_object_is_type(v, json_type_int))
+                return rfail(r, "\"%s\" must be an integer%s.", k, max == UINT64_MAX ? " or \"infinity\"" : "");
+        errno = 0;
+        i = json_object_get_int64(v);
+        if (i < 0 || errno != 0 || (uint64_t) i > max || (max == UINT64_MAX && (uint64_t) i == UINT64_MAX))
+                return rfail(r, "\"%s\" is out of range.", k);
+        *ret = (uint64_t) i;
+        return 0;
+}
+
+static int get_u64(Reader *r, json_object *o, const char *k, uint64_t max, uint64_t *ret) {
+        return get_u64_value(r, field(o, k), k, max, ret);
+}
+
+static int get_strv(Reader *r, json_object *o, const char *k, size_t max, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        json_object *a;
+        int q;
+
+        q = get_arr(r, o, k, max, &a);
+        if (q < 0)
+                return q;
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *v = json_object_array_get_idx(a, i);
+                if (!json_object_is_type(v, json_type_string) ||
+                    strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v))
+                        return rfail(r, "\"%s\"[%zu] must be a string without NUL.", k, i);
+                q = strv_extend(&l, json_object_get_string(v));
+                if (q < 0)
+                        return q;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int get_caps(Reader *r, json_object *o, const char *k, uint64_t *ret) {
+        json_object *a;
+        uint64_t m = 0;
+        int q;
+
+        q = get_arr(r, o, k, 64, &a);
+        if (q < 0)
+                return q;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *v = json_object_array_get_idx(a, i);
+                int c = json_object_is_type(v, json_type_string) ? capability_from_name(json_object_get_string(v)) : -EINVAL;
+                if (c < 0)
+                        return rfail(r, "capabilities.%s[%zu] is not a capability name.", k, i);
+                m |= UINT64_C(1) << c;
+        }
+        *ret = m;
+        return 0;
+}
+
+static int get_namespaces(Reader *r, json_object *o, const char *k, uint64_t *ret) {
+        json_object *a;
+        uint64_t m = 0;
+        int q;
+
+        q = get_arr(r, o, k, _NAMESPACE_TYPE_MAX, &a);
+        if (q < 0)
+                return q;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *v = json_object_array_get_idx(a, i);
+                NamespaceType t = json_object_is_type(v, json_type_string) ? namespace_type_from_string(json_object_get_string(v))
+                                                                             : _NAMESPACE_TYPE_INVALID;
+                if (t < 0)
+                        return rfail(r, "\"%s\"[%zu] is not a namespace type.", k, i);
+                m |= NAMESPACE_MASK(t);
+        }
+        *ret = m;
+        return 0;
+}
+
+static int get_action(Reader *r, json_object *o, const char *k, SeccompAction *ret) {
+        _cleanup_free_ char *s = NULL;
+        int q;
+
+        q = get_str(r, o, k, false, &s);
+        if (q < 0)
+                return q;
+        if (seccomp_action_from_string(s, ret) < 0)
+                return rfail(r, "\"%s\": invalid seccomp action \"%s\".", k, s);
+        return 0;
+}
+
+#define TRY(x)                          \
+        do {                            \
+                int _q_ = (x);          \
+                if (_q_ < 0)            \
+                        return _q_;     \
+        } while (0)
+
+static int read_mounts(Reader *r, json_object *o, Plan *p) {
+        static const char *const keys[] = { "type", "source", "target", "options", "read_only", "recursive", "ignore_missing", NULL };
+        json_object *a;
+
+        TRY(get_arr(r, o, "mounts", 4096, &a));
+        p->mounts = calloc(json_object_array_length(a) + 1, sizeof(PlanMount));
+        if (!p->mounts)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *m = json_object_array_get_idx(a, i);
+                PlanMount *pm = &p->mounts[i];
+                _cleanup_free_ char *type = NULL;
+
+                if (!json_object_is_type(m, json_type_object))
+                        return rfail(r, "mounts[%zu] must be an object.", i);
+                TRY(check_keys(r, m, "mounts[]", keys));
+                TRY(get_str(r, m, "type", false, &type));
+                pm->type = mount_type_from_string(type);
+                p->n_mounts = i + 1;
+                if (pm->type < 0)
+                        return rfail(r, "mounts[%zu].type \"%s\" is unknown.", i, type);
+                TRY(get_path(r, m, "source", true, &pm->source));
+                TRY(get_path(r, m, "target", false, &pm->target));
+                TRY(get_str(r, m, "options", true, &pm->options));
+                TRY(get_bool(r, m, "read_only", &pm->read_only));
+                TRY(get_bool(r, m, "recursive", &pm->recursive));
+                TRY(get_bool(r, m, "ignore_missing", &pm->ignore_missing));
+                if ((pm->type == MOUNT_BIND) != !!pm->source)
+                        return rfail(r, "mounts[%zu]: a source is required for bind mounts and only for them.", i);
+        }
+        return 0;
+}
+
+static int read_seccomp(Reader *r, json_object *o, Plan *p) {
+        static const char *const keys[] = { "default_action", "architectures", "allow_namespaces", "syscalls", "bpf", NULL };
+        static const char *const skeys[] = { "name", "action", "origin", NULL };
+        _cleanup_free_ char *bpf = NULL;
+        json_object *sc, *a;
+
+        TRY(get_obj(r, o, "seccomp", &sc));
+        TRY(check_keys(r, sc, "seccomp", keys));
+        TRY(get_action(r, sc, "default_action", &p->seccomp_default_action));
+        TRY(get_strv(r, sc, "architectures", 16, &p->seccomp_architectures));
+        TRY(get_namespaces(r, sc, "allow_namespaces", &p->seccomp_allow_namespaces));
+        TRY(get_arr(r, sc, "syscalls", 4096, &a));
+        p->syscalls = calloc(json_object_array_length(a) + 1, sizeof(PlanSyscall));
+        if (!p->syscalls)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *s = json_object_array_get_idx(a, i);
+                PlanSyscall *ps = &p->syscalls[i];
+
+                if (!json_object_is_type(s, json_type_object))
+                        return rfail(r, "seccomp.syscalls[%zu] must be an object.", i);
+                TRY(check_keys(r, s, "seccomp.syscalls[]", skeys));
+                p->n_syscalls = i + 1;
+                TRY(get_str(r, s, "name", false, &ps->name));
+                TRY(get_action(r, s, "action", &ps->action));
+                TRY(get_str(r, s, "origin", false, &ps->origin));
+        }
+        TRY(get_str(r, sc, "bpf", true, &bpf));
+        if (bpf) {
+                if (base64_decode(bpf, &p->seccomp_bpf, &p->seccomp_bpf_size) < 0)
+                        return rfail(r, "seccomp.bpf is not valid base64.");
+                /* struct sock_filter is 8 bytes; the kernel takes at most 4096. */
+                if (p->seccomp_bpf_size == 0 || p->seccomp_bpf_size % 8 != 0 || p->seccomp_bpf_size > 4096 * 8)
+                        return rfail(r, "seccomp.bpf has an invalid size (%zu bytes).", p->seccomp_bpf_size);
+        }
+        return 0;
+}
+
+static int read_plan(Reader *r, json_object *o, Plan *p) {
+        static const char *const keys[] = {
+                "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
+                "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
+                "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
+                "no_new_privileges", "seccomp", "cgroup", "service", NULL,
+        };
+        static const char *const ukeys[] = { "base", "count", NULL };
+        static const char *const lkeys[] = { "type", "path", NULL };
+        static const char *const ckeys[] = { "bounding", "permitted", "effective", "inheritable", "ambient", NULL };
+        static const char *const gkeys[] = { "memory_max", "memory_high", "memory_swap_max", "tasks_max",
+                                             "cpu_quota_per_sec_usec", "cpu_weight", "io_weight", NULL };
+        static const char *const skeys[] = { "restart", "restart_usec", "restart_steps", "restart_max_delay_usec",
+                                             "start_limit_burst", "start_limit_interval_usec", "kill_signal",
+                                             "timeout_stop_usec", "wanted", NULL };
+        static const char *const rkeys[] = { "soft", "hard", NULL };
+        _cleanup_free_ char *network = NULL, *restart = NULL, *sig = NULL;
+        json_object *x, *a;
+        uint64_t v;
+
+        if (!json_object_is_type(o, json_type_object))
+                return rfail(r, "The plan must be a JSON object.");
+        TRY(check_keys(r, o, "plan", keys));
+        TRY(get_u64(r, o, "format", 1000, &v));
+        if (v != PLAN_FORMAT_VERSION)
+                return rfail(r, "Unsupported plan format %" PRIu64 " (this sandboxd reads format %d).", v, PLAN_FORMAT_VERSION);
+
+        TRY(get_str(r, o, "name", false, &p->name));
+        if (!filename_is_valid(p->name))
+                return rfail(r, "\"name\" is not a valid unit name.");
+        TRY(get_str(r, o, "description", true, &p->description));
+        TRY(get_path(r, o, "unit_path", false, &p->unit_path));
+        TRY(get_strv(r, o, "dropin_paths", 1024, &p->dropin_paths));
+        TRY(get_path(r, o, "policy_path", false, &p->policy_path));
+
+        TRY(get_namespaces(r, o, "namespaces", &p->namespaces));
+        TRY(get_obj(r, o, "uid_map", &x));
+        TRY(check_keys(r, x, "uid_map", ukeys));
+        TRY(get_u64(r, x, "base", UINT32_MAX, &v));
+        p->uid_map_base = (uint32_t) v;
+        TRY(get_u64(r, x, "count", UINT32_MAX, &v));
+        p->uid_map_count = (uint32_t) v;
+        TRY(get_str(r, o, "hostname", true, &p->hostname));
+        TRY(get_str(r, o, "network", false, &network));
+        p->network = network_mode_from_string(network);
+        if (p->network < 0)
+                return rfail(r, "\"network\" must be none or host.");
+
+        TRY(get_arr(r, o, "layers", 64, &a));
+        if (json_object_array_length(a) == 0)
+                return rfail(r, "\"layers\" must not be empty.");
+        p->layers = calloc(json_object_array_length(a), sizeof(PlanLayer));
+        if (!p->layers)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *l = json_object_array_get_idx(a, i);
+                _cleanup_free_ char *type = NULL;
+
+                if (!json_object_is_type(l, json_type_object))
+                        return rfail(r, "layers[%zu] must be an object.", i);
+                TRY(check_keys(r, l, "layers[]", lkeys));
+                p->n_layers = i + 1;
+                TRY(get_str(r, l, "type", false, &type));
+                p->layers[i].type = layer_type_from_string(type);
+                if (p->layers[i].type < 0)
+                        return rfail(r, "layers[%zu].type must be directory or tarball.", i);
+                TRY(get_path(r, l, "path", false, &p->layers[i].path));
+        }
+        TRY(get_bool(r, o, "read_only", &p->read_only));
+        TRY(read_mounts(r, o, p));
+
+        TRY(get_strv(r, o, "argv", 4096, &p->argv));
+        if (!p->argv[0] || !path_is_normalized_absolute(p->argv[0]))
+                return rfail(r, "\"argv\" must start with an absolute program path.");
+        TRY(get_strv(r, o, "environment", 4096, &p->environment));
+        STRV_FOREACH(e, p->environment)
+                if (!strchr(*e, '=') || **e == '=')
+                        return rfail(r, "\"environment\" entries must be NAME=value.");
+        TRY(get_path(r, o, "working_directory", false, &p->working_directory));
+        TRY(get_u64(r, o, "uid", UINT32_MAX - 1, &v));
+        p->uid = (uid_t) v;
+        TRY(get_u64(r, o, "gid", UINT32_MAX - 1, &v));
+        p->gid = (gid_t) v;
+        TRY(get_arr(r, o, "supplementary_gids", 64, &a));
+        if (json_object_array_length(a) > 0) {
+                p->supplementary_gids = calloc(json_object_array_length(a), sizeof(gid_t));
+                if (!p->supplementary_gids)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                TRY(get_u64_value(r, json_object_array_get_idx(a, i), "supplementary_gids[]", UINT32_MAX - 1, &v));
+                p->supplementary_gids[p->n_supplementary_gids++] = (gid_t) v;
+        }
+
+        TRY(get_obj(r, o, "rlimits", &x));
+        {
+                json_object_object_foreach(x, k, lim) {
+                        int res = rlimit_from_name(k);
+                        if (res < 0 || !json_object_is_type(lim, json_type_object))
+                                return rfail(r, "rlimits: \"%s\" is not a resource limit object.", k);
+                        TRY(check_keys(r, lim, "rlimits.*", rkeys));
+                        TRY(get_u64(r, lim, "soft", UINT64_MAX, &p->rlimits[res].soft));
+                        TRY(get_u64(r, lim, "hard", UINT64_MAX, &p->rlimits[res].hard));
+                        if (p->rlimits[res].soft > p->rlimits[res].hard)
+                                return rfail(r, "rlimits.%s: soft above hard.", k);
+                        p->rlimits[res].set = true;
+                }
+        }
+
+        TRY(get_obj(r, o, "capabilities", &x));
+        TRY(check_keys(r, x, "capabilities", ckeys));
+        TRY(get_caps(r, x, "bounding", &p->cap_bounding));
+        TRY(get_caps(r, x, "permitted", &p->cap_permitted));
+        TRY(get_caps(r, x, "effective", &p->cap_effective));
+        TRY(get_caps(r, x, "inheritable", &p->cap_inheritable));
+        TRY(get_caps(r, x, "ambient", &p->cap_ambient));
+        if ((p->cap_permitted | p->cap_ambient) & ~p->cap_bounding || p->cap_effective & ~p->cap_permitted ||
+            p->cap_ambient & ~(p->cap_permitted & p->cap_inheritable))
+                return rfail(r, "\"capabilities\" are inconsistent (permitted and ambient within bounding, effective within permitted, ambient within permitted and inheritable).");
+        TRY(get_bool(r, o, "no_new_privileges", &p->no_new_privileges));
+
+        TRY(read_seccomp(r, o, p));
+
+        TRY(get_obj(r, o, "cgroup", &x));
+        TRY(check_keys(r, x, "cgroup", gkeys));
+        TRY(get_u64(r, x, "memory_max", UINT64_MAX, &p->memory_max));
+        TRY(get_u64(r, x, "memory_high", UINT64_MAX, &p->memory_high));
+        TRY(get_u64(r, x, "memory_swap_max", UINT64_MAX, &p->memory_swap_max));
+        TRY(get_u64(r, x, "tasks_max", UINT64_MAX, &p->tasks_max));
+        TRY(get_u64(r, x, "cpu_quota_per_sec_usec", UINT64_MAX, &p->cpu_quota_per_sec_usec));
+        if (field(x, "cpu_weight") && !json_object_is_type(field(x, "cpu_weight"), json_type_null))
+                TRY(get_u64(r, x, "cpu_weight", 10000, &p->cpu_weight));
+        if (field(x, "io_weight") && !json_object_is_type(field(x, "io_weight"), json_type_null))
+                TRY(get_u64(r, x, "io_weight", 10000, &p->io_weight));
+
+        TRY(get_obj(r, o, "service", &x));
+        TRY(check_keys(r, x, "service", skeys));
+        TRY(get_str(r, x, "restart", false, &restart));
+        p->restart = restart_policy_from_string(restart);
+        if (p->restart < 0)
+                return rfail(r, "service.restart \"%s\" is unknown.", restart);
+        TRY(get_u64(r, x, "restart_usec", UINT64_MAX, &p->restart_usec));
+        TRY(get_u64(r, x, "restart_steps", 1000000, &v));
+        p->restart_steps = (unsigned) v;
+        TRY(get_u64(r, x, "restart_max_delay_usec", UINT64_MAX, &p->restart_max_delay_usec));
+        TRY(get_u64(r, x, "start_limit_burst", 1000000, &v));
+        p->start_limit_burst = (unsigned) v;
+        TRY(get_u64(r, x, "start_limit_interval_usec", UINT64_MAX, &p->start_limit_interval_usec));
+        TRY(get_str(r, x, "kill_signal", false, &sig));
+        if (parse_signal(sig, &p->kill_signal) < 0)
+                return rfail(r, "service.kill_signal \"%s\" is not a signal.", sig);
+        TRY(get_u64(r, x, "timeout_stop_usec", UINT64_MAX, &p->timeout_stop_usec));
+        TRY(get_bool(r, x, "wanted", &p->wanted));
+        return 0;
+}
+
+int plan_from_json(const char *text, size_t size, Plan **ret, char **reterr_message) {
+        _cleanup_(plan_freep) Plan *p = NULL;
+        _cleanup_json_ json_object *o = NULL;
+        json_tokener *tok;
+        Reader r = {};
+        int q;
+
+        if (size > 16 * 1024 * 1024 || memchr(text, 0, size)) {
+                if (reterr_message)
+                        *reterr_message = strdup("Plan is too large or contains NUL bytes.");
+                return -EINVAL;
+        }
+        tok = json_tokener_new_ex(64);
+        if (!tok)
+                return -ENOMEM;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        o = json_tokener_parse_ex(tok, text, (int) size);
+        if (!o || json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != size) {
+                /* Whitespace after the object is fine; anything else is not. */
+                bool trailing_ok = o && json_tokener_get_error(tok) == json_tokener_success;
+                for (size_t i = trailing_ok ? json_tokener_get_parse_end(tok) : size; i < size; i++)
+                        if (!strchr(" \t\r\n", text[i]))
+                                trailing_ok = false;
+                if (!trailing_ok) {
+                        if (reterr_message)
+                                (void) asprintf_safe(reterr_message, "Invalid JSON: %s.",
+                                                     json_tokener_error_desc(json_tokener_get_error(tok)));
+                        json_tokener_free(tok);
+                        return -EINVAL;
+                }
+        }
+        json_tokener_free(tok);
+
+        p = plan_new();
+        if (!p)
+                return -ENOMEM;
+        q = read_plan(&r, o, p);
+        if (q < 0) {
+                if (reterr_message)
+                        *reterr_message = TAKE_PTR(r.error);
+                free(r.error);
+                return q;
+        }
+        if (!p->seccomp_bpf) {
+                q = plan_compile_seccomp(p);
+                if (q < 0) {
+                        if (reterr_message)
+                                (void) asprintf_safe(reterr_message, "Cannot compile the seccomp filter: %s.", strerror(-q));
+                        return q;
+                }
+        }
+        *ret = TAKE_PTR(p);
+        return 0;
+}

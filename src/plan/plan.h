@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The launch plan: the contract between the compiler and the launcher.
+ *
+ * Everything in it is resolved: absolute host paths, numeric ids, final
+ * capability masks, the syscall list per action with the compiled BPF
+ * program, the mount list in the order the launcher performs it, cgroup
+ * limits in bytes and microseconds. The launcher reads nothing else: it
+ * never opens a unit or policy file. A Plan serialises to JSON and back
+ * (plan-json.h), which is how sandboxd keeps it under /run. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "namespace-util.h"
+#include "seccomp-action.h"
+#include "string-table.h"
+
+#define PLAN_FORMAT_VERSION 1
+
+typedef enum NetworkMode {
+        NETWORK_NONE,   /* own network namespace with only lo, up */
+        NETWORK_HOST,   /* the host's network namespace */
+        _NETWORK_MODE_MAX,
+        _NETWORK_MODE_INVALID = -EINVAL,
+} NetworkMode;
+DECLARE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
+
+typedef enum RestartPolicy {
+        RESTART_NO,
+        RESTART_ON_SUCCESS,
+        RESTART_ON_FAILURE,
+        RESTART_ON_ABNORMAL,
+        RESTART_ON_ABORT,
+        RESTART_ALWAYS,
+        _RESTART_POLICY_MAX,
+        _RESTART_POLICY_INVALID = -EINVAL,
+} RestartPolicy;
+DECLARE_STRING_TABLE_LOOKUP(restart_policy, RestartPolicy);
+
+typedef enum LayerType {
+        LAYER_DIRECTORY,
+        LAYER_TARBALL,  /* unpacked by the launcher into its content-keyed cache */
+        _LAYER_TYPE_MAX,
+        _LAYER_TYPE_INVALID = -EINVAL,
+} LayerType;
+DECLARE_STRING_TABLE_LOOKUP(layer_type, LayerType);
+
+typedef struct PlanLayer {
+        LayerType type;
+        char *path;     /* absolute host path */
+} PlanLayer;
+
+/* The mount steps, performed in plan order after the root is set up and
+ * before pivot_root. Targets are absolute paths inside the sandbox and are
+ * resolved by the launcher without following symlinks out of the root. */
+typedef enum MountType {
+        MOUNT_BIND,         /* source (host) -> target; flags may say read-only */
+        MOUNT_TMPFS,        /* options: tmpfs options, e.g. "mode=0755,size=64m" */
+        MOUNT_PROC,         /* a fresh procfs */
+        MOUNT_SYSFS,        /* sysfs, always read-only */
+        MOUNT_DEV,          /* minimal /dev: a tmpfs with null zero full random urandom tty,
+                             * the standard symlinks, and nothing else */
+        MOUNT_DEVPTS,       /* newinstance devpts, with /dev/ptmx pointing into it */
+        MOUNT_SHM,          /* tmpfs for /dev/shm */
+        MOUNT_MQUEUE,       /* mqueue, needs an IPC namespace */
+        MOUNT_MASK,         /* hide target: /dev/null over files, an empty read-only tmpfs over dirs */
+        MOUNT_READ_ONLY,    /* remount an already visible path read-only (e.g. /proc/sys) */
+        _MOUNT_TYPE_MAX,
+        _MOUNT_TYPE_INVALID = -EINVAL,
+} MountType;
+DECLARE_STRING_TABLE_LOOKUP(mount_type, MountType);
+
+typedef struct PlanMount {
+        MountType type;
+        char *source;           /* MOUNT_BIND only: absolute host path */
+        char *target;           /* absolute path inside the sandbox */
+        char *options;          /* MOUNT_TMPFS: tmpfs data string, or NULL */
+        bool read_only;
+        bool recursive;         /* MOUNT_BIND: rbind (default) */
+        bool ignore_missing;    /* a missing source or target is skipped ("-" prefix) */
+} PlanMount;
+
+typedef struct PlanSyscall {
+        char *name;             /* libseccomp's name */
+        SeccompAction action;
+        char *origin;           /* "@mount", or "" when named directly */
+} PlanSyscall;
+
+typedef struct PlanRlimit {
+        bool set;
+        uint64_t soft, hard;    /* RLIM_INFINITY for infinity */
+} PlanRlimit;
+
+typedef struct Plan {
+        /* Identity of the service and where it came from (for status and
+         * diagnostics only; the launcher never opens these). */
+        char *name;                     /* "web" */
+        char *description;
+        char *unit_path;
+        char **dropin_paths;
+        char *policy_path;
+
+        /* Namespaces and the root. */
+        uint64_t namespaces;            /* mask of NAMESPACE_MASK(type) */
+        uint32_t uid_map_base;          /* user namespace: host uid of root inside */
+        uint32_t uid_map_count;         /* ... and the size of the range; 0 without NAMESPACE_USER */
+        char *hostname;                 /* NULL: leave as is */
+        NetworkMode network;
+        PlanLayer *layers;              /* lowest first; at least one */
+        size_t n_layers;
+        bool read_only;                 /* no: writes land in a tmpfs upper layer */
+        PlanMount *mounts;              /* in order */
+        size_t n_mounts;
+
+        /* The process. */
+        char **argv;                    /* argv[0] is an absolute path inside the root */
+        char **environment;             /* complete; never the caller's */
+        char *working_directory;        /* absolute inside the root */
+        uid_t uid;
+        gid_t gid;
+        gid_t *supplementary_gids;
+        size_t n_supplementary_gids;
+        PlanRlimit rlimits[RLIMIT_NLIMITS];
+
+        /* Privileges: final masks of CAP_* bits (1 << cap). */
+        uint64_t cap_bounding;
+        uint64_t cap_permitted;
+        uint64_t cap_effective;
+        uint64_t cap_inheritable;
+        uint64_t cap_ambient;
+        bool no_new_privileges;
+
+        /* Seccomp. The rules are for people and for re-compiling; the
+         * launcher loads seccomp_bpf as it is. */
+        SeccompAction seccomp_default_action;
+        PlanSyscall *syscalls;          /* sorted by name; default action for anything else */
+        size_t n_syscalls;
+        char **seccomp_architectures;   /* libseccomp arch names; "native" resolved */
+        uint64_t seccomp_allow_namespaces; /* namespace types that clone/unshare may create */
+        void *seccomp_bpf;              /* struct sock_filter[] */
+        size_t seccomp_bpf_size;        /* bytes */
+
+        /* Cgroup limits: CGROUP_LIMIT_MAX = no limit; weights 0 = unset. */
+        uint64_t memory_max;
+        uint64_t memory_high;
+        uint64_t memory_swap_max;
+        uint64_t tasks_max;
+        uint64_t cpu_quota_per_sec_usec; /* USEC_INFINITY = no quota */
+        uint64_t cpu_weight;             /* 1..10000, 0 = unset */
+        uint64_t io_weight;              /* 1..10000, 0 = unset */
+
+        /* Lifecycle (used by the supervisor and by sandboxctl run). */
+        RestartPolicy restart;
+        uint64_t restart_usec;
+        unsigned restart_steps;
+        uint64_t restart_max_delay_usec;
+        unsigned start_limit_burst;
+        uint64_t start_limit_interval_usec;
+        int kill_signal;
+        uint64_t timeout_stop_usec;
+        bool wanted;                    /* [Install] says start with sandboxd */
+} Plan;
+
+Plan *plan_new(void);
+Plan *plan_free(Plan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Plan *, plan_free);
+
+int plan_add_mount(Plan *p, MountType type, const char *source, const char *target, const char *options,
+                   bool read_only, bool recursive, bool ignore_missing);
+
+/* Clone flags for the plan's namespaces. */
+unsigned long plan_clone_flags(const Plan *p);

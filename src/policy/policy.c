@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <seccomp.h>
+#include <stddef.h>
+
+#include "cap-util.h"
+#include "conf-parser.h"
+#include "extract-word.h"
+#include "namespace-util.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "policy.h"
+#include "search-path.h"
+#include "string-util.h"
+#include "strv.h"
+#include "syscall-groups.h"
+
+static const char *const policy_sections[] = { "Policy", "Seccomp", "Capabilities", "Sandbox", NULL };
+
+Policy *policy_new(const char *name) {
+        Policy *p = calloc(1, sizeof(Policy));
+
+        if (!p)
+                return NULL;
+        p->name = strdup(name);
+        if (!p->name)
+                return mfree(p);
+        p->default_action = (SeccompAction) { .type = SECCOMP_ACTION_ERRNO, .errno_value = EPERM };
+        p->allow_host_network = -1;
+        return p;
+}
+
+static void entries_clear(Policy *p, bool deny) {
+        size_t j = 0;
+
+        for (size_t i = 0; i < p->n_entries; i++) {
+                if (p->entries[i].deny == deny) {
+                        free(p->entries[i].name);
+                        free(p->entries[i].file);
+                } else
+                        p->entries[j++] = p->entries[i];
+        }
+        p->n_entries = j;
+}
+
+Policy *policy_free(Policy *p) {
+        if (!p)
+                return NULL;
+        entries_clear(p, true);
+        entries_clear(p, false);
+        free(p->entries);
+        free(p->name);
+        free(p->path);
+        free(p->description);
+        strv_free(p->architectures);
+        free(p);
+        return NULL;
+}
+
+SeccompAction policy_deny_action(const Policy *p) {
+        /* In audit mode (DefaultAction=log) explicit denials still deny. */
+        if (p->default_action.type == SECCOMP_ACTION_LOG || p->default_action.type == SECCOMP_ACTION_ALLOW)
+                return (SeccompAction) { .type = SECCOMP_ACTION_ERRNO, .errno_value = EPERM };
+        return p->default_action;
+}
+
+static int parse_default_action(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        SeccompAction a;
+
+        if (seccomp_action_from_string(v, &a) < 0)
+                return conf_error(c, "Invalid action \"%s\", expected errno:NAME, kill-process, kill-thread, trap or log.", v);
+        if (a.type == SECCOMP_ACTION_ALLOW)
+                return conf_error(c, "DefaultAction=allow makes the filter a deny list, which misses every new syscall; use log for auditing.");
+        p->default_action = a;
+        p->default_action_set = true;
+        return 0;
+}
+
+static int parse_entries(ConfContext *c, const char *v, bool deny) {
+        Policy *p = c->userdata;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                entries_clear(p, deny);
+                return 0;
+        }
+        r = split_words(v, &words);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+
+        STRV_FOREACH(w, words) {
+                _cleanup_free_ char *name = strdup(*w);
+                SeccompAction a = {};
+                bool has_action = false;
+                PolicyEntry *n;
+                char *colon;
+
+                if (!name)
+                        return -ENOMEM;
+                colon = strchr(name, ':');
+                if (colon) {
+                        *colon = 0;
+                        if (!deny)
+                                return conf_error(c, "Allow= entries cannot carry an action (\"%s\"); use Deny=%s:ACTION.", *w, name);
+                        if (seccomp_action_from_string(colon + 1, &a) < 0 || a.type == SECCOMP_ACTION_ALLOW)
+                                return conf_error(c, "Invalid action \"%s\" for %s, expected an errno name like EPERM, kill-process, kill-thread, trap or log.", colon + 1, name);
+                        has_action = true;
+                }
+
+                if (name[0] == '@') {
+                        if (!syscall_group_find(name)) {
+                                const char *names[256];
+                                size_t k = 0;
+                                const char *hint;
+
+                                for (size_t i = 0; i < n_syscall_groups && k < ELEMENTSOF(names); i++)
+                                        names[k++] = syscall_groups[i].name;
+                                hint = closest_match(name, names, k);
+                                if (hint)
+                                        return conf_error(c, "Unknown syscall group \"%s\"; did you mean \"%s\"?", name, hint);
+                                return conf_error(c, "Unknown syscall group \"%s\" (see sandboxctl policy groups).", name);
+                        }
+                } else if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+                        return conf_error(c, "Unknown syscall \"%s\".", name);
+
+                if (p->n_entries >= 4096)
+                        return conf_error(c, "Too many entries (at most 4096).");
+                n = reallocarray(p->entries, p->n_entries + 1, sizeof(PolicyEntry));
+                if (!n)
+                        return -ENOMEM;
+                p->entries = n;
+                p->entries[p->n_entries] = (PolicyEntry) {
+                        .name = TAKE_PTR(name),
+                        .deny = deny,
+                        .has_action = has_action,
+                        .action = a,
+                        .file = strdup(c->file),
+                        .line = c->line,
+                };
+                p->n_entries++;
+                if (!p->entries[p->n_entries - 1].file)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_allow(ConfContext *c, const char *v, void *data) {
+        return parse_entries(c, v, false);
+}
+
+static int parse_deny(ConfContext *c, const char *v, void *data) {
+        return parse_entries(c, v, true);
+}
+
+static int parse_architectures(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                p->architectures = strv_free(p->architectures);
+                return 0;
+        }
+        r = split_words(v, &words);
+        if (r < 0)
+                return r == -ENOMEM ? r : conf_error(c, "Invalid quoting in \"%s\".", v);
+        STRV_FOREACH(w, words) {
+                if (!streq(*w, "native") && seccomp_arch_resolve_name(*w) == 0)
+                        return conf_error(c, "Unknown architecture \"%s\" (libseccomp names: native, x86_64, x86, x32, aarch64, ...).", *w);
+                if (!strv_contains(p->architectures, *w)) {
+                        r = strv_extend(&p->architectures, *w);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int parse_ns_mask(ConfContext *c, const char *v, void *data) {
+        uint64_t *mask = data, m;
+        _cleanup_free_ char *bad = NULL;
+        int r;
+
+        if (isempty(v)) {
+                *mask = 0;
+                return 0;
+        }
+        r = namespace_mask_from_string(v, &m, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Unknown namespace type \"%s\", expected pid, mount, uts, ipc, net, cgroup, user or time.", strna(bad));
+        *mask |= m;
+        return 0;
+}
+
+static int parse_caps(ConfContext *c, const char *v, void *data) {
+        uint64_t *mask = data, m;
+        _cleanup_free_ char *bad = NULL;
+        int r;
+
+        if (isempty(v)) {
+                *mask = 0;
+                return 0;
+        }
+        r = capability_mask_from_string(v, &m, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Unknown capability \"%s\" (names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE).", strna(bad));
+        *mask |= m;
+        return 0;
+}
+
+#define P(f) offsetof(Policy, f)
+static const ConfItem policy_items[] = {
+        { "Policy", "Description", conf_parse_string, P(description) },
+        { "Seccomp", "DefaultAction", parse_default_action, 0 },
+        { "Seccomp", "Allow", parse_allow, 0 },
+        { "Seccomp", "Deny", parse_deny, 0 },
+        { "Seccomp", "Architectures", parse_architectures, 0 },
+        { "Seccomp", "AllowNamespaces", parse_ns_mask, P(allow_namespaces) },
+        { "Capabilities", "Allow", parse_caps, P(capabilities) },
+        { "Sandbox", "RequireNamespaces", parse_ns_mask, P(require_namespaces) },
+        { "Sandbox", "AllowHostNetwork", conf_parse_bool, P(allow_host_network) },
+};
+#undef P
+
+int policy_parse_file(Policy *p, const char *path, Diagnostics *diags) {
+        return conf_parse_file(path, policy_sections, policy_items, ELEMENTSOF(policy_items), p, p, diags);
+}
+
+int policy_load(const char *arg, Policy **ret, Diagnostics *diags) {
+        _cleanup_(policy_freep) Policy *p = NULL;
+        _cleanup_free_ char *path = NULL, *name = NULL;
+        bool any_allow = false;
+        int r;
+
+        if (isempty(arg))
+                return diag_add(diags, NULL, 0, NULL, "Empty policy name.");
+
+        if (strchr(arg, '/')) {
+                const char *b = path_basename(arg), *e = endswith(b, ".policy");
+
+                path = strdup(arg);
+                name = e ? strndup(b, (size_t) (e - b)) : strdup(b);
+                if (!path || !name)
+                        return -ENOMEM;
+        } else {
+                const char *e = endswith(arg, ".policy");
+                _cleanup_free_ char *file = NULL;
+
+                if (!filename_is_valid(arg))
+                        return diag_add(diags, NULL, 0, NULL, "Invalid policy name \"%s\".", arg);
+                name = e ? strndup(arg, (size_t) (e - arg)) : strdup(arg);
+                if (!name)
+                        return -ENOMEM;
+                file = strjoin(name, ".policy");
+                if (!file)
+                        return -ENOMEM;
+                r = search_path_find(SEARCH_POLICIES, file, &path);
+                if (r == -ENOENT) {
+                        _cleanup_strv_free_ char **dirs = NULL;
+                        _cleanup_free_ char *j = NULL;
+                        (void) search_path_get(SEARCH_POLICIES, &dirs);
+                        j = dirs ? strv_join(dirs, ":") : NULL;
+                        return diag_add(diags, NULL, 0, NULL, "Policy %s not found in the policy search path (%s).", file, strna(j));
+                }
+                if (r < 0)
+                        return r;
+        }
+
+        p = policy_new(name);
+        if (!p)
+                return -ENOMEM;
+        p->path = strdup(path);
+        if (!p->path)
+                return -ENOMEM;
+
+        r = policy_parse_file(p, path, diags);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < p->n_entries; i++)
+                if (!p->entries[i].deny)
+                        any_allow = true;
+        if (!any_allow)
+                return diag_add(diags, path, 0, NULL,
+                                "Policy allows no syscalls: [Seccomp] has no Allow= entries, so no program could run under it.");
+
+        *ret = TAKE_PTR(p);
+        return 0;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "path-util.h"
+#include "search-path.h"
+#include "string-util.h"
+#include "strv.h"
+
+int search_path_get(SearchKind kind, char ***ret) {
+        const char *env = getenv(kind == SEARCH_UNITS ? "SANDBOXD_UNIT_PATH" : "SANDBOXD_POLICY_PATH");
+        const char *sub = kind == SEARCH_UNITS ? "units" : "policies";
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+
+        if (env) {
+                _cleanup_free_ char *c = strdup(env);
+                char *save = NULL;
+
+                if (!c)
+                        return -ENOMEM;
+                for (char *d = strtok_r(c, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                        if (!path_is_absolute(d))
+                                continue; /* relative entries would depend on the cwd */
+                        r = strv_extend(&l, d);
+                        if (r < 0)
+                                return r;
+                }
+        } else {
+                static const char *const roots[] = { "/etc/sandboxd", "/run/sandboxd", "/usr/lib/sandboxd" };
+                for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
+                        r = strv_consume(&l, strjoin(roots[i], "/", sub));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int search_path_find(SearchKind kind, const char *file, char **ret) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        int r;
+
+        r = search_path_get(kind, &dirs);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(d, dirs) {
+                _cleanup_free_ char *p = path_join(*d, file);
+                struct stat st;
+
+                if (!p)
+                        return -ENOMEM;
+                if (stat(p, &st) < 0)
+                        continue;
+                *ret = TAKE_PTR(p);
+                return 0;
+        }
+        return -ENOENT;
+}
+
+static int dropin_cmp(const void *a, const void *b) {
+        return strcmp(path_basename(*(char * const *) a), path_basename(*(char * const *) b));
+}
+
+int search_path_dropins(SearchKind kind, const char *file, char ***ret) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        int r;
+
+        r = search_path_get(kind, &dirs);
+        if (r < 0)
+                return r;
+        return search_path_dropins_in(dirs, file, ret);
+}
+
+int search_path_dropins_in(char * const *dirs, const char *file, char ***ret) {
+        _cleanup_strv_free_ char **found = NULL;
+        _cleanup_free_ char *dname = NULL;
+        int r;
+
+        dname = strjoin(file, ".d");
+        if (!dname)
+                return -ENOMEM;
+        found = calloc(1, sizeof(char *));
+        if (!found)
+                return -ENOMEM;
+
+        for (char * const *d = dirs; d && *d; d++) {
+                _cleanup_free_ char *p = path_join(*d, dname);
+                DIR *dir;
+                struct dirent *de;
+
+                if (!p)
+                        return -ENOMEM;
+                dir = opendir(p);
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir))) {
+                        bool masked = false;
+
+                        if (!endswith(de->d_name, ".conf") || de->d_name[0] == '.')
+                                continue;
+                        STRV_FOREACH(f, found)
+                                if (streq(path_basename(*f), de->d_name))
+                                        masked = true;
+                        if (masked)
+                                continue;
+                        r = strv_consume(&found, path_join(p, de->d_name));
+                        if (r < 0) {
+                                closedir(dir);
+                                return r;
+                        }
+                }
+                closedir(dir);
+        }
+        qsort(found, strv_length(found), sizeof(char *), dropin_cmp);
+        *ret = TAKE_PTR(found);
+        return 0;
+}
+
+int search_path_list(SearchKind kind, const char *suffix, char ***ret) {
+        _cleanup_strv_free_ char **dirs = NULL, **names = NULL;
+        int r;
+
+        r = search_path_get(kind, &dirs);
+        if (r < 0)
+                return r;
+        names = calloc(1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        STRV_FOREACH(d, dirs) {
+                DIR *dir = opendir(*d);
+                struct dirent *de;
+
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir))) {
+                        const char *e = endswith(de->d_name, suffix);
+                        _cleanup_free_ char *n = NULL;
+
+                        if (!e || e == de->d_name || de->d_name[0] == '.')
+                                continue;
+                        n = strndup(de->d_name, (size_t) (e - de->d_name));
+                        if (!n) {
+                                closedir(dir);
+                                return -ENOMEM;
+                        }
+                        if (strv_contains(names, n))
+                                continue;
+                        r = strv_consume(&names, TAKE_PTR(n));
+                        if (r < 0) {
+                                closedir(dir);
+                                return r;
+                        }
+                }
+                closedir(dir);
+        }
+        strv_sort(names);
+        *ret = TAKE_PTR(names);
+        return 0;
+}

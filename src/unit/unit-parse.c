@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cap-util.h"
+#include "conf-parser.h"
+#include "extract-word.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+#include "unit.h"
+
+static const char *const unit_sections[] = {
+        "Unit", "Sandbox", "Security", "Resources", "Service", "Install", NULL,
+};
+
+static Unit *unit_of(ConfContext *c) {
+        return c->userdata;
+}
+
+static int set_location(ConfContext *c, UnitLocation *l) {
+        char *f = strdup(c->file);
+
+        if (!f)
+                return -ENOMEM;
+        free(l->file);
+        l->file = f;
+        l->line = c->line;
+        return 0;
+}
+
+static int parse_image(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        UnitImage *n;
+
+        if (set_location(c, &u->loc_images) < 0)
+                return -ENOMEM;
+        if (isempty(v)) {
+                for (size_t i = 0; i < u->n_images; i++) {
+                        free(u->images[i].path);
+                        free(u->images[i].file);
+                }
+                u->images = mfree(u->images);
+                u->n_images = 0;
+                return 0;
+        }
+        if (!path_is_absolute(v))
+                return conf_error(c, "Image path \"%s\" is not absolute.", v);
+        if (!path_is_normalized_absolute(v))
+                return conf_error(c, "Image path \"%s\" is not normalized.", v);
+        if (u->n_images >= 64)
+                return conf_error(c, "Too many image layers (at most 64).");
+
+        n = reallocarray(u->images, u->n_images + 1, sizeof(UnitImage));
+        if (!n)
+                return -ENOMEM;
+        u->images = n;
+        u->images[u->n_images] = (UnitImage) {
+                .path = strdup(v),
+                .file = strdup(c->file),
+                .line = c->line,
+        };
+        if (!u->images[u->n_images].path || !u->images[u->n_images].file)
+                return -ENOMEM;
+        u->n_images++;
+        return 0;
+}
+
+static int parse_namespaces(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        _cleanup_free_ char *bad = NULL;
+        uint64_t m;
+        int r;
+
+        r = set_location(c, &u->loc_namespaces);
+        if (r < 0)
+                return r;
+        if (isempty(v)) {
+                u->namespaces = 0;
+                u->namespaces_set = true;
+                return 0;
+        }
+        r = namespace_mask_from_string(v, &m, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                static const char *const names[] = { "pid", "mount", "uts", "ipc", "net", "cgroup", "user", "time" };
+                const char *hint = bad ? closest_match(bad, names, ELEMENTSOF(names)) : NULL;
+                if (hint)
+                        return conf_error(c, "Unknown namespace type \"%s\"; did you mean \"%s\"?", strna(bad), hint);
+                return conf_error(c, "Unknown namespace type \"%s\", expected pid, mount, uts, ipc, net, cgroup, user or time.", strna(bad));
+        }
+        u->namespaces |= m;
+        u->namespaces_set = true;
+        return 0;
+}
+
+static bool hostname_is_valid(const char *s) {
+        size_t l = strlen(s);
+
+        if (l == 0 || l > 64 || s[0] == '-' || s[0] == '.' || s[l - 1] == '.' || s[l - 1] == '-')
+                return false;
+        for (const char *p = s; *p; p++) {
+                if (!isalnum((unsigned char) *p) && *p != '-' && *p != '.')
+                        return false;
+                if (*p == '.' && p[1] == '.')
+                        return false;
+        }
+        return true;
+}
+
+static int parse_hostname(ConfContext *c, const char *v, void *data) {
+        if (!isempty(v) && !hostname_is_valid(v))
+                return conf_error(c, "Invalid hostname \"%s\" (letters, digits, '-' and '.', at most 64 characters).", v);
+        return conf_parse_string(c, v, data);
+}
+
+static int parse_network(ConfContext *c, const char *v, void *data) {
+        NetworkMode *m = data, k;
+
+        if (set_location(c, &unit_of(c)->loc_network) < 0)
+                return -ENOMEM;
+        k = network_mode_from_string(v);
+        if (k < 0) {
+                static const char *const names[] = { "none", "host" };
+                const char *hint = closest_match(v, names, ELEMENTSOF(names));
+                if (hint)
+                        return conf_error(c, "Invalid network mode \"%s\"; did you mean \"%s\"?", v, hint);
+                return conf_error(c, "Invalid network mode \"%s\", expected none or host.", v);
+        }
+        *m = k;
+        return 0;
+}
+
+static void unit_bind_done(UnitBind *b) {
+        free(b->source);
+        free(b->target);
+        free(b->file);
+}
+
+/* "-SRC[:DST[:OPTIONS]]", several per line, systemd's syntax. */
+static int parse_bind(ConfContext *c, const char *v, bool read_only) {
+        Unit *u = unit_of(c);
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                /* systemd resets both lists on an empty BindPaths= or
+                 * BindReadOnlyPaths=; we reset only the ones of this kind. */
+                size_t j = 0;
+                for (size_t i = 0; i < u->n_binds; i++) {
+                        if (u->binds[i].read_only == read_only)
+                                unit_bind_done(&u->binds[i]);
+                        else
+                                u->binds[j++] = u->binds[i];
+                }
+                u->n_binds = j;
+                return 0;
+        }
+
+        r = split_words(v, &words);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+
+        STRV_FOREACH(w, words) {
+                _cleanup_free_ char *src = NULL, *dst = NULL;
+                const char *s = *w;
+                bool ignore_missing = false, recursive = true;
+                char *colon, *colon2;
+                UnitBind *n;
+
+                if (s[0] == '-') {
+                        ignore_missing = true;
+                        s++;
+                }
+                src = strdup(s);
+                if (!src)
+                        return -ENOMEM;
+                colon = strchr(src, ':');
+                if (colon) {
+                        *colon = 0;
+                        colon2 = strchr(colon + 1, ':');
+                        if (colon2) {
+                                *colon2 = 0;
+                                if (streq(colon2 + 1, "rbind"))
+                                        recursive = true;
+                                else if (streq(colon2 + 1, "norbind"))
+                                        recursive = false;
+                                else
+                                        return conf_error(c, "Invalid bind mount option \"%s\", expected rbind or norbind.", colon2 + 1);
+                        }
+                        dst = strdup(colon + 1);
+                } else
+                        dst = strdup(src);
+                if (!dst)
+                        return -ENOMEM;
+
+                if (!path_is_normalized_absolute(src))
+                        return conf_error(c, "Bind source \"%s\" is not an absolute, normalized path.", src);
+                if (!path_is_normalized_absolute(dst))
+                        return conf_error(c, "Bind destination \"%s\" is not an absolute, normalized path.", dst);
+                if (streq(dst, "/"))
+                        return conf_error(c, "Bind destination may not be \"/\"; the root comes from Image=.");
+                if (u->n_binds >= 256)
+                        return conf_error(c, "Too many bind mounts (at most 256).");
+
+                n = reallocarray(u->binds, u->n_binds + 1, sizeof(UnitBind));
+                if (!n)
+                        return -ENOMEM;
+                u->binds = n;
+                u->binds[u->n_binds] = (UnitBind) {
+                        .source = TAKE_PTR(src),
+                        .target = TAKE_PTR(dst),
+                        .read_only = read_only,
+                        .recursive = recursive,
+                        .ignore_missing = ignore_missing,
+                        .line = c->line,
+                        .file = strdup(c->file),
+                };
+                u->n_binds++;
+                if (!u->binds[u->n_binds - 1].file)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_bind_rw(ConfContext *c, const char *v, void *data) {
+        return parse_bind(c, v, false);
+}
+
+static int parse_bind_ro(ConfContext *c, const char *v, void *data) {
+        return parse_bind(c, v, true);
+}
+
+static bool tmpfs_options_are_valid(const char *o) {
+        /* Only what makes sense for a tmpfs in a sandbox; anything else
+         * (e.g. "uid=" mapping tricks) must be a deliberate change here. */
+        static const char *const allowed[] = { "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
+                                               "mode=", "size=", "nr_inodes=", "uid=", "gid=" };
+        _cleanup_free_ char *c = strdup(o);
+        char *save = NULL;
+
+        if (!c)
+                return false;
+        for (char *w = strtok_r(c, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                bool ok = false;
+                for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {
+                        const char *a = allowed[i];
+                        if (endswith(a, "=") ? !!startswith(w, a) : streq(w, a))
+                                ok = true;
+                }
+                if (!ok)
+                        return false;
+        }
+        return true;
+}
+
+static int parse_tmpfs(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                for (size_t i = 0; i < u->n_tmpfs; i++) {
+                        free(u->tmpfs[i].path);
+                        free(u->tmpfs[i].options);
+                }
+                u->tmpfs = mfree(u->tmpfs);
+                u->n_tmpfs = 0;
+                return 0;
+        }
+        r = split_words(v, &words);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+
+        STRV_FOREACH(w, words) {
+                _cleanup_free_ char *p = strdup(*w);
+                char *colon, *opts = NULL;
+                UnitTmpfs *n;
+
+                if (!p)
+                        return -ENOMEM;
+                colon = strchr(p, ':');
+                if (colon) {
+                        *colon = 0;
+                        if (!tmpfs_options_are_valid(colon + 1))
+                                return conf_error(c, "Invalid tmpfs options \"%s\" (allowed: ro rw nosuid nodev noexec mode= size= nr_inodes= uid= gid=).", colon + 1);
+                        opts = strdup(colon + 1);
+                        if (!opts)
+                                return -ENOMEM;
+                }
+                if (!path_is_normalized_absolute(p) || streq(p, "/")) {
+                        free(opts);
+                        return conf_error(c, "TemporaryFileSystem path \"%s\" is not an absolute, normalized path other than /.", p);
+                }
+                n = reallocarray(u->tmpfs, u->n_tmpfs + 1, sizeof(UnitTmpfs));
+                if (!n) {
+                        free(opts);
+                        return -ENOMEM;
+                }
+                u->tmpfs = n;
+                u->tmpfs[u->n_tmpfs++] = (UnitTmpfs) { .path = TAKE_PTR(p), .options = opts };
+        }
+        return 0;
+}
+
+static bool env_name_is_valid(const char *s, size_t l) {
+        if (l == 0 || l > 256 || isdigit((unsigned char) s[0]))
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if (!isalnum((unsigned char) s[i]) && s[i] != '_')
+                        return false;
+        return true;
+}
+
+static int parse_environment(ConfContext *c, const char *v, void *data) {
+        char ***env = data;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                *env = strv_free(*env);
+                return 0;
+        }
+        r = split_words(v, &words);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+        STRV_FOREACH(w, words) {
+                const char *eq = strchr(*w, '=');
+                if (!eq || !env_name_is_valid(*w, (size_t) (eq - *w)))
+                        return conf_error(c, "Invalid environment assignment \"%s\", expected NAME=value.", *w);
+                if (string_has_cc(*w))
+                        return conf_error(c, "Environment value contains control characters.");
+                r = strv_env_set(env, *w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_environment_file(ConfContext *c, const char *v, void *data) {
+        const char *p = v;
+
+        if (isempty(v))
+                return conf_parse_strv_whole(c, v, data);
+        if (p[0] == '-')
+                p++;
+        if (!path_is_normalized_absolute(p))
+                return conf_error(c, "EnvironmentFile path \"%s\" is not an absolute, normalized path.", p);
+        return conf_parse_strv_whole(c, v, data);
+}
+
+static int parse_caps(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        uint64_t *mask = data, m;
+        _cleanup_free_ char *bad = NULL;
+        int r;
+
+        r = set_location(c, mask == &u->capabilities ? &u->loc_capabilities : &u->loc_ambient);
+        if (r < 0)
+                return r;
+        if (mask == &u->capabilities)
+                u->capabilities_set = true;
+        if (isempty(v)) {
+                *mask = 0;
+                return 0;
+        }
+        r = capability_mask_from_string(v, &m, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Unknown capability \"%s\" (names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE).", strna(bad));
+        *mask |= m;
+        return 0;
+}
+
+static int parse_policy(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+
+        if (!isempty(v) && v[0] != '/' && !filename_is_valid(v))
+                return conf_error(c, "Invalid policy \"%s\": a name in the policy search path, or an absolute path.", v);
+        if (v[0] == '/' && !path_is_normalized_absolute(v))
+                return conf_error(c, "Policy path \"%s\" is not normalized.", v);
+        free(u->policy_file);
+        u->policy_file = strdup(c->file);
+        u->policy_line = c->line;
+        if (!u->policy_file)
+                return -ENOMEM;
+        return conf_parse_string(c, v, data);
+}
+
+static int parse_limit_size(ConfContext *c, const char *v, void *data) {
+        uint64_t *x = data;
+
+        if (isempty(v)) {
+                *x = CGROUP_LIMIT_MAX;
+                return 0;
+        }
+        if (endswith(v, "%"))
+                return conf_error(c, "Percentages of physical memory are not supported; give bytes (K, M, G, T suffixes) or infinity.");
+        return conf_parse_size(c, v, data);
+}
+
+static int parse_tasks_max(ConfContext *c, const char *v, void *data) {
+        uint64_t *x = data;
+
+        if (isempty(v) || streq(v, "infinity")) {
+                *x = CGROUP_LIMIT_MAX;
+                return 0;
+        }
+        if (safe_atou64(v, x) < 0 || *x == 0 || *x == CGROUP_LIMIT_MAX)
+                return conf_error(c, "Invalid TasksMax \"%s\", expected a positive number or infinity.", v);
+        return 0;
+}
+
+static int parse_cpu_quota(ConfContext *c, const char *v, void *data) {
+        uint64_t *x = data, pct;
+
+        if (isempty(v)) {
+                *x = USEC_INFINITY;
+                return 0;
+        }
+        if (parse_percent(v, true, &pct) < 0 || pct == 0 || pct > 100000)
+                return conf_error(c, "Invalid CPUQuota \"%s\", expected a percentage like 50%% or 200%%.", v);
+        /* A percentage of one CPU's time per second. */
+        *x = pct * USEC_PER_SEC / 100;
+        return 0;
+}
+
+static int parse_weight(ConfContext *c, const char *v, void *data) {
+        uint64_t *x = data;
+
+        if (isempty(v)) {
+                *x = 0;
+                return 0;
+        }
+        if (safe_atou64(v, x) < 0 || *x < 1 || *x > 10000)
+                return conf_error(c, "Invalid weight \"%s\", expected 1..10000.", v);
+        return 0;
+}
+
+/* Catch-all for Limit*= keys in [Resources]: 1 handled, 0 not a Limit key. */
+static int parse_rlimit_key(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        int res = rlimit_from_key(c->key);
+        uint64_t soft, hard;
+        int r;
+
+        if (res < 0)
+                return 0;
+        if (isempty(v)) {
+                u->rlimits[res] = (PlanRlimit) {};
+                return 1;
+        }
+        r = parse_rlimit(v, rlimit_value_kind(res), &soft, &hard);
+        if (r == -EILSEQ)
+                return conf_error(c, "Soft limit above hard limit in \"%s\".", v);
+        if (r < 0)
+                return conf_error(c, "Invalid limit \"%s\", expected a value or SOFT:HARD, or infinity.", v);
+        u->rlimits[res] = (PlanRlimit) { .set = true, .soft = soft, .hard = hard };
+        return 1;
+}
+
+static int parse_exec_start(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        _cleanup_strv_free_ char **argv = NULL;
+        int r;
+
+        if (isempty(v)) {
+                u->exec_start = strv_free(u->exec_start);
+                return 0;
+        }
+        if (strchr("-@+!:|", v[0]))
+                return conf_error(c, "Command prefixes (\"%c\") are not supported; give the absolute path of the program.", v[0]);
+        r = split_words(v, &argv);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+        if (!argv[0])
+                return conf_error(c, "Empty command.");
+        if (!path_is_absolute(argv[0]))
+                return conf_error(c, "Program \"%s\" is not an absolute path inside the image.", argv[0]);
+        if (!path_is_normalized_absolute(argv[0]))
+                return conf_error(c, "Program path \"%s\" is not normalized.", argv[0]);
+        if (strv_length(argv) > 4096)
+                return conf_error(c, "Too many arguments (at most 4096).");
+        if (u->exec_start)
+                return conf_error(c, "ExecStart= is already set (only one command; use an empty ExecStart= first to replace it).");
+        u->exec_start = TAKE_PTR(argv);
+        free(u->exec_start_file);
+        u->exec_start_file = strdup(c->file);
+        u->exec_start_line = c->line;
+        return u->exec_start_file ? 0 : -ENOMEM;
+}
+
+static bool user_name_is_valid(const char *s) {
+        size_t l = strlen(s);
+
+        if (l == 0 || l > 32 || s[0] == '-' || isdigit((unsigned char) s[0]))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_' && *p != '-' && !(*p == '$' && p[1] == 0))
+                        return false;
+        return true;
+}
+
+static int parse_user(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        _cleanup_free_ char *x = NULL;
+        char *colon;
+        uid_t id;
+
+        if (!isempty(v)) {
+                x = strdup(v);
+                if (!x)
+                        return -ENOMEM;
+                colon = strchr(x, ':');
+                if (colon) {
+                        *colon = 0;
+                        if (parse_uid(x, &id) < 0 || parse_uid(colon + 1, &id) < 0)
+                                return conf_error(c, "Invalid User \"%s\": expected a user name, UID or UID:GID.", v);
+                } else if (parse_uid(x, &id) < 0 && !user_name_is_valid(x))
+                        return conf_error(c, "Invalid User \"%s\": expected a user name, UID or UID:GID.", v);
+        }
+        free(u->user_file);
+        u->user_file = strdup(c->file);
+        u->user_line = c->line;
+        if (!u->user_file)
+                return -ENOMEM;
+        return conf_parse_string(c, v, data);
+}
+
+static int parse_group(ConfContext *c, const char *v, void *data) {
+        uid_t id;
+
+        if (!isempty(v) && parse_uid(v, &id) < 0 && !user_name_is_valid(v))
+                return conf_error(c, "Invalid Group \"%s\": expected a group name or GID.", v);
+        return conf_parse_string(c, v, data);
+}
+
+static int parse_supplementary_groups(ConfContext *c, const char *v, void *data) {
+        char ***l = data;
+        int r;
+
+        r = conf_parse_strv(c, v, data);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(g, *l) {
+                uid_t id;
+                if (parse_uid(*g, &id) < 0 && !user_name_is_valid(*g))
+                        return conf_error(c, "Invalid group \"%s\".", *g);
+        }
+        if (strv_length(*l) > 64)
+                return conf_error(c, "Too many supplementary groups (at most 64).");
+        return 0;
+}
+
+static int parse_restart(ConfContext *c, const char *v, void *data) {
+        RestartPolicy *p = data, k;
+
+        k = restart_policy_from_string(v);
+        if (k < 0) {
+                static const char *const names[] = { "no", "on-success", "on-failure", "on-abnormal", "on-abort", "always" };
+                const char *hint = closest_match(v, names, ELEMENTSOF(names));
+                if (hint)
+                        return conf_error(c, "Invalid restart policy \"%s\"; did you mean \"%s\"?", v, hint);
+                return conf_error(c, "Invalid restart policy \"%s\", expected no, on-success, on-failure, on-abnormal, on-abort or always.", v);
+        }
+        *p = k;
+        return 0;
+}
+
+static int parse_positive_unsigned(ConfContext *c, const char *v, void *data) {
+        unsigned *x = data;
+
+        if (safe_atou(v, x) < 0 || *x > 1000000)
+                return conf_error(c, "Invalid number \"%s\".", v);
+        return 0;
+}
+
+static int parse_wanted_by(ConfContext *c, const char *v, void *data) {
+        char ***l = data;
+        int r;
+
+        r = conf_parse_strv(c, v, data);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, *l)
+                if (!streq(*w, "default") && !streq(*w, "sandboxd.service") && !streq(*w, "multi-user.target"))
+                        return conf_error(c, "Unknown target \"%s\": sandboxd starts enabled units itself; use WantedBy=default.", *w);
+        return 0;
+}
+
+#define U(f) offsetof(Unit, f)
+static const ConfItem unit_items[] = {
+        { "Unit", "Description", conf_parse_string, U(description) },
+        { "Unit", "Documentation", conf_parse_strv, U(documentation) },
+
+        { "Sandbox", "Image", parse_image, 0 },
+        { "Sandbox", "ReadOnly", conf_parse_bool, U(read_only) },
+        { "Sandbox", "Namespaces", parse_namespaces, 0 },
+        { "Sandbox", "Hostname", parse_hostname, U(hostname) },
+        { "Sandbox", "Network", parse_network, U(network) },
+        { "Sandbox", "BindPaths", parse_bind_rw, 0 },
+        { "Sandbox", "BindReadOnlyPaths", parse_bind_ro, 0 },
+        { "Sandbox", "TemporaryFileSystem", parse_tmpfs, 0 },
+        { "Sandbox", "Environment", parse_environment, U(environment) },
+        { "Sandbox", "EnvironmentFile", parse_environment_file, U(environment_files) },
+        { "Sandbox", "WorkingDirectory", conf_parse_path, U(working_directory) },
+
+        { "Security", "Capabilities", parse_caps, U(capabilities) },
+        { "Security", "AmbientCapabilities", parse_caps, U(ambient_capabilities) },
+        { "Security", "NoNewPrivileges", conf_parse_bool, U(no_new_privileges) },
+        { "Security", "Policy", parse_policy, U(policy) },
+
+        { "Resources", "MemoryMax", parse_limit_size, U(memory_max) },
+        { "Resources", "MemoryHigh", parse_limit_size, U(memory_high) },
+        { "Resources", "MemorySwapMax", parse_limit_size, U(memory_swap_max) },
+        { "Resources", "CPUQuota", parse_cpu_quota, U(cpu_quota_per_sec_usec) },
+        { "Resources", "CPUWeight", parse_weight, U(cpu_weight) },
+        { "Resources", "TasksMax", parse_tasks_max, U(tasks_max) },
+        { "Resources", "IOWeight", parse_weight, U(io_weight) },
+        { "Resources", NULL, parse_rlimit_key, 0 },
+
+        { "Service", "ExecStart", parse_exec_start, 0 },
+        { "Service", "User", parse_user, U(user) },
+        { "Service", "Group", parse_group, U(group) },
+        { "Service", "SupplementaryGroups", parse_supplementary_groups, U(supplementary_groups) },
+        { "Service", "Restart", parse_restart, U(restart) },
+        { "Service", "RestartSec", conf_parse_usec, U(restart_usec) },
+        { "Service", "RestartSteps", parse_positive_unsigned, U(restart_steps) },
+        { "Service", "RestartMaxDelaySec", conf_parse_usec, U(restart_max_delay_usec) },
+        { "Service", "StartLimitBurst", parse_positive_unsigned, U(start_limit_burst) },
+        { "Service", "StartLimitIntervalSec", conf_parse_usec, U(start_limit_interval_usec) },
+        { "Service", "KillSignal", conf_parse_signal, U(kill_signal) },
+        { "Service", "TimeoutStopSec", conf_parse_usec, U(timeout_stop_usec) },
+
+        { "Install", "WantedBy", parse_wanted_by, U(wanted_by) },
+};
+#undef U
+
+int unit_parse_file(Unit *u, const char *path, Diagnostics *diags) {
+        return conf_parse_file(path, unit_sections, unit_items, ELEMENTSOF(unit_items), u, u, diags);
+}
+

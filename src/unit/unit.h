@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The unit model: what a unit file (plus its drop-ins) says, parsed but not
+ * yet resolved against an image or a policy. The compiler (src/plan) turns
+ * it into a Plan. Unset values are marked so the compiler can apply
+ * defaults and policy ceilings knowingly. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "diag.h"
+#include "plan.h"
+
+typedef struct UnitBind {
+        char *source;
+        char *target;
+        bool read_only;
+        bool recursive;
+        bool ignore_missing;
+        unsigned line;          /* for diagnostics at compile time */
+        char *file;
+} UnitBind;
+
+typedef struct UnitTmpfs {
+        char *path;
+        char *options;
+} UnitTmpfs;
+
+typedef struct UnitImage {
+        char *path;
+        char *file;
+        unsigned line;
+} UnitImage;
+
+/* Where a key was last set, so the compiler's diagnostics point at it. */
+typedef struct UnitLocation {
+        char *file;
+        unsigned line;
+} UnitLocation;
+
+typedef struct Unit {
+        char *name;                     /* "web" */
+        char *path;                     /* the main file */
+        char **dropin_paths;
+
+        /* [Unit] */
+        char *description;
+        char **documentation;
+
+        /* [Sandbox] */
+        UnitImage *images;
+        size_t n_images;
+        int read_only;                  /* -1 unset */
+        uint64_t namespaces;
+        bool namespaces_set;
+        char *hostname;
+        NetworkMode network;            /* _NETWORK_MODE_INVALID unset */
+        UnitBind *binds;
+        size_t n_binds;
+        UnitTmpfs *tmpfs;
+        size_t n_tmpfs;
+        char **environment;             /* "NAME=value", later ones win */
+        char **environment_files;       /* "-/path" = may be missing */
+        char *working_directory;
+
+        /* [Security] */
+        uint64_t capabilities;
+        bool capabilities_set;
+        uint64_t ambient_capabilities;
+        int no_new_privileges;          /* -1 unset */
+        char *policy;
+        char *policy_file;              /* where Policy= was set, for messages */
+        unsigned policy_line;
+
+        /* [Resources] */
+        uint64_t memory_max, memory_high, memory_swap_max, tasks_max;
+        uint64_t cpu_quota_per_sec_usec;
+        uint64_t cpu_weight, io_weight;
+        PlanRlimit rlimits[RLIMIT_NLIMITS];
+
+        /* [Service] */
+        char **exec_start;              /* argv */
+        char *exec_start_file;
+        unsigned exec_start_line;
+        char *user, *group;
+        char *user_file;
+        unsigned user_line;
+        char **supplementary_groups;
+        RestartPolicy restart;
+        uint64_t restart_usec;
+        unsigned restart_steps;
+        uint64_t restart_max_delay_usec;
+        unsigned start_limit_burst;
+        uint64_t start_limit_interval_usec;
+        int kill_signal;
+        uint64_t timeout_stop_usec;
+
+        UnitLocation loc_capabilities, loc_ambient, loc_network, loc_namespaces, loc_images;
+
+        /* [Install] */
+        char **wanted_by;
+} Unit;
+
+Unit *unit_new(const char *name);
+Unit *unit_free(Unit *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Unit *, unit_free);
+
+/* Parse path (and, by the caller, each drop-in in order) into u. Returns
+ * -EINVAL when diagnostics were added. */
+int unit_parse_file(Unit *u, const char *path, Diagnostics *diags);
+
+/* Find name or path, read it and its drop-ins (NAME.unit.d/ *.conf in
+ * every search-path directory, applied in lexical order of file name).
+ * name_or_path: contains '/' -> a path; else "web" or "web.unit". */
+int unit_load(const char *name_or_path, Unit **ret, Diagnostics *diags);
