@@ -644,19 +644,113 @@ compile:
         return 0;
 }
 
+/* ---- ExecStart= variables, as systemd expands them ---- */
+
+static bool is_var_start(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_var_char(char c) {
+        return is_var_start(c) || (c >= '0' && c <= '9');
+}
+
+/* "${NAME}" anywhere -> the value, "$$" -> "$"; any other '$' stays. */
+static int expand_inline(const char *w, char * const *env, char **ret) {
+        size_t n = 0, a = strlen(w) + 1;
+        _cleanup_free_ char *r = malloc(a);
+
+        if (!r)
+                return -ENOMEM;
+        for (const char *p = w; *p;) {
+                const char *add = p;
+                size_t l = 1;
+
+                if (p[0] == '$' && p[1] == '$') {
+                        l = 1;
+                        p += 2;
+                } else if (p[0] == '$' && p[1] == '{' && strchr(p + 2, '}')) {
+                        const char *e = strchr(p + 2, '}');
+                        _cleanup_free_ char *name = strndup(p + 2, (size_t) (e - p - 2));
+                        if (!name)
+                                return -ENOMEM;
+                        add = strv_env_get(env, name) ?: "";
+                        l = strlen(add);
+                        p = e + 1;
+                } else
+                        p++;
+                if (n + l + 1 > a) {
+                        char *x;
+                        a = (n + l + 1) * 2;
+                        x = realloc(r, a);
+                        if (!x)
+                                return -ENOMEM;
+                        r = x;
+                }
+                memcpy(r + n, add, l);
+                n += l;
+        }
+        r[n] = 0;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+static int expand_argv(char * const *argv, char * const *env, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = strv_extend(&l, argv[0]); /* the program itself is never expanded, as in systemd */
+        if (r < 0)
+                return r;
+        for (char * const *w = argv + 1; *w; w++) {
+                const char *v = *w;
+
+                /* "$NAME" as a whole word: the value split at whitespace. */
+                if (v[0] == '$' && is_var_start(v[1])) {
+                        bool whole = true;
+                        for (const char *p = v + 2; *p; p++)
+                                if (!is_var_char(*p))
+                                        whole = false;
+                        if (whole) {
+                                _cleanup_free_ char *copy = strdup(strv_env_get(env, v + 1) ?: "");
+                                char *save = NULL;
+                                if (!copy)
+                                        return -ENOMEM;
+                                for (char *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
+                                        r = strv_extend(&l, t);
+                                        if (r < 0)
+                                                return r;
+                                }
+                                continue;
+                        }
+                }
+                {
+                        char *x;
+                        r = expand_inline(v, env, &x);
+                        if (r < 0)
+                                return r;
+                        r = strv_consume(&l, x);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 /* ---- the rest ---- */
 
 static int compile_service(Compiler *c) {
         const Unit *u = c->u;
         Plan *p = c->p;
+        int r;
 
         if (!u->exec_start) {
                 fail_at(c, u->path, 0, "ExecStart", "No ExecStart= given: what should run?");
                 return 0;
         }
-        p->argv = strv_copy(u->exec_start);
-        if (!p->argv)
-                return -ENOMEM;
+        r = expand_argv(u->exec_start, p->environment, &p->argv);
+        if (r < 0)
+                return r;
         p->working_directory = strdup(u->working_directory ?: "/");
         if (!p->working_directory)
                 return -ENOMEM;

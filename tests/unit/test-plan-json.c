@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "plan-compile.h"
+#include "plan-json.h"
+#include "strv.h"
+#include "test-helpers.h"
+
+static char *dir, *img;
+
+static Plan *make_plan(void) {
+        char *units, *pol, *etc;
+        Diagnostics d = {};
+        Plan *p = NULL;
+
+        dir = make_tmpdir();
+        ASSERT_TRUE(asprintf(&img, "%s/img", dir) > 0 && mkdir(img, 0755) == 0);
+        ASSERT_TRUE(asprintf(&etc, "%s/etc", img) > 0 && mkdir(etc, 0755) == 0);
+        free(write_file(etc, "passwd", "www:x:33:33:web:/var/www:/bin/false\n"));
+        ASSERT_TRUE(asprintf(&units, "%s/units", dir) > 0 && mkdir(units, 0755) == 0);
+        ASSERT_TRUE(asprintf(&pol, "%s/policies", dir) > 0 && mkdir(pol, 0755) == 0);
+        free(write_file(pol, "default.policy", "[Seccomp]\nAllow=@system-service\nDeny=ptrace:EACCES @mount\n"
+                                               "[Capabilities]\nAllow=CAP_NET_BIND_SERVICE\n"));
+        {
+                char *u;
+                ASSERT_TRUE(asprintf(&u, "[Unit]\nDescription=Round \"trip\" ü\n[Sandbox]\nImage=%s\nHostname=rt\n"
+                                         "TemporaryFileSystem=/tmp:size=1M\nBindReadOnlyPaths=%s:/d:norbind\n"
+                                         "[Security]\nCapabilities=CAP_NET_BIND_SERVICE\n"
+                                         "[Resources]\nMemoryMax=64M\nCPUQuota=50%%\nIOWeight=10\nLimitNOFILE=100:200\nLimitCORE=infinity\n"
+                                         "[Service]\nExecStart=/bin/sh -c \"echo 'hi'\"\nUser=www\nRestart=always\nRestartSteps=2\nRestartMaxDelaySec=5s\n"
+                                         "[Install]\nWantedBy=default\n",
+                                 img, dir) > 0);
+                free(write_file(units, "rt.unit", u));
+                free(u);
+        }
+        setenv("SANDBOXD_UNIT_PATH", units, 1);
+        setenv("SANDBOXD_POLICY_PATH", pol, 1);
+        if (plan_compile_unit("rt", &p, &d) < 0) {
+                fprintf(stderr, "%s", diag_string(&d));
+                abort();
+        }
+        free(units);
+        free(pol);
+        free(etc);
+        return p;
+}
+
+TEST(round_trip) {
+        Plan *p = make_plan(), *q = NULL;
+        char *a, *b, *err = NULL;
+
+        ASSERT_OK(plan_to_json(p, &a));
+        ASSERT_OK(plan_from_json(a, strlen(a), &q, &err));
+        ASSERT_OK(plan_to_json(q, &b));
+        ASSERT_STREQ(a, b);
+        ASSERT_EQ(q->seccomp_bpf_size, p->seccomp_bpf_size);
+        ASSERT_TRUE(memcmp(q->seccomp_bpf, p->seccomp_bpf, p->seccomp_bpf_size) == 0);
+        ASSERT_TRUE(q->rlimits[RLIMIT_CORE].set && q->rlimits[RLIMIT_CORE].hard == RLIM_INFINITY);
+        ASSERT_U64(q->memory_max, 64ULL << 20);
+        ASSERT_U64(q->memory_high, UINT64_MAX);
+        ASSERT_EQ(q->uid, 33);
+        ASSERT_TRUE(q->wanted);
+        plan_free(q);
+        free(b);
+
+        /* Without "bpf" the reader recompiles the same filter from the rules. */
+        {
+                char *nobpf = strdup(a), *s = strstr(nobpf, "\"bpf\": \"");
+                char *e;
+                ASSERT_TRUE(s);
+                e = strchr(s + 8, '"');
+                memmove(s + 7, "null", 4);
+                memmove(s + 11, e + 1, strlen(e + 1) + 1);
+                ASSERT_OK(plan_from_json(nobpf, strlen(nobpf), &q, &err));
+                ASSERT_EQ(q->seccomp_bpf_size, p->seccomp_bpf_size);
+                ASSERT_TRUE(memcmp(q->seccomp_bpf, p->seccomp_bpf, p->seccomp_bpf_size) == 0);
+                plan_free(q);
+                free(nobpf);
+        }
+        free(a);
+        plan_free(p);
+}
+
+static void expect_bad(const char *json, const char *needle) {
+        Plan *q = NULL;
+        char *err = NULL;
+
+        if (plan_from_json(json, strlen(json), &q, &err) >= 0) {
+                fprintf(stderr, "accepted: %s\n", json);
+                abort();
+        }
+        if (!err || !strstr(err, needle)) {
+                fprintf(stderr, "error \"%s\" lacks \"%s\"\n", err ? err : "(none)", needle);
+                abort();
+        }
+        free(err);
+}
+
+/* Replace the first occurrence of from in the plan's JSON with to. */
+static char *mutate(const char *json, const char *from, const char *to) {
+        const char *s = strstr(json, from);
+        char *r;
+
+        ASSERT_TRUE(s);
+        ASSERT_TRUE(asprintf(&r, "%.*s%s%s", (int) (s - json), json, to, s + strlen(from)) > 0);
+        return r;
+}
+
+TEST(strict_reader) {
+        Plan *p = make_plan();
+        char *a, *m;
+
+        ASSERT_OK(plan_to_json(p, &a));
+        expect_bad("", "Invalid JSON");
+        expect_bad("[]", "must be a JSON object");
+        expect_bad("{\"format\": 1", "Invalid JSON");
+        expect_bad("{\"format\": 99}", "Unsupported plan format 99");
+
+        m = mutate(a, "\"read_only\": true", "\"read_only\": true, \"surprise\": 1"); expect_bad(m, "unknown field \"surprise\""); free(m);
+        m = mutate(a, "\"uid\": 33", "\"uid\": -1"); expect_bad(m, "\"uid\" is out of range"); free(m);
+        m = mutate(a, "\"uid\": 33", "\"uid\": \"33\""); expect_bad(m, "\"uid\" must be an integer"); free(m);
+        m = mutate(a, "\"working_directory\": \"/\"", "\"working_directory\": \"relative\""); expect_bad(m, "absolute, normalized path"); free(m);
+        m = mutate(a, "\"network\": \"none\"", "\"network\": \"bridge\""); expect_bad(m, "\"network\" must be none or host"); free(m);
+        m = mutate(a, "\"CAP_NET_BIND_SERVICE\"", "\"CAP_EVERYTHING\""); expect_bad(m, "is not a capability name"); free(m);
+        m = mutate(a, "\"type\": \"proc\"", "\"type\": \"nfs\""); expect_bad(m, "mounts[0].type \"nfs\" is unknown"); free(m);
+        m = mutate(a, "\"bpf\": \"", "\"bpf\": \"!!!!"); expect_bad(m, "seccomp.bpf is not valid base64"); free(m);
+        m = mutate(a, "\"bpf\": \"", "\"bpf\": \"AAAA"); expect_bad(m, "seccomp.bpf"); free(m);
+        m = mutate(a, "\"default_action\": \"errno:EPERM\"", "\"default_action\": \"allow-all\""); expect_bad(m, "invalid seccomp action"); free(m);
+        m = mutate(a, "\"restart\": \"always\"", "\"restart\": \"sometimes\""); expect_bad(m, "service.restart"); free(m);
+        m = mutate(a, "\"kill_signal\": \"SIGTERM\"", "\"kill_signal\": \"SIGFOO\""); expect_bad(m, "kill_signal"); free(m);
+        m = mutate(a, "\"effective\": [", "\"effective\": [ \"CAP_SYS_ADMIN\","); expect_bad(m, "inconsistent"); free(m);
+        m = mutate(a, "\"format\": 1", "\"format\": 1, \"format\": 1"); /* duplicate keys: json-c keeps the last */
+        free(m);
+        {
+                char *trail;
+                ASSERT_TRUE(asprintf(&trail, "%s\n\n", a) > 0);
+                Plan *q = NULL;
+                char *err = NULL;
+                ASSERT_OK(plan_from_json(trail, strlen(trail), &q, &err));
+                plan_free(q);
+                free(trail);
+                ASSERT_TRUE(asprintf(&trail, "%s x", a) > 0);
+                expect_bad(trail, "Invalid JSON");
+                free(trail);
+        }
+        {
+                /* Deep nesting is refused by the tokenizer's depth limit, not the stack. */
+                char *deep = malloc(200001);
+                memset(deep, '[', 200000);
+                deep[200000] = 0;
+                expect_bad(deep, "Invalid JSON");
+                free(deep);
+        }
+        free(a);
+        plan_free(p);
+}
+
+int main(void) {
+        RUN(round_trip);
+        RUN(strict_reader);
+        rm_rf(dir);
+        return 0;
+}

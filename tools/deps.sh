@@ -1,0 +1,37 @@
+#!/bin/bash
+# Install what building, running and testing sandboxd needs, from Debian
+# packages. Idempotent; quiet unless something fails.
+set -euo pipefail
+
+BUILD_DEPS=(
+        gcc clang meson ninja-build pkg-config
+        libsystemd-dev libseccomp-dev libcap-dev libinih-dev libmount-dev
+        libjson-c-dev libarchive-dev
+        libclang-rt-14-dev
+)
+RUNTIME_DEPS=(
+        busybox-static iproute2 util-linux procps
+)
+TEST_DEPS=(
+        man-db groff-base
+        qemu-system-x86 linux-image-amd64
+        mmdebstrap
+)
+
+want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")
+case "${1:-}" in
+        --tests) want+=("${TEST_DEPS[@]}") ;;
+        "") ;;
+        *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "deps: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
