@@ -24,14 +24,22 @@ typedef struct CgroupDriver {
         const char *name;
         /* Make the cgroup for p and apply every limit p asks for, before the
          * service exists. A limit whose controller is missing is an error
-         * (-EOPNOTSUPP), never skipped. Nothing is left behind on failure. */
-        int (*create)(const Plan *p, Cgroup **ret);
+         * (-EOPNOTSUPP), never skipped. Nothing is left behind on failure.
+         * On failure *reterr_message (if reterr_message is non-NULL) may be
+         * set to one complete sentence naming what failed, e.g. "MemoryMax=
+         * needs the memory controller, which is not available in
+         * /sys/fs/cgroup/...", or "Failed to write 1000 to .../cpu.weight:
+         * Invalid argument"; the caller frees it. */
+        int (*create)(const Plan *p, Cgroup **ret, char **reterr_message);
         /* Move pid in, for hierarchies that CLONE_INTO_CGROUP cannot reach
          * (v1 controllers); the child is still held at its sync point. */
         int (*attach)(Cgroup *c, pid_t pid);
         /* Signal every process in the cgroup. */
         int (*kill)(Cgroup *c, int sig);
-        /* > 0 if the kernel OOM-killed something in it, 0 if not. */
+        /* > 0 (the count) if the kernel OOM-killed something in it, 0 if not;
+         * -ENODATA if no memory controller is attached (no Memory*= limit
+         * was asked, so the driver cannot tell); -EOPNOTSUPP if the kernel
+         * keeps no count (cgroup v1 before 4.13). */
         int (*oom_killed)(Cgroup *c);
         int (*stats)(Cgroup *c, CgroupStats *ret);
         /* Kill what is left, wait for it to be empty, remove the cgroup. */
@@ -42,15 +50,35 @@ typedef struct CgroupDriver {
 struct Cgroup {
         const CgroupDriver *driver;
         char *name;             /* "sandbox-web-<id>" */
-        int v2_fd;              /* O_PATH|O_DIRECTORY of the v2 cgroup, for CLONE_INTO_CGROUP; -EBADF if none */
+        int v2_fd;              /* O_PATH|O_DIRECTORY of the v2 cgroup, for CLONE_INTO_CGROUP; -EBADF if none;
+                                 * owned by the Cgroup: do not close it */
         char *v2_path;          /* its path, or NULL */
         void *driver_data;
+        bool destroyed;         /* set by cgroup_destroy() once everything is gone */
 };
 
 extern const CgroupDriver cgroup_driver_cgroupfs;
+extern const CgroupDriver cgroup_driver_systemd;
+
+typedef struct sd_bus sd_bus;
+/* systemd driver: true when systemd is PID 1 and answers on the system bus. */
+bool cgroup_systemd_available(void);
+/* Share a connection (sandboxd's) instead of one per cgroup. */
+void cgroup_systemd_set_bus(sd_bus *bus);
+
+/* The driver for this host: systemd when it answers on the system bus (not
+ * yet: a later issue), else cgroupfs. */
+const CgroupDriver *cgroup_driver_pick(void);
 
 static inline int cgroup_create(const CgroupDriver *d, const Plan *p, Cgroup **ret) {
-        return d->create(p, ret);
+        return d->create(p, ret, NULL);
+}
+/* The same, with the driver's sentence on failure (see CgroupDriver.create):
+ *     r = cgroup_create_full(d, p, &c, &msg);
+ *     if (r < 0)
+ *             return log_error_errno(r, "%s", msg ?: "Failed to create the service's cgroup: %m"); */
+static inline int cgroup_create_full(const CgroupDriver *d, const Plan *p, Cgroup **ret, char **reterr_message) {
+        return d->create(p, ret, reterr_message);
 }
 int cgroup_attach(Cgroup *c, pid_t pid);
 int cgroup_kill(Cgroup *c, int sig);

@@ -8,16 +8,20 @@
 #include "ctl-common.h"
 #include "diag.h"
 #include "log.h"
+#include "oci-seccomp.h"
 #include "plan-compile.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
 static void help(void) {
         printf("sandboxctl policy show NAME|FILE\n"
-               "sandboxctl policy groups [GROUP]\n\n"
+               "sandboxctl policy groups [GROUP]\n"
+               "sandboxctl policy oci NAME|FILE\n\n"
                "show    Print a policy's expanded, sorted syscall list per action, each\n"
                "        with the group it came from, so a review sees what a change does.\n"
-               "groups  List the syscall groups, or the syscalls of one group.\n\n"
+               "groups  List the syscall groups, or the syscalls of one group.\n"
+               "oci     Print the policy's seccomp rules as an OCI runtime config's\n"
+               "        \"linux.seccomp\" object (for crun/runc), argument filters included.\n\n"
                "  -h --help   Show this help\n");
 }
 
@@ -93,6 +97,37 @@ static int show(const char *arg) {
         printf("# ioctl: TIOCSTI, TIOCLINUX -> errno:EPERM (low 32 bits of the request compared, as the kernel does)\n");
         free(done);
         plan_syscalls_free(s, n);
+        return 0;
+}
+
+static int oci(const char *arg) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(policy_freep) Policy *pol = NULL;
+        _cleanup_(plan_freep) Plan *p = plan_new();
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        if (!p)
+                return log_oom();
+        r = policy_load(arg, &pol, &d);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                diagnostics_print(&d, stderr);
+                return r;
+        }
+        p->seccomp_default_action = pol->default_action;
+        p->seccomp_allow_namespaces = pol->allow_namespaces;
+        r = policy_expand(pol, &p->syscalls, &p->n_syscalls);
+        if (r < 0)
+                return log_error_errno(r, "Failed to expand policy: %m");
+        r = policy_resolve_architectures(pol->architectures, &p->seccomp_architectures);
+        if (r < 0)
+                return log_error_errno(r, "Failed to resolve architectures: %m");
+        r = oci_seccomp_from_plan(p, &json);
+        if (r < 0)
+                return log_oom();
+        puts(json);
         return 0;
 }
 
@@ -182,5 +217,10 @@ int verb_policy(int argc, char *argv[]) {
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy groups: expected at most one group.");
                 return groups(argc - optind == 2 ? argv[optind + 1] : NULL);
         }
-        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show or groups.", argv[optind]);
+        if (streq(argv[optind], "oci")) {
+                if (argc - optind != 2)
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy oci: expected one policy name or file.");
+                return oci(argv[optind + 1]);
+        }
+        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show, groups or oci.", argv[optind]);
 }

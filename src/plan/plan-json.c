@@ -432,7 +432,7 @@ static int read_seccomp(Reader *r, json_object *o, Plan *p) {
         static const char *const keys[] = { "default_action", "architectures", "allow_namespaces", "syscalls", "bpf", NULL };
         static const char *const skeys[] = { "name", "action", "origin", NULL };
         _cleanup_free_ char *bpf = NULL;
-        json_object *sc, *a;
+        json_object *sc = NULL, *a = NULL;
 
         TRY(get_obj(r, o, "seccomp", &sc));
         TRY(check_keys(r, sc, "seccomp", keys));
@@ -483,7 +483,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                                              "timeout_stop_usec", "wanted", NULL };
         static const char *const rkeys[] = { "soft", "hard", NULL };
         _cleanup_free_ char *network = NULL, *restart = NULL, *sig = NULL;
-        json_object *x, *a;
+        json_object *x = NULL, *a = NULL;
         uint64_t v;
 
         if (!json_object_is_type(o, json_type_object))

@@ -20,9 +20,12 @@ extern const size_t n_syscall_groups;
 /* "@mount" (with the @) -> group, or NULL. */
 const SyscallGroup *syscall_group_find(const char *name);
 
-/* Call f for every syscall reachable from the group (recursively, each
- * reported once per path), with the innermost group that named it. Returns
- * the first negative return of f, or 0. */
+/* Call f once for every syscall reachable from the group (recursively;
+ * each group is walked once, so cycles end), in table order, with the
+ * innermost group that named it: a subgroup that lists it wins over g
+ * itself. Names unknown to libseccomp are reported too; expansion into
+ * rules skips them. Returns the first negative return of f, -EINVAL for a
+ * member naming no group, or 0. */
 int syscall_group_foreach(const SyscallGroup *g,
                           int (*f)(const char *syscall, const SyscallGroup *from, void *userdata),
                           void *userdata);

@@ -127,7 +127,7 @@ TEST(strict_reader) {
         m = mutate(a, "\"default_action\": \"errno:EPERM\"", "\"default_action\": \"allow-all\""); expect_bad(m, "invalid seccomp action"); free(m);
         m = mutate(a, "\"restart\": \"always\"", "\"restart\": \"sometimes\""); expect_bad(m, "service.restart"); free(m);
         m = mutate(a, "\"kill_signal\": \"SIGTERM\"", "\"kill_signal\": \"SIGFOO\""); expect_bad(m, "kill_signal"); free(m);
-        m = mutate(a, "\"effective\": [", "\"effective\": [ \"CAP_SYS_ADMIN\","); expect_bad(m, "inconsistent"); free(m);
+        m = mutate(a, "\"effective\": [\n    ]", "\"effective\": [ \"CAP_SYS_ADMIN\" ]"); expect_bad(m, "inconsistent"); free(m);
         m = mutate(a, "\"format\": 1", "\"format\": 1, \"format\": 1"); /* duplicate keys: json-c keeps the last */
         free(m);
         {

@@ -1,0 +1,175 @@
+# bash completion for sandboxctl(1)                        -*- shell-script -*-
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The verb list below must follow the verbs[] table in src/ctl/sandboxctl.c
+# and each verb's options its getopt table (src/ctl/verb-*.c);
+# tests/unit/test-completions.sh compares them.
+#
+# Unit and policy arguments without a '/' are names looked up in the search
+# path, so a file is only offered as a path: once the word contains a '/'
+# (./web.unit), never as a bare "web.unit" that would name another unit.
+
+__sandboxctl_dirs() {  # units|policies: the search path, one directory a line
+        local kind=$1 var=SANDBOXD_UNIT_PATH d
+        local -a dirs
+
+        [[ $kind == policies ]] && var=SANDBOXD_POLICY_PATH
+        if [[ -n ${!var+set} ]]; then
+                # As src/unit/search-path.c: only the variable's absolute entries.
+                IFS=: read -r -a dirs <<<"${!var}"
+                for d in "${dirs[@]}"; do
+                        [[ $d == /* ]] && printf '%s\n' "$d"
+                done
+        else
+                printf '%s\n' "/etc/sandboxd/$kind" "/run/sandboxd/$kind" "/usr/lib/sandboxd/$kind"
+        fi
+}
+
+__sandboxctl_names() {  # units|policies SUFFIX: names in the search path, without SUFFIX
+        local kind=$1 suffix=$2 d f n
+
+        while IFS= read -r d; do
+                for f in "$d"/*"$suffix"; do
+                        [[ -e $f ]] || continue
+                        n=${f##*/}
+                        n=${n%"$suffix"}
+                        [[ $n =~ ^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$ ]] && printf '%s\n' "$n"
+                done
+        done < <(__sandboxctl_dirs "$kind") | sort -u
+}
+
+# Adds the words of $1 (one a line) that start with $cur to COMPREPLY.
+__sandboxctl_add() {
+        local w
+        while IFS= read -r w; do
+                [[ -n $w && $w == "$cur"* ]] && COMPREPLY+=("$w")
+        done <<<"$1"
+}
+
+# Adds paths: directories, and files whose name ends in one of the
+# suffixes given (none: every file).
+__sandboxctl_add_paths() {
+        local f s ok
+        local -a found
+
+        mapfile -t found < <(compgen -f -- "$cur")
+        for f in "${found[@]}"; do
+                if [[ -d $f ]]; then
+                        COMPREPLY+=("$f/")
+                        continue
+                fi
+                ok=$(( $# == 0 ))
+                for s in "$@"; do
+                        [[ $f == *"$s" ]] && ok=1
+                done
+                (( ok )) && COMPREPLY+=("$f")
+        done
+        # Outside of a completion (tests), compopt is not available.
+        compopt -o filenames -o nospace 2>/dev/null
+}
+
+__sandboxctl_is_path() {
+        [[ $cur == */* || $cur == .* || $cur == '~'* ]]
+}
+
+__sandboxctl_units() {
+        if __sandboxctl_is_path; then
+                __sandboxctl_add_paths .unit
+        else
+                __sandboxctl_add "$(__sandboxctl_names units .unit)"
+        fi
+}
+
+__sandboxctl_policies() {
+        if __sandboxctl_is_path; then
+                __sandboxctl_add_paths .policy
+        else
+                __sandboxctl_add "$(__sandboxctl_names policies .policy)"
+        fi
+}
+
+_sandboxctl() {
+        local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+        local verbs="check plan policy run"
+        local cmd=${COMP_WORDS[0]} verb="" i vi=0 w
+        local -a args=()
+
+        COMPREPLY=()
+
+        # The verb is the first word that is not an option; the words after
+        # it that are not options are its arguments.
+        for ((i = 1; i < COMP_CWORD; i++)); do
+                w=${COMP_WORDS[i]}
+                if [[ -z $verb ]]; then
+                        [[ $w != -* ]] && verb=$w vi=$i
+                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != --from-json && ${COMP_WORDS[i - 1]} != = ]]; then
+                        args+=("$w")
+                fi
+        done
+
+        if [[ -z $verb ]]; then
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-h\n--help\n--version'
+                else
+                        __sandboxctl_add "${verbs// /$'\n'}"
+                fi
+                return 0
+        fi
+
+        case $verb in
+        check)
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-q\n--quiet\n-h\n--help'
+                elif __sandboxctl_is_path; then
+                        __sandboxctl_add_paths .unit .policy
+                else
+                        __sandboxctl_add "$(__sandboxctl_names units .unit)"
+                        __sandboxctl_add "$(__sandboxctl_names policies .policy | sed 's/$/.policy/')"
+                fi
+                ;;
+        plan)
+                # "--from-json=FILE" arrives as three words when '=' is in COMP_WORDBREAKS.
+                if [[ $prev == --from-json || ( $prev == = && ${COMP_WORDS[COMP_CWORD - 2]} == --from-json ) ]]; then
+                        [[ - == "$cur"* ]] && COMPREPLY+=(-)
+                        __sandboxctl_add_paths
+                elif [[ $cur == --from-json=* ]]; then
+                        local pre=--from-json=
+                        cur=${cur#"$pre"}
+                        __sandboxctl_add_paths
+                        COMPREPLY=("${COMPREPLY[@]/#/$pre}")
+                elif [[ $cur == -* ]]; then
+                        __sandboxctl_add $'--json\n--from-json\n-h\n--help'
+                elif [[ " ${COMP_WORDS[*]:vi:COMP_CWORD-vi} " != *" --from-json "* && ${#args[@]} -eq 0 ]]; then
+                        __sandboxctl_units
+                fi
+                ;;
+        policy)
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-h\n--help'
+                elif [[ ${#args[@]} -eq 0 ]]; then
+                        __sandboxctl_add $'show\ngroups\noci'
+                elif [[ ${#args[@]} -eq 1 ]]; then
+                        case ${args[0]} in
+                        show | oci)
+                                __sandboxctl_policies
+                                ;;
+                        groups)
+                                # Ask the sandboxctl being completed: groups are compiled in.
+                                type -P "$cmd" >/dev/null 2>&1 || cmd=sandboxctl
+                                __sandboxctl_add "$("$cmd" policy groups 2>/dev/null | cut -d' ' -f1)"
+                                ;;
+                        esac
+                fi
+                ;;
+        run)
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-h\n--help'
+                elif [[ ${#args[@]} -eq 0 ]]; then
+                        __sandboxctl_units
+                fi
+                ;;
+        esac
+        return 0
+}
+
+complete -F _sandboxctl sandboxctl

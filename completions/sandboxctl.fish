@@ -1,0 +1,136 @@
+# fish completion for sandboxctl(1)
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The verb list below must follow the verbs[] table in src/ctl/sandboxctl.c
+# and each verb's options its getopt table (src/ctl/verb-*.c);
+# tests/unit/test-completions.sh compares them.
+#
+# Unit and policy arguments without a '/' are names looked up in the search
+# path, so files are only offered once the token looks like a path.
+
+# The search path of kind (units|policies), as src/unit/search-path.c has it.
+function __sandboxctl_dirs -a kind
+    set -l var SANDBOXD_UNIT_PATH
+    test "$kind" = policies; and set var SANDBOXD_POLICY_PATH
+    if set -q $var
+        # fish may already have split a *PATH variable at ':'.
+        for d in (string split -- : $$var)
+            string match -q -- '/*' $d; and echo $d
+        end
+    else
+        printf '%s\n' /etc/sandboxd/$kind /run/sandboxd/$kind /usr/lib/sandboxd/$kind
+    end
+end
+
+# Names (without suffix) of the units or policies in the search path.
+function __sandboxctl_names -a kind suffix
+    for d in (__sandboxctl_dirs $kind)
+        for f in $d/*$suffix
+            string replace -r -- '^.*/' '' $f | string replace -r -- (string escape --style=regex -- $suffix)'$' ''
+        end
+    end | string match -r -- '^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$' | sort -u
+end
+
+# Directories, and files ending in one of the suffixes given.
+function __sandboxctl_paths
+    set -l tok (commandline -ct)
+    for f in $tok*
+        if test -d $f
+            echo $f/
+        else
+            for s in $argv
+                string match -q -- "*$s" $f; and echo $f
+            end
+        end
+    end
+end
+
+function __sandboxctl_token_is_path
+    string match -q -r -- '^(.*/|\.|~)' (commandline -ct)
+end
+
+# The arguments given to the verb so far (words after it that are not options).
+function __sandboxctl_args
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l seen_verb 0
+    set -l prev ''
+    for w in $words
+        if test $seen_verb = 0
+            string match -q -- '-*' $w; or set seen_verb 1
+        else if not string match -q -- '-*' $w; and test "$prev" != --from-json
+            echo $w
+        end
+        set prev $w
+    end
+end
+
+function __sandboxctl_nargs -a n
+    test (count (__sandboxctl_args)) -eq $n
+end
+
+function __sandboxctl_policy_sub -a sub
+    set -l a (__sandboxctl_args)
+    test (count $a) -eq 1; and test "$a[1]" = $sub
+end
+
+function __sandboxctl_groups
+    # Ask the sandboxctl being completed: the groups are compiled into it.
+    set -l cmd (commandline -opc)[1]
+    command -q $cmd; or set cmd sandboxctl
+    command $cmd policy groups 2>/dev/null | string replace -r -- ' .*' ''
+end
+
+set -l verbs check plan policy run
+set -l no_verb "not __fish_seen_subcommand_from $verbs"
+
+complete -c sandboxctl -f
+complete -c sandboxctl -n $no_verb -s h -l help -d 'Show help'
+complete -c sandboxctl -n $no_verb -l version -d 'Show the version'
+complete -c sandboxctl -n $no_verb -a check -d 'Compile units and policies, report every problem'
+complete -c sandboxctl -n $no_verb -a plan -d 'Show the launch plan of a unit'
+complete -c sandboxctl -n $no_verb -a policy -d 'Show a policy, the syscall groups, or OCI seccomp JSON'
+complete -c sandboxctl -n $no_verb -a run -d 'Run a unit in the foreground, in its sandbox'
+
+# check [-q] UNIT|POLICY...
+complete -c sandboxctl -n '__fish_seen_subcommand_from check' -s q -l quiet -d 'Print nothing for units that compile'
+complete -c sandboxctl -n '__fish_seen_subcommand_from check' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__fish_seen_subcommand_from check; and not __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_names units .unit)' -d Unit
+complete -c sandboxctl -n '__fish_seen_subcommand_from check; and not __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_names policies .policy | string replace -r -- \'$\' .policy)' -d Policy
+complete -c sandboxctl -n '__fish_seen_subcommand_from check; and __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_paths .unit .policy)'
+
+# plan [--json] UNIT | plan [--json] --from-json FILE
+complete -c sandboxctl -n '__fish_seen_subcommand_from plan' -l json -d 'Print the plan as JSON'
+complete -c sandboxctl -n '__fish_seen_subcommand_from plan' -l from-json -r -F -d 'Read a JSON plan (- for stdin)'
+complete -c sandboxctl -n '__fish_seen_subcommand_from plan' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__fish_seen_subcommand_from plan; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_names units .unit)' -d Unit
+complete -c sandboxctl -n '__fish_seen_subcommand_from plan; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_paths .unit)'
+
+# policy show|oci POLICY, policy groups [GROUP]
+complete -c sandboxctl -n '__fish_seen_subcommand_from policy' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_nargs 0' \
+    -a show -d "Print a policy's expanded, sorted syscall list"
+complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_nargs 0' \
+    -a groups -d 'List the syscall groups, or the syscalls of one'
+complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_nargs 0' \
+    -a oci -d "Print the policy as an OCI linux.seccomp object"
+for sub in show oci
+    complete -c sandboxctl -n "__fish_seen_subcommand_from policy; and __sandboxctl_policy_sub $sub; and not __sandboxctl_token_is_path" \
+        -a '(__sandboxctl_names policies .policy)' -d Policy
+    complete -c sandboxctl -n "__fish_seen_subcommand_from policy; and __sandboxctl_policy_sub $sub; and __sandboxctl_token_is_path" \
+        -a '(__sandboxctl_paths .policy)'
+end
+complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_policy_sub groups' \
+    -a '(__sandboxctl_groups)' -d 'Syscall group'
+
+# run UNIT
+complete -c sandboxctl -n '__fish_seen_subcommand_from run' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__fish_seen_subcommand_from run; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_names units .unit)' -d Unit
+complete -c sandboxctl -n '__fish_seen_subcommand_from run; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_paths .unit)'

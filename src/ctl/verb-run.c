@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* sandboxctl run UNIT: compile, make the cgroup, launch, and stay in the
+ * foreground until the service is gone, passing stop requests on the way
+ * the supervisor would: KillSignal= first, and after TimeoutStopSec= a
+ * SIGKILL to the whole cgroup. Exits with the service's status. */
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "ctl-common.h"
+#include "launch.h"
+#include "log.h"
+#include "plan.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static void help(void) {
+        printf("sandboxctl run [OPTIONS] UNIT\n\n"
+               "Run the service of UNIT (a unit file, or a name looked up on the unit\n"
+               "search path) in its sandbox, in the foreground, with this terminal's\n"
+               "stdin, stdout and stderr.\n\n"
+               "SIGINT and SIGTERM stop the service: KillSignal= first, then SIGKILL to\n"
+               "everything in its cgroup after TimeoutStopSec=; a second one kills at\n"
+               "once. SIGHUP, SIGUSR1 and SIGUSR2 are passed on to the service.\n\n"
+               "Exit status: the service's, or 128+N when signal N killed it; 125 when\n"
+               "the sandbox could not be set up, 126 when the ExecStart= binary cannot\n"
+               "be executed, 127 when it is not in the image, 1 when the unit does not\n"
+               "compile.\n\n"
+               "Options:\n"
+               "  -h --help     Show this help\n");
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* 67108864 -> "64M", as a unit file would say it. */
+static const char *format_bytes(uint64_t v, char buf[static 32]) {
+        static const char suffixes[] = "KMGTPE";
+        int i = -1;
+
+        while (v >= 1024 && v % 1024 == 0 && i < (int) sizeof(suffixes) - 2) {
+                v /= 1024;
+                i++;
+        }
+        if (i < 0)
+                snprintf(buf, 32, "%" PRIu64, v);
+        else
+                snprintf(buf, 32, "%" PRIu64 "%c", v, suffixes[i]);
+        return buf;
+}
+
+static int send_signal(int pidfd, int sig) {
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+                return negative_errno();
+        return 0;
+}
+
+static void kill_all(Cgroup *cg, int pidfd) {
+        int r;
+
+        if (cg) {
+                r = cgroup_kill(cg, SIGKILL);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to kill the processes of cgroup %s, killing the sandbox's PID 1 only: %m",
+                                          strna(cg->name));
+        }
+        (void) send_signal(pidfd, SIGKILL);
+}
+
+/* Wait for the sandbox to end, passing signals on; returns the wait status. */
+static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, siginfo_t *ret) {
+        uint64_t deadline = 0;
+        bool stopping = false;
+        int r;
+
+        for (;;) {
+                struct pollfd pfd[2] = {
+                        { .fd = l->pidfd, .events = POLLIN },
+                        { .fd = sig_fd, .events = POLLIN },
+                };
+                int timeout = -1;
+
+                if (deadline > 0) {
+                        uint64_t n = now_usec();
+
+                        if (n >= deadline) {
+                                log_notice("Service %s did not stop within TimeoutStopSec=, killing it.", p->name);
+                                kill_all(cg, l->pidfd);
+                                deadline = 0;
+                                continue;
+                        }
+                        timeout = (int) MIN(DIV_ROUND_UP(deadline - n, USEC_PER_MSEC), (uint64_t) INT32_MAX);
+                }
+
+                if (poll(pfd, 2, timeout) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(negative_errno(), "Failed to wait for the service: %m");
+                }
+                if (pfd[0].revents)
+                        break;
+                if (pfd[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+
+                        if (read(sig_fd, &si, sizeof(si)) != (ssize_t) sizeof(si))
+                                continue;
+                        if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+                                if (stopping) {
+                                        kill_all(cg, l->pidfd);
+                                        continue;
+                                }
+                                stopping = true;
+                                r = send_signal(l->pidfd, p->kill_signal);
+                                if (r < 0)
+                                        log_warning_errno(r, "Failed to send %s to the service: %m", strsignal(p->kill_signal));
+                                if (p->timeout_stop_usec > 0 && p->timeout_stop_usec != USEC_INFINITY)
+                                        deadline = now_usec() + p->timeout_stop_usec;
+                        } else
+                                (void) send_signal(l->pidfd, (int) si.ssi_signo);
+                }
+        }
+
+        while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
+                if (errno != EINTR)
+                        return log_error_errno(negative_errno(), "Failed to reap the service: %m");
+        return 0;
+}
+
+int verb_run(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        _cleanup_free_ char *msg = NULL;
+        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
+        int c, r, status = LAUNCH_EXIT_SETUP, oom;
+        const CgroupDriver *driver;
+        LaunchParams params;
+        Launched l;
+        siginfo_t si = {};
+        sigset_t mask;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind + 1 != argc)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "run takes exactly one unit (see sandboxctl run --help).");
+
+        r = ctl_compile_unit(argv[optind], &plan);
+        if (r < 0)
+                return r;
+
+        /* A sandboxed process must not reach this one through /proc/PID/exe
+         * or ptrace (without a pid namespace it can see us). */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+        /* Blocked before the launch, so that a ^C during it is not lost but
+         * handled once the service runs. The child resets its mask. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(negative_errno(), "Failed to block signals: %m");
+        sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sig_fd < 0)
+                return log_error_errno(negative_errno(), "Failed to create a signalfd: %m");
+
+        driver = cgroup_driver_pick();
+        r = cgroup_create_full(driver, plan, &cg, &msg);
+        if (r < 0) {
+                if (msg)
+                        return log_error_errno(r, "%s", msg);
+                return log_error_errno(r, "Failed to create the cgroup of %s (%s driver): %m", plan->name, driver->name);
+        }
+
+        params = (LaunchParams) {
+                .stdin_fd = STDIN_FILENO,
+                .stdout_fd = STDOUT_FILENO,
+                .stderr_fd = STDERR_FILENO,
+                .cgroup = cg,
+                .die_with_parent = true,
+                .reterr_exit_status = &status,
+        };
+        r = launch_start(plan, &params, &l);
+        if (r < 0)
+                /* launch_start logged; the cgroup goes with cgroup_freep. */
+                return status;
+        pidfd = l.pidfd;
+
+        r = wait_for_service(plan, cg, &l, sig_fd, &si);
+        if (r < 0) {
+                kill_all(cg, pidfd);
+                return r;
+        }
+        status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+
+        oom = cgroup_oom_killed(cg);
+        if (oom > 0) {
+                char buf[32] = "";
+
+                if (plan->memory_max != CGROUP_LIMIT_MAX)
+                        snprintf(buf, sizeof(buf), " (MemoryMax=%s)", format_bytes(plan->memory_max, (char[32]) {}));
+                /* The kernel picks its victim: it may have been a helper
+                 * process and the service lived on. */
+                if (status == 128 + SIGKILL)
+                        log_error("Service %s was killed by the OOM killer%s.", plan->name, buf);
+                else
+                        log_warning("The OOM killer killed %d process%s of service %s%s.", oom, oom == 1 ? "" : "es",
+                                    plan->name, buf);
+        }
+
+        /* Whatever the service left running (without a pid namespace,
+         * daemonised children) goes now, with the cgroup. */
+        r = cgroup_destroy(cg);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove cgroup %s: %m", strna(cg->name));
+
+        return status;
+}

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Tarball layers (.tar, .tar.gz, .tar.xz, .tar.zst: libarchive detects the
+ * compression), unpacked once into STATE/images/<sha256 of the tarball>.
+ *
+ * Keyed by content, so two paths to the same tarball share one tree and a
+ * changed tarball never reuses a stale one. Hashing a large tarball at
+ * every start would be slow, so STATE/images/.by-stat/<key> remembers the
+ * content hash for one version of one file: the key hashes the path with
+ * st_dev, st_ino, st_size, st_mtime and st_ctime (ctime cannot be set back
+ * from user space), and the entry is a symlink whose target is the content
+ * hash. A hit costs one fstat and one readlink.
+ *
+ * Atomic: the tree is unpacked into images/.tmp-XXXXXX, synced, and
+ * renamed to its final name; a reader sees all of it or nothing. Two
+ * launchers racing both unpack and the loser of the rename removes its
+ * copy.
+ *
+ * Safe: the unpacking runs in a forked child that first chroot()s into the
+ * temporary directory, so whatever a hostile archive names (absolute
+ * paths, "..", a symlink followed by a file through it, a hard link to a
+ * host file) it can only reach the new tree. On top, libarchive refuses
+ * absolute and ".." paths (we fail the whole layer rather than guess), and
+ * we drop what an image must not bring: device nodes (the sandbox gets its
+ * own /dev), setuid and setgid bits, extended attributes (no file
+ * capabilities) and ACLs. Owners are restored numerically, as the image
+ * says (the child never reads a passwd file). */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "launch-internal.h"
+#include "log.h"
+#include "path-util.h"
+#include "sha256.h"
+#include "string-util.h"
+
+#define BY_STAT_DIR ".by-stat"
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy + 1; ; p++) {
+                bool end = *p == '\0';
+
+                if (*p != '/' && !end)
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                if (end)
+                        return 0;
+                *p = '/';
+        }
+}
+
+/* Remove name below dir_fd and everything in it, without following
+ * symlinks or crossing into other file systems. */
+static int rm_rf_at(int dir_fd, const char *name) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        DIR *d;
+        int r = 0;
+
+        if (unlinkat(dir_fd, name, 0) >= 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return negative_errno();
+
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        fd = -EBADF;    /* owned by d now */
+        for (struct dirent *de; (de = readdir(d)); ) {
+                struct stat cst;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(cst.st_mode) && cst.st_dev != st.st_dev) {
+                        r = -EXDEV;
+                        continue;
+                }
+                if (S_ISDIR(cst.st_mode)) {
+                        int q = rm_rf_at(dirfd(d), de->d_name);
+                        if (q < 0 && r == 0)
+                                r = q;
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0)
+                        r = negative_errno();
+        }
+        closedir(d);
+        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && r == 0)
+                r = negative_errno();
+        return r;
+}
+
+static int hash_fd(int fd, char ret[static SHA256_HEX_SIZE]) {
+        uint8_t digest[SHA256_DIGEST_SIZE], buf[128 * 1024];
+        Sha256 s;
+        off_t off = 0;
+
+        sha256_init(&s);
+        for (;;) {
+                ssize_t n = pread(fd, buf, sizeof(buf), off);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                sha256_update(&s, buf, (size_t) n);
+                off += n;
+        }
+        sha256_finish(&s, digest);
+        sha256_to_hex(digest, ret);
+        return 0;
+}
+
+static void stat_key(const char *path, const struct stat *st, char ret[static SHA256_HEX_SIZE]) {
+        uint64_t v[] = {
+                (uint64_t) st->st_dev, (uint64_t) st->st_ino, (uint64_t) st->st_size,
+                (uint64_t) st->st_mtim.tv_sec, (uint64_t) st->st_mtim.tv_nsec,
+                (uint64_t) st->st_ctim.tv_sec, (uint64_t) st->st_ctim.tv_nsec,
+        };
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        Sha256 s;
+
+        sha256_init(&s);
+        sha256_update(&s, path, strlen(path) + 1);
+        sha256_update(&s, v, sizeof(v));
+        sha256_finish(&s, digest);
+        sha256_to_hex(digest, ret);
+}
+
+static bool is_hex_digest(const char *s) {
+        if (strlen(s) != SHA256_HEX_SIZE - 1)
+                return false;
+        return strspn(s, "0123456789abcdef") == SHA256_HEX_SIZE - 1;
+}
+
+static int copy_data(struct archive *a, struct archive *w) {
+        for (;;) {
+                const void *buf;
+                size_t n;
+                la_int64_t off;
+                int r;
+
+                r = archive_read_data_block(a, &buf, &n, &off);
+                if (r == ARCHIVE_EOF)
+                        return ARCHIVE_OK;
+                if (r < ARCHIVE_WARN)
+                        return r;
+                r = (int) archive_write_data_block(w, buf, n, off);
+                if (r < ARCHIVE_WARN)
+                        return r;
+        }
+}
+
+/* In the forked child, chroot()ed into the new tree. Returns a message
+ * for the parent, or NULL. */
+static const char *extract(int archive_fd, char *msg, size_t size) {
+        struct archive *a = NULL, *w = NULL;
+        struct archive_entry *entry;
+        const char *err = NULL;
+        int r;
+
+        a = archive_read_new();
+        w = archive_write_disk_new();
+        if (!a || !w) {
+                err = "out of memory";
+                goto finish;
+        }
+        archive_read_support_filter_all(a);
+        archive_read_support_format_tar(a);
+        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+                                              ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                              ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+
+        if (archive_read_open_fd(a, archive_fd, 64 * 1024) != ARCHIVE_OK) {
+                snprintf(msg, size, "%s", archive_error_string(a) ?: "cannot read the archive");
+                err = msg;
+                goto finish;
+        }
+        while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+                unsigned type = archive_entry_filetype(entry);
+
+                if (type == AE_IFCHR || type == AE_IFBLK)
+                        continue;
+                archive_entry_set_perm(entry, archive_entry_perm(entry) & ~(mode_t) (S_ISUID | S_ISGID));
+                /* Not archive_read_extract2(): it turns a refused header
+                 * (an absolute or ".." path) into a warning and goes on. */
+                r = archive_write_header(w, entry);
+                if (r >= ARCHIVE_WARN)
+                        r = copy_data(a, w);
+                if (r >= ARCHIVE_WARN)
+                        r = archive_write_finish_entry(w);
+                if (r < ARCHIVE_WARN) {
+                        snprintf(msg, size, "%s: %s", archive_entry_pathname(entry) ?: "?",
+                                 archive_error_string(w) ?: archive_error_string(a) ?: "cannot extract");
+                        err = msg;
+                        goto finish;
+                }
+        }
+        if (r != ARCHIVE_EOF) {
+                snprintf(msg, size, "%s", archive_error_string(a) ?: "cannot read the archive");
+                err = msg;
+                goto finish;
+        }
+        /* Directory permissions and times are applied at close. */
+        if (archive_write_close(w) != ARCHIVE_OK) {
+                snprintf(msg, size, "%s", archive_error_string(w) ?: "cannot finish the extraction");
+                err = msg;
+        }
+finish:
+        if (w)
+                archive_write_free(w);
+        if (a)
+                archive_read_free(a);
+        return err;
+}
+
+static int unpack_into(int archive_fd, int images_fd, const char *tmp, char *msg, size_t size) {
+        _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
+        int wstatus;
+        ssize_t n;
+        pid_t pid;
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return negative_errno();
+
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                const char *err;
+
+                pipe_fds[0] = safe_close(pipe_fds[0]);
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+                if (fchdir(images_fd) < 0 || chdir(tmp) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+                        snprintf(msg, size, "cannot enter %s: %m", tmp);
+                        err = msg;
+                } else {
+                        umask(0);
+                        err = extract(archive_fd, msg, size);
+                }
+                if (err)
+                        (void) write(pipe_fds[1], err, strlen(err));
+                _exit(err ? 1 : 0);
+        }
+
+        pipe_fds[1] = safe_close(pipe_fds[1]);
+        n = read(pipe_fds[0], msg, size - 1);
+        msg[n > 0 ? n : 0] = '\0';
+        while (waitpid(pid, &wstatus, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+                if (msg[0] == '\0')
+                        snprintf(msg, size, "the unpacking process failed");
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+static void remember(int images_fd, const char *key, const char *hex) {
+        char tmp[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 32], final[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1];
+
+        /* Only a shortcut: failing to write it costs a hash next time. */
+        (void) mkdirat(images_fd, BY_STAT_DIR, 0755);
+        snprintf(tmp, sizeof(tmp), BY_STAT_DIR "/.%s.%d", key, (int) getpid());
+        snprintf(final, sizeof(final), BY_STAT_DIR "/%s", key);
+        (void) unlinkat(images_fd, tmp, 0);
+        if (symlinkat(hex, images_fd, tmp) < 0)
+                return;
+        if (renameat(images_fd, tmp, images_fd, final) < 0)
+                (void) unlinkat(images_fd, tmp, 0);
+}
+
+int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir) {
+        _cleanup_free_ char *images = NULL, *result = NULL, *tmp_path = NULL;
+        _cleanup_close_ int fd = -EBADF, images_fd = -EBADF;
+        char key[SHA256_HEX_SIZE], hex[SHA256_HEX_SIZE], link[SHA256_HEX_SIZE + 1];
+        char memo[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1], msg[1024];
+        const char *tmp;
+        struct stat st;
+        ssize_t n;
+        int r;
+
+        state_dir = state_dir ?: SANDBOXD_STATE_DIR;
+        images = strjoin(state_dir, "/images");
+        if (!images)
+                return log_oom();
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Image %s: %m", path);
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(negative_errno(), "Image %s: %m", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Image %s is not a regular file.", path);
+
+        r = mkdir_p(images, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the image cache %s: %m", images);
+        images_fd = open(images, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (images_fd < 0)
+                return log_error_errno(negative_errno(), "Failed to open the image cache %s: %m", images);
+
+        stat_key(path, &st, key);
+        snprintf(memo, sizeof(memo), BY_STAT_DIR "/%s", key);
+        n = readlinkat(images_fd, memo, link, sizeof(link));
+        if (n == SHA256_HEX_SIZE - 1) {
+                struct stat tree;
+
+                link[n] = '\0';
+                if (is_hex_digest(link) && fstatat(images_fd, link, &tree, AT_SYMLINK_NOFOLLOW) >= 0 &&
+                    S_ISDIR(tree.st_mode))
+                        goto found;
+        }
+
+        r = hash_fd(fd, hex);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read image %s: %m", path);
+        memcpy(link, hex, sizeof(hex));
+        if (faccessat(images_fd, hex, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+                tmp_path = strjoin(images, "/.tmp-XXXXXX");
+                if (!tmp_path)
+                        return log_oom();
+                if (!mkdtemp(tmp_path))
+                        return log_error_errno(negative_errno(), "Failed to create a directory in %s: %m", images);
+                tmp = path_basename(tmp_path);
+                (void) chmod(tmp_path, 0755);
+                log_debug("Unpacking image %s into %s/%s", path, images, hex);
+                r = unpack_into(fd, images_fd, tmp, msg, sizeof(msg));
+                if (r >= 0)
+                        r = RET_NERRNO(syncfs(images_fd));
+                if (r >= 0 && renameat(images_fd, tmp, images_fd, hex) < 0) {
+                        /* Someone else unpacked the same content meanwhile: use theirs. */
+                        if (errno != EEXIST && errno != ENOTEMPTY)
+                                r = negative_errno();
+                        (void) rm_rf_at(images_fd, tmp);
+                } else if (r < 0) {
+                        (void) rm_rf_at(images_fd, tmp);
+                        if (r == -EBADMSG)
+                                return log_error_errno(r, "Failed to unpack image %s: %s", path, msg);
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Failed to unpack image %s: %m", path);
+        }
+        remember(images_fd, key, hex);
+
+found:
+        result = strjoin(images, "/", link);
+        if (!result)
+                return log_oom();
+        *ret_dir = TAKE_PTR(result);
+        return 0;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the launcher's files share. Each file owns one kernel concern; the
+ * order in which they run is in launch.c and nowhere else. Functions that
+ * run in the child fill a LaunchError on failure (and return the negative
+ * errno), which the child sends whole to the parent: the parent then logs
+ * one precise sentence. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "launch.h"
+#include "macro.h"
+
+typedef struct PlanMount PlanMount;
+
+/* A failure in the child, sent as one SOCK_SEQPACKET message. */
+typedef struct LaunchError {
+        int32_t error;          /* positive errno */
+        bool sentence;          /* what is a whole sentence, not the object of "Failed to ..." */
+        char step[32];          /* "mount-proc": which step of the launch order */
+        char what[480];         /* "set up /proc" */
+} LaunchError;
+
+/* Fill e and return r (negative errno), for "return launch_error(e, r, ...);". */
+int launch_error(LaunchError *e, int r, const char *step, const char *fmt, ...) _printf_(4, 5);
+int launch_error_sentence(LaunchError *e, int r, const char *step, const char *fmt, ...) _printf_(4, 5);
+
+/* Per plan mount, worked out by the parent before the clone so that the
+ * child neither allocates nor parses. */
+typedef struct MountPrep {
+        unsigned long flags;    /* MS_* for the new mount */
+        char *data;             /* file system options, or NULL */
+} MountPrep;
+
+typedef struct LaunchContext {
+        const Plan *plan;
+        const LaunchParams *params;
+        char **layer_dirs;      /* host directories of the layers, lowest first */
+        MountPrep *mount_prep;  /* one per plan mount */
+        int sync_fd;            /* child: its end of the socketpair (fd 3 once set up) */
+        bool userns;
+        bool pidns;
+        bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
+} LaunchContext;
+
+/* "/proc/self/fd/N": mount(2) follows it to exactly the file the fd holds. */
+#define FD_PATH_MAX (sizeof("/proc/self/fd/") + 11)
+const char *fd_path(int fd, char buf[static FD_PATH_MAX]);
+
+/* clone.c */
+pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd);
+
+/* userns.c */
+int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);
+int userns_become_root(LaunchError *e);
+
+/* fd.c */
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, LaunchError *e);
+int fd_close_others(LaunchError *e);
+
+/* process.c */
+int process_reset_signals(void);
+int process_die_with_parent(int sync_fd, LaunchError *e);
+int process_set_hostname(const char *hostname, LaunchError *e);
+int process_set_rlimits(const Plan *p, LaunchError *e);
+
+/* image.c (parent: layers to directories; child: the root mount) */
+int image_prepare_layers(const Plan *p, const char *state_dir, char ***ret_dirs);
+int image_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e);
+/* image-unpack.c */
+int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir);
+
+/* mount-setup.c */
+int mount_prepare(const Plan *p, MountPrep **ret);
+MountPrep *mount_prep_free(MountPrep *m, size_t n);
+int mount_make_private(LaunchError *e);
+int mount_plan(LaunchContext *c, int root_fd, LaunchError *e);
+int mount_pivot_root(int root_fd, LaunchError *e);
+typedef enum MountCreate {
+        MOUNT_CREATE_NONE,      /* the target must exist */
+        MOUNT_CREATE_DIR,
+        MOUNT_CREATE_FILE,
+} MountCreate;
+int mount_open_target(int root_fd, const char *path, MountCreate create, int *ret_fd);
+int mount_clone_onto(int dir_fd, const char *path, int target_fd, bool recursive, uint64_t attr_set);
+
+/* dev.c */
+int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep *prep, LaunchError *e);
+
+/* net.c */
+int net_loopback_up(LaunchError *e);
+
+/* caps.c */
+int caps_apply(const Plan *p, LaunchError *e);
+int caps_drop_for_init(LaunchError *e);
+
+/* init.c */
+int init_block_signals(void);
+_noreturn_ void init_run(pid_t service, int sync_fd);

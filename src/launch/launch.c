@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Starting a sandbox: the parent's steps and the child's steps, each as
+ * one flat list in the order the design gives, with the points where the
+ * two wait for each other marked "SYNC n (parent)" and "SYNC n (child)".
+ *
+ *   SYNC 1  parent -> child, one byte: the child is in every cgroup it
+ *           belongs to and its id maps are written. Until then it only
+ *           arranges its own fds; it runs nothing of the plan.
+ *   SYNC 2  child -> parent: a LaunchError if a step failed, else nothing
+ *           and EOF: the socket is close-on-exec, so it closes when the
+ *           service's execve succeeds (and init has closed its copy).
+ *
+ * Failure has one path on each side. In the child: the failing step fills
+ * a LaunchError, which is sent to the parent, and the child exits; every
+ * mount it made lives in its own mount namespace and dies with it. In the
+ * parent: log that one sentence, SIGKILL the child through its pidfd (with
+ * a pid namespace that ends everything in it), reap it, close our fds.
+ * The cgroup is the caller's: it made it, it destroys it. */
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "launch-internal.h"
+#include "log.h"
+#include "plan-seccomp.h"
+#include "plan.h"
+#include "strv.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static int launch_error_va(LaunchError *e, int r, bool sentence, const char *step, const char *fmt, va_list ap) {
+        e->error = r < 0 ? -r : EIO;
+        e->sentence = sentence;
+        snprintf(e->step, sizeof(e->step), "%s", step);
+        vsnprintf(e->what, sizeof(e->what), fmt, ap);
+        return r < 0 ? r : -EIO;
+}
+
+int launch_error(LaunchError *e, int r, const char *step, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        r = launch_error_va(e, r, false, step, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int launch_error_sentence(LaunchError *e, int r, const char *step, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        r = launch_error_va(e, r, true, step, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static void launch_context_done(LaunchContext *c) {
+        c->layer_dirs = strv_free(c->layer_dirs);
+        c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
+}
+
+/* ---- the child ---- */
+
+static _noreturn_ void child_exit(int sync_fd, const LaunchError *e) {
+        /* write(), not send(): after the seccomp filter is loaded, write is
+         * what every policy allows. The parent reads the reason; the status
+         * only has to be non-zero. */
+        (void) write(sync_fd, e, sizeof(*e));
+        _exit(streq(e->step, "exec") ? (e->error == ENOENT ? LAUNCH_EXIT_NOT_FOUND : LAUNCH_EXIT_CANNOT_EXECUTE)
+                                     : LAUNCH_EXIT_SETUP);
+}
+
+/* Behind one function so that the seccomp helper's loader can be swapped
+ * without touching the launch order. */
+static int load_seccomp(const Plan *p, LaunchError *e) {
+        int r;
+
+        if (!p->seccomp_bpf || p->seccomp_bpf_size == 0)
+                return 0;
+        r = plan_seccomp_load(p);
+        if (r < 0)
+                return launch_error(e, r, "seccomp", "load the seccomp filter");
+        return 0;
+}
+
+static int exec_service(const Plan *p, LaunchError *e) {
+        const char *bin = p->argv[0];
+        int r;
+
+        execve(bin, p->argv, p->environment);
+        r = negative_errno();
+
+        /* Said plainly, since these are what a unit author gets wrong. The
+         * checks below run only after a failed execve, under the filter,
+         * which may refuse them: then we say less. */
+        if (r == -ENOENT) {
+                if (faccessat(AT_FDCWD, bin, F_OK, 0) >= 0)
+                        return launch_error_sentence(e, r, "exec", "ExecStart binary %s is in the image, but its "
+                                                     "interpreter (ELF loader or #! program) is not", bin);
+                return launch_error_sentence(e, r, "exec", "ExecStart binary %s not found in the image", bin);
+        }
+        if (r == -EACCES)
+                return launch_error_sentence(e, r, "exec", "ExecStart binary %s cannot be executed by uid %u "
+                                             "(not a regular file with execute permission, or on a noexec mount)",
+                                             bin, (unsigned) p->uid);
+        if (r == -ENOEXEC)
+                return launch_error_sentence(e, r, "exec", "ExecStart binary %s is not in an executable format", bin);
+        return launch_error(e, r, "exec", "execute %s", bin);
+}
+
+/* The service: the child itself, or init's child with a pid namespace. */
+static _noreturn_ void service_main(LaunchContext *c) {
+        const Plan *p = c->plan;
+        LaunchError e = {};
+        bool nnp;
+        sigset_t none;
+
+        /* init blocked every signal before it forked us. */
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) {
+                launch_error(&e, negative_errno(), "signals", "unblock signals");
+                goto fail;
+        }
+
+        if (process_set_rlimits(p, &e) < 0)
+                goto fail;
+
+        /* groups, gid, uid (keeping wanted caps) -> bounding, permitted,
+         * effective, inheritable, ambient: see caps.c for the order. */
+        if (caps_apply(p, &e) < 0)
+                goto fail;
+
+        /* The uid change cleared the parent death signal. With a pid
+         * namespace init carries it, and the service dies with init. */
+        if (c->params->die_with_parent && !c->pidns && process_die_with_parent(c->sync_fd, &e) < 0)
+                goto fail;
+
+        /* seccomp(2) refuses a filter to a process that has neither
+         * no_new_privs nor CAP_SYS_ADMIN; like systemd, a filter implies
+         * NoNewPrivileges= then (the compiler should say so in the plan). */
+        nnp = p->no_new_privileges ||
+              (p->seccomp_bpf && !(p->cap_effective & (UINT64_C(1) << CAP_SYS_ADMIN)));
+        if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                launch_error(&e, negative_errno(), "no-new-privileges", "set no_new_privs");
+                goto fail;
+        }
+
+        /* As the service's user, so that its permissions decide. */
+        if (chdir(p->working_directory ?: "/") < 0) {
+                launch_error(&e, negative_errno(), "working-directory", "change to WorkingDirectory=%s",
+                             p->working_directory ?: "/");
+                goto fail;
+        }
+        umask(0022);
+
+        if (fd_close_others(&e) < 0)
+                goto fail;
+
+        /* Last before exec: from here on only what the filter allows. */
+        if (load_seccomp(p, &e) < 0)
+                goto fail;
+
+        /* SYNC 2 (child): a successful execve closes our copy of the sync
+         * socket (close-on-exec); a failure sends the LaunchError below. */
+        exec_service(p, &e);
+fail:
+        child_exit(c->sync_fd, &e);
+}
+
+static _noreturn_ void child_main(LaunchContext *c) {
+        const Plan *p = c->plan;
+        const LaunchParams *params = c->params;
+        _cleanup_close_ int root_fd = -EBADF;
+        LaunchError e = {};
+        pid_t service;
+        char go;
+        int r;
+
+        /* Nothing in the sandbox may open /proc/<us>/exe (the caller's
+         * binary) or our memory: see init.c. execve of the service resets
+         * this for the service's own binary. */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        umask(0);
+
+        /* 0, 1, 2 are the service's stdio, 3 the sync socket, nothing else. */
+        r = fd_setup_stdio(params->stdin_fd, params->stdout_fd, params->stderr_fd, c->sync_fd, &e);
+        if (r < 0)
+                goto fail;
+        c->sync_fd = r;
+
+        if (params->die_with_parent && process_die_with_parent(c->sync_fd, &e) < 0)
+                goto fail;
+        if (process_reset_signals() < 0) {
+                launch_error(&e, negative_errno(), "signals", "reset the signal handlers");
+                goto fail;
+        }
+        /* Our own session: no controlling terminal to inject input into,
+         * and the terminal's ^C goes to the launcher, which decides. */
+        if (setsid() < 0) {
+                launch_error(&e, negative_errno(), "session", "start a new session");
+                goto fail;
+        }
+
+        /* SYNC 1 (child): wait for the cgroup attach and the id maps. */
+        r = RET_NERRNO(recv(c->sync_fd, &go, 1, 0));
+        if (r == 0)
+                r = -ESRCH;     /* EOF: the parent gave up on us */
+        if (r < 0) {
+                launch_error(&e, r, "sync", "wait for the launcher");
+                goto fail;
+        }
+
+        if (c->userns) {
+                if (userns_become_root(&e) < 0)
+                        goto fail;
+                if (params->die_with_parent && process_die_with_parent(c->sync_fd, &e) < 0)
+                        goto fail;
+        }
+
+        /* Now that we are in the service's cgroups, so that the namespace's
+         * root is the service's cgroup in every hierarchy. */
+        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_CGROUP)) && unshare(CLONE_NEWCGROUP) < 0) {
+                launch_error(&e, negative_errno(), "cgroup-namespace", "create the cgroup namespace");
+                goto fail;
+        }
+
+        if (mount_make_private(&e) < 0)
+                goto fail;
+        if (image_mount_root(c, &root_fd, &e) < 0)
+                goto fail;
+        /* /proc, /sys, /dev ..., binds, tmpfs, masks, read-only paths. */
+        if (mount_plan(c, root_fd, &e) < 0)
+                goto fail;
+        if (mount_pivot_root(root_fd, &e) < 0)
+                goto fail;
+        root_fd = safe_close(root_fd);
+
+        if (process_set_hostname(p->hostname, &e) < 0)
+                goto fail;
+        if (p->network == NETWORK_NONE && (p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)) && net_loopback_up(&e) < 0)
+                goto fail;
+
+        if (!c->pidns)
+                service_main(c);
+
+        /* With a pid namespace we are its PID 1: fork the service, then
+         * become the init that waits for it. */
+        if (init_block_signals() < 0) {
+                launch_error(&e, negative_errno(), "init", "block signals in init");
+                goto fail;
+        }
+        service = launch_clone(0, -EBADF, NULL);
+        if (service < 0) {
+                launch_error(&e, service, "init", "fork the service");
+                goto fail;
+        }
+        if (service == 0)
+                service_main(c);
+        /* What ps shows for PID 1 inside, instead of the caller's name. */
+        (void) prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
+        if (caps_drop_for_init(&e) < 0) {
+                (void) kill(service, SIGKILL);
+                goto fail;
+        }
+        /* Again: a uid change (user namespace) reset it to suid_dumpable. */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        /* SYNC 2 (child, init): our copy of the socket closes here. */
+        init_run(service, c->sync_fd);
+
+fail:
+        child_exit(c->sync_fd, &e);
+}
+
+/* ---- the parent ---- */
+
+static int log_child_error(const LaunchError *e) {
+        if (e->sentence)
+                return log_error_errno(-e->error, "%s (step %s).", e->what, e->step);
+        return log_error_errno(-e->error, "Failed to %s (step %s): %m", e->what, e->step);
+}
+
+static int exit_status_of(const LaunchError *e) {
+        if (!streq(e->step, "exec"))
+                return LAUNCH_EXIT_SETUP;
+        return e->error == ENOENT ? LAUNCH_EXIT_NOT_FOUND : LAUNCH_EXIT_CANNOT_EXECUTE;
+}
+
+static int check_plan(const Plan *p) {
+        if (strv_length(p->argv) == 0 || p->argv[0][0] != '/')
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has no absolute ExecStart= binary.", strna(p->name));
+        if (!(p->namespaces & NAMESPACE_MASK(NAMESPACE_MOUNT)))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has no mount namespace; refusing to mount on the host.", strna(p->name));
+        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_count == 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s asks for a user namespace without an id range.", strna(p->name));
+        return 0;
+}
+
+int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
+        _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params };
+        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
+        _cleanup_close_ int pidfd = -EBADF;
+        int status = LAUNCH_EXIT_SETUP;
+        LaunchError e = {};
+        siginfo_t si;
+        ssize_t n;
+        pid_t pid;
+        int r;
+
+        r = check_plan(p);
+        if (r < 0)
+                goto finish;
+        c.userns = p->namespaces & NAMESPACE_MASK(NAMESPACE_USER);
+        c.pidns = p->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
+
+        /* Everything that can fail without a child fails here, before it. */
+        r = image_prepare_layers(p, params->state_dir, &c.layer_dirs);
+        if (r < 0)
+                goto finish;
+        r = mount_prepare(p, &c.mount_prep);
+        if (r < 0) {
+                log_error_errno(r, "Failed to parse the mount options of %s: %m", strna(p->name));
+                goto finish;
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                r = log_error_errno(negative_errno(), "Failed to create the sync socket: %m");
+                goto finish;
+        }
+
+        /* The cgroup namespace comes later, from the child (see there). */
+        pid = launch_clone(plan_clone_flags(p) & ~(unsigned long) CLONE_NEWCGROUP,
+                           params->cgroup ? params->cgroup->v2_fd : -EBADF, &pidfd);
+        if (pid < 0) {
+                r = log_error_errno(pid, "Failed to clone the sandbox's first process: %m");
+                goto finish;
+        }
+        if (pid == 0) {
+                c.sync_fd = pair[1];
+                child_main(&c);
+        }
+        pair[1] = safe_close(pair[1]);
+
+        /* SYNC 1 (parent): cgroups (v1 controllers on a hybrid host; v2
+         * too if CLONE_INTO_CGROUP was not available), then the id maps,
+         * then let the child go. */
+        if (params->cgroup) {
+                r = cgroup_attach(params->cgroup, pid);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to move the sandbox into cgroup %s: %m", strna(params->cgroup->name));
+                        goto kill;
+                }
+        }
+        if (c.userns) {
+                r = userns_write_maps(pid, pidfd, p->uid_map_base, p->uid_map_count);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to write the user namespace id maps of the sandbox: %m");
+                        goto kill;
+                }
+        }
+        /* If the child is already gone, this fails with EPIPE and the recv
+         * below finds the reason it left. */
+        (void) send(pair[0], "g", 1, MSG_NOSIGNAL);
+
+        /* SYNC 2 (parent): EOF once the service has exec'd, or the error. */
+        do
+                n = recv(pair[0], &e, sizeof(e), 0);
+        while (n < 0 && errno == EINTR);
+        if (n == 0) {
+                *ret = (Launched) {
+                        .pid = pid,
+                        .pidfd = TAKE_FD(pidfd),
+                        .has_init = c.pidns,
+                };
+                return 0;
+        }
+        if (n == (ssize_t) sizeof(e)) {
+                e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
+                r = log_child_error(&e);
+                status = exit_status_of(&e);
+        } else
+                r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
+                                    "Failed to read from the sandbox's sync socket: %m");
+
+kill:
+        /* Whatever the child still does, it is over; with a pid namespace
+         * this ends everything in it. */
+        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+finish:
+        if (params->reterr_exit_status)
+                *params->reterr_exit_status = status;
+        return r;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Attributes of the child process itself: signal dispositions, the parent
+ * death signal, the hostname of its uts namespace, resource limits. */
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "launch-internal.h"
+#include "plan.h"
+
+/* A handler installed by the caller (sandboxd's event loop, sandboxctl's
+ * signalfd) would otherwise reach the service: handlers are reset by exec,
+ * but ignored signals stay ignored, and the blocked mask is inherited. */
+int process_reset_signals(void) {
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                /* EINVAL for the signals glibc keeps for itself: fine. */
+                (void) sigaction(sig, &sa, NULL);
+        }
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* PR_SET_PDEATHSIG is cleared whenever our uids change, so this is called
+ * again after each such change. The parent may have died before the call:
+ * it keeps its end of the sync socket open until the service has exec'd,
+ * so a peer that is gone means the parent is. */
+int process_die_with_parent(int sync_fd, LaunchError *e) {
+        char c;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return launch_error(e, negative_errno(), "parent-death-signal", "set the parent death signal");
+        if (recv(sync_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+                return launch_error(e, -ESRCH, "parent-death-signal", "outlive the launcher, which is gone");
+        return 0;
+}
+
+int process_set_hostname(const char *hostname, LaunchError *e) {
+        if (!hostname)
+                return 0;
+        if (sethostname(hostname, strlen(hostname)) < 0)
+                return launch_error(e, negative_errno(), "hostname", "set the hostname to \"%s\"", hostname);
+        return 0;
+}
+
+static const char *const rlimit_keys[RLIMIT_NLIMITS] = {
+        [RLIMIT_CPU] = "LimitCPU",
+        [RLIMIT_FSIZE] = "LimitFSIZE",
+        [RLIMIT_DATA] = "LimitDATA",
+        [RLIMIT_STACK] = "LimitSTACK",
+        [RLIMIT_CORE] = "LimitCORE",
+        [RLIMIT_RSS] = "LimitRSS",
+        [RLIMIT_NPROC] = "LimitNPROC",
+        [RLIMIT_NOFILE] = "LimitNOFILE",
+        [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
+        [RLIMIT_AS] = "LimitAS",
+        [RLIMIT_LOCKS] = "LimitLOCKS",
+        [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
+        [RLIMIT_MSGQUEUE] = "LimitMSGQUEUE",
+        [RLIMIT_NICE] = "LimitNICE",
+        [RLIMIT_RTPRIO] = "LimitRTPRIO",
+        [RLIMIT_RTTIME] = "LimitRTTIME",
+};
+
+/* Before the uid change: raising a hard limit needs CAP_SYS_RESOURCE. */
+int process_set_rlimits(const Plan *p, LaunchError *e) {
+        for (int i = 0; i < RLIMIT_NLIMITS; i++) {
+                const PlanRlimit *l = &p->rlimits[i];
+                struct rlimit rl;
+
+                if (!l->set)
+                        continue;
+                rl = (struct rlimit) { .rlim_cur = l->soft, .rlim_max = l->hard };
+                if (setrlimit(i, &rl) < 0)
+                        return launch_error(e, negative_errno(), "rlimits", "set %s=%llu:%llu",
+                                            rlimit_keys[i] ?: "Limit?", (unsigned long long) l->soft,
+                                            (unsigned long long) l->hard);
+        }
+        return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* User namespace id maps. The parent writes them (it holds CAP_SETUID and
+ * CAP_SETGID in the parent namespace, so one line may map a whole range,
+ * and setgroups(2) stays allowed inside) while the child waits at SYNC 1.
+ *
+ * /proc/PID is a name, and a pid can be reused: if the child died and the
+ * number went to someone else, writing /proc/PID/uid_map would configure a
+ * stranger's namespace. So the directory is opened first, and only then is
+ * the pidfd asked whether our child is still alive: a /proc/PID directory
+ * fd stays bound to the process it was opened for (its files fail with
+ * ESRCH once that one is gone), so if the child lived after the open, the
+ * fd is the child's. The child cannot have been replaced by an exec of
+ * something else either: it is blocked on the socketpair until we are
+ * done. */
+
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "launch-internal.h"
+
+static int write_map(int dir_fd, const char *file, const char *line, size_t len) {
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        fd = openat(dir_fd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        /* The kernel takes a map in a single write(2). */
+        n = write(fd, line, len);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != len)
+                return -EIO;
+        return 0;
+}
+
+int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        char path[32], line[64];
+        int len, r;
+
+        if (count == 0)
+                return -EINVAL;
+
+        snprintf(path, sizeof(path), "/proc/%d", (int) pid);
+        dir_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return negative_errno();
+        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+                return negative_errno();
+
+        len = snprintf(line, sizeof(line), "0 %" PRIu32 " %" PRIu32 "\n", base, count);
+        r = write_map(dir_fd, "uid_map", line, (size_t) len);
+        if (r < 0)
+                return r;
+        return write_map(dir_fd, "gid_map", line, (size_t) len);
+}
+
+/* Child, after SYNC 1: the clone left us with the parent's ids, which
+ * mean nothing in the new namespace (they show as the overflow id, and
+ * files cannot be created with them). Become the mapped root, with no
+ * supplementary groups from the host. */
+int userns_become_root(LaunchError *e) {
+        if (setgroups(0, NULL) < 0)
+                return launch_error(e, negative_errno(), "user-namespace", "drop the host's supplementary groups");
+        if (setresgid(0, 0, 0) < 0)
+                return launch_error(e, negative_errno(), "user-namespace", "become gid 0 in the user namespace");
+        if (setresuid(0, 0, 0) < 0)
+                return launch_error(e, negative_errno(), "user-namespace", "become uid 0 in the user namespace");
+        return 0;
+}

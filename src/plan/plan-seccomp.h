@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The plan's seccomp filter: compiled once, with libseccomp, when the plan
+ * is made; loaded as plain BPF by the launcher, which therefore does no
+ * rule work at launch time. */
+
+typedef struct Plan Plan;
+
+/* From p->seccomp_default_action, p->syscalls, p->seccomp_architectures and
+ * p->seccomp_allow_namespaces, build the filter and store its BPF program
+ * (struct sock_filter[]) in p->seccomp_bpf / p->seccomp_bpf_size, replacing
+ * any old one. Needs no privileges and loads nothing. Besides the listed
+ * rules, the filter:
+ *   - kills the process on any ABI not in seccomp_architectures (i386 via
+ *     int $0x80, x32 via the 0x40000000 bit);
+ *   - makes clone/unshare with a CLONE_NEW* flag of a type not allowed fail
+ *     with EPERM, setns unless its nstype is exactly one allowed type,
+ *     and clone3 with ENOSYS unless every type is allowed (its flags live
+ *     in memory seccomp cannot read; glibc falls back to clone on ENOSYS);
+ *   - makes ioctl TIOCSTI and TIOCLINUX fail with EPERM, matching the low
+ *     32 bits of the request as the kernel does.
+ * Syscalls the running libseccomp does not know are skipped. */
+int plan_compile_seccomp(Plan *p);
+
+/* Install p->seccomp_bpf on the calling thread with seccomp(2). The caller
+ * must have set no_new_privs or hold CAP_SYS_ADMIN; execve must be allowed
+ * by the filter, so this is the last step before it. */
+int plan_seccomp_load(const Plan *p);

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* sandbox-probe: reports what a process sees of the world, from inside a
+ * sandbox, one machine-readable line per fact. Built static so that it runs
+ * in any image (tests/integration builds it and tools/mkimage-busybox.sh
+ * copies it to /usr/bin/sandbox-probe).
+ *
+ *   sandbox-probe identity          uid, gid, groups, capability sets, seccomp,
+ *                                   hostname, cwd, environ, pid, namespaces, fds, network
+ *   sandbox-probe env               the environment, one VAR=value per line
+ *   sandbox-probe fds               open fds: "fd=N TARGET" and "fds=0 1 2"
+ *   sandbox-probe escape [OPTS]     try every forbidden thing, one "test" line each
+ *   sandbox-probe sleep SEC [--ignore-term]   print "ready", sleep (SIGTERM: "got=SIGTERM", exit 0)
+ *   sandbox-probe exit N            exit with status N
+ *   sandbox-probe kill-self SIG     die by signal SIG
+ *   sandbox-probe spawn N           leave N daemonised sleepers behind, then exit 0
+ *   sandbox-probe write PATH TEXT   "test write: blocked|ALLOWED (errno)"
+ *   sandbox-probe fork N            fork N sleeping children: "forked=K", "fork_error=E"
+ *   sandbox-probe alloc MB          touch MB MiB of memory: "allocated=K" as it goes
+ *   sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]
+ *                                   host side of the escape test: listen, print
+ *                                   "listening", then "accepted=KIND" per connection
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+extern char **environ;
+
+/* Where report() writes: stdout, or the pipe to the parent in an escape child. */
+int probe_report_fd = STDOUT_FILENO;
+
+const char *errno_name(int e) {
+        static __thread char buf[16];
+        const char *n = strerrorname_np(e);
+
+        if (n)
+                return n;
+        snprintf(buf, sizeof buf, "E%d", e);
+        return buf;
+}
+
+static const char *verdict_string(Verdict v) {
+        switch (v) {
+        case VERDICT_BLOCKED: return "blocked";
+        case VERDICT_ALLOWED: return "ALLOWED";
+        case VERDICT_SKIP:    return "skip";
+        default:              return "error";
+        }
+}
+
+void report(const char *name, Verdict v, const char *fmt, ...) {
+        char detail[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+
+        /* One write per line: lines from children cannot interleave. */
+        dprintf(probe_report_fd, "test %s: %s (%s)\n", name, verdict_string(v), detail);
+}
+
+static void print_status_fields(void) {
+        static const char *const keys[] = {
+                "Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+                "NoNewPrivs", "Seccomp", "Seccomp_filters", "NSpid",
+        };
+        char line[1024];
+        FILE *f = fopen("/proc/self/status", "re");
+
+        if (!f) {
+                printf("status_error=%s\n", errno_name(errno));
+                return;
+        }
+        while (fgets(line, sizeof line, f)) {
+                char *colon = strchr(line, ':'), *v;
+
+                if (!colon)
+                        continue;
+                *colon = 0;
+                for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+                        if (strcmp(line, keys[i]) != 0)
+                                continue;
+                        v = colon + 1;
+                        v += strspn(v, " \t");
+                        v[strcspn(v, "\n")] = 0;
+                        /* Tabs inside values (Uid, Gid) become spaces. */
+                        for (char *c = v; *c; c++)
+                                if (*c == '\t')
+                                        *c = ' ';
+                        printf("%s=%s\n", keys[i], v);
+                }
+        }
+        fclose(f);
+}
+
+static void print_file_line(const char *key, const char *path) {
+        char buf[4096];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0) {
+                printf("%s_error=%s\n", key, errno_name(errno));
+                return;
+        }
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n < 0) {
+                printf("%s_error=%s\n", key, errno_name(errno));
+                return;
+        }
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        printf("%s=%s\n", key, buf);
+}
+
+static int print_fds(void) {
+        char fds[1024] = "";
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        if (!d) {
+                printf("fds_error=%s\n", errno_name(errno));
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                char p[PATH_MAX], target[PATH_MAX];
+                ssize_t n;
+
+                if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+                        continue;
+                snprintf(p, sizeof p, "/proc/self/fd/%s", de->d_name);
+                n = readlink(p, target, sizeof target - 1);
+                target[n < 0 ? 0 : n] = 0;
+                printf("fd=%s %s\n", de->d_name, target);
+                if (strlen(fds) + strlen(de->d_name) + 2 < sizeof fds) {
+                        if (fds[0])
+                                strcat(fds, " ");
+                        strcat(fds, de->d_name);
+                }
+        }
+        closedir(d);
+        printf("fds=%s\n", fds);
+        return 0;
+}
+
+static void print_namespaces(void) {
+        static const char *const types[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
+
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+                char p[64], target[128], *lb;
+                ssize_t n;
+
+                snprintf(p, sizeof p, "/proc/self/ns/%s", types[i]);
+                n = readlink(p, target, sizeof target - 1);
+                if (n < 0) {
+                        printf("ns.%s_error=%s\n", types[i], errno_name(errno));
+                        continue;
+                }
+                target[n] = 0;
+                lb = strchr(target, '[');
+                printf("ns.%s=%.*s\n", types[i], lb ? (int) strcspn(lb + 1, "]") : (int) n, lb ? lb + 1 : target);
+        }
+}
+
+/* Interfaces from /proc/net/dev: works without sysfs and without netlink. */
+static void print_network(void) {
+        char line[512], names[512] = "";
+        FILE *f = fopen("/proc/net/dev", "re");
+
+        if (!f) {
+                printf("netifs_error=%s\n", errno_name(errno));
+                return;
+        }
+        while (fgets(line, sizeof line, f)) {
+                char *colon = strchr(line, ':'), *n = line;
+
+                if (!colon)
+                        continue;
+                *colon = 0;
+                n += strspn(n, " ");
+                printf("netif=%s\n", n);
+                if (strlen(names) + strlen(n) + 2 < sizeof names) {
+                        if (names[0])
+                                strcat(names, " ");
+                        strcat(names, n);
+                }
+        }
+        fclose(f);
+        printf("netifs=%s\n", names);
+}
+
+static void print_cgroups(void) {
+        char line[1024];
+        FILE *f = fopen("/proc/self/cgroup", "re");
+
+        if (!f) {
+                printf("cgroup_error=%s\n", errno_name(errno));
+                return;
+        }
+        while (fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = 0;
+                printf("cgroup=%s\n", line);
+        }
+        fclose(f);
+}
+
+static unsigned count_processes(void) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        unsigned n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+static int cmd_identity(void) {
+        char buf[PATH_MAX];
+        gid_t groups[NGROUPS_MAX];
+        int n;
+        struct statvfs sv;
+        struct rlimit rl;
+        mode_t um;
+
+        /* fds first, before this program opens anything. */
+        print_fds();
+
+        printf("uid=%u\neuid=%u\ngid=%u\negid=%u\n", getuid(), geteuid(), getgid(), getegid());
+        n = getgroups(NGROUPS_MAX, groups);
+        printf("groups=");
+        for (int i = 0; i < n; i++)
+                printf("%s%u", i ? " " : "", groups[i]);
+        printf("\n");
+        print_status_fields();
+        printf("no_new_privs=%d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+        printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+
+        if (gethostname(buf, sizeof buf) == 0)
+                printf("hostname=%s\n", buf);
+        if (getcwd(buf, sizeof buf))
+                printf("cwd=%s\n", buf);
+        else
+                printf("cwd_error=%s\n", errno_name(errno));
+        printf("pid=%d\nppid=%d\n", getpid(), getppid());
+        print_file_line("pid1_comm", "/proc/1/comm");
+        print_file_line("comm", "/proc/self/comm");
+        printf("procs=%u\n", count_processes());
+        um = umask(0);
+        umask(um);
+        printf("umask=%04o\n", um);
+        if (statvfs("/", &sv) == 0)
+                printf("root_readonly=%d\n", !!(sv.f_flag & ST_RDONLY));
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+                printf("rlimit_nofile=%llu %llu\n", (unsigned long long) rl.rlim_cur,
+                       (unsigned long long) rl.rlim_max);
+        print_cgroups();
+        print_namespaces();
+        print_network();
+        for (char **e = environ; e && *e; e++)
+                printf("env=%s\n", *e);
+        return 0;
+}
+
+static int cmd_env(void) {
+        for (char **e = environ; e && *e; e++)
+                printf("%s\n", *e);
+        return 0;
+}
+
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig) {
+        got_term = sig;
+}
+
+static int cmd_sleep(int argc, char **argv) {
+        struct sigaction sa = { .sa_handler = on_term };
+        bool ignore = argc > 2 && strcmp(argv[2], "--ignore-term") == 0;
+        unsigned sec;
+
+        if (argc < 2)
+                return 2;
+        sec = (unsigned) strtoul(argv[1], NULL, 10);
+        if (ignore)
+                sa.sa_handler = SIG_IGN;
+        sigaction(SIGTERM, &sa, NULL);
+        printf("ready pid=%d\n", getpid());
+        fflush(stdout);
+        for (unsigned i = 0; i < sec * 10 && !got_term; i++)
+                usleep(100 * 1000);
+        if (got_term) {
+                printf("got=SIGTERM\n");
+                return 0;
+        }
+        printf("slept=%u\n", sec);
+        return 0;
+}
+
+/* Daemons that escape their parent (setsid, double fork) and would outlive
+ * the service without a PID-1 init and a cgroup to clean up after it. */
+static int cmd_spawn(int argc, char **argv) {
+        unsigned n = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 1;
+
+        for (unsigned i = 0; i < n; i++) {
+                int p[2];
+                pid_t pid, grandchild = 0;
+
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return 1;
+                pid = fork();
+                if (pid < 0)
+                        return 1;
+                if (pid == 0) {
+                        setsid();
+                        pid = fork();
+                        if (pid == 0) {
+                                int null = open("/dev/null", O_RDWR);
+
+                                if (null >= 0) {
+                                        dup2(null, 0), dup2(null, 1), dup2(null, 2);
+                                        if (null > 2)
+                                                close(null);
+                                }
+                                signal(SIGHUP, SIG_IGN);
+                                for (;;)
+                                        pause();
+                        }
+                        (void) !write(p[1], &pid, sizeof pid);
+                        _exit(0);
+                }
+                close(p[1]);
+                (void) !read(p[0], &grandchild, sizeof grandchild);
+                close(p[0]);
+                waitpid(pid, NULL, 0);
+                printf("daemon=%d\n", grandchild);
+        }
+        fflush(stdout);
+        return 0;
+}
+
+/* As many processes as TasksMax= lets it have, up to n. */
+static int cmd_fork(int argc, char **argv) {
+        unsigned n = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 1, k = 0;
+        pid_t *pids = calloc(n ? n : 1, sizeof(pid_t));
+
+        if (!pids)
+                return 1;
+        for (; k < n; k++) {
+                pid_t pid = fork();
+
+                if (pid < 0) {
+                        printf("fork_error=%s\n", errno_name(errno));
+                        break;
+                }
+                if (pid == 0) {
+                        for (;;)
+                                pause();
+                }
+                pids[k] = pid;
+        }
+        printf("forked=%u\n", k);
+        fflush(stdout);
+        for (unsigned i = 0; i < k; i++)
+                kill(pids[i], SIGKILL);
+        for (unsigned i = 0; i < k; i++)
+                waitpid(pids[i], NULL, 0);
+        free(pids);
+        return 0;
+}
+
+/* Touch memory a MiB at a time, so a memory limit has to act. */
+static int cmd_alloc(int argc, char **argv) {
+        unsigned mb = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 1;
+
+        for (unsigned i = 1; i <= mb; i++) {
+                char *p = malloc(1 << 20);
+
+                if (!p) {
+                        printf("alloc_error=%s\n", errno_name(errno));
+                        return 1;
+                }
+                memset(p, (int) i, 1 << 20);
+                if (i % 8 == 0 || i == mb) {
+                        printf("allocated=%u\n", i);
+                        fflush(stdout);
+                }
+        }
+        return 0;
+}
+
+static int cmd_write(int argc, char **argv) {
+        int fd;
+
+        if (argc < 3)
+                return 2;
+        fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                report("write", VERDICT_BLOCKED, "%s", errno_name(errno));
+                return 0;
+        }
+        if (write(fd, argv[2], strlen(argv[2])) < 0)
+                report("write", VERDICT_BLOCKED, "%s", errno_name(errno));
+        else
+                report("write", VERDICT_ALLOWED, "wrote %s", argv[1]);
+        close(fd);
+        return 0;
+}
+
+static int usage(void);
+
+static int listen_on(int family, const void *sa, socklen_t len) {
+        int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+        if (fd < 0)
+                return -errno;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, sa, len) < 0 || listen(fd, 16) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        return fd;
+}
+
+/* The host end of the escape test's network checks: a connection that
+ * arrives here came out of the sandbox. */
+static int cmd_listen(int argc, char **argv) {
+        struct pollfd p[3];
+        const char *kinds[3];
+        int n = 0;
+
+        for (int i = 1; i + 1 < argc; i += 2) {
+                const char *a = argv[i], *v = argv[i + 1];
+                int fd;
+
+                if (strcmp(a, "--tcp") == 0) {
+                        struct sockaddr_in sin = {
+                                .sin_family = AF_INET,
+                                .sin_port = htons(atoi(v)),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                        };
+                        fd = listen_on(AF_INET, &sin, sizeof sin);
+                        kinds[n] = "tcp";
+                } else if (strcmp(a, "--abstract") == 0 || strcmp(a, "--unix") == 0) {
+                        struct sockaddr_un sun = { .sun_family = AF_UNIX };
+                        bool abstract = a[2] == 'a';
+                        size_t l = strlen(v);
+
+                        if (l + 2 > sizeof sun.sun_path)
+                                return 2;
+                        memcpy(sun.sun_path + abstract, v, l);
+                        if (!abstract)
+                                unlink(v);
+                        fd = listen_on(AF_UNIX, &sun, offsetof(struct sockaddr_un, sun_path) + abstract + l);
+                        kinds[n] = abstract ? "abstract" : "unix";
+                } else
+                        return usage();
+                if (fd < 0) {
+                        fprintf(stderr, "sandbox-probe listen %s %s: %s\n", a, v, strerror(-fd));
+                        return 1;
+                }
+                if (n >= 3)
+                        return usage();
+                p[n++] = (struct pollfd) { .fd = fd, .events = POLLIN };
+        }
+        printf("listening\n");
+        fflush(stdout);
+        for (;;) {
+                if (poll(p, n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return 1;
+                }
+                for (int i = 0; i < n; i++)
+                        if (p[i].revents & POLLIN) {
+                                int c = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
+
+                                if (c >= 0) {
+                                        printf("accepted=%s\n", kinds[i]);
+                                        fflush(stdout);
+                                        close(c);
+                                }
+                        }
+        }
+}
+
+static int usage(void) {
+        fprintf(stderr,
+                "usage: sandbox-probe identity|env|fds\n"
+                "       sandbox-probe escape [--marker PATH] [--tcp PORT]\n"
+                "                            [--abstract NAME] [--unix PATH] [--dbus PATH]\n"
+                "                            [--host-proc ARGV0] [--tty-stdin] [--only T1,T2]\n"
+                "       sandbox-probe sleep SEC [--ignore-term] | exit N | kill-self SIG | spawn N\n"
+                "       sandbox-probe write PATH TEXT | fork N | alloc MB\n"
+                "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n");
+        return 2;
+}
+
+static int cmd_escape(int argc, char **argv) {
+        EscapeOptions o = { .dbus_path = "/run/dbus/system_bus_socket" };
+
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+                if (strcmp(a, "--tty-stdin") == 0) {
+                        o.tty_stdin = true;
+                        continue;
+                }
+                if (!v)
+                        return usage();
+                i++;
+                if (strcmp(a, "--marker") == 0)
+                        o.marker = v;
+                else if (strcmp(a, "--tcp") == 0)
+                        o.tcp_port = atoi(v);
+                else if (strcmp(a, "--abstract") == 0)
+                        o.abstract_name = v;
+                else if (strcmp(a, "--unix") == 0)
+                        o.unix_path = v;
+                else if (strcmp(a, "--dbus") == 0)
+                        o.dbus_path = v;
+                else if (strcmp(a, "--host-proc") == 0)
+                        o.host_proc = v;
+                else if (strcmp(a, "--only") == 0)
+                        o.only = v;
+                else
+                        return usage();
+        }
+        return run_escape(&o);
+}
+
+int main(int argc, char **argv) {
+        const char *cmd;
+        int r;
+
+        if (argc < 2)
+                return usage();
+        cmd = argv[1];
+        argc--, argv++;
+
+        if (strcmp(cmd, "identity") == 0)
+                r = cmd_identity();
+        else if (strcmp(cmd, "env") == 0)
+                r = cmd_env();
+        else if (strcmp(cmd, "fds") == 0)
+                r = print_fds() < 0;
+        else if (strcmp(cmd, "escape") == 0)
+                r = cmd_escape(argc, argv);
+        else if (strcmp(cmd, "sleep") == 0)
+                r = cmd_sleep(argc, argv);
+        else if (strcmp(cmd, "exit") == 0 && argc > 1)
+                r = atoi(argv[1]);
+        else if (strcmp(cmd, "kill-self") == 0 && argc > 1) {
+                fflush(stdout);
+                signal(atoi(argv[1]), SIG_DFL);
+                kill(getpid(), atoi(argv[1]));
+                pause();
+                r = 1;
+        } else if (strcmp(cmd, "spawn") == 0)
+                r = cmd_spawn(argc, argv);
+        else if (strcmp(cmd, "write") == 0)
+                r = cmd_write(argc, argv);
+        else if (strcmp(cmd, "listen") == 0)
+                r = cmd_listen(argc, argv);
+        else if (strcmp(cmd, "fork") == 0)
+                r = cmd_fork(argc, argv);
+        else if (strcmp(cmd, "alloc") == 0)
+                r = cmd_alloc(argc, argv);
+        else
+                return usage();
+
+        fflush(stdout);
+        return r;
+}

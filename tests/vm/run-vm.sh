@@ -1,0 +1,305 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The vm lane: run guest test scripts on a cgroup v2 kernel (Debian's
+# linux-image-amd64) under qemu's TCG, with this machine's / as the guest's /
+# (read-only over 9p), so the build dir and the tests run unchanged
+# (../shared/testbeds.md, bed 3).
+#
+#   tests/vm/run-vm.sh [-B BUILD_DIR] GUEST_SCRIPT...
+#
+# Each GUEST_SCRIPT (a path; made absolute) runs in the guest, in order, as
+# root, under tests/vm/guest-init.sh, with:
+#   VM_RESULTS   file to append result lines to: `ok N name`, `not ok N name`,
+#                `SKIP name: reason` (tests/vm/lib-guest.sh writes them)
+#   BUILD_DIR    the meson build dir (read-only), SRC_DIR the checkout
+#   VM_IMAGE_TAR the busybox image (tools/mkimage-busybox.sh, built on the host
+#                into SANDBOXD_VM_DIR/image) as a tarball: `tar -xf` it where a
+#                test needs an image; mkimage-busybox.sh itself takes minutes
+#                under TCG
+# and exits 0 (pass), 1 (fail) or 77 (skip). This script prints the guest's
+# result lines and its scripts' output, and exits 0, 1 or 77: 1 if any line
+# says `not ok` or any script failed, 77 if every script skipped, else 0.
+# Nothing is installed here: a missing qemu, kernel or busybox is `SKIP:`.
+#
+# Environment:
+#   SANDBOXD_VM_DIR      cache and logs (default BUILD_DIR/vm, else /var/tmp/sandboxd-vm):
+#                        initramfs-K.img (rebuilt only when its inputs change);
+#                        per first guest script S (its name without .sh), the
+#                        last boot's S/console.log (the guest's serial console)
+#                        and S/results/ (the writable share)
+#   SANDBOXD_VM_KERNEL   kernel release to boot (default: newest /boot/vmlinuz-*
+#                        whose /lib/modules/K has the 9p modules)
+#   SANDBOXD_VM_TIMEOUT  seconds before qemu is killed (240)
+#   SANDBOXD_VM_MEMORY   guest memory in MiB (1024)
+#   SANDBOXD_VM_ACCEL    qemu accelerator (tcg; KVM guests hang on this machine)
+#   SANDBOXD_VM_ARGS     words for the guest scripts (VM_ARGS there), e.g. which
+#                        integration scripts test-integration.sh runs
+#
+# Why it is built this way:
+# - Debian's own initrd has no 9p modules; a tiny initramfs of busybox-static,
+#   the modules `modprobe --show-depends` lists for virtio_pci, 9pnet_virtio
+#   and 9p (decompressed, loaded with insmod in dependency order: no depmod
+#   data needed) and an /init that mounts the host root and switch_roots into
+#   guest-init.sh is all it takes. Its inputs are hashed; the image is reused
+#   until one changes.
+# - Two 9p shares: `hostroot` (/, read-only) and `results` (a fresh folder,
+#   writable). Results come back as files, not by scraping the console, so
+#   kernel messages cannot interleave with them.
+# - multidevs=remap: / spans several file systems on the host; without it
+#   inode numbers of different devices collide in the guest.
+# - The guest powers itself off (sysrq o). If it does not, qemu is killed at
+#   the deadline; an exit trap kills it on any other way out. -no-reboot and
+#   panic=-1 turn a guest panic (PID 1 dying) into qemu exiting.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=$(cd "$HERE/../.." && pwd)
+
+BUILD_DIR=
+while getopts "B:h" opt; do
+        case $opt in
+        B) BUILD_DIR=$OPTARG ;;
+        h) sed -n '2,/^set /p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
+        *) exit 2 ;;
+        esac
+done
+shift $((OPTIND - 1))
+if [ $# -eq 0 ]; then
+        echo "usage: $0 [-B BUILD_DIR] GUEST_SCRIPT..." >&2
+        exit 2
+fi
+
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+die() {
+        echo "FAIL: $*"
+        exit 1
+}
+
+TIMEOUT=${SANDBOXD_VM_TIMEOUT:-240}
+MEMORY=${SANDBOXD_VM_MEMORY:-1024}
+ACCEL=${SANDBOXD_VM_ACCEL:-tcg}
+
+[ -n "$BUILD_DIR" ] && BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+VM_DIR=${SANDBOXD_VM_DIR:-${BUILD_DIR:+$BUILD_DIR/vm}}
+VM_DIR=${VM_DIR:-/var/tmp/sandboxd-vm}
+
+scripts=()
+for s in "$@"; do
+        [ -f "$s" ] || die "no such guest script: $s"
+        s=$(cd "$(dirname "$s")" && pwd)/$(basename "$s")
+        # They travel on the kernel command line, which splits on spaces.
+        case $s$BUILD_DIR$SRC_DIR in *[[:space:],]*) die "paths with spaces or commas are not supported: $s" ;; esac
+        scripts+=("$s")
+done
+# The guest mounts tmpfs over these: what is there on the host is not seen.
+for p in "$SRC_DIR" "$BUILD_DIR" "${scripts[@]}"; do
+        case $p/ in /tmp/* | /var/tmp/* | /run/* | /var/lib/*)
+                die "$p is hidden in the guest (tmpfs over /tmp /var/tmp /run /var/lib): use another path" ;;
+        esac
+done
+
+# --- what the lane needs ------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || skip "needs root (the host's / is shared with the guest as it is, owners included)"
+QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not installed (Debian: qemu-system-x86)"
+BUSYBOX=/bin/busybox
+if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1 || ! "$BUSYBOX" --list 2>/dev/null | grep -qx switch_root; then
+        skip "no static busybox at $BUSYBOX (Debian: busybox-static)"
+fi
+command -v modprobe >/dev/null || skip "modprobe not installed (Debian: kmod)"
+command -v cpio >/dev/null || skip "cpio not installed"
+
+GUEST_MODULES=(virtio_pci 9pnet_virtio 9p)
+
+kernel_ok() {  # release: a kernel image and every module the initramfs needs
+        [ -r "/boot/vmlinuz-$1" ] && [ -f "/lib/modules/$1/modules.dep" ] &&
+                modprobe -S "$1" -a --show-depends "${GUEST_MODULES[@]}" >/dev/null 2>&1
+}
+
+if [ -n "${SANDBOXD_VM_KERNEL:-}" ]; then
+        K=$SANDBOXD_VM_KERNEL
+        kernel_ok "$K" || skip "SANDBOXD_VM_KERNEL=$K: no /boot/vmlinuz-$K with 9p/virtio modules in /lib/modules/$K"
+else
+        K=
+        while read -r v; do
+                kernel_ok "$v" && K=$v
+        done < <(for f in /boot/vmlinuz-*; do [ -e "$f" ] && echo "${f#/boot/vmlinuz-}"; done | sort -V)
+        [ -n "$K" ] || skip "no /boot/vmlinuz-* with matching /lib/modules and 9p/virtio modules (Debian: linux-image-amd64)"
+fi
+
+mkdir -p "$VM_DIR" || die "cannot create $VM_DIR"
+
+# --- the initramfs (cached) ---------------------------------------------------
+
+modules=()
+while read -r verb path _; do
+        [ "$verb" = insmod ] || continue
+        case " ${modules[*]} " in *" $path "*) ;; *) modules+=("$path") ;; esac
+done < <(for m in "${GUEST_MODULES[@]}"; do modprobe -S "$K" --show-depends "$m"; done)
+
+INITRAMFS=$VM_DIR/initramfs-$K.img
+key=$({
+        echo "kernel $K"
+        sha256sum "$BUSYBOX" "${BASH_SOURCE[0]}" "${modules[@]}"
+} | sha256sum | cut -d' ' -f1)
+
+build_initramfs() {
+        local tmp list=() m base
+        tmp=$(mktemp -d "$VM_DIR/initramfs.XXXXXX") || return 1
+        mkdir -p "$tmp"/{bin,dev,proc,mnt,modules}
+        cp "$BUSYBOX" "$tmp/bin/busybox"
+        for m in "${modules[@]}"; do
+                base=$(basename "$m")
+                case $m in
+                *.ko.xz) xz -dc "$m" >"$tmp/modules/${base%.xz}" || return 1; base=${base%.xz} ;;
+                *.ko.zst) zstd -qdc "$m" >"$tmp/modules/${base%.zst}" || return 1; base=${base%.zst} ;;
+                *.ko.gz) gzip -dc "$m" >"$tmp/modules/${base%.gz}" || return 1; base=${base%.gz} ;;
+                *) cp "$m" "$tmp/modules/" ;;
+                esac
+                list+=("$base")
+        done
+        printf '%s\n' "${list[@]}" >"$tmp/modules/order"
+        # The kernel needs a console to hand PID 1 before /dev is mounted.
+        mknod -m 600 "$tmp/dev/console" c 5 1
+        cat >"$tmp/init" <<'EOF'
+#!/bin/busybox sh
+# Load 9p over virtio, mount the host's / read-only, become guest-init.sh.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs dev /dev
+while read -r m; do
+        /bin/busybox insmod /modules/$m || echo "initramfs: insmod $m failed"
+done </modules/order
+if ! /bin/busybox mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /mnt; then
+        echo "initramfs: cannot mount the host root over 9p"
+        /bin/busybox poweroff -f
+fi
+init=$(/bin/busybox sed -n 's/.*sandboxd\.vm\.init=\([^ ]*\).*/\1/p' /proc/cmdline)
+/bin/busybox umount /proc /dev
+exec /bin/busybox switch_root /mnt "$init"
+EOF
+        chmod 755 "$tmp/init"
+        (cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$tmp.img" || return 1
+        rm -rf "$tmp"
+        mv "$tmp.img" "$INITRAMFS" && echo "$key" >"$INITRAMFS.key"
+}
+
+if [ "$(cat "$INITRAMFS.key" 2>/dev/null)" != "$key" ] || [ ! -s "$INITRAMFS" ]; then
+        build_initramfs || die "cannot build $INITRAMFS"
+        echo "# built $INITRAMFS (kernel $K, ${#modules[@]} modules)"
+fi
+
+# --- boot ---------------------------------------------------------------------
+
+# Per first script, so that the lane's boots keep their own logs.
+RUN_DIR=$VM_DIR/$(basename "${scripts[0]}" .sh)
+RESULTS=$RUN_DIR/results
+CONSOLE=$RUN_DIR/console.log
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS" || die "cannot create $RESULTS"
+: >"$CONSOLE"
+
+qemu_pid=
+cleanup() {
+        if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+                kill -KILL "$qemu_pid" 2>/dev/null
+                wait "$qemu_pid" 2>/dev/null
+        fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+IFS=, script_list="${scripts[*]}"
+unset IFS
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init"
+append+=" sandboxd.vm.init=$HERE/guest-init.sh"
+append+=" sandboxd.vm.scripts=$script_list sandboxd.vm.src=$SRC_DIR"
+[ -n "$BUILD_DIR" ] && append+=" sandboxd.vm.build=$BUILD_DIR"
+if [ -n "${SANDBOXD_VM_ARGS:-}" ]; then
+        case $SANDBOXD_VM_ARGS in *,*) die "SANDBOXD_VM_ARGS: words without commas, please" ;; esac
+        # shellcheck disable=SC2086
+        set -f; set -- $SANDBOXD_VM_ARGS; set +f
+        IFS=, guest_args="$*"
+        unset IFS
+        append+=" sandboxd.vm.args=$guest_args"
+fi
+
+# The busybox image, made here: tools/mkimage-busybox.sh forks once per
+# applet link, a second on the host but minutes under TCG. The guest sees
+# it read-only and copies it (VM_IMAGE) where a test needs one.
+if [ -x "$SRC_DIR/tools/mkimage-busybox.sh" ]; then
+        probe=()
+        [ -n "$BUILD_DIR" ] && [ -x "$BUILD_DIR/tests/integration/sandbox-probe" ] &&
+                probe=(--probe "$BUILD_DIR/tests/integration/sandbox-probe")
+        "$SRC_DIR/tools/mkimage-busybox.sh" "${probe[@]}" "$VM_DIR/image" >"$VM_DIR/mkimage.log" 2>&1 ||
+                die "tools/mkimage-busybox.sh $VM_DIR/image failed: $(cat "$VM_DIR/mkimage.log")"
+        # As one file on the results share: unpacking it is one process, and
+        # VM_DIR may be where the guest has a tmpfs (/tmp, /var/tmp).
+        tar -C "$VM_DIR/image" -cf "$RESULTS/image.tar" . || die "cannot pack $VM_DIR/image"
+fi
+
+start=$(date +%s.%N)
+"$QEMU" -accel "$ACCEL" -m "$MEMORY" -smp 2 -nographic -no-reboot -nic none \
+        -kernel "/boot/vmlinuz-$K" -initrd "$INITRAMFS" -append "$append" \
+        -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
+        -virtfs "local,path=$RESULTS,mount_tag=results,security_model=passthrough,multidevs=remap" \
+        </dev/null >"$CONSOLE" 2>&1 &
+qemu_pid=$!
+
+timed_out=0
+deadline=$(( $(date +%s) + TIMEOUT ))
+while kill -0 "$qemu_pid" 2>/dev/null; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+                timed_out=1
+                kill -KILL "$qemu_pid" 2>/dev/null
+                break
+        fi
+        sleep 0.2
+done
+wait "$qemu_pid" 2>/dev/null
+qemu_rc=$?
+qemu_pid=
+end=$(date +%s.%N)
+rm -f "$RESULTS/image.tar"
+
+# --- results ------------------------------------------------------------------
+
+for s in "${scripts[@]}"; do
+        log=$RESULTS/$(basename "$s").log
+        if [ -s "$log" ]; then
+                echo "# --- output of $(basename "$s") in the guest"
+                sed 's/^/#   /' "$log"
+        fi
+done
+[ -f "$RESULTS/results" ] && cat "$RESULTS/results"
+
+boot=$(cat "$RESULTS/boot-seconds" 2>/dev/null || echo "?")
+printf '# kernel %s, boot to guest-init %s s, wall time %.1f s\n' "$K" "$boot" \
+        "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')"
+
+rc=$(cat "$RESULTS/exit" 2>/dev/null)
+why=
+if [ $timed_out = 1 ]; then
+        why="the guest did not power off within ${TIMEOUT} s (qemu killed)"
+elif [ -z "$rc" ]; then
+        why="the guest wrote no exit status (qemu exited with $qemu_rc)"
+elif grep -q '^not ok' "$RESULTS/results" 2>/dev/null && [ "$rc" != 1 ]; then
+        rc=1
+fi
+
+if [ -n "$why" ] || [ "$rc" = 1 ]; then
+        echo "# --- guest console ($CONSOLE)"
+        sed 's/^/#   /' "$CONSOLE"
+fi
+if [ -n "$why" ]; then
+        echo "FAIL: $why"
+        exit 1
+fi
+case $rc in
+0) exit 0 ;;
+77) echo "SKIP: every guest test skipped (reasons above)"; exit 77 ;;
+*) exit 1 ;;
+esac
