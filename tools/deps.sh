@@ -13,7 +13,7 @@ RUNTIME_DEPS=(
         busybox-static iproute2 util-linux procps
 )
 TEST_DEPS=(
-        man-db groff-base
+        man-db groff-base zsh fish
         qemu-system-x86 linux-image-amd64
         mmdebstrap
 )

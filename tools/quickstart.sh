@@ -46,10 +46,10 @@ if [ -z "${httpd:-}" ]; then
 fi
 
 step "wget http://127.0.0.1/   # from the host: nothing listens there"
-busybox wget -q -T 2 -O- http://127.0.0.1/ 2>&1 && exit 1 || echo "(refused, as it should be: the service has its own network)"
+timeout 5 busybox wget -q -O- http://127.0.0.1/ 2>&1 && exit 1 || echo "(refused, as it should be: the service has its own network)"
 
 step "nsenter --net=/proc/$httpd/ns/net busybox wget -qO- http://127.0.0.1/   # inside its namespace"
-nsenter --net=/proc/$httpd/ns/net busybox wget -q -T 2 -O- http://127.0.0.1/
+nsenter --net=/proc/$httpd/ns/net timeout 5 busybox wget -q -O- http://127.0.0.1/
 
 step "kill -TERM sandboxctl   # stops the service: SIGTERM, then SIGKILL after TimeoutStopSec"
 kill -TERM $ctl_pid
