@@ -147,8 +147,10 @@ int parse_size(const char *s, uint64_t *ret) {
                         return -ERANGE;
                 v += extra;
         }
-        if (v == UINT64_MAX)
-                return -ERANGE; /* reserved for infinity */
+        /* Kept within int64: JSON readers and the kernel's cgroup files take
+         * signed 64-bit numbers; UINT64_MAX stays reserved for infinity. */
+        if (v > (uint64_t) INT64_MAX)
+                return -ERANGE;
         *ret = v;
         return 0;
 }
@@ -230,6 +232,8 @@ int parse_time_usec(const char *s, uint64_t *ret) {
         }
         if (!any)
                 return -EINVAL;
+        if (total > (uint64_t) INT64_MAX)
+                return -ERANGE;
         *ret = total;
         return 0;
 }

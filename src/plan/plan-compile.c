@@ -636,6 +636,10 @@ static int compile_seccomp(Compiler *c) {
         return 0;
 
 compile:
+        /* The kernel loads a filter only with no_new_privs or CAP_SYS_ADMIN:
+         * say so in the plan instead of letting the launcher decide. */
+        if (!(p->cap_effective & (UINT64_C(1) << 21 /* CAP_SYS_ADMIN */)))
+                p->no_new_privileges = true;
         r = plan_compile_seccomp(p);
         if (r == -ENOMEM)
                 return r;
@@ -767,18 +771,18 @@ static int compile_service(Compiler *c) {
         p->io_weight = u->io_weight;
 
         p->restart = u->restart >= 0 ? u->restart : RESTART_NO;
-        p->restart_usec = u->restart_usec != USEC_INFINITY ? u->restart_usec : DEFAULT_RESTART_USEC;
-        p->restart_steps = u->restart_steps;
-        p->restart_max_delay_usec = u->restart_max_delay_usec;
+        p->restart_usec = u->restart_usec != UNIT_USEC_UNSET ? u->restart_usec : DEFAULT_RESTART_USEC;
+        p->restart_steps = u->restart_steps != UINT32_MAX ? u->restart_steps : 0;
+        p->restart_max_delay_usec = u->restart_max_delay_usec != UNIT_USEC_UNSET ? u->restart_max_delay_usec : USEC_INFINITY;
         if (p->restart_steps > 0 && p->restart_max_delay_usec == USEC_INFINITY)
                 fail_at(c, u->path, 0, "RestartSteps", "RestartSteps= needs RestartMaxDelaySec= (the delay to grow to).");
         if (p->restart_max_delay_usec != USEC_INFINITY && p->restart_max_delay_usec < p->restart_usec)
                 fail_at(c, u->path, 0, "RestartMaxDelaySec", "RestartMaxDelaySec= is below RestartSec=.");
         p->start_limit_burst = u->start_limit_burst != UINT32_MAX ? u->start_limit_burst : DEFAULT_START_LIMIT_BURST;
-        p->start_limit_interval_usec = u->start_limit_interval_usec != USEC_INFINITY - 1 ? u->start_limit_interval_usec
-                                                                                         : DEFAULT_START_LIMIT_INTERVAL_USEC;
+        p->start_limit_interval_usec = u->start_limit_interval_usec != UNIT_USEC_UNSET ? u->start_limit_interval_usec
+                                                                                       : DEFAULT_START_LIMIT_INTERVAL_USEC;
         p->kill_signal = u->kill_signal > 0 ? u->kill_signal : SIGTERM;
-        p->timeout_stop_usec = u->timeout_stop_usec != USEC_INFINITY - 1 ? u->timeout_stop_usec : DEFAULT_TIMEOUT_STOP_USEC;
+        p->timeout_stop_usec = u->timeout_stop_usec != UNIT_USEC_UNSET ? u->timeout_stop_usec : DEFAULT_TIMEOUT_STOP_USEC;
         p->wanted = !!u->wanted_by && u->wanted_by[0];
         p->read_only = u->read_only != 0;
         return 0;

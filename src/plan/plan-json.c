@@ -179,7 +179,14 @@ int plan_to_json(const Plan *p, char **ret) {
         json_object_object_add(sv, "restart_max_delay_usec", j_u64(p->restart_max_delay_usec));
         json_object_object_add(sv, "start_limit_burst", json_object_new_int64(p->start_limit_burst));
         json_object_object_add(sv, "start_limit_interval_usec", j_u64(p->start_limit_interval_usec));
-        json_object_object_add(sv, "kill_signal", j_str(signal_to_name(p->kill_signal)));
+        if (signal_to_name(p->kill_signal))
+                json_object_object_add(sv, "kill_signal", j_str(signal_to_name(p->kill_signal)));
+        else {
+                /* Real-time signals have no name of their own: their number. */
+                char num[16];
+                (void) snprintf(num, sizeof(num), "%d", p->kill_signal);
+                json_object_object_add(sv, "kill_signal", j_str(num));
+        }
         json_object_object_add(sv, "timeout_stop_usec", j_u64(p->timeout_stop_usec));
         json_object_object_add(sv, "wanted", json_object_new_boolean(p->wanted));
         json_object_object_add(o, "service", sv);

@@ -31,6 +31,62 @@ static const char *oci_arch(const char *a) {
         return NULL;
 }
 
+static json_object *arg(unsigned index, uint64_t value, uint64_t value2, const char *op);
+static json_object *rule(const char *name, SeccompAction a);
+
+/* One rule: (argument & mask) == value. A mask within the low 32 bits
+ * makes the comparison ignore the high half, as the kernel does for ioctl
+ * requests and flag words. */
+static void add_masked(json_object *rules, SeccompAction a, const char *name, unsigned index, uint32_t mask, uint32_t value) {
+        json_object *x = rule(name, a), *args = json_object_new_array();
+
+        json_object_array_add(args, arg(index, mask, value, "SCMP_CMP_MASKED_EQ"));
+        json_object_object_add(x, "args", args);
+        json_object_array_add(rules, x);
+}
+
+/* OCI rules can only allow; to allow every 32-bit value but bad[], cover the
+ * complement with disjoint masked-equality rules, splitting the value space
+ * one bit at a time (the same scheme plan-seccomp.c uses for the kernel
+ * filter). */
+static int oci_complement(json_object *rules, SeccompAction a, const char *name, unsigned index,
+                          const uint32_t *bad, size_t n_bad, uint32_t mask, uint32_t value) {
+        uint32_t inside[8], agree = UINT32_MAX, one = UINT32_MAX, zero = UINT32_MAX, split = 0;
+        size_t n = 0;
+        int r;
+
+        for (size_t i = 0; i < n_bad; i++)
+                if ((bad[i] & mask) == value) {
+                        if (n >= ELEMENTSOF(inside))
+                                return -E2BIG;
+                        inside[n++] = bad[i];
+                        one &= bad[i];
+                        zero &= ~bad[i];
+                }
+        if (n == 0) {
+                add_masked(rules, a, name, index, mask, value);
+                return 0;
+        }
+        if (mask == UINT32_MAX)
+                return 0;
+        agree = one | zero;
+        for (int b = 31; b >= 0; b--) {
+                uint32_t bit = UINT32_C(1) << b;
+                if (mask & bit)
+                        continue;
+                if (agree & bit) {
+                        split = bit;
+                        break;
+                }
+                if (!split)
+                        split = bit;
+        }
+        r = oci_complement(rules, a, name, index, inside, n, mask | split, value);
+        if (r < 0)
+                return r;
+        return oci_complement(rules, a, name, index, inside, n, mask | split, value | split);
+}
+
 static json_object *rule(const char *name, SeccompAction a) {
         json_object *r = json_object_new_object(), *names = json_object_new_array();
 
@@ -73,9 +129,10 @@ int oci_seccomp_from_plan(const Plan *p, char **ret) {
                 bool allow = sc->action.type == SECCOMP_ACTION_ALLOW;
 
                 /* The argument filters our own compiler adds, in OCI form. */
-                if (allow && streq(sc->name, "clone") && ns_denied) {
+                if (allow && streq(sc->name, "clone") && (ns_denied & ~(unsigned long) CLONE_NEWTIME)) {
+                        /* CLONE_NEWTIME (0x80) is part of clone(2)'s exit-signal byte. */
                         json_object *x = rule("clone", sc->action), *args = json_object_new_array();
-                        json_object_array_add(args, arg(0, ns_denied, 0, "SCMP_CMP_MASKED_EQ"));
+                        json_object_array_add(args, arg(0, ns_denied & ~(unsigned long) CLONE_NEWTIME, 0, "SCMP_CMP_MASKED_EQ"));
                         json_object_object_add(x, "args", args);
                         json_object_array_add(rules, x);
                         continue;
@@ -92,25 +149,19 @@ int oci_seccomp_from_plan(const Plan *p, char **ret) {
                         continue;
                 }
                 if (allow && streq(sc->name, "ioctl")) {
-                        /* Everything but TIOCSTI and TIOCLINUX. OCI rules can only
-                         * allow, so allow the complement: below, between (one value
-                         * at a time, they are few) and above. */
-                        json_object *x = rule("ioctl", sc->action), *a = json_object_new_array();
-                        json_object_array_add(a, arg(1, TIOCSTI, 0, "SCMP_CMP_LT"));
-                        json_object_object_add(x, "args", a);
-                        json_object_array_add(rules, x);
-                        for (unsigned long v = TIOCSTI + 1; v < TIOCLINUX; v++) {
-                                x = rule("ioctl", sc->action);
-                                a = json_object_new_array();
-                                json_object_array_add(a, arg(1, v, 0, "SCMP_CMP_EQ"));
-                                json_object_object_add(x, "args", a);
-                                json_object_array_add(rules, x);
-                        }
-                        x = rule("ioctl", sc->action);
-                        a = json_object_new_array();
-                        json_object_array_add(a, arg(1, TIOCLINUX, 0, "SCMP_CMP_GT"));
-                        json_object_object_add(x, "args", a);
-                        json_object_array_add(rules, x);
+                        static const uint32_t bad[] = { TIOCSTI, TIOCLINUX };
+                        r = oci_complement(rules, sc->action, "ioctl", 1, bad, ELEMENTSOF(bad), 0, 0);
+                        if (r < 0)
+                                goto finish;
+                        continue;
+                }
+                if (allow && streq(sc->name, "setns")) {
+                        /* Only an nstype of exactly one allowed type; anything else
+                         * falls to the default action. */
+                        for (NamespaceType t = 0; t < _NAMESPACE_TYPE_MAX; t++)
+                                if (p->seccomp_allow_namespaces & NAMESPACE_MASK(t))
+                                        add_masked(rules, sc->action, "setns", 1, UINT32_MAX,
+                                                   (uint32_t) namespace_type_to_clone_flag(t));
                         continue;
                 }
                 json_object_array_add(rules, rule(sc->name, sc->action));
@@ -121,6 +172,7 @@ int oci_seccomp_from_plan(const Plan *p, char **ret) {
         *ret = s ? strdup(s) : NULL;
         if (!*ret)
                 r = -ENOMEM;
+finish:
         json_object_put(o);
         return r;
 }

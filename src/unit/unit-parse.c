@@ -123,6 +123,10 @@ static int parse_network(ConfContext *c, const char *v, void *data) {
 
         if (set_location(c, &unit_of(c)->loc_network) < 0)
                 return -ENOMEM;
+        if (isempty(v)) {
+                *m = _NETWORK_MODE_INVALID; /* back to the default */
+                return 0;
+        }
         k = network_mode_from_string(v);
         if (k < 0) {
                 static const char *const names[] = { "none", "host" };
@@ -568,6 +572,10 @@ static int parse_supplementary_groups(ConfContext *c, const char *v, void *data)
 static int parse_restart(ConfContext *c, const char *v, void *data) {
         RestartPolicy *p = data, k;
 
+        if (isempty(v)) {
+                *p = _RESTART_POLICY_INVALID;
+                return 0;
+        }
         k = restart_policy_from_string(v);
         if (k < 0) {
                 static const char *const names[] = { "no", "on-success", "on-failure", "on-abnormal", "on-abort", "always" };
@@ -583,6 +591,10 @@ static int parse_restart(ConfContext *c, const char *v, void *data) {
 static int parse_positive_unsigned(ConfContext *c, const char *v, void *data) {
         unsigned *x = data;
 
+        if (isempty(v)) {
+                *x = UINT32_MAX; /* unset: the default applies */
+                return 0;
+        }
         if (safe_atou(v, x) < 0 || *x > 1000000)
                 return conf_error(c, "Invalid number \"%s\".", v);
         return 0;
@@ -601,13 +613,44 @@ static int parse_wanted_by(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+/* Time keys: empty means "back to the default" (UNIT_USEC_UNSET). */
+static int parse_usec_or_unset(ConfContext *c, const char *v, void *data) {
+        uint64_t *u = data;
+
+        if (isempty(v)) {
+                *u = UNIT_USEC_UNSET;
+                return 0;
+        }
+        return conf_parse_usec(c, v, data);
+}
+
+static int parse_signal_or_unset(ConfContext *c, const char *v, void *data) {
+        int *sig = data;
+
+        if (isempty(v)) {
+                *sig = 0;
+                return 0;
+        }
+        return conf_parse_signal(c, v, data);
+}
+
+static int parse_bool_or_unset(ConfContext *c, const char *v, void *data) {
+        int *b = data;
+
+        if (isempty(v)) {
+                *b = -1;
+                return 0;
+        }
+        return conf_parse_bool(c, v, data);
+}
+
 #define U(f) offsetof(Unit, f)
 static const ConfItem unit_items[] = {
         { "Unit", "Description", conf_parse_string, U(description) },
         { "Unit", "Documentation", conf_parse_strv, U(documentation) },
 
         { "Sandbox", "Image", parse_image, 0 },
-        { "Sandbox", "ReadOnly", conf_parse_bool, U(read_only) },
+        { "Sandbox", "ReadOnly", parse_bool_or_unset, U(read_only) },
         { "Sandbox", "Namespaces", parse_namespaces, 0 },
         { "Sandbox", "Hostname", parse_hostname, U(hostname) },
         { "Sandbox", "Network", parse_network, U(network) },
@@ -620,7 +663,7 @@ static const ConfItem unit_items[] = {
 
         { "Security", "Capabilities", parse_caps, U(capabilities) },
         { "Security", "AmbientCapabilities", parse_caps, U(ambient_capabilities) },
-        { "Security", "NoNewPrivileges", conf_parse_bool, U(no_new_privileges) },
+        { "Security", "NoNewPrivileges", parse_bool_or_unset, U(no_new_privileges) },
         { "Security", "Policy", parse_policy, U(policy) },
 
         { "Resources", "MemoryMax", parse_limit_size, U(memory_max) },
@@ -637,13 +680,13 @@ static const ConfItem unit_items[] = {
         { "Service", "Group", parse_group, U(group) },
         { "Service", "SupplementaryGroups", parse_supplementary_groups, U(supplementary_groups) },
         { "Service", "Restart", parse_restart, U(restart) },
-        { "Service", "RestartSec", conf_parse_usec, U(restart_usec) },
+        { "Service", "RestartSec", parse_usec_or_unset, U(restart_usec) },
         { "Service", "RestartSteps", parse_positive_unsigned, U(restart_steps) },
-        { "Service", "RestartMaxDelaySec", conf_parse_usec, U(restart_max_delay_usec) },
+        { "Service", "RestartMaxDelaySec", parse_usec_or_unset, U(restart_max_delay_usec) },
         { "Service", "StartLimitBurst", parse_positive_unsigned, U(start_limit_burst) },
-        { "Service", "StartLimitIntervalSec", conf_parse_usec, U(start_limit_interval_usec) },
-        { "Service", "KillSignal", conf_parse_signal, U(kill_signal) },
-        { "Service", "TimeoutStopSec", conf_parse_usec, U(timeout_stop_usec) },
+        { "Service", "StartLimitIntervalSec", parse_usec_or_unset, U(start_limit_interval_usec) },
+        { "Service", "KillSignal", parse_signal_or_unset, U(kill_signal) },
+        { "Service", "TimeoutStopSec", parse_usec_or_unset, U(timeout_stop_usec) },
 
         { "Install", "WantedBy", parse_wanted_by, U(wanted_by) },
 };

@@ -25,11 +25,12 @@ Unit *unit_new(const char *name) {
         u->memory_max = u->memory_high = u->memory_swap_max = u->tasks_max = CGROUP_LIMIT_MAX;
         u->cpu_quota_per_sec_usec = USEC_INFINITY;
         u->restart = _RESTART_POLICY_INVALID;
-        u->restart_usec = USEC_INFINITY;
-        u->restart_max_delay_usec = USEC_INFINITY;
+        u->restart_usec = UNIT_USEC_UNSET;
+        u->restart_max_delay_usec = UNIT_USEC_UNSET;
         u->start_limit_burst = UINT32_MAX;
-        u->start_limit_interval_usec = USEC_INFINITY - 1; /* "unset"; infinity is a valid value */
-        u->timeout_stop_usec = USEC_INFINITY - 1;
+        u->start_limit_interval_usec = UNIT_USEC_UNSET;
+        u->timeout_stop_usec = UNIT_USEC_UNSET;
+        u->restart_steps = UINT32_MAX;
         return u;
 }
 

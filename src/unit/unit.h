@@ -13,6 +13,9 @@
 #include "diag.h"
 #include "plan.h"
 
+/* Time keys that were never set (infinity is a value a unit may give). */
+#define UNIT_USEC_UNSET (USEC_INFINITY - 1)
+
 typedef struct UnitBind {
         char *source;
         char *target;

@@ -38,6 +38,8 @@ TEST(size) {
         ASSERT_EQ(parse_size("99999999999999999999", &v), -ERANGE);
         ASSERT_EQ(parse_size("17000000000E", &v), -ERANGE);
         ASSERT_EQ(parse_size("M", &v), -EINVAL);
+        ASSERT_EQ(parse_size("8E", &v), -ERANGE);        /* 2^63: past int64 */
+        ASSERT_OK(parse_size("7E", &v));
 }
 
 TEST(time) {

@@ -346,6 +346,26 @@ TEST(search_path) {
         free(env);
 }
 
+TEST(empty_means_default) {
+        Diagnostics d = {};
+        Unit *u = parse("reset.unit",
+                        "[Sandbox]\nReadOnly=no\nReadOnly=\nNetwork=host\nNetwork=\n"
+                        "[Service]\nRestart=always\nRestart=\nKillSignal=SIGINT\nKillSignal=\n"
+                        "StartLimitBurst=3\nStartLimitBurst=\nTimeoutStopSec=5s\nTimeoutStopSec=\n"
+                        "RestartSec=infinity\n",
+                        &d);
+        ASSERT_TRUE(u);
+        ASSERT_EQ(u->read_only, -1);
+        ASSERT_EQ(u->network, _NETWORK_MODE_INVALID);
+        ASSERT_EQ(u->restart, _RESTART_POLICY_INVALID);
+        ASSERT_EQ(u->kill_signal, 0);
+        ASSERT_EQ(u->start_limit_burst, UINT32_MAX);
+        ASSERT_U64(u->timeout_stop_usec, UNIT_USEC_UNSET);
+        /* infinity is a value, not "unset" */
+        ASSERT_U64(u->restart_usec, USEC_INFINITY);
+        unit_free(u);
+}
+
 TEST(garbage_is_bounded) {
         /* Every line wrong: diagnostics are capped, and parsing ends. */
         char *buf = malloc(200000);
@@ -375,6 +395,7 @@ int main(void) {
         RUN(continuation_comments_bom);
         RUN(dropins_order_and_reset);
         RUN(search_path);
+        RUN(empty_means_default);
         RUN(garbage_is_bounded);
         rm_rf(dir);
         free(dir);
