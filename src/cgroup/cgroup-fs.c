@@ -430,6 +430,9 @@ static int fs_attach(Cgroup *c, pid_t pid) {
         /* The v2 write is a no-op after CLONE_INTO_CGROUP, and what puts
          * the child in when the launcher could not use it. */
         for (size_t i = 0; i < fs(c)->n_dirs; i++) {
+                if (fs(c)->dirs[i].v2 && c->born_in_v2 && fs(c)->dirs[i].fd >= 0 && c->v2_fd >= 0 &&
+                    streq(fs(c)->dirs[i].path, strempty(c->v2_path)))
+                        continue;
                 r = cg_write(fs(c)->dirs[i].fd, "cgroup.procs", buf);
                 if (r < 0)
                         return log_debug_errno(r, "Failed to move %d into %s: %m", (int) pid, fs(c)->dirs[i].path);

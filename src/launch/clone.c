@@ -45,7 +45,7 @@ static pid_t raw_clone3(struct clone_args *args) {
 /* Returns the child's pid in the parent, 0 in the child, or a negative
  * errno. ret_pidfd may be NULL (a plain fork, as for the service under
  * our init); cgroup_fd < 0 means no CLONE_INTO_CGROUP. */
-pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd) {
+pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup) {
         int pidfd = -EBADF;
         struct clone_args args = {
                 .flags = flags | (ret_pidfd ? CLONE_PIDFD : 0),
@@ -70,5 +70,7 @@ pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd) {
                 return negative_errno();
         if (pid > 0 && ret_pidfd)
                 *ret_pidfd = pidfd;
+        if (pid > 0 && ret_into_cgroup)
+                *ret_into_cgroup = args.flags & CLONE_INTO_CGROUP;
         return pid;
 }

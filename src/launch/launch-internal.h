@@ -51,7 +51,7 @@ typedef struct LaunchContext {
 const char *fd_path(int fd, char buf[static FD_PATH_MAX]);
 
 /* clone.c */
-pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd);
+pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup);
 
 /* userns.c */
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);

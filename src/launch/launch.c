@@ -263,7 +263,7 @@ static _noreturn_ void child_main(LaunchContext *c) {
                 launch_error(&e, negative_errno(), "init", "block signals in init");
                 goto fail;
         }
-        service = launch_clone(0, -EBADF, NULL);
+        service = launch_clone(0, -EBADF, NULL, NULL);
         if (service < 0) {
                 launch_error(&e, service, "init", "fork the service");
                 goto fail;
@@ -342,7 +342,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
 
         /* The cgroup namespace comes later, from the child (see there). */
         pid = launch_clone(plan_clone_flags(p) & ~(unsigned long) CLONE_NEWCGROUP,
-                           params->cgroup ? params->cgroup->v2_fd : -EBADF, &pidfd);
+                           params->cgroup ? params->cgroup->v2_fd : -EBADF, &pidfd,
+                           params->cgroup ? &params->cgroup->born_in_v2 : NULL);
         if (pid < 0) {
                 r = log_error_errno(pid, "Failed to clone the sandbox's first process: %m");
                 goto finish;

@@ -35,6 +35,8 @@
 #   SANDBOXD_VM_ACCEL    qemu accelerator (tcg; KVM guests hang on this machine)
 #   SANDBOXD_VM_ARGS     words for the guest scripts (VM_ARGS there), e.g. which
 #                        integration scripts test-integration.sh runs
+#   SANDBOXD_VM_APPEND   more kernel command line, e.g. "loglevel=7" to see the
+#                        stack traces of soft lockups and stalls on the console
 #
 # Why it is built this way:
 # - Debian's own initrd has no 9p modules; a tiny initramfs of busybox-static,
@@ -214,7 +216,7 @@ trap 'exit 1' INT TERM HUP
 
 IFS=, script_list="${scripts[*]}"
 unset IFS
-append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init"
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init ${SANDBOXD_VM_APPEND:-}"
 append+=" sandboxd.vm.init=$HERE/guest-init.sh"
 append+=" sandboxd.vm.scripts=$script_list sandboxd.vm.src=$SRC_DIR"
 [ -n "$BUILD_DIR" ] && append+=" sandboxd.vm.build=$BUILD_DIR"
@@ -267,12 +269,13 @@ rm -f "$RESULTS/image.tar"
 
 # --- results ------------------------------------------------------------------
 
-for s in "${scripts[@]}"; do
-        log=$RESULTS/$(basename "$s").log
-        if [ -s "$log" ]; then
-                echo "# --- output of $(basename "$s") in the guest"
-                sed 's/^/#   /' "$log"
-        fi
+# Each guest script's output (NAME.sh.log), then any other log they left.
+for log in "$RESULTS"/*.sh.log "$RESULTS"/*.log; do
+        [ -s "$log" ] || continue
+        case " ${printed:-} " in *" $log "*) continue ;; esac
+        printed="${printed:-} $log"
+        echo "# --- $(basename "$log") (guest)"
+        sed 's/^/#   /' "$log"
 done
 [ -f "$RESULTS/results" ] && cat "$RESULTS/results"
 

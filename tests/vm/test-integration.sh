@@ -87,17 +87,19 @@ for s in "${scripts[@]}"; do
         name=$(basename "$s" .sh)
         t0=$(cut -d' ' -f1 /proc/uptime)
         # One script may not eat the whole boot's time (run-vm.sh's deadline).
-        timeout -k 5 "$per_script" bash "$s" >"/tmp/$name.log" 2>&1 </dev/null
+        # Its log goes straight to the results share: a guest that hangs
+        # still leaves it behind (run-vm.sh prints it).
+        log=$(dirname "$VM_RESULTS")/$name.log
+        timeout -k 5 "$per_script" bash "$s" >"$log" 2>&1 </dev/null
         rc=$?
-        [ $rc = 124 ] && echo "(killed after $per_script s)" >>"/tmp/$name.log"
+        [ $rc = 124 ] && echo "(killed after $per_script s)" >>"$log"
         t1=$(cut -d' ' -f1 /proc/uptime)
         secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-        echo "# --- $name: exit $rc, ${secs} s"
-        sed 's/^/  /' "/tmp/$name.log"
+        echo "# --- $name: exit $rc, ${secs} s (its output: $name.log)"
         case $rc in
         0) vm_ok "integration: $name (${secs} s)" ;;
-        77) vm_skip "integration: $name" "$(grep -m1 '^SKIP' "/tmp/$name.log" | sed 's/^SKIP: *//')" ;;
-        *) vm_fail "integration: $name" "exit $rc (${secs} s): $(grep -m3 '^FAIL' "/tmp/$name.log" | tr '\n' ' ')" ;;
+        77) vm_skip "integration: $name" "$(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: *//')" ;;
+        *) vm_fail "integration: $name" "exit $rc (${secs} s): $(grep -m3 '^FAIL' "$log" | tr '\n' ' ')" ;;
         esac
 done
 
