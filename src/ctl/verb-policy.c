@@ -93,7 +93,7 @@ static int show(const char *arg) {
         printf("\n# Argument filters added to every filter:\n");
         printf("# clone, unshare: flags creating a namespace type not in namespace-creation -> errno:EPERM\n");
         printf("# clone3: errno:ENOSYS unless every namespace type may be created (its flags are not inspectable)\n");
-        printf("# setns: errno:EPERM unless namespace-creation allows some type\n");
+        printf("# setns: allowed only with an nstype of exactly one type in namespace-creation, else errno:EPERM\n");
         printf("# ioctl: TIOCSTI, TIOCLINUX -> errno:EPERM (low 32 bits of the request compared, as the kernel does)\n");
         free(done);
         plan_syscalls_free(s, n);
