@@ -42,7 +42,7 @@
 #define P_PIDFD 3
 #endif
 
-static int launch_error_va(LaunchError *e, int r, bool sentence, const char *step, const char *fmt, va_list ap) {
+_printf_(5, 0) static int launch_error_va(LaunchError *e, int r, bool sentence, const char *step, const char *fmt, va_list ap) {
         e->error = r < 0 ? -r : EIO;
         e->sentence = sentence;
         snprintf(e->step, sizeof(e->step), "%s", step);

@@ -504,7 +504,19 @@ static int cmd_listen(int argc, char **argv) {
                                 int c = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
 
                                 if (c >= 0) {
-                                        printf("accepted=%s\n", kinds[i]);
+                                        /* Whose connection: for unix sockets, the peer's mount
+                                         * namespace, so a test can tell a sandbox from an
+                                         * unrelated host process. */
+                                        struct ucred cred;
+                                        socklen_t cl = sizeof(cred);
+                                        char nsp[64], ns[128] = "?";
+                                        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.pid > 0) {
+                                                snprintf(nsp, sizeof(nsp), "/proc/%d/ns/mnt", (int) cred.pid);
+                                                ssize_t k = readlink(nsp, ns, sizeof(ns) - 1);
+                                                ns[k > 0 ? k : 0] = 0;
+                                                printf("accepted=%s pid=%d mntns=%s\n", kinds[i], (int) cred.pid, ns);
+                                        } else
+                                                printf("accepted=%s\n", kinds[i]);
                                         fflush(stdout);
                                         close(c);
                                 }

@@ -12,6 +12,11 @@ static Plan *make_plan(void) {
         Diagnostics d = {};
         Plan *p = NULL;
 
+        if (dir) {
+                rm_rf(dir);
+                dir = mfree(dir);
+                img = mfree(img);
+        }
         dir = make_tmpdir();
         ASSERT_TRUE(asprintf(&img, "%s/img", dir) > 0 && mkdir(img, 0755) == 0);
         ASSERT_TRUE(asprintf(&etc, "%s/etc", img) > 0 && mkdir(etc, 0755) == 0);
@@ -158,5 +163,7 @@ int main(void) {
         RUN(round_trip);
         RUN(strict_reader);
         rm_rf(dir);
+        free(dir);
+        free(img);
         return 0;
 }

@@ -244,7 +244,7 @@ if [ -x "$SRC_DIR/tools/mkimage-busybox.sh" ]; then
 fi
 
 start=$(date +%s.%N)
-"$QEMU" -accel "$ACCEL" -m "$MEMORY" -smp 2 -nographic -no-reboot -nic none \
+"$QEMU" -accel "$ACCEL" -cpu max -m "$MEMORY" -smp 2 -nographic -no-reboot -nic none \
         -kernel "/boot/vmlinuz-$K" -initrd "$INITRAMFS" -append "$append" \
         -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
         -virtfs "local,path=$RESULTS,mount_tag=results,security_model=passthrough,multidevs=remap" \
