@@ -7,7 +7,6 @@
  *
  *   floor [--no-net] IMAGE */
 
-#define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>

@@ -9,13 +9,17 @@
  * 2. load: plan_seccomp_load() in a fresh forked child after
  *    PR_SET_NO_NEW_PRIVS, median in microseconds;
  * 3. per-syscall cost: a getppid and an ioctl(FIONREAD) loop in a forked
- *    child without a filter and in one with the filter loaded; ns per call.
+ *    child without a filter, with a one-instruction allow-all filter (the
+ *    kernel's fixed price for having any filter), and with the unit's
+ *    filter; ns per call.
  *
  * Output: "key value" lines for bench/run.sh. */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -64,7 +68,16 @@ static double loop_ns(int which, long n) {
 /* In a child: optionally load the filter, then run the loop; the result
  * (ns per call, or the load time in ns when which < 0) comes back over a
  * pipe, as the filter stays with the child. */
-static double in_child(const Plan *p, bool filter, int which, long n) {
+static int load_allow_all(void) {
+        struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -1 : 0;
+}
+
+enum { FILTER_NONE, FILTER_ALLOW_ALL, FILTER_PLAN };
+
+static double in_child(const Plan *p, int filter, int which, long n) {
         int fd[2], status;
         double res = -1;
         pid_t pid;
@@ -81,7 +94,9 @@ static double in_child(const Plan *p, bool filter, int which, long n) {
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(1);
                 t0 = now_ns();
-                if (filter && plan_seccomp_load(p) < 0)
+                if (filter == FILTER_PLAN && plan_seccomp_load(p) < 0)
+                        _exit(1);
+                if (filter == FILTER_ALLOW_ALL && load_allow_all() < 0)
                         _exit(1);
                 t1 = now_ns();
                 out = which < 0 ? t1 - t0 : loop_ns(which, n);
@@ -130,7 +145,7 @@ int main(int argc, char *argv[]) {
         printf("bpf_insns %zu\n", p->seccomp_bpf_size / 8);
 
         for (int i = 0; i < REPS; i++)
-                if ((v[i] = in_child(p, true, -1, 0)) < 0) {
+                if ((v[i] = in_child(p, FILTER_PLAN, -1, 0)) < 0) {
                         fprintf(stderr, "seccomp-cost: loading the filter failed\n");
                         return 1;
                 }
@@ -138,17 +153,19 @@ int main(int argc, char *argv[]) {
 
         /* Plain and filtered children alternate, so drift hits both alike. */
         for (int which = 0; which < 2; which++) {
-                double plain[LOOPS], filt[LOOPS];
+                double plain[LOOPS], trivial[LOOPS], filt[LOOPS];
 
                 for (int i = 0; i < LOOPS; i++) {
-                        plain[i] = in_child(p, false, which, n);
-                        filt[i] = in_child(p, true, which, n);
-                        if (plain[i] < 0 || filt[i] < 0) {
+                        plain[i] = in_child(p, FILTER_NONE, which, n);
+                        trivial[i] = in_child(p, FILTER_ALLOW_ALL, which, n);
+                        filt[i] = in_child(p, FILTER_PLAN, which, n);
+                        if (plain[i] < 0 || trivial[i] < 0 || filt[i] < 0) {
                                 fprintf(stderr, "seccomp-cost: loop child failed\n");
                                 return 1;
                         }
                 }
                 printf("%s_plain_ns %.2f\n", which ? "ioctl" : "getppid", median(plain, LOOPS));
+                printf("%s_allowall_ns %.2f\n", which ? "ioctl" : "getppid", median(trivial, LOOPS));
                 printf("%s_filtered_ns %.2f\n", which ? "ioctl" : "getppid", median(filt, LOOPS));
         }
         return 0;

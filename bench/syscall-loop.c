@@ -11,7 +11,6 @@
  *   request argument (TIOCSTI/TIOCLINUX refused), so every call runs the
  *   BPF program. */
 
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -40,7 +40,7 @@ static char *made_v2_dir;       /* v2 test: the cgroup we made for ourselves */
 
 static void teardown(void);
 
-static void _noreturn_ fail(int line, const char *fmt, ...) {
+_printf_(2, 3) static void _noreturn_ fail(int line, const char *fmt, ...) {
         va_list ap;
 
         fprintf(stderr, "test-cgroup-fs.c:%d: FAIL: ", line);
