@@ -117,7 +117,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_(plan_freep) Plan *p = NULL;
         long n = argc > 2 ? atol(argv[2]) : 10000000L;
-        enum { REPS = 31, LOOPS = 5 };
+        enum { REPS = 31, LOOPS = 3 };
         double v[REPS];
         int r;
 
