@@ -64,8 +64,10 @@ sbx_start limits
 if wait_for 15 grep -q '^ready' "$OUT"; then
         pid=$(sbx_pid_of sandbox-probe)
         itest_log "# service pid $pid: $(tr '\n' ' ' </proc/"$pid"/cgroup)"
-        mine=$(grep -E '^[0-9]+:memory:' /proc/self/cgroup | cut -d: -f3)
-        theirs=$(grep -E '^[0-9]+:memory:' /proc/"$pid"/cgroup | cut -d: -f3)
+        # The memory hierarchy on v1/hybrid, the unified one on a v2-only kernel.
+        mine=$(grep -E '^[0-9]+:memory:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup || true)
+        theirs=$(grep -E '^[0-9]+:memory:' /proc/"$pid"/cgroup || grep '^0::' /proc/"$pid"/cgroup || true)
+        mine=${mine#*:*:} theirs=${theirs#*:*:}
         if [ -n "$theirs" ] && [ "$theirs" != "$mine" ]; then
                 ok "the service has a memory cgroup of its own ($theirs)"
         else

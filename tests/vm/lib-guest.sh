@@ -66,6 +66,12 @@ vm_expect_file() {
         fi
 }
 
+# Seconds left before run-vm.sh kills the guest, less a margin to report
+# and power off.
+vm_time_left() {
+        awk -v d="${VM_DEADLINE:-240}" '{ printf "%d", d - $1 - 15 }' /proc/uptime
+}
+
 vm_finish() {
         echo "# $(basename "$0"): $_vm_pass passed, $_vm_fail failed, $_vm_skip skipped"
         if [ $_vm_fail -gt 0 ]; then

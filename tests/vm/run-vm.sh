@@ -6,7 +6,7 @@
 # (read-only over 9p), so the build dir and the tests run unchanged
 # (../shared/testbeds.md, bed 3).
 #
-#   tests/vm/run-vm.sh [-B BUILD_DIR] GUEST_SCRIPT...
+#   tests/vm/run-vm.sh [-B BUILD_DIR] [-S ROOT|auto] GUEST_SCRIPT...
 #
 # Each GUEST_SCRIPT (a path; made absolute) runs in the guest, in order, as
 # root, under tests/vm/guest-init.sh, with:
@@ -22,6 +22,13 @@
 # says `not ok` or any script failed, 77 if every script skipped, else 0.
 # Nothing is installed here: a missing qemu, kernel or busybox is `SKIP:`.
 #
+# -S ROOT boots systemd as the guest's PID 1 instead, from ROOT (a Debian
+# root with systemd; read-only, under a tmpfs overlay in the guest), on the
+# unified cgroup hierarchy, and runs the scripts from a unit once it is up
+# (guest-init.sh). `-S auto` is the testhost's root
+# (tests/testhost/testhost.sh prepare builds it once with mmdebstrap; done
+# here when missing; SKIP without mmdebstrap).
+#
 # Environment:
 #   SANDBOXD_VM_DIR      cache and logs (default BUILD_DIR/vm, else /var/tmp/sandboxd-vm):
 #                        initramfs-K.img (rebuilt only when its inputs change);
@@ -35,6 +42,10 @@
 #   SANDBOXD_VM_ACCEL    qemu accelerator (tcg; KVM guests hang on this machine)
 #   SANDBOXD_VM_ARGS     words for the guest scripts (VM_ARGS there), e.g. which
 #                        integration scripts test-integration.sh runs
+#   SANDBOXD_VM_9P_CACHE cache mode of the host root's 9p mount (loose: it is
+#                        read-only and unchanged while the guest runs, and
+#                        every exec no longer goes to the host; about twice as
+#                        fast as none for fork-heavy scripts)
 #   SANDBOXD_VM_APPEND   more kernel command line, e.g. "loglevel=7" to see the
 #                        stack traces of soft lockups and stalls on the console
 #
@@ -52,23 +63,26 @@
 #   inode numbers of different devices collide in the guest.
 # - The guest powers itself off (sysrq o). If it does not, qemu is killed at
 #   the deadline; an exit trap kills it on any other way out. -no-reboot and
-#   panic=-1 turn a guest panic (PID 1 dying) into qemu exiting.
+#   panic=-1 turn a guest panic (PID 1 dying) into qemu exiting. qemu runs
+#   with a parent-death signal, so even a SIGKILL of this script ends it.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_DIR=$(cd "$HERE/../.." && pwd)
 
 BUILD_DIR=
-while getopts "B:h" opt; do
+SYSTEMD_ROOT=
+while getopts "B:S:h" opt; do
         case $opt in
         B) BUILD_DIR=$OPTARG ;;
+        S) SYSTEMD_ROOT=$OPTARG ;;
         h) sed -n '2,/^set /p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
         *) exit 2 ;;
         esac
 done
 shift $((OPTIND - 1))
 if [ $# -eq 0 ]; then
-        echo "usage: $0 [-B BUILD_DIR] GUEST_SCRIPT..." >&2
+        echo "usage: $0 [-B BUILD_DIR] [-S ROOT|auto] GUEST_SCRIPT..." >&2
         exit 2
 fi
 
@@ -113,7 +127,6 @@ if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1 || ! "$BUSYBOX" --list 
         skip "no static busybox at $BUSYBOX (Debian: busybox-static)"
 fi
 command -v modprobe >/dev/null || skip "modprobe not installed (Debian: kmod)"
-command -v cpio >/dev/null || skip "cpio not installed"
 
 GUEST_MODULES=(virtio_pci 9pnet_virtio 9p)
 
@@ -175,7 +188,8 @@ build_initramfs() {
 while read -r m; do
         /bin/busybox insmod /modules/$m || echo "initramfs: insmod $m failed"
 done </modules/order
-if ! /bin/busybox mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /mnt; then
+cache=$(/bin/busybox sed -n 's/.*sandboxd\.vm\.cache=\([^ ]*\).*/\1/p' /proc/cmdline)
+if ! /bin/busybox mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=${cache:-loose} hostroot /mnt; then
         echo "initramfs: cannot mount the host root over 9p"
         /bin/busybox poweroff -f
 fi
@@ -184,7 +198,8 @@ init=$(/bin/busybox sed -n 's/.*sandboxd\.vm\.init=\([^ ]*\).*/\1/p' /proc/cmdli
 exec /bin/busybox switch_root /mnt "$init"
 EOF
         chmod 755 "$tmp/init"
-        (cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$tmp.img" || return 1
+        # busybox's own cpio: one package fewer to need.
+        (cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc) >"$tmp.img" || return 1
         rm -rf "$tmp"
         mv "$tmp.img" "$INITRAMFS" && echo "$key" >"$INITRAMFS.key"
 }
@@ -217,7 +232,27 @@ trap 'exit 1' INT TERM HUP
 IFS=, script_list="${scripts[*]}"
 unset IFS
 append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init ${SANDBOXD_VM_APPEND:-}"
-append+=" sandboxd.vm.init=$HERE/guest-init.sh"
+append+=" sandboxd.vm.init=$HERE/guest-init.sh sandboxd.vm.cache=${SANDBOXD_VM_9P_CACHE:-loose}"
+append+=" sandboxd.vm.deadline=$TIMEOUT"
+
+if [ -n "$SYSTEMD_ROOT" ]; then
+        if [ "$SYSTEMD_ROOT" = auto ]; then
+                SYSTEMD_ROOT=${TESTHOST_ROOT:-/var/tmp/sandboxd-testhost-root}
+                th=$SRC_DIR/tests/testhost/testhost.sh
+                if [ -x "$th" ]; then
+                        TESTHOST_ROOT=$SYSTEMD_ROOT "$th" prepare >"$VM_DIR/testhost-prepare.log" 2>&1
+                        case $? in
+                        0) ;;
+                        77) skip "no systemd root: $(grep -m1 '^SKIP' "$VM_DIR/testhost-prepare.log" | sed 's/^SKIP: *//')" ;;
+                        *) die "tests/testhost/testhost.sh prepare failed: $(tail -5 "$VM_DIR/testhost-prepare.log")" ;;
+                        esac
+                fi
+        fi
+        [ -x "$SYSTEMD_ROOT/lib/systemd/systemd" ] ||
+                skip "no systemd root at $SYSTEMD_ROOT (tests/testhost/testhost.sh prepare makes one)"
+        case $SYSTEMD_ROOT in *[[:space:],]*) die "paths with spaces or commas are not supported: $SYSTEMD_ROOT" ;; esac
+        append+=" sandboxd.vm.systemd=$SYSTEMD_ROOT"
+fi
 append+=" sandboxd.vm.scripts=$script_list sandboxd.vm.src=$SRC_DIR"
 [ -n "$BUILD_DIR" ] && append+=" sandboxd.vm.build=$BUILD_DIR"
 if [ -n "${SANDBOXD_VM_ARGS:-}" ]; then
@@ -243,8 +278,12 @@ if [ -x "$SRC_DIR/tools/mkimage-busybox.sh" ]; then
         tar -C "$VM_DIR/image" -cf "$RESULTS/image.tar" . || die "cannot pack $VM_DIR/image"
 fi
 
+# qemu dies with this script even when it is SIGKILLed (no trap runs then).
+deathsig=()
+setpriv --help 2>/dev/null | grep -q -- --pdeathsig && deathsig=(setpriv --pdeathsig KILL --)
+
 start=$(date +%s.%N)
-"$QEMU" -accel "$ACCEL" -cpu max -m "$MEMORY" -smp 2 -nographic -no-reboot -nic none \
+"${deathsig[@]}" "$QEMU" -accel "$ACCEL" -cpu max -m "$MEMORY" -smp 2 -nographic -no-reboot -nic none \
         -kernel "/boot/vmlinuz-$K" -initrd "$INITRAMFS" -append "$append" \
         -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
         -virtfs "local,path=$RESULTS,mount_tag=results,security_model=passthrough,multidevs=remap" \
