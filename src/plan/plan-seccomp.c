@@ -12,6 +12,7 @@
 
 #include "macro.h"
 #include "namespace-util.h"
+#include "masked-complement.h"
 #include "plan-seccomp.h"
 #include "plan.h"
 
@@ -85,47 +86,22 @@ static SeccompAction action_of(const Plan *p, const char *name) {
         return s ? s->action : p->seccomp_default_action;
 }
 
-/* Cover every 32-bit value v with (v & mask) == value, except the values in
- * bad[], with disjoint masked-equality rules of action a. Splitting first on
- * bits where all remaining bad values agree keeps this to about one rule per
- * bit: for two bad values differing in k bits, 32 - k + 2(k - 1) rules. */
-static int add_complement(Filter *f, SeccompAction a, int nr, unsigned arg,
-                          const uint32_t *bad, size_t n_bad, uint32_t mask, uint32_t value) {
-        uint32_t inside[8], agree_one = UINT32_MAX, agree_zero = UINT32_MAX, split = 0;
-        size_t n = 0;
-        int r;
+typedef struct ComplementRules {
+        Filter *f;
+        SeccompAction a;
+        int nr;
+        unsigned arg;
+} ComplementRules;
 
-        for (size_t i = 0; i < n_bad; i++)
-                if ((bad[i] & mask) == value) {
-                        if (n >= ELEMENTSOF(inside))
-                                return -E2BIG;
-                        inside[n++] = bad[i];
-                        agree_one &= bad[i];
-                        agree_zero &= ~bad[i];
-                }
-        if (n == 0)
-                return add_masked_rule(f, a, nr, arg, mask, value);
-        if (mask == UINT32_MAX)
-                return 0; /* the cube is one bad value */
+static int emit_masked_rule(uint32_t mask, uint32_t value, void *userdata) {
+        ComplementRules *c = userdata;
+        return add_masked_rule(c->f, c->a, c->nr, c->arg, mask, value);
+}
 
-        /* Highest free bit on which the bad values agree, else any free bit. */
-        for (int b = 31; b >= 0; b--) {
-                uint32_t bit = UINT32_C(1) << b;
-
-                if (mask & bit)
-                        continue;
-                if ((agree_one | agree_zero) & bit) {
-                        split = bit;
-                        break;
-                }
-                if (!split)
-                        split = bit;
-        }
-
-        r = add_complement(f, a, nr, arg, inside, n, mask | split, value);
-        if (r < 0)
-                return r;
-        return add_complement(f, a, nr, arg, inside, n, mask | split, value | split);
+/* Rules of action a for every 32-bit value of argument arg except bad[]. */
+static int add_complement(Filter *f, SeccompAction a, int nr, unsigned arg, const uint32_t *bad, size_t n_bad) {
+        ComplementRules c = { .f = f, .a = a, .nr = nr, .arg = arg };
+        return masked_complement(bad, n_bad, emit_masked_rule, &c);
 }
 
 static int resolve(const char *name) {
@@ -185,7 +161,7 @@ static int add_setns_rules(Filter *f, SeccompAction permitted, int nr, uint64_t 
                 }
         if (n == 0)
                 return add_rule(f, action_eperm, nr, 0, NULL);
-        return add_complement(f, action_eperm, nr, 1, flags, n, 0, 0);
+        return add_complement(f, action_eperm, nr, 1, flags, n);
 }
 
 static int add_namespace_rules(Filter *f, const Plan *p) {
@@ -256,7 +232,7 @@ static int add_ioctl_rules(Filter *f, const Plan *p) {
                 if (r < 0)
                         return r;
         }
-        return add_complement(f, a, nr, 1, refused, ELEMENTSOF(refused), 0, 0);
+        return add_complement(f, a, nr, 1, refused, ELEMENTSOF(refused));
 }
 
 static bool handled_apart(const char *name) {

@@ -4,6 +4,7 @@
 #include <linux/sched.h>
 #include <sys/ioctl.h>
 
+#include "masked-complement.h"
 #include "oci-seccomp.h"
 #include "string-util.h"
 
@@ -45,46 +46,17 @@ static void add_masked(json_object *rules, SeccompAction a, const char *name, un
         json_object_array_add(rules, x);
 }
 
-/* OCI rules can only allow; to allow every 32-bit value but bad[], cover the
- * complement with disjoint masked-equality rules, splitting the value space
- * one bit at a time (the same scheme plan-seccomp.c uses for the kernel
- * filter). */
-static int oci_complement(json_object *rules, SeccompAction a, const char *name, unsigned index,
-                          const uint32_t *bad, size_t n_bad, uint32_t mask, uint32_t value) {
-        uint32_t inside[8], agree = UINT32_MAX, one = UINT32_MAX, zero = UINT32_MAX, split = 0;
-        size_t n = 0;
-        int r;
+typedef struct OciComplement {
+        json_object *rules;
+        SeccompAction a;
+        const char *name;
+        unsigned index;
+} OciComplement;
 
-        for (size_t i = 0; i < n_bad; i++)
-                if ((bad[i] & mask) == value) {
-                        if (n >= ELEMENTSOF(inside))
-                                return -E2BIG;
-                        inside[n++] = bad[i];
-                        one &= bad[i];
-                        zero &= ~bad[i];
-                }
-        if (n == 0) {
-                add_masked(rules, a, name, index, mask, value);
-                return 0;
-        }
-        if (mask == UINT32_MAX)
-                return 0;
-        agree = one | zero;
-        for (int b = 31; b >= 0; b--) {
-                uint32_t bit = UINT32_C(1) << b;
-                if (mask & bit)
-                        continue;
-                if (agree & bit) {
-                        split = bit;
-                        break;
-                }
-                if (!split)
-                        split = bit;
-        }
-        r = oci_complement(rules, a, name, index, inside, n, mask | split, value);
-        if (r < 0)
-                return r;
-        return oci_complement(rules, a, name, index, inside, n, mask | split, value | split);
+static int emit_masked(uint32_t mask, uint32_t value, void *userdata) {
+        OciComplement *c = userdata;
+        add_masked(c->rules, c->a, c->name, c->index, mask, value);
+        return 0;
 }
 
 static json_object *rule(const char *name, SeccompAction a) {
@@ -150,7 +122,9 @@ int oci_seccomp_from_plan(const Plan *p, char **ret) {
                 }
                 if (allow && streq(sc->name, "ioctl")) {
                         static const uint32_t bad[] = { TIOCSTI, TIOCLINUX };
-                        r = oci_complement(rules, sc->action, "ioctl", 1, bad, ELEMENTSOF(bad), 0, 0);
+                        /* OCI rules can only allow: allow the complement of the two. */
+                        OciComplement oc = { .rules = rules, .a = sc->action, .name = "ioctl", .index = 1 };
+                        r = masked_complement(bad, ELEMENTSOF(bad), emit_masked, &oc);
                         if (r < 0)
                                 goto finish;
                         continue;
