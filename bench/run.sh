@@ -86,8 +86,8 @@ CFLAGS=(-std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter)
 gcc "${CFLAGS[@]}" -o "$BIN/timeit" "$SRC/bench/timeit.c"
 gcc "${CFLAGS[@]}" -o "$BIN/floor" "$SRC/bench/floor.c"
 gcc "${CFLAGS[@]}" -static -o "$BIN/syscall-loop" "$SRC/bench/syscall-loop.c"
-PLAN_INC=(-I"$BUILD" -I"$SRC/src/basic" -I"$SRC/src/unit" -I"$SRC/src/policy" -I"$SRC/src/plan")
-PLAN_LIBS=("$BUILD/src/plan/libplan.a" "$BUILD/src/policy/libpolicy.a" "$BUILD/src/unit/libunit.a"
+PLAN_INC=(-I"$BUILD" -I"$SRC/src/basic" -I"$SRC/src/unit" -I"$SRC/src/policy" -I"$SRC/src/plan" -I"$SRC/src/launch")
+PLAN_LIBS=("$BUILD/src/launch/liblaunch.a" "$BUILD/src/plan/libplan.a" "$BUILD/src/policy/libpolicy.a" "$BUILD/src/unit/libunit.a"
            "$BUILD/src/basic/libbasic.a" $(pkg-config --libs libseccomp libcap json-c libarchive inih))
 for p in seccomp-cost compile-cost; do
         gcc "${CFLAGS[@]}" "${PLAN_INC[@]}" -o "$BIN/$p" "$SRC/bench/$p.c" "${PLAN_LIBS[@]}"

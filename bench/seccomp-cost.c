@@ -6,7 +6,7 @@
  *
  * 1. compile: plan_compile_seccomp() on UNIT's plan (the BPF the launcher
  *    would load), repeated, median in microseconds;
- * 2. load: plan_seccomp_load() in a fresh forked child after
+ * 2. load: launch_seccomp_load() in a fresh forked child after
  *    PR_SET_NO_NEW_PRIVS, median in microseconds;
  * 3. per-syscall cost: a getppid and an ioctl(FIONREAD) loop in a forked
  *    child without a filter, with a one-instruction allow-all filter (the
@@ -30,6 +30,7 @@
 #include "diag.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
+#include "seccomp-load.h"
 #include "plan.h"
 
 static double now_ns(void) {
@@ -94,7 +95,7 @@ static double in_child(const Plan *p, int filter, int which, long n) {
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(1);
                 t0 = now_ns();
-                if (filter == FILTER_PLAN && plan_seccomp_load(p) < 0)
+                if (filter == FILTER_PLAN && launch_seccomp_load(p) < 0)
                         _exit(1);
                 if (filter == FILTER_ALLOW_ALL && load_allow_all() < 0)
                         _exit(1);

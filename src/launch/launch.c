@@ -35,6 +35,7 @@
 #include "launch-internal.h"
 #include "log.h"
 #include "plan-seccomp.h"
+#include "seccomp-load.h"
 #include "plan.h"
 #include "strv.h"
 
@@ -91,7 +92,7 @@ static int load_seccomp(const Plan *p, LaunchError *e) {
 
         if (!p->seccomp_bpf || p->seccomp_bpf_size == 0)
                 return 0;
-        r = plan_seccomp_load(p);
+        r = launch_seccomp_load(p);
         if (r < 0)
                 return launch_error(e, r, "seccomp", "load the seccomp filter");
         return 0;

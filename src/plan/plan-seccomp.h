@@ -23,7 +23,4 @@ typedef struct Plan Plan;
  * Syscalls the running libseccomp does not know are skipped. */
 int plan_compile_seccomp(Plan *p);
 
-/* Install p->seccomp_bpf on the calling thread with seccomp(2). The caller
- * must have set no_new_privs or hold CAP_SYS_ADMIN; execve must be allowed
- * by the filter, so this is the last step before it. */
-int plan_seccomp_load(const Plan *p);
+

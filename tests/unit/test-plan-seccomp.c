@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* plan_compile_seccomp / plan_seccomp_load: plans built by hand, each
+/* plan_compile_seccomp / launch_seccomp_load: plans built by hand, each
  * filter loaded in a forked child (with no_new_privs, so no privileges are
  * needed) and its behaviour checked from inside that child. */
 
@@ -23,6 +23,7 @@
 #include "macro.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
+#include "seccomp-load.h"
 #include "plan.h"
 #include "policy.h"
 #include "strv.h"
@@ -115,9 +116,9 @@ static int run_filtered(const Plan *p, void (*fn)(void *), void *userdata) {
 
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(90);
-                r = plan_seccomp_load(p);
+                r = launch_seccomp_load(p);
                 if (r < 0) {
-                        fprintf(stderr, "plan_seccomp_load: %s\n", strerror(-r));
+                        fprintf(stderr, "launch_seccomp_load: %s\n", strerror(-r));
                         _exit(91);
                 }
                 fn(userdata);
@@ -440,7 +441,7 @@ TEST(errors) {
         Plan *p = make_plan(act_errno(EPERM), "@default", 0);
         void *old;
 
-        ASSERT_EQ(plan_seccomp_load(p), -ENODATA);
+        ASSERT_EQ(launch_seccomp_load(p), -ENODATA);
         ASSERT_OK(plan_compile_seccomp(p));
         /* Compiling again replaces the program (and leaks nothing: ASan). */
         old = p->seccomp_bpf;
@@ -452,7 +453,7 @@ TEST(errors) {
         ASSERT_TRUE(p->seccomp_bpf); /* the old program stays on failure */
 
         p->seccomp_bpf_size = 12;
-        ASSERT_EQ(plan_seccomp_load(p), -EINVAL);
+        ASSERT_EQ(launch_seccomp_load(p), -EINVAL);
         plan_free(p);
 }
 
@@ -528,7 +529,7 @@ TEST(timing) {
                         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                                 _exit(90);
                         a = now_nsec();
-                        if (plan_seccomp_load(p) < 0)
+                        if (launch_seccomp_load(p) < 0)
                                 _exit(91);
                         b = now_nsec() - a;
                         _exit(write(pipefd[1], &b, sizeof(b)) == sizeof(b) ? 0 : 92);
@@ -539,7 +540,7 @@ TEST(timing) {
                 ASSERT_TRUE(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
                 load_best = MIN(load_best, t);
         }
-        fprintf(stderr, "   default.policy: plan_seccomp_load best %.1f us\n", (double) load_best / 1e3);
+        fprintf(stderr, "   default.policy: launch_seccomp_load best %.1f us\n", (double) load_best / 1e3);
         plan_free(p);
 }
 
