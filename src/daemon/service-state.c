@@ -161,21 +161,15 @@ ServiceTransition service_transition(const Plan *p, ServiceRuntime *rt, ServiceE
                 if (ev == SERVICE_EVENT_STARTED) {
                         rt->running_since_usec = now;
                         t = (ServiceTransition) { .next = SERVICE_RUNNING };
-                } else if (ev == SERVICE_EVENT_START_FAILED) {
+                        break;
+                }
+                if (ev == SERVICE_EVENT_START_FAILED) {
                         set_result(rt, "resources");
                         t = after_end(p, rt, SERVICE_EXIT_FAILURE, now);
-                } else if (ev == SERVICE_EVENT_EXITED && exit) {
-                        k = service_exit_classify(exit);
-                        set_result(rt, exit_result(k));
-                        t = after_end(p, rt, k, now);
-                } else if (ev == SERVICE_EVENT_STOP) {
-                        rt->stop_requested = true;
-                        rt->result[0] = 0;
-                        t = (ServiceTransition) { .next = SERVICE_STOPPING,
-                                                  .actions = SERVICE_ACTION_SEND_KILL_SIGNAL | SERVICE_ACTION_ARM_STOP_TIMER };
+                        break;
                 }
-                break;
-
+                /* An exit or a stop means the same while starting as while running. */
+                _fallthrough_;
         case SERVICE_RUNNING:
                 if (ev == SERVICE_EVENT_EXITED && exit) {
                         k = service_exit_classify(exit);
