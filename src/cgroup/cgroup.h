@@ -45,6 +45,12 @@ typedef struct CgroupDriver {
         /* Kill what is left, wait for it to be empty, remove the cgroup. */
         int (*destroy)(Cgroup *c);
         void (*free)(Cgroup *c);
+        /* A string from which adopt() re-opens this cgroup in another process
+         * (a restarted sandboxd): no newline, at most 4 KiB. */
+        int (*serialize)(Cgroup *c, char **ret);
+        /* Re-open a cgroup made by an earlier process for plan p: -ENOENT if
+         * it is gone; -EINVAL for a malformed string (it may be hostile). */
+        int (*adopt)(const Plan *p, const char *serialized, Cgroup **ret);
 } CgroupDriver;
 
 struct Cgroup {
@@ -55,6 +61,9 @@ struct Cgroup {
         char *v2_path;          /* its path, or NULL */
         void *driver_data;
         bool destroyed;         /* set by cgroup_destroy() once everything is gone */
+        char *control_group;    /* for display: "/sandbox.slice/sandbox-web.scope", or the
+                                 * cgroupfs path as /proc/PID/cgroup shows it; set by create()
+                                 * or attach() (systemd: once the scope exists) */
         bool born_in_v2;        /* set by the launcher when CLONE_INTO_CGROUP put the child in
                                  * v2_fd: attach() then skips that cgroup.procs write, which
                                  * costs 8-15 ms on a hybrid host (an RCU grace period) */
@@ -84,6 +93,12 @@ static inline int cgroup_create_full(const CgroupDriver *d, const Plan *p, Cgrou
         return d->create(p, ret, reterr_message);
 }
 int cgroup_attach(Cgroup *c, pid_t pid);
+int cgroup_serialize(Cgroup *c, char **ret);
+int cgroup_adopt(const CgroupDriver *d, const Plan *p, const char *serialized, Cgroup **ret);
+const CgroupDriver *cgroup_driver_by_name(const char *name);
+/* Move pid into every cgroup that model is in (all hierarchies), e.g. a
+ * command run by `sandboxctl exec` into the service's cgroups. */
+int cgroup_attach_like(pid_t model, pid_t pid);
 int cgroup_kill(Cgroup *c, int sig);
 int cgroup_oom_killed(Cgroup *c);
 int cgroup_stats(Cgroup *c, CgroupStats *ret);

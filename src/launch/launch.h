@@ -28,6 +28,18 @@ typedef struct LaunchParams {
                                  * (sandboxctl run); sandboxd leaves it off so that it can
                                  * re-adopt running services after a restart */
         int *reterr_exit_status; /* if non-NULL, set on failure to one of LAUNCH_EXIT_* */
+        /* Additions for sandboxd: */
+        bool report_exit;       /* init keeps exit_status_fd (a regular file, opened for writing,
+                                 * empty) and writes "exited N\n", "killed N\n" or "dumped N\n"
+                                 * into it with one pwrite() at offset 0 when the service ends,
+                                 * so that a sandboxd that is not init's parent (it re-adopted
+                                 * the service) learns how it ended. Needs a pid namespace. */
+        int exit_status_fd;
+        const char *journal_identifier; /* non-NULL: once in its cgroup (after SYNC 1) the child
+                                 * connects a journald stdout stream with this SYSLOG_IDENTIFIER
+                                 * and makes it the service's stdout and stderr, so that journald
+                                 * attributes the output to the service's cgroup (its scope);
+                                 * without journald, stdout_fd/stderr_fd are used as given */
 } LaunchParams;
 
 typedef struct Launched {
@@ -43,3 +55,12 @@ typedef struct Launched {
  * Call it from a single-threaded process: the child is made with a raw
  * clone3() and runs ordinary libc code until it execs. */
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret);
+
+/* Run argv inside the running sandbox of plan p, whose first process is
+ * target_pid (pinned by target_pidfd): the sandbox's namespaces and root,
+ * its cgroups, the plan's identity, rlimits, capabilities, no_new_privs,
+ * seccomp and environment, in its own session. stdio are the caller's.
+ * Signals the caller gets (SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2) are
+ * passed on. Returns 0 and *ret_status (exit status, or 128+N for signal
+ * N; LAUNCH_EXIT_* if it never ran), or < 0 (logged). */
+int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, int *ret_status);

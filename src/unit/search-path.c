@@ -5,6 +5,7 @@
 
 #include "macro.h"
 #include "path-util.h"
+#include "config.h"
 #include "search-path.h"
 #include "string-util.h"
 #include "strv.h"
@@ -33,7 +34,7 @@ int search_path_get(SearchKind kind, char ***ret) {
                                 return r;
                 }
         } else {
-                static const char *const roots[] = { "/etc/sandboxd", "/run/sandboxd", "/usr/lib/sandboxd" };
+                static const char *const roots[] = { "/etc/sandboxd", "/run/sandboxd", VENDORDIR };
                 for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
                         r = strv_consume(&l, strjoin(roots[i], "/", sub));
                         if (r < 0)

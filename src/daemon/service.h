@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One supervised service: its plan, its sandbox's first process (through
+ * a pidfd), its cgroup, its timers, and its ServiceRuntime driven by the
+ * table in service-state.c. Owned by service.c and state-file.c. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "cgroup.h"
+#include "plan.h"
+#include "service-state.h"
+
+typedef struct Manager Manager;
+
+typedef struct Service {
+        Manager *manager;
+        char *name;                     /* "web" */
+        char *unit_path;                /* absolute path of the unit file it was compiled from */
+        Plan *plan;                     /* plan of the current (or last) run; NULL before the first */
+
+        ServiceRuntime rt;
+        ServiceExit last_exit;
+        bool has_last_exit;
+
+        pid_t main_pid;                 /* 0 when not running */
+        uint64_t main_pid_starttime;
+        int pidfd;                      /* -EBADF when not running */
+        bool is_child;                  /* launched by this sandboxd (waitid works), not re-adopted */
+        bool has_init;
+        sd_event_source *pidfd_source;
+        sd_event_source *timer_source;  /* stop timeout or restart delay */
+        uint64_t restart_at_usec;       /* CLOCK_MONOTONIC; 0 none */
+
+        Cgroup *cgroup;
+
+        uint64_t active_since_realtime; /* usec; 0 when not running */
+        uint64_t state_change_realtime;
+
+        /* StopUnit/RestartUnit calls waiting for this service to be gone;
+         * answered by manager_service_changed(). */
+        sd_bus_message **stop_waiters;
+        size_t n_stop_waiters;
+        bool restart_after_stop;        /* RestartUnit: start again once inactive */
+} Service;
+
+/* A new, inactive service object registered with m. */
+int service_new(Manager *m, const char *name, Service **ret);
+/* Kills nothing: forgets the object (unregisters from m). */
+Service *service_free(Service *s);
+
+/* Start with plan (taken over on success and on failure). A client asked:
+ * a failed unit is reset first. Returns once the service has exec'd, or
+ * < 0 with *reterr_message (if non-NULL) set to one sentence. */
+int service_start(Service *s, Plan *plan, char **reterr_message);
+/* KillSignal=, stop timer; the state change to inactive comes later. */
+int service_stop(Service *s);
+int service_reset_failed(Service *s);
+
+/* Stats for status: from the cgroup driver; UINT64_MAX fields when unknown. */
+int service_get_stats(Service *s, CgroupStats *ret);
+
+/* Runtime directory: $services_dir/NAME/{plan.json,state,exit}.
+ * service_save() writes state (and plan.json when plan_changed) atomically. */
+int service_save(Service *s, bool plan_changed);
+/* Re-adopt NAME from its runtime directory at startup (see
+ * docs/sandboxd-api.md, "Re-adoption"). Returns the service (registered
+ * with m), which may have been restarted or marked failed in the process;
+ * -ESTALE if the directory belongs to another boot (it is removed). */
+int service_adopt(Manager *m, const char *name, Service **ret);
+/* Remove $services_dir/NAME (for an inactive service forgotten by the manager). */
+int service_remove_runtime_dir(Service *s);
