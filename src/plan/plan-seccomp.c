@@ -326,6 +326,10 @@ int plan_compile_seccomp(Plan *p) {
         if (p->seccomp_default_action.type < 0 || p->seccomp_default_action.type >= _SECCOMP_ACTION_TYPE_MAX)
                 return -EINVAL;
 
+        r = plan_seccomp_cache_lookup(p);
+        if (r != 0)
+                return r < 0 ? r : 0;
+
         ctx = seccomp_init(seccomp_action_to_scmp(p->seccomp_default_action));
         if (!ctx)
                 return -ENOMEM;

@@ -23,4 +23,12 @@ typedef struct Plan Plan;
  * Syscalls the running libseccomp does not know are skipped. */
 int plan_compile_seccomp(Plan *p);
 
-
+/* The filter cache (seccomp-cache.c). With a cache directory set (by the
+ * program: sandboxctl, sandboxd), plan_compile_seccomp() first looks the
+ * rules up there; a program stores what was compiled with
+ * plan_seccomp_cache_store(). Without one, every compile is fresh. */
+int plan_seccomp_set_cache_dir(const char *dir);
+/* 1 and p->seccomp_bpf set on a hit, 0 on a miss, < 0 only on ENOMEM. */
+int plan_seccomp_cache_lookup(Plan *p);
+/* 1 stored, 0 nothing to do (no cache, or already there), < 0 errno. */
+int plan_seccomp_cache_store(const Plan *p);
