@@ -88,9 +88,18 @@ __sandboxctl_policies() {
         fi
 }
 
+# Names of the services sandboxd knows (running only, with "running"),
+# from the sandboxctl being completed; nothing when sandboxd is not there.
+__sandboxctl_services() {
+        local c=$cmd
+        type -P "$c" >/dev/null 2>&1 || c=sandboxctl
+        "$c" list --no-legend 2>/dev/null |
+                awk -v only="${1:-}" 'only == "" || $2 == only { print $1 }'
+}
+
 _sandboxctl() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-        local verbs="check plan policy run"
+        local verbs="check plan policy run start stop restart status list logs exec enable disable reset-failed daemon-reload"
         local cmd=${COMP_WORDS[0]} verb="" i vi=0 w
         local -a args=()
 
@@ -102,7 +111,7 @@ _sandboxctl() {
                 w=${COMP_WORDS[i]}
                 if [[ -z $verb ]]; then
                         [[ $w != -* ]] && verb=$w vi=$i
-                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != --from-json && ${COMP_WORDS[i - 1]} != = ]]; then
+                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != @(--from-json|-n|--lines|--since|=) ]]; then
                         args+=("$w")
                 fi
         done
@@ -167,6 +176,59 @@ _sandboxctl() {
                 elif [[ ${#args[@]} -eq 0 ]]; then
                         __sandboxctl_units
                 fi
+                ;;
+        start | enable)
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-h\n--help'
+                        [[ $verb == enable ]] && __sandboxctl_add --now
+                else
+                        __sandboxctl_units
+                fi
+                ;;
+        stop | restart | disable | reset-failed)
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-h\n--help'
+                        [[ $verb == disable ]] && __sandboxctl_add --now
+                else
+                        __sandboxctl_add "$(__sandboxctl_services)"
+                fi
+                ;;
+        status)
+                if [[ $prev == @(-n|--lines) ]]; then
+                        :
+                elif [[ $cur == -* ]]; then
+                        __sandboxctl_add $'--json\n-n\n--lines\n-h\n--help'
+                else
+                        __sandboxctl_add "$(__sandboxctl_services)"
+                fi
+                ;;
+        list)
+                [[ $cur == -* ]] && __sandboxctl_add $'--json\n--no-legend\n-h\n--help'
+                ;;
+        logs)
+                if [[ $prev == @(-n|--lines) ]]; then
+                        __sandboxctl_add $'10\n100\nall'
+                elif [[ $prev == --since ]]; then
+                        __sandboxctl_add $'today\nyesterday\n-1h'
+                elif [[ $cur == -* ]]; then
+                        __sandboxctl_add $'-f\n--follow\n-n\n--lines\n--since\n-h\n--help'
+                elif [[ ${#args[@]} -eq 0 ]]; then
+                        # Units that ran and are gone have logs too.
+                        __sandboxctl_add "$( (__sandboxctl_services; __sandboxctl_names units .unit) | sort -u)"
+                fi
+                ;;
+        exec)
+                # After NAME, the words are the command's, inside the sandbox.
+                if [[ ${#args[@]} -eq 0 ]]; then
+                        if [[ $cur == -* ]]; then
+                                __sandboxctl_add $'-h\n--help'
+                        else
+                                __sandboxctl_add "$(__sandboxctl_services running)"
+                        fi
+                fi
+                ;;
+        daemon-reload)
+                [[ $cur == -* ]] && __sandboxctl_add $'-h\n--help'
                 ;;
         esac
         return 0

@@ -22,6 +22,27 @@ function __sandboxctl_dirs -a kind
     end
 end
 
+# The verb: the first word after sandboxctl that is not an option. (Not
+# __fish_seen_subcommand_from, which would also see a verb in the words of
+# `exec web ...`.)
+function __sandboxctl_verb
+    for w in (commandline -opc)[2..-1]
+        string match -q -- '-*' $w; and continue
+        echo $w
+        return
+    end
+end
+
+function __sandboxctl_verb_is
+    set -l v (__sandboxctl_verb)
+    test -n "$v"; and contains -- $v $argv
+end
+
+function __sandboxctl_no_verb
+    set -l v (__sandboxctl_verb)
+    test -z "$v"
+end
+
 # Names (without suffix) of the units or policies in the search path.
 function __sandboxctl_names -a kind suffix
     for d in (__sandboxctl_dirs $kind)
@@ -58,7 +79,7 @@ function __sandboxctl_args
     for w in $words
         if test $seen_verb = 0
             string match -q -- '-*' $w; or set seen_verb 1
-        else if not string match -q -- '-*' $w; and test "$prev" != --from-json
+        else if not string match -q -- '-*' $w; and not contains -- "$prev" --from-json -n --lines --since
             echo $w
         end
         set prev $w
@@ -81,8 +102,19 @@ function __sandboxctl_groups
     command $cmd policy groups 2>/dev/null | string replace -r -- ' .*' ''
 end
 
-set -l verbs check plan policy run
-set -l no_verb "not __fish_seen_subcommand_from $verbs"
+# Services sandboxd knows (only running ones with "running"), asked of the
+# sandboxctl being completed; nothing when sandboxd is not there.
+function __sandboxctl_services -a only
+    set -l cmd (commandline -opc)[1]
+    command -q $cmd; or set cmd sandboxctl
+    command $cmd list --no-legend 2>/dev/null | while read -l name state rest
+        if test -z "$only"; or test "$state" = "$only"
+            echo $name
+        end
+    end
+end
+
+set -l no_verb __sandboxctl_no_verb
 
 complete -c sandboxctl -f
 complete -c sandboxctl -n $no_verb -s h -l help -d 'Show help'
@@ -91,46 +123,101 @@ complete -c sandboxctl -n $no_verb -a check -d 'Compile units and policies, repo
 complete -c sandboxctl -n $no_verb -a plan -d 'Show the launch plan of a unit'
 complete -c sandboxctl -n $no_verb -a policy -d 'Show a policy, the syscall groups, or OCI seccomp JSON'
 complete -c sandboxctl -n $no_verb -a run -d 'Run a unit in the foreground, in its sandbox'
+complete -c sandboxctl -n $no_verb -a start -d 'Start units under sandboxd'
+complete -c sandboxctl -n $no_verb -a stop -d 'Stop services'
+complete -c sandboxctl -n $no_verb -a restart -d 'Stop services and start them again'
+complete -c sandboxctl -n $no_verb -a status -d 'Show the state of services and their last log lines'
+complete -c sandboxctl -n $no_verb -a list -d 'List the services sandboxd knows'
+complete -c sandboxctl -n $no_verb -a logs -d 'Show the logs of a service'
+complete -c sandboxctl -n $no_verb -a exec -d "Run a command inside a running service's sandbox"
+complete -c sandboxctl -n $no_verb -a enable -d 'Start units when sandboxd starts'
+complete -c sandboxctl -n $no_verb -a disable -d 'Stop starting units when sandboxd starts'
+complete -c sandboxctl -n $no_verb -a reset-failed -d 'Reset failed services to inactive'
+complete -c sandboxctl -n $no_verb -a daemon-reload -d 'Recompile the units sandboxd knows'
 
 # check [-q] UNIT|POLICY...
-complete -c sandboxctl -n '__fish_seen_subcommand_from check' -s q -l quiet -d 'Print nothing for units that compile'
-complete -c sandboxctl -n '__fish_seen_subcommand_from check' -s h -l help -d 'Show help'
-complete -c sandboxctl -n '__fish_seen_subcommand_from check; and not __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is check' -s q -l quiet -d 'Print nothing for units that compile'
+complete -c sandboxctl -n '__sandboxctl_verb_is check' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is check; and not __sandboxctl_token_is_path' \
     -a '(__sandboxctl_names units .unit)' -d Unit
-complete -c sandboxctl -n '__fish_seen_subcommand_from check; and not __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is check; and not __sandboxctl_token_is_path' \
     -a '(__sandboxctl_names policies .policy | string replace -r -- \'$\' .policy)' -d Policy
-complete -c sandboxctl -n '__fish_seen_subcommand_from check; and __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is check; and __sandboxctl_token_is_path' \
     -a '(__sandboxctl_paths .unit .policy)'
 
 # plan [--json] UNIT | plan [--json] --from-json FILE
-complete -c sandboxctl -n '__fish_seen_subcommand_from plan' -l json -d 'Print the plan as JSON'
-complete -c sandboxctl -n '__fish_seen_subcommand_from plan' -l from-json -r -F -d 'Read a JSON plan (- for stdin)'
-complete -c sandboxctl -n '__fish_seen_subcommand_from plan' -s h -l help -d 'Show help'
-complete -c sandboxctl -n '__fish_seen_subcommand_from plan; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is plan' -l json -d 'Print the plan as JSON'
+complete -c sandboxctl -n '__sandboxctl_verb_is plan' -l from-json -r -F -d 'Read a JSON plan (- for stdin)'
+complete -c sandboxctl -n '__sandboxctl_verb_is plan' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is plan; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
     -a '(__sandboxctl_names units .unit)' -d Unit
-complete -c sandboxctl -n '__fish_seen_subcommand_from plan; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is plan; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
     -a '(__sandboxctl_paths .unit)'
 
 # policy show|oci POLICY, policy groups [GROUP]
-complete -c sandboxctl -n '__fish_seen_subcommand_from policy' -s h -l help -d 'Show help'
-complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_nargs 0' \
+complete -c sandboxctl -n '__sandboxctl_verb_is policy' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a show -d "Print a policy's expanded, sorted syscall list"
-complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_nargs 0' \
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a groups -d 'List the syscall groups, or the syscalls of one'
-complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_nargs 0' \
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a oci -d "Print the policy as an OCI linux.seccomp object"
 for sub in show oci
-    complete -c sandboxctl -n "__fish_seen_subcommand_from policy; and __sandboxctl_policy_sub $sub; and not __sandboxctl_token_is_path" \
+    complete -c sandboxctl -n "__sandboxctl_verb_is policy; and __sandboxctl_policy_sub $sub; and not __sandboxctl_token_is_path" \
         -a '(__sandboxctl_names policies .policy)' -d Policy
-    complete -c sandboxctl -n "__fish_seen_subcommand_from policy; and __sandboxctl_policy_sub $sub; and __sandboxctl_token_is_path" \
+    complete -c sandboxctl -n "__sandboxctl_verb_is policy; and __sandboxctl_policy_sub $sub; and __sandboxctl_token_is_path" \
         -a '(__sandboxctl_paths .policy)'
 end
-complete -c sandboxctl -n '__fish_seen_subcommand_from policy; and __sandboxctl_policy_sub groups' \
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_policy_sub groups' \
     -a '(__sandboxctl_groups)' -d 'Syscall group'
 
 # run UNIT
-complete -c sandboxctl -n '__fish_seen_subcommand_from run' -s h -l help -d 'Show help'
-complete -c sandboxctl -n '__fish_seen_subcommand_from run; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is run' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
     -a '(__sandboxctl_names units .unit)' -d Unit
-complete -c sandboxctl -n '__fish_seen_subcommand_from run; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
+complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
     -a '(__sandboxctl_paths .unit)'
+
+# start|enable [--now] UNIT...
+for v in start enable
+    complete -c sandboxctl -n "__sandboxctl_verb_is $v" -s h -l help -d 'Show help'
+    complete -c sandboxctl -n "__sandboxctl_verb_is $v; and not __sandboxctl_token_is_path" \
+        -a '(__sandboxctl_names units .unit)' -d Unit
+    complete -c sandboxctl -n "__sandboxctl_verb_is $v; and __sandboxctl_token_is_path" \
+        -a '(__sandboxctl_paths .unit)'
+end
+complete -c sandboxctl -n '__sandboxctl_verb_is enable' -l now -d 'Start the units too'
+
+# stop|restart|disable|reset-failed NAME...
+for v in stop restart disable reset-failed
+    complete -c sandboxctl -n "__sandboxctl_verb_is $v" -s h -l help -d 'Show help'
+    complete -c sandboxctl -n "__sandboxctl_verb_is $v" -a '(__sandboxctl_services)' -d Service
+end
+complete -c sandboxctl -n '__sandboxctl_verb_is disable' -l now -d 'Stop the services too'
+
+# status [--json] [-n N] NAME...
+complete -c sandboxctl -n '__sandboxctl_verb_is status' -l json -d 'Print JSON objects keyed by property name'
+complete -c sandboxctl -n '__sandboxctl_verb_is status' -s n -l lines -x -d 'Show the last N log lines'
+complete -c sandboxctl -n '__sandboxctl_verb_is status' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is status' -a '(__sandboxctl_services)' -d Service
+
+# list [--json|--no-legend]
+complete -c sandboxctl -n '__sandboxctl_verb_is list' -l json -d 'Print a JSON array'
+complete -c sandboxctl -n '__sandboxctl_verb_is list' -l no-legend -d 'Leave out the header and the footer'
+complete -c sandboxctl -n '__sandboxctl_verb_is list' -s h -l help -d 'Show help'
+
+# logs [-f] [-n N] [--since TIME] NAME
+complete -c sandboxctl -n '__sandboxctl_verb_is logs' -s f -l follow -d 'Wait for new lines'
+complete -c sandboxctl -n '__sandboxctl_verb_is logs' -s n -l lines -x -a 'all' -d 'Show the last N lines'
+complete -c sandboxctl -n '__sandboxctl_verb_is logs' -l since -x -a 'today yesterday -1h' -d 'Show entries from TIME on'
+complete -c sandboxctl -n '__sandboxctl_verb_is logs' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is logs; and __sandboxctl_nargs 0' \
+    -a '(begin; __sandboxctl_services; __sandboxctl_names units .unit; end | sort -u)' -d Service
+
+# exec NAME COMMAND...: after NAME the words are the command's
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' \
+    -a '(__sandboxctl_services running)' -d 'Running service'
+
+# daemon-reload
+complete -c sandboxctl -n '__sandboxctl_verb_is daemon-reload' -s h -l help -d 'Show help'

@@ -2,6 +2,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/uio.h>
+
+/* Our CODE_FILE/CODE_LINE/CODE_FUNC are the caller's; without this,
+ * sd-journal adds a second set pointing here. */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -31,10 +36,46 @@ void log_set_field(const char *field) {
         extra_field = field;
 }
 
+/* One entry, to the journal or stderr; buf is the formatted message. */
+static int log_dispatch(int level, int error, const char *file, int line, const char *func, const char *subject,
+                        const char *const *fields, const char *buf) {
+        if (target == LOG_TARGET_JOURNAL) {
+                char m[2100], pr[32], cf[64], cl[32], cfn[128], ce[32];
+                struct iovec iov[16];
+                size_t n = 0;
+
+                (void) snprintf(m, sizeof(m), "MESSAGE=%s", buf);
+                (void) snprintf(pr, sizeof(pr), "PRIORITY=%d", level);
+                (void) snprintf(cf, sizeof(cf), "CODE_FILE=%s", file);
+                (void) snprintf(cl, sizeof(cl), "CODE_LINE=%d", line);
+                (void) snprintf(cfn, sizeof(cfn), "CODE_FUNC=%s", func);
+                (void) snprintf(ce, sizeof(ce), "ERRNO=%d", error);
+                iov[n++] = (struct iovec) { m, strlen(m) };
+                iov[n++] = (struct iovec) { pr, strlen(pr) };
+                iov[n++] = (struct iovec) { cf, strlen(cf) };
+                iov[n++] = (struct iovec) { cl, strlen(cl) };
+                iov[n++] = (struct iovec) { cfn, strlen(cfn) };
+                iov[n++] = (struct iovec) { ce, strlen(ce) };
+                if (extra_field)
+                        iov[n++] = (struct iovec) { (void *) extra_field, strlen(extra_field) };
+                else
+                        iov[n++] = (struct iovec) { (void *) "SANDBOXD_LOG=1", strlen("SANDBOXD_LOG=1") };
+                /* The rest of the array is for the caller's fields. */
+                for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(iov); i++)
+                        iov[n++] = (struct iovec) { (void *) fields[i], strlen(fields[i]) };
+                (void) sd_journal_sendv(iov, (int) n);
+        } else {
+                (void) fprintf(stderr, "%s%s%s%s%s\n", prefix ?: "", prefix ? ": " : "", subject ?: "",
+                               subject ? ": " : "", buf);
+        }
+
+        return error > 0 ? -error : -EIO;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...) {
         char buf[2048];
         va_list ap;
-        int saved = errno;
+        int saved = errno, r;
 
         if (error < 0)
                 error = -error;
@@ -46,26 +87,26 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
 
-        if (target == LOG_TARGET_JOURNAL) {
-                char cf[64], cl[32], cfn[128], ce[32];
-
-                (void) snprintf(cf, sizeof(cf), "CODE_FILE=%s", file);
-                (void) snprintf(cl, sizeof(cl), "CODE_LINE=%d", line);
-                (void) snprintf(cfn, sizeof(cfn), "CODE_FUNC=%s", func);
-                (void) snprintf(ce, sizeof(ce), "ERRNO=%d", error);
-                (void) sd_journal_send("MESSAGE=%s", buf,
-                                       "PRIORITY=%d", level,
-                                       cf, cl, cfn,
-                                       error > 0 ? ce : "ERRNO=0",
-                                       extra_field ?: "SANDBOXD_LOG=1",
-                                       NULL);
-        } else {
-                if (prefix)
-                        (void) fprintf(stderr, "%s: %s\n", prefix, buf);
-                else
-                        (void) fprintf(stderr, "%s\n", buf);
-        }
-
+        r = log_dispatch(level, error, file, line, func, NULL, NULL, buf);
         errno = saved;
-        return error > 0 ? -error : -EIO;
+        return r;
+}
+
+int log_internal_fields(int level, int error, const char *file, int line, const char *func, const char *subject,
+                        const char *const *fields, const char *format, ...) {
+        char buf[2048];
+        va_list ap;
+        int saved = errno, r;
+
+        if (error < 0)
+                error = -error;
+
+        errno = error;
+        va_start(ap, format);
+        (void) vsnprintf(buf, sizeof(buf), format, ap);
+        va_end(ap);
+
+        r = log_dispatch(level, error, file, line, func, subject, fields, buf);
+        errno = saved;
+        return r;
 }

@@ -29,6 +29,14 @@ void log_set_field(const char *field);
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...)
         _printf_(6, 7);
 
+/* The same, with extra journal fields for this one entry ("FIELD=value",
+ * NULL-terminated list, may be NULL), and a subject (e.g. a unit name) that
+ * the stderr target prints as "SUBJECT: message". sandboxd logs about a
+ * service this way so that `journalctl -u sandbox-NAME.scope` (through
+ * OBJECT_SYSTEMD_UNIT=) and `journalctl SANDBOXD_UNIT=NAME` find it. */
+int log_internal_fields(int level, int error, const char *file, int line, const char *func, const char *subject,
+                        const char *const *fields, const char *format, ...) _printf_(8, 9);
+
 #define SYNTHETIC_ERRNO(e) (-(e))
 
 #define log_full_errno(level, error, ...)                                               \
@@ -51,5 +59,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_notice_errno(e, ...) log_full_errno(LOG_NOTICE, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
+
+#define log_fields_full_errno(subject, fields, level, error, ...)                       \
+        ({                                                                              \
+                int _l_ = (level), _e_ = (error);                                       \
+                (log_get_max_level() >= _l_)                                            \
+                        ? log_internal_fields(_l_, _e_, __FILE__, __LINE__, __func__, (subject), (fields), \
+                                              __VA_ARGS__)                              \
+                        : (_e_ < 0 ? _e_ : -_e_);                                       \
+        })
 
 #define log_oom() log_error_errno(SYNTHETIC_ERRNO(ENOMEM), "Out of memory.")

@@ -17,10 +17,13 @@
  * nothing to track membership with but a name=systemd hierarchy. */
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 
 #include "cgroup-limits.h"
@@ -28,6 +31,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "log.h"
+#include "parse-util.h"
 #include "path-util.h"
 #include "plan.h"
 #include "string-util.h"
@@ -69,6 +73,13 @@ static FsDir *dir_for(Cgroup *c, CgroupController ctl) {
                 if (fs(c)->dirs[i].mask & CGROUP_MASK(ctl))
                         return &fs(c)->dirs[i];
         return NULL;
+}
+
+/* Whether path lies strictly below dir. */
+static bool path_startswith_dir(const char *path, const char *dir) {
+        const char *t = startswith(path, dir);
+
+        return t && t[0] == '/' && t[1] != 0;
 }
 
 static char *rel_join(const char *rel, const char *name) {
@@ -375,7 +386,8 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                 return r;
         c->v2_fd = d->fd;
         c->v2_path = strdup(d->path);
-        if (!c->v2_path)
+        c->control_group = strdup(d->rel);
+        if (!c->v2_path || !c->control_group)
                 return -ENOMEM;
         for (CgroupController ctl = 0; ctl < _CGROUP_CONTROLLER_MAX; ctl++)
                 if (v2_mask & CGROUP_MASK(ctl)) {
@@ -596,7 +608,217 @@ static void fs_free(Cgroup *c) {
         free(f);
         free(c->name);
         free(c->v2_path);
+        free(c->control_group);
         free(c);
+}
+
+/* ---- serialize, adopt ----
+ *
+ * The string names every directory with the controllers whose limits live
+ * there, v2 first:
+ *
+ *     v2:0:/sys/fs/cgroup/unified/sandbox-web-0123456789ab v1:2:/sys/fs/cgroup/memory/sandbox-web-0123456789ab
+ *
+ * (MASK in decimal, bits of CGROUP_MASK()). Paths are absolute, so that
+ * adopt() does not depend on where the adopting process itself sits; the
+ * rest (the hierarchy, its /proc/PID/cgroup key, the path as that file
+ * shows it) comes from the mounts, as at create(). A state file can be
+ * edited by anyone who got root once, or be cut short by a crash: adopt()
+ * accepts only directories of the service's own name in a cgroup
+ * filesystem below /sys/fs/cgroup, so that a doctored string can never
+ * make a later destroy() kill and remove somebody else's cgroup. */
+
+static bool dir_path_ok(const char *path) {
+        return strlen(path) < PATH_MAX && path_is_normalized_absolute(path) && startswith(path, CGROUP_FS_ROOT "/") &&
+               !strpbrk(path, " \t");
+}
+
+static int fs_serialize(Cgroup *c, char **ret) {
+        _cleanup_free_ char *s = NULL;
+
+        for (size_t i = 0; i < fs(c)->n_dirs; i++) {
+                FsDir *d = &fs(c)->dirs[i];
+                char *t;
+
+                if (!dir_path_ok(d->path) || d->v2 != (i == 0))
+                        return -EINVAL;
+                if (asprintf(&t, "%s%s%s:%u:%s", strempty(s), s ? " " : "", d->v2 ? "v2" : "v1", d->mask, d->path) < 0)
+                        return -ENOMEM;
+                free(s);
+                s = t;
+        }
+        if (!s)
+                return -EINVAL;
+        if (strlen(s) > CGROUP_SERIALIZED_MAX)
+                return -E2BIG;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static void fs_freep(Cgroup **c) {
+        if (*c)
+                fs_free(*c);
+}
+
+/* One "KIND:MASK:PATH" token into d (path and mask only). */
+static int parse_token(const char *token, bool want_v2, FsDir *d) {
+        const char *rest, *colon;
+        _cleanup_free_ char *num = NULL;
+        unsigned mask;
+        int r;
+
+        rest = startswith(token, want_v2 ? "v2:" : "v1:");
+        if (!rest)
+                return -EINVAL;
+        colon = strchr(rest, ':');
+        if (!colon || colon == rest || colon - rest > 3)
+                return -EINVAL;
+        num = strndup(rest, (size_t) (colon - rest));
+        if (!num)
+                return -ENOMEM;
+        r = safe_atou(num, &mask);
+        if (r < 0 || mask >= CGROUP_MASK(_CGROUP_CONTROLLER_MAX) || (!want_v2 && mask == 0))
+                return -EINVAL;
+        if (!dir_path_ok(colon + 1))
+                return -EINVAL;
+        d->path = strdup(colon + 1);
+        if (!d->path)
+                return -ENOMEM;
+        d->mask = mask;
+        d->v2 = want_v2;
+        return 0;
+}
+
+static const CgroupHierarchy *hierarchy_of(const CgroupLayout *l, const FsDir *d) {
+        if (d->v2) {
+                if (l->v2 && path_startswith_dir(d->path, l->v2->mount_point))
+                        return l->v2;
+                return NULL;
+        }
+        for (size_t i = 0; i < l->n_v1; i++)
+                if (path_startswith_dir(d->path, l->v1[i].mount_point))
+                        return &l->v1[i];
+        return NULL;
+}
+
+/* Fills in the rest of d from its hierarchy h. */
+static int complete_dir(const CgroupHierarchy *h, FsDir *d) {
+        const char *tail = d->path + strlen(h->mount_point);
+        const char *base = path_basename(d->path);
+
+        d->rel = streq(h->mount_root, "/") ? strdup(tail) : strjoin(h->mount_root, tail);
+        d->parent_path = strndup(d->path, (size_t) (base - d->path - 1));
+        d->proc_key = strdup(h->proc_key);
+        if (!d->rel || !d->parent_path || !d->proc_key)
+                return -ENOMEM;
+        return 0;
+}
+
+static int open_dir(FsDir *d) {
+        struct statfs sfs;
+
+        d->fd = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (d->fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                if (errno == ENOTDIR || errno == ELOOP)
+                        return -EINVAL;
+                return negative_errno();
+        }
+        if (fstatfs(d->fd, &sfs) < 0)
+                return negative_errno();
+        if ((uint64_t) sfs.f_type != (d->v2 ? (uint64_t) CGROUP2_SUPER_MAGIC : (uint64_t) CGROUP_SUPER_MAGIC))
+                return -EINVAL;
+        return 0;
+}
+
+static int fs_adopt(const Plan *p, const char *serialized, Cgroup **ret) {
+        _cleanup_(cgroup_layout_freep) CgroupLayout *l = NULL;
+        _cleanup_(fs_freep) Cgroup *c = NULL;
+        const char *name = NULL;
+        unsigned seen = 0;
+        FsCgroup *f;
+        int r;
+
+        c = calloc(1, sizeof(Cgroup));
+        if (!c)
+                return -ENOMEM;
+        c->driver = &cgroup_driver_cgroupfs;
+        c->v2_fd = -EBADF;
+        c->driver_data = f = calloc(1, sizeof(FsCgroup));
+        if (!f)
+                return -ENOMEM;
+
+        /* 1. Syntax, every token, before anything is opened. */
+        for (const char *s = serialized;;) {
+                size_t k = strcspn(s, " ");
+                _cleanup_free_ char *token = NULL;
+                FsDir *d;
+
+                if (k == 0 || f->n_dirs >= ELEMENTSOF(f->dirs))
+                        return -EINVAL;
+                token = strndup(s, k);
+                if (!token)
+                        return -ENOMEM;
+                d = &f->dirs[f->n_dirs];
+                *d = (FsDir) { .fd = -EBADF };
+                f->n_dirs++;
+                r = parse_token(token, f->n_dirs == 1, d);
+                if (r < 0)
+                        return r;
+                if (seen & d->mask)
+                        return -EINVAL;         /* a controller in two places */
+                seen |= d->mask;
+                if (name && !streq(name, path_basename(d->path)))
+                        return -EINVAL;
+                name = path_basename(d->path);
+
+                s += k;
+                if (*s == 0)
+                        break;
+                s++;
+        }
+        if (!cgroup_name_is_ours(p ? p->name : NULL, name))
+                return -EINVAL;
+
+        /* 2. Each directory in the hierarchy mounted where its path says,
+         * holding the controllers its mask says. */
+        r = cgroup_layout_load(&l);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < f->n_dirs; i++) {
+                FsDir *d = &f->dirs[i];
+                const CgroupHierarchy *h = hierarchy_of(l, d);
+
+                if (!h)
+                        return -EINVAL;
+                for (size_t j = 1; j < i; j++)
+                        if (streq(f->dirs[j].proc_key, h->proc_key))
+                                return -EINVAL;
+                for (CgroupController ctl = 0; !d->v2 && ctl < _CGROUP_CONTROLLER_MAX; ctl++)
+                        if ((d->mask & CGROUP_MASK(ctl)) && cgroup_layout_v1(l, cgroup_controller_v1_name(ctl)) != h)
+                                return -EINVAL;
+                r = complete_dir(h, d);
+                if (r < 0)
+                        return r;
+        }
+
+        /* 3. Still there? */
+        for (size_t i = 0; i < f->n_dirs; i++) {
+                r = open_dir(&f->dirs[i]);
+                if (r < 0)
+                        return r;
+        }
+
+        c->name = strdup(name);
+        c->v2_path = strdup(f->dirs[0].path);
+        c->control_group = strdup(f->dirs[0].rel);
+        if (!c->name || !c->v2_path || !c->control_group)
+                return -ENOMEM;
+        c->v2_fd = f->dirs[0].fd;
+        log_debug("Adopted cgroup %s (%zu directories).", c->v2_path, f->n_dirs);
+        *ret = TAKE_PTR(c);
+        return 0;
 }
 
 const CgroupDriver cgroup_driver_cgroupfs = {
@@ -608,4 +830,6 @@ const CgroupDriver cgroup_driver_cgroupfs = {
         .stats = fs_stats,
         .destroy = fs_destroy,
         .free = fs_free,
+        .serialize = fs_serialize,
+        .adopt = fs_adopt,
 };

@@ -335,22 +335,30 @@ int cgroup_hierarchy_dir(const CgroupHierarchy *h, const char *rel, char **ret) 
         return 0;
 }
 
+/* NAME reduced to [A-Za-z0-9_.-] and 64 bytes: only characters that are
+ * harmless in a path, a shell and a log line. */
+static char *sanitize_service_name(const char *service) {
+        char *s = strndup(isempty(service) ? "unnamed" : service, 64);
+
+        if (!s)
+                return NULL;
+        for (char *p = s; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '_' || *p == '-' || *p == '.'))
+                        *p = '_';
+        return s;
+}
+
 int cgroup_make_name(const char *service, char **ret) {
-        _cleanup_free_ char *s = strndup(isempty(service) ? "unnamed" : service, 64);
+        _cleanup_free_ char *s = sanitize_service_name(service);
         uint8_t rnd[6];
         ssize_t k;
         char *n;
 
         if (!s)
                 return -ENOMEM;
-        /* Only characters that are harmless in a path, a shell and a log
-         * line; the "sandbox-" prefix keeps the name clear of the kernel's
+        /* The "sandbox-" prefix keeps the name clear of the kernel's
          * "cgroup." and "<controller>." interface files. */
-        for (char *p = s; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '-' || *p == '.'))
-                        *p = '_';
-
         k = getrandom(rnd, sizeof(rnd), 0);
         if (k < 0)
                 return negative_errno();
@@ -360,6 +368,38 @@ int cgroup_make_name(const char *service, char **ret) {
                 return -ENOMEM;
         *ret = n;
         return 0;
+}
+
+bool cgroup_name_is_ours(const char *service, const char *name) {
+        _cleanup_free_ char *s = NULL;
+        const char *p;
+        size_t l;
+
+        if (!name || !(p = startswith(name, "sandbox-")))
+                return false;
+        if (service) {
+                s = sanitize_service_name(service);
+                if (!s)
+                        return false;
+                p = startswith(p, s);
+                if (!p || *p != '-')
+                        return false;
+                p++;
+        } else {
+                /* Any service: the 12 hex digits after the last dash. */
+                const char *dash = strrchr(p, '-');
+
+                if (!dash || dash == p)
+                        return false;
+                p = dash + 1;
+        }
+        l = strlen(p);
+        if (l != 12)
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+                        return false;
+        return true;
 }
 
 bool cg_word_in_list(const char *list, const char *word) {

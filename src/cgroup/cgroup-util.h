@@ -61,6 +61,9 @@ int cgroup_hierarchy_dir(const CgroupHierarchy *h, const char *rel, char **ret);
 
 /* "sandbox-NAME-<12 hex>": NAME reduced to [A-Za-z0-9_.-] and 64 bytes. */
 int cgroup_make_name(const char *service, char **ret);
+/* Whether name is one cgroup_make_name(service) could have made (service
+ * NULL: for any service). */
+bool cgroup_name_is_ours(const char *service, const char *name);
 
 /* Whether word is one of the space-separated words of list
  * (cgroup.controllers, cgroup.subtree_control). */

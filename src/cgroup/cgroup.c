@@ -1,18 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The driver-independent half: picking a driver, and the calls every
- * caller makes whichever driver made the cgroup. */
+/* The driver-independent half: picking a driver, the calls every caller
+ * makes whichever driver made the cgroup, and joining the cgroups of a
+ * running process (sandboxctl exec). */
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "cgroup-util.h"
 #include "cgroup.h"
+#include "fileio.h"
+#include "path-util.h"
+#include "string-util.h"
+
+/* Bounds for what we read of /proc: far above any real system. */
+#define PROC_CGROUP_MAX (64U * 1024U)
+#define MOUNTINFO_MAX (16U * 1024U * 1024U)
 
 const CgroupDriver *cgroup_driver_pick(void) {
-        /* Here goes the systemd driver: when systemd is PID 1 and answers on
-         * the system bus, return &cgroup_driver_systemd, so that the service
-         * lives in sandbox-NAME.scope under sandbox.slice and systemd, which
-         * owns the tree, never finds cgroups it did not make. */
+        /* On a systemd host systemd owns the cgroup tree: a cgroup made
+         * beside its units is one it does not know, may not account, and
+         * on a unified host cannot hand controllers to. So the service goes
+         * into a transient scope, like systemd-run --scope. */
+        if (cgroup_systemd_available())
+                return &cgroup_driver_systemd;
         return &cgroup_driver_cgroupfs;
+}
+
+const CgroupDriver *cgroup_driver_by_name(const char *name) {
+        if (!name)
+                return NULL;
+        if (streq(name, cgroup_driver_systemd.name))
+                return &cgroup_driver_systemd;
+        if (streq(name, cgroup_driver_cgroupfs.name))
+                return &cgroup_driver_cgroupfs;
+        return NULL;
 }
 
 int cgroup_attach(Cgroup *c, pid_t pid) {
@@ -21,6 +44,43 @@ int cgroup_attach(Cgroup *c, pid_t pid) {
         if (c->destroyed)
                 return -ESTALE;
         return c->driver->attach(c, pid);
+}
+
+static bool serialized_is_sane(const char *s) {
+        size_t l;
+
+        if (!s)
+                return false;
+        l = strnlen(s, CGROUP_SERIALIZED_MAX + 1);
+        if (l == 0 || l > CGROUP_SERIALIZED_MAX)
+                return false;
+        return !string_has_cc(s) && utf8_is_valid(s, l);
+}
+
+int cgroup_serialize(Cgroup *c, char **ret) {
+        _cleanup_free_ char *s = NULL;
+        int r;
+
+        if (!c || !ret)
+                return -EINVAL;
+        if (c->destroyed)
+                return -ESTALE;
+        r = c->driver->serialize(c, &s);
+        if (r < 0)
+                return r;
+        /* What adopt() refuses must never be written. */
+        if (!serialized_is_sane(s))
+                return -EINVAL;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int cgroup_adopt(const CgroupDriver *d, const Plan *p, const char *serialized, Cgroup **ret) {
+        if (!d || !ret)
+                return -EINVAL;
+        if (!serialized_is_sane(serialized))
+                return -EINVAL;
+        return d->adopt(p, serialized, ret);
 }
 
 int cgroup_kill(Cgroup *c, int sig) {
@@ -69,4 +129,67 @@ Cgroup *cgroup_free(Cgroup *c) {
         (void) cgroup_destroy(c);
         c->driver->free(c);
         return NULL;
+}
+
+/* ---- joining another process's cgroups ---- */
+
+static int move_into(const CgroupHierarchy *h, pid_t pid) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[32];
+        int r;
+
+        /* The model's path as we see it: normalized, or it lies outside our
+         * cgroup namespace ("/.."), where we have no business. */
+        if (!path_is_normalized_absolute(h->own_path))
+                return -EXDEV;
+        r = cgroup_hierarchy_dir(h, h->own_path, &dir);
+        if (r < 0)
+                return r;
+        fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        snprintf(buf, sizeof(buf), "%d", (int) pid);
+        return cg_write(fd, "cgroup.procs", buf);
+}
+
+int cgroup_attach_like(pid_t model, pid_t pid) {
+        _cleanup_(cgroup_layout_freep) CgroupLayout *l = NULL;
+        _cleanup_free_ char *mountinfo = NULL, *text = NULL, *path = NULL;
+        int r;
+
+        if (model <= 0 || pid <= 0)
+                return -EINVAL;
+        if (asprintf(&path, "/proc/%d/cgroup", (int) model) < 0)
+                return -ENOMEM;
+        r = read_full_file(path, PROC_CGROUP_MAX, &text, NULL);
+        if (r == -ENOENT)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        r = read_full_file("/proc/self/mountinfo", MOUNTINFO_MAX, &mountinfo, NULL);
+        if (r < 0)
+                return r;
+        /* The layout code maps each /proc/PID/cgroup line to the hierarchy
+         * mounted under /sys/fs/cgroup that it belongs to; given the model's
+         * lines, "own_path" is the model's cgroup in each. */
+        r = cgroup_layout_parse(mountinfo, text, &l);
+        if (r < 0)
+                return r;
+        if (!l->v2 && l->n_v1 == 0)
+                return -EOPNOTSUPP;
+
+        /* v2 first: the move the kernel is most likely to refuse (a cgroup
+         * that hands controllers down holds no processes), before any other. */
+        if (l->v2) {
+                r = move_into(l->v2, pid);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < l->n_v1; i++) {
+                r = move_into(&l->v1[i], pid);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }

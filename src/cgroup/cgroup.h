@@ -14,6 +14,8 @@
 typedef struct Plan Plan;
 typedef struct Cgroup Cgroup;
 
+#define CGROUP_SERIALIZED_MAX 4096U
+
 typedef struct CgroupStats {
         uint64_t memory_current;        /* bytes, UINT64_MAX unknown */
         uint64_t tasks_current;         /* UINT64_MAX unknown */
@@ -37,16 +39,20 @@ typedef struct CgroupDriver {
         /* Signal every process in the cgroup. */
         int (*kill)(Cgroup *c, int sig);
         /* > 0 (the count) if the kernel OOM-killed something in it, 0 if not;
-         * -ENODATA if no memory controller is attached (no Memory*= limit
-         * was asked, so the driver cannot tell); -EOPNOTSUPP if the kernel
-         * keeps no count (cgroup v1 before 4.13). */
+         * -ENODATA if the driver cannot tell: cgroupfs when no memory
+         * controller is attached (no Memory*= limit was asked), systemd once
+         * the scope's cgroup is gone (its last process exited) unless systemd
+         * recorded Result=oom-kill; -EOPNOTSUPP if the kernel keeps no count
+         * (cgroup v1 before 4.13). Ask while the service still runs where
+         * the answer matters. */
         int (*oom_killed)(Cgroup *c);
         int (*stats)(Cgroup *c, CgroupStats *ret);
         /* Kill what is left, wait for it to be empty, remove the cgroup. */
         int (*destroy)(Cgroup *c);
         void (*free)(Cgroup *c);
         /* A string from which adopt() re-opens this cgroup in another process
-         * (a restarted sandboxd): no newline, at most 4 KiB. */
+         * (a restarted sandboxd): no control character, at most
+         * CGROUP_SERIALIZED_MAX bytes. */
         int (*serialize)(Cgroup *c, char **ret);
         /* Re-open a cgroup made by an earlier process for plan p: -ENOENT if
          * it is gone; -EINVAL for a malformed string (it may be hostile). */
@@ -55,15 +61,16 @@ typedef struct CgroupDriver {
 
 struct Cgroup {
         const CgroupDriver *driver;
-        char *name;             /* "sandbox-web-<id>" */
+        char *name;             /* cgroupfs: "sandbox-web-<id>"; systemd: "sandbox-web.scope" */
         int v2_fd;              /* O_PATH|O_DIRECTORY of the v2 cgroup, for CLONE_INTO_CGROUP; -EBADF if none;
                                  * owned by the Cgroup: do not close it */
         char *v2_path;          /* its path, or NULL */
         void *driver_data;
         bool destroyed;         /* set by cgroup_destroy() once everything is gone */
         char *control_group;    /* for display: "/sandbox.slice/sandbox-web.scope", or the
-                                 * cgroupfs path as /proc/PID/cgroup shows it; set by create()
-                                 * or attach() (systemd: once the scope exists) */
+                                 * cgroupfs v2 path as /proc/PID/cgroup shows it; set by create()
+                                 * (cgroupfs), attach() (systemd: the scope's ControlGroup once its
+                                 * job is done) and adopt(); may stay NULL (display only) */
         bool born_in_v2;        /* set by the launcher when CLONE_INTO_CGROUP put the child in
                                  * v2_fd: attach() then skips that cgroup.procs write, which
                                  * costs 8-15 ms on a hybrid host (an RCU grace period) */
@@ -75,11 +82,18 @@ extern const CgroupDriver cgroup_driver_systemd;
 typedef struct sd_bus sd_bus;
 /* systemd driver: true when systemd is PID 1 and answers on the system bus. */
 bool cgroup_systemd_available(void);
-/* Share a connection (sandboxd's) instead of one per cgroup. */
+/* The connection the systemd driver uses from now on, instead of one of its
+ * own per cgroup (NULL: back to that). It must be a connection of its own,
+ * not one that serves method calls: the driver waits for systemd's jobs
+ * synchronously, dispatching what arrives on it (sd_bus_process()) until
+ * the JobRemoved signal of its job comes. It may be attached to an
+ * sd-event loop or not; when not, the driver drains what it received after
+ * each call, so nothing piles up. */
 void cgroup_systemd_set_bus(sd_bus *bus);
 
-/* The driver for this host: systemd when it answers on the system bus (not
- * yet: a later issue), else cgroupfs. */
+/* The driver for this host: systemd when it is PID 1 and answers on the
+ * system bus (the service then lives in a transient scope, like systemd-run
+ * --scope), else cgroupfs. */
 const CgroupDriver *cgroup_driver_pick(void);
 
 static inline int cgroup_create(const CgroupDriver *d, const Plan *p, Cgroup **ret) {
@@ -94,10 +108,15 @@ static inline int cgroup_create_full(const CgroupDriver *d, const Plan *p, Cgrou
 }
 int cgroup_attach(Cgroup *c, pid_t pid);
 int cgroup_serialize(Cgroup *c, char **ret);
+/* -EINVAL for a malformed or foreign string (it is checked against p's
+ * name), -ENOENT if the cgroup is gone (systemd: the scope is not active). */
 int cgroup_adopt(const CgroupDriver *d, const Plan *p, const char *serialized, Cgroup **ret);
+/* "systemd" or "cgroupfs" (CgroupDriver.name); NULL for anything else. */
 const CgroupDriver *cgroup_driver_by_name(const char *name);
-/* Move pid into every cgroup that model is in (all hierarchies), e.g. a
- * command run by `sandboxctl exec` into the service's cgroups. */
+/* Move pid into every cgroup that model is in (all hierarchies mounted
+ * under /sys/fs/cgroup), e.g. a command run by `sandboxctl exec` into the
+ * service's cgroups. -ESRCH if model is gone; -EXDEV if model's cgroup is
+ * outside our cgroup namespace. */
 int cgroup_attach_like(pid_t model, pid_t pid);
 int cgroup_kill(Cgroup *c, int sig);
 int cgroup_oom_killed(Cgroup *c);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct Plan Plan;
 
@@ -10,8 +11,34 @@ typedef struct Plan Plan;
  * are printed to stderr as FILE:LINE: Key: message; returns < 0 on any. */
 int ctl_compile_unit(const char *arg, Plan **ret);
 
-/* Every verb: argc/argv start at the verb's own name (argv[0] = "run"). */
+/* The logs of a service, for `logs` and for the tail of `status`: from
+ * journald when it runs on this machine, else from the file sandboxd
+ * writes ($SANDBOXD_LOG_DIR/NAME.log). */
+typedef struct CtlLogs {
+        uint64_t n_lines;       /* the last n_lines; UINT64_MAX: all */
+        bool follow;            /* then wait for more, until interrupted */
+        uint64_t since_usec;    /* CLOCK_REALTIME; 0: from the start (journal only) */
+        bool quiet;             /* no "-- No entries --" and no note about the log file */
+        const char *before;     /* printed before the first line, if there is one */
+} CtlLogs;
+int ctl_show_logs(const char *name, const CtlLogs *o);
+/* -n/--lines: a number, or "all" (UINT64_MAX). */
+int ctl_parse_lines(const char *s, uint64_t *ret);
+
+/* Every verb: argc/argv start at the verb's own name (argv[0] = "run").
+ * A positive return is the exit status, < 0 exits with 1. */
 int verb_check(int argc, char *argv[]);
 int verb_plan(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_run(int argc, char *argv[]);
+int verb_start(int argc, char *argv[]);
+int verb_stop(int argc, char *argv[]);
+int verb_restart(int argc, char *argv[]);
+int verb_enable(int argc, char *argv[]);
+int verb_disable(int argc, char *argv[]);
+int verb_reset_failed(int argc, char *argv[]);
+int verb_daemon_reload(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);
+int verb_logs(int argc, char *argv[]);
+int verb_exec(int argc, char *argv[]);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -12,28 +13,47 @@ typedef struct Verb {
         const char *name;
         int (*run)(int argc, char *argv[]);
         const char *summary;
+        bool daemon;            /* talks to sandboxd */
 } Verb;
 
 static const Verb verbs[] = {
-        { "check", verb_check, "Compile units and policies, report every problem" },
-        { "plan", verb_plan, "Show the launch plan of a unit (--json for the stable format)" },
-        { "policy", verb_policy, "Show a policy's syscalls, or the syscall groups" },
+        { "check", verb_check, "Compile units and policies, report every problem", false },
+        { "plan", verb_plan, "Show the launch plan of a unit (--json for the stable format)", false },
+        { "policy", verb_policy, "Show a policy's syscalls, or the syscall groups", false },
 #ifndef SANDBOXCTL_NO_RUN
-        { "run", verb_run, "Run a unit's service in the foreground, in its sandbox" },
+        { "run", verb_run, "Run a unit's service in the foreground, in its sandbox", false },
 #endif
+        { "start", verb_start, "Start units under sandboxd", true },
+        { "stop", verb_stop, "Stop services", true },
+        { "restart", verb_restart, "Stop services and start them again from their units", true },
+        { "status", verb_status, "Show the state of services and their last log lines", true },
+        { "list", verb_list, "List the services sandboxd knows", true },
+        { "logs", verb_logs, "Show (-f: follow) the logs of a service", true },
+        { "exec", verb_exec, "Run a command inside a running service's sandbox", true },
+        { "enable", verb_enable, "Start units when sandboxd starts ([Install])", true },
+        { "disable", verb_disable, "Stop starting units when sandboxd starts", true },
+        { "reset-failed", verb_reset_failed, "Reset failed services to inactive", true },
+        { "daemon-reload", verb_daemon_reload, "Recompile the units sandboxd knows, for their next start", true },
 };
 
 static void help(void) {
         printf("sandboxctl [OPTIONS] COMMAND ...\n\n"
                "Compile and run sandboxed services described by unit files.\n\n"
-               "Commands:\n");
+               "Unit commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
+                if (!verbs[i].daemon)
+                        printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
+        printf("\nService commands (through sandboxd):\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (verbs[i].daemon)
+                        printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nOptions:\n"
                "  -h --help      Show this help (COMMAND --help for a command's)\n"
-               "     --version  Show the version\n"
+               "     --version   Show the version\n"
                "\nUnits are found in $SANDBOXD_UNIT_PATH or /etc/sandboxd/units,\n"
-               "/run/sandboxd/units, /usr/lib/sandboxd/units; see sandboxctl(1).\n");
+               "/run/sandboxd/units, /usr/lib/sandboxd/units; sandboxd is reached through\n"
+               "$SANDBOXD_RUNTIME_DIR/private (default /run/sandboxd) or the system bus.\n"
+               "See sandboxctl(1).\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -73,6 +93,13 @@ int main(int argc, char *argv[]) {
                         return r < 0 ? 1 : 0;
                 }
 
-        log_error("Unknown command \"%s\" (see sandboxctl --help).", argv[optind]);
+        const char *names[ELEMENTSOF(verbs)], *hint;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                names[i] = verbs[i].name;
+        hint = closest_match(argv[optind], names, ELEMENTSOF(names));
+        if (hint)
+                log_error("Unknown command \"%s\"; did you mean \"%s\"? (see sandboxctl --help)", argv[optind], hint);
+        else
+                log_error("Unknown command \"%s\" (see sandboxctl --help).", argv[optind]);
         return 2;
 }

@@ -14,6 +14,15 @@
 #include "cgroup.h"
 
 typedef struct Service Service;
+typedef struct Plan Plan;
+
+/* A plan compiled by Reload for a service that was running then: it
+ * becomes the service's plan once that run is over (the running one keeps
+ * the plan it was started with, which plan.json must show). */
+typedef struct PendingPlan {
+        char *name;
+        Plan *plan;
+} PendingPlan;
 
 typedef struct Manager {
         sd_event *event;
@@ -37,7 +46,75 @@ typedef struct Manager {
 
         char boot_id[33];
         bool exiting;
+
+        /* Additions by manager.c: */
+        PendingPlan *pending_plans;
+        size_t n_pending_plans;
+        sd_event_source *defer_source;  /* deferred work: RestartUnit's start, pending plans */
+        bool ready;                     /* READY=1 sent */
+        unsigned last_status_running;   /* last "N services running" sent, (unsigned) -1 none */
 } Manager;
+
+/* The largest diagnostics text a reply carries. */
+#define MANAGER_DIAGNOSTICS_MAX (64U * 1024U)
+#define MANAGER_PRIVATE_CONNECTIONS_MAX 256U
+#define MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX 64U  /* for uids other than 0 */
+
+typedef enum ManagerCgroupChoice {
+        MANAGER_CGROUP_AUTO,
+        MANAGER_CGROUP_SYSTEMD,
+        MANAGER_CGROUP_CGROUPFS,
+} ManagerCgroupChoice;
+
+/* runtime_dir/config_dir NULL: $SANDBOXD_RUNTIME_DIR / $SANDBOXD_CONFIG_DIR or the defaults. */
+int manager_new(const char *runtime_dir, const char *config_dir, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+/* Everything up to READY=1, in order: runtime directory, cgroup driver,
+ * re-adoption, enabled units, the private socket, the system bus. */
+int manager_startup(Manager *m, ManagerCgroupChoice cgroup, bool system_bus);
+/* Reload (Reload() and SIGHUP): recompile every known unit; *reterr_diagnostics
+ * (if non-NULL) gets the diagnostics of the units that failed. */
+int manager_reload(Manager *m, char **reterr_diagnostics);
+/* Number of services in state running (for STATUS=). */
+unsigned manager_n_running(Manager *m);
+/* sd_notify(): extra (e.g. "READY=1", or NULL) and STATUS="N services running". */
+void manager_notify(Manager *m, const char *extra);
+
+/* Parse a client's unit argument: NAME, NAME.unit or (when allow_path) an
+ * absolute path to a .unit file. -EINVAL if it is none of those. */
+int manager_parse_unit_arg(const char *arg, bool allow_path, char **ret_name, char **ret_path);
+/* Compile unit (a name or a path). On failure, *reterr_text is the
+ * diagnostics (FILE:LINE: Key: message lines, at most MANAGER_DIAGNOSTICS_MAX). */
+int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text);
+/* Compile (a client asked: always anew) and start. name is the service;
+ * path NULL: its remembered unit path, else the search path. On failure
+ * *reterr_bad_unit says whether the unit did not compile (the message is
+ * the diagnostics) or the launch failed (one sentence). */
+int manager_start_unit(Manager *m, const char *name, const char *path, Service **ret, char **reterr_message,
+                       bool *reterr_bad_unit);
+/* A service that RestartUnit/StartUnit stopped: start it once the current
+ * dispatch is over (never from inside service.c's call into us). */
+void manager_schedule_deferred(Manager *m);
+
+/* $CONFIG_DIR/enabled/NAME.unit */
+bool manager_unit_is_enabled(Manager *m, const char *name);
+int manager_enable_unit(Manager *m, const char *name, const char *unit_path);
+int manager_disable_unit(Manager *m, const char *name);
+
+/* manager-bus.c: the connections. */
+int manager_private_path(Manager *m, char **ret);
+/* > 0 if a sandboxd listens there already. */
+int manager_private_socket_in_use(const char *path);
+int manager_listen_private(Manager *m);
+int manager_connect_system_bus(Manager *m);
+int manager_setup_cgroup(Manager *m, ManagerCgroupChoice choice);
+void manager_close_connections(Manager *m);
+/* Close one accepted private connection and forget it. */
+void manager_drop_private_connection(Manager *m, sd_bus *bus);
+
+/* Is there a process (starting, running, stopping)? */
+bool service_has_process(const Service *s);
 
 /* Lookup; NULL if sandboxd does not know NAME. */
 Service *manager_get_service(Manager *m, const char *name);

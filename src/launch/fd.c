@@ -4,18 +4,25 @@
  * every fd the caller had, close-on-exec or not (a leaked directory fd of
  * the host is a way out of any root: CVE-2016-9962, CVE-2024-21626). The
  * first thing the child does is to keep only the service's stdio as 0, 1,
- * 2 and the sync socket as 3 (close-on-exec), and close everything else;
- * the last thing before seccomp is to do that again, for whatever the
- * setup opened since. */
+ * 2, the sync socket as 3 and at most one more fd the launcher itself needs
+ * as 4 (both close-on-exec), and close everything else; the last thing
+ * before seccomp is to close everything from 3 on but the sync socket
+ * again, for whatever the setup opened since.
+ *
+ * The one kept fd is either init's exit status file (report_exit) or, for
+ * launch_exec(), the pidfd of the sandbox to join. Neither reaches the
+ * service: it is closed before seccomp in the process that execs.
+ *
+ * The journald stdout stream is connected here too: it replaces 1 and 2. */
 
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "launch-internal.h"
-
-#define SYNC_FD 3
 
 static int close_from(unsigned first) {
         if (syscall(SYS_close_range, first, ~0U, 0) < 0)
@@ -23,9 +30,11 @@ static int close_from(unsigned first) {
         return 0;
 }
 
-/* Returns the sync socket's new fd number. */
-int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, LaunchError *e) {
-        int src[4] = { stdin_fd, stdout_fd, stderr_fd, sync_fd }, tmp[4];
+/* Returns the sync socket's new fd number (LAUNCH_SYNC_FD); kept_fd, if
+ * >= 0, is moved to LAUNCH_KEPT_FD. */
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, LaunchError *e) {
+        int src[5] = { stdin_fd, stdout_fd, stderr_fd, sync_fd, kept_fd }, tmp[5];
+        size_t n = kept_fd >= 0 ? 5 : 4;
         int null_fd = -EBADF, r;
 
         /* A missing fd (-1, or a caller started with 1 closed) is /dev/null:
@@ -40,30 +49,61 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, Laun
                         src[i] = null_fd;
                 }
 
-        /* Copies above 3 first, so that moving one into place cannot
-         * overwrite another that is still to be moved. */
-        for (size_t i = 0; i < 4; i++) {
-                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, SYNC_FD + 1);
+        /* Copies above the last fixed number first, so that moving one into
+         * place cannot overwrite another that is still to be moved. */
+        for (size_t i = 0; i < n; i++) {
+                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, LAUNCH_KEPT_FD + 1);
                 if (tmp[i] < 0)
                         return launch_error(e, negative_errno(), "stdio", "duplicate fd %d", src[i]);
         }
         for (int i = 0; i < 3; i++)
                 if (dup3(tmp[i], i, 0) < 0)
                         return launch_error(e, negative_errno(), "stdio", "set up fd %d of the service", i);
-        if (dup3(tmp[3], SYNC_FD, O_CLOEXEC) < 0)
-                return launch_error(e, negative_errno(), "stdio", "move the sync socket to fd %d", SYNC_FD);
+        if (dup3(tmp[3], LAUNCH_SYNC_FD, O_CLOEXEC) < 0)
+                return launch_error(e, negative_errno(), "stdio", "move the sync socket to fd %d", LAUNCH_SYNC_FD);
+        if (n > 4 && dup3(tmp[4], LAUNCH_KEPT_FD, O_CLOEXEC) < 0)
+                return launch_error(e, negative_errno(), "stdio", "move fd %d to fd %d", kept_fd, LAUNCH_KEPT_FD);
 
-        r = fd_close_others(e);
+        r = close_from(n > 4 ? LAUNCH_KEPT_FD + 1 : LAUNCH_KEPT_FD);
         if (r < 0)
-                return r;
-        return SYNC_FD;
+                return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
+        return LAUNCH_SYNC_FD;
 }
 
+/* In the process that execs: everything but stdio and the sync socket
+ * (which its execve closes), the kept fd included. */
 int fd_close_others(LaunchError *e) {
         int r;
 
-        r = close_from(SYNC_FD + 1);
+        r = close_from(LAUNCH_KEPT_FD);
         if (r < 0)
                 return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
         return 0;
+}
+
+/* The stream is connected from the child once it is in the service's
+ * cgroup: journald looks at the peer (SO_PEERCRED, then /proc/PID/cgroup)
+ * to attribute the stream to a unit, so connected from here it is the
+ * service's scope (_SYSTEMD_UNIT=sandbox-NAME.scope), not sandboxd's. It
+ * is a path-based AF_UNIX socket, so a new network namespace does not stop
+ * it, but it must come before the mounts hide the host's /run. One stream
+ * for stdout and stderr, as systemd gives its services by default. */
+int fd_connect_journal(const char *identifier, LaunchError *e) {
+        int fd;
+
+        fd = sd_journal_stream_fd(identifier, LOG_INFO, /* level_prefix= */ 1);
+        /* No journald (a host without systemd, a container): the fds given
+         * in the parameters, which sandboxd points at its log file. */
+        if (fd == -ENOENT || fd == -ECONNREFUSED)
+                return 0;
+        if (fd < 0)
+                return launch_error(e, fd, "journal", "connect a journald stream for %s", identifier);
+        if (dup3(fd, STDOUT_FILENO, 0) < 0 || dup3(fd, STDERR_FILENO, 0) < 0) {
+                int r = negative_errno();
+
+                (void) close(fd);
+                return launch_error(e, r, "journal", "make the journald stream stdout and stderr");
+        }
+        (void) close(fd);
+        return 1;
 }

@@ -43,8 +43,12 @@ typedef struct LaunchContext {
         int sync_fd;            /* child: its end of the socketpair (fd 3 once set up) */
         bool userns;
         bool pidns;
+        bool report_exit;       /* params->report_exit, and there is an init to do it */
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
 } LaunchContext;
+
+/* PATH for a command looked up in a plan without one, as systemd's. */
+#define LAUNCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* "/proc/self/fd/N": mount(2) follows it to exactly the file the fd holds. */
 #define FD_PATH_MAX (sizeof("/proc/self/fd/") + 11)
@@ -57,9 +61,12 @@ pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);
 int userns_become_root(LaunchError *e);
 
-/* fd.c */
-int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, LaunchError *e);
+/* fd.c: fd numbers in the child once its fds are set up */
+#define LAUNCH_SYNC_FD 3
+#define LAUNCH_KEPT_FD 4
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, LaunchError *e);
 int fd_close_others(LaunchError *e);
+int fd_connect_journal(const char *identifier, LaunchError *e);
 
 /* process.c */
 int process_reset_signals(void);
@@ -97,6 +104,22 @@ int net_loopback_up(LaunchError *e);
 int caps_apply(const Plan *p, LaunchError *e);
 int caps_drop_for_init(LaunchError *e);
 
-/* init.c */
+/* init.c (also the middle process of launch_exec, with exit_fd < 0) */
 int init_block_signals(void);
-_noreturn_ void init_run(pid_t service, int sync_fd);
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd);
+
+/* launch.c: the last steps, shared by the service and launch_exec()'s
+ * command. Returns only on failure, with e filled. */
+typedef struct BecomeOptions {
+        char **argv;            /* what to execute: argv[0] absolute, or searched in PATH */
+        const char *what;       /* how messages name argv[0]: "ExecStart binary", "Command" */
+        const char *where;      /* "the image", "the sandbox" */
+        bool search_path;       /* argv[0] without '/' is looked up in the plan's PATH */
+        bool die_with_parent;   /* re-arm the parent death signal after the uid change */
+} BecomeOptions;
+int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e);
+_noreturn_ void launch_child_exit(int sync_fd, const LaunchError *e);
+/* launch.c, parent side: one sentence for a child's LaunchError, and the
+ * LAUNCH_EXIT_* status that goes with it. */
+int launch_log_child_error(const LaunchError *e);
+int launch_exit_status_of(const LaunchError *e);

@@ -19,6 +19,7 @@
  * The cgroup is the caller's: it made it, it destroys it. */
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -76,7 +77,7 @@ static void launch_context_done(LaunchContext *c) {
 
 /* ---- the child ---- */
 
-static _noreturn_ void child_exit(int sync_fd, const LaunchError *e) {
+_noreturn_ void launch_child_exit(int sync_fd, const LaunchError *e) {
         /* write(), not send(): after the seccomp filter is loaded, write is
          * what every policy allows. The parent reads the reason; the status
          * only has to be non-zero. */
@@ -98,88 +99,139 @@ static int load_seccomp(const Plan *p, LaunchError *e) {
         return 0;
 }
 
-static int exec_service(const Plan *p, LaunchError *e) {
-        const char *bin = p->argv[0];
-        int r;
-
-        execve(bin, p->argv, p->environment);
-        r = negative_errno();
-
-        /* Said plainly, since these are what a unit author gets wrong. The
-         * checks below run only after a failed execve, under the filter,
-         * which may refuse them: then we say less. */
+/* Said plainly, since these are what a unit author gets wrong. The checks
+ * run only after a failed execve, under the filter, which may refuse
+ * them: then we say less. */
+static int exec_failed(const Plan *p, const BecomeOptions *o, const char *bin, int r, LaunchError *e) {
         if (r == -ENOENT) {
                 if (faccessat(AT_FDCWD, bin, F_OK, 0) >= 0)
-                        return launch_error_sentence(e, r, "exec", "ExecStart binary %s is in the image, but its "
-                                                     "interpreter (ELF loader or #! program) is not", bin);
-                return launch_error_sentence(e, r, "exec", "ExecStart binary %s not found in the image", bin);
+                        return launch_error_sentence(e, r, "exec", "%s %s is in %s, but its interpreter (ELF "
+                                                     "loader or #! program) is not", o->what, bin, o->where);
+                return launch_error_sentence(e, r, "exec", "%s %s not found in %s", o->what, bin, o->where);
         }
         if (r == -EACCES)
-                return launch_error_sentence(e, r, "exec", "ExecStart binary %s cannot be executed by uid %u "
+                return launch_error_sentence(e, r, "exec", "%s %s cannot be executed by uid %u "
                                              "(not a regular file with execute permission, or on a noexec mount)",
-                                             bin, (unsigned) p->uid);
+                                             o->what, bin, (unsigned) p->uid);
         if (r == -ENOEXEC)
-                return launch_error_sentence(e, r, "exec", "ExecStart binary %s is not in an executable format", bin);
+                return launch_error_sentence(e, r, "exec", "%s %s is not in an executable format", o->what, bin);
         return launch_error(e, r, "exec", "execute %s", bin);
 }
 
-/* The service: the child itself, or init's child with a pid namespace. */
-static _noreturn_ void service_main(LaunchContext *c) {
-        const Plan *p = c->plan;
-        LaunchError e = {};
-        bool nnp;
-        sigset_t none;
+/* Errors of one PATH entry after which the search goes on. */
+static bool path_entry_lacks_it(int r) {
+        return r == -ENOENT || r == -ENOTDIR || r == -ENAMETOOLONG || r == -ELOOP || r == -ESTALE || r == -ENODEV;
+}
 
-        /* init blocked every signal before it forked us. */
-        sigemptyset(&none);
-        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) {
-                launch_error(&e, negative_errno(), "signals", "unblock signals");
-                goto fail;
+/* As execvp(3) does, but with the plan's PATH (the caller's environment is
+ * not the sandbox's), and only execve(2) calls: this runs under the filter.
+ * An empty PATH entry means the working directory, as POSIX has it. */
+static int exec_in_path(const Plan *p, const BecomeOptions *o, LaunchError *e) {
+        const char *bin = o->argv[0], *path = strv_env_get(p->environment, "PATH") ?: LAUNCH_DEFAULT_PATH;
+        bool denied = false;
+        char buf[PATH_MAX];
+
+        for (const char *s = path;;) {
+                size_t len = strcspn(s, ":");
+                int n = len > 0 ? snprintf(buf, sizeof(buf), "%.*s/%s", (int) len, s, bin)
+                                : snprintf(buf, sizeof(buf), "%s", bin);
+
+                if (n > 0 && (size_t) n < sizeof(buf)) {
+                        int r;
+
+                        execve(buf, o->argv, p->environment);
+                        r = negative_errno();
+                        if (r == -EACCES)
+                                denied = true;
+                        else if (!path_entry_lacks_it(r))
+                                return exec_failed(p, o, buf, r, e);
+                }
+                if (s[len] == '\0')
+                        break;
+                s += len + 1;
         }
+        if (denied)
+                return launch_error_sentence(e, -EACCES, "exec", "%s %s was found in PATH=%s, but cannot be executed "
+                                             "by uid %u", o->what, bin, path, (unsigned) p->uid);
+        return launch_error_sentence(e, -ENOENT, "exec", "%s %s not found in PATH=%s in %s", o->what, bin, path, o->where);
+}
 
-        if (process_set_rlimits(p, &e) < 0)
-                goto fail;
+/* Become the plan's process and exec: the service itself, init's child, or
+ * the command of launch_exec(). One path, so that a command run in a
+ * sandbox later gets exactly what the service got. */
+int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e) {
+        sigset_t none;
+        bool nnp;
+        int r;
+
+        /* init (or launch_exec's middle process) blocked every signal
+         * before it forked us. */
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return launch_error(e, negative_errno(), "signals", "unblock signals");
+
+        r = process_set_rlimits(p, e);
+        if (r < 0)
+                return r;
 
         /* groups, gid, uid (keeping wanted caps) -> bounding, permitted,
          * effective, inheritable, ambient: see caps.c for the order. */
-        if (caps_apply(p, &e) < 0)
-                goto fail;
+        r = caps_apply(p, e);
+        if (r < 0)
+                return r;
 
-        /* The uid change cleared the parent death signal. With a pid
-         * namespace init carries it, and the service dies with init. */
-        if (c->params->die_with_parent && !c->pidns && process_die_with_parent(c->sync_fd, &e) < 0)
-                goto fail;
+        /* The uid change cleared the parent death signal. */
+        if (o->die_with_parent) {
+                r = process_die_with_parent(sync_fd, e);
+                if (r < 0)
+                        return r;
+        }
 
         /* seccomp(2) refuses a filter to a process that has neither
          * no_new_privs nor CAP_SYS_ADMIN; like systemd, a filter implies
          * NoNewPrivileges= then (the compiler should say so in the plan). */
         nnp = p->no_new_privileges ||
               (p->seccomp_bpf && !(p->cap_effective & (UINT64_C(1) << CAP_SYS_ADMIN)));
-        if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-                launch_error(&e, negative_errno(), "no-new-privileges", "set no_new_privs");
-                goto fail;
-        }
+        if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return launch_error(e, negative_errno(), "no-new-privileges", "set no_new_privs");
 
         /* As the service's user, so that its permissions decide. */
-        if (chdir(p->working_directory ?: "/") < 0) {
-                launch_error(&e, negative_errno(), "working-directory", "change to WorkingDirectory=%s",
-                             p->working_directory ?: "/");
-                goto fail;
-        }
+        if (chdir(p->working_directory ?: "/") < 0)
+                return launch_error(e, negative_errno(), "working-directory", "change to WorkingDirectory=%s",
+                                    p->working_directory ?: "/");
         umask(0022);
 
-        if (fd_close_others(&e) < 0)
-                goto fail;
+        r = fd_close_others(e);
+        if (r < 0)
+                return r;
 
         /* Last before exec: from here on only what the filter allows. */
-        if (load_seccomp(p, &e) < 0)
-                goto fail;
+        r = load_seccomp(p, e);
+        if (r < 0)
+                return r;
 
         /* SYNC 2 (child): a successful execve closes our copy of the sync
-         * socket (close-on-exec); a failure sends the LaunchError below. */
-        exec_service(p, &e);
-fail:
-        child_exit(c->sync_fd, &e);
+         * socket (close-on-exec); a failure returns the LaunchError. */
+        if (o->search_path && !strchr(o->argv[0], '/'))
+                return exec_in_path(p, o, e);
+        execve(o->argv[0], o->argv, p->environment);
+        return exec_failed(p, o, o->argv[0], negative_errno(), e);
+}
+
+/* The service: the child itself, or init's child with a pid namespace. */
+static _noreturn_ void service_main(LaunchContext *c) {
+        const BecomeOptions o = {
+                .argv = c->plan->argv,
+                .what = "ExecStart binary",
+                .where = "the image",
+                /* With a pid namespace init carries it, and the service
+                 * dies with init. */
+                .die_with_parent = c->params->die_with_parent && !c->pidns,
+        };
+        LaunchError e = {};
+
+        (void) launch_become_service(c->plan, &o, c->sync_fd, &e);
+        launch_child_exit(c->sync_fd, &e);
 }
 
 static _noreturn_ void child_main(LaunchContext *c) {
@@ -197,8 +249,10 @@ static _noreturn_ void child_main(LaunchContext *c) {
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         umask(0);
 
-        /* 0, 1, 2 are the service's stdio, 3 the sync socket, nothing else. */
-        r = fd_setup_stdio(params->stdin_fd, params->stdout_fd, params->stderr_fd, c->sync_fd, &e);
+        /* 0, 1, 2 are the service's stdio, 3 the sync socket, 4 init's exit
+         * status file if it reports one, nothing else. */
+        r = fd_setup_stdio(params->stdin_fd, params->stdout_fd, params->stderr_fd, c->sync_fd,
+                           c->report_exit ? params->exit_status_fd : -EBADF, &e);
         if (r < 0)
                 goto fail;
         c->sync_fd = r;
@@ -224,6 +278,11 @@ static _noreturn_ void child_main(LaunchContext *c) {
                 launch_error(&e, r, "sync", "wait for the launcher");
                 goto fail;
         }
+
+        /* First thing in the cgroup, while the host's /run is still there
+         * and our ids are still the launcher's: see fd.c. */
+        if (params->journal_identifier && fd_connect_journal(params->journal_identifier, &e) < 0)
+                goto fail;
 
         if (c->userns) {
                 if (userns_become_root(&e) < 0)
@@ -280,21 +339,21 @@ static _noreturn_ void child_main(LaunchContext *c) {
         /* Again: a uid change (user namespace) reset it to suid_dumpable. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         /* SYNC 2 (child, init): our copy of the socket closes here. */
-        init_run(service, c->sync_fd);
+        init_run(service, c->sync_fd, c->report_exit ? LAUNCH_KEPT_FD : -EBADF);
 
 fail:
-        child_exit(c->sync_fd, &e);
+        launch_child_exit(c->sync_fd, &e);
 }
 
 /* ---- the parent ---- */
 
-static int log_child_error(const LaunchError *e) {
+int launch_log_child_error(const LaunchError *e) {
         if (e->sentence)
                 return log_error_errno(-e->error, "%s (step %s).", e->what, e->step);
         return log_error_errno(-e->error, "Failed to %s (step %s): %m", e->what, e->step);
 }
 
-static int exit_status_of(const LaunchError *e) {
+int launch_exit_status_of(const LaunchError *e) {
         if (!streq(e->step, "exec"))
                 return LAUNCH_EXIT_SETUP;
         return e->error == ENOENT ? LAUNCH_EXIT_NOT_FOUND : LAUNCH_EXIT_CANNOT_EXECUTE;
@@ -307,6 +366,25 @@ static int check_plan(const Plan *p) {
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has no mount namespace; refusing to mount on the host.", strna(p->name));
         if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_count == 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s asks for a user namespace without an id range.", strna(p->name));
+        return 0;
+}
+
+/* init keeps this one fd of the host (init.c says why that is safe), so
+ * it must be exactly what the API says: a regular file open for writing
+ * only, not a directory or a socket that the caller passed by mistake. */
+static int check_exit_status_fd(int fd) {
+        struct stat st;
+        int flags;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return log_error_errno(fd < 0 ? SYNTHETIC_ERRNO(EBADF) : negative_errno(),
+                                       "Failed to use the exit status file (fd %d): %m", fd);
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0)
+                return log_error_errno(negative_errno(), "Failed to read the flags of the exit status file: %m");
+        if (!S_ISREG(st.st_mode) || (flags & O_ACCMODE) != O_WRONLY)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "The exit status file (fd %d) is not a regular file opened write-only.", fd);
         return 0;
 }
 
@@ -324,8 +402,22 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         r = check_plan(p);
         if (r < 0)
                 goto finish;
+        /* It becomes a line of the stream's header (newline-separated). */
+        if (params->journal_identifier && (isempty(params->journal_identifier) || strchr(params->journal_identifier, '\n'))) {
+                r = log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid journal identifier for %s.", strna(p->name));
+                goto finish;
+        }
         c.userns = p->namespaces & NAMESPACE_MASK(NAMESPACE_USER);
         c.pidns = p->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
+        /* Without a pid namespace there is no init to outlive the service
+         * and write the file: report_exit is ignored (the caller, then the
+         * service's parent, sees its status directly). */
+        c.report_exit = params->report_exit && c.pidns;
+        if (c.report_exit) {
+                r = check_exit_status_fd(params->exit_status_fd);
+                if (r < 0)
+                        goto finish;
+        }
 
         /* Everything that can fail without a child fails here, before it. */
         r = image_prepare_layers(p, params->state_dir, &c.layer_dirs);
@@ -390,8 +482,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         }
         if (n == (ssize_t) sizeof(e)) {
                 e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
-                r = log_child_error(&e);
-                status = exit_status_of(&e);
+                r = launch_log_child_error(&e);
+                status = launch_exit_status_of(&e);
         } else
                 r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
                                     "Failed to read from the sandbox's sync socket: %m");

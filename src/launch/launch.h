@@ -29,17 +29,20 @@ typedef struct LaunchParams {
                                  * re-adopt running services after a restart */
         int *reterr_exit_status; /* if non-NULL, set on failure to one of LAUNCH_EXIT_* */
         /* Additions for sandboxd: */
-        bool report_exit;       /* init keeps exit_status_fd (a regular file, opened for writing,
-                                 * empty) and writes "exited N\n", "killed N\n" or "dumped N\n"
-                                 * into it with one pwrite() at offset 0 when the service ends,
-                                 * so that a sandboxd that is not init's parent (it re-adopted
-                                 * the service) learns how it ended. Needs a pid namespace. */
-        int exit_status_fd;
+        bool report_exit;       /* init keeps exit_status_fd and writes "exited N\n", "killed N\n" or
+                                 * "dumped N\n" (si_code, si_status) into it with one pwrite() at
+                                 * offset 0 when the service ends, so that a sandboxd that is not
+                                 * init's parent (it re-adopted the service) learns how it ended.
+                                 * Needs a pid namespace: ignored without one (no init). */
+        int exit_status_fd;     /* an empty regular file opened O_WRONLY (else launch_start fails
+                                 * with -EINVAL): the only fd of the host init keeps (init.c) */
         const char *journal_identifier; /* non-NULL: once in its cgroup (after SYNC 1) the child
                                  * connects a journald stdout stream with this SYSLOG_IDENTIFIER
-                                 * and makes it the service's stdout and stderr, so that journald
-                                 * attributes the output to the service's cgroup (its scope);
-                                 * without journald, stdout_fd/stderr_fd are used as given */
+                                 * (no newline) and makes it the service's stdout and stderr, so
+                                 * that journald attributes the output to the service's cgroup
+                                 * (its scope). Without journald (ENOENT, ECONNREFUSED) stdout_fd
+                                 * and stderr_fd are used as given, silently; any other error
+                                 * fails the launch (step "journal"). */
 } LaunchParams;
 
 typedef struct Launched {
@@ -56,11 +59,17 @@ typedef struct Launched {
  * clone3() and runs ordinary libc code until it execs. */
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret);
 
-/* Run argv inside the running sandbox of plan p, whose first process is
- * target_pid (pinned by target_pidfd): the sandbox's namespaces and root,
- * its cgroups, the plan's identity, rlimits, capabilities, no_new_privs,
- * seccomp and environment, in its own session. stdio are the caller's.
- * Signals the caller gets (SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2) are
- * passed on. Returns 0 and *ret_status (exit status, or 128+N for signal
- * N; LAUNCH_EXIT_* if it never ran), or < 0 (logged). */
+/* Run argv inside the running sandbox of plan p (the plan of the current
+ * run), whose first process is target_pid, pinned by target_pidfd: the
+ * sandbox's namespaces, root and cgroups, the plan's identity, rlimits,
+ * capabilities, no_new_privs, seccomp filter and environment, its working
+ * directory, in a session of its own (no controlling terminal). argv[0]
+ * without a '/' is looked up in the plan's PATH inside the sandbox. stdio
+ * are the caller's; the command dies with the caller. SIGINT, SIGTERM,
+ * SIGHUP, SIGUSR1 and SIGUSR2 the caller gets meanwhile are passed on.
+ * Returns 0 and *ret_status: the exit status, 128+N for signal N, or
+ * LAUNCH_EXIT_* if it never ran (the reason is logged). < 0 (logged) when
+ * nothing was started: the sandbox is not running (-ESRCH), the pidfd is
+ * not target_pid's, or the caller's own steps failed. Single-threaded
+ * callers only, as for launch_start(). */
 int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, int *ret_status);

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup-util.h"
 #include "cgroup.h"
 #include "plan.h"
 
@@ -355,7 +356,7 @@ static Cgroup *create_ok(const Plan *p) {
         Cgroup *c = NULL;
         int r;
 
-        r = cgroup_create_full(cgroup_driver_pick(), p, &c, &msg);
+        r = cgroup_create_full(&cgroup_driver_cgroupfs, p, &c, &msg);
         if (r < 0)
                 fail(__LINE__, "create: %s (%s)", msg ?: "(no message)", strerror(-r));
         CHECK(c->v2_fd >= 0);
@@ -538,7 +539,7 @@ static void expect_refused(Plan *p, const char *what, const char *in_message) {
         Cgroup *c = NULL;
         int r;
 
-        r = cgroup_create_full(cgroup_driver_pick(), p, &c, &msg);
+        r = cgroup_create_full(&cgroup_driver_cgroupfs, p, &c, &msg);
         if (r >= 0) {
                 track(c);
                 fail(__LINE__, "%s was accepted", what);
@@ -563,7 +564,7 @@ static void test_failure_leaves_nothing(void) {
          * where it has none (blkio without CFQ and BFQ, io without iocost
          * and BFQ), a clean -EOPNOTSUPP naming the key. */
         p->io_weight = 500;
-        r = cgroup_create_full(cgroup_driver_pick(), p, &c, &msg);
+        r = cgroup_create_full(&cgroup_driver_cgroupfs, p, &c, &msg);
         if (r >= 0) {
                 /* io in cgroup v2, or blkio as a v1 hierarchy (hybrid) */
                 char *dirs[2] = { strdup(c->v2_path), exists("/sys/fs/cgroup/blkio") ? v1_dir("blkio", c->name) : NULL };
@@ -615,6 +616,277 @@ static void test_failure_leaves_nothing(void) {
         p->tasks_max = 16;
         p->cpu_quota_per_sec_usec = UINT64_C(1) << 62;
         expect_refused(p, "CPUQuota=2^62us/s", unified ? "cpu.max" : "cpu.cfs_quota_us");
+        plan_free(p);
+}
+
+static void test_driver_names(void) {
+        CHECK(cgroup_driver_by_name("systemd") == &cgroup_driver_systemd);
+        CHECK(cgroup_driver_by_name("cgroupfs") == &cgroup_driver_cgroupfs);
+        CHECK(!cgroup_driver_by_name("cgroupfs "));
+        CHECK(!cgroup_driver_by_name(""));
+        CHECK(!cgroup_driver_by_name(NULL));
+        CHECK(cgroup_name_is_ours("web", "sandbox-web-0123456789ab"));
+        CHECK(cgroup_name_is_ours("a@b", "sandbox-a_b-0123456789ab"));
+        CHECK(cgroup_name_is_ours(NULL, "sandbox-web-0123456789ab"));
+        CHECK(!cgroup_name_is_ours("web", "sandbox-webx-0123456789ab"));
+        CHECK(!cgroup_name_is_ours("web", "sandbox-web-0123456789aB"));
+        CHECK(!cgroup_name_is_ours("web", "sandbox-web-0123456789a"));
+        CHECK(!cgroup_name_is_ours("web", "sandbox-web"));
+        CHECK(!cgroup_name_is_ours(NULL, "sandbox--0123456789ab"));
+        CHECK(!cgroup_name_is_ours("web", "system.slice"));
+        printf("  ok   cgroup_driver_by_name(), cgroup_name_is_ours()\n");
+}
+
+/* The line of /proc/PID/cgroup for hierarchy key ("" for v2): its path. */
+static char *proc_cgroup_path(pid_t pid, const char *key) {
+        char *p, *text, *ret = NULL;
+
+        CHECK(asprintf(&p, "/proc/%d/cgroup", (int) pid) > 0);
+        text = read_text(p);
+        CHECK(text);
+        for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+                char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+                if (!c2)
+                        continue;
+                *c2 = 0;
+                if (strcmp(c1 + 1, key) == 0 && (*key || strncmp(l, "0:", 2) == 0)) {
+                        ret = strdup(c2 + 1);
+                        break;
+                }
+        }
+        free(text);
+        free(p);
+        CHECK(ret);
+        return ret;
+}
+
+/* Moves this process into a new cgroup <own>/<tag>-elsewhere in the v2
+ * hierarchy and, on a hybrid host, in the memory one: a restarted sandboxd
+ * need not sit where the one that made the cgroup sat. */
+static void move_elsewhere(void) {
+        const char *keys[] = { "", "memory" };
+
+        for (size_t i = 0; i < (unified ? 1 : 2); i++) {
+                char *own = proc_cgroup_path(getpid(), keys[i]), *dir, *procs;
+                int fd;
+
+                CHECK(asprintf(&dir, "/sys/fs/cgroup%s%s/%s-elsewhere", unified ? "" : (i == 0 ? "/unified" : "/memory"),
+                               strcmp(own, "/") == 0 ? "" : own, tag) > 0);
+                CHECK(mkdir(dir, 0755) >= 0 || errno == EEXIST);
+                CHECK(asprintf(&procs, "%s/cgroup.procs", dir) > 0);
+                fd = open(procs, O_WRONLY | O_CLOEXEC);
+                CHECK(fd >= 0);
+                CHECK(write(fd, "0", 1) == 1);
+                close(fd);
+                free(procs);
+                free(dir);
+                free(own);
+        }
+}
+
+static void remove_elsewhere(void) {
+        const char *keys[] = { "", "memory" };
+
+        for (size_t i = 0; i < (unified ? 1 : 2); i++) {
+                char *own = proc_cgroup_path(getpid(), keys[i]), *dir;
+
+                CHECK(asprintf(&dir, "/sys/fs/cgroup%s%s/%s-elsewhere", unified ? "" : (i == 0 ? "/unified" : "/memory"),
+                               strcmp(own, "/") == 0 ? "" : own, tag) > 0);
+                (void) rmdir(dir);
+                free(dir);
+                free(own);
+        }
+}
+
+static void test_serialize_adopt(void) {
+        Plan *p = new_plan();
+        char *ser = NULL, *child_v2;
+        Cgroup *c, *a = NULL;
+        pid_t pid, adopter;
+        int st;
+
+        p->memory_max = 32 << 20;
+        p->tasks_max = 16;
+        p->cpu_weight = 100;
+        c = create_ok(p);
+        pid = spawn(c, child_sleep, NULL, false);
+
+        child_v2 = proc_cgroup_path(pid, "");
+        CHECK(c->control_group);
+        if (strcmp(c->control_group, child_v2) != 0)
+                fail(__LINE__, "control_group is %s, /proc/%d/cgroup says %s", c->control_group, (int) pid, child_v2);
+        printf("  ok   control_group = %s, as /proc/%d/cgroup shows it\n", c->control_group, (int) pid);
+
+        CHECK_OK(cgroup_serialize(c, &ser));
+        CHECK(!strchr(ser, '\n') && strlen(ser) <= CGROUP_SERIALIZED_MAX);
+        printf("  ok   serialized: %s\n", ser);
+
+        adopter = fork();
+        CHECK(adopter >= 0);
+        if (adopter == 0) {
+                Cgroup *x = NULL;
+                char *again = NULL;
+                CgroupStats s;
+                int r;
+
+                move_elsewhere();
+                r = cgroup_adopt(&cgroup_driver_cgroupfs, p, ser, &x);
+                if (r < 0)
+                        _exit(10);
+                if (strcmp(x->control_group, c->control_group) != 0 || strcmp(x->v2_path, c->v2_path) != 0 ||
+                    strcmp(x->name, c->name) != 0 || x->v2_fd < 0)
+                        _exit(11);
+                if (cgroup_stats(x, &s) < 0 || s.tasks_current != 1 || s.memory_current == UINT64_MAX)
+                        _exit(12);
+                if (cgroup_oom_killed(x) != 0)
+                        _exit(13);
+                if (cgroup_serialize(x, &again) < 0 || strcmp(again, ser) != 0)
+                        _exit(14);
+                /* No free: that would destroy what we only looked at. */
+                _exit(0);
+        }
+        st = wait_child(adopter);
+        remove_elsewhere();
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                fail(__LINE__, "the adopting process failed its checks (status %#x)", st);
+        printf("  ok   adopted from another cgroup: same cgroup, 1 task, memory known, no OOM kill, same string\n");
+
+        CHECK_OK(cgroup_adopt(&cgroup_driver_cgroupfs, p, ser, &a));
+        track(a);
+        CHECK_OK(cgroup_kill(a, SIGTERM));
+        st = wait_child(pid);
+        CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+        printf("  ok   cgroup_kill() of the adopted cgroup delivered SIGTERM\n");
+        destroy_and_check_gone(a);
+        CHECK(cgroup_adopt(&cgroup_driver_cgroupfs, p, ser, &a) == -ENOENT);
+        printf("  ok   destroyed through the adopted one; adopt again: ENOENT\n");
+        /* The original's directories are gone under it: destroy is a no-op. */
+        destroy_and_check_gone(c);
+
+        free(child_v2);
+        free(ser);
+        plan_free(p);
+}
+
+static void expect_adopt(const Plan *p, const char *s, int want) {
+        Cgroup *a = NULL;
+        int r;
+
+        r = cgroup_adopt(&cgroup_driver_cgroupfs, p, s, &a);
+        if (r >= 0)
+                track(a);
+        if (r != want)
+                fail(__LINE__, "adopt(\"%s\") = %s, expected %s", s, r < 0 ? strerror(-r) : "success", strerror(-want));
+        CHECK(!a);
+}
+
+static void test_adopt_hostile(void) {
+        Plan *p = new_plan(), *other = new_plan();
+        char *ser = NULL, *v2 = NULL, *rest, *b;
+        Cgroup *c;
+
+        p->memory_max = 32 << 20;
+        c = create_ok(p);
+        CHECK_OK(cgroup_serialize(c, &ser));
+        v2 = strdup(ser + 5);   /* "v2:0:" or "v2:2:" */
+        CHECK(v2 && strncmp(ser, "v2:", 3) == 0 && ser[4] == ':');
+        rest = strchr(v2, ' ');
+        if (rest)
+                *rest++ = 0;
+
+#define BAD(fmt, ...) do { CHECK(asprintf(&b, fmt, __VA_ARGS__) > 0); expect_adopt(p, b, -EINVAL); free(b); } while (0)
+        expect_adopt(p, "", -EINVAL);
+        expect_adopt(p, "v2:0:/sys/fs/cgroup/../../etc", -EINVAL);
+        expect_adopt(p, "v2:0:/tmp/sandbox-x-0123456789ab", -EINVAL);
+        expect_adopt(p, "v2:0:/sys/fs/cgroup", -EINVAL);
+        BAD("v2:0:%s/", v2);                            /* not normalized */
+        BAD("v2:0:%s\n", v2);                           /* control character */
+        BAD("v2:0:%s ", v2);                            /* trailing separator */
+        BAD("v2:0:%s  v2:0:%s", v2, v2);                /* empty token */
+        BAD("v2:0:%s v2:0:%s", v2, v2);                 /* two v2 */
+        BAD("v1:2:%s", v2);                             /* v2 first */
+        BAD("v2:99:%s", v2);                            /* mask out of range */
+        BAD("v2:-1:%s", v2);
+        BAD("v2::%s", v2);
+        BAD("v3:0:%s", v2);
+        BAD("v2:0:%.*s", (int) (strrchr(v2, '/') - v2), v2);      /* the parent: not ours */
+        BAD("v2:0:%.*s/sandbox-someoneelse-0123456789ab", (int) (strrchr(v2, '/') - v2), v2);
+        if (rest) {
+                /* hybrid: the v1 memory dir, with another controller's mask */
+                const char *colon = strchr(rest + 3, ':');
+
+                CHECK(colon);
+                BAD("v2:0:%s v1:%u:%s", v2, CGROUP_MASK(CGROUP_CONTROLLER_PIDS), colon + 1);
+                BAD("v2:0:%s v1:0:%s", v2, colon + 1);
+                BAD("v2:0:%s %s %s", v2, rest, rest);   /* a controller twice */
+                BAD("v2:0:%s v2:0:%s", colon + 1, v2);  /* a v1 path as the v2 one */
+        }
+        /* The serialized string of another service (plan name). */
+        free(other->name);
+        CHECK(asprintf(&other->name, "%s-other", tag) > 0);
+        expect_adopt(other, ser, -EINVAL);
+        {
+                /* Well-formed, ours, but not there. */
+                char *gone = strdup(v2);
+
+                CHECK(gone);
+                memset(gone + strlen(gone) - 12, '0', 12);
+                CHECK(asprintf(&b, "v2:0:%s", gone) > 0);
+                expect_adopt(p, b, -ENOENT);
+                free(b);
+                free(gone);
+        }
+#undef BAD
+        printf("  ok   malformed, foreign and out-of-tree strings: EINVAL; a missing cgroup: ENOENT\n");
+
+        destroy_and_check_gone(c);
+        free(v2);
+        free(ser);
+        plan_free(p);
+        plan_free(other);
+}
+
+static void test_attach_like(void) {
+        Plan *p = new_plan();
+        char *a, *b, *pa, *pb;
+        pid_t model, other;
+        Cgroup *c;
+        int st;
+
+        p->memory_max = 64 << 20;
+        p->tasks_max = 16;
+        c = create_ok(p);
+        model = spawn(c, child_sleep, NULL, false);
+        other = fork();
+        CHECK(other >= 0);
+        if (other == 0) {
+                pause();
+                _exit(0);
+        }
+        CHECK_OK(cgroup_attach_like(model, other));
+        CHECK(asprintf(&pa, "/proc/%d/cgroup", (int) model) > 0);
+        CHECK(asprintf(&pb, "/proc/%d/cgroup", (int) other) > 0);
+        a = read_text(pa);
+        b = read_text(pb);
+        CHECK(a && b);
+        if (strcmp(a, b) != 0)
+                fail(__LINE__, "after attach_like, /proc/%d/cgroup:\n%s\ndiffers from the model's:\n%s", (int) other, b, a);
+        printf("  ok   attach_like: the process is in every cgroup of the model:\n%s\n", a);
+        CHECK(cgroup_attach_like(INT32_MAX, other) == -ESRCH);
+        CHECK(cgroup_attach_like(0, other) == -EINVAL);
+        printf("  ok   attach_like: a model that is gone is ESRCH\n");
+
+        destroy_and_check_gone(c);      /* kills both */
+        st = wait_child(model);
+        CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+        st = wait_child(other);
+        CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+        printf("  ok   destroy killed the model and the attached process\n");
+        free(a);
+        free(b);
+        free(pa);
+        free(pb);
         plan_free(p);
 }
 
@@ -698,7 +970,9 @@ int main(void) {
         /* Orphaned grandchildren come back to us, so the test reaps them. */
         CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) >= 0);
         snprintf(tag, sizeof(tag), "cgtest%d", (int) getpid());
-        printf("layout: %s; driver: %s; tag: %s\n",
+        /* The cgroupfs driver whatever cgroup_driver_pick() says: on a
+         * systemd host that is the systemd driver (tests/testhost covers it). */
+        printf("layout: %s; driver: cgroupfs (cgroup_driver_pick(): %s); tag: %s\n",
                unified ? "unified (cgroup v2)" : "hybrid (v1 controllers, cgroup2 at /sys/fs/cgroup/unified)",
                cgroup_driver_pick()->name, tag);
         CHECK(count_dirs(tag) == 0);
@@ -713,6 +987,14 @@ int main(void) {
         test_kill_sigterm();
         printf("-- destroy with live processes and nested cgroups\n");
         test_destroy_live();
+        printf("-- driver names\n");
+        test_driver_names();
+        printf("-- serialize, adopt in another process (and another cgroup)\n");
+        test_serialize_adopt();
+        printf("-- adopt refuses what it did not make\n");
+        test_adopt_hostile();
+        printf("-- attach_like (sandboxctl exec)\n");
+        test_attach_like();
         printf("-- failures leave nothing behind\n");
         test_failure_leaves_nothing();
         printf("-- supervisor leaf (cgroup v2 no-internal-processes rule)\n");

@@ -6,23 +6,38 @@
  * a tarball unpacked into a private state directory, hostile tarballs
  * refused), the failures (exit statuses 125/126/127 and one message), and
  * after every run: no new mount on the host, no child process, no new fd.
+ * Then what sandboxd asks of the launcher: init's exit status file
+ * (report_exit), the journald stream (journal_identifier, against a fake
+ * journald in a private mount namespace, and the fallbacks), and
+ * launch_exec() into a running sandbox, asserted from inside: the same
+ * namespaces, root, cgroups and hostname as the service, the plan's
+ * identity, capabilities, no_new_privs, seccomp, environment, only fds 0-2,
+ * its own session (TIOCSTI into the caller's terminal fails).
  * Also prints the mean time of launch_start() for /bin/true. */
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "launch.h"
 #include "plan-seccomp.h"
 #include "plan.h"
@@ -34,6 +49,7 @@
 
 static char tmpdir[] = "/tmp/test-launch.XXXXXX";
 static char image[256], state[256];
+static bool have_probe;
 static int n_failed;
 
 #define CHECK(expr)                                                                     \
@@ -104,6 +120,22 @@ static void make_image(void) {
         write_file(p, "root:x:0:0:root:/:/bin/sh\nwww:x:33:33::/:/bin/sh\n", 0644);
         snprintf(p, sizeof(p), "%s/etc/not-executable", image);
         write_file(p, "#!/bin/sh\n", 0644);
+
+        /* The static probe, built next to this test, for TIOCSTI. */
+        {
+                char self[512], probe[600];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+                if (n > 0) {
+                        self[n] = '\0';
+                        snprintf(probe, sizeof(probe), "%s/sandbox-probe", dirname(self));
+                        if (access(probe, X_OK) >= 0) {
+                                snprintf(p, sizeof(p), "%s/bin/sandbox-probe", image);
+                                copy_file(probe, p, 0755);
+                                have_probe = true;
+                        }
+                }
+        }
 }
 
 /* A plan like the compiler makes for a default unit: every namespace but
@@ -494,6 +526,578 @@ static void test_seccomp(void) {
         plan_free(p);
 }
 
+static char *read_text(const char *path, char *buf, size_t size) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        buf[0] = '\0';
+        if (fd < 0)
+                return buf;
+        n = read(fd, buf, size - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        close(fd);
+        return buf;
+}
+
+static size_t read_all(int fd, char *buf, size_t size) {
+        size_t pos = 0;
+        ssize_t n;
+
+        while (pos + 1 < size && (n = read(fd, buf + pos, size - 1 - pos)) > 0)
+                pos += (size_t) n;
+        buf[pos] = '\0';
+        return pos;
+}
+
+static int wait_status(int pidfd) {
+        siginfo_t si = {};
+
+        if (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
+                die("waitid");
+        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+/* ---- report_exit: init's exit status file ---- */
+
+/* Start p with report_exit into a fresh file opened with open_flags, check
+ * from the host that init keeps that file and nothing else, wait. Returns
+ * the service's status (-1: launch_start failed), its output and what init
+ * wrote into the file. */
+static int run_reporting(const Plan *p, int open_flags, char *out, size_t size, char *file, size_t file_size) {
+        Snapshot before = snapshot();
+        LaunchParams params = { .state_dir = state, .report_exit = true };
+        char path[512], fdpath[64], link[600], target[512];
+        int pipe_fds[2], in_fds[2], status = -1, r;
+        Launched l;
+
+        snprintf(path, sizeof(path), "%s/exit", tmpdir);
+        (void) unlink(path);
+        params.exit_status_fd = open(path, open_flags | O_CREAT | O_CLOEXEC, 0600);
+        if (params.exit_status_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0 || pipe2(in_fds, O_CLOEXEC) < 0)
+                die(path);
+        params.stdout_fd = params.stderr_fd = pipe_fds[1];
+        /* The service waits for EOF on stdin ("read x") until we looked. */
+        params.stdin_fd = in_fds[0];
+        r = launch_start(p, &params, &l);
+        close(in_fds[0]);
+        if (r >= 0) {
+                if (l.has_init) {
+                        DIR *d;
+                        struct dirent *de;
+                        int n_fds = 0;
+
+                        snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd", (int) l.pid);
+                        d = opendir(fdpath);
+                        CHECK(d);
+                        while (d && (de = readdir(d))) {
+                                ssize_t n;
+
+                                if (de->d_name[0] == '.')
+                                        continue;
+                                n_fds++;
+                                snprintf(link, sizeof(link), "%s/%s", fdpath, de->d_name);
+                                n = readlink(link, target, sizeof(target) - 1);
+                                target[n > 0 ? n : 0] = '\0';
+                                CHECK(streq(target, path));
+                        }
+                        if (d)
+                                closedir(d);
+                        CHECK(n_fds == 1);
+                }
+                close(in_fds[1]);
+                close(pipe_fds[1]);
+                read_all(pipe_fds[0], out, size);
+                status = wait_status(l.pidfd);
+                close(l.pidfd);
+        } else {
+                close(in_fds[1]);
+                close(pipe_fds[1]);
+                read_all(pipe_fds[0], out, size);
+        }
+        close(pipe_fds[0]);
+        close(params.exit_status_fd);
+        read_text(path, file, file_size);
+        check_nothing_left(before, __LINE__);
+        return status;
+}
+
+static void test_report_exit(void) {
+        char out[4096], file[64];
+        Plan *p = make_plan("ls -l /proc/self/fd/; read x; exit 3");
+
+        /* The service has 0, 1, 2 and nothing else (3 is ls's directory). */
+        CHECK(run_reporting(p, O_WRONLY, out, sizeof(out), file, sizeof(file)) == 3);
+        CHECK(streq(file, "exited 3\n"));
+        CHECK(!strstr(out, "/exit"));
+        CHECK(!strstr(out, " 4 -> "));
+        CHECK_CONTAINS(out, " 0 -> pipe:");
+        CHECK_CONTAINS(out, " 2 -> pipe:");
+
+        free(p->argv[2]);
+        p->argv[2] = strdup("read x; kill -TERM $$");
+        CHECK(run_reporting(p, O_WRONLY, out, sizeof(out), file, sizeof(file)) == 128 + SIGTERM);
+        CHECK(streq(file, "killed 15\n"));
+
+        /* Only a write-only regular file is kept. */
+        CHECK(run_reporting(p, O_RDWR, out, sizeof(out), file, sizeof(file)) == -1);
+        CHECK(streq(file, ""));
+
+        /* Without a pid namespace there is no init: ignored. */
+        p->namespaces &= ~NAMESPACE_MASK(NAMESPACE_PID);
+        free(p->argv[2]);
+        p->argv[2] = strdup("ls -l /proc/self/fd/; read x; exit 4");
+        CHECK(run_reporting(p, O_WRONLY, out, sizeof(out), file, sizeof(file)) == 4);
+        CHECK(!strstr(out, "/exit"));
+        CHECK(streq(file, ""));
+        plan_free(p);
+}
+
+/* ---- journal_identifier ---- */
+
+#define JOURNAL_STDOUT "/run/systemd/journal/stdout"
+#define JOURNAL_HEADER "lt-journal\n\n6\n1\n0\n0\n0\n"
+
+/* A socket at journald's path: listening (returned), or left behind with
+ * nobody listening (ECONNREFUSED, returns -1). */
+static int fake_journald(bool listening, mode_t mode) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_STDOUT };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        (void) unlink(JOURNAL_STDOUT);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(JOURNAL_STDOUT, mode) < 0)
+                die("bind " JOURNAL_STDOUT);
+        if (!listening) {
+                close(fd);
+                return -1;
+        }
+        if (listen(fd, 4) < 0)
+                die("listen");
+        return fd;
+}
+
+/* launch_start with journal_identifier, the given fds a pipe; with
+ * lfd >= 0 the stream journald would get is accepted and read too. */
+static int run_journal(const Plan *p, int lfd, char *out, size_t size, char *stream, size_t stream_size, int *ret_status) {
+        Snapshot before = snapshot();
+        LaunchParams params = { .stdin_fd = -1, .state_dir = state, .journal_identifier = "lt-journal" };
+        int pipe_fds[2], r, status = -1;
+        Launched l;
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                die("pipe2");
+        params.stdout_fd = params.stderr_fd = pipe_fds[1];
+        params.reterr_exit_status = &status;
+        r = launch_start(p, &params, &l);
+        close(pipe_fds[1]);
+        stream[0] = '\0';
+        if (r >= 0 && lfd >= 0) {
+                struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+                /* The child connected before it exec'd: it is queued. */
+                CHECK(poll(&pfd, 1, 5000) == 1);
+                if (pfd.revents & POLLIN) {
+                        int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+                        CHECK(cfd >= 0);
+                        read_all(cfd, stream, stream_size);
+                        close(cfd);
+                }
+        }
+        read_all(pipe_fds[0], out, size);
+        close(pipe_fds[0]);
+        if (r >= 0) {
+                status = wait_status(l.pidfd);
+                close(l.pidfd);
+        }
+        *ret_status = status;
+        check_nothing_left(before, __LINE__);
+        return r;
+}
+
+/* In a child of ours with its own mount namespace and a tmpfs on /run:
+ * the fake journald hides a real one, and nothing of it shows on the host. */
+static int journal_tests(void) {
+        char out[4096], stream[4096];
+        Plan *p = make_plan("echo to-stdout; echo to-stderr >&2");
+        int status, lfd;
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+            mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/journal", 0755) < 0)
+                die("journal test setup");
+
+        /* No journald (ENOENT): the fds given, silently. */
+        CHECK(run_journal(p, -1, out, sizeof(out), stream, sizeof(stream), &status) >= 0);
+        CHECK(status == 0);
+        CHECK(streq(out, "to-stdout\nto-stderr\n"));
+
+        /* A dead journald (ECONNREFUSED): the same. */
+        fake_journald(false, 0666);
+        CHECK(run_journal(p, -1, out, sizeof(out), stream, sizeof(stream), &status) >= 0);
+        CHECK(status == 0);
+        CHECK(streq(out, "to-stdout\nto-stderr\n"));
+
+        /* journald: one stream for stdout and stderr, with the identifier,
+         * and nothing on the fds given. */
+        lfd = fake_journald(true, 0666);
+        CHECK(run_journal(p, lfd, out, sizeof(out), stream, sizeof(stream), &status) >= 0);
+        CHECK(status == 0);
+        CHECK(streq(out, ""));
+        CHECK(streq(stream, JOURNAL_HEADER "to-stdout\nto-stderr\n"));
+
+        /* Also from a new user namespace, connected before any mount. */
+        p->namespaces |= NAMESPACE_MASK(NAMESPACE_USER);
+        p->uid_map_base = 0x60000000;
+        p->uid_map_count = 65536;
+        CHECK(run_journal(p, lfd, out, sizeof(out), stream, sizeof(stream), &status) >= 0);
+        CHECK(streq(stream, JOURNAL_HEADER "to-stdout\nto-stderr\n"));
+        close(lfd);
+
+        /* Any other error fails the launch: a socket the child may not
+         * write to (the user namespace's root is not the host's). */
+        lfd = fake_journald(true, 0);
+        CHECK(run_journal(p, lfd, out, sizeof(out), stream, sizeof(stream), &status) < 0);
+        CHECK(status == LAUNCH_EXIT_SETUP);
+        close(lfd);
+
+        plan_free(p);
+        return n_failed;
+}
+
+static void test_journal(void) {
+        pid_t pid;
+        int st;
+
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0)
+                die("fork");
+        if (pid == 0) {
+                n_failed = 0;
+                _exit(journal_tests() == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+        }
+        CHECK(waitpid(pid, &st, 0) == pid);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* ---- launch_exec ---- */
+
+static int start_sleeper(const Plan *p, Cgroup *cg, Launched *ret) {
+        LaunchParams params = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .state_dir = state, .cgroup = cg };
+
+        return launch_start(p, &params, ret);
+}
+
+static size_t count_lines_of(const char *s) {
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+static void stop_sandbox(Launched *l) {
+        CHECK(syscall(SYS_pidfd_send_signal, l->pidfd, SIGKILL, NULL, 0) >= 0);
+        (void) wait_status(l->pidfd);
+        close(l->pidfd);
+}
+
+/* launch_exec with our stdout and stderr (launch_exec's own messages
+ * included) in a file; returns launch_exec's result. */
+static int exec_capture(const Plan *p, const Launched *l, char **argv, char *out, size_t size, int *ret_status) {
+        char path[512];
+        int fd, saved_out, saved_err, r;
+
+        snprintf(path, sizeof(path), "%s/exec-out", tmpdir);
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                die(path);
+        fflush(stdout);
+        fflush(stderr);
+        saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
+        saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
+        if (saved_out < 0 || saved_err < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+                die("dup2");
+        *ret_status = -1;
+        r = launch_exec(p, l->pid, l->pidfd, argv, ret_status);
+        fflush(stderr);
+        if (dup2(saved_out, STDOUT_FILENO) < 0 || dup2(saved_err, STDERR_FILENO) < 0)
+                die("dup2");
+        close(saved_out);
+        close(saved_err);
+        close(fd);
+        read_text(path, out, size);
+        if (getenv("TEST_LAUNCH_VERBOSE"))
+                fprintf(stderr, "--- launch_exec(%s ...) = %d, status %d:\n%s---\n", argv[0], r, *ret_status, out);
+        return r;
+}
+
+#define EXEC_SCRIPT                                                                                     \
+        "echo host=$(hostname); "                                                                       \
+        "for n in mnt pid net uts ipc cgroup; do "                                                      \
+        "  [ \"$(readlink /proc/self/ns/$n)\" = \"$(readlink /proc/2/ns/$n)\" ] && echo same-$n; "      \
+        "done; "                                                                                        \
+        "[ \"$(cat /proc/self/cgroup)\" = \"$(cat /proc/2/cgroup)\" ] && echo same-cgroups; "           \
+        "[ \"$(stat -c %d:%i /)\" = \"$(stat -L -c %d:%i /proc/2/root)\" ] && echo same-root; "         \
+        "grep -E '^(Uid|Gid|Groups|Cap...|NoNewPrivs|Seccomp):' /proc/self/status; "                    \
+        "echo cwd=$(pwd) comm2=$(cat /proc/2/comm) comm1=$(cat /proc/1/comm); "                         \
+        "[ \"$(cut -d' ' -f6 /proc/$$/stat)\" = \"$$\" ] && echo session-leader; "                      \
+        "(echo x > /dev/tty) 2>/dev/null || echo no-tty; "                                              \
+        "mkdir /tmp/made 2>&1; touch /tmp/touched && echo touched; "                                    \
+        "env | sort | tr '\\n' ' '; echo; "                                                             \
+        "exit 7"
+
+static void test_exec_main(void) {
+        char out[16384], procs[600], buf[4096];
+        char *script[] = { (char *) "sh", (char *) "-c", (char *) EXEC_SCRIPT, NULL };
+        char *fds[] = { (char *) "sandbox-probe", (char *) "fds", NULL };
+        char *missing[] = { (char *) "no-such-command", NULL };
+        char *not_exec[] = { (char *) "/etc/not-executable", NULL };
+        char *comms[] = { (char *) "/bin/sh", (char *) "-c", (char *) "n=0; for f in /proc/[0-9]*/comm; do read c < $f; "
+                          "echo \"comm=$c\"; n=$((n + 1)); done; echo n=$n", NULL };
+        Snapshot before = snapshot();
+        Plan *p = make_plan("");
+        Cgroup *cg = NULL;
+        int status, r;
+        Launched l;
+
+        strv_free(p->argv);
+        p->argv = NULL;
+        strv_extend(&p->argv, "/bin/sleep");
+        strv_extend(&p->argv, "1000");
+        strv_extend(&p->environment, "FOO=bar");
+        free(p->working_directory);
+        p->working_directory = strdup("/tmp");
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].type == MOUNT_TMPFS) {
+                        free(p->mounts[i].options);
+                        p->mounts[i].options = strdup("mode=1777,size=1m");
+                }
+        p->uid = 33;
+        p->gid = 33;
+        p->supplementary_gids = calloc(1, sizeof(gid_t));
+        p->supplementary_gids[0] = 4;
+        p->n_supplementary_gids = 1;
+        p->cap_bounding = (1 << 10) | (1 << 0);
+        p->cap_ambient = p->cap_inheritable = p->cap_permitted = p->cap_effective = 1 << 10;
+        p->tasks_max = 64;      /* a controller: the v1 pids hierarchy on a hybrid host */
+        p->seccomp_default_action = (SeccompAction) { SECCOMP_ACTION_ALLOW, 0 };
+        p->syscalls = calloc(2, sizeof(PlanSyscall));
+        p->syscalls[0] = (PlanSyscall) { strdup("mkdir"), { SECCOMP_ACTION_ERRNO, EXDEV }, strdup("") };
+        p->syscalls[1] = (PlanSyscall) { strdup("mkdirat"), { SECCOMP_ACTION_ERRNO, EXDEV }, strdup("") };
+        p->n_syscalls = 2;
+        strv_extend(&p->seccomp_architectures, "native");
+        CHECK(plan_compile_seccomp(p) >= 0);
+
+        r = cgroup_create(&cgroup_driver_cgroupfs, p, &cg);
+        if (r < 0) {
+                fprintf(stderr, "SKIP exec into a cgroup: cannot create one here (%s); the test's own is shared\n", strerror(-r));
+                cg = NULL;
+        }
+        CHECK(start_sleeper(p, cg, &l) >= 0);
+        setenv("LEAKED_FROM_CALLER", "1", 1);
+
+        CHECK(exec_capture(p, &l, script, out, sizeof(out), &status) >= 0);
+        CHECK(status == 7);
+        CHECK_CONTAINS(out, "host=lt\n");
+        CHECK_CONTAINS(out, "same-mnt\nsame-pid\nsame-net\nsame-uts\nsame-ipc\nsame-cgroup\n");
+        CHECK_CONTAINS(out, "same-cgroups\n");
+        CHECK_CONTAINS(out, "same-root\n");
+        CHECK_CONTAINS(out, "Uid:\t33\t33\t33\t33\n");
+        CHECK_CONTAINS(out, "Gid:\t33\t33\t33\t33\n");
+        CHECK_CONTAINS(out, "Groups:\t4");
+        CHECK_CONTAINS(out, "CapInh:\t0000000000000400");
+        CHECK_CONTAINS(out, "CapPrm:\t0000000000000400");
+        CHECK_CONTAINS(out, "CapEff:\t0000000000000400");
+        CHECK_CONTAINS(out, "CapBnd:\t0000000000000401");
+        CHECK_CONTAINS(out, "CapAmb:\t0000000000000400");
+        CHECK_CONTAINS(out, "NoNewPrivs:\t1");
+        CHECK_CONTAINS(out, "Seccomp:\t2");
+        CHECK_CONTAINS(out, "cwd=/tmp comm2=sleep comm1=sandbox-init\n");
+        CHECK_CONTAINS(out, "session-leader\n");
+        CHECK_CONTAINS(out, "no-tty\n");
+        CHECK_CONTAINS(out, "Invalid cross-device link");     /* mkdir: the filter's errno */
+        CHECK_CONTAINS(out, "touched\n");
+        CHECK_CONTAINS(out, "FOO=bar PATH=/bin ");
+        CHECK(!strstr(out, "LEAKED_FROM_CALLER"));
+
+        if (have_probe) {
+                CHECK(exec_capture(p, &l, fds, out, sizeof(out), &status) >= 0);
+                CHECK(status == 0);
+                CHECK_CONTAINS(out, "fds=0 1 2\n");
+        } else
+                fprintf(stderr, "SKIP exec fds: no sandbox-probe next to this test\n");
+
+        /* A pidfd that is not the pid's: refused before anything starts. */
+        {
+                Launched wrong = l;
+
+                wrong.pid = l.pid + 1;
+                CHECK(exec_capture(p, &wrong, script, out, sizeof(out), &status) == -EINVAL);
+                CHECK_CONTAINS(out, "is of pid");
+        }
+
+        /* Failures before exec: reported, with the shells' statuses. */
+        CHECK(exec_capture(p, &l, missing, out, sizeof(out), &status) >= 0);
+        CHECK(status == LAUNCH_EXIT_NOT_FOUND);
+        CHECK_CONTAINS(out, "Command no-such-command not found in PATH=/bin in the sandbox");
+        CHECK(exec_capture(p, &l, not_exec, out, sizeof(out), &status) >= 0);
+        CHECK(status == LAUNCH_EXIT_CANNOT_EXECUTE);
+
+        /* Nothing of the commands is left in the sandbox or its cgroup. */
+        CHECK(exec_capture(p, &l, comms, out, sizeof(out), &status) >= 0);
+        CHECK_CONTAINS(out, "comm=sandbox-init\n");
+        CHECK_CONTAINS(out, "comm=sleep\n");
+        CHECK_CONTAINS(out, "comm=sh\n");
+        CHECK_CONTAINS(out, "n=3\n");
+        if (cg && cg->v2_path) {
+                snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->v2_path);
+                read_text(procs, buf, sizeof(buf));
+                CHECK(count_lines_of(buf) == 2);        /* init and the service */
+        }
+
+        unsetenv("LEAKED_FROM_CALLER");
+        CHECK(syscall(SYS_pidfd_send_signal, l.pidfd, SIGKILL, NULL, 0) >= 0);
+        (void) wait_status(l.pidfd);
+        /* Gone: said so, nothing started. */
+        CHECK(exec_capture(p, &l, script, out, sizeof(out), &status) == -ESRCH);
+        CHECK_CONTAINS(out, "is not running");
+        close(l.pidfd);
+        if (cg) {
+                CHECK(cgroup_destroy(cg) >= 0);
+                cgroup_free(cg);
+        }
+        check_nothing_left(before, __LINE__);
+        plan_free(p);
+}
+
+/* Without a pid namespace (the service itself is the target, no relay),
+ * and with a user namespace (setns joins it first). */
+static void test_exec_namespaces(void) {
+        char out[8192], want[128], link[64];
+        char *script[] = { (char *) "/bin/sh", (char *) "-c",
+                           (char *) "readlink /proc/self/ns/mnt; echo host=$(hostname) uid=$(id -u); "
+                                    "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; kill -USR1 $$", NULL };
+        Snapshot before = snapshot();
+        Plan *p = make_plan("");
+        int status;
+        ssize_t n;
+        Launched l;
+
+        strv_free(p->argv);
+        p->argv = NULL;
+        strv_extend(&p->argv, "/bin/sleep");
+        strv_extend(&p->argv, "1000");
+        p->namespaces &= ~NAMESPACE_MASK(NAMESPACE_PID);
+        CHECK(start_sleeper(p, NULL, &l) >= 0);
+        CHECK(!l.has_init);
+        snprintf(link, sizeof(link), "/proc/%d/ns/mnt", (int) l.pid);
+        n = readlink(link, want, sizeof(want) - 2);
+        want[n > 0 ? n : 0] = '\0';
+        strcat(want, "\n");
+        CHECK(exec_capture(p, &l, script, out, sizeof(out), &status) >= 0);
+        CHECK(status == 128 + SIGUSR1);
+        CHECK_CONTAINS(out, want);
+        CHECK_CONTAINS(out, "host=lt uid=0\n");
+        CHECK_CONTAINS(out, "NoNewPrivs:\t1");
+        stop_sandbox(&l);
+
+        p->namespaces |= NAMESPACE_MASK(NAMESPACE_PID) | NAMESPACE_MASK(NAMESPACE_USER);
+        p->uid_map_base = 0x60000000;
+        p->uid_map_count = 65536;
+        CHECK(start_sleeper(p, NULL, &l) >= 0);
+        script[2] = (char *) "cat /proc/self/uid_map; echo uid=$(id -u) me=$$; touch /tmp/x && echo tmp-ok";
+        CHECK(exec_capture(p, &l, script, out, sizeof(out), &status) >= 0);
+        CHECK(status == 0);
+        CHECK_CONTAINS(out, "1610612736");
+        CHECK_CONTAINS(out, "uid=0 me=3\n");
+        CHECK_CONTAINS(out, "tmp-ok\n");
+        stop_sandbox(&l);
+        check_nothing_left(before, __LINE__);
+        plan_free(p);
+}
+
+/* The caller's terminal: the command is in a session of its own, so it
+ * cannot push input into it (TIOCSTI on its stdin, the caller's tty). The
+ * plan has no seccomp filter here, which would refuse TIOCSTI anyway. */
+static void test_exec_tty(void) {
+        char out[4096];
+        char *probe[] = { (char *) "sandbox-probe", (char *) "escape", (char *) "--tty-stdin",
+                          (char *) "--only", (char *) "tiocsti-stdin", NULL };
+        Snapshot before = snapshot();
+        Plan *p = make_plan("exec sleep 1000");
+        int st = 0, status;
+        Launched l;
+        pid_t pid;
+
+        if (!have_probe) {
+                fprintf(stderr, "SKIP exec tty: no sandbox-probe next to this test\n");
+                plan_free(p);
+                return;
+        }
+        p->uid = p->gid = 33;
+        CHECK(start_sleeper(p, NULL, &l) >= 0);
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid == 0) {
+                /* A controlling terminal of our own, as the caller's stdin. */
+                int m, s;
+                char *name;
+
+                if (setsid() < 0 || (m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || grantpt(m) < 0 ||
+                    unlockpt(m) < 0 || !(name = ptsname(m)) || (s = open(name, O_RDWR)) < 0 ||
+                    ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, STDIN_FILENO) < 0)
+                        _exit(2);
+                if (exec_capture(p, &l, probe, out, sizeof(out), &status) < 0 || status != 0)
+                        _exit(3);
+                if (!strstr(out, "test tiocsti-stdin: blocked")) {
+                        fprintf(stderr, "%s", out);
+                        _exit(4);
+                }
+                _exit(0);
+        }
+        CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        stop_sandbox(&l);
+        check_nothing_left(before, __LINE__);
+        plan_free(p);
+}
+
+/* SIGTERM to the caller reaches the command (through the relay of the pid
+ * namespace), which dies of it: 128+15, and the caller lives on. */
+static void test_exec_signals(void) {
+        char out[4096], ready[128];
+        char *script[] = { (char *) "/bin/sh", (char *) "-c", (char *) "touch /tmp/ready; exec sleep 100", NULL };
+        Snapshot before = snapshot();
+        Plan *p = make_plan("exec sleep 1000");
+        sigset_t pending;
+        int status, st;
+        Launched l;
+        pid_t killer;
+
+        CHECK(start_sleeper(p, NULL, &l) >= 0);
+        snprintf(ready, sizeof(ready), "/proc/%d/root/tmp/ready", (int) l.pid);
+        fflush(stdout);
+        fflush(stderr);
+        killer = fork();
+        if (killer == 0) {
+                for (int i = 0; i < 200 && access(ready, F_OK) < 0; i++)
+                        usleep(50 * 1000);
+                usleep(50 * 1000);      /* from the shell's touch to its exec of sleep */
+                kill(getppid(), SIGTERM);
+                _exit(0);
+        }
+        CHECK(exec_capture(p, &l, script, out, sizeof(out), &status) >= 0);
+        CHECK(status == 128 + SIGTERM);
+        CHECK(waitpid(killer, &st, 0) == killer);
+        CHECK(sigpending(&pending) >= 0 && !sigismember(&pending, SIGTERM));
+        stop_sandbox(&l);
+        check_nothing_left(before, __LINE__);
+        plan_free(p);
+}
+
 static uint64_t now_nsec(void) {
         struct timespec ts;
 
@@ -557,6 +1161,12 @@ int main(void) {
         test_namespaces();
         test_signals();
         test_seccomp();
+        test_report_exit();
+        test_journal();
+        test_exec_main();
+        test_exec_namespaces();
+        test_exec_tty();
+        test_exec_signals();
         bench();
 
         cleanup();

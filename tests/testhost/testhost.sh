@@ -310,8 +310,14 @@ ln -s /proc/self/fd/2 "$D/stderr"
 touch "$D/console"
 mount --bind "$(tty)" "$D/console"
 
+# pivot_root, not chroot: under a chroot the / of the host would stay mounted
+# above the root of the testhost in its mount namespace, and above the root of
+# every sandbox launched inside (pivot_root there would pivot the mount of the chroot).
+cd "$M"
+pivot_root . .
+umount -l .
 exec env -i container=testhost PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        /usr/sbin/chroot "$M" /lib/systemd/systemd --system --show-status=yes </dev/null
+        /lib/systemd/systemd --system --show-status=yes </dev/null
 '
 
 testhost__read_state() {
@@ -397,7 +403,7 @@ testhost_boot() {
         echo "$launcher" >"$s/launcher.pid"
         echo "$launcher_start" >"$s/launcher.pid.start"
 
-        # script forks unshare, which forks bash, which execs chroot, then systemd.
+        # script forks unshare, which forks bash, which execs systemd.
         for _ in $(seq 200); do
                 pid=$(testhost__child "$(testhost__child "$launcher")")
                 [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd ] && break
@@ -468,13 +474,21 @@ testhost_run() {
 
 testhost_shell() { testhost_run /bin/bash -l; }
 
-# meson install BUILD_DIR into a staging dir, move its prefix to /usr (the
-# project searches /usr/lib/sandboxd whatever the build's prefix), copy it into
-# the running testhost's overlay and reload systemd.
+# meson install BUILD_DIR into a staging dir, copy it into the running
+# testhost's overlay and reload systemd. The build must have --prefix=/usr
+# (the project's default): sandboxd.service, the D-Bus policy and the
+# shipped units and policies are found only where the build says they are.
 testhost_install() {
-        local build=${1:?usage: testhost_install BUILD_DIR} staging prefix sysconfdir rc=0
+        local build=${1:?usage: testhost_install BUILD_DIR} staging prefix rc=0
         testhost_alive || { testhost__log "testhost '$TESTHOST_ID' is not running"; return 1; }
         [ -f "$build/build.ninja" ] || { testhost__log "$build is not a meson build dir"; return 1; }
+        prefix=$(meson introspect "$build" --buildoptions | python3 -c '
+import json, sys
+print({x["name"]: x["value"] for x in json.load(sys.stdin)}["prefix"])')
+        if [ "$prefix" != /usr ]; then
+                testhost__log "$build has prefix $prefix; the testhost needs a --prefix=/usr build (the default: meson setup BUILD)"
+                return 1
+        fi
         staging=$(mktemp -d /tmp/testhost-install.XXXXXX)
         # shellcheck disable=SC2086
         if ! meson install -C "$build" --destdir "$staging" --quiet ${TESTHOST_INSTALL_FLAGS:-} >"$staging.log" 2>&1; then
@@ -484,22 +498,6 @@ testhost_install() {
                 return 1
         fi
         rm -f "$staging.log"
-        read -r prefix sysconfdir < <(meson introspect "$build" --buildoptions | python3 -c '
-import json, sys
-o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
-print(o["prefix"], o["sysconfdir"])')
-        if [ "$prefix" != /usr ] && [ -d "$staging$prefix" ]; then
-                if [ "${sysconfdir#/}" = "$sysconfdir" ] && [ -d "$staging$prefix/$sysconfdir" ]; then
-                        mkdir -p "$staging/etc"
-                        cp -a "$staging$prefix/$sysconfdir/." "$staging/etc/"
-                        rm -rf "${staging:?}$prefix/$sysconfdir"
-                fi
-                mkdir -p "$staging/usr.new"
-                cp -a "$staging$prefix/." "$staging/usr.new/"
-                rm -rf "${staging:?}$prefix"
-                [ -d "$staging/usr" ] && cp -a "$staging/usr/." "$staging/usr.new/" && rm -rf "${staging:?}/usr"
-                mv "$staging/usr.new" "$staging/usr"
-        fi
         chmod 755 "$staging"
         # tar, not cp: /bin, /lib ... are symlinks into /usr in the rootfs, and
         # directories that exist keep their mode (mktemp's 0700 would land on /).

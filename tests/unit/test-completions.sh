@@ -42,13 +42,19 @@ mapfile -t verbs < <(sed -n '/^static const Verb verbs\[\]/,/^};/p' "$src/src/ct
                      sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", verb_.*/\1/p')
 [[ ${#verbs[@]} -gt 0 ]] || fail "no verbs found in src/ctl/sandboxctl.c"
 
-# Long options of a verb's getopt table: { "json", no_argument, ... }
+# Long options of a verb: the getopt table in the body of verb_NAME(), in
+# whichever src/ctl/verb-*.c has it: { "json", no_argument, ... }
 verb_options() {
-        local f=$src/src/ctl/verb-$1.c
-        [[ -f $f ]] || return 0
-        sed -n '/static const struct option options\[\]/,/^[[:space:]]*};/p' "$f" |
+        local fn=verb_${1//-/_} f
+        f=$(grep -l "^int $fn(int argc" "$src"/src/ctl/verb-*.c | head -n 1)
+        [[ -n $f ]] || return 0
+        sed -n "/^int $fn(int argc/,/^}/p" "$f" |
+                sed -n '/static const struct option options\[\]/,/^[[:space:]]*};/p' |
                 sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument,.*/--\1/p'
 }
+for v in "${verbs[@]}"; do
+        grep -q "^int verb_${v//-/_}(int argc" "$src"/src/ctl/verb-*.c || fail "no verb_${v//-/_}() in src/ctl/verb-*.c"
+done
 
 # policy's sub-commands: streq(argv[optind], "show")
 mapfile -t policy_subs < <(sed -n 's/.*streq(argv\[optind\], "\([a-z-]*\)").*/\1/p' "$src/src/ctl/verb-policy.c")
@@ -62,6 +68,20 @@ touch "$tmp/u1/web.unit" "$tmp/u1/hello.unit" "$tmp/u2/web.unit" "$tmp/u2/db@1.u
       "$tmp/cwd/x.unit" "$tmp/cwd/y.policy" "$tmp/cwd/z.json"
 export SANDBOXD_UNIT_PATH="$tmp/u1:relative/ignored:$tmp/u2"
 export SANDBOXD_POLICY_PATH="$tmp/p"
+
+# A stand-in sandboxctl on PATH for the services sandboxd knows: the
+# completions ask `sandboxctl list --no-legend` of the command being
+# completed ("sandboxctl" here).
+mkdir -p "$tmp/bin"
+cat >"$tmp/bin/sandboxctl" <<'FAKE_EOF'
+#!/bin/sh
+[ "$1 $2" = "list --no-legend" ] || exit 1
+echo "crasher failed  start-limit-hit    - 3      - -                   Fails at once"
+echo "sleeper running success         4712 0      - 2025-11-23 17:05:17 Sleeps and says so"
+echo "web     running success         3825 0 228.0K 2025-11-23 17:04:47 Static web server"
+FAKE_EOF
+chmod +x "$tmp/bin/sandboxctl"
+export PATH="$tmp/bin:$PATH"
 
 # ---- bash ----
 
@@ -100,6 +120,19 @@ expect "bash: --from-json takes any file" "- sub/ x.unit y.policy z.json" \
        "$(bash_complete sandboxctl plan --from-json '')"
 expect "bash: empty SANDBOXD_UNIT_PATH searches nothing" "" \
        "$(SANDBOXD_UNIT_PATH='' bash_complete sandboxctl run '')"
+expect "bash: start takes several units" "db@1 hello web" "$(bash_complete sandboxctl start web '')"
+expect "bash: enable takes units and paths" "./sub/ ./x.unit" "$(bash_complete sandboxctl enable --now ./)"
+expect "bash: stop offers the services sandboxd knows" "crasher sleeper web" "$(bash_complete sandboxctl stop '')"
+expect "bash: status offers them after its options" "crasher sleeper web" \
+       "$(bash_complete sandboxctl status -n 5 --json '')"
+expect "bash: status -n takes a number" "" "$(bash_complete sandboxctl status -n '')"
+expect "bash: reset-failed offers services" "crasher" "$(bash_complete sandboxctl reset-failed c)"
+expect "bash: exec offers running services only" "sleeper web" "$(bash_complete sandboxctl exec '')"
+expect "bash: exec leaves the command alone" "" "$(bash_complete sandboxctl exec web '')"
+expect "bash: logs offers services and units" "crasher db@1 hello sleeper web" "$(bash_complete sandboxctl logs -n 5 '')"
+expect "bash: logs takes one service" "" "$(bash_complete sandboxctl logs web '')"
+expect "bash: list takes no argument" "" "$(bash_complete sandboxctl list '')"
+expect "bash: daemon-reload takes no argument" "" "$(bash_complete sandboxctl daemon-reload '')"
 
 if [[ -n $ctl && -x $ctl ]]; then
         want=$("$ctl" policy groups | cut -d' ' -f1 | tr '\n' ' ')
@@ -109,6 +142,8 @@ if [[ -n $ctl && -x $ctl ]]; then
         else
                 fail "sandboxctl policy groups printed nothing"
         fi
+        expect "bash: no services, and no noise, without sandboxd" "" \
+               "$(SANDBOXD_RUNTIME_DIR=$tmp/no-sandboxd bash_complete "$ctl" stop '' 2>&1)"
 else
         echo "note: no sandboxctl given, syscall group completion not tested"
 fi
@@ -150,6 +185,12 @@ if command -v fish >/dev/null; then
         expect "fish: policy commands" "${policy_subs[*]}" "$(fish_complete 'sandboxctl policy ')"
         expect "fish: policy names" "default web" "$(fish_complete 'sandboxctl policy show ')"
         expect "fish: unit files only as paths" "./sub/ ./x.unit" "$(fish_complete 'sandboxctl run ./')"
+        expect "fish: start takes several units" "db@1 hello web" "$(fish_complete 'sandboxctl start web ')"
+        expect "fish: stop offers the services sandboxd knows" "crasher sleeper web" "$(fish_complete 'sandboxctl stop ')"
+        expect "fish: exec offers running services only" "sleeper web" "$(fish_complete 'sandboxctl exec ')"
+        expect "fish: exec leaves the command alone" "" "$(fish_complete 'sandboxctl exec web list ')"
+        expect "fish: logs offers services and units" "crasher db@1 hello sleeper web" \
+               "$(fish_complete 'sandboxctl logs -n 5 ')"
 else
         echo "note: fish not installed, completions/sandboxctl.fish not checked"
 fi

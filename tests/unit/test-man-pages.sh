@@ -6,7 +6,9 @@
 #    Limit*= key of the rlimit table (src/basic/parse-util.c), has an entry in
 #    sandbox.unit(5), and sandbox.unit(5) documents no key that does not exist;
 #  - every verb of sandboxctl.c's verbs[] table, every long option of the
-#    verbs, and every field that plan-json.c reads is in sandboxctl(1);
+#    verbs (the getopt table in the body of verb_NAME(), in any
+#    src/ctl/verb-*.c), and every field that plan-json.c reads is in
+#    sandboxctl(1);
 #  - the example units of sandbox.unit(5) (the .EX blocks that start with
 #    "# /etc/sandboxd/units/FILE") check clean with the policies in
 #    policies/, against a stand-in image, when sandboxctl is given;
@@ -80,10 +82,16 @@ verbs=$(sed -n '/^static const Verb verbs\[\]/,/^};/p' "$src/src/ctl/sandboxctl.
         sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", verb_.*/\1/p')
 [[ -n $verbs ]] || fail "no verbs found in src/ctl/sandboxctl.c"
 for v in $verbs; do
-        grep -q "^\.B[IR]\{0,1\} \"\{0,1\}$v[ \"]" "$ctl1" || fail "sandboxctl.1: verb $v is not documented"
-        f=$src/src/ctl/verb-$v.c
-        [[ -f $f ]] || continue
-        for o in $(sed -n '/static const struct option options\[\]/,/^[[:space:]]*};/p' "$f" |
+        # daemon-reload is written daemon\-reload in roff.
+        v_re=${v//-/'\\\{0,1\}-'}
+        grep -q "^\.B[IR]\{0,1\} \"\{0,1\}${v_re}[ \"]" "$ctl1" ||
+                fail "sandboxctl.1: verb $v is not documented"
+        fn=verb_${v//-/_}
+        f=$(grep -l "^int $fn(int argc" "$src"/src/ctl/verb-*.c | head -n 1)
+        [[ -n $f ]] || { fail "no $fn() in src/ctl/verb-*.c"; continue; }
+        # The getopt table in the body of verb_NAME(), wherever that is.
+        for o in $(sed -n "/^int $fn(int argc/,/^}/p" "$f" |
+                   sed -n '/static const struct option options\[\]/,/^[[:space:]]*};/p' |
                    sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument,.*/\1/p'); do
                 grep -qF -- "\\-\\-${o//-/\\-}" "$ctl1" || fail "sandboxctl.1: option --$o of $v is not documented"
         done

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* sandboxctl logs NAME: a service's output and sandboxd's messages about
+ * it. With journald: the entries of its scope (_SYSTEMD_UNIT=
+ * sandbox-NAME.scope, the systemd cgroup driver) or tagged SANDBOXD_UNIT=
+ * NAME (sandboxd's own messages, and output under the cgroupfs driver),
+ * printed as journalctl's short format. Without journald, sandboxd writes
+ * the output to $SANDBOXD_LOG_DIR/NAME.log and that file is shown, read
+ * from its end so that a huge file costs no memory. */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "ctl-bus.h"
+#include "ctl-common.h"
+#include "log.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "string-util.h"
+
+/* sandboxd sends service output to journald when this exists, else to the file. */
+#define JOURNAL_STDOUT "/run/systemd/journal/stdout"
+#define LOG_CHUNK (64 * 1024)
+#define FOLLOW_INTERVAL_USEC (250 * USEC_PER_MSEC)
+
+static void help(void) {
+        printf("sandboxctl logs [OPTIONS] NAME\n\n"
+               "Show the output of a service and sandboxd's messages about it, from\n"
+               "journald; without journald, from $SANDBOXD_LOG_DIR/NAME.log\n"
+               "(default /var/log/sandboxd/NAME.log).\n\n"
+               "  -f --follow       Wait for new lines and show them as they come\n"
+               "  -n --lines=N      Show the last N lines (\"all\": every line; default:\n"
+               "                    all, or 10 with --follow)\n"
+               "     --since=TIME   Show entries from TIME on: \"2025-11-23 16:00:00\",\n"
+               "                    \"16:00\", \"today\", \"yesterday\", \"-1h\", \"30min ago\"\n"
+               "                    (journal only)\n"
+               "  -h --help         Show this help\n");
+}
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* ---- journald ---- */
+
+/* The value of FIELD in the current entry, not NUL-terminated. */
+static int get_field(sd_journal *j, const char *field, const char **ret, size_t *ret_len) {
+        const void *data;
+        size_t l, fl = strlen(field);
+        int r;
+
+        r = sd_journal_get_data(j, field, &data, &l);
+        if (r < 0)
+                return r;
+        if (l < fl + 1)
+                return -EBADMSG;
+        *ret = (const char *) data + fl + 1;
+        *ret_len = l - fl - 1;
+        return 0;
+}
+
+static bool message_is_printable(const char *m, size_t l) {
+        if (!utf8_is_valid(m, l))
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if ((unsigned char) m[i] < ' ' && m[i] != '\t' && m[i] != '\n')
+                        return false;
+        return true;
+}
+
+/* "Nov 23 16:00:00 host IDENT[PID]: MESSAGE", as journalctl -o short;
+ * continuation lines of a message are indented under its first. */
+static int print_entry(sd_journal *j, bool *printed_any, const CtlLogs *o) {
+        const char *host = NULL, *ident = NULL, *pid = NULL, *msg = NULL;
+        size_t host_l = 0, ident_l = 0, pid_l = 0, msg_l = 0;
+        char ts[32] = "";
+        uint64_t usec;
+        struct tm tm;
+        time_t t;
+        int r, prefix;
+
+        r = sd_journal_get_realtime_usec(j, &usec);
+        if (r < 0)
+                return r;
+        if (usec < o->since_usec)
+                return 0;
+
+        (void) get_field(j, "_HOSTNAME", &host, &host_l);
+        if (get_field(j, "SYSLOG_IDENTIFIER", &ident, &ident_l) < 0)
+                (void) get_field(j, "_COMM", &ident, &ident_l);
+        if (get_field(j, "_PID", &pid, &pid_l) < 0)
+                (void) get_field(j, "SYSLOG_PID", &pid, &pid_l);
+        if (get_field(j, "MESSAGE", &msg, &msg_l) < 0)
+                msg = NULL;
+
+        t = (time_t) (usec / USEC_PER_SEC);
+        if (localtime_r(&t, &tm))
+                (void) strftime(ts, sizeof(ts), "%b %d %H:%M:%S", &tm);
+
+        if (!*printed_any && o->before)
+                fputs(o->before, stdout);
+        *printed_any = true;
+
+        prefix = printf("%s %.*s %.*s", ts, (int) host_l, strempty(host), (int) ident_l, ident ?: "unknown");
+        if (pid)
+                prefix += printf("[%.*s]", (int) pid_l, pid);
+        prefix += printf(": ");
+
+        if (!msg)
+                fputs("[no message]\n", stdout);
+        else if (!message_is_printable(msg, msg_l))
+                printf("[%zu B blob data]\n", msg_l);
+        else {
+                for (size_t i = 0; i < msg_l; i++) {
+                        putchar(msg[i]);
+                        if (msg[i] == '\n' && i + 1 < msg_l)
+                                printf("%*s", prefix, "");
+                }
+                putchar('\n');
+        }
+        return 0;
+}
+
+static int show_journal(const char *name, const CtlLogs *o) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_free_ char *scope = NULL, *tag = NULL;
+        bool printed = o->n_lines == 0, need_next = true;
+        int r;
+
+        scope = strjoin("_SYSTEMD_UNIT=sandbox-", name, ".scope");
+        tag = strjoin("SANDBOXD_UNIT=", name);
+        if (!scope || !tag)
+                return log_oom();
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the journal: %m");
+
+        r = sd_journal_add_match(j, scope, 0);
+        if (r >= 0)
+                r = sd_journal_add_disjunction(j);
+        if (r >= 0)
+                r = sd_journal_add_match(j, tag, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add journal matches: %m");
+
+        if (o->n_lines == 0) {
+                /* On the last entry, which is not shown: only what comes. */
+                r = sd_journal_seek_tail(j);
+                if (r >= 0)
+                        r = sd_journal_previous(j);
+        } else if (o->n_lines != UINT64_MAX) {
+                /* Lands on the Nth entry from the end: shown first, no next. */
+                r = sd_journal_seek_tail(j);
+                if (r >= 0)
+                        r = sd_journal_previous_skip(j, o->n_lines);
+                if (r > 0)
+                        need_next = false;
+        } else if (o->since_usec > 0)
+                r = sd_journal_seek_realtime_usec(j, o->since_usec);
+        else
+                r = sd_journal_seek_head(j);
+        if (r < 0)
+                return log_error_errno(r, "Failed to seek in the journal: %m");
+
+        for (;;) {
+                if (need_next) {
+                        r = sd_journal_next(j);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to read the journal: %m");
+                        if (r == 0) {
+                                if (!o->follow)
+                                        break;
+                                if (!printed && !o->quiet)
+                                        puts("-- No entries --");
+                                printed = true;
+                                fflush(stdout);
+                                r = sd_journal_wait(j, UINT64_MAX);
+                                if (r < 0)
+                                        return log_error_errno(r, "Failed to wait for the journal: %m");
+                                continue;
+                        }
+                }
+                need_next = true;
+                r = print_entry(j, &printed, o);
+                if (r < 0)
+                        log_debug_errno(r, "Skipping an unreadable journal entry: %m");
+        }
+        if (!printed && !o->quiet) {
+                puts("-- No entries --");
+                if (geteuid() != 0)
+                        fprintf(stderr, "(without root, only members of the adm and systemd-journal groups see the system journal)\n");
+        }
+        fflush(stdout);
+        return 0;
+}
+
+/* ---- the log file, without journald ---- */
+
+/* Offset where the last n lines of fd begin (a final newline ends the last
+ * line, it does not start another one), reading backwards by chunks. */
+static int find_tail(int fd, off_t size, uint64_t n, off_t *ret) {
+        _cleanup_free_ char *buf = NULL;
+        uint64_t seen = 0;
+        off_t end = size;
+        bool first = true;
+
+        if (n == UINT64_MAX || size == 0) {
+                *ret = n == 0 ? size : 0;
+                return 0;
+        }
+        if (n == 0) {
+                *ret = size;
+                return 0;
+        }
+
+        buf = malloc(LOG_CHUNK);
+        if (!buf)
+                return -ENOMEM;
+
+        while (end > 0) {
+                off_t start = end > LOG_CHUNK ? end - LOG_CHUNK : 0;
+                ssize_t k = pread(fd, buf, (size_t) (end - start), start);
+
+                if (k < 0)
+                        return negative_errno();
+                if (k != end - start)
+                        return -EIO;    /* the file shrank under us */
+                for (ssize_t i = k - 1; i >= 0; i--) {
+                        if (buf[i] != '\n')
+                                continue;
+                        if (first && start + i == size - 1) {
+                                first = false;
+                                continue;
+                        }
+                        if (++seen == n) {
+                                *ret = start + i + 1;
+                                return 0;
+                        }
+                }
+                first = false;
+                end = start;
+        }
+        *ret = 0;
+        return 0;
+}
+
+/* Copies from *pos to the end of fd to stdout; moves *pos. */
+static int copy_from(int fd, off_t *pos, bool *printed_any, const CtlLogs *o) {
+        char buf[LOG_CHUNK];
+
+        for (;;) {
+                ssize_t k = pread(fd, buf, sizeof(buf), *pos);
+
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        return 0;
+                if (!*printed_any && o->before)
+                        fputs(o->before, stdout);
+                *printed_any = true;
+                if (fwrite(buf, 1, (size_t) k, stdout) != (size_t) k)
+                        return -EIO;
+                *pos += k;
+        }
+}
+
+static int open_log(const char *path, int *ret_fd, struct stat *ret_st) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        *ret_fd = TAKE_FD(fd);
+        *ret_st = st;
+        return 0;
+}
+
+static int show_file(const char *name, const CtlLogs *o) {
+        _cleanup_free_ char *file = NULL, *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *dir = getenv("SANDBOXD_LOG_DIR");
+        /* -n 0 asks for no old lines: "no entries" would be noise. */
+        bool printed = o->n_lines == 0;
+        struct stat st = {};
+        off_t pos = 0;
+        int r;
+
+        file = strjoin(name, ".log");
+        if (!file)
+                return log_oom();
+        path = path_join(isempty(dir) ? "/var/log/sandboxd" : dir, file);
+        if (!path)
+                return log_oom();
+
+        if (!o->quiet)
+                fprintf(stderr, "(no journal on this machine; showing %s)\n", path);
+
+        r = open_log(path, &fd, &st);
+        if (r == -ENOENT) {
+                if (!o->follow) {
+                        if (!o->quiet)
+                                puts("-- No entries --");
+                        return 0;
+                }
+        } else if (r < 0)
+                return log_error_errno(r, "Failed to open %s: %m", path);
+        else {
+                r = find_tail(fd, st.st_size, o->n_lines, &pos);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s: %m", path);
+                r = copy_from(fd, &pos, &printed, o);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s: %m", path);
+        }
+        fflush(stdout);
+        if (!o->follow) {
+                if (!printed && !o->quiet)
+                        puts("-- No entries --");
+                return 0;
+        }
+
+        /* Follow: poll, and start over when sandboxd truncated or replaced
+         * the file. */
+        for (;;) {
+                struct stat now;
+
+                (void) usleep(FOLLOW_INTERVAL_USEC);
+
+                if (fd < 0 || stat(path, &now) < 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+                        _cleanup_close_ int nfd = -EBADF;
+
+                        r = open_log(path, &nfd, &now);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to open %s: %m", path);
+                        safe_close(fd);
+                        fd = TAKE_FD(nfd);
+                        st = now;
+                        pos = 0;
+                }
+                if (fstat(fd, &now) < 0)
+                        return log_error_errno(negative_errno(), "Failed to stat %s: %m", path);
+                if (now.st_size < pos)
+                        pos = 0;
+                if (now.st_size == pos)
+                        continue;
+                r = copy_from(fd, &pos, &printed, o);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s: %m", path);
+                fflush(stdout);
+        }
+}
+
+int ctl_show_logs(const char *name, const CtlLogs *o) {
+        if (access(JOURNAL_STDOUT, F_OK) >= 0)
+                return show_journal(name, o);
+        if (o->since_usec > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                       "--since needs the journal; there is no journald on this machine.");
+        return show_file(name, o);
+}
+
+/* ---- the verb ---- */
+
+static int parse_since(const char *s, uint64_t *ret) {
+        static const char *const formats[] = {
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%H:%M:%S", "%H:%M",
+        };
+        uint64_t now = now_realtime(), d;
+        _cleanup_free_ char *copy = NULL;
+        time_t t = (time_t) (now / USEC_PER_SEC);
+        struct tm today;
+        const char *e;
+
+        if (!localtime_r(&t, &today))
+                return -EINVAL;
+
+        if (streq(s, "now")) {
+                *ret = now;
+                return 0;
+        }
+        if (streq(s, "today") || streq(s, "yesterday")) {
+                struct tm tm = today;
+
+                tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+                tm.tm_isdst = -1;
+                if (streq(s, "yesterday"))
+                        tm.tm_mday--;
+                t = mktime(&tm);
+                if (t == (time_t) -1)
+                        return -EINVAL;
+                *ret = (uint64_t) t * USEC_PER_SEC;
+                return 0;
+        }
+
+        /* "-1h", "1h ago" */
+        e = endswith(s, " ago");
+        if (s[0] == '-' || e) {
+                copy = strndup(s[0] == '-' ? s + 1 : s, e ? (size_t) (e - s) : strlen(s));
+                if (!copy)
+                        return -ENOMEM;
+                if (parse_time_usec(copy, &d) < 0 || d > now)
+                        return -EINVAL;
+                *ret = now - d;
+                return 0;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                struct tm tm = {};
+                const char *end = strptime(s, formats[i], &tm);
+
+                if (!end || *end)
+                        continue;
+                if (i >= 3) {
+                        tm.tm_year = today.tm_year;
+                        tm.tm_mon = today.tm_mon;
+                        tm.tm_mday = today.tm_mday;
+                }
+                tm.tm_isdst = -1;
+                t = mktime(&tm);
+                if (t == (time_t) -1 || t < 0)
+                        return -EINVAL;
+                *ret = (uint64_t) t * USEC_PER_SEC;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int ctl_parse_lines(const char *s, uint64_t *ret) {
+        if (streq(s, "all")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        return safe_atou64(s, ret);
+}
+
+int verb_logs(int argc, char *argv[]) {
+        enum { ARG_SINCE = 0x100 };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "follow", no_argument, NULL, 'f' },
+                { "lines", required_argument, NULL, 'n' },
+                { "since", required_argument, NULL, ARG_SINCE },
+                {}
+        };
+        _cleanup_free_ char *name = NULL;
+        CtlLogs o = { .n_lines = UINT64_MAX };
+        bool lines_set = false;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hfn:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case 'f':
+                        o.follow = true;
+                        break;
+                case 'n':
+                        if (ctl_parse_lines(optarg, &o.n_lines) < 0)
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid number of lines: %s", optarg);
+                        lines_set = true;
+                        break;
+                case ARG_SINCE:
+                        if (parse_since(optarg, &o.since_usec) < 0)
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid time for --since: %s", optarg);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind + 1 != argc)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "logs: expected exactly one unit name (see sandboxctl logs --help).");
+        if (o.follow && !lines_set && o.since_usec == 0)
+                o.n_lines = 10;
+
+        r = ctl_unit_name_from_arg(argv[optind], &name);
+        if (r < 0)
+                return r;
+
+        return ctl_show_logs(name, &o);
+}

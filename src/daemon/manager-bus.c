@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* sandboxd's connections: the private socket ($RUNTIME_DIR/private, 0666,
+ * one peer-to-peer D-Bus connection per client), the system bus (the name
+ * org.sandboxd1), and the systemd cgroup driver's own bus connection. The
+ * objects served on them are bus-api.c's. */
+
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include <systemd/sd-id128.h>
+
+#include "bus-api.h"
+#include "log.h"
+#include "manager.h"
+#include "path-util.h"
+#include "string-util.h"
+
+#define SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
+
+/* ---- the private socket ---- */
+
+int manager_private_path(Manager *m, char **ret) {
+        char *p = path_join(m->runtime_dir, "private");
+
+        if (!p)
+                return -ENOMEM;
+        if (strlen(p) >= sizeof(((struct sockaddr_un *) NULL)->sun_path)) {
+                free(p);
+                return -ENAMETOOLONG;
+        }
+        *ret = p;
+        return 0;
+}
+
+static int sockaddr_for(const char *path, struct sockaddr_un *ret) {
+        *ret = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        memcpy(ret->sun_path, path, strlen(path) + 1);
+        return 0;
+}
+
+/* Another sandboxd on this runtime directory would adopt the same services. */
+int manager_private_socket_in_use(const char *path) {
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un sa;
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        sockaddr_for(path, &sa);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) >= 0)
+                return 1;
+        /* A full backlog means a listener, too. */
+        return errno == EAGAIN ? 1 : 0;
+}
+
+void manager_drop_private_connection(Manager *m, sd_bus *bus) {
+        for (size_t i = 0; i < m->n_private_conns; i++)
+                if (m->private_conns[i] == bus) {
+                        memmove(m->private_conns + i, m->private_conns + i + 1,
+                                (m->n_private_conns - i - 1) * sizeof(sd_bus *));
+                        m->n_private_conns--;
+                        (void) sd_bus_detach_event(bus);
+                        sd_bus_close_unref(bus);
+                        return;
+                }
+}
+
+static int on_private_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_debug("A private connection went away.");
+        manager_drop_private_connection(m, sd_bus_message_get_bus(message));
+        return 0;
+}
+
+static uid_t peer_uid(int fd) {
+        struct ucred uc;
+        socklen_t l = sizeof(uc);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &l) < 0)
+                return (uid_t) -1;
+        return uc.uid;
+}
+
+static size_t private_conns_of(Manager *m, uid_t uid) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < m->n_private_conns; i++) {
+                int fd = sd_bus_get_fd(m->private_conns[i]);
+
+                if (fd >= 0 && peer_uid(fd) == uid)
+                        n++;
+        }
+        return n;
+}
+
+/* Refusals are the one thing any local user can make us log: say it once
+ * in a while, not once per connection. */
+static bool refusal_log_ok(void) {
+        static uint64_t last = 0;
+        struct timespec ts;
+        uint64_t now;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return true;
+        now = (uint64_t) ts.tv_sec;
+        if (last != 0 && now < last + 10)
+                return false;
+        last = now;
+        return true;
+}
+
+/* Takes fd, also on failure. */
+static int private_connection_new(Manager *m, int fd, sd_bus **ret) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_close_ int nfd = fd;
+        sd_id128_t id;
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_fd(bus, nfd, nfd);
+        if (r < 0)
+                return r;
+        TAKE_FD(nfd);
+        r = sd_id128_randomize(&id);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_server(bus, 1, id);
+        if (r < 0)
+                return r;
+        /* Who the peer is comes from SO_PEERCRED, not from the handshake. */
+        r = sd_bus_set_anonymous(bus, 1);
+        if (r < 0)
+                return r;
+        (void) sd_bus_set_description(bus, "private-connection");
+        r = bus_api_attach_private(m, bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_private_disconnected, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+static int on_private_connection(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        _cleanup_close_ int nfd = -EBADF;
+        Manager *m = userdata;
+        sd_bus *bus = NULL;
+        sd_bus **n;
+        uid_t uid;
+        int r;
+
+        nfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (nfd < 0) {
+                if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                        log_warning_errno(-errno, "Failed to accept a private connection: %m");
+                return 0;
+        }
+        if (m->n_private_conns >= MANAGER_PRIVATE_CONNECTIONS_MAX) {
+                if (refusal_log_ok())
+                        log_warning("Too many private connections (%u), refusing some.", MANAGER_PRIVATE_CONNECTIONS_MAX);
+                return 0;
+        }
+        uid = peer_uid(nfd);
+        if (uid != 0 && private_conns_of(m, uid) >= MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX) {
+                /* The socket is open to all: one user must not take every slot. */
+                if (refusal_log_ok())
+                        log_warning("Too many private connections of uid %u, refusing some.", (unsigned) uid);
+                return 0;
+        }
+
+        n = reallocarray(m->private_conns, m->n_private_conns + 1, sizeof(sd_bus *));
+        if (!n) {
+                log_oom();
+                return 0;
+        }
+        m->private_conns = n;
+
+        r = private_connection_new(m, TAKE_FD(nfd), &bus);
+        if (r < 0) {
+                /* A peer that hung up at once (another sandboxd checking
+                 * whether we are there) is not worth a warning. */
+                log_full_errno(r == -ECONNRESET || r == -EPIPE || r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
+                               "Failed to set up a private connection: %m");
+                return 0;
+        }
+        m->private_conns[m->n_private_conns++] = bus;
+        log_debug("New private connection of uid %u (%zu open).", (unsigned) uid, m->n_private_conns);
+        return 0;
+}
+
+int manager_listen_private(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un sa;
+        int r;
+
+        r = manager_private_path(m, &path);
+        if (r < 0)
+                return log_error_errno(r, "Invalid runtime directory %s: %m", m->runtime_dir);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(-errno, "Failed to create the private socket: %m");
+        sockaddr_for(path, &sa);
+        (void) unlink(path);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return log_error_errno(-errno, "Failed to bind %s: %m", path);
+        /* Anyone may connect and read; mutating calls check the peer. */
+        if (chmod(path, 0666) < 0)
+                return log_error_errno(-errno, "Failed to chmod %s: %m", path);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(-errno, "Failed to listen on %s: %m", path);
+
+        r = sd_event_add_io(m->event, &m->private_source, fd, EPOLLIN, on_private_connection, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the private socket: %m");
+        (void) sd_event_source_set_description(m->private_source, "private-socket");
+        m->private_fd = TAKE_FD(fd);
+        log_debug("Listening on %s.", path);
+        return 0;
+}
+
+/* ---- the system bus ---- */
+
+static bool system_bus_exists(void) {
+        const char *e = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+        return !isempty(e) || access(SYSTEM_BUS_SOCKET, F_OK) >= 0;
+}
+
+static int on_api_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        /* The private socket still serves; a restarted sandboxd gets the name back. */
+        log_warning("Lost the system bus; the API stays on the private socket only.");
+        if (m->api_bus == sd_bus_message_get_bus(message)) {
+                (void) sd_bus_detach_event(m->api_bus);
+                m->api_bus = sd_bus_close_unref(m->api_bus);
+        }
+        return 0;
+}
+
+int manager_connect_system_bus(Manager *m) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (!system_bus_exists()) {
+                log_info("No system bus here; the API is on the private socket only.");
+                return 0;
+        }
+        r = sd_bus_open_system_with_description(&bus, "api-bus");
+        if (r < 0) {
+                log_warning_errno(r, "Failed to connect to the system bus, the API is on the private socket only: %m");
+                return 0;
+        }
+        r = bus_api_attach(m, bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus objects: %m");
+        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_api_bus_disconnected, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the system bus connection: %m");
+        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the system bus to the event loop: %m");
+        r = sd_bus_request_name(bus, "org.sandboxd1", 0);
+        if (r == -EEXIST)
+                return log_error_errno(r, "org.sandboxd1 is already owned on the system bus: is another sandboxd running?");
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire org.sandboxd1 on the system bus "
+                                       "(is org.sandboxd1.conf installed in /usr/share/dbus-1/system.d?): %m");
+        m->api_bus = TAKE_PTR(bus);
+        return 0;
+}
+
+int manager_setup_cgroup(Manager *m, ManagerCgroupChoice choice) {
+        bool systemd;
+        int r;
+
+        switch (choice) {
+        case MANAGER_CGROUP_SYSTEMD:
+                if (!cgroup_systemd_available())
+                        return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                               "--cgroup-driver=systemd, but systemd does not answer on the system bus.");
+                systemd = true;
+                break;
+        case MANAGER_CGROUP_CGROUPFS:
+                systemd = false;
+                break;
+        default:
+                systemd = cgroup_systemd_available();
+        }
+
+        if (!systemd) {
+                m->cgroup_driver = &cgroup_driver_cgroupfs;
+                log_info("Cgroup driver: cgroupfs.");
+                return 0;
+        }
+
+        /* Its own connection: the driver waits for systemd's JobRemoved
+         * synchronously, and must never dispatch an API call meanwhile. */
+        r = sd_bus_open_system_with_description(&m->cgroup_bus, "cgroup-bus");
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus for the cgroup driver: %m");
+        r = sd_bus_attach_event(m->cgroup_bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the cgroup driver's bus to the event loop: %m");
+        cgroup_systemd_set_bus(m->cgroup_bus);
+        m->cgroup_driver = &cgroup_driver_systemd;
+        log_info("Cgroup driver: systemd.");
+        return 0;
+}
+
+void manager_close_connections(Manager *m) {
+        for (size_t i = 0; i < m->n_private_conns; i++) {
+                (void) sd_bus_detach_event(m->private_conns[i]);
+                sd_bus_flush_close_unref(m->private_conns[i]);
+        }
+        m->private_conns = mfree(m->private_conns);
+        m->n_private_conns = 0;
+        if (m->api_bus) {
+                (void) sd_bus_detach_event(m->api_bus);
+                m->api_bus = sd_bus_flush_close_unref(m->api_bus);
+        }
+        if (m->cgroup_bus) {
+                cgroup_systemd_set_bus(NULL);
+                (void) sd_bus_detach_event(m->cgroup_bus);
+                m->cgroup_bus = sd_bus_flush_close_unref(m->cgroup_bus);
+        }
+        m->private_source = sd_event_source_disable_unref(m->private_source);
+        if (m->private_fd >= 0) {
+                _cleanup_free_ char *path = NULL;
+
+                /* Clients fall back to the system bus rather than find a dead socket. */
+                if (manager_private_path(m, &path) >= 0)
+                        (void) unlink(path);
+                m->private_fd = safe_close(m->private_fd);
+        }
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* sandboxd: supervises sandboxed services. One thread, one sd-event loop;
+ * see docs/sandboxd-api.md and sandboxd(8). */
+
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "parse-util.h"
+#include "string-util.h"
+
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+typedef enum LogTargetChoice {
+        LOG_CHOICE_AUTO,
+        LOG_CHOICE_JOURNAL,
+        LOG_CHOICE_STDERR,
+} LogTargetChoice;
+
+static const char *arg_admin_group = NULL;
+static ManagerCgroupChoice arg_cgroup = MANAGER_CGROUP_AUTO;
+static LogTargetChoice arg_log_target = LOG_CHOICE_AUTO;
+static bool arg_system_bus = true;
+
+static void help(void) {
+        printf("sandboxd [OPTIONS]\n\n"
+               "Supervise sandboxed services; D-Bus API org.sandboxd1 (see sandboxd(8)).\n\n"
+               "Options:\n"
+               "  -h --help                     Show this help\n"
+               "     --version                  Show the version\n"
+               "     --admin-group=GROUP        Members of GROUP may change state, besides root\n"
+               "     --cgroup-driver=DRIVER     auto (default), systemd or cgroupfs\n"
+               "     --log-target=TARGET        auto (default), journal or stderr\n"
+               "     --no-system-bus            Serve the API on the private socket only\n"
+               "\nEnvironment: SANDBOXD_RUNTIME_DIR (/run/sandboxd), SANDBOXD_CONFIG_DIR (/etc/sandboxd),\n"
+               "SANDBOXD_UNIT_PATH, SANDBOXD_POLICY_PATH.\n");
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_ADMIN_GROUP,
+                ARG_CGROUP_DRIVER,
+                ARG_LOG_TARGET,
+                ARG_NO_SYSTEM_BUS,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "admin-group", required_argument, NULL, ARG_ADMIN_GROUP },
+                { "cgroup-driver", required_argument, NULL, ARG_CGROUP_DRIVER },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
+                { "no-system-bus", no_argument, NULL, ARG_NO_SYSTEM_BUS },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("sandboxd %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_ADMIN_GROUP:
+                        arg_admin_group = optarg;
+                        break;
+                case ARG_CGROUP_DRIVER:
+                        if (streq(optarg, "auto"))
+                                arg_cgroup = MANAGER_CGROUP_AUTO;
+                        else if (streq(optarg, "systemd"))
+                                arg_cgroup = MANAGER_CGROUP_SYSTEMD;
+                        else if (streq(optarg, "cgroupfs"))
+                                arg_cgroup = MANAGER_CGROUP_CGROUPFS;
+                        else
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--cgroup-driver= takes auto, systemd or cgroupfs, not \"%s\".", optarg);
+                        break;
+                case ARG_LOG_TARGET:
+                        if (streq(optarg, "auto"))
+                                arg_log_target = LOG_CHOICE_AUTO;
+                        else if (streq(optarg, "journal"))
+                                arg_log_target = LOG_CHOICE_JOURNAL;
+                        else if (streq(optarg, "stderr"))
+                                arg_log_target = LOG_CHOICE_STDERR;
+                        else
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--log-target= takes auto, journal or stderr, not \"%s\".", optarg);
+                        break;
+                case ARG_NO_SYSTEM_BUS:
+                        arg_system_bus = false;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+
+        if (optind < argc)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "sandboxd takes no arguments (see --help).");
+        return 1;
+}
+
+/* $JOURNAL_STREAM names our stderr only if its device:inode match: the
+ * variable is inherited by everything a service starts. */
+static bool stderr_is_journal_stream(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        char tail;
+
+        if (isempty(e) || sscanf(e, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
+
+static void setup_logging(void) {
+        bool journal;
+
+        switch (arg_log_target) {
+        case LOG_CHOICE_JOURNAL:
+                journal = true;
+                break;
+        case LOG_CHOICE_STDERR:
+                journal = false;
+                break;
+        default:
+                journal = stderr_is_journal_stream() ||
+                          (!isatty(STDERR_FILENO) && access(JOURNAL_SOCKET, F_OK) >= 0);
+        }
+        log_set_target(journal ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR);
+}
+
+static int resolve_group(const char *name, gid_t *ret) {
+        struct group gr, *g = NULL;
+        char buf[16384];
+        uid_t id;
+        int r;
+
+        r = getgrnam_r(name, &gr, buf, sizeof(buf), &g);
+        if (r == 0 && g) {
+                *ret = g->gr_gid;
+                return 0;
+        }
+        /* A number works too, with or without a database entry. */
+        if (parse_uid(name, &id) >= 0) {
+                *ret = (gid_t) id;
+                return 0;
+        }
+        return r > 0 ? -r : -ESRCH;
+}
+
+static int on_exit_signal(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        /* Services stay up: the next sandboxd re-adopts them. */
+        log_info("Received %s, exiting; services keep running.", strna(signal_to_name((int) si->ssi_signo)));
+        m->exiting = true;
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting, services keep running.");
+        return sd_event_exit(sd_event_source_get_event(es), 0);
+}
+
+static int on_reload_signal(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata) {
+        _cleanup_free_ char *text = NULL;
+        Manager *m = userdata;
+        int r;
+
+        log_info("Received SIGHUP, reloading units.");
+        (void) sd_notify(false, "RELOADING=1");
+        r = manager_reload(m, &text);
+        if (r == -ENOMEM)
+                log_oom();
+        else if (r < 0)
+                /* manager_reload() named each unit and its diagnostics. */
+                log_error("Reload done; some units do not compile and keep their old plan.");
+        manager_notify(m, "READY=1");
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        sigset_t mask;
+        int r;
+
+        log_set_prefix("sandboxd");
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r;
+        setup_logging();
+
+        if (geteuid() != 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM), "sandboxd must run as root.");
+
+        umask(0022);
+        /* No core dumps or ptrace by others of a process that holds plans
+         * (environments may carry secrets). */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                log_warning_errno(-errno, "Failed to clear the dumpable flag, ignoring: %m");
+        /* A client that hangs up mid-reply must not kill us. */
+        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return log_error_errno(-errno, "Failed to ignore SIGPIPE: %m");
+
+        /* sd_event_add_signal() needs them blocked; the launcher unblocks
+         * everything in the sandbox. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(-errno, "Failed to block signals: %m");
+
+        r = manager_new(NULL, NULL, &m);
+        if (r == -EINVAL)
+                return log_error_errno(r, "SANDBOXD_RUNTIME_DIR and SANDBOXD_CONFIG_DIR must be absolute paths.");
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the manager: %m");
+
+        if (arg_admin_group) {
+                r = resolve_group(arg_admin_group, &m->admin_gid);
+                if (r < 0)
+                        return log_error_errno(r, "Unknown group \"%s\" for --admin-group=.", arg_admin_group);
+        }
+
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_reload_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+        /* WATCHDOG=1 from the loop when the unit sets WatchdogSec=. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
+
+        log_info("sandboxd %s starting (runtime directory %s, configuration %s).", PACKAGE_VERSION, m->runtime_dir,
+                 m->config_dir);
+        r = manager_startup(m, arg_cgroup, arg_system_bus);
+        if (r < 0) {
+                (void) sd_notifyf(false, "STATUS=Failed to start: %s\nERRNO=%d", strerror(-r), -r);
+                return r;
+        }
+
+        m->ready = true;
+        manager_notify(m, "READY=1");
+        log_info("Ready: %zu services known, %u running.", m->n_services, manager_n_running(m));
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        return run(argc, argv) < 0 ? 1 : 0;
+}

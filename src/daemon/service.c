@@ -1,0 +1,1052 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* One supervised service. The decisions (what happens on an exit, when to
+ * restart, the start limit) are service-state.c's table; this file feeds it
+ * events (a pidfd that became readable, a timer, a client's start or stop)
+ * and performs the actions it returns, in the order of the action bits.
+ * Everything a restarted sandboxd needs to pick a service up again is
+ * written to $services_dir/NAME after each transition (state-file.c), and
+ * service_adopt() reads it back as hostile input. */
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "launch.h"
+#include "log.h"
+#include "manager.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "plan-json.h"
+#include "service.h"
+#include "state-file.h"
+#include "string-util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* ---- logging about a service ---- */
+
+typedef struct UnitLogFields {
+        char unit[96];
+        char scope[112];
+        const char *v[3];
+} UnitLogFields;
+
+/* SANDBOXD_UNIT=NAME always; with the systemd driver also the scope as
+ * OBJECT_SYSTEMD_UNIT=, which journald trusts from a root sender, so that
+ * `journalctl -u sandbox-NAME.scope` shows our lines beside the service's
+ * own output, as it does for a systemd service. */
+static const char *const *unit_log_fields(const Service *s, UnitLogFields *f) {
+        const CgroupDriver *d = s->cgroup ? s->cgroup->driver : s->manager ? s->manager->cgroup_driver : NULL;
+        size_t n = 0;
+
+        (void) snprintf(f->unit, sizeof(f->unit), "SANDBOXD_UNIT=%s", s->name);
+        f->v[n++] = f->unit;
+        if (d && streq(d->name, "systemd")) {
+                (void) snprintf(f->scope, sizeof(f->scope), "OBJECT_SYSTEMD_UNIT=sandbox-%s.scope", s->name);
+                f->v[n++] = f->scope;
+        }
+        f->v[n] = NULL;
+        return f->v;
+}
+
+#define log_unit_full_errno(s, level, error, ...)                                                           \
+        log_fields_full_errno((s)->name, unit_log_fields((s), &(UnitLogFields) {}), (level), (error), __VA_ARGS__)
+#define log_unit_full(s, level, ...) (void) log_unit_full_errno((s), (level), 0, __VA_ARGS__)
+#define log_unit_debug(s, ...) log_unit_full((s), LOG_DEBUG, __VA_ARGS__)
+#define log_unit_info(s, ...) log_unit_full((s), LOG_INFO, __VA_ARGS__)
+#define log_unit_notice(s, ...) log_unit_full((s), LOG_NOTICE, __VA_ARGS__)
+#define log_unit_warning(s, ...) log_unit_full((s), LOG_WARNING, __VA_ARGS__)
+#define log_unit_error(s, ...) log_unit_full((s), LOG_ERR, __VA_ARGS__)
+#define log_unit_warning_errno(s, e, ...) log_unit_full_errno((s), LOG_WARNING, (e), __VA_ARGS__)
+#define log_unit_error_errno(s, e, ...) log_unit_full_errno((s), LOG_ERR, (e), __VA_ARGS__)
+
+/* ---- small helpers ---- */
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        (void) clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static int pidfd_open_pid(pid_t pid) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static int pidfd_signal(int pidfd, int sig) {
+        if (pidfd < 0)
+                return -EBADF;
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return errno == ESRCH ? 0 : negative_errno(); /* already gone: nothing to do */
+        return 0;
+}
+
+static const char *service_description(const Service *s) {
+        return s->plan && !isempty(s->plan->description) ? s->plan->description : s->name;
+}
+
+_printf_(2, 3) static void set_message(char **reterr_message, const char *fmt, ...) {
+        va_list ap;
+        char *m;
+
+        if (!reterr_message)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        free(*reterr_message);
+        *reterr_message = m;
+}
+
+static void service_set_result(Service *s, const char *result) {
+        (void) snprintf(s->rt.result, sizeof(s->rt.result), "%s", result);
+}
+
+static const char *exit_code_name(int code) {
+        return code == CLD_EXITED ? "exited" : code == CLD_DUMPED ? "dumped" : "killed";
+}
+
+/* ---- the object ---- */
+
+int service_new(Manager *m, const char *name, Service **ret) {
+        Service *s;
+        int r;
+
+        if (!m || !service_name_is_valid(name))
+                return -EINVAL;
+
+        s = calloc(1, sizeof(Service));
+        if (!s)
+                return -ENOMEM;
+        s->name = strdup(name);
+        if (!s->name) {
+                free(s);
+                return -ENOMEM;
+        }
+        s->pidfd = -EBADF;
+        s->rt.state = SERVICE_INACTIVE;
+        service_set_result(s, "success");
+        s->manager = m;
+
+        r = manager_add_service(m, s);
+        if (r < 0) {
+                free(s->name);
+                free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+Service *service_free(Service *s) {
+        if (!s)
+                return NULL;
+
+        if (s->manager)
+                manager_remove_service(s->manager, s);
+
+        s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
+        s->timer_source = sd_event_source_disable_unref(s->timer_source);
+        s->pidfd = safe_close(s->pidfd);
+        /* The driver's free() only, not cgroup_free(): that would destroy
+         * the cgroup, and a forgotten service keeps running (sandboxd
+         * exiting leaves its services for the next one to adopt). */
+        if (s->cgroup)
+                s->cgroup->driver->free(s->cgroup);
+        for (size_t i = 0; i < s->n_stop_waiters; i++)
+                sd_bus_message_unref(s->stop_waiters[i]);
+        free(s->stop_waiters);
+        plan_free(s->plan);
+        free(s->unit_path);
+        free(s->name);
+        free(s);
+        return NULL;
+}
+
+/* ---- actions ---- */
+
+static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **reterr_message);
+
+static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        Service *s = userdata;
+        ServiceEvent ev = s->rt.state == SERVICE_STOPPING ? SERVICE_EVENT_STOP_TIMEOUT : SERVICE_EVENT_RESTART_TIMER;
+
+        /* One-shot: drop it now, so that whatever the table arms next is new. */
+        s->timer_source = sd_event_source_disable_unref(s->timer_source);
+        if (ev == SERVICE_EVENT_RESTART_TIMER)
+                s->restart_at_usec = 0;
+        (void) service_dispatch(s, ev, NULL, NULL);
+        return 0;
+}
+
+static void service_arm_timer(Service *s, uint64_t at_usec) {
+        int r;
+
+        s->timer_source = sd_event_source_disable_unref(s->timer_source);
+        /* 1 ms accuracy: RestartSec=100ms must not become 350ms because
+         * sd-event's default slack is 250 ms. */
+        r = sd_event_add_time(s->manager->event, &s->timer_source, CLOCK_MONOTONIC, at_usec, USEC_PER_MSEC, on_timer,
+                              s);
+        if (r < 0)
+                log_unit_error_errno(s, r, "Failed to arm a timer, the service will wait for a client: %m");
+}
+
+static void service_disarm_timers(Service *s) {
+        s->timer_source = sd_event_source_disable_unref(s->timer_source);
+        s->restart_at_usec = 0;
+}
+
+static void service_send_kill_signal(Service *s) {
+        int sig = s->plan->kill_signal > 0 ? s->plan->kill_signal : SIGTERM, r;
+
+        /* To the sandbox's first process: init forwards it to the service. */
+        r = pidfd_signal(s->pidfd, sig);
+        if (r < 0)
+                log_unit_warning_errno(s, r, "Failed to send %s to the main process: %m", strna(signal_to_name(sig)));
+}
+
+static void service_kill_cgroup(Service *s) {
+        int r;
+
+        if (s->cgroup) {
+                r = cgroup_kill(s->cgroup, SIGKILL);
+                if (r < 0)
+                        log_unit_warning_errno(s, r, "Failed to kill the processes of the cgroup, killing the main process: %m");
+        }
+        /* Also, and in any case, the main process: with a pid namespace its
+         * end takes everything in the sandbox with it. */
+        (void) pidfd_signal(s->pidfd, SIGKILL);
+}
+
+static void service_cleanup(Service *s) {
+        int r;
+
+        s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
+        s->pidfd = safe_close(s->pidfd);
+        if (s->cgroup) {
+                /* Whatever the service left behind (daemonised children
+                 * without a pid namespace) goes with the cgroup. */
+                r = cgroup_destroy(s->cgroup);
+                if (r < 0)
+                        log_unit_warning_errno(s, r, "Failed to remove the cgroup %s: %m", strna(s->cgroup->name));
+                s->cgroup = cgroup_free(s->cgroup);
+        }
+        s->main_pid = 0;
+        s->main_pid_starttime = 0;
+        s->is_child = false;
+        s->active_since_realtime = 0;
+}
+
+/* ---- the exit of the main process ---- */
+
+/* waitid's view, for a child of ours. init exits with 128+N when signal N
+ * killed the service; the exit file says it precisely, so this is only the
+ * fallback when init could not write it. */
+static bool service_reap(Service *s, ServiceExit *ret) {
+        siginfo_t si = {};
+
+        if (!s->is_child || s->pidfd < 0)
+                return false;
+        if (waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &si, WEXITED | WNOHANG) < 0) {
+                log_unit_debug(s, "waitid() on the main process failed: %m");
+                return false;
+        }
+        if (si.si_pid == 0)
+                return false;
+        s->is_child = false; /* reaped: no second waitid */
+
+        if (s->has_init && si.si_code == CLD_EXITED && si.si_status > 128 && si.si_status <= 128 + 64)
+                *ret = (ServiceExit) { .code = CLD_KILLED, .status = si.si_status - 128 };
+        else
+                *ret = (ServiceExit) { .code = si.si_code, .status = si.si_status };
+        return true;
+}
+
+static int service_read_exit_file(Service *s, ServiceExit *ret) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        r = service_dir_open(s->manager->services_dir, s->name, false, &dir_fd);
+        if (r < 0)
+                return r;
+        r = read_file_at(dir_fd, "exit", EXIT_FILE_MAX, &text, &size);
+        if (r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
+                return r;
+        return exit_report_parse(text, size, ret);
+}
+
+/* How did it end: the exit file (the service's own si_code and status,
+ * written by init), else waitid's status (a child of ours), else, with
+ * nothing known, as if SIGKILL had ended it (what the kernel does to a
+ * sandbox's processes when its init dies). */
+static void service_collect_exit(Service *s, ServiceExit *ret) {
+        ServiceExit from_wait = {}, from_file = {}, e;
+        bool waited;
+        int r;
+
+        waited = service_reap(s, &from_wait);
+        r = service_read_exit_file(s, &from_file);
+        if (r >= 0)
+                e = from_file;
+        else {
+                if (r == -EBADMSG)
+                        log_unit_warning(s, "Malformed exit report in %s/%s/exit, ignoring it.", s->manager->services_dir,
+                                         s->name);
+                else if (r != -ENODATA && r != -ENOENT)
+                        log_unit_warning_errno(s, r, "Failed to read %s/%s/exit, ignoring it: %m", s->manager->services_dir,
+                                               s->name);
+                if (waited)
+                        e = from_wait;
+                else
+                        e = (ServiceExit) { .code = CLD_KILLED, .status = SIGKILL };
+        }
+
+        e.oom_killed = false;
+        if (s->cgroup) {
+                r = cgroup_oom_killed(s->cgroup);
+                if (r > 0) {
+                        e.oom_killed = true;
+                        log_unit_warning(s, "The OOM killer killed %d process%s of this unit.", r, r == 1 ? "" : "es");
+                }
+        }
+        *ret = e;
+}
+
+static int on_pidfd(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        Service *s = userdata;
+        ServiceExit e;
+
+        service_collect_exit(s, &e);
+        (void) service_dispatch(s, SERVICE_EVENT_EXITED, &e, NULL);
+
+        /* The table ignored the exit (it cannot, in a state with a
+         * process, but a level-triggered readable pidfd must never spin). */
+        if (s->pidfd_source == source)
+                s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
+        return 0;
+}
+
+static int service_watch_pidfd(Service *s) {
+        s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
+        /* A pidfd is readable once the process has exited. */
+        return sd_event_add_io(s->manager->event, &s->pidfd_source, s->pidfd, EPOLLIN, on_pidfd, s);
+}
+
+/* ---- launching ---- */
+
+/* Without journald the service's stdout and stderr go to a file, so that
+ * a service on a bare host still has its output somewhere. */
+static int service_open_log_file(Service *s) {
+        _cleanup_free_ char *path = NULL, *file = NULL;
+        const char *dir = getenv("SANDBOXD_LOG_DIR");
+        int fd;
+
+        if (access("/run/systemd/journal/stdout", F_OK) >= 0)
+                return -EBADF; /* the launcher connects a journal stream instead */
+        if (!path_is_absolute(dir))
+                dir = "/var/log/sandboxd";
+        if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+                log_unit_warning_errno(s, negative_errno(), "Failed to create %s, the service's output is lost: %m", dir);
+                return -EBADF;
+        }
+        file = strjoin(s->name, ".log");
+        path = file ? path_join(dir, file) : NULL;
+        if (!path)
+                return -EBADF;
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
+        if (fd < 0) {
+                log_unit_warning_errno(s, negative_errno(), "Failed to open %s, the service's output is lost: %m", path);
+                return -EBADF;
+        }
+        return fd;
+}
+
+/* The LAUNCH action: cgroup, exit file, launch_start(), and on success the
+ * pid, pidfd and its io source recorded. On failure nothing is left: no
+ * process (launch_start), no cgroup (cgroup_freep). */
+static int service_launch(Service *s, char **reterr_message) {
+        _cleanup_free_ char *local_message = NULL;
+        /* An automatic restart has no client to tell, but the log wants the sentence. */
+        char **m = reterr_message ?: &local_message;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, log_fd = -EBADF, pidfd = -EBADF;
+        _cleanup_free_ char *msg = NULL;
+        const CgroupDriver *driver = s->manager->cgroup_driver;
+        bool pidns = s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
+        int status = LAUNCH_EXIT_SETUP, r;
+        uint64_t starttime = 0;
+        LaunchParams params;
+        Launched l = {};
+
+        log_unit_info(s, "Starting %s...", service_description(s));
+
+        r = service_dir_open(s->manager->services_dir, s->name, true, &dir_fd);
+        if (r < 0) {
+                log_unit_error_errno(s, r, "Failed to create the runtime directory %s/%s: %m", s->manager->services_dir,
+                                     s->name);
+                set_message(m, "Failed to create the runtime directory of %s: %s.", s->name, strerror(-r));
+                return r;
+        }
+
+        r = cgroup_create_full(driver, s->plan, &cg, &msg);
+        if (r < 0) {
+                if (msg) {
+                        log_unit_error_errno(s, r, "%s", msg);
+                        set_message(m, "%s", msg);
+                } else {
+                        log_unit_error_errno(s, r, "Failed to create the cgroup (%s driver): %m", driver->name);
+                        set_message(m, "Failed to create the cgroup of %s (%s driver): %s.", s->name,
+                                    driver->name, strerror(-r));
+                }
+                return r;
+        }
+
+        /* Empty before every run: an old report must never describe this one. */
+        exit_fd = openat(dir_fd, "exit", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (exit_fd < 0) {
+                r = log_unit_error_errno(s, negative_errno(), "Failed to create %s/%s/exit: %m", s->manager->services_dir,
+                                         s->name);
+                set_message(m, "Failed to create the exit file of %s: %s.", s->name, strerror(-r));
+                return r;
+        }
+        log_fd = service_open_log_file(s);
+
+        params = (LaunchParams) {
+                .stdin_fd = -1,
+                .stdout_fd = log_fd,
+                .stderr_fd = log_fd,
+                .cgroup = cg,
+                .state_dir = NULL,
+                /* Services outlive sandboxd; the next one adopts them. */
+                .die_with_parent = false,
+                .reterr_exit_status = &status,
+                /* Only init writes the report, and only a pid namespace has one. */
+                .report_exit = pidns,
+                .exit_status_fd = pidns ? exit_fd : -EBADF,
+                .journal_identifier = s->name,
+        };
+        r = launch_start(s->plan, &params, &l);
+        if (r < 0) {
+                /* launch_start() logged the failed step; say what it means. */
+                if (status == LAUNCH_EXIT_NOT_FOUND)
+                        set_message(m, "Failed to start %s: ExecStart= binary %s is not in the image.",
+                                    s->name, strna(s->plan->argv ? s->plan->argv[0] : NULL));
+                else if (status == LAUNCH_EXIT_CANNOT_EXECUTE)
+                        set_message(m, "Failed to start %s: ExecStart= binary %s cannot be executed (%s).",
+                                    s->name, strna(s->plan->argv ? s->plan->argv[0] : NULL), strerror(-r));
+                else
+                        set_message(m,
+                                    "Failed to start %s: the sandbox could not be set up (%s); sandboxd's log names the step.",
+                                    s->name, strerror(-r));
+                if (*m)
+                        log_unit_error(s, "%s", *m);
+                return r;
+        }
+        pidfd = l.pidfd;
+
+        /* The child is ours and not reaped: /proc/PID is still it, even
+         * if it has exited already. */
+        r = pid_get_starttime(l.pid, &starttime);
+        if (r < 0) {
+                log_unit_error_errno(s, r, "Failed to read the start time of PID %d: %m", (int) l.pid);
+                goto kill;
+        }
+
+        s->pidfd = TAKE_FD(pidfd);
+        r = service_watch_pidfd(s);
+        if (r < 0) {
+                pidfd = TAKE_FD(s->pidfd);
+                log_unit_error_errno(s, r, "Failed to watch the main process: %m");
+                goto kill;
+        }
+        s->main_pid = l.pid;
+        s->main_pid_starttime = starttime;
+        s->has_init = l.has_init;
+        s->is_child = true;
+        s->cgroup = TAKE_PTR(cg);
+        s->active_since_realtime = now_usec(CLOCK_REALTIME);
+
+        r = service_save(s, true);
+        if (r < 0)
+                log_unit_warning_errno(s, r, "Failed to save the state, a restarted sandboxd will not adopt it: %m");
+        return 0;
+
+kill:
+        /* We could not supervise it: it must not run unsupervised. */
+        (void) pidfd_signal(pidfd, SIGKILL);
+        (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED);
+        set_message(m, "Failed to start %s: could not supervise it (%s).", s->name, strerror(-r));
+        return r;
+}
+
+/* ---- the table, driven ---- */
+
+static void service_log_transition(Service *s, ServiceState old, ServiceEvent ev, const ServiceExit *e,
+                                   const ServiceTransition *t) {
+        char buf[32];
+
+        if (ev == SERVICE_EVENT_EXITED && e) {
+                const char *sig = e->code == CLD_EXITED ? NULL : signal_to_name(e->status);
+                bool clean = service_exit_classify(e) == SERVICE_EXIT_CLEAN;
+
+                if (sig)
+                        log_unit_full(s, clean ? LOG_INFO : LOG_NOTICE, "Main process exited, code=%s, status=%d/%s.",
+                                      exit_code_name(e->code), e->status, sig + 3);
+                else
+                        log_unit_full(s, clean ? LOG_INFO : LOG_NOTICE, "Main process exited, code=%s, status=%d.",
+                                      exit_code_name(e->code), e->status);
+        }
+        if (ev == SERVICE_EVENT_STOP_TIMEOUT)
+                log_unit_warning(s, "Processes still around after TimeoutStopSec=, killing.");
+
+        if (t->next == old)
+                return;
+        switch (t->next) {
+        case SERVICE_RUNNING:
+                log_unit_info(s, "Started %s.", service_description(s));
+                break;
+        case SERVICE_STOPPING:
+                log_unit_info(s, "Stopping %s...", service_description(s));
+                break;
+        case SERVICE_AUTO_RESTART:
+                log_unit_info(s, "Restarting in %s (restart counter is at %u).",
+                              format_usec(buf, sizeof(buf), t->restart_delay_usec), s->rt.n_restarts);
+                break;
+        case SERVICE_FAILED:
+                if (streq(s->rt.result, "start-limit-hit"))
+                        log_unit_warning(s, "Start request repeated too quickly.");
+                log_unit_warning(s, "Failed with result '%s'.", s->rt.result);
+                if (ev == SERVICE_EVENT_START_FAILED || ev == SERVICE_EVENT_RESTART_TIMER ||
+                    ev == SERVICE_EVENT_START)
+                        log_unit_error(s, "Failed to start %s.", service_description(s));
+                break;
+        case SERVICE_INACTIVE:
+                if (s->rt.stop_requested)
+                        log_unit_info(s, "Stopped %s.", service_description(s));
+                else
+                        log_unit_info(s, "Deactivated successfully.");
+                break;
+        default:
+                break;
+        }
+}
+
+/* Feed ev to the table and perform its actions in bit order; a LAUNCH
+ * yields a second event (STARTED or START_FAILED), fed after the first
+ * transition's actions are all done, so that the table's order holds
+ * (e.g. DISARM_TIMERS of a restart does not disarm the restart timer
+ * that a failed launch arms). Each transition is saved and announced.
+ * Returns the launch's error, if one failed. */
+static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **reterr_message) {
+        int ret = 0;
+
+        if (!s->plan)
+                return log_unit_error_errno(s, SYNTHETIC_ERRNO(ENOEXEC), "No plan to act on (%s), ignoring.",
+                                            service_event_to_string(ev));
+
+        for (;;) {
+                ServiceState old = s->rt.state;
+                char old_result[sizeof(s->rt.result)];
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                int launch_r = 1, r;
+                ServiceTransition t;
+
+                memcpy(old_result, s->rt.result, sizeof(old_result));
+                t = service_transition(s->plan, &s->rt, ev, e, now);
+                if (ev == SERVICE_EVENT_EXITED && e) {
+                        s->last_exit = *e;
+                        s->has_last_exit = true;
+                }
+                if (t.next != old)
+                        s->state_change_realtime = now_usec(CLOCK_REALTIME);
+                service_log_transition(s, old, ev, e, &t);
+
+                if (t.actions & SERVICE_ACTION_LAUNCH)
+                        launch_r = service_launch(s, reterr_message);
+                if (t.actions & SERVICE_ACTION_SEND_KILL_SIGNAL)
+                        service_send_kill_signal(s);
+                if ((t.actions & SERVICE_ACTION_ARM_STOP_TIMER) && s->plan->timeout_stop_usec > 0 &&
+                    s->plan->timeout_stop_usec != USEC_INFINITY)
+                        service_arm_timer(s, now + s->plan->timeout_stop_usec);
+                if (t.actions & SERVICE_ACTION_KILL_CGROUP)
+                        service_kill_cgroup(s);
+                if (t.actions & SERVICE_ACTION_CLEANUP)
+                        service_cleanup(s);
+                if (t.actions & SERVICE_ACTION_ARM_RESTART_TIMER) {
+                        s->restart_at_usec = t.restart_delay_usec >= USEC_INFINITY - now ? USEC_INFINITY - 1
+                                                                                         : now + t.restart_delay_usec;
+                        service_arm_timer(s, s->restart_at_usec);
+                }
+                if (t.actions & SERVICE_ACTION_DISARM_TIMERS)
+                        service_disarm_timers(s);
+
+                if (t.next != old || t.actions != 0 || !streq(old_result, s->rt.result)) {
+                        r = service_save(s, false);
+                        if (r < 0)
+                                log_unit_warning_errno(s, r, "Failed to save the state under %s: %m",
+                                                       s->manager->services_dir);
+                        manager_service_changed(s->manager, s);
+                }
+
+                if (launch_r > 0)
+                        return ret;
+                if (launch_r < 0) {
+                        ret = launch_r;
+                        ev = SERVICE_EVENT_START_FAILED;
+                } else
+                        ev = SERVICE_EVENT_STARTED;
+                e = NULL;
+        }
+}
+
+/* ---- what clients ask ---- */
+
+int service_start(Service *s, Plan *plan, char **reterr_message) {
+        _cleanup_(plan_freep) Plan *p = plan;
+        int r;
+
+        if (!s || !p)
+                return -EINVAL;
+
+        switch (s->rt.state) {
+        case SERVICE_STARTING:
+        case SERVICE_RUNNING:
+                return 0; /* already: a no-op, as in the contract */
+        case SERVICE_STOPPING:
+                set_message(reterr_message, "%s is stopping; start it again once it is inactive.", s->name);
+                return -EBUSY;
+        default:
+                /* From failed or inactive the table resets the restart and
+                 * start-limit counters itself: a client's start is fresh,
+                 * and so is its result. */
+                service_set_result(s, "success");
+                break;
+        }
+
+        plan_free(s->plan);
+        s->plan = TAKE_PTR(p);
+        if (!s->unit_path && s->plan->unit_path) {
+                s->unit_path = strdup(s->plan->unit_path);
+                if (!s->unit_path)
+                        return -ENOMEM;
+        }
+        /* Now, not only after a launch: a start that fails still leaves
+         * the plan that failed, for status and for the next sandboxd. */
+        r = service_save(s, true);
+        if (r < 0)
+                log_unit_warning_errno(s, r, "Failed to save the plan: %m");
+
+        r = service_dispatch(s, SERVICE_EVENT_START, NULL, reterr_message);
+        if (r < 0)
+                return r;
+        if (s->rt.state == SERVICE_FAILED && streq(s->rt.result, "start-limit-hit")) {
+                set_message(reterr_message, "%s: start request repeated too quickly; ResetFailed clears the limit.",
+                            s->name);
+                return -EAGAIN;
+        }
+        return 0;
+}
+
+int service_stop(Service *s) {
+        if (!s)
+                return -EINVAL;
+        if (s->rt.state == SERVICE_INACTIVE || s->rt.state == SERVICE_FAILED || s->rt.state == SERVICE_STOPPING)
+                return 0; /* nothing to stop, or already on its way */
+        return service_dispatch(s, SERVICE_EVENT_STOP, NULL, NULL);
+}
+
+int service_reset_failed(Service *s) {
+        int r;
+
+        if (!s)
+                return -EINVAL;
+
+        s->rt.starts_in_window = 0;
+        s->rt.start_window_usec = 0;
+        if (s->rt.state == SERVICE_FAILED) {
+                s->rt.state = SERVICE_INACTIVE;
+                s->rt.n_restarts = 0;
+                service_set_result(s, "success");
+                s->state_change_realtime = now_usec(CLOCK_REALTIME);
+                r = service_save(s, false);
+                if (r < 0)
+                        log_unit_warning_errno(s, r, "Failed to save the state: %m");
+                manager_service_changed(s->manager, s);
+                return 0;
+        }
+        r = service_save(s, false);
+        if (r < 0)
+                log_unit_warning_errno(s, r, "Failed to save the state: %m");
+        return 0;
+}
+
+int service_get_stats(Service *s, CgroupStats *ret) {
+        if (!s || !ret)
+                return -EINVAL;
+        if (!s->cgroup || s->cgroup->destroyed) {
+                *ret = (CgroupStats) { UINT64_MAX, UINT64_MAX, UINT64_MAX };
+                return 0;
+        }
+        return cgroup_stats(s->cgroup, ret);
+}
+
+/* ---- the runtime directory ---- */
+
+int service_save(Service *s, bool plan_changed) {
+        _cleanup_free_ char *cg = NULL, *text = NULL, *json = NULL;
+        _cleanup_close_ int dir_fd = -EBADF;
+        const CgroupDriver *driver = s->cgroup ? s->cgroup->driver : s->manager->cgroup_driver;
+        StateFile f;
+        int r, ret = 0;
+
+        r = service_dir_open(s->manager->services_dir, s->name, true, &dir_fd);
+        if (r < 0)
+                return r;
+
+        if (plan_changed && s->plan) {
+                r = plan_to_json(s->plan, &json);
+                if (r < 0)
+                        return r;
+                r = write_file_atomic_at(dir_fd, "plan.json", json, strlen(json), 0600);
+                if (r < 0)
+                        return r;
+        }
+
+        if (s->cgroup && !s->cgroup->destroyed) {
+                /* Without it the state is still worth writing (pid,
+                 * counters); adoption then cannot re-open the cgroup. */
+                r = cgroup_serialize(s->cgroup, &cg);
+                if (r < 0)
+                        ret = r;
+        }
+
+        f = (StateFile) {
+                .rt = s->rt,
+                .unit = s->unit_path,
+                .main_pid = s->main_pid,
+                .main_pid_starttime = s->main_pid_starttime,
+                .has_init = s->has_init,
+                .cgroup = cg,
+                .active_since_realtime = s->active_since_realtime,
+                .state_change_realtime = s->state_change_realtime,
+                .restart_at_usec = s->restart_at_usec,
+                .has_last_exit = s->has_last_exit,
+                .last_exit = s->last_exit,
+        };
+        memcpy(f.boot_id, s->manager->boot_id, sizeof(f.boot_id));
+        f.boot_id[sizeof(f.boot_id) - 1] = 0;
+        (void) snprintf(f.cgroup_driver, sizeof(f.cgroup_driver), "%s", driver ? driver->name : "cgroupfs");
+
+        r = state_file_format(&f, &text);
+        if (r < 0)
+                return r;
+        r = write_file_atomic_at(dir_fd, "state", text, strlen(text), 0600);
+        if (r < 0)
+                return r;
+        return ret;
+}
+
+static int remove_runtime_dir(const char *services_dir, const char *name) {
+        static const char *const files[] = { "state", "state.new", "plan.json", "plan.json.new", "exit" };
+        _cleanup_close_ int parent = -EBADF, fd = -EBADF;
+
+        if (!filename_is_valid(name))
+                return -EINVAL;
+        parent = open(services_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0)
+                return negative_errno();
+        fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        /* Only the names we write: anything else makes rmdir fail, and we
+         * say so rather than delete what we do not know. */
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (unlinkat(fd, files[i], 0) < 0 && errno != ENOENT)
+                        return negative_errno();
+        if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+int service_remove_runtime_dir(Service *s) {
+        return remove_runtime_dir(s->manager->services_dir, s->name);
+}
+
+/* ---- re-adoption ---- */
+
+/* Not adoptable: log why, kill its cgroup if the driver accepts the
+ * string (nothing unsupervised may keep running), keep it as failed. The
+ * driver's adopt() gets a plan that holds only this service's name, so a
+ * doctored string can never name another service's cgroup. */
+static int service_adopt_bad(Service *s, const char *driver, const char *cgroup, const char *why) {
+        _cleanup_(plan_freep) Plan *named = NULL;
+        const CgroupDriver *d;
+        Cgroup *cg = NULL;
+        int r;
+
+        log_unit_error(s, "Not adopting it: %s", why);
+
+        d = driver && !isempty(cgroup) ? cgroup_driver_by_name(driver) : NULL;
+        named = d ? plan_new() : NULL;
+        if (named)
+                named->name = strdup(s->name);
+        if (named && named->name) {
+                r = cgroup_adopt(d, named, cgroup, &cg);
+                if (r >= 0) {
+                        log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(cg->name));
+                        (void) cgroup_kill(cg, SIGKILL);
+                        r = cgroup_destroy(cg);
+                        if (r < 0)
+                                log_unit_warning_errno(s, r, "Failed to remove the cgroup: %m");
+                        cg = cgroup_free(cg);
+                } else if (r != -ENOENT)
+                        log_unit_warning_errno(s, r, "Cannot re-open its cgroup to kill what is left: %m");
+        }
+
+        if (s->cgroup)
+                log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(s->cgroup->name));
+        service_cleanup(s);
+        service_disarm_timers(s);
+        s->rt.state = SERVICE_FAILED;
+        service_set_result(s, "bad-state");
+        s->state_change_realtime = now_usec(CLOCK_REALTIME);
+        r = service_save(s, false);
+        if (r < 0)
+                log_unit_warning_errno(s, r, "Failed to rewrite its state: %m");
+        return 0;
+}
+
+/* A unit that had a process: re-adopt it if it is still the same process,
+ * else act on its end as if we had seen it. */
+static int service_adopt_process(Service *s, const StateFile *f) {
+        _cleanup_close_ int pidfd = -EBADF;
+        const CgroupDriver *d = cgroup_driver_by_name(f->cgroup_driver);
+        Cgroup *cg = NULL;
+        uint64_t starttime;
+        ServiceExit e;
+        int r;
+
+        if (!d)
+                return service_adopt_bad(s, NULL, NULL, "unknown cgroup driver");
+        if (f->cgroup) {
+                /* The only value from the file that names a kernel object,
+                 * and it goes through the driver's validating adopt(). */
+                r = cgroup_adopt(d, s->plan, f->cgroup, &cg);
+                if (r < 0 && r != -ENOENT) {
+                        _cleanup_free_ char *why = NULL;
+
+                        if (asprintf(&why, "cannot re-open its cgroup (%s)", strerror(-r)) < 0)
+                                why = NULL;
+                        return service_adopt_bad(s, f->cgroup_driver, f->cgroup, why ?: "cannot re-open its cgroup");
+                }
+        }
+        s->cgroup = cg;
+
+        /* pidfd first, then the start time: if they match, the pidfd pins
+         * the process we launched and not a later one with its pid. */
+        if (f->main_pid > 0) {
+                r = pidfd_open_pid(f->main_pid);
+                if (r < 0 && r != -ESRCH)
+                        /* We cannot tell whether it lives: neither restart
+                         * it nor kill it. The next sandboxd may manage. */
+                        return log_unit_full_errno(s, LOG_ERR, r, "Cannot pin main PID %d, leaving the service alone: %m",
+                                                   (int) f->main_pid);
+                if (r >= 0) {
+                        pidfd = r;
+                        r = pid_get_starttime(f->main_pid, &starttime);
+                        if (r < 0 || starttime != f->main_pid_starttime)
+                                pidfd = safe_close(pidfd);
+                        else if (!cg || !cg->control_group || pid_in_cgroup(f->main_pid, cg->control_group) <= 0) {
+                                /* Same pid and start time, but not in the
+                                 * service's cgroup: the file names a process
+                                 * that is not ours. Never signal it. */
+                                log_unit_error(s, "PID %d is not in the service's cgroup, not adopting it.",
+                                               (int) f->main_pid);
+                                pidfd = safe_close(pidfd);
+                                return service_adopt_bad(s, NULL, NULL, "its main PID is not in its cgroup");
+                        }
+                        else if (poll(&(struct pollfd) { .fd = pidfd, .events = POLLIN }, 1, 0) > 0)
+                                /* Ended, but nobody reaped it yet (its new
+                                 * parent need not be a real init). */
+                                pidfd = safe_close(pidfd);
+                }
+        }
+
+        if (pidfd >= 0) {
+                s->main_pid = f->main_pid;
+                s->main_pid_starttime = f->main_pid_starttime;
+                s->pidfd = TAKE_FD(pidfd);
+                /* Not our child any more: its end is known only from the
+                 * exit file. */
+                s->is_child = false;
+                r = service_watch_pidfd(s);
+                if (r < 0) {
+                        s->pidfd = safe_close(s->pidfd);
+                        return service_adopt_bad(s, NULL, NULL, "cannot watch its main process");
+                }
+                log_unit_info(s, "Re-adopted, main PID %d.", (int) s->main_pid);
+
+                if (s->rt.state == SERVICE_STARTING)
+                        /* It was saved between the launch and STARTED. */
+                        (void) service_dispatch(s, SERVICE_EVENT_STARTED, NULL, NULL);
+                else if (s->rt.state == SERVICE_STOPPING && s->plan->timeout_stop_usec > 0 &&
+                         s->plan->timeout_stop_usec != USEC_INFINITY)
+                        /* The old deadline is not kept: a full timeout again. */
+                        service_arm_timer(s, now_usec(CLOCK_MONOTONIC) + s->plan->timeout_stop_usec);
+                return 0;
+        }
+
+        log_unit_notice(s, "Main process %d ended while sandboxd was not running.", (int) f->main_pid);
+        s->main_pid = f->main_pid; /* for the log lines; CLEANUP forgets it */
+        s->is_child = false;
+        service_collect_exit(s, &e);
+        (void) service_dispatch(s, SERVICE_EVENT_EXITED, &e, NULL);
+        return 0;
+}
+
+int service_adopt(Manager *m, const char *name, Service **ret) {
+        _cleanup_(state_file_done) StateFile f = {};
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_free_ char *text = NULL, *json = NULL, *reason = NULL, *why = NULL;
+        _cleanup_close_ int dir_fd = -EBADF;
+        bool state_ok = false;
+        size_t size, state_size = 0;
+        Service *s;
+        int r;
+
+        if (!m || !service_name_is_valid(name))
+                return -EINVAL;
+
+        r = service_dir_open(m->services_dir, name, false, &dir_fd);
+        if (r < 0)
+                return r;
+
+        r = read_file_at(dir_fd, "state", STATE_FILE_MAX, &text, &state_size);
+        if (r < 0)
+                (void) asprintf_safe(&why, "%s/%s/state: %s", m->services_dir, name, strerror(-r));
+        else {
+                r = state_file_parse(text, state_size, &f, &reason);
+                if (r < 0)
+                        (void) asprintf_safe(&why, "%s/%s/state: %s", m->services_dir, name,
+                                             reason ?: strerror(-r));
+                else
+                        state_ok = true;
+        }
+
+        if (state_ok && !streq(f.boot_id, m->boot_id)) {
+                /* Nothing of another boot runs now: forget it entirely. */
+                log_debug("Runtime directory of %s is from another boot, removing it.", name);
+                r = remove_runtime_dir(m->services_dir, name);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove %s/%s: %m", m->services_dir, name);
+                return -ESTALE;
+        }
+
+        if (state_ok) {
+                reason = mfree(reason);
+                r = read_file_at(dir_fd, "plan.json", PLAN_FILE_MAX, &json, &size);
+                if (r == -ENOENT && (f.rt.state == SERVICE_INACTIVE || f.rt.state == SERVICE_FAILED))
+                        /* Never launched (a unit that did not compile): kept for status. */
+                        ;
+                else if (r < 0)
+                        (void) asprintf_safe(&why, "%s/%s/plan.json: %s", m->services_dir, name, strerror(-r));
+                else {
+                        r = plan_from_json(json, size, &plan, &reason);
+                        if (r < 0)
+                                (void) asprintf_safe(&why, "%s/%s/plan.json: %s", m->services_dir, name,
+                                                     reason ?: strerror(-r));
+                        else if (plan->name && !streq(plan->name, name))
+                                (void) asprintf_safe(&why, "%s/%s/plan.json: the plan of another service", m->services_dir,
+                                                     name);
+                }
+        }
+
+        r = service_new(m, name, &s);
+        if (r < 0)
+                return r;
+
+        if (state_ok) {
+                s->rt = f.rt;
+                s->unit_path = TAKE_PTR(f.unit);
+                s->has_init = f.has_init;
+                s->last_exit = f.last_exit;
+                s->has_last_exit = f.has_last_exit;
+                s->active_since_realtime = f.active_since_realtime;
+                s->state_change_realtime = f.state_change_realtime;
+        }
+        /* A plan that did not read back is worth nothing: keep none. */
+        if (!why)
+                s->plan = TAKE_PTR(plan);
+
+        if (!state_ok || why ||
+            (!s->plan && s->rt.state != SERVICE_INACTIVE && s->rt.state != SERVICE_FAILED)) {
+                _cleanup_free_ char *salvaged = NULL;
+                char driver[16] = "";
+
+                /* An unparseable state may still name its cgroup well enough
+                 * for the driver to find (and validate) it. */
+                if (state_ok)
+                        (void) service_adopt_bad(s, f.cgroup_driver, f.cgroup, why ?: "unreadable state or plan");
+                else {
+                        (void) state_file_salvage_cgroup(text, state_size, &salvaged, driver);
+                        (void) service_adopt_bad(s, driver, salvaged, why ?: "unreadable state");
+                }
+                *ret = s;
+                return 0;
+        }
+
+        switch (s->rt.state) {
+        case SERVICE_STARTING:
+        case SERVICE_RUNNING:
+        case SERVICE_STOPPING:
+                r = service_adopt_process(s, &f);
+                break;
+
+        case SERVICE_AUTO_RESTART: {
+                uint64_t now = now_usec(CLOCK_MONOTONIC), delay = service_restart_delay(s->plan, s->rt.n_restarts);
+                uint64_t at = f.restart_at_usec;
+
+                /* Never later than the delay the table would give now: a
+                 * hostile restart_at_usec must not park the unit forever. */
+                if (at > now && at - now > delay)
+                        at = delay >= USEC_INFINITY - now ? USEC_INFINITY - 1 : now + delay;
+                s->restart_at_usec = at;
+                service_arm_timer(s, at);
+                log_unit_info(s, "Re-adopted, waiting to restart.");
+                r = 0;
+                break;
+        }
+
+        default:
+                /* inactive, failed: kept for status. */
+                r = 0;
+                break;
+        }
+        if (r < 0)
+                return r;
+
+        r = service_save(s, false);
+        if (r < 0)
+                log_unit_warning_errno(s, r, "Failed to rewrite its state: %m");
+        *ret = s;
+        return 0;
+}

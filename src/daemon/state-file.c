@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The runtime directory's files. A restarted sandboxd believes what it
+ * reads here enough to adopt a pid and kill a cgroup, so every reader is
+ * bounded and strict, and the writer checks each value against the same
+ * rules before anything reaches the disk. */
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "fileio.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "state-file.h"
+#include "string-util.h"
+
+/* The cgroup line is the longest: key, '=', up to 4 KiB of value. */
+#define STATE_LINE_MAX (STATE_CGROUP_MAX + 64U)
+
+typedef enum StateKeyType {
+        KEY_STATE,
+        KEY_RESULT,
+        KEY_PATH,
+        KEY_PID,
+        KEY_U64,
+        KEY_UNSIGNED,
+        KEY_BOOL,
+        KEY_BOOT_ID,
+        KEY_CGROUP,
+        KEY_DRIVER,
+        KEY_EXIT,
+} StateKeyType;
+
+/* Every key of docs/sandboxd-api.md, in its order; the writer emits them
+ * in this order and the reader requires each exactly once. */
+typedef enum StateKey {
+        SK_STATE,
+        SK_RESULT,
+        SK_UNIT,
+        SK_MAIN_PID,
+        SK_MAIN_PID_STARTTIME,
+        SK_BOOT_ID,
+        SK_HAS_INIT,
+        SK_CGROUP,
+        SK_CGROUP_DRIVER,
+        SK_N_RESTARTS,
+        SK_START_WINDOW_USEC,
+        SK_STARTS_IN_WINDOW,
+        SK_RUNNING_SINCE_USEC,
+        SK_ACTIVE_SINCE_REALTIME,
+        SK_STATE_CHANGE_REALTIME,
+        SK_STOP_REQUESTED,
+        SK_RESTART_AT_USEC,
+        SK_LAST_EXIT,
+        _SK_MAX,
+} StateKey;
+
+static const struct {
+        const char *name;
+        StateKeyType type;
+} state_keys[_SK_MAX] = {
+        [SK_STATE] = { "state", KEY_STATE },
+        [SK_RESULT] = { "result", KEY_RESULT },
+        [SK_UNIT] = { "unit", KEY_PATH },
+        [SK_MAIN_PID] = { "main_pid", KEY_PID },
+        [SK_MAIN_PID_STARTTIME] = { "main_pid_starttime", KEY_U64 },
+        [SK_BOOT_ID] = { "boot_id", KEY_BOOT_ID },
+        [SK_HAS_INIT] = { "has_init", KEY_BOOL },
+        [SK_CGROUP] = { "cgroup", KEY_CGROUP },
+        [SK_CGROUP_DRIVER] = { "cgroup_driver", KEY_DRIVER },
+        [SK_N_RESTARTS] = { "n_restarts", KEY_UNSIGNED },
+        [SK_START_WINDOW_USEC] = { "start_window_usec", KEY_U64 },
+        [SK_STARTS_IN_WINDOW] = { "starts_in_window", KEY_UNSIGNED },
+        [SK_RUNNING_SINCE_USEC] = { "running_since_usec", KEY_U64 },
+        [SK_ACTIVE_SINCE_REALTIME] = { "active_since_realtime", KEY_U64 },
+        [SK_STATE_CHANGE_REALTIME] = { "state_change_realtime", KEY_U64 },
+        [SK_STOP_REQUESTED] = { "stop_requested", KEY_BOOL },
+        [SK_RESTART_AT_USEC] = { "restart_at_usec", KEY_U64 },
+        [SK_LAST_EXIT] = { "last_exit", KEY_EXIT },
+};
+
+void state_file_done(StateFile *f) {
+        if (!f)
+                return;
+        f->unit = mfree(f->unit);
+        f->cgroup = mfree(f->cgroup);
+}
+
+/* ---- value checks shared by the reader and the writer ---- */
+
+static bool has_control_chars(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < ' ' || *p == 127)
+                        return true;
+        return false;
+}
+
+static bool result_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        /* Empty: a stop is under way. Else a word like "exit-code". */
+        if (n >= sizeof(((ServiceRuntime *) NULL)->result))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+                        return false;
+        return true;
+}
+
+static bool unit_path_is_valid(const char *s) {
+        return strlen(s) <= STATE_UNIT_PATH_MAX && path_is_normalized_absolute(s) && !has_control_chars(s);
+}
+
+static bool cgroup_string_is_valid(const char *s) {
+        /* The driver's adopt() validates the content; here only what could
+         * break the file format or a log line. */
+        return strlen(s) <= STATE_CGROUP_MAX && !has_control_chars(s);
+}
+
+static bool driver_is_valid(const char *s) {
+        return streq(s, "systemd") || streq(s, "cgroupfs");
+}
+
+static bool boot_id_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n != 32)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+/* ---- exit reports ---- */
+
+static const char *exit_code_word(int code) {
+        switch (code) {
+        case CLD_EXITED: return "exited";
+        case CLD_KILLED: return "killed";
+        case CLD_DUMPED: return "dumped";
+        default: return NULL;
+        }
+}
+
+int exit_report_format(const ServiceExit *e, char *buf, size_t size) {
+        const char *w = exit_code_word(e->code);
+        int k;
+
+        if (!w)
+                return -EINVAL;
+        if (e->code == CLD_EXITED ? (e->status < 0 || e->status > 255) : (e->status < 1 || e->status > 64))
+                return -EINVAL;
+        k = snprintf(buf, size, "%s %d", w, e->status);
+        if (k < 0 || (size_t) k >= size)
+                return -ENOBUFS;
+        return 0;
+}
+
+/* "exited 3" (no newline): a word, one space, 1..3 digits without a
+ * leading zero, in range for the word. */
+static int exit_words_parse(const char *s, size_t n, ServiceExit *ret) {
+        static const int codes[] = { CLD_EXITED, CLD_KILLED, CLD_DUMPED };
+        int code = -1, status = 0;
+        size_t i;
+
+        for (i = 0; i < ELEMENTSOF(codes); i++) {
+                const char *w = exit_code_word(codes[i]);
+                size_t l = strlen(w);
+
+                if (n > l + 1 && memcmp(s, w, l) == 0 && s[l] == ' ') {
+                        code = codes[i];
+                        s += l + 1;
+                        n -= l + 1;
+                        break;
+                }
+        }
+        if (code < 0 || n < 1 || n > 3 || (n > 1 && s[0] == '0'))
+                return -EBADMSG;
+        for (i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EBADMSG;
+                status = status * 10 + (s[i] - '0');
+        }
+        if (code == CLD_EXITED ? status > 255 : (status < 1 || status > 64))
+                return -EBADMSG;
+
+        *ret = (ServiceExit) { .code = code, .status = status };
+        return 0;
+}
+
+int exit_report_parse(const char *text, size_t size, ServiceExit *ret) {
+        if (size == 0)
+                return -ENODATA;
+        /* Exactly one line, as init writes it with one pwrite(). */
+        if (size > EXIT_FILE_MAX || text[size - 1] != '\n' || memchr(text, '\n', size - 1) || memchr(text, 0, size))
+                return -EBADMSG;
+        return exit_words_parse(text, size - 1, ret);
+}
+
+/* ---- /proc/PID/stat ---- */
+
+int proc_stat_starttime(const char *text, size_t size, uint64_t *ret) {
+        const char *p, *end = text + size;
+        char num[21];
+        size_t l;
+
+        /* comm (field 2) is in parentheses and may contain ") " itself:
+         * only the last ')' ends it. */
+        p = memrchr(text, ')', size);
+        if (!p)
+                return -EBADMSG;
+        p++;
+        /* Fields 3..21 are skipped: each is " VALUE". */
+        for (unsigned field = 3; field < 22; field++) {
+                if (p >= end || *p != ' ')
+                        return -EBADMSG;
+                p++;
+                while (p < end && *p != ' ' && *p != '\n')
+                        p++;
+        }
+        if (p >= end || *p != ' ')
+                return -EBADMSG;
+        p++;
+        for (l = 0; p + l < end && p[l] != ' ' && p[l] != '\n'; l++)
+                if (l >= sizeof(num) - 1)
+                        return -EBADMSG;
+        memcpy(num, p, l);
+        num[l] = 0;
+        return safe_atou64(num, ret) < 0 ? -EBADMSG : 0;
+}
+
+int pid_get_starttime(pid_t pid, uint64_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        size_t size;
+        int r;
+
+        if (pid <= 0)
+                return -EINVAL;
+        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        r = read_full_file(path, 4096, &text, &size);
+        if (r == -ENOENT || r == -ESRCH)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        return proc_stat_starttime(text, size, ret);
+}
+
+bool proc_cgroup_contains(const char *text, size_t size, const char *control_group) {
+        const char *p = text, *end = text + size;
+        size_t cl;
+
+        if (!path_is_absolute(control_group))
+                return false;
+        cl = strlen(control_group);
+        /* "/" would match every process: never a service's own cgroup. */
+        if (cl < 2)
+                return false;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p)), *le = nl ?: end, *c1, *c2, *path;
+                size_t l;
+
+                /* "ID:CONTROLLERS:PATH"; PATH may itself hold ':'. */
+                c1 = memchr(p, ':', (size_t) (le - p));
+                c2 = c1 ? memchr(c1 + 1, ':', (size_t) (le - c1 - 1)) : NULL;
+                if (c2) {
+                        path = c2 + 1;
+                        l = (size_t) (le - path);
+                        if (l >= cl && memcmp(path, control_group, cl) == 0 && (l == cl || path[cl] == '/'))
+                                return true;
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        return false;
+}
+
+int pid_in_cgroup(pid_t pid, const char *control_group) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        size_t size;
+        int r;
+
+        if (pid <= 0)
+                return -EINVAL;
+        (void) snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        r = read_full_file(path, 64 * 1024, &text, &size);
+        if (r == -ENOENT)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        return proc_cgroup_contains(text, size, control_group);
+}
+
+/* ---- the state file ---- */
+
+int state_file_format(const StateFile *f, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        char exit_buf[32] = "";
+        size_t size = 0;
+        FILE *out;
+        int r;
+
+        if (!service_state_to_string(f->rt.state) || !result_is_valid(f->rt.result) ||
+            (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
+            !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
+            !driver_is_valid(f->cgroup_driver))
+                return -EINVAL;
+        if (f->has_last_exit) {
+                r = exit_report_format(&f->last_exit, exit_buf, sizeof(exit_buf));
+                if (r < 0)
+                        return r;
+        }
+
+        out = open_memstream(&buf, &size);
+        if (!out)
+                return -ENOMEM;
+        fprintf(out,
+                "state=%s\n"
+                "result=%s\n"
+                "unit=%s\n"
+                "main_pid=%d\n"
+                "main_pid_starttime=%" PRIu64 "\n"
+                "boot_id=%s\n"
+                "has_init=%d\n"
+                "cgroup=%s\n"
+                "cgroup_driver=%s\n"
+                "n_restarts=%u\n"
+                "start_window_usec=%" PRIu64 "\n"
+                "starts_in_window=%u\n"
+                "running_since_usec=%" PRIu64 "\n"
+                "active_since_realtime=%" PRIu64 "\n"
+                "state_change_realtime=%" PRIu64 "\n"
+                "stop_requested=%d\n"
+                "restart_at_usec=%" PRIu64 "\n"
+                "last_exit=%s\n",
+                service_state_to_string(f->rt.state), f->rt.result, strempty(f->unit), (int) f->main_pid,
+                f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
+                f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
+                f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
+                exit_buf);
+        if (fclose(out) != 0 || !buf)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+_printf_(2, 3) static int bad(char **reterr_message, const char *fmt, ...) {
+        va_list ap;
+
+        if (reterr_message) {
+                char *m = NULL;
+
+                va_start(ap, fmt);
+                if (vasprintf(&m, fmt, ap) < 0)
+                        m = NULL;
+                va_end(ap);
+                free(*reterr_message);
+                *reterr_message = m;
+        }
+        return -EBADMSG;
+}
+
+/* One value into f; a static reason on rejection. */
+static const char *parse_value(StateKey k, const char *v, StateFile *f) {
+        uint64_t u;
+        unsigned n;
+        int r;
+
+        switch (state_keys[k].type) {
+        case KEY_STATE:
+                r = service_state_from_string(v);
+                if (r < 0)
+                        return "unknown state";
+                f->rt.state = (ServiceState) r;
+                return NULL;
+        case KEY_RESULT:
+                if (!result_is_valid(v))
+                        return "not a result word";
+                (void) snprintf(f->rt.result, sizeof(f->rt.result), "%s", v);
+                return NULL;
+        case KEY_PATH:
+                if (isempty(v))
+                        return NULL;
+                if (!unit_path_is_valid(v))
+                        return "not a normalized absolute path";
+                f->unit = strdup(v);
+                return f->unit ? NULL : "out of memory";
+        case KEY_PID:
+                r = safe_atou64(v, &u);
+                if (r == -ERANGE || (r >= 0 && u > STATE_PID_MAX))
+                        return "pid out of range";
+                if (r < 0)
+                        return "not a number";
+                f->main_pid = (pid_t) u;
+                return NULL;
+        case KEY_U64:
+        case KEY_UNSIGNED:
+                r = safe_atou64(v, &u);
+                if (r == -ERANGE)
+                        return "number out of range";
+                if (r < 0)
+                        return "not a number";
+                /* Counters never get near this; a huge one is not ours. */
+                if (state_keys[k].type == KEY_UNSIGNED && u > 1000000000)
+                        return "number out of range";
+                n = (unsigned) u;
+                switch (k) {
+                case SK_MAIN_PID_STARTTIME: f->main_pid_starttime = u; break;
+                case SK_N_RESTARTS: f->rt.n_restarts = n; break;
+                case SK_START_WINDOW_USEC: f->rt.start_window_usec = u; break;
+                case SK_STARTS_IN_WINDOW: f->rt.starts_in_window = n; break;
+                case SK_RUNNING_SINCE_USEC: f->rt.running_since_usec = u; break;
+                case SK_ACTIVE_SINCE_REALTIME: f->active_since_realtime = u; break;
+                case SK_STATE_CHANGE_REALTIME: f->state_change_realtime = u; break;
+                case SK_RESTART_AT_USEC: f->restart_at_usec = u; break;
+                default: return "internal error";
+                }
+                return NULL;
+        case KEY_BOOL:
+                if (!streq(v, "0") && !streq(v, "1"))
+                        return "not 0 or 1";
+                if (k == SK_HAS_INIT)
+                        f->has_init = v[0] == '1';
+                else
+                        f->rt.stop_requested = v[0] == '1';
+                return NULL;
+        case KEY_BOOT_ID:
+                if (!boot_id_is_valid(v))
+                        return "not 32 lowercase hex digits";
+                memcpy(f->boot_id, v, 33);
+                return NULL;
+        case KEY_CGROUP:
+                if (isempty(v))
+                        return NULL;
+                if (!cgroup_string_is_valid(v))
+                        return "too long or has control characters";
+                f->cgroup = strdup(v);
+                return f->cgroup ? NULL : "out of memory";
+        case KEY_DRIVER:
+                if (!driver_is_valid(v))
+                        return "not \"systemd\" or \"cgroupfs\"";
+                (void) snprintf(f->cgroup_driver, sizeof(f->cgroup_driver), "%s", v);
+                return NULL;
+        case KEY_EXIT:
+                if (isempty(v)) {
+                        f->has_last_exit = false;
+                        return NULL;
+                }
+                if (exit_words_parse(v, strlen(v), &f->last_exit) < 0)
+                        return "not \"exited N\", \"killed N\" or \"dumped N\"";
+                f->has_last_exit = true;
+                return NULL;
+        }
+        return "internal error";
+}
+
+static bool key_is_printable(const char *k) {
+        if (strlen(k) > 32)
+                return false;
+        for (; *k; k++)
+                if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_'))
+                        return false;
+        return true;
+}
+
+int state_file_parse(const char *text, size_t size, StateFile *ret, char **reterr_message) {
+        _cleanup_(state_file_done) StateFile f = {};
+        _cleanup_free_ char *line = NULL;
+        bool seen[_SK_MAX] = {};
+        const char *p = text, *end = text + size;
+        const void *nul;
+        unsigned lineno = 0;
+
+        if (size == 0)
+                return bad(reterr_message, "empty file");
+        if (size > STATE_FILE_MAX)
+                return bad(reterr_message, "larger than %u bytes", STATE_FILE_MAX);
+        nul = memchr(text, 0, size);
+        if (nul)
+                return bad(reterr_message, "NUL byte at offset %zu", (size_t) ((const char *) nul - text));
+
+        line = malloc(STATE_LINE_MAX + 1);
+        if (!line)
+                return -ENOMEM;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p)), *reason;
+                size_t l;
+                char *eq;
+                ssize_t k;
+
+                lineno++;
+                if (!nl)
+                        return bad(reterr_message, "line %u: no newline at the end (truncated?)", lineno);
+                l = (size_t) (nl - p);
+                if (l > STATE_LINE_MAX)
+                        return bad(reterr_message, "line %u: longer than %u bytes", lineno, STATE_LINE_MAX);
+                memcpy(line, p, l);
+                line[l] = 0;
+                p = nl + 1;
+
+                eq = strchr(line, '=');
+                if (!eq)
+                        return bad(reterr_message, "line %u: not KEY=VALUE", lineno);
+                *eq = 0;
+                k = -1;
+                for (size_t i = 0; i < _SK_MAX; i++)
+                        if (streq(line, state_keys[i].name)) {
+                                k = (ssize_t) i;
+                                break;
+                        }
+                if (k < 0) {
+                        if (key_is_printable(line))
+                                return bad(reterr_message, "line %u: unknown key %s=", lineno, line);
+                        return bad(reterr_message, "line %u: unknown key", lineno);
+                }
+                if (seen[k])
+                        return bad(reterr_message, "line %u: %s= given twice", lineno, line);
+                seen[k] = true;
+
+                reason = parse_value((StateKey) k, eq + 1, &f);
+                if (reason)
+                        return bad(reterr_message, "line %u: %s=: %s", lineno, line, reason);
+        }
+
+        for (size_t i = 0; i < _SK_MAX; i++)
+                if (!seen[i])
+                        return bad(reterr_message, "%s= missing", state_keys[i].name);
+
+        *ret = f;
+        f = (StateFile) {};
+        return 0;
+}
+
+int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, char ret_driver[static 16]) {
+        _cleanup_free_ char *cgroup = NULL;
+        char driver[16] = "";
+        const char *p = text, *end = text + size;
+
+        if (!text || size > STATE_FILE_MAX)
+                return -EINVAL;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p)), *v;
+                size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                _cleanup_free_ char *line = NULL;
+
+                if (l <= STATE_LINE_MAX && !memchr(p, 0, l)) {
+                        line = strndup(p, l);
+                        if (!line)
+                                return -ENOMEM;
+                        if ((v = startswith(line, "cgroup="))) {
+                                if (cgroup || isempty(v) || !cgroup_string_is_valid(v))
+                                        return -EBADMSG;
+                                cgroup = strdup(v);
+                                if (!cgroup)
+                                        return -ENOMEM;
+                        } else if ((v = startswith(line, "cgroup_driver="))) {
+                                if (driver[0] || !driver_is_valid(v))
+                                        return -EBADMSG;
+                                (void) snprintf(driver, sizeof(driver), "%s", v);
+                        }
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        if (!cgroup || !driver[0])
+                return -ENOENT;
+
+        *ret_cgroup = TAKE_PTR(cgroup);
+        memcpy(ret_driver, driver, sizeof(driver));
+        return 0;
+}
+
+/* ---- I/O ---- */
+
+int read_file_at(int dirfd, const char *name, size_t max_size, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, allocated;
+        struct stat st;
+
+        /* O_NOFOLLOW: a symlink planted here must not make us read (and
+         * then trust) another file; O_NONBLOCK: a FIFO must not hang us
+         * before fstat() says it is not a regular file. */
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max_size)
+                return -EFBIG;
+
+        /* The size may change under us (init writes `exit` whenever the
+         * service ends): read to EOF, never beyond max_size + 1. */
+        allocated = (size_t) st.st_size + 2;
+        buf = malloc(allocated);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+
+                if (n + 1 >= allocated) {
+                        size_t na = MIN(allocated * 2, max_size + 2);
+                        char *nb;
+
+                        if (na <= n + 1)
+                                return -EFBIG;
+                        nb = realloc(buf, na);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        allocated = na;
+                }
+                k = read(fd, buf + n, allocated - n - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n > max_size)
+                        return -EFBIG;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = n;
+        return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        const char *p = data;
+        int r;
+
+        tmp = strjoin(name, ".new");
+        if (!tmp)
+                return -ENOMEM;
+
+        /* A stale NAME.new (a crash mid-write) is simply replaced. No
+         * fsync: the runtime directory is a tmpfs, gone at reboot anyway. */
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+        if (fd < 0)
+                return negative_errno();
+        if (fchmod(fd, mode) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        while (size > 0) {
+                ssize_t k = write(fd, p, size);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        goto fail;
+                }
+                p += k;
+                size -= (size_t) k;
+        }
+        if (close(TAKE_FD(fd)) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        return 0;
+
+fail:
+        (void) unlinkat(dirfd, tmp, 0);
+        return r;
+}
+
+int service_dir_open(const char *services_dir, const char *name, bool create, int *ret_fd) {
+        _cleanup_close_ int parent = -EBADF, fd = -EBADF;
+        struct stat st;
+
+        if (!filename_is_valid(name))
+                return -EINVAL;
+
+        parent = open(services_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0)
+                return negative_errno();
+        if (create && mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        /* Ours alone: what is in it decides which process we adopt. */
+        if (st.st_uid != geteuid())
+                return -EPERM;
+        if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+                return negative_errno();
+
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}

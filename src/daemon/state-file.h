@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The files of $services_dir/NAME (docs/sandboxd-api.md, "Runtime
+ * directory"): the `state` key=value file, the `exit` report that the
+ * sandbox's init writes, and the bounded, symlink-refusing I/O on them.
+ *
+ * Everything read back is treated as hostile: a restarted sandboxd acts on
+ * it (adopts a pid, kills a cgroup), so the parser is strict, every value
+ * is range-checked, and a rejection names the line and the reason. The
+ * formatter refuses to write what the parser would refuse to read. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "service-state.h"
+
+/* Read bounds of the contract. */
+#define STATE_FILE_MAX (16U * 1024U)
+#define PLAN_FILE_MAX (4U * 1024U * 1024U)
+#define EXIT_FILE_MAX 64U
+
+/* The longest serialized cgroup the drivers produce (cgroup.h) and the
+ * longest unit path we accept. */
+#define STATE_CGROUP_MAX 4096U
+#define STATE_UNIT_PATH_MAX 4095U
+
+/* Linux's PID_MAX_LIMIT on 64-bit: no pid is ever larger. */
+#define STATE_PID_MAX 4194304
+
+typedef struct StateFile {
+        ServiceRuntime rt;              /* state, result, counters, stop_requested */
+        char *unit;                     /* absolute path, or NULL (unknown) */
+        pid_t main_pid;                 /* 0: none */
+        uint64_t main_pid_starttime;
+        char boot_id[33];               /* 32 lowercase hex digits */
+        bool has_init;
+        char *cgroup;                   /* driver-serialized, or NULL */
+        char cgroup_driver[16];         /* "systemd" | "cgroupfs" */
+        uint64_t active_since_realtime;
+        uint64_t state_change_realtime;
+        uint64_t restart_at_usec;
+        bool has_last_exit;
+        ServiceExit last_exit;          /* oom_killed is not stored */
+} StateFile;
+
+void state_file_done(StateFile *f);
+
+/* key=value lines, in the order of docs/sandboxd-api.md. -EINVAL if a
+ * value would not read back (newline, control character, relative unit
+ * path, bad boot id, unknown state...). */
+int state_file_format(const StateFile *f, char **ret);
+/* Strict: every key exactly once, no unknown key, no NUL byte, every line
+ * newline-terminated and at most STATE_CGROUP_MAX+64 bytes. -EBADMSG with
+ * *reterr_message ("line 3: main_pid: not a number") on rejection. */
+int state_file_parse(const char *text, size_t size, StateFile *ret, char **reterr_message);
+
+/* For a state file that did not parse: its cgroup= and cgroup_driver=
+ * lines, if each occurs once and is well-formed on its own, so that the
+ * cgroup of a service we will not adopt can still be found (through the
+ * driver's validating adopt()) and killed. -ENOENT if there is none. */
+int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, char ret_driver[static 16]);
+
+/* "exited N" (N 0..255), "killed N" or "dumped N" (N a signal 1..64), as
+ * the exit file and last_exit= hold them (the exit file with a trailing
+ * newline). */
+int exit_report_format(const ServiceExit *e, char *buf, size_t size);
+/* The exit file: -ENODATA if empty (init did not write: it was killed, or
+ * there was none), -EBADMSG if malformed, else the report. */
+int exit_report_parse(const char *text, size_t size, ServiceExit *ret);
+
+/* Field 22 (starttime, clock ticks since boot) of a /proc/PID/stat text;
+ * parsed after the last ')' since the command name may contain anything. */
+int proc_stat_starttime(const char *text, size_t size, uint64_t *ret);
+/* The same for a live pid: 0, -ESRCH if it is gone, -EBADMSG if unreadable. */
+int pid_get_starttime(pid_t pid, uint64_t *ret);
+
+/* Does a /proc/PID/cgroup text put the process in control_group (or
+ * below it) in any hierarchy? A pid read back from a state file is only
+ * believed if its process sits in the cgroup the driver re-opened. */
+bool proc_cgroup_contains(const char *text, size_t size, const char *control_group);
+int pid_in_cgroup(pid_t pid, const char *control_group);
+
+/* dirfd-relative file I/O that never follows a symlink and refuses
+ * anything but a regular file. read_file_at() fails with -EFBIG beyond
+ * max_size; the result is NUL-terminated and may contain NUL bytes
+ * (*ret_size is the real length). */
+int read_file_at(int dirfd, const char *name, size_t max_size, char **ret, size_t *ret_size);
+/* Writes NAME.new (mode) and renames it over NAME. */
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
+/* $services_dir/NAME: created 0700 if create, opened O_DIRECTORY|O_NOFOLLOW,
+ * and refused (-EPERM) unless it is a directory owned by us. */
+int service_dir_open(const char *services_dir, const char *name, bool create, int *ret_fd);

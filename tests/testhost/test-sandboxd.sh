@@ -1,0 +1,404 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# sandboxd as a systemd service on a real systemd (the testhost): installed
+# from the build, started by systemctl (Type=notify), driving services whose
+# cgroups are transient scopes, checked from outside with systemd's own
+# tools: systemctl status/show of sandbox-web.scope (processes, limits,
+# Delegate=, Slice=), journalctl (the service's output with
+# SYSLOG_IDENTIFIER=web, sandboxd's lines with SANDBOXD_UNIT=web), restarts
+# after SIGKILL of the service and of sandboxd itself (re-adoption: the same
+# PID, still supervised), start limits, stop, enable at sandboxd's start, and
+# the D-Bus API on the system bus (introspection, AccessDenied for non-root).
+#
+#   tests/testhost/test-sandboxd.sh BUILD_DIR
+#
+# One "ok: ..." line per assertion; the first failure prints "FAIL: ..." and
+# exits 1; the testhost is torn down in every case.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=testhost.sh
+source "$HERE/testhost.sh"
+
+BUILD=${1:-}
+export TESTHOST_ID=sandboxd-$$
+
+if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: the testhost needs root"
+        exit 77
+fi
+if ! command -v mmdebstrap >/dev/null; then
+        echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
+        exit 77
+fi
+if [ -z "$BUILD" ] || [ ! -f "$BUILD/build.ninja" ]; then
+        echo "SKIP: no meson build dir given (meson passes its build root)"
+        exit 77
+fi
+BUILD=$(cd "$BUILD" && pwd)
+if [ ! -x "$BUILD/src/daemon/sandboxd" ]; then
+        echo "SKIP: $BUILD has no src/daemon/sandboxd (not built yet)"
+        exit 77
+fi
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse status --json"; exit 77; }
+
+ok() { echo "ok: $*"; }
+fail() {
+        echo "FAIL: $*"
+        exit 1
+}
+
+TMP=$(mktemp -d /tmp/test-sandboxd.XXXXXX)
+torn_down=0
+cleanup() {
+        local rc=$?
+        if [ $torn_down = 0 ]; then
+                if [ $rc != 0 ] && testhost_alive; then
+                        echo "# --- sandboxd's journal (last 40 lines)"
+                        testhost_run journalctl -u sandboxd -n 40 --no-pager -o short-monotonic 2>&1 | sed 's/^/#   /'
+                fi
+                testhost_teardown >/dev/null 2>&1 || testhost_teardown
+        fi
+        rm -rf "$TMP"
+        exit $rc
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+th() { testhost_run "$@"; }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+        local secs=$1 i
+        shift
+        for ((i = 0; i < secs * 10; i++)); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+# status_json NAME: `sandboxctl status --json NAME` inside, into $TMP/status.json.
+status_json() {
+        th sandboxctl status --json "$1" >"$TMP/status.json" 2>"$TMP/status.err"
+        python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$TMP/status.json" 2>/dev/null
+}
+
+# jf KEY...: as in tests/integration/test-daemon.sh.
+jf() {
+        python3 - "$TMP/status.json" "$@" <<'EOF_JF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if isinstance(d, list):
+    d = d[0] if d else {}
+for k in ("units", "services", "unit", "service"):
+    if isinstance(d, dict) and k in d:
+        v = d[k]
+        d = v[0] if isinstance(v, list) and v else v
+norm = lambda k: k.lower().replace("_", "").replace("-", "")
+index = {norm(k): v for k, v in d.items()} if isinstance(d, dict) else {}
+for want in sys.argv[2:]:
+    if norm(want) in index:
+        v = index[norm(want)]
+        print(v if isinstance(v, str) else json.dumps(v))
+        sys.exit(0)
+sys.exit(1)
+EOF_JF
+}
+
+field() {  # NAME KEY...
+        local n=$1
+        shift
+        status_json "$n" || return 0
+        jf "$@" || true
+}
+unit_state() { field "$1" State ActiveState state; }
+main_pid() { field "$1" MainPID main_pid pid; }
+# The service: the child of the sandbox's init (PIDs as the testhost sees them).
+service_pid() { th sh -c "awk '{ print \$1 }' /proc/$1/task/$1/children" 2>/dev/null || true; }
+
+running_with_new_pid() {  # NAME OLD-MAIN-PID
+        local st pid
+        st=$(unit_state "$1")
+        pid=$(main_pid "$1")
+        [ "$st" = running ] && [ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "$2" ] && [ -n "$(service_pid "$pid")" ]
+}
+scope_active() { [ "$(th systemctl is-active "$1")" = active ]; }
+scope_gone() { ! scope_active "$1"; }
+
+# ---- boot and install ----
+
+testhost_prepare
+rc=$?
+[ $rc = 77 ] && exit 77
+[ $rc = 0 ] || fail "testhost prepare"
+testhost_boot >/dev/null || fail "testhost boot"
+ok "testhost '$TESTHOST_ID' booted (systemd PID $TESTHOST_PID on the host)"
+
+TESTHOST_INSTALL_FLAGS=--no-rebuild testhost_install "$BUILD" 2>"$TMP/install.err" ||
+        fail "testhost_install $BUILD: $(tr '\n' ' ' <"$TMP/install.err")"
+for f in /usr/sbin/sandboxd /usr/bin/sandboxctl /usr/share/dbus-1/system.d/org.sandboxd1.conf \
+        /usr/lib/sandboxd/policies/web.policy; do
+        th test -e "$f" || fail "after install, $f is missing inside"
+done
+svc=$(th systemctl show -P FragmentPath sandboxd.service)
+[ -n "$svc" ] || fail "after install and daemon-reload, systemd does not know sandboxd.service"
+exe=$(th systemctl show -P ExecStart sandboxd.service | sed -n 's/.*path=\([^ ;]*\).*/\1/p')
+prefix=$(meson introspect "$BUILD" --buildoptions | python3 -c 'import json, sys
+print({o["name"]: o["value"] for o in json.load(sys.stdin)}["prefix"])')
+if [ "$prefix" != /usr ]; then
+        # testhost_install moves the build's prefix to /usr, but the binaries
+        # and the unit file keep the paths they were configured with
+        # (ExecStart=$prefix/sbin/sandboxd, units and policies searched in
+        # $prefix/lib/sandboxd): make those paths lead to /usr.
+        th sh -c "mkdir -p '$prefix/sbin' '$prefix/lib' && ln -sfn /usr/sbin/sandboxd '$prefix/sbin/sandboxd' &&
+                  ln -sfn /usr/lib/sandboxd '$prefix/lib/sandboxd'" || fail "linking $prefix to /usr inside"
+        echo "# build prefix $prefix, installed under /usr: $prefix/sbin/sandboxd and $prefix/lib/sandboxd link to /usr"
+fi
+th test -x "$exe" || fail "sandboxd.service's ExecStart= program '$exe' does not exist inside"
+ok "installed $BUILD: sandboxd, sandboxctl, $svc (ExecStart=$exe), the D-Bus policy"
+# dbus-daemon reads its policy at start: the new org.sandboxd1.conf needs a reload.
+th busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null ||
+        fail "dbus ReloadConfig"
+
+# The image, built on the host with the build's probe, copied in.
+"$TESTHOST_CHECKOUT/tools/mkimage-busybox.sh" --probe "$BUILD/tests/integration/sandbox-probe" "$TMP/image" >/dev/null ||
+        fail "tools/mkimage-busybox.sh"
+th mkdir -p /var/lib/sandboxd/images/busybox || fail "mkdir the image dir inside"
+tar -C "$TMP/image" -c . | tar -C "/proc/$TESTHOST_PID/root/var/lib/sandboxd/images/busybox" -x ||
+        fail "copying the image in"
+th test -x /var/lib/sandboxd/images/busybox/bin/busybox || fail "the image is not at /var/lib/sandboxd/images/busybox inside"
+ok "busybox image at /var/lib/sandboxd/images/busybox inside"
+
+th mkdir -p /etc/sandboxd/units
+th sh -c 'cat >/etc/sandboxd/units/web.unit' <<'EOF_WEB'
+[Unit]
+Description=testhost web
+
+[Sandbox]
+Image=/var/lib/sandboxd/images/busybox
+Hostname=web
+
+[Security]
+Policy=web
+Capabilities=CAP_NET_BIND_SERVICE
+
+[Resources]
+MemoryMax=48M
+TasksMax=24
+
+[Service]
+ExecStart=/bin/sh -c "for i in 1 2 3 4 5; do echo web-line-$$i; done; exec sleep 100000"
+Restart=on-failure
+RestartSec=200ms
+
+[Install]
+WantedBy=default
+EOF_WEB
+th sh -c 'cat >/etc/sandboxd/units/crash.unit' <<'EOF_CRASH'
+[Sandbox]
+Image=/var/lib/sandboxd/images/busybox
+
+[Service]
+ExecStart=/bin/false
+Restart=always
+RestartSec=0
+StartLimitBurst=3
+StartLimitIntervalSec=10s
+EOF_CRASH
+th sandboxctl check web crash >"$TMP/check.out" 2>&1 || fail "sandboxctl check web crash inside: $(cat "$TMP/check.out")"
+ok "units web and crash in /etc/sandboxd/units check clean inside"
+
+# ---- sandboxd.service ----
+
+th systemctl start sandboxd || fail "systemctl start sandboxd"
+[ "$(th systemctl show -P Type sandboxd)" = notify ] || fail "sandboxd.service is Type=$(th systemctl show -P Type sandboxd), not notify"
+[ "$(th systemctl is-active sandboxd)" = active ] || fail "sandboxd is $(th systemctl is-active sandboxd) after start"
+SD_PID=$(th systemctl show -P MainPID sandboxd)
+[ "$SD_PID" -gt 0 ] 2>/dev/null || fail "sandboxd.service has no MainPID"
+ok "systemctl start sandboxd: Type=notify, active, MainPID $SD_PID"
+
+# ---- start web: a scope in sandbox.slice ----
+
+th sandboxctl start web >"$TMP/out" 2>&1 || fail "sandboxctl start web: $(cat "$TMP/out")"
+status_json web || fail "sandboxctl status --json web: $(cat "$TMP/status.json" "$TMP/status.err")"
+[ "$(jf State)" = running ] || fail "web is $(jf State) after start"
+MAIN=$(jf MainPID)
+[ "$(jf CgroupDriver cgroup_driver)" = systemd ] || fail "web's cgroup driver is '$(jf CgroupDriver cgroup_driver)', expected systemd"
+[ "$(jf ControlGroup)" = /sandbox.slice/sandbox-web.scope ] || fail "web's cgroup is '$(jf ControlGroup)'"
+ok "sandboxctl start web: running, main PID $MAIN, driver systemd, cgroup /sandbox.slice/sandbox-web.scope"
+SVC=$(service_pid "$MAIN")
+[ -n "$SVC" ] || fail "web's init $MAIN has no child"
+
+th systemctl status --no-pager -l sandbox-web.scope >"$TMP/scope" 2>&1
+rc=$?
+[ $rc = 0 ] || fail "systemctl status sandbox-web.scope: exit $rc: $(cat "$TMP/scope")"
+grep -q 'Active: active (running)' "$TMP/scope" || fail "systemctl status sandbox-web.scope: $(cat "$TMP/scope")"
+grep -qE "[^0-9]$MAIN " "$TMP/scope" && grep -qE "[^0-9]$SVC sleep 100000" "$TMP/scope" ||
+        fail "systemctl status sandbox-web.scope does not list init $MAIN and sleep $SVC: $(cat "$TMP/scope")"
+ok "systemctl status sandbox-web.scope: active (running), lists init $MAIN and 'sleep 100000' ($SVC)"
+
+th systemctl show -p MemoryMax -p TasksMax -p Delegate -p Slice sandbox-web.scope >"$TMP/show"
+for want in MemoryMax=50331648 TasksMax=24 Delegate=yes Slice=sandbox.slice; do
+        grep -qx "$want" "$TMP/show" || fail "systemctl show sandbox-web.scope: no $want in: $(tr '\n' ' ' <"$TMP/show")"
+done
+ok "systemctl show sandbox-web.scope: MemoryMax=50331648 TasksMax=24 Delegate=yes Slice=sandbox.slice"
+# The limit is real: the scope's memory cgroup (v1 on this hybrid host, or v2).
+lim=$(th sh -c 'cat /sys/fs/cgroup/memory/sandbox.slice/sandbox-web.scope/memory.limit_in_bytes 2>/dev/null ||
+                cat /sys/fs/cgroup/sandbox.slice/sandbox-web.scope/memory.max')
+[ "$lim" = 50331648 ] || fail "the scope's memory cgroup limit is '$lim'"
+ok "the scope's cgroup has the memory limit 50331648"
+
+# ---- the journal ----
+
+journal_has_output() { th journalctl -u sandbox-web.scope -o verbose --no-pager | grep -q 'MESSAGE=web-line-5'; }
+wait_for 10 journal_has_output || fail "journalctl -u sandbox-web.scope lacks web-line-5: $(th journalctl -u sandbox-web.scope --no-pager | tail -5)"
+th journalctl -u sandbox-web.scope -o json --no-pager >"$TMP/journal.json"
+python3 - "$TMP/journal.json" <<'EOF_J' || fail "journalctl -u sandbox-web.scope -o json: the service's lines lack SYSLOG_IDENTIFIER=web or _SYSTEMD_UNIT"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+mine = [e for e in lines if str(e.get("MESSAGE", "")).startswith("web-line-")]
+assert len(mine) >= 5, mine
+for e in mine:
+    assert e.get("SYSLOG_IDENTIFIER") == "web", e
+    assert e.get("_SYSTEMD_UNIT") == "sandbox-web.scope", e
+EOF_J
+ok "journalctl -u sandbox-web.scope -o json: web-line-1..5 with SYSLOG_IDENTIFIER=web, _SYSTEMD_UNIT=sandbox-web.scope"
+
+sandboxd_started_line() { th journalctl SANDBOXD_UNIT=web -o verbose --no-pager | grep -q 'MESSAGE=.*Started'; }
+wait_for 5 sandboxd_started_line ||
+        fail "no line of sandboxd's with SANDBOXD_UNIT=web saying it started: $(th journalctl SANDBOXD_UNIT=web --no-pager | tail -5)"
+started=$(th journalctl SANDBOXD_UNIT=web -o cat --no-pager | grep Started | head -n1)
+ok "journalctl SANDBOXD_UNIT=web: sandboxd's own line '$started'"
+# sandboxd adds OBJECT_SYSTEMD_UNIT=sandbox-web.scope, which journald trusts from root.
+th journalctl -u sandbox-web.scope -o cat --no-pager | grep -qF "$started" ||
+        fail "journalctl -u sandbox-web.scope does not show sandboxd's '$started'"
+ok "journalctl -u sandbox-web.scope shows sandboxd's '$started' beside the service's output"
+
+th sandboxctl logs web >"$TMP/logs" 2>&1 || fail "sandboxctl logs web: $(cat "$TMP/logs")"
+grep -q 'web-line-5' "$TMP/logs" && grep -qF "$started" "$TMP/logs" ||
+        fail "sandboxctl logs web does not show the service's output and sandboxd's line: $(cat "$TMP/logs")"
+ok "sandboxctl logs web: the service's output and sandboxd's '$started'"
+
+# ---- SIGKILL of the service ----
+
+th kill -KILL "$SVC" || fail "kill -9 $SVC"
+wait_for 10 running_with_new_pid web "$MAIN" || fail "web not restarted within 10 s after kill -9 of its service: $(unit_state web)"
+MAIN=$(main_pid web)
+SVC=$(service_pid "$MAIN")
+wait_for 5 scope_active sandbox-web.scope || fail "after the restart sandbox-web.scope is $(th systemctl is-active sandbox-web.scope)"
+th grep -qx "$MAIN" /sys/fs/cgroup/systemd/sandbox.slice/sandbox-web.scope/cgroup.procs ||
+        th grep -qx "$MAIN" /sys/fs/cgroup/sandbox.slice/sandbox-web.scope/cgroup.procs ||
+        fail "the new init $MAIN is not in sandbox-web.scope"
+ok "kill -9 of the service: restarted (init $MAIN, sleep $SVC) in a new, active sandbox-web.scope"
+
+# ---- SIGKILL of sandboxd: systemd restarts it, it re-adopts web ----
+
+th systemctl kill -s KILL sandboxd || fail "systemctl kill -s KILL sandboxd"
+sandboxd_back() {
+        local p
+        p=$(th systemctl show -P MainPID sandboxd)
+        [ "$(th systemctl is-active sandboxd)" = active ] && [ "$p" != 0 ] && [ "$p" != "$SD_PID" ]
+}
+wait_for 15 sandboxd_back || fail "systemd did not restart sandboxd after SIGKILL: $(th systemctl status --no-pager sandboxd | head -5)"
+SD_PID=$(th systemctl show -P MainPID sandboxd)
+ok "systemctl kill -s KILL sandboxd: systemd restarted it (Restart=on-failure), MainPID $SD_PID"
+[ "$(unit_state web)" = running ] && [ "$(main_pid web)" = "$MAIN" ] ||
+        fail "after sandboxd's restart web is $(unit_state web) with main PID $(main_pid web), expected running with $MAIN"
+[ "$(service_pid "$MAIN")" = "$SVC" ] || fail "the service process changed across sandboxd's restart"
+scope_active sandbox-web.scope || fail "sandbox-web.scope is not active after sandboxd's restart"
+ok "web re-adopted: same main PID $MAIN, same service $SVC, scope still active"
+th kill -KILL "$SVC"
+wait_for 10 running_with_new_pid web "$MAIN" || fail "re-adopted web not restarted after kill -9: $(unit_state web)"
+MAIN=$(main_pid web)
+SVC=$(service_pid "$MAIN")
+wait_for 5 scope_active sandbox-web.scope || fail "sandbox-web.scope inactive after the restart by the new sandboxd"
+ok "kill -9 of the re-adopted service: the new sandboxd restarted it (init $MAIN)"
+
+# ---- start limits ----
+
+th sandboxctl start crash >/dev/null 2>&1
+crash_failed() { [ "$(unit_state crash)" = failed ]; }
+wait_for 10 crash_failed || fail "crash (ExecStart=/bin/false, Restart=always, StartLimitBurst=3) not failed: $(unit_state crash)"
+th sandboxctl status crash >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q start-limit-hit "$TMP/out" || fail "sandboxctl status crash: exit $rc: $(cat "$TMP/out")"
+scope_gone sandbox-crash.scope || fail "sandbox-crash.scope is still active"
+ok "crash loop: failed, start-limit-hit (status exit 3), sandbox-crash.scope gone"
+
+# ---- the D-Bus API on the system bus ----
+
+th busctl introspect --no-pager org.sandboxd1 /org/sandboxd1 >"$TMP/introspect" 2>&1 || fail "busctl introspect: $(cat "$TMP/introspect")"
+for m in org.sandboxd1.Manager .StartUnit .StopUnit .RestartUnit .ResetFailed .ListUnits .GetUnit .GetUnitPlan \
+        .Reload .EnableUnit .DisableUnit .Version .CgroupDriver .NServices .UnitStateChanged; do
+        grep -qF -- "$m " "$TMP/introspect" || fail "busctl introspect org.sandboxd1 /org/sandboxd1 lacks $m"
+done
+ok "busctl introspect org.sandboxd1 /org/sandboxd1: org.sandboxd1.Manager with every method, property and signal"
+drv=$(th busctl get-property org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager CgroupDriver)
+[ "$drv" = 's "systemd"' ] || fail "Manager.CgroupDriver is $drv"
+upath=$(th busctl call org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager GetUnit s web | sed -n 's/^o "\(.*\)"$/\1/p')
+[ -n "$upath" ] || fail "GetUnit web"
+[ "$(th busctl get-property org.sandboxd1 "$upath" org.sandboxd1.Unit MainPID)" = "u $MAIN" ] ||
+        fail "Unit.MainPID on $upath: $(th busctl get-property org.sandboxd1 "$upath" org.sandboxd1.Unit MainPID)"
+ok "Manager.CgroupDriver \"systemd\"; GetUnit web -> $upath, MainPID $MAIN"
+nobody() { th setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody busctl call org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager ListUnits >"$TMP/out" 2>&1 ||
+        fail "ListUnits as uid 65534: $(cat "$TMP/out")"
+grep -q '"web"' "$TMP/out" || fail "ListUnits as uid 65534 does not list web: $(cat "$TMP/out")"
+ok "ListUnits as uid 65534 works"
+if nobody busctl call org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager StopUnit s web >"$TMP/out" 2>&1; then
+        fail "StopUnit as uid 65534 succeeded"
+fi
+grep -qiE 'access denied|AccessDenied|permission denied' "$TMP/out" || fail "StopUnit as uid 65534: $(cat "$TMP/out")"
+if nobody busctl call org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager StartUnit s crash >"$TMP/out2" 2>&1; then
+        fail "StartUnit as uid 65534 succeeded"
+fi
+grep -qiE 'access denied|AccessDenied|permission denied' "$TMP/out2" || fail "StartUnit as uid 65534: $(cat "$TMP/out2")"
+[ "$(unit_state web)" = running ] && [ "$(unit_state crash)" = failed ] || fail "a refused call changed something"
+ok "StartUnit/StopUnit as uid 65534: $(head -n1 "$TMP/out2")"
+
+# ---- stop ----
+
+th sandboxctl stop web >"$TMP/out" 2>&1 || fail "sandboxctl stop web: $(cat "$TMP/out")"
+wait_for 5 scope_gone sandbox-web.scope || fail "after stop, sandbox-web.scope is $(th systemctl is-active sandbox-web.scope)"
+th test -d /sys/fs/cgroup/systemd/sandbox.slice/sandbox-web.scope && fail "after stop, the scope's cgroup is still there"
+th kill -0 "$MAIN" 2>/dev/null && fail "after stop, the init $MAIN lives"
+case $(unit_state web) in inactive|failed) ;; *) fail "after stop, web is $(unit_state web)" ;; esac
+ok "sandboxctl stop web: sandbox-web.scope gone, its cgroup and processes too (web $(unit_state web))"
+
+th systemctl stop sandboxd || fail "systemctl stop sandboxd"
+[ "$(th systemctl is-active sandboxd)" != active ] || fail "sandboxd still active after systemctl stop"
+th pgrep -x sandboxd >/dev/null && fail "a sandboxd process lives after systemctl stop"
+ok "systemctl stop sandboxd: inactive, no sandboxd process"
+
+# ---- enabled units ----
+
+th systemctl start sandboxd || fail "systemctl start sandboxd (again)"
+th sandboxctl enable web >"$TMP/out" 2>&1 || fail "sandboxctl enable web: $(cat "$TMP/out")"
+th test -L /etc/sandboxd/enabled/web.unit || fail "no /etc/sandboxd/enabled/web.unit after enable"
+th systemctl restart sandboxd || fail "systemctl restart sandboxd"
+web_running() { [ "$(unit_state web)" = running ]; }
+wait_for 15 web_running || fail "the enabled web did not start with sandboxd: $(unit_state web)"
+wait_for 5 scope_active sandbox-web.scope || fail "sandbox-web.scope not active after sandboxd started the enabled web"
+ok "sandboxctl enable web + systemctl restart sandboxd: web started, sandbox-web.scope active"
+th sandboxctl disable web >"$TMP/out" 2>&1 || fail "sandboxctl disable web: $(cat "$TMP/out")"
+th test -e /etc/sandboxd/enabled/web.unit && fail "disable left /etc/sandboxd/enabled/web.unit"
+th sandboxctl stop web >"$TMP/out" 2>&1 || fail "sandboxctl stop web (end): $(cat "$TMP/out")"
+wait_for 5 scope_gone sandbox-web.scope || fail "sandbox-web.scope left at the end"
+th systemctl stop sandboxd
+ok "disable, stop: nothing runs"
+
+# ---- teardown ----
+
+testhost_teardown || fail "teardown"
+torn_down=1
+left=$(testhost_leftovers)
+[ -z "$left" ] || fail "left behind on the host: $left"
+! find /sys/fs/cgroup -maxdepth 6 -type d -name "testhost-$TESTHOST_ID" 2>/dev/null | grep -q . ||
+        fail "cgroup testhost-$TESTHOST_ID left"
+! find /sys/fs/cgroup -maxdepth 2 -type d -name sandbox.slice 2>/dev/null | grep -q . ||
+        fail "a sandbox.slice was made at the host's cgroup root: $(find /sys/fs/cgroup -maxdepth 2 -type d -name sandbox.slice | tr '\n' ' ')"
+! grep -q "sandboxd-testhost/$TESTHOST_ID" /proc/self/mountinfo || fail "mounts left"
+! kill -0 "$TESTHOST_PID" 2>/dev/null || fail "systemd ($TESTHOST_PID) still running"
+ok "teardown left nothing behind"
