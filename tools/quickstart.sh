@@ -29,30 +29,63 @@ $ctl plan units/web.unit
 step sandboxctl run units/hello.unit
 $ctl run units/hello.unit
 
-step "sandboxctl run units/web.unit &   # busybox httpd in its own network namespace"
-$ctl run units/web.unit &
-ctl_pid=$!
-trap 'kill -TERM $ctl_pid 2>/dev/null; wait $ctl_pid 2>/dev/null || true' EXIT
-# The sandbox's PID 1 is sandboxctl's child; httpd is its child.
-for _ in $(seq 50); do
-        init=$(pgrep -P $ctl_pid | head -1 || true)
-        httpd=${init:+$(pgrep -P "$init" httpd | head -1 || true)}
-        [ -n "${httpd:-}" ] && break
-        sleep 0.1
+# The supervisor: sandboxd in the background on a runtime directory of its
+# own (on a machine that runs sandboxd.service, the demo does not touch it).
+# With systemd as PID 1 each service gets a transient scope; without it the
+# built-in cgroupfs driver.
+export SANDBOXD_RUNTIME_DIR=/run/sandboxd-quickstart
+export SANDBOXD_CONFIG_DIR=$SANDBOXD_RUNTIME_DIR/etc
+export SANDBOXD_LOG_DIR=$SANDBOXD_RUNTIME_DIR/log
+step "sandboxd --no-system-bus &   # the supervisor (a D-Bus API on $SANDBOXD_RUNTIME_DIR/private)"
+mkdir -p "$SANDBOXD_RUNTIME_DIR"
+build/src/daemon/sandboxd --no-system-bus --log-target=stderr 2>"$SANDBOXD_RUNTIME_DIR.log" &
+daemon=$!
+cleanup() {
+        $ctl stop web hello >/dev/null 2>&1 || true
+        kill -TERM $daemon 2>/dev/null && wait $daemon 2>/dev/null || true
+        rm -rf "$SANDBOXD_RUNTIME_DIR" "$SANDBOXD_RUNTIME_DIR.log"
+}
+trap cleanup EXIT
+for _ in $(seq 100); do
+        $ctl list >/dev/null 2>&1 && break
+        kill -0 $daemon 2>/dev/null || { cat "$SANDBOXD_RUNTIME_DIR.log" >&2; exit 1; }
+        sleep 0.05
 done
-if [ -z "${httpd:-}" ]; then
-        echo "quickstart: the web service did not start" >&2
-        exit 1
-fi
+
+step "sandboxctl start web   # busybox httpd in its own network namespace"
+$ctl start web
+
+step "sandboxctl status web"
+$ctl status web || true
 
 step "wget http://127.0.0.1/   # from the host: nothing listens there"
 timeout 5 busybox wget -q -O- http://127.0.0.1/ 2>&1 && exit 1 || echo "(refused, as it should be: the service has its own network)"
 
-step "nsenter --net=/proc/$httpd/ns/net busybox wget -qO- http://127.0.0.1/   # inside its namespace"
-nsenter --net=/proc/$httpd/ns/net timeout 5 busybox wget -q -O- http://127.0.0.1/
+step "sandboxctl exec web wget -qO- http://127.0.0.1/   # inside the sandbox: its network, root, identity, seccomp"
+$ctl exec web wget -q -O- http://127.0.0.1/
 
-step "kill -TERM sandboxctl   # stops the service: SIGTERM, then SIGKILL after TimeoutStopSec"
-kill -TERM $ctl_pid
-rc=0; wait $ctl_pid || rc=$?
-trap - EXIT
-echo "sandboxctl exited with $rc"
+step "sandboxctl exec web grep -E 'Cap|NoNewPrivs|Seccomp:' /proc/self/status"
+$ctl exec web grep -E 'Cap|NoNewPrivs|Seccomp:' /proc/self/status
+
+main=$($ctl status --json web | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["MainPID"])')
+httpd=$(cat "/proc/$main/task/$main/children" | awk '{ print $1 }')
+step "kill -9 $httpd   # httpd dies; Restart=on-failure brings it back"
+kill -9 "$httpd"
+for _ in $(seq 50); do
+        [ "$($ctl status --json web | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["NRestarts"])')" = 1 ] &&
+                $ctl status web >/dev/null && break
+        sleep 0.1
+done
+$ctl status web | sed -n "1,4p;/Restarts:/p"
+
+step "sandboxctl start hello; sandboxctl logs hello   # what the service printed"
+$ctl start hello
+for _ in $(seq 50); do
+        $ctl status hello >/dev/null || break   # exits 3 once it is no longer running
+        sleep 0.1
+done
+$ctl logs -n 20 hello
+
+step "sandboxctl stop web   # KillSignal=, then SIGKILL to the cgroup after TimeoutStopSec="
+$ctl stop web
+$ctl list
