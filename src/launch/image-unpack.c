@@ -26,8 +26,6 @@
  * capabilities) and ACLs. Owners are restored numerically, as the image
  * says (the child never reads a passwd file). */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -38,6 +36,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "dlopen-archive.h"
 #include "config.h"
 #include "launch-internal.h"
 #include "log.h"
@@ -165,12 +164,12 @@ static int copy_data(struct archive *a, struct archive *w) {
                 la_int64_t off;
                 int r;
 
-                r = archive_read_data_block(a, &buf, &n, &off);
+                r = sym_archive_read_data_block(a, &buf, &n, &off);
                 if (r == ARCHIVE_EOF)
                         return ARCHIVE_OK;
                 if (r < ARCHIVE_WARN)
                         return r;
-                r = (int) archive_write_data_block(w, buf, n, off);
+                r = (int) sym_archive_write_data_block(w, buf, n, off);
                 if (r < ARCHIVE_WARN)
                         return r;
         }
@@ -184,58 +183,60 @@ static const char *extract(int archive_fd, char *msg, size_t size) {
         const char *err = NULL;
         int r;
 
-        a = archive_read_new();
-        w = archive_write_disk_new();
+        if (dlopen_libarchive(&err) < 0)
+                goto finish;
+        a = sym_archive_read_new();
+        w = sym_archive_write_disk_new();
         if (!a || !w) {
                 err = "out of memory";
                 goto finish;
         }
-        archive_read_support_filter_all(a);
-        archive_read_support_format_tar(a);
-        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+        sym_archive_read_support_filter_all(a);
+        sym_archive_read_support_format_tar(a);
+        sym_archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                                               ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                               ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 
-        if (archive_read_open_fd(a, archive_fd, 64 * 1024) != ARCHIVE_OK) {
-                snprintf(msg, size, "%s", archive_error_string(a) ?: "cannot read the archive");
+        if (sym_archive_read_open_fd(a, archive_fd, 64 * 1024) != ARCHIVE_OK) {
+                snprintf(msg, size, "%s", sym_archive_error_string(a) ?: "cannot read the archive");
                 err = msg;
                 goto finish;
         }
-        while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-                unsigned type = archive_entry_filetype(entry);
+        while ((r = sym_archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+                unsigned type = sym_archive_entry_filetype(entry);
 
                 if (type == AE_IFCHR || type == AE_IFBLK)
                         continue;
-                archive_entry_set_perm(entry, archive_entry_perm(entry) & ~(mode_t) (S_ISUID | S_ISGID));
+                sym_archive_entry_set_perm(entry, sym_archive_entry_perm(entry) & ~(mode_t) (S_ISUID | S_ISGID));
                 /* Not archive_read_extract2(): it turns a refused header
                  * (an absolute or ".." path) into a warning and goes on. */
-                r = archive_write_header(w, entry);
+                r = sym_archive_write_header(w, entry);
                 if (r >= ARCHIVE_WARN)
                         r = copy_data(a, w);
                 if (r >= ARCHIVE_WARN)
-                        r = archive_write_finish_entry(w);
+                        r = sym_archive_write_finish_entry(w);
                 if (r < ARCHIVE_WARN) {
-                        snprintf(msg, size, "%s: %s", archive_entry_pathname(entry) ?: "?",
-                                 archive_error_string(w) ?: archive_error_string(a) ?: "cannot extract");
+                        snprintf(msg, size, "%s: %s", sym_archive_entry_pathname(entry) ?: "?",
+                                 sym_archive_error_string(w) ?: sym_archive_error_string(a) ?: "cannot extract");
                         err = msg;
                         goto finish;
                 }
         }
         if (r != ARCHIVE_EOF) {
-                snprintf(msg, size, "%s", archive_error_string(a) ?: "cannot read the archive");
+                snprintf(msg, size, "%s", sym_archive_error_string(a) ?: "cannot read the archive");
                 err = msg;
                 goto finish;
         }
         /* Directory permissions and times are applied at close. */
-        if (archive_write_close(w) != ARCHIVE_OK) {
-                snprintf(msg, size, "%s", archive_error_string(w) ?: "cannot finish the extraction");
+        if (sym_archive_write_close(w) != ARCHIVE_OK) {
+                snprintf(msg, size, "%s", sym_archive_error_string(w) ?: "cannot finish the extraction");
                 err = msg;
         }
 finish:
         if (w)
-                archive_write_free(w);
+                sym_archive_write_free(w);
         if (a)
-                archive_read_free(a);
+                sym_archive_read_free(a);
         return err;
 }
 
@@ -243,7 +244,17 @@ static int unpack_into(int archive_fd, int images_fd, const char *tmp, char *msg
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
         int wstatus;
         ssize_t n;
+        const char *why;
         pid_t pid;
+        int r;
+
+        /* Here, not in the child: it chroot()s into the new tree, where no
+         * library can be found. */
+        r = dlopen_libarchive(&why);
+        if (r < 0) {
+                snprintf(msg, size, "%s", why);
+                return r;
+        }
 
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return negative_errno();
@@ -361,7 +372,7 @@ int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir
                         (void) rm_rf_at(images_fd, tmp);
                 } else if (r < 0) {
                         (void) rm_rf_at(images_fd, tmp);
-                        if (r == -EBADMSG)
+                        if (r == -EBADMSG || r == -EOPNOTSUPP)
                                 return log_error_errno(r, "Failed to unpack image %s: %s", path, msg);
                 }
                 if (r < 0)

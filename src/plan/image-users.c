@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "dlopen-archive.h"
 #include "image-users.h"
 #include "parse-util.h"
 #include "string-util.h"
@@ -61,21 +60,26 @@ static int read_from_dir(const char *dir, const char *rel, char **ret) {
 }
 
 static int read_from_tarball(const char *path, const char *rel, char **ret) {
-        struct archive *a = archive_read_new();
+        struct archive *a;
         struct archive_entry *e;
         _cleanup_free_ char *found = NULL;
-        int r = -ENOENT;
+        int r;
 
+        r = dlopen_libarchive(NULL);
+        if (r < 0)
+                return r;
+        r = -ENOENT;
+        a = sym_archive_read_new();
         if (!a)
                 return -ENOMEM;
-        archive_read_support_filter_all(a);
-        archive_read_support_format_tar(a);
-        if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-                archive_read_free(a);
+        sym_archive_read_support_filter_all(a);
+        sym_archive_read_support_format_tar(a);
+        if (sym_archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
+                sym_archive_read_free(a);
                 return -EIO;
         }
-        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-                const char *n = archive_entry_pathname(e);
+        while (sym_archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                const char *n = sym_archive_entry_pathname(e);
                 la_int64_t size;
 
                 if (!n)
@@ -84,9 +88,9 @@ static int read_from_tarball(const char *path, const char *rel, char **ret) {
                         n += 2;
                 else if (n[0] == '/')
                         n++;
-                if (!streq(n, rel) || archive_entry_filetype(e) != AE_IFREG)
+                if (!streq(n, rel) || sym_archive_entry_filetype(e) != AE_IFREG)
                         continue;
-                size = archive_entry_size(e);
+                size = sym_archive_entry_size(e);
                 if (size < 0 || size > (la_int64_t) DB_MAX) {
                         r = -EFBIG;
                         break;
@@ -97,13 +101,13 @@ static int read_from_tarball(const char *path, const char *rel, char **ret) {
                         r = -ENOMEM;
                         break;
                 }
-                if (archive_read_data(a, found, (size_t) size) != (la_ssize_t) size) {
+                if (sym_archive_read_data(a, found, (size_t) size) != (la_ssize_t) size) {
                         r = -EIO;
                         break;
                 }
                 r = 0; /* a later entry of the same name wins, as when unpacking */
         }
-        archive_read_free(a);
+        sym_archive_read_free(a);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(found);
