@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 LANES=("$@")
 [ ${#LANES[@]} -eq 0 ] && LANES=(unit integration vm testhost asan fuzz)
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-40}
 
 pass=0 fail=0 skip=0
 failed_lanes=()
@@ -114,7 +114,7 @@ for lane in "${LANES[@]}"; do
                         failed_lanes+=(fuzz-build); fail=$((fail + 1))
                         continue
                 fi
-                for t in unit-parse:unit policy-parse:policy plan-json:plan; do
+                for t in unit-parse:unit policy-parse:policy plan-json:plan state-file:state exit-report:exit proc-files:proc; do
                         name=fuzz-${t%%:*} corpus=tests/fuzz/corpus/${t##*:}
                         work=$(mktemp -d)
                         mkdir -p build-fuzz/crashes

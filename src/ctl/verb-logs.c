@@ -2,11 +2,17 @@
 
 /* sandboxctl logs NAME: a service's output and sandboxd's messages about
  * it. With journald: the entries of its scope (_SYSTEMD_UNIT=
- * sandbox-NAME.scope, the systemd cgroup driver) or tagged SANDBOXD_UNIT=
- * NAME (sandboxd's own messages, and output under the cgroupfs driver),
- * printed as journalctl's short format. Without journald, sandboxd writes
- * the output to $SANDBOXD_LOG_DIR/NAME.log and that file is shown, read
- * from its end so that a huge file costs no memory. */
+ * sandbox-NAME.scope, the systemd cgroup driver), sandboxd's own messages
+ * (SANDBOXD_UNIT=NAME from root), and the output of every run that no
+ * scope names (the cgroupfs driver): sandboxd's messages about a run name
+ * its main process (OBJECT_PID=), for which journald adds the process's
+ * cgroup as OBJECT_SYSTEMD_CGROUP=, the same path it records as
+ * _SYSTEMD_CGROUP= on every line the run's processes log, their output
+ * stream included. A cgroupfs cgroup is new for every run
+ * (sandbox-NAME-<hex>), so it names that run alone. Printed as
+ * journalctl's short format. Without journald, sandboxd writes the output to
+ * $SANDBOXD_LOG_DIR/NAME.log and that file is shown, read from its end so
+ * that a huge file costs no memory. */
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -131,26 +137,221 @@ static int print_entry(sd_journal *j, bool *printed_any, const CtlLogs *o) {
         return 0;
 }
 
+/* ---- the runs of a service, for the cgroupfs driver ---- */
+
+/* A crash loop makes one run per restart; beyond this many, the oldest
+ * runs' output is not looked for (sandboxd's own lines still are). */
+#define RUNS_MAX 4096U
+#define RUN_CGROUP_MAX 4096U
+
+typedef struct Run {
+        char boot[33];          /* _BOOT_ID */
+        char *cgroup;           /* journald's _SYSTEMD_CGROUP= of the run's processes */
+} Run;
+
+typedef struct Runs {
+        Run *v;
+        size_t n;
+} Runs;
+
+static void runs_done(Runs *runs) {
+        for (size_t i = 0; i < runs->n; i++)
+                free(runs->v[i].cgroup);
+        runs->v = mfree(runs->v);
+        runs->n = 0;
+}
+
+static bool field_is(sd_journal *j, const char *field, const char *value) {
+        const char *v;
+        size_t l;
+
+        return get_field(j, field, &v, &l) >= 0 && l == strlen(value) && memcmp(v, value, l) == 0;
+}
+
+/* Copies FIELD's value into buf if it is 1..size-1 characters of accept. */
+static bool field_get_word(sd_journal *j, const char *field, const char *accept, char *buf, size_t size) {
+        const char *v;
+        size_t l;
+
+        if (get_field(j, field, &v, &l) < 0 || l == 0 || l >= size)
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if (!strchr(accept, v[i]))
+                        return false;
+        memcpy(buf, v, l);
+        buf[l] = '\0';
+        return true;
+}
+
+/* A cgroup the cgroupfs driver made for NAME: ".../sandbox-NAME-<hex>".
+ * Anything else (a scope, sandboxd's own cgroup on a host where journald
+ * sees another hierarchy) is not one run's. */
+static char *run_cgroup(sd_journal *j, const char *name) {
+        const char *v, *base, *rest;
+        size_t l, nl = strlen(name);
+
+        if (get_field(j, "OBJECT_SYSTEMD_CGROUP", &v, &l) < 0 || l == 0 || l > RUN_CGROUP_MAX || v[0] != '/' ||
+            memchr(v, '\0', l) || memchr(v, '\n', l))
+                return NULL;
+        base = memrchr(v, '/', l) + 1;
+        if ((size_t) (v + l - base) <= strlen("sandbox-") + nl + 1 || memcmp(base, "sandbox-", 8) != 0 ||
+            memcmp(base + 8, name, nl) != 0 || base[8 + nl] != '-')
+                return NULL;
+        for (rest = base + 8 + nl + 1; rest < v + l; rest++)
+                if (!strchr("0123456789abcdef", *rest))
+                        return NULL;
+        return strndup(v, l);
+}
+
+/* The current entry, if it is sandboxd's (root's) about NAME and names a
+ * run's cgroup: that run. 1 if it is new. */
+static int runs_add_entry(Runs *runs, sd_journal *j, const char *name, const char *tag_value) {
+        _cleanup_free_ char *cg = NULL;
+        char boot[33];
+        Run *n;
+
+        if (!field_is(j, "SANDBOXD_UNIT", tag_value) || !field_is(j, "_UID", "0") ||
+            !field_get_word(j, "_BOOT_ID", "0123456789abcdef", boot, sizeof(boot)))
+                return 0;
+        cg = run_cgroup(j, name);
+        if (!cg)
+                return 0;
+        for (size_t i = 0; i < runs->n; i++)
+                if (streq(runs->v[i].cgroup, cg) && streq(runs->v[i].boot, boot))
+                        return 0;
+        if (runs->n >= RUNS_MAX) {
+                /* Forget the oldest. */
+                free(runs->v[0].cgroup);
+                memmove(runs->v, runs->v + 1, (runs->n - 1) * sizeof(Run));
+                runs->n--;
+        }
+        n = reallocarray(runs->v, runs->n + 1, sizeof(Run));
+        if (!n)
+                return -ENOMEM;
+        runs->v = n;
+        runs->v[runs->n] = (Run) { .cgroup = TAKE_PTR(cg) };
+        memcpy(runs->v[runs->n].boot, boot, sizeof(boot));
+        runs->n++;
+        return 1;
+}
+
+/* Every run sandboxd logged about NAME, oldest first. */
+static int runs_collect(sd_journal *j, const char *name, const char *tag, const char *tag_value, Runs *runs) {
+        int r;
+
+        sd_journal_flush_matches(j);
+        r = sd_journal_add_match(j, tag, 0);
+        if (r >= 0)
+                r = sd_journal_add_match(j, "_UID=0", 0);
+        if (r >= 0)
+                r = sd_journal_seek_head(j);
+        if (r < 0)
+                return r;
+        while ((r = sd_journal_next(j)) > 0) {
+                r = runs_add_entry(runs, j, name, tag_value);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+/* The scope, sandboxd's lines, and each run's cgroup. */
+static int add_matches(sd_journal *j, const char *scope, const char *tag, const Runs *runs) {
+        int r;
+
+        sd_journal_flush_matches(j);
+        r = sd_journal_add_match(j, scope, 0);
+        if (r >= 0)
+                r = sd_journal_add_disjunction(j);
+        if (r >= 0)
+                r = sd_journal_add_match(j, tag, 0);
+        if (r >= 0)
+                r = sd_journal_add_match(j, "_UID=0", 0);
+        for (size_t i = 0; r >= 0 && i < runs->n; i++) {
+                _cleanup_free_ char *cg = strjoin("_SYSTEMD_CGROUP=", runs->v[i].cgroup);
+                char boot[64];
+
+                if (!cg)
+                        return -ENOMEM;
+                (void) snprintf(boot, sizeof(boot), "_BOOT_ID=%s", runs->v[i].boot);
+                r = sd_journal_add_disjunction(j);
+                if (r >= 0)
+                        r = sd_journal_add_match(j, cg, 0);
+                if (r >= 0)
+                        r = sd_journal_add_match(j, boot, 0);
+        }
+        return r;
+}
+
+static bool entry_is_run(sd_journal *j, const Run *run) {
+        return field_is(j, "_SYSTEMD_CGROUP", run->cgroup) && field_is(j, "_BOOT_ID", run->boot);
+}
+
+/* Following, a run starts: its output may be in the journal before
+ * sandboxd's line that names its process (the service writes as soon as
+ * it has exec'd, sandboxd logs "Started" after). Matches anew, and the
+ * new run's entries since the last line of sandboxd's that we showed
+ * (which came before the launch), then on from the current entry. */
+static int follow_new_run(sd_journal *j, const char *scope, const char *tag, const Runs *runs,
+                          const char *since_cursor, bool *printed, const CtlLogs *o) {
+        _cleanup_free_ char *here = NULL;
+        const Run *run = &runs->v[runs->n - 1];
+        int r;
+
+        r = sd_journal_get_cursor(j, &here);
+        if (r < 0)
+                return r;
+        r = add_matches(j, scope, tag, runs);
+        if (r < 0)
+                return r;
+        if (since_cursor) {
+                r = sd_journal_seek_cursor(j, since_cursor);
+                if (r < 0)
+                        return r;
+                /* seek_cursor() lands before since_cursor's entry. */
+                while ((r = sd_journal_next(j)) > 0) {
+                        if (sd_journal_test_cursor(j, here) > 0)
+                                break;
+                        if (entry_is_run(j, run)) {
+                                r = print_entry(j, printed, o);
+                                if (r < 0)
+                                        log_debug_errno(r, "Skipping an unreadable journal entry: %m");
+                        }
+                }
+                if (r < 0)
+                        return r;
+        }
+        /* Back on the entry that named the run, which the caller prints. */
+        r = sd_journal_seek_cursor(j, here);
+        if (r >= 0)
+                r = sd_journal_next(j);
+        return r < 0 ? r : 0;
+}
+
 static int show_journal(const char *name, const CtlLogs *o) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        _cleanup_free_ char *scope = NULL, *tag = NULL;
+        _cleanup_free_ char *scope = NULL, *tag = NULL, *last_tag_cursor = NULL;
+        _cleanup_(runs_done) Runs runs = {};
         bool printed = o->n_lines == 0, need_next = true;
+        const char *tag_value;
         int r;
 
         scope = strjoin("_SYSTEMD_UNIT=sandbox-", name, ".scope");
         tag = strjoin("SANDBOXD_UNIT=", name);
         if (!scope || !tag)
                 return log_oom();
+        tag_value = tag + strlen("SANDBOXD_UNIT=");
 
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the journal: %m");
 
-        r = sd_journal_add_match(j, scope, 0);
-        if (r >= 0)
-                r = sd_journal_add_disjunction(j);
-        if (r >= 0)
-                r = sd_journal_add_match(j, tag, 0);
+        r = runs_collect(j, name, tag, tag_value, &runs);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "Failed to read sandboxd's entries about %s from the journal: %m", name);
+        r = add_matches(j, scope, tag, &runs);
         if (r < 0)
                 return log_error_errno(r, "Failed to add journal matches: %m");
 
@@ -192,6 +393,20 @@ static int show_journal(const char *name, const CtlLogs *o) {
                         }
                 }
                 need_next = true;
+                if (o->follow) {
+                        r = runs_add_entry(&runs, j, name, tag_value);
+                        if (r > 0)
+                                r = follow_new_run(j, scope, tag, &runs, last_tag_cursor, &printed, o);
+                        if (r == -ENOMEM)
+                                return log_oom();
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to follow a new run of %s in the journal: %m", name);
+                        if (field_is(j, "SANDBOXD_UNIT", tag_value)) {
+                                free(last_tag_cursor);
+                                if (sd_journal_get_cursor(j, &last_tag_cursor) < 0)
+                                        last_tag_cursor = NULL;
+                        }
+                }
                 r = print_entry(j, &printed, o);
                 if (r < 0)
                         log_debug_errno(r, "Skipping an unreadable journal entry: %m");

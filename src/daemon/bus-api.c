@@ -23,9 +23,6 @@
 #include "state-file.h"
 #include "string-util.h"
 
-/* A client that reads none of our signals must not make us buffer forever. */
-#define PRIVATE_WQUEUE_MAX 4096U
-
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
 
@@ -307,7 +304,7 @@ void bus_api_emit_unit_changed(Manager *m, Service *s) {
                 sd_bus *bus = m->private_conns[i - 1];
                 uint64_t queued = 0;
 
-                if (sd_bus_get_n_queued_write(bus, &queued) >= 0 && queued > PRIVATE_WQUEUE_MAX) {
+                if (sd_bus_get_n_queued_write(bus, &queued) >= 0 && queued > MANAGER_PRIVATE_WQUEUE_MAX) {
                         log_warning("Dropping a private connection that reads nothing (%" PRIu64 " messages queued).",
                                     queued);
                         manager_drop_private_connection(m, bus);

@@ -5,6 +5,7 @@
  * org.sandboxd1), and the systemd cgroup driver's own bus connection. The
  * objects served on them are bus-api.c's. */
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -115,6 +116,25 @@ static bool refusal_log_ok(void) {
         return true;
 }
 
+/* Every call gets a reply: a client that sends calls and reads none of the
+ * replies would make us queue them without end (the socket is open to every
+ * local user). Checked before each incoming message is dispatched; the
+ * signals are checked where they are sent (bus-api.c). */
+static int on_private_message(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        sd_bus *bus = sd_bus_message_get_bus(message);
+        Manager *m = userdata;
+        uint64_t queued = 0;
+
+        if (sd_bus_get_n_queued_write(bus, &queued) < 0 || queued <= MANAGER_PRIVATE_WQUEUE_MAX)
+                return 0;
+        if (refusal_log_ok())
+                log_warning("Dropping a private connection that reads none of its replies (%" PRIu64 " queued).",
+                            queued);
+        /* sd_bus_process() holds a reference for the rest of this dispatch. */
+        manager_drop_private_connection(m, bus);
+        return 1;
+}
+
 /* Takes fd, also on failure. */
 static int private_connection_new(Manager *m, int fd, sd_bus **ret) {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
@@ -140,6 +160,9 @@ static int private_connection_new(Manager *m, int fd, sd_bus **ret) {
         if (r < 0)
                 return r;
         (void) sd_bus_set_description(bus, "private-connection");
+        r = sd_bus_add_filter(bus, NULL, on_private_message, m);
+        if (r < 0)
+                return r;
         r = bus_api_attach_private(m, bus);
         if (r < 0)
                 return r;
@@ -244,49 +267,129 @@ static bool system_bus_exists(void) {
         return !isempty(e) || access(SYSTEM_BUS_SOCKET, F_OK) >= 0;
 }
 
+static int on_api_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* What could not be done, for the caller's log line. */
+typedef enum ApiBusStep {
+        API_BUS_CONNECT,
+        API_BUS_SETUP,
+        API_BUS_NAME,
+} ApiBusStep;
+
+/* Connect, serve the objects, take org.sandboxd1. Logs nothing. */
+static int api_bus_open(Manager *m, sd_bus **ret, ApiBusStep *reterr_step) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        *reterr_step = API_BUS_CONNECT;
+        r = sd_bus_open_system_with_description(&bus, "api-bus");
+        if (r < 0)
+                return r;
+        *reterr_step = API_BUS_SETUP;
+        r = bus_api_attach(m, bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_api_bus_disconnected, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        *reterr_step = API_BUS_NAME;
+        r = sd_bus_request_name(bus, "org.sandboxd1", 0);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* After a lost connection: again after 1 s, then twice as long each time,
+ * up to a minute. */
+#define API_BUS_RETRY_MIN_USEC (1 * USEC_PER_SEC)
+#define API_BUS_RETRY_MAX_USEC (60 * USEC_PER_SEC)
+
+static int on_api_bus_retry(sd_event_source *es, uint64_t usec, void *userdata);
+
+static void api_bus_schedule_retry(Manager *m) {
+        int r;
+
+        m->api_bus_retry_usec = m->api_bus_retry_usec == 0 ? API_BUS_RETRY_MIN_USEC
+                                                          : MIN(m->api_bus_retry_usec * 2, API_BUS_RETRY_MAX_USEC);
+        m->api_bus_retry = sd_event_source_disable_unref(m->api_bus_retry);
+        r = sd_event_add_time_relative(m->event, &m->api_bus_retry, CLOCK_MONOTONIC, m->api_bus_retry_usec,
+                                       USEC_PER_SEC / 10, on_api_bus_retry, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the system bus reconnection timer; the API stays on the "
+                                "private socket until sandboxd restarts: %m");
+}
+
+static int on_api_bus_retry(sd_event_source *es, uint64_t usec, void *userdata) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        Manager *m = userdata;
+        ApiBusStep step;
+        int r;
+
+        m->api_bus_retry = sd_event_source_disable_unref(m->api_bus_retry);
+        if (m->exiting || m->api_bus)
+                return 0;
+        r = api_bus_open(m, &bus, &step);
+        if (r < 0) {
+                /* EEXIST: a second sandboxd took the name meanwhile. Either
+                 * way, try again later: quietly, the loss was logged. */
+                log_debug_errno(r, "Reconnecting to the system bus failed (%s), retrying later: %m",
+                                step == API_BUS_CONNECT ? "connect" : step == API_BUS_NAME ? "name" : "setup");
+                api_bus_schedule_retry(m);
+                return 0;
+        }
+        m->api_bus = TAKE_PTR(bus);
+        m->api_bus_retry_usec = 0;
+        log_notice("Reconnected to the system bus: org.sandboxd1 is served there again.");
+        return 0;
+}
+
 static int on_api_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        /* The private socket still serves; a restarted sandboxd gets the name back. */
-        log_warning("Lost the system bus; the API stays on the private socket only.");
-        if (m->api_bus == sd_bus_message_get_bus(message)) {
-                (void) sd_bus_detach_event(m->api_bus);
-                m->api_bus = sd_bus_close_unref(m->api_bus);
-        }
+        if (m->api_bus != sd_bus_message_get_bus(message))
+                return 0;
+        /* dbus-daemon restarted or stopped. Clients of the private socket
+         * (sandboxctl prefers it) see nothing of this; callers on the
+         * system bus get "no such name" (or a D-Bus activation that waits
+         * for a name we do not hold yet) until we are back. */
+        log_warning("Lost the connection to the system bus (dbus-daemon restarted or stopped): org.sandboxd1 is not "
+                    "served there until sandboxd reconnects; the private socket %s/private keeps serving. "
+                    "Services are not affected.", m->runtime_dir);
+        (void) sd_bus_detach_event(m->api_bus);
+        m->api_bus = sd_bus_close_unref(m->api_bus);
+        if (!m->exiting)
+                api_bus_schedule_retry(m);
         return 0;
 }
 
 int manager_connect_system_bus(Manager *m) {
-        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        ApiBusStep step;
         int r;
 
         if (!system_bus_exists()) {
                 log_info("No system bus here; the API is on the private socket only.");
                 return 0;
         }
-        r = sd_bus_open_system_with_description(&bus, "api-bus");
-        if (r < 0) {
+        r = api_bus_open(m, &m->api_bus, &step);
+        if (r >= 0)
+                return 0;
+        switch (step) {
+        case API_BUS_CONNECT:
                 log_warning_errno(r, "Failed to connect to the system bus, the API is on the private socket only: %m");
                 return 0;
-        }
-        r = bus_api_attach(m, bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the D-Bus objects: %m");
-        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
-                                "org.freedesktop.DBus.Local", "Disconnected", on_api_bus_disconnected, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch the system bus connection: %m");
-        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to attach the system bus to the event loop: %m");
-        r = sd_bus_request_name(bus, "org.sandboxd1", 0);
-        if (r == -EEXIST)
-                return log_error_errno(r, "org.sandboxd1 is already owned on the system bus: is another sandboxd running?");
-        if (r < 0)
+        case API_BUS_SETUP:
+                return log_error_errno(r, "Failed to serve the D-Bus objects on the system bus: %m");
+        default:
+                if (r == -EEXIST)
+                        return log_error_errno(r, "org.sandboxd1 is already owned on the system bus: is another sandboxd running?");
                 return log_error_errno(r, "Failed to acquire org.sandboxd1 on the system bus "
                                        "(is org.sandboxd1.conf installed in /usr/share/dbus-1/system.d?): %m");
-        m->api_bus = TAKE_PTR(bus);
-        return 0;
+        }
 }
 
 int manager_setup_cgroup(Manager *m, ManagerCgroupChoice choice) {
@@ -334,6 +437,7 @@ void manager_close_connections(Manager *m) {
         }
         m->private_conns = mfree(m->private_conns);
         m->n_private_conns = 0;
+        m->api_bus_retry = sd_event_source_disable_unref(m->api_bus_retry);
         if (m->api_bus) {
                 (void) sd_bus_detach_event(m->api_bus);
                 m->api_bus = sd_bus_flush_close_unref(m->api_bus);

@@ -27,6 +27,8 @@ typedef struct PendingPlan {
 typedef struct Manager {
         sd_event *event;
         sd_bus *api_bus;                /* system bus, org.sandboxd1; NULL without one */
+        sd_event_source *api_bus_retry; /* reconnection after a lost system bus */
+        uint64_t api_bus_retry_usec;    /* its current interval; 0: none yet */
         sd_bus *cgroup_bus;             /* a second system bus connection, only for the systemd
                                          * cgroup driver, so that its synchronous waits never
                                          * dispatch API calls (no re-entrancy); NULL with cgroupfs */
@@ -59,6 +61,8 @@ typedef struct Manager {
 #define MANAGER_DIAGNOSTICS_MAX (64U * 1024U)
 #define MANAGER_PRIVATE_CONNECTIONS_MAX 256U
 #define MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX 64U  /* for uids other than 0 */
+/* Messages queued for a private connection that does not read them. */
+#define MANAGER_PRIVATE_WQUEUE_MAX 4096U
 
 typedef enum ManagerCgroupChoice {
         MANAGER_CGROUP_AUTO,

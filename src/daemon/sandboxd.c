@@ -17,6 +17,8 @@
 #include "log.h"
 #include "manager.h"
 #include "parse-util.h"
+#include "plan-seccomp.h"
+#include "root-check.h"
 #include "string-util.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -190,6 +192,7 @@ static int on_reload_signal(sd_event_source *es, const struct signalfd_siginfo *
 
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *why = NULL;
         sigset_t mask;
         int r;
 
@@ -202,7 +205,24 @@ static int run(int argc, char *argv[]) {
         if (geteuid() != 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EPERM), "sandboxd must run as root.");
 
+        /* Every sandbox's mount namespace is a copy of ours: under a chroot
+         * the host's tree would sit above each sandbox's root. */
+        r = root_check_chrooted(&why);
+        if (r < 0)
+                return log_error_errno(r, "Cannot tell whether sandboxd runs chrooted (is /proc mounted?): %m");
+        if (r > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
+                                       "Refusing to run chrooted: %s. Each sandbox would keep the tree above "
+                                       "that root in its mount namespace; run sandboxd at the root of its mount "
+                                       "namespace (a container's root made with pivot_root is fine).", why);
+
         umask(0022);
+        /* Compiled seccomp filters, shared with sandboxctl (root's too):
+         * every start compiles its unit anew, and the filter is most of
+         * that work. */
+        r = plan_seccomp_set_cache_dir(SANDBOXD_CACHE_DIR "/seccomp");
+        if (r < 0)
+                return log_oom();
         /* No core dumps or ptrace by others of a process that holds plans
          * (environments may carry secrets). */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

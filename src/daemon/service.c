@@ -6,11 +6,10 @@
  * and performs the actions it returns, in the order of the action bits.
  * Everything a restarted sandboxd needs to pick a service up again is
  * written to $services_dir/NAME after each transition (state-file.c), and
- * service_adopt() reads it back as hostile input. */
+ * service_adopt() (service-adopt.c) reads it back as hostile input. */
 
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +26,7 @@
 #include "parse-util.h"
 #include "path-util.h"
 #include "plan-json.h"
-#include "service.h"
+#include "service-internal.h"
 #include "state-file.h"
 #include "string-util.h"
 
@@ -37,17 +36,15 @@
 
 /* ---- logging about a service ---- */
 
-typedef struct UnitLogFields {
-        char unit[96];
-        char scope[112];
-        const char *v[3];
-} UnitLogFields;
-
 /* SANDBOXD_UNIT=NAME always; with the systemd driver also the scope as
  * OBJECT_SYSTEMD_UNIT=, which journald trusts from a root sender, so that
  * `journalctl -u sandbox-NAME.scope` shows our lines beside the service's
- * own output, as it does for a systemd service. */
-static const char *const *unit_log_fields(const Service *s, UnitLogFields *f) {
+ * own output, as it does for a systemd service. And OBJECT_PID= of the
+ * main process, for which journald adds its cgroup as
+ * OBJECT_SYSTEMD_CGROUP=: the _SYSTEMD_CGROUP= of the run's output, which
+ * is how `sandboxctl logs` finds that output where no scope names it (the
+ * cgroupfs driver). */
+const char *const *service_log_fields(const Service *s, UnitLogFields *f) {
         const CgroupDriver *d = s->cgroup ? s->cgroup->driver : s->manager ? s->manager->cgroup_driver : NULL;
         size_t n = 0;
 
@@ -57,35 +54,15 @@ static const char *const *unit_log_fields(const Service *s, UnitLogFields *f) {
                 (void) snprintf(f->scope, sizeof(f->scope), "OBJECT_SYSTEMD_UNIT=sandbox-%s.scope", s->name);
                 f->v[n++] = f->scope;
         }
+        if (s->main_pid > 0) {
+                (void) snprintf(f->pid, sizeof(f->pid), "OBJECT_PID=%d", (int) s->main_pid);
+                f->v[n++] = f->pid;
+        }
         f->v[n] = NULL;
         return f->v;
 }
 
-#define log_unit_full_errno(s, level, error, ...)                                                           \
-        log_fields_full_errno((s)->name, unit_log_fields((s), &(UnitLogFields) {}), (level), (error), __VA_ARGS__)
-#define log_unit_full(s, level, ...) (void) log_unit_full_errno((s), (level), 0, __VA_ARGS__)
-#define log_unit_debug(s, ...) log_unit_full((s), LOG_DEBUG, __VA_ARGS__)
-#define log_unit_info(s, ...) log_unit_full((s), LOG_INFO, __VA_ARGS__)
-#define log_unit_notice(s, ...) log_unit_full((s), LOG_NOTICE, __VA_ARGS__)
-#define log_unit_warning(s, ...) log_unit_full((s), LOG_WARNING, __VA_ARGS__)
-#define log_unit_error(s, ...) log_unit_full((s), LOG_ERR, __VA_ARGS__)
-#define log_unit_warning_errno(s, e, ...) log_unit_full_errno((s), LOG_WARNING, (e), __VA_ARGS__)
-#define log_unit_error_errno(s, e, ...) log_unit_full_errno((s), LOG_ERR, (e), __VA_ARGS__)
-
 /* ---- small helpers ---- */
-
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        (void) clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static int pidfd_open_pid(pid_t pid) {
-        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
-
-        return fd < 0 ? negative_errno() : fd;
-}
 
 static int pidfd_signal(int pidfd, int sig) {
         if (pidfd < 0)
@@ -113,7 +90,7 @@ _printf_(2, 3) static void set_message(char **reterr_message, const char *fmt, .
         *reterr_message = m;
 }
 
-static void service_set_result(Service *s, const char *result) {
+void service_set_result(Service *s, const char *result) {
         (void) snprintf(s->rt.result, sizeof(s->rt.result), "%s", result);
 }
 
@@ -180,8 +157,6 @@ Service *service_free(Service *s) {
 
 /* ---- actions ---- */
 
-static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **reterr_message);
-
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         Service *s = userdata;
         ServiceEvent ev = s->rt.state == SERVICE_STOPPING ? SERVICE_EVENT_STOP_TIMEOUT : SERVICE_EVENT_RESTART_TIMER;
@@ -194,7 +169,7 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void service_arm_timer(Service *s, uint64_t at_usec) {
+void service_arm_timer(Service *s, uint64_t at_usec) {
         int r;
 
         s->timer_source = sd_event_source_disable_unref(s->timer_source);
@@ -206,7 +181,7 @@ static void service_arm_timer(Service *s, uint64_t at_usec) {
                 log_unit_error_errno(s, r, "Failed to arm a timer, the service will wait for a client: %m");
 }
 
-static void service_disarm_timers(Service *s) {
+void service_disarm_timers(Service *s) {
         s->timer_source = sd_event_source_disable_unref(s->timer_source);
         s->restart_at_usec = 0;
 }
@@ -233,7 +208,7 @@ static void service_kill_cgroup(Service *s) {
         (void) pidfd_signal(s->pidfd, SIGKILL);
 }
 
-static void service_cleanup(Service *s) {
+void service_cleanup(Service *s) {
         int r;
 
         s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
@@ -298,7 +273,7 @@ static int service_read_exit_file(Service *s, ServiceExit *ret) {
  * written by init), else waitid's status (a child of ours), else, with
  * nothing known, as if SIGKILL had ended it (what the kernel does to a
  * sandbox's processes when its init dies). */
-static void service_collect_exit(Service *s, ServiceExit *ret) {
+void service_collect_exit(Service *s, ServiceExit *ret) {
         ServiceExit from_wait = {}, from_file = {}, e;
         bool waited;
         int r;
@@ -345,7 +320,7 @@ static int on_pidfd(sd_event_source *source, int fd, uint32_t revents, void *use
         return 0;
 }
 
-static int service_watch_pidfd(Service *s) {
+int service_watch_pidfd(Service *s) {
         s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
         /* A pidfd is readable once the process has exited. */
         return sd_event_add_io(s->manager->event, &s->pidfd_source, s->pidfd, EPOLLIN, on_pidfd, s);
@@ -483,11 +458,11 @@ static int service_launch(Service *s, char **reterr_message) {
         s->has_init = l.has_init;
         s->is_child = true;
         s->cgroup = TAKE_PTR(cg);
-        s->active_since_realtime = now_usec(CLOCK_REALTIME);
+        s->active_since_realtime = service_now_usec(CLOCK_REALTIME);
 
-        r = service_save(s, true);
-        if (r < 0)
-                log_unit_warning_errno(s, r, "Failed to save the state, a restarted sandboxd will not adopt it: %m");
+        /* Saved by service_dispatch() once the launch's transitions are
+         * done: nothing between here and there can block. plan.json is
+         * current already (written whenever s->plan changes). */
         return 0;
 
 kill:
@@ -554,9 +529,13 @@ static void service_log_transition(Service *s, ServiceState old, ServiceEvent ev
  * yields a second event (STARTED or START_FAILED), fed after the first
  * transition's actions are all done, so that the table's order holds
  * (e.g. DISARM_TIMERS of a restart does not disarm the restart timer
- * that a failed launch arms). Each transition is saved and announced.
- * Returns the launch's error, if one failed. */
-static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **reterr_message) {
+ * that a failed launch arms). Each transition is announced; the state
+ * is saved once the last one is done (STARTED or START_FAILED always
+ * changes the state after a launch), each write being a file rename
+ * that a start would otherwise pay twice. Returns the launch's error, if
+ * one failed. */
+int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **reterr_message) {
+        bool dirty = false;
         int ret = 0;
 
         if (!s->plan)
@@ -566,7 +545,7 @@ static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, c
         for (;;) {
                 ServiceState old = s->rt.state;
                 char old_result[sizeof(s->rt.result)];
-                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                uint64_t now = service_now_usec(CLOCK_MONOTONIC);
                 int launch_r = 1, r;
                 ServiceTransition t;
 
@@ -577,7 +556,7 @@ static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, c
                         s->has_last_exit = true;
                 }
                 if (t.next != old)
-                        s->state_change_realtime = now_usec(CLOCK_REALTIME);
+                        s->state_change_realtime = service_now_usec(CLOCK_REALTIME);
                 service_log_transition(s, old, ev, e, &t);
 
                 if (t.actions & SERVICE_ACTION_LAUNCH)
@@ -600,15 +579,19 @@ static int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, c
                         service_disarm_timers(s);
 
                 if (t.next != old || t.actions != 0 || !streq(old_result, s->rt.result)) {
-                        r = service_save(s, false);
-                        if (r < 0)
-                                log_unit_warning_errno(s, r, "Failed to save the state under %s: %m",
-                                                       s->manager->services_dir);
+                        dirty = true;
                         manager_service_changed(s->manager, s);
                 }
 
-                if (launch_r > 0)
+                if (launch_r > 0) {
+                        if (dirty) {
+                                r = service_save(s, false);
+                                if (r < 0)
+                                        log_unit_warning_errno(s, r, "Failed to save the state under %s: %m",
+                                                               s->manager->services_dir);
+                        }
                         return ret;
+                }
                 if (launch_r < 0) {
                         ret = launch_r;
                         ev = SERVICE_EVENT_START_FAILED;
@@ -651,7 +634,7 @@ int service_start(Service *s, Plan *plan, char **reterr_message) {
         }
         /* Now, not only after a launch: a start that fails still leaves
          * the plan that failed, for status and for the next sandboxd. */
-        r = service_save(s, true);
+        r = service_save_plan(s);
         if (r < 0)
                 log_unit_warning_errno(s, r, "Failed to save the plan: %m");
 
@@ -686,7 +669,7 @@ int service_reset_failed(Service *s) {
                 s->rt.state = SERVICE_INACTIVE;
                 s->rt.n_restarts = 0;
                 service_set_result(s, "success");
-                s->state_change_realtime = now_usec(CLOCK_REALTIME);
+                s->state_change_realtime = service_now_usec(CLOCK_REALTIME);
                 r = service_save(s, false);
                 if (r < 0)
                         log_unit_warning_errno(s, r, "Failed to save the state: %m");
@@ -711,8 +694,30 @@ int service_get_stats(Service *s, CgroupStats *ret) {
 
 /* ---- the runtime directory ---- */
 
+static int service_write_plan(Service *s, int dir_fd) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        if (!s->plan)
+                return 0;
+        r = plan_to_json(s->plan, &json);
+        if (r < 0)
+                return r;
+        return write_file_atomic_at(dir_fd, "plan.json", json, strlen(json), 0600);
+}
+
+int service_save_plan(Service *s) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        int r;
+
+        r = service_dir_open(s->manager->services_dir, s->name, true, &dir_fd);
+        if (r < 0)
+                return r;
+        return service_write_plan(s, dir_fd);
+}
+
 int service_save(Service *s, bool plan_changed) {
-        _cleanup_free_ char *cg = NULL, *text = NULL, *json = NULL;
+        _cleanup_free_ char *cg = NULL, *text = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
         const CgroupDriver *driver = s->cgroup ? s->cgroup->driver : s->manager->cgroup_driver;
         StateFile f;
@@ -722,11 +727,8 @@ int service_save(Service *s, bool plan_changed) {
         if (r < 0)
                 return r;
 
-        if (plan_changed && s->plan) {
-                r = plan_to_json(s->plan, &json);
-                if (r < 0)
-                        return r;
-                r = write_file_atomic_at(dir_fd, "plan.json", json, strlen(json), 0600);
+        if (plan_changed) {
+                r = service_write_plan(s, dir_fd);
                 if (r < 0)
                         return r;
         }
@@ -765,7 +767,7 @@ int service_save(Service *s, bool plan_changed) {
         return ret;
 }
 
-static int remove_runtime_dir(const char *services_dir, const char *name) {
+int service_runtime_dir_remove(const char *services_dir, const char *name) {
         static const char *const files[] = { "state", "state.new", "plan.json", "plan.json.new", "exit" };
         _cleanup_close_ int parent = -EBADF, fd = -EBADF;
 
@@ -788,265 +790,5 @@ static int remove_runtime_dir(const char *services_dir, const char *name) {
 }
 
 int service_remove_runtime_dir(Service *s) {
-        return remove_runtime_dir(s->manager->services_dir, s->name);
-}
-
-/* ---- re-adoption ---- */
-
-/* Not adoptable: log why, kill its cgroup if the driver accepts the
- * string (nothing unsupervised may keep running), keep it as failed. The
- * driver's adopt() gets a plan that holds only this service's name, so a
- * doctored string can never name another service's cgroup. */
-static int service_adopt_bad(Service *s, const char *driver, const char *cgroup, const char *why) {
-        _cleanup_(plan_freep) Plan *named = NULL;
-        const CgroupDriver *d;
-        Cgroup *cg = NULL;
-        int r;
-
-        log_unit_error(s, "Not adopting it: %s", why);
-
-        d = driver && !isempty(cgroup) ? cgroup_driver_by_name(driver) : NULL;
-        named = d ? plan_new() : NULL;
-        if (named)
-                named->name = strdup(s->name);
-        if (named && named->name) {
-                r = cgroup_adopt(d, named, cgroup, &cg);
-                if (r >= 0) {
-                        log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(cg->name));
-                        (void) cgroup_kill(cg, SIGKILL);
-                        r = cgroup_destroy(cg);
-                        if (r < 0)
-                                log_unit_warning_errno(s, r, "Failed to remove the cgroup: %m");
-                        cg = cgroup_free(cg);
-                } else if (r != -ENOENT)
-                        log_unit_warning_errno(s, r, "Cannot re-open its cgroup to kill what is left: %m");
-        }
-
-        if (s->cgroup)
-                log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(s->cgroup->name));
-        service_cleanup(s);
-        service_disarm_timers(s);
-        s->rt.state = SERVICE_FAILED;
-        service_set_result(s, "bad-state");
-        s->state_change_realtime = now_usec(CLOCK_REALTIME);
-        r = service_save(s, false);
-        if (r < 0)
-                log_unit_warning_errno(s, r, "Failed to rewrite its state: %m");
-        return 0;
-}
-
-/* A unit that had a process: re-adopt it if it is still the same process,
- * else act on its end as if we had seen it. */
-static int service_adopt_process(Service *s, const StateFile *f) {
-        _cleanup_close_ int pidfd = -EBADF;
-        const CgroupDriver *d = cgroup_driver_by_name(f->cgroup_driver);
-        Cgroup *cg = NULL;
-        uint64_t starttime;
-        ServiceExit e;
-        int r;
-
-        if (!d)
-                return service_adopt_bad(s, NULL, NULL, "unknown cgroup driver");
-        if (f->cgroup) {
-                /* The only value from the file that names a kernel object,
-                 * and it goes through the driver's validating adopt(). */
-                r = cgroup_adopt(d, s->plan, f->cgroup, &cg);
-                if (r < 0 && r != -ENOENT) {
-                        _cleanup_free_ char *why = NULL;
-
-                        if (asprintf(&why, "cannot re-open its cgroup (%s)", strerror(-r)) < 0)
-                                why = NULL;
-                        return service_adopt_bad(s, f->cgroup_driver, f->cgroup, why ?: "cannot re-open its cgroup");
-                }
-        }
-        s->cgroup = cg;
-
-        /* pidfd first, then the start time: if they match, the pidfd pins
-         * the process we launched and not a later one with its pid. */
-        if (f->main_pid > 0) {
-                r = pidfd_open_pid(f->main_pid);
-                if (r < 0 && r != -ESRCH)
-                        /* We cannot tell whether it lives: neither restart
-                         * it nor kill it. The next sandboxd may manage. */
-                        return log_unit_full_errno(s, LOG_ERR, r, "Cannot pin main PID %d, leaving the service alone: %m",
-                                                   (int) f->main_pid);
-                if (r >= 0) {
-                        pidfd = r;
-                        r = pid_get_starttime(f->main_pid, &starttime);
-                        if (r < 0 || starttime != f->main_pid_starttime)
-                                pidfd = safe_close(pidfd);
-                        else if (!cg || !cg->control_group || pid_in_cgroup(f->main_pid, cg->control_group) <= 0) {
-                                /* Same pid and start time, but not in the
-                                 * service's cgroup: the file names a process
-                                 * that is not ours. Never signal it. */
-                                log_unit_error(s, "PID %d is not in the service's cgroup, not adopting it.",
-                                               (int) f->main_pid);
-                                pidfd = safe_close(pidfd);
-                                return service_adopt_bad(s, NULL, NULL, "its main PID is not in its cgroup");
-                        }
-                        else if (poll(&(struct pollfd) { .fd = pidfd, .events = POLLIN }, 1, 0) > 0)
-                                /* Ended, but nobody reaped it yet (its new
-                                 * parent need not be a real init). */
-                                pidfd = safe_close(pidfd);
-                }
-        }
-
-        if (pidfd >= 0) {
-                s->main_pid = f->main_pid;
-                s->main_pid_starttime = f->main_pid_starttime;
-                s->pidfd = TAKE_FD(pidfd);
-                /* Not our child any more: its end is known only from the
-                 * exit file. */
-                s->is_child = false;
-                r = service_watch_pidfd(s);
-                if (r < 0) {
-                        s->pidfd = safe_close(s->pidfd);
-                        return service_adopt_bad(s, NULL, NULL, "cannot watch its main process");
-                }
-                log_unit_info(s, "Re-adopted, main PID %d.", (int) s->main_pid);
-
-                if (s->rt.state == SERVICE_STARTING)
-                        /* It was saved between the launch and STARTED. */
-                        (void) service_dispatch(s, SERVICE_EVENT_STARTED, NULL, NULL);
-                else if (s->rt.state == SERVICE_STOPPING && s->plan->timeout_stop_usec > 0 &&
-                         s->plan->timeout_stop_usec != USEC_INFINITY)
-                        /* The old deadline is not kept: a full timeout again. */
-                        service_arm_timer(s, now_usec(CLOCK_MONOTONIC) + s->plan->timeout_stop_usec);
-                return 0;
-        }
-
-        log_unit_notice(s, "Main process %d ended while sandboxd was not running.", (int) f->main_pid);
-        s->main_pid = f->main_pid; /* for the log lines; CLEANUP forgets it */
-        s->is_child = false;
-        service_collect_exit(s, &e);
-        (void) service_dispatch(s, SERVICE_EVENT_EXITED, &e, NULL);
-        return 0;
-}
-
-int service_adopt(Manager *m, const char *name, Service **ret) {
-        _cleanup_(state_file_done) StateFile f = {};
-        _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_free_ char *text = NULL, *json = NULL, *reason = NULL, *why = NULL;
-        _cleanup_close_ int dir_fd = -EBADF;
-        bool state_ok = false;
-        size_t size, state_size = 0;
-        Service *s;
-        int r;
-
-        if (!m || !service_name_is_valid(name))
-                return -EINVAL;
-
-        r = service_dir_open(m->services_dir, name, false, &dir_fd);
-        if (r < 0)
-                return r;
-
-        r = read_file_at(dir_fd, "state", STATE_FILE_MAX, &text, &state_size);
-        if (r < 0)
-                (void) asprintf_safe(&why, "%s/%s/state: %s", m->services_dir, name, strerror(-r));
-        else {
-                r = state_file_parse(text, state_size, &f, &reason);
-                if (r < 0)
-                        (void) asprintf_safe(&why, "%s/%s/state: %s", m->services_dir, name,
-                                             reason ?: strerror(-r));
-                else
-                        state_ok = true;
-        }
-
-        if (state_ok && !streq(f.boot_id, m->boot_id)) {
-                /* Nothing of another boot runs now: forget it entirely. */
-                log_debug("Runtime directory of %s is from another boot, removing it.", name);
-                r = remove_runtime_dir(m->services_dir, name);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to remove %s/%s: %m", m->services_dir, name);
-                return -ESTALE;
-        }
-
-        if (state_ok) {
-                reason = mfree(reason);
-                r = read_file_at(dir_fd, "plan.json", PLAN_FILE_MAX, &json, &size);
-                if (r == -ENOENT && (f.rt.state == SERVICE_INACTIVE || f.rt.state == SERVICE_FAILED))
-                        /* Never launched (a unit that did not compile): kept for status. */
-                        ;
-                else if (r < 0)
-                        (void) asprintf_safe(&why, "%s/%s/plan.json: %s", m->services_dir, name, strerror(-r));
-                else {
-                        r = plan_from_json(json, size, &plan, &reason);
-                        if (r < 0)
-                                (void) asprintf_safe(&why, "%s/%s/plan.json: %s", m->services_dir, name,
-                                                     reason ?: strerror(-r));
-                        else if (plan->name && !streq(plan->name, name))
-                                (void) asprintf_safe(&why, "%s/%s/plan.json: the plan of another service", m->services_dir,
-                                                     name);
-                }
-        }
-
-        r = service_new(m, name, &s);
-        if (r < 0)
-                return r;
-
-        if (state_ok) {
-                s->rt = f.rt;
-                s->unit_path = TAKE_PTR(f.unit);
-                s->has_init = f.has_init;
-                s->last_exit = f.last_exit;
-                s->has_last_exit = f.has_last_exit;
-                s->active_since_realtime = f.active_since_realtime;
-                s->state_change_realtime = f.state_change_realtime;
-        }
-        /* A plan that did not read back is worth nothing: keep none. */
-        if (!why)
-                s->plan = TAKE_PTR(plan);
-
-        if (!state_ok || why ||
-            (!s->plan && s->rt.state != SERVICE_INACTIVE && s->rt.state != SERVICE_FAILED)) {
-                _cleanup_free_ char *salvaged = NULL;
-                char driver[16] = "";
-
-                /* An unparseable state may still name its cgroup well enough
-                 * for the driver to find (and validate) it. */
-                if (state_ok)
-                        (void) service_adopt_bad(s, f.cgroup_driver, f.cgroup, why ?: "unreadable state or plan");
-                else {
-                        (void) state_file_salvage_cgroup(text, state_size, &salvaged, driver);
-                        (void) service_adopt_bad(s, driver, salvaged, why ?: "unreadable state");
-                }
-                *ret = s;
-                return 0;
-        }
-
-        switch (s->rt.state) {
-        case SERVICE_STARTING:
-        case SERVICE_RUNNING:
-        case SERVICE_STOPPING:
-                r = service_adopt_process(s, &f);
-                break;
-
-        case SERVICE_AUTO_RESTART: {
-                uint64_t now = now_usec(CLOCK_MONOTONIC), delay = service_restart_delay(s->plan, s->rt.n_restarts);
-                uint64_t at = f.restart_at_usec;
-
-                /* Never later than the delay the table would give now: a
-                 * hostile restart_at_usec must not park the unit forever. */
-                if (at > now && at - now > delay)
-                        at = delay >= USEC_INFINITY - now ? USEC_INFINITY - 1 : now + delay;
-                s->restart_at_usec = at;
-                service_arm_timer(s, at);
-                log_unit_info(s, "Re-adopted, waiting to restart.");
-                r = 0;
-                break;
-        }
-
-        default:
-                /* inactive, failed: kept for status. */
-                r = 0;
-                break;
-        }
-        if (r < 0)
-                return r;
-
-        r = service_save(s, false);
-        if (r < 0)
-                log_unit_warning_errno(s, r, "Failed to rewrite its state: %m");
-        *ret = s;
-        return 0;
+        return service_runtime_dir_remove(s->manager->services_dir, s->name);
 }

@@ -3,7 +3,8 @@
 
 /* One supervised service: its plan, its sandbox's first process (through
  * a pidfd), its cgroup, its timers, and its ServiceRuntime driven by the
- * table in service-state.c. Owned by service.c and state-file.c. */
+ * table in service-state.c. Owned by service.c, service-adopt.c and
+ * state-file.c. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,8 +67,10 @@ int service_reset_failed(Service *s);
 int service_get_stats(Service *s, CgroupStats *ret);
 
 /* Runtime directory: $services_dir/NAME/{plan.json,state,exit}.
- * service_save() writes state (and plan.json when plan_changed) atomically. */
+ * service_save() writes state (and plan.json when plan_changed) atomically;
+ * service_save_plan() plan.json alone (the plan changed, the state did not). */
 int service_save(Service *s, bool plan_changed);
+int service_save_plan(Service *s);
 /* Re-adopt NAME from its runtime directory at startup (see
  * docs/sandboxd-api.md, "Re-adoption"). Returns the service (registered
  * with m), which may have been restarted or marked failed in the process;

@@ -111,14 +111,21 @@ static bool result_is_valid(const char *s) {
         return true;
 }
 
+/* Both go out over D-Bus (UnitPath, ControlGroup), where a string that is
+ * not UTF-8 makes the whole reply fail: for every client, not just one. */
 static bool unit_path_is_valid(const char *s) {
-        return strlen(s) <= STATE_UNIT_PATH_MAX && path_is_normalized_absolute(s) && !has_control_chars(s);
+        size_t n = strlen(s);
+
+        return n <= STATE_UNIT_PATH_MAX && path_is_normalized_absolute(s) && !has_control_chars(s) &&
+               utf8_is_valid(s, n);
 }
 
 static bool cgroup_string_is_valid(const char *s) {
+        size_t n = strlen(s);
+
         /* The driver's adopt() validates the content; here only what could
-         * break the file format or a log line. */
-        return strlen(s) <= STATE_CGROUP_MAX && !has_control_chars(s);
+         * break the file format, a log line or a D-Bus reply. */
+        return n <= STATE_CGROUP_MAX && !has_control_chars(s) && utf8_is_valid(s, n);
 }
 
 static bool driver_is_valid(const char *s) {
@@ -390,7 +397,7 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                 if (isempty(v))
                         return NULL;
                 if (!unit_path_is_valid(v))
-                        return "not a normalized absolute path";
+                        return "not a normalized absolute path in UTF-8";
                 f->unit = strdup(v);
                 return f->unit ? NULL : "out of memory";
         case KEY_PID:
@@ -441,7 +448,7 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                 if (isempty(v))
                         return NULL;
                 if (!cgroup_string_is_valid(v))
-                        return "too long or has control characters";
+                        return "too long, not UTF-8, or has control characters";
                 f->cgroup = strdup(v);
                 return f->cgroup ? NULL : "out of memory";
         case KEY_DRIVER:

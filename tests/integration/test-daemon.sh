@@ -8,7 +8,9 @@
 # $SANDBOXD_LOG_DIR/NAME.log and `sandboxctl logs`; Restart=on-failure after
 # a SIGKILL; a crash loop ending in start-limit-hit; TimeoutStopSec=
 # escalation; re-adoption after sandboxd is SIGKILLed (same main PID, still
-# supervised); a service that died while sandboxd was down; non-root callers;
+# supervised); a service that died while sandboxd was down; hostile state
+# files (a state naming a process that is not the service's, garbage with an
+# injected line); a client that reads none of its replies; non-root callers;
 # bad units and invalid names; enabled units; and nothing left at the end.
 #
 # One "ok: ..." line per assertion; the first failure prints "FAIL: ..." and
@@ -63,6 +65,7 @@ mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
 RUN=$SANDBOXD_RUNTIME_DIR
 DLOG=$TESTDIR/sandboxd.log
 DPID=
+DECOY=
 DAEMON_ARGS=()
 STARTED_UNITS=()
 
@@ -180,6 +183,7 @@ start_daemon() {
 
 stop_daemon() {  # SIGNAL
         daemon_alive || return 0
+        [ "$DPID" -gt 1 ] || fail "refusing to signal pid '$DPID'"
         kill -s "$1" "$DPID"
         local i
         for ((i = 0; i < 100; i++)); do
@@ -208,7 +212,8 @@ cleanup() {
                 stop_daemon KILL
         fi
         # What is left of the services: their processes, then their cgroups.
-        sbx_pids | awk '{ print $1 }' | xargs -r kill -KILL 2>/dev/null || true
+        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
+        [ -n "$DECOY" ] && [ "$DECOY" -gt 1 ] 2>/dev/null && kill -KILL "$DECOY" 2>/dev/null
         sleep 0.2
         for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
                 find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
@@ -306,6 +311,45 @@ EOF
 
 WEB=$ID-web
 leftovers_snapshot "$TESTDIR/before"
+
+# ---- chrooted: refused ----
+
+# Each in a private mount namespace, so that nothing of it outlives the
+# command. SANDBOXD_RUNTIME_DIR=relative makes a sandboxd that passed the
+# check exit at once ("must be absolute paths") instead of serving.
+if command -v unshare >/dev/null; then
+        J=$TESTDIR/jail
+        mkdir -p "$J/mnt" "$J/dir"
+        RC=0
+        SANDBOXD_RUNTIME_DIR=relative unshare -m --propagation private sh -c \
+                "mount --rbind / '$J/mnt' && exec chroot '$J/mnt' '$SANDBOXD' --no-system-bus --log-target=stderr" \
+                >"$TESTDIR/chroot.out" 2>&1 || RC=$?
+        [ "$RC" = 1 ] && grep -q "Refusing to run chrooted: .*chroot into a mount point" "$TESTDIR/chroot.out" &&
+                ok "sandboxd chrooted into a mount (an rbind of /): refused, exit 1: $(head -c 120 "$TESTDIR/chroot.out")..." ||
+                if [ "$(printf '%s\n' "$(uname -r)" 6.8 | sort -V | head -n1)" != 6.8 ]; then
+                        itest_log "# chroot into a mount point is not detectable before Linux 6.8 (statmount): $(cat "$TESTDIR/chroot.out")"
+                else
+                        fail "sandboxd chrooted into a mount point: exit $RC: $(cat "$TESTDIR/chroot.out")"
+                fi
+        # A directory that is not a mount, with what sandboxd needs bound in.
+        RC=0
+        SANDBOXD_RUNTIME_DIR=relative unshare -m --propagation private sh -c '
+                j=$1; shift
+                for d in usr lib lib32 lib64 libx32 bin sbin etc proc sys dev tmp run var work; do
+                        [ -e "/$d" ] || continue
+                        if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$j/$d"
+                        else mkdir -p "$j/$d" && mount --rbind "/$d" "$j/$d"; fi
+                done
+                exec chroot "$j" "$@"' sh "$J/dir" "$SANDBOXD" --no-system-bus --log-target=stderr \
+                >"$TESTDIR/chroot.out" 2>&1 || RC=$?
+        [ "$RC" = 1 ] && grep -q "Refusing to run chrooted: .*chroot into a directory" "$TESTDIR/chroot.out" ||
+                fail "sandboxd chrooted into a directory: exit $RC: $(cat "$TESTDIR/chroot.out")"
+        ok "sandboxd chrooted into a directory: refused, exit 1"
+        grep -q "$J" /proc/self/mountinfo && fail "mounts of the chroot tests are left: $(grep "$J" /proc/self/mountinfo | head -3)"
+        rm -rf --one-file-system "$J"
+else
+        itest_log "# no unshare(1): the chroot refusal is not tested"
+fi
 
 # ---- start ----
 
@@ -519,12 +563,119 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_for 5 gone "$WEB_MAIN" || fail "the init $WEB_MAIN did not end after its service was killed"
 grep -qx "killed 9" "$RUN/services/$WEB/exit" && ok "the init wrote 'killed 9' to $RUN/services/$WEB/exit" ||
         itest_log "# the exit file says '$(cat "$RUN/services/$WEB/exit" 2>&1)' (empty counts as killed 9)"
+
+# Hostile state, planted while sandboxd is down (docs/sandboxd-api.md:
+# "parse strictly; anything malformed is logged with the file name and the
+# service is treated as not adoptable"). A decoy process of ours, named by a
+# well-formed state file with its real start time but a cgroup that is not
+# the service's, must be neither adopted nor signalled; a state file with an
+# injected line must be refused, naming the file and the line.
+sleep 100000 &
+DECOY=$!
+disown "$DECOY"
+[ "$DECOY" -gt 1 ] || fail "no decoy pid"
+decoy_start=$(sed 's/.*) //' "/proc/$DECOY/stat" | awk '{ print $20 }')
+boot=$(tr -d '-' </proc/sys/kernel/random/boot_id)
+EVIL=$ID-evil
+# A unit of that name, so that daemon-reload (below) finds one.
+write_unit "$EVIL" <<'EOF_EVIL_UNIT'
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Service]
+ExecStart=/bin/sleep 100000
+EOF_EVIL_UNIT
+mkdir -m 0700 "$RUN/services/$EVIL" "$RUN/services/$ID-garbage"
+python3 - "$RUN/services/$WEB/plan.json" "$RUN/services/$EVIL/plan.json" "$EVIL" <<'EOF_PLAN'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["name"] = sys.argv[3]
+json.dump(p, open(sys.argv[2], "w"))
+EOF_PLAN
+cat >"$RUN/services/$EVIL/state" <<EOF_EVIL
+state=running
+result=success
+unit=
+main_pid=$DECOY
+main_pid_starttime=$decoy_start
+boot_id=$boot
+has_init=1
+cgroup=/sandbox-$EVIL-00000000
+cgroup_driver=cgroupfs
+n_restarts=0
+start_window_usec=0
+starts_in_window=0
+running_since_usec=0
+active_since_realtime=0
+state_change_realtime=0
+stop_requested=0
+restart_at_usec=0
+last_exit=
+EOF_EVIL
+sed -e 's|^cgroup=.*|cgroup=/x|' -e 's|^result=.*|result=success\nmain_pid=1|' "$RUN/services/$EVIL/state" >"$RUN/services/$ID-garbage/state"
+chmod 0600 "$RUN/services/$EVIL/"* "$RUN/services/$ID-garbage/state"
+
 start_daemon
 wait_for 10 is_running_with_new_pid "$WEB" "$WEB_MAIN" ||
         fail "$WEB, killed while sandboxd was down, was not restarted: state $(unit_state "$WEB")"
 WEB_MAIN=$(main_pid "$WEB")
 WEB_SVC=$(service_pid "$WEB_MAIN")
 ok "$WEB, killed while sandboxd was down, restarted when sandboxd came back (main pid $WEB_MAIN)"
+
+kill -0 "$DECOY" 2>/dev/null || fail "sandboxd killed the decoy $DECOY that a planted state file named"
+status_json "$EVIL"
+[ "$(jf State)" = failed ] && [ "$(jf Result)" = bad-state ] && [ "$(jf MainPID)" = 0 ] ||
+        fail "planted $EVIL: state $(jf State), result $(jf Result), main pid $(jf MainPID); expected failed, bad-state, 0"
+ok "a state file naming a foreign process ($DECOY, right start time, wrong cgroup): not adopted, not signalled, failed/bad-state"
+status_json "$ID-garbage"
+[ "$(jf State)" = failed ] && [ "$(jf Result)" = bad-state ] ||
+        fail "planted $ID-garbage: state $(jf State), result $(jf Result); expected failed, bad-state"
+grep -qE "$RUN/services/$ID-garbage/state: line [0-9]+: main_pid= given twice" "$DLOG" ||
+        fail "sandboxd's log does not name $ID-garbage/state and the repeated main_pid=: $(grep -F "$ID-garbage" "$DLOG" | tail -3 | tr '\n' ' ')"
+grep -q '^main_pid=1$' "$RUN/services/$ID-garbage/state" &&
+        fail "sandboxd kept the injected main_pid=1 line in $ID-garbage/state"
+ok "a state file with a line injected into a value: refused ($(grep -oE "$ID-garbage/state: line [0-9]+: main_pid= given twice" "$DLOG" | head -n1)), failed/bad-state"
+kill -KILL "$DECOY"
+DECOY=
+must reset-failed "$EVIL"
+must reset-failed "$ID-garbage"
+
+# A client on the private socket (open to every user) that sends calls and
+# reads none of the replies is dropped, not buffered for without end.
+python3 - "$RUN/private" 30000 <<'EOF_FLOOD' >"$TESTDIR/flood.out" 2>&1 || fail "a flooding client was not dropped: $(cat "$TESTDIR/flood.out")"
+import os, socket, struct, sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+def pad(b, a):
+    return b + b"\0" * ((-len(b)) % a)
+def call(serial, member):
+    fields = b""
+    for code, sig, val in ((1, b"o", b"/org/sandboxd1"), (2, b"s", b"org.sandboxd1.Manager"), (3, b"s", member)):
+        fields = pad(fields, 8) + struct.pack("<BB", code, len(sig)) + sig + b"\0"
+        fields = pad(fields, 4) + struct.pack("<I", len(val)) + val + b"\0"
+    return pad(struct.pack("<cBBBII", b"l", 1, 0, 1, 0, serial) + struct.pack("<I", len(fields)) + fields, 8)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+s.sendall(b"\0AUTH EXTERNAL " + str(os.getuid()).encode().hex().encode() + b"\r\n")
+assert s.recv(4096).startswith(b"OK")
+s.sendall(b"BEGIN\r\n")
+s.setblocking(False)
+data = b"".join(call(i + 1, b"ListUnits") for i in range(n))
+sent, t0 = 0, time.time()
+while time.time() - t0 < 30:
+    try:
+        sent += s.send(data[sent:sent + 65536] if sent < len(data) else call(n + 1, b"ListUnits"))
+    except BlockingIOError:
+        time.sleep(0.01)
+    except (BrokenPipeError, ConnectionResetError):
+        print("dropped after %d bytes" % sent)
+        sys.exit(0)
+print("still connected after %d bytes, none of the replies read" % sent)
+sys.exit(1)
+EOF_FLOOD
+must list
+grep -q "Dropping a private connection that reads none of its replies" "$DLOG" || fail "no log line about the dropped client"
+ok "a client that reads none of its replies: $(cat "$TESTDIR/flood.out"), logged; sandboxd still answers"
 
 # ---- restart ----
 

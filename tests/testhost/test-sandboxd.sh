@@ -8,8 +8,11 @@
 # Delegate=, Slice=), journalctl (the service's output with
 # SYSLOG_IDENTIFIER=web, sandboxd's lines with SANDBOXD_UNIT=web), restarts
 # after SIGKILL of the service and of sandboxd itself (re-adoption: the same
-# PID, still supervised), start limits, stop, enable at sandboxd's start, and
-# the D-Bus API on the system bus (introspection, AccessDenied for non-root).
+# PID, still supervised), start limits, stop, enable at sandboxd's start,
+# the D-Bus API on the system bus (introspection, AccessDenied for non-root),
+# a restart of dbus-daemon (sandboxd reconnects), D-Bus activation of
+# sandboxd.service, and a second sandboxd with the cgroupfs driver whose
+# services' output `sandboxctl logs` still finds in the journal.
 #
 #   tests/testhost/test-sandboxd.sh BUILD_DIR
 #
@@ -358,6 +361,19 @@ grep -qiE 'access denied|AccessDenied|permission denied' "$TMP/out2" || fail "St
 [ "$(unit_state web)" = running ] && [ "$(unit_state crash)" = failed ] || fail "a refused call changed something"
 ok "StartUnit/StopUnit as uid 65534: $(head -n1 "$TMP/out2")"
 
+# ---- dbus-daemon restarted: sandboxd says so and reconnects ----
+
+th systemctl restart dbus || fail "systemctl restart dbus"
+# grep without -q: it must read everything, or pipefail sees journalctl's SIGPIPE.
+lost_logged() { th journalctl -u sandboxd --no-pager -o cat | grep 'Lost the connection to the system bus' >/dev/null; }
+wait_for 10 lost_logged || fail "sandboxd did not log the lost system bus: $(th journalctl -u sandboxd --no-pager -o cat | tail -5)"
+back_on_bus() { th busctl call org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager ListUnits; }
+wait_for 30 back_on_bus || fail "sandboxd is not back on the system bus 30 s after dbus restarted: $(th journalctl -u sandboxd --no-pager -o cat | tail -5)"
+th journalctl -u sandboxd --no-pager -o cat | grep 'Reconnected to the system bus' >/dev/null ||
+        fail "sandboxd answers on the bus again, but did not log that it reconnected"
+[ "$(unit_state web)" = running ] && [ "$(main_pid web)" = "$MAIN" ] || fail "web changed across the dbus restart: $(unit_state web) $(main_pid web)"
+ok "systemctl restart dbus: sandboxd logged the loss, reconnected (ListUnits on the bus works), web untouched"
+
 # ---- stop ----
 
 th sandboxctl stop web >"$TMP/out" 2>&1 || fail "sandboxctl stop web: $(cat "$TMP/out")"
@@ -388,6 +404,61 @@ th sandboxctl stop web >"$TMP/out" 2>&1 || fail "sandboxctl stop web (end): $(ca
 wait_for 5 scope_gone sandbox-web.scope || fail "sandbox-web.scope left at the end"
 th systemctl stop sandboxd
 ok "disable, stop: nothing runs"
+
+# ---- D-Bus activation ----
+
+th test -f /usr/share/dbus-1/system-services/org.sandboxd1.service ||
+        fail "the D-Bus activation file is not installed"
+[ "$(th systemctl is-active sandboxd)" != active ] || fail "sandboxd is active before the activation test"
+th busctl call org.sandboxd1 /org/sandboxd1 org.sandboxd1.Manager ListUnits >"$TMP/out" 2>&1 ||
+        fail "a call to org.sandboxd1 with sandboxd stopped: $(cat "$TMP/out")"
+[ "$(th systemctl is-active sandboxd)" = active ] || fail "the call did not start sandboxd.service: $(th systemctl is-active sandboxd)"
+ok "busctl call org.sandboxd1 ... ListUnits with sandboxd stopped: D-Bus activation started sandboxd.service, the call answered"
+th systemctl stop sandboxd
+
+# ---- the cgroupfs driver with journald: sandboxctl logs still finds the output ----
+
+# A second sandboxd, as a delegated transient service, with its own runtime
+# directory and only the private socket; no scope names its services, so
+# logs finds their output by the cgroup of each run (_SYSTEMD_CGROUP=), which
+# journald adds to sandboxd's lines as OBJECT_SYSTEMD_CGROUP= of the main
+# process they name (OBJECT_PID=).
+th sh -c 'cp /etc/sandboxd/units/web.unit /etc/sandboxd/units/cgfs.unit && sed -i "s/web-line-/cgfs-line-/" /etc/sandboxd/units/cgfs.unit' ||
+        fail "writing cgfs.unit"
+th systemd-run --unit=sandboxd-cgfs -p Delegate=yes -p Type=notify --setenv=SANDBOXD_RUNTIME_DIR=/run/sandboxd-cgfs \
+        /usr/sbin/sandboxd --cgroup-driver=cgroupfs --no-system-bus >"$TMP/out" 2>&1 ||
+        fail "systemd-run sandboxd --cgroup-driver=cgroupfs: $(cat "$TMP/out")"
+cgfs() { th env SANDBOXD_RUNTIME_DIR=/run/sandboxd-cgfs sandboxctl "$@"; }
+cgfs start cgfs >"$TMP/out" 2>&1 || fail "sandboxctl start cgfs (cgroupfs sandboxd): $(cat "$TMP/out")"
+cgfs status --json cgfs >"$TMP/status.json" 2>/dev/null || fail "status of cgfs"
+[ "$(jf CgroupDriver cgroup_driver)" = cgroupfs ] || fail "cgfs's driver is $(jf CgroupDriver cgroup_driver)"
+CG_MAIN=$(jf MainPID)
+CG_CG=$(jf ControlGroup)
+cgfs_logged() { cgfs logs cgfs | grep 'cgfs-line-5' >/dev/null; }
+wait_for 10 cgfs_logged || fail "sandboxctl logs cgfs lacks its output: $(cgfs logs cgfs 2>&1 | tail -5)"
+cgfs logs cgfs >"$TMP/logs" 2>&1
+grep -qE 'cgfs\[[0-9]+\]: cgfs-line-1$' "$TMP/logs" || fail "the output is not shown as cgfs[PID]: $(cat "$TMP/logs")"
+grep -q 'Started' "$TMP/logs" || fail "sandboxctl logs cgfs lacks sandboxd's 'Started' line: $(cat "$TMP/logs")"
+th journalctl --no-pager -o verbose SYSLOG_IDENTIFIER=cgfs >"$TMP/verbose" 2>&1
+grep -q "_SYSTEMD_CGROUP=.*/$(basename "$CG_CG")\$" "$TMP/verbose" ||
+        fail "journald does not put the output in the run's cgroup $CG_CG: $(grep _SYSTEMD_CGROUP "$TMP/verbose" | sort -u)"
+th journalctl -u sandbox-cgfs.scope --no-pager -o cat >"$TMP/scope-out" 2>&1
+grep -q cgfs-line "$TMP/scope-out" && fail "a scope sandbox-cgfs.scope has the output: not the cgroupfs driver?"
+# A stranger calling itself cgfs is not the service.
+th logger -t cgfs "not-the-service"
+sleep 0.5
+cgfs logs cgfs >"$TMP/logs" 2>&1
+grep -q not-the-service "$TMP/logs" && fail "sandboxctl logs cgfs shows another program's line tagged cgfs"
+# A second run (restart): its output is found too, under its own main PID.
+cgfs restart cgfs >"$TMP/out" 2>&1 || fail "sandboxctl restart cgfs: $(cat "$TMP/out")"
+cgfs status --json cgfs >"$TMP/status.json" 2>/dev/null
+CG_MAIN2=$(jf MainPID)
+[ "$CG_MAIN2" != "$CG_MAIN" ] || fail "restart kept main PID $CG_MAIN"
+cgfs_logged2() { [ "$(cgfs logs cgfs | grep -c 'cgfs-line-5$')" = 2 ]; }
+wait_for 10 cgfs_logged2 || fail "sandboxctl logs cgfs lacks the second run's output: $(cgfs logs cgfs 2>&1 | tail -8)"
+ok "cgroupfs driver with journald: sandboxctl logs shows both runs' output (cgroup $CG_CG, then a new one) and sandboxd's lines, not a stranger's 'logger -t cgfs'"
+cgfs stop cgfs >"$TMP/out" 2>&1 || fail "sandboxctl stop cgfs: $(cat "$TMP/out")"
+th systemctl stop sandboxd-cgfs
 
 # ---- teardown ----
 

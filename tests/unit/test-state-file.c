@@ -304,7 +304,10 @@ TEST(values) {
         expect_bad_line("boot_id", "boot_id=0123456789abcdef0123456789abcde", "boot_id=: not 32");
         expect_bad_line("boot_id", "boot_id=01234567-89ab-cdef-0123-456789abcdef", "boot_id=: not 32");
 
-        expect_bad_line("cgroup", "cgroup=/sys/fs/cgroup/\x7f", "cgroup=: too long or has control characters");
+        expect_bad_line("cgroup", "cgroup=/sys/fs/cgroup/\x7f", "cgroup=: too long, not UTF-8, or has control characters");
+        /* Sent over D-Bus (ControlGroup, UnitPath): not UTF-8 would fail every reply that holds them. */
+        expect_bad_line("cgroup", "cgroup=/sys/fs/cgroup/sandbox-\xff-1", "cgroup=: too long, not UTF-8");
+        expect_bad_line("unit", "unit=/etc/sandboxd/units/w\xc3" "eb.unit", "unit=: not a normalized absolute path in UTF-8");
         expect_bad_line("cgroup_driver", "cgroup_driver=lxc", "cgroup_driver=: not");
         expect_bad_line("cgroup_driver", "cgroup_driver=", "cgroup_driver=: not");
 
