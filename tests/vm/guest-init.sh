@@ -27,7 +27,8 @@
 #   sandboxd.vm.cache=MODE       read by the initramfs: 9p cache mode of /
 # The writable 9p share `results` is mounted at /run/vm-results (/vm-results
 # under systemd, which owns /run), with image.tar, the busybox image run-vm.sh
-# built (VM_IMAGE_TAR). Each script appends its result lines to
+# built (VM_IMAGE_TAR), and with run-vm.sh -I install.tar, the build's
+# `meson install` (unpacked over ROOT before systemd starts; VM_INSTALLED=1). Each script appends its result lines to
 # RESULTS/results (VM_RESULTS) and its output goes to RESULTS/NAME.log.
 # RESULTS/exit gets 0, 1 or 77 for the whole run; RESULTS/boot-seconds the
 # uptime at which this script started (as PID 1).
@@ -70,6 +71,8 @@ run_scripts() {
         VM_DEADLINE=$(arg deadline)
         export VM_DEADLINE=${VM_DEADLINE:-240}
         [ -f "$R/image.tar" ] && export VM_IMAGE_TAR=$R/image.tar
+        # run-vm.sh -I: boot_systemd installed the build.
+        [ -f "$R/install.tar" ] && export VM_INSTALLED=1
         : >"$VM_RESULTS"
 
         list=$(arg scripts)
@@ -132,6 +135,16 @@ boot_systemd() {
         R=$n/vm-results
         mount_results $R || return 1
         echo "$boot" >"$R/boot-seconds"
+        # run-vm.sh -I: the build, installed before systemd and dbus-daemon
+        # read their configuration. tar, not cp: /lib and friends are
+        # symlinks into /usr there, and existing directories keep their mode.
+        if [ -f $R/install.tar ]; then
+                tar -C $n -xf $R/install.tar --keep-directory-symlink --no-overwrite-dir --no-same-owner || {
+                        say "cannot unpack the build's install.tar into $root"
+                        return 1
+                }
+                say "installed the build into the root ($(tar -tf $R/install.tar | grep -cv '/$') files)"
+        fi
 
         unit=$n/etc/systemd/system/vm-tests.service
         cat >"$unit" <<EOF

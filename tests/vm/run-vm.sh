@@ -6,12 +6,14 @@
 # (read-only over 9p), so the build dir and the tests run unchanged
 # (../shared/testbeds.md, bed 3).
 #
-#   tests/vm/run-vm.sh [-B BUILD_DIR] [-S ROOT|auto] GUEST_SCRIPT...
+#   tests/vm/run-vm.sh [-B BUILD_DIR] [-S ROOT|auto [-I]] GUEST_SCRIPT...
 #
 # Each GUEST_SCRIPT (a path; made absolute) runs in the guest, in order, as
 # root, under tests/vm/guest-init.sh, with:
 #   VM_RESULTS   file to append result lines to: `ok N name`, `not ok N name`,
-#                `SKIP name: reason` (tests/vm/lib-guest.sh writes them)
+#                `SKIP name: reason`, `KNOWN-GAP name: what` (a gap of the
+#                product's, recorded: neither pass nor fail) (tests/vm/lib-guest.sh
+#                writes them)
 #   BUILD_DIR    the meson build dir (read-only), SRC_DIR the checkout
 #   VM_IMAGE_TAR the busybox image (tools/mkimage-busybox.sh, built on the host
 #                into SANDBOXD_VM_DIR/image) as a tarball: `tar -xf` it where a
@@ -20,7 +22,8 @@
 # and exits 0 (pass), 1 (fail) or 77 (skip). This script prints the guest's
 # result lines and its scripts' output, and exits 0, 1 or 77: 1 if any line
 # says `not ok` or any script failed, 77 if every script skipped, else 0.
-# Nothing is installed here: a missing qemu, kernel or busybox is `SKIP:`.
+# No package is installed on this machine: a missing qemu, kernel or busybox
+# is `SKIP:`.
 #
 # -S ROOT boots systemd as the guest's PID 1 instead, from ROOT (a Debian
 # root with systemd; read-only, under a tmpfs overlay in the guest), on the
@@ -28,6 +31,13 @@
 # (guest-init.sh). `-S auto` is the testhost's root
 # (tests/testhost/testhost.sh prepare builds it once with mmdebstrap; done
 # here when missing; SKIP without mmdebstrap).
+#
+# -I (with -S) installs the build into that guest root as a package would:
+# `meson install --destdir` of BUILD_DIR (a --prefix=/usr build, the
+# project's default) here, packed as install.tar on the results share, and
+# unpacked by guest-init.sh over the overlay before systemd starts, so that
+# systemd finds sandboxd.service and dbus-daemon the D-Bus policy at boot
+# (no daemon-reload, no ReloadConfig). VM_INSTALLED=1 tells the scripts.
 #
 # Environment:
 #   SANDBOXD_VM_DIR      cache and logs (default BUILD_DIR/vm, else /var/tmp/sandboxd-vm):
@@ -72,17 +82,24 @@ SRC_DIR=$(cd "$HERE/../.." && pwd)
 
 BUILD_DIR=
 SYSTEMD_ROOT=
-while getopts "B:S:h" opt; do
+INSTALL=0
+while getopts "B:S:Ih" opt; do
         case $opt in
         B) BUILD_DIR=$OPTARG ;;
         S) SYSTEMD_ROOT=$OPTARG ;;
+        I) INSTALL=1 ;;
         h) sed -n '2,/^set /p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
         *) exit 2 ;;
         esac
 done
 shift $((OPTIND - 1))
 if [ $# -eq 0 ]; then
-        echo "usage: $0 [-B BUILD_DIR] [-S ROOT|auto] GUEST_SCRIPT..." >&2
+        echo "usage: $0 [-B BUILD_DIR] [-S ROOT|auto [-I]] GUEST_SCRIPT..." >&2
+        exit 2
+fi
+if [ $INSTALL = 1 ] && { [ -z "$SYSTEMD_ROOT" ] || [ -z "$BUILD_DIR" ]; }; then
+        # Without -S the guest's / is the host's, read-only: nowhere to install.
+        echo "$0: -I needs -S ROOT and -B BUILD_DIR" >&2
         exit 2
 fi
 
@@ -278,6 +295,26 @@ if [ -x "$SRC_DIR/tools/mkimage-busybox.sh" ]; then
         tar -C "$VM_DIR/image" -cf "$RESULTS/image.tar" . || die "cannot pack $VM_DIR/image"
 fi
 
+# The build, installed (-I), as tests/testhost/testhost.sh installs it in the
+# testhost: a staging dir here, one tarball on the share, unpacked in the guest.
+if [ $INSTALL = 1 ]; then
+        command -v meson >/dev/null || skip "-I: meson not installed"
+        prefix=$(meson introspect "$BUILD_DIR" --buildoptions 2>/dev/null |
+                python3 -c 'import json, sys; print({o["name"]: o["value"] for o in json.load(sys.stdin)}["prefix"])')
+        [ "$prefix" = /usr ] || die "-I: $BUILD_DIR has prefix '$prefix'; the guest needs a --prefix=/usr build (the default)"
+        staging=$VM_DIR/install
+        rm -rf "$staging" && mkdir -p "$staging" || die "cannot create $staging"
+        # --no-rebuild: meson test built what the tests depend on; a rebuild
+        # here would race with whoever edits the tree.
+        meson install -C "$BUILD_DIR" --no-rebuild --quiet --destdir "$staging" >"$VM_DIR/install.log" 2>&1 ||
+                die "meson install -C $BUILD_DIR --destdir $staging failed: $(tail -5 "$VM_DIR/install.log")"
+        # The staging dir's own mode would land on the guest's /.
+        chmod 755 "$staging"
+        tar -C "$staging" -cf "$RESULTS/install.tar" . || die "cannot pack $staging"
+        echo "# installed $BUILD_DIR into the guest's root: $(tar -tf "$RESULTS/install.tar" | grep -cv '/$') files"
+        rm -rf "$staging"
+fi
+
 # qemu dies with this script even when it is SIGKILLed (no trap runs then).
 deathsig=()
 setpriv --help 2>/dev/null | grep -q -- --pdeathsig && deathsig=(setpriv --pdeathsig KILL --)
@@ -304,7 +341,7 @@ wait "$qemu_pid" 2>/dev/null
 qemu_rc=$?
 qemu_pid=
 end=$(date +%s.%N)
-rm -f "$RESULTS/image.tar"
+rm -f "$RESULTS/image.tar" "$RESULTS/install.tar"
 
 # --- results ------------------------------------------------------------------
 
