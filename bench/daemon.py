@@ -9,7 +9,26 @@ Called by bench/run.sh (which builds, prepares the busybox image and the
 static stamp binary); runs its own sandboxd on a private runtime directory
 with the cgroupfs driver and the private socket, and leaves nothing behind.
 
-  bench/daemon.py --build BUILD --image DIR --stamp-layer DIR [--runs N] [--max N]
+  bench/daemon.py --build BUILD --image DIR --stamp-layer DIR --policies DIR
+                  [--runs N] [--max N] [--idle-seconds S]
+
+--stamp-layer is a directory holding a static build of bench/stamp.c as
+"stamp", laid over the image as a second layer. --runs is the number of
+single starts and of restarts timed (medians); --max the most services run
+at once (memory at 1, 100 and --max, CPU idle at --max).
+
+Memory per service is given two ways. Pss: the growth of sandboxd's Pss
+plus the inits' Pss, divided by the number of services; it counts every
+page once, however it is shared (a forked init shares sandboxd's pages
+until either writes them). Private: sandboxd's growth plus the inits' own
+pages (smaps Private_*), except for sandbox-init's image: one sealed memfd
+per sandboxd, mapped by every init, so its pages are shared (smaps would
+call them private while a single init maps them); only the pages an init
+wrote itself count (init_kib). The image's size is printed once. The inits'
+page tables (VmPTE) are kernel memory that neither counts; shown apart.
+
+Restart: the stamp service prints CLOCK_MONOTONIC first thing; the latency
+is that minus the time of the kill(2).
 """
 
 import argparse
@@ -39,6 +58,50 @@ def private_kib(pid):
     except FileNotFoundError:
         return 0
     return total
+
+
+def pss_kib(pid):
+    """Pss of pid, in KiB: its private pages plus its share of each shared
+    one. Summed over processes it counts every page once, whoever shares
+    it with whom (copy-on-write pages of a fork included)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next((int(l.split()[1]) for l in f if l.startswith("Pss:")), 0)
+    except FileNotFoundError:
+        return 0
+
+
+SHARED_IMAGE = "/memfd:sandbox-init"
+
+
+def init_kib(pid):
+    """An init's private memory, in KiB: Private_Clean + Private_Dirty,
+    except that of sandbox-init's image (one sealed memfd per sandboxd,
+    mapped by every init, whose pages exist once and count as "private" in
+    smaps only while a single init maps them) only the copies written by
+    this init (Anonymous: .data, .bss, relocations) count; the image's
+    file pages (Rss - Anonymous); and the page tables (VmPTE), private
+    kernel memory that smaps does not show."""
+    private = image = 0
+    in_image = False
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split(None, 1)[0]
+                if "-" in head and not head.endswith(":"):
+                    in_image = SHARED_IMAGE in line
+                elif head in ("Private_Clean:", "Private_Dirty:") and not in_image:
+                    private += int(line.split()[1])
+                elif head == "Anonymous:" and in_image:
+                    private += int(line.split()[1])
+                    image -= int(line.split()[1])
+                elif head == "Rss:" and in_image:
+                    image += int(line.split()[1])
+        with open(f"/proc/{pid}/status") as f:
+            pte = next((int(l.split()[1]) for l in f if l.startswith("VmPTE:")), 0)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0, 0, 0
+    return private, image, pte
 
 
 def cpu_ticks(pid):
@@ -92,7 +155,7 @@ class Bench:
         return json.loads(self.sandboxctl("list", "--json").stdout)
 
     def stop_all(self):
-        names = [u["name"] for u in self.units_json() if u.get("state") not in ("inactive",)]
+        names = [u["Name"] for u in self.units_json() if u.get("State") not in ("inactive",)]
         for i in range(0, len(names), 50):
             self.sandboxctl("stop", *names[i:i + 50], check=False)
 
@@ -131,11 +194,21 @@ class Bench:
         return dt * 1000
 
     def footprint(self, counts):
-        """Private memory per supervised service: sandboxd's growth plus
-        every per-service process but the service itself (init)."""
+        """Private memory per supervised service: sandboxd's growth (the
+        units' plans and runtime state) plus every per-service process but
+        the service itself (init). sandboxd's growth at a small count is
+        mostly its allocator's own (a first heap extension is ~1 MiB), so
+        the step from one count to the next ("marginal") is printed too.
+
+        "Private" moves with sharing: pages of sandboxd that a forked init
+        still shares count as shared for both. So the total is also taken
+        as Pss: the growth of sandboxd's Pss plus the inits' Pss, per
+        service, counts each page once."""
         base = private_kib(self.daemon.pid)
+        base_pss = pss_kib(self.daemon.pid)
         out = {}
         started = 0
+        prev_n, prev_mem = 0, base
         for n in counts:
             for i in range(started, n):
                 self.unit(f"m{i}", "/bin/sleep 100000")
@@ -143,20 +216,40 @@ class Bench:
                 self.sandboxctl("start", *[f"m{j}" for j in range(i, min(n, i + 50))])
             started = n
             time.sleep(1)
-            inits = [u["main_pid"] for u in self.units_json()
-                     if u["name"].startswith("m") and u.get("state") == "running"]
-            growth = private_kib(self.daemon.pid) - base
-            per_init = [private_kib(p) for p in inits]
-            out[n] = ((growth + sum(per_init)) / max(1, len(inits)), growth / max(1, len(inits)),
-                      statistics.median(per_init) if per_init else 0, len(inits))
+            inits = [u["MainPID"] for u in self.units_json()
+                     if u["Name"].startswith("m") and u.get("State") == "running"]
+            mem = private_kib(self.daemon.pid)
+            growth = mem - base
+            per = [init_kib(p) for p in inits]
+            live = max(1, len(inits))
+            pss = pss_kib(self.daemon.pid) - base_pss + sum(pss_kib(p) for p in inits)
+            out[n] = {
+                "pss": pss / live,
+                "per_service": (growth + sum(x[0] for x in per)) / live,
+                "growth": growth / live,
+                "marginal": (mem - prev_mem) / max(1, n - prev_n),
+                "init": statistics.median(x[0] for x in per) if per else 0,
+                "image": max((x[1] for x in per), default=0),
+                "pte": statistics.median(x[2] for x in per) if per else 0,
+                "live": len(inits),
+                "sandboxd": mem,
+            }
+            prev_n, prev_mem = n, mem
         return out
 
     def idle_cpu(self, seconds):
+        """sandboxd's CPU share (utime + stime, in clock ticks) and its
+        wakeups (context switches) per second while nothing happens."""
         hz = os.sysconf("SC_CLK_TCK")
-        c0, t0 = cpu_ticks(self.daemon.pid), time.monotonic()
+
+        def switches():
+            with open(f"/proc/{self.daemon.pid}/status") as f:
+                return sum(int(l.split()[1]) for l in f if "ctxt_switches:" in l)
+
+        c0, w0, t0 = cpu_ticks(self.daemon.pid), switches(), time.monotonic()
         time.sleep(seconds)
-        c1, t1 = cpu_ticks(self.daemon.pid), time.monotonic()
-        return 100.0 * (c1 - c0) / hz / (t1 - t0)
+        c1, w1, t1 = cpu_ticks(self.daemon.pid), switches(), time.monotonic()
+        return 100.0 * (c1 - c0) / hz / (t1 - t0), c1 - c0, 100.0 / hz / (t1 - t0), (w1 - w0) / (t1 - t0)
 
     def restart_latency(self, runs):
         self.unit("rs", "/stamp", "Restart=always\nRestartSec=0\nStartLimitIntervalSec=0\n")
@@ -182,20 +275,22 @@ class Bench:
             t0 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
             os.kill(pid, signal.SIGKILL)
             deadline = time.monotonic() + 5
+            # The stamp carries its own time: polling often would only
+            # take CPU from the restart on a 2-CPU machine.
             while len(stamps()) <= n:
                 if time.monotonic() > deadline:
                     raise SystemExit("bench: no restart within 5 s")
-                time.sleep(0.0005)
+                time.sleep(0.01)
             lat.append((stamps()[-1] - t0) / 1e6)
             time.sleep(0.05)
         self.sandboxctl("stop", "rs")
         return statistics.median(lat), max(lat)
 
     def _service_pid(self, name):
-        u = [u for u in self.units_json() if u["name"] == name]
-        if not u or not u[0].get("main_pid"):
+        u = [u for u in self.units_json() if u["Name"] == name]
+        if not u or not u[0].get("MainPID"):
             return 0
-        kids = children(u[0]["main_pid"])   # the service is init's child
+        kids = children(u[0]["MainPID"])   # the service is init's child
         return kids[0] if kids else 0
 
 
@@ -216,9 +311,9 @@ def main():
         b.start_daemon()
         lat = b.start_latency(a.runs)
         conc = b.concurrent_starts(100)
-        counts = [c for c in (1, 100, 500) if c <= a.max]
+        counts = sorted({c for c in (1, 100, a.max) if c <= a.max})
         fp = b.footprint(counts)
-        cpu = b.idle_cpu(a.idle_seconds)
+        cpu, ticks, tick_pct, wakeups = b.idle_cpu(a.idle_seconds)
         rmed, rmax = b.restart_latency(a.runs)
     finally:
         b.cleanup()
@@ -226,10 +321,20 @@ def main():
     print("sandboxd (cgroupfs driver, private socket)\tmedian")
     print(f"sandboxctl start -> running\t{lat:.1f} ms")
     print(f"100 services started at once, until all run\t{conc:.0f} ms ({conc / 100:.1f} ms each)")
-    for n, (per, growth, init, live) in fp.items():
-        print(f"private memory per service at {n} ({live} running)\t{per:.0f} KiB "
-              f"(sandboxd +{growth:.0f} KiB, init {init:.0f} KiB)")
-    print(f"sandboxd CPU while {counts[-1]} services idle ({a.idle_seconds} s)\t{cpu:.2f} %")
+    for n, f in fp.items():
+        print(f"memory per service at {n}, Pss of sandboxd's growth and the inits\t{f['pss']:.0f} KiB")
+    prev = 0
+    for n, f in fp.items():
+        print(f"private memory per service at {n} ({f['live']} running)\t{f['per_service']:.0f} KiB "
+              f"(sandboxd {f['growth']:+.0f} KiB, {prev}->{n}: {f['marginal']:+.0f} KiB each; init {f['init']:.0f} KiB; "
+              f"init's page tables {f['pte']:.0f} KiB)")
+        prev = n
+    print(f"sandboxd's private memory with {counts[-1]} services\t{fp[counts[-1]]['sandboxd'] / 1024:.1f} MiB")
+    image = max(f["image"] for f in fp.values())
+    if image:
+        print(f"sandbox-init image, one per sandboxd, shared by every init\t{image:.0f} KiB")
+    print(f"sandboxd CPU while {counts[-1]} services idle ({a.idle_seconds} s)\t{cpu:.2f} % "
+          f"({ticks} ticks of {tick_pct:.3f} %; {wakeups:.1f} wakeups/s)")
     print(f"restart: kill -9 -> replacement running (RestartSec=0)\t{rmed:.2f} ms (max {rmax:.2f} ms)")
 
 

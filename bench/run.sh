@@ -1,7 +1,7 @@
 #!/bin/bash
 # sandboxd benchmarks, side by side with crun, bubblewrap and a kernel floor.
 #
-#   bench/run.sh [-n RUNS] [-w WARMUP] [-l LOOP_ITERATIONS]
+#   bench/run.sh [-n RUNS] [-w WARMUP] [-l LOOP_ITERATIONS] [-s SERVICES] [-i IDLE_SECONDS] [-D]
 #
 # Builds the project in build-bench (buildtype=release), installs the peers
 # from Debian packages if missing, builds one busybox image that every
@@ -16,18 +16,29 @@
 #      crun run (sandboxd's OCI seccomp, Docker's default profile, none),
 #      bwrap, and bench/floor.c; with and without a network namespace;
 #   2. seccomp: BPF compile and load time, ns per allowed syscall;
-#   3. compile time of a unit with 3 drop-ins and a policy.
+#   3. compile time of a unit with 3 drop-ins and a policy;
+#   4. sandboxd under load (bench/daemon.py): sandboxctl start latency, 100
+#      starts at once, private memory per service at 1, 100 and SERVICES
+#      (default 500) running services, sandboxd's CPU while they idle for
+#      IDLE_SECONDS (default 30), restart latency after kill -9 (RUNS).
+#      -D skips it (it takes a few minutes at 500 services).
 set -euo pipefail
 
 RUNS=30
 WARMUP=3
 LOOP=10000000
-while getopts "n:w:l:h" o; do
+SERVICES=500
+IDLE=30
+DAEMON=yes
+while getopts "n:w:l:s:i:Dh" o; do
         case $o in
         n) RUNS=$OPTARG ;;
         w) WARMUP=$OPTARG ;;
         l) LOOP=$OPTARG ;;
-        *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        s) SERVICES=$OPTARG ;;
+        i) IDLE=$OPTARG ;;
+        D) DAEMON=no ;;
+        *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
         esac
 done
 [ "$RUNS" -ge 20 ] || { echo "bench: at least 20 runs (-n) for a median worth printing" >&2; exit 2; }
@@ -38,10 +49,10 @@ BUILD=$SRC/build-bench
 say() { printf '%s\n' "$*" >&2; }
 
 # --- peers and tools ---------------------------------------------------------
-# Debian packages: crun bubblewrap hyperfine jq gcc golang-github-containers-common
+# Debian packages: crun bubblewrap hyperfine jq gcc python3 golang-github-containers-common
 # (the last only for /usr/share/containers/seccomp.json, Docker's default profile).
 need=()
-for c in crun:crun bwrap:bubblewrap hyperfine:hyperfine jq:jq gcc:gcc; do
+for c in crun:crun bwrap:bubblewrap hyperfine:hyperfine jq:jq gcc:gcc python3:python3; do
         command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
 done
 [ -f /usr/share/containers/seccomp.json ] || need+=(golang-github-containers-common)
@@ -51,7 +62,7 @@ if [ ${#need[@]} -gt 0 ]; then
                 { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; } ||
                 say "bench: could not install ${need[*]}"
 fi
-for c in crun bwrap jq gcc; do
+for c in crun bwrap jq gcc python3; do
         command -v $c >/dev/null || { say "bench: $c is missing"; exit 1; }
 done
 DOCKER_PROFILE=/usr/share/containers/seccomp.json
@@ -86,6 +97,9 @@ CFLAGS=(-std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter)
 gcc "${CFLAGS[@]}" -o "$BIN/timeit" "$SRC/bench/timeit.c"
 gcc "${CFLAGS[@]}" -o "$BIN/floor" "$SRC/bench/floor.c"
 gcc "${CFLAGS[@]}" -static -o "$BIN/syscall-loop" "$SRC/bench/syscall-loop.c"
+# The restart benchmark's service, in a layer of its own over the image.
+mkdir -p "$WORK/stamp-layer"
+gcc "${CFLAGS[@]}" -static -o "$WORK/stamp-layer/stamp" "$SRC/bench/stamp.c"
 PLAN_INC=(-I"$BUILD" -I"$SRC/src/basic" -I"$SRC/src/unit" -I"$SRC/src/policy" -I"$SRC/src/plan" -I"$SRC/src/launch")
 PLAN_LIBS=("$BUILD/src/launch/liblaunch.a" "$BUILD/src/plan/libplan.a" "$BUILD/src/policy/libpolicy.a" "$BUILD/src/unit/libunit.a"
            "$BUILD/src/basic/libbasic.a" $(pkg-config --libs libseccomp libcap json-c libarchive inih))
@@ -297,3 +311,12 @@ printf 'plan_to_json                                  %8.1f us\n' "$(cv plan_to_
 printf 'sandboxctl check, whole command               %8.2f ms (median of %s; /bin/true: %.2f ms)\n' "$(cm check)" "$RUNS" "$(cm true)"
 printf 'sandboxctl plan                               %8.2f ms\n' "$(cm plan)"
 printf 'sandboxctl plan --json                        %8.2f ms\n' "$(cm plan-json)"
+
+# --- 4. sandboxd under load --------------------------------------------------------------
+[ "$DAEMON" = yes ] || exit 0
+say "bench: sandboxd with up to $SERVICES services (bench/daemon.py; a few minutes)"
+echo
+echo "== 4. sandboxd: $SERVICES services, cgroupfs driver, private socket (bench/daemon.py) =="
+python3 "$SRC/bench/daemon.py" --build "$BUILD" --image "$IMG" --stamp-layer "$WORK/stamp-layer" \
+        --policies "$SRC/policies" --runs "$RUNS" --max "$SERVICES" --idle-seconds "$IDLE" |
+        awk -F'\t' '{ printf "%-62s %s\n", $1, $2 }'

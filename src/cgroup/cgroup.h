@@ -42,9 +42,11 @@ typedef struct CgroupDriver {
          * -ENODATA if the driver cannot tell: cgroupfs when no memory
          * controller is attached (no Memory*= limit was asked), systemd once
          * the scope's cgroup is gone (its last process exited) unless systemd
-         * recorded Result=oom-kill; -EOPNOTSUPP if the kernel keeps no count
-         * (cgroup v1 before 4.13). Ask while the service still runs where
-         * the answer matters. */
+         * recorded Result=oom-kill or, on cgroup v2 with the driver's bus
+         * attached to an sd-event loop (cgroup_systemd_set_bus()), the
+         * driver kept the count while the cgroup lived; -EOPNOTSUPP if the
+         * kernel keeps no count (cgroup v1 before 4.13). Ask while the
+         * service still runs where the answer matters. */
         int (*oom_killed)(Cgroup *c);
         int (*stats)(Cgroup *c, CgroupStats *ret);
         /* Kill what is left, wait for it to be empty, remove the cgroup. */
@@ -88,7 +90,10 @@ bool cgroup_systemd_available(void);
  * synchronously, dispatching what arrives on it (sd_bus_process()) until
  * the JobRemoved signal of its job comes. It may be attached to an
  * sd-event loop or not; when not, the driver drains what it received after
- * each call, so nothing piles up. */
+ * each call, so nothing piles up. When it is, on cgroup v2, the driver also
+ * watches each scope's memory.events on that loop (inotify, at
+ * SD_EVENT_PRIORITY_IMPORTANT), so that oom_killed() still knows the count
+ * after systemd removed the cgroup. */
 void cgroup_systemd_set_bus(sd_bus *bus);
 
 /* The driver for this host: systemd when it is PID 1 and answers on the

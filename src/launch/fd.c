@@ -4,14 +4,15 @@
  * every fd the caller had, close-on-exec or not (a leaked directory fd of
  * the host is a way out of any root: CVE-2016-9962, CVE-2024-21626). The
  * first thing the child does is to keep only the service's stdio as 0, 1,
- * 2, the sync socket as 3 and at most one more fd the launcher itself needs
- * as 4 (both close-on-exec), and close everything else; the last thing
- * before seccomp is to close everything from 3 on but the sync socket
- * again, for whatever the setup opened since.
+ * 2, the sync socket as 3, at most one more fd the launcher itself needs
+ * as 4 and sandbox-init's image as 5 (all close-on-exec), and close
+ * everything else; the last thing before seccomp is to close everything
+ * from 3 on but the sync socket again, for whatever the setup opened since.
  *
  * The one kept fd is either init's exit status file (report_exit) or, for
- * launch_exec(), the pidfd of the sandbox to join. Neither reaches the
- * service: it is closed before seccomp in the process that execs.
+ * launch_exec(), the pidfd of the sandbox to join. sandbox-init's image is
+ * a sealed memfd of a program of ours (init-exe.c). None of them reaches
+ * the service: they are closed before seccomp in the process that execs.
  *
  * The journald stdout stream is connected here too: it replaces 1 and 2. */
 
@@ -30,11 +31,11 @@ static int close_from(unsigned first) {
         return 0;
 }
 
-/* Returns the sync socket's new fd number (LAUNCH_SYNC_FD); kept_fd, if
- * >= 0, is moved to LAUNCH_KEPT_FD. */
-int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, LaunchError *e) {
-        int src[5] = { stdin_fd, stdout_fd, stderr_fd, sync_fd, kept_fd }, tmp[5];
-        size_t n = kept_fd >= 0 ? 5 : 4;
+/* Returns the sync socket's new fd number (LAUNCH_SYNC_FD); kept_fd and
+ * init_fd, if >= 0, are moved to LAUNCH_KEPT_FD and LAUNCH_INIT_FD. A
+ * number whose fd is not given is left closed. */
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, LaunchError *e) {
+        int src[6] = { stdin_fd, stdout_fd, stderr_fd, sync_fd, kept_fd, init_fd }, tmp[6];
         int null_fd = -EBADF, r;
 
         /* A missing fd (-1, or a caller started with 1 closed) is /dev/null:
@@ -51,20 +52,27 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int 
 
         /* Copies above the last fixed number first, so that moving one into
          * place cannot overwrite another that is still to be moved. */
-        for (size_t i = 0; i < n; i++) {
-                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, LAUNCH_KEPT_FD + 1);
+        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
+                if (src[i] < 0) {
+                        tmp[i] = -EBADF;
+                        continue;
+                }
+                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, LAUNCH_INIT_FD + 1);
                 if (tmp[i] < 0)
                         return launch_error(e, negative_errno(), "stdio", "duplicate fd %d", src[i]);
         }
         for (int i = 0; i < 3; i++)
                 if (dup3(tmp[i], i, 0) < 0)
                         return launch_error(e, negative_errno(), "stdio", "set up fd %d of the service", i);
-        if (dup3(tmp[3], LAUNCH_SYNC_FD, O_CLOEXEC) < 0)
-                return launch_error(e, negative_errno(), "stdio", "move the sync socket to fd %d", LAUNCH_SYNC_FD);
-        if (n > 4 && dup3(tmp[4], LAUNCH_KEPT_FD, O_CLOEXEC) < 0)
-                return launch_error(e, negative_errno(), "stdio", "move fd %d to fd %d", kept_fd, LAUNCH_KEPT_FD);
+        /* The rest stay close-on-exec: the service's execve drops them. */
+        for (int i = LAUNCH_SYNC_FD; i <= LAUNCH_INIT_FD; i++) {
+                if (tmp[i] < 0)
+                        (void) close(i);
+                else if (dup3(tmp[i], i, O_CLOEXEC) < 0)
+                        return launch_error(e, negative_errno(), "stdio", "move fd %d to fd %d", src[i], i);
+        }
 
-        r = close_from(n > 4 ? LAUNCH_KEPT_FD + 1 : LAUNCH_KEPT_FD);
+        r = close_from(LAUNCH_INIT_FD + 1);
         if (r < 0)
                 return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
         return LAUNCH_SYNC_FD;

@@ -13,16 +13,38 @@
  * own signals.) Its exit makes the kernel SIGKILL everything left in the
  * namespace, so daemonised leftovers go with the service.
  *
- * init is a fork of the launcher, that is of the caller's binary (sandboxctl
- * or sandboxd), and /proc/1/exe inside the sandbox points at it: the
- * CVE-2019-5736 class of attacks opens it to overwrite the host binary.
- * Here that fails three ways: init is not dumpable (set right after the
- * clone), so /proc/1/exe, /proc/1/mem and ptrace need CAP_SYS_PTRACE over
- * the host's user namespace; it keeps no fd of the host but one (below),
- * and its root and cwd are the sandbox's; and a binary that is running
- * cannot be opened for writing (ETXTBSY) while init lives, which is as long
- * as the sandbox does. It holds only CAP_KILL, under no_new_privs. It does
- * not re-exec anything.
+ * Two images. init is born a fork of the launcher, that is of the caller's
+ * binary (sandboxctl or sandboxd), which it must be to set the sandbox up.
+ * Once it has forked the service it needs none of that image, and keeping
+ * it costs: every page sandboxd writes after the fork is copied for each
+ * init, 0.8 to 2.2 MiB of private memory per service. So init then execs
+ * sandbox-init (sandbox-init.c: this file's loop and a main(), static,
+ * ~44 KiB of private memory) from a sealed memfd (init-exe.c). Where that
+ * program is missing, the loop below runs in the fork, as before.
+ *
+ * What the service could try against its PID 1, and why it fails:
+ *
+ * - Its image, /proc/1/exe: the CVE-2019-5736 class opens it to overwrite
+ *   the runtime's binary on the host. After the exec it is a memfd, no
+ *   file of the host at all, sealed against writing and resizing. In the
+ *   fallback it is the caller's binary, which a running init also pins
+ *   against writes (ETXTBSY), and which the next point keeps out of reach.
+ * - Its memory, fds and /proc/1/exe, or ptrace: init is not dumpable, so
+ *   all of these need CAP_SYS_PTRACE over the host's user namespace. That
+ *   is set right after the clone and again after any uid change. execve
+ *   would make a process dumpable again, except that the kernel keeps a
+ *   process that execs a file it cannot read non-dumpable, its memory
+ *   owned by the closest user namespace privileged over that file
+ *   (would_dump()): the memfd has mode 0111 and belongs to the host's
+ *   root, and init has no CAP_DAC_*; so from the first instruction of
+ *   sandbox-init the same CAP_SYS_PTRACE is needed, also in a user
+ *   namespace. sandbox-init sets it non-dumpable again all the same.
+ * - Its privileges: uid 0 (of the sandbox's user namespace, if any) with
+ *   CAP_KILL alone, in its sets and its bounding set, under no_new_privs.
+ *   execve as uid 0 recomputes the permitted set as the bounding set, so
+ *   CAP_KILL is what sandbox-init has, and nothing can come back.
+ * - Its fds: none of the host's but one (below); root and cwd are the
+ *   sandbox's. sandbox-init reads nothing: signals are its only input.
  *
  * The one fd (LaunchParams.report_exit): sandboxd's exit status file,
  * /run/sandboxd/services/NAME/exit, into which init writes how the service
@@ -37,10 +59,12 @@
  * parser. Reaching it at all takes what /proc/1/fd needs, the same as for
  * /proc/1/exe above. The service never has it: it sits at a fixed number,
  * close-on-exec, and the service closes it with every other fd before its
- * seccomp filter. Without a pid namespace there is no init, and no file. */
+ * seccomp filter. Without a pid namespace there is no init, and no file.
+ *
+ * This file is compiled into sandbox-init too: no stdio, nothing from
+ * libbasic but macro.h. */
 
 #include <signal.h>
-#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,48 +102,66 @@ static int status_of(int wstatus) {
 }
 
 /* si_code and si_status, as waitid(2) gives them to a parent: what the
- * parent of the sandbox would have seen, had the service been its child. */
+ * parent of the sandbox would have seen, had the service been its child.
+ * Formatted by hand: snprintf would make sandbox-init several times
+ * bigger. */
 static void report_exit(int fd, int wstatus) {
-        char buf[32];
-        int n;
+        char buf[32], digits[12];
+        const char *word;
+        unsigned v;
+        size_t n = 0, k = 0;
 
-        if (WIFEXITED(wstatus))
-                n = snprintf(buf, sizeof(buf), "exited %d\n", WEXITSTATUS(wstatus));
-        else if (WIFSIGNALED(wstatus))
-                n = snprintf(buf, sizeof(buf), "%s %d\n", WCOREDUMP(wstatus) ? "dumped" : "killed", WTERMSIG(wstatus));
-        else
+        if (WIFEXITED(wstatus)) {
+                word = "exited ";
+                v = (unsigned) WEXITSTATUS(wstatus);
+        } else if (WIFSIGNALED(wstatus)) {
+                word = WCOREDUMP(wstatus) ? "dumped " : "killed ";
+                v = (unsigned) WTERMSIG(wstatus);
+        } else
                 return;
+        for (const char *s = word; *s; s++)
+                buf[n++] = *s;
+        do
+                digits[k++] = (char) ('0' + v % 10);
+        while ((v /= 10) > 0);
+        while (k > 0)
+                buf[n++] = digits[--k];
+        buf[n++] = '\n';
         /* One write at offset 0 into an empty file: a reader sees the whole
          * line or nothing; nothing is read as "killed 9". */
-        (void) pwrite(fd, buf, (size_t) n, 0);
+        (void) pwrite(fd, buf, n, 0);
 }
 
-/* close_range(2) around the fds kept, a and b (either may be < 0). */
-static void close_all_but(int a, int b) {
-        const int keep[2] = { MIN(a, b), MAX(a, b) };
+/* close_range(2) around the fds in keep (any order; entries < 0 are
+ * ignored). */
+void init_close_fds_except(const int *keep, size_t n) {
+        int sorted[4];
         unsigned from = 0;
+        size_t m = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+        /* Callers keep at most three. */
+        for (size_t i = 0; i < n && m < ELEMENTSOF(sorted); i++) {
+                size_t j;
+
                 if (keep[i] < 0)
                         continue;
-                if ((unsigned) keep[i] > from)
-                        (void) close_range(from, (unsigned) keep[i] - 1, 0);
-                from = (unsigned) keep[i] + 1;
+                for (j = m++; j > 0 && sorted[j - 1] > keep[i]; j--)
+                        sorted[j] = sorted[j - 1];
+                sorted[j] = keep[i];
+        }
+        for (size_t i = 0; i < m; i++) {
+                if ((unsigned) sorted[i] > from)
+                        (void) close_range(from, (unsigned) sorted[i] - 1, 0);
+                from = (unsigned) sorted[i] + 1;
         }
         (void) close_range(from, ~0U, 0);
 }
 
-/* exit_fd: the exit status file, or < 0. This is also the loop of
- * launch_exec()'s relay process (exec.c), without a file. */
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd) {
+/* The loop itself, in the fork (init_run) or in sandbox-init: every
+ * forwarded signal is blocked (init_block_signals), so each one waits in
+ * the queue, even across the exec, until it is taken here. */
+_noreturn_ void init_loop(pid_t service, int exit_fd) {
         sigset_t set;
-
-        /* Nothing of the host stays (not even stdio: init writes nothing)
-         * but the exit status file. The sync socket goes last: the launcher
-         * takes its EOF (once the service's copy is closed by its execve
-         * and this one is gone) to mean that init is set up. */
-        close_all_but(sync_fd, exit_fd);
-        (void) close(sync_fd);
 
         forwarded_set(&set);
         for (;;) {
@@ -146,4 +188,18 @@ _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd) {
                         _exit(status_of(wstatus));
                 }
         }
+}
+
+/* exit_fd: the exit status file, or < 0; sync_fd may be < 0 (closed
+ * already). This is also the loop of launch_exec()'s relay process
+ * (exec.c), without a file. */
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd) {
+        /* Nothing of the host stays (not even stdio: init writes nothing)
+         * but the exit status file. The sync socket goes last: the launcher
+         * takes its EOF (once the service's copy is closed by its execve
+         * and this one is gone) to mean that init is set up. */
+        init_close_fds_except((const int[]) { sync_fd, exit_fd }, 2);
+        if (sync_fd >= 0)
+                (void) close(sync_fd);
+        init_loop(service, exit_fd);
 }

@@ -44,6 +44,7 @@ typedef struct LaunchContext {
         bool userns;
         bool pidns;
         bool report_exit;       /* params->report_exit, and there is an init to do it */
+        int init_exe_fd;        /* sandbox-init's image (init-exe.c), or < 0: init stays the fork */
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
 } LaunchContext;
 
@@ -56,6 +57,8 @@ const char *fd_path(int fd, char buf[static FD_PATH_MAX]);
 
 /* clone.c */
 pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup);
+pid_t launch_vfork(int (*fn)(void *), void *arg);
+void launch_vfork_stack_free(void);
 
 /* userns.c */
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);
@@ -64,7 +67,8 @@ int userns_become_root(LaunchError *e);
 /* fd.c: fd numbers in the child once its fds are set up */
 #define LAUNCH_SYNC_FD 3
 #define LAUNCH_KEPT_FD 4
-int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, LaunchError *e);
+#define LAUNCH_INIT_FD 5
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, LaunchError *e);
 int fd_close_others(LaunchError *e);
 int fd_connect_journal(const char *identifier, LaunchError *e);
 
@@ -104,9 +108,23 @@ int net_loopback_up(LaunchError *e);
 int caps_apply(const Plan *p, LaunchError *e);
 int caps_drop_for_init(LaunchError *e);
 
-/* init.c (also the middle process of launch_exec, with exit_fd < 0) */
+/* init.c (also the middle process of launch_exec, with exit_fd < 0; and
+ * compiled into sandbox-init) */
 int init_block_signals(void);
+void init_close_fds_except(const int *keep, size_t n);
+_noreturn_ void init_loop(pid_t service, int exit_fd);
 _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd);
+
+/* init-exe.c: sandbox-init's image. Parent: a sealed memfd, made once per
+ * process (the fd stays open, cached), or < 0 when there is none (logged
+ * once). Child (init, after the fork of the service): close every fd but
+ * exit_fd and execveat() it; returns only if that failed. INIT_PROTOCOL changes whenever sandbox-init's arguments
+ * or duties do: it is argv[1], and sandbox-init carries the marker, which
+ * init_exe_get() looks for. */
+#define INIT_PROTOCOL "1"
+#define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
+int init_exe_get(void);
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd);
 
 /* launch.c: the last steps, shared by the service and launch_exec()'s
  * command. Returns only on failure, with e filled. */

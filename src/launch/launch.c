@@ -234,12 +234,17 @@ static _noreturn_ void service_main(LaunchContext *c) {
         launch_child_exit(c->sync_fd, &e);
 }
 
+static int service_vforked(void *userdata) {
+        service_main(userdata);
+}
+
 static _noreturn_ void child_main(LaunchContext *c) {
         const Plan *p = c->plan;
         const LaunchParams *params = c->params;
         _cleanup_close_ int root_fd = -EBADF;
         LaunchError e = {};
         pid_t service;
+        int exit_fd;
         char go;
         int r;
 
@@ -250,12 +255,15 @@ static _noreturn_ void child_main(LaunchContext *c) {
         umask(0);
 
         /* 0, 1, 2 are the service's stdio, 3 the sync socket, 4 init's exit
-         * status file if it reports one, nothing else. */
+         * status file if it reports one, 5 sandbox-init's image if init is
+         * to exec it, nothing else. */
         r = fd_setup_stdio(params->stdin_fd, params->stdout_fd, params->stderr_fd, c->sync_fd,
-                           c->report_exit ? params->exit_status_fd : -EBADF, &e);
+                           c->report_exit ? params->exit_status_fd : -EBADF, c->init_exe_fd, &e);
         if (r < 0)
                 goto fail;
         c->sync_fd = r;
+        if (c->init_exe_fd >= 0)
+                c->init_exe_fd = LAUNCH_INIT_FD;
 
         if (params->die_with_parent && process_die_with_parent(c->sync_fd, &e) < 0)
                 goto fail;
@@ -317,29 +325,47 @@ static _noreturn_ void child_main(LaunchContext *c) {
         if (!c->pidns)
                 service_main(c);
 
-        /* With a pid namespace we are its PID 1: fork the service, then
+        /* With a pid namespace we are its PID 1: start the service, then
          * become the init that waits for it. */
         if (init_block_signals() < 0) {
                 launch_error(&e, negative_errno(), "init", "block signals in init");
                 goto fail;
         }
-        service = launch_clone(0, -EBADF, NULL, NULL);
+        /* What ps shows for PID 1 inside, instead of the caller's name;
+         * before the service runs. (The exec of sandbox-init shows
+         * "memfd:sandbox-i" for a moment, until it sets the name again.) */
+        (void) prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
+        /* We wait here until the service has exec'd (or failed: its error
+         * is on the sync socket then, and init reaps it). */
+        service = launch_vfork(service_vforked, c);
         if (service < 0) {
-                launch_error(&e, service, "init", "fork the service");
+                launch_error(&e, service, "init", "start the service");
                 goto fail;
         }
-        if (service == 0)
-                service_main(c);
-        /* What ps shows for PID 1 inside, instead of the caller's name. */
-        (void) prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
+        /* The service's execve woke us, and as the task that slept we
+         * preempt it on its CPU; what is left for us (capabilities, the
+         * exec of sandbox-init with the freeing of this memory) can wait
+         * until the service runs: its first instruction comes 0.5 to 1.5
+         * ms sooner. */
+        (void) sched_yield();
         if (caps_drop_for_init(&e) < 0) {
                 (void) kill(service, SIGKILL);
                 goto fail;
         }
-        /* Again: a uid change (user namespace) reset it to suid_dumpable. */
+        /* Again: a uid change (user namespace, or the service's while it
+         * shared our memory) reset it to fs.suid_dumpable. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        /* SYNC 2 (child, init): our copy of the socket closes here. */
-        init_run(service, c->sync_fd, c->report_exit ? LAUNCH_KEPT_FD : -EBADF);
+        exit_fd = c->report_exit ? LAUNCH_KEPT_FD : -EBADF;
+        /* SYNC 2 (child, init): our copy of the socket closes before the
+         * exec of sandbox-init, or in init_run() if there is none (init
+         * then stays this fork, as it does if the exec fails). */
+        if (c->init_exe_fd >= 0) {
+                (void) init_exe_exec(c->init_exe_fd, service, exit_fd);
+                c->sync_fd = -EBADF;
+        }
+        /* This fork stays init: the service's stack is ours to free. */
+        launch_vfork_stack_free();
+        init_run(service, c->sync_fd, exit_fd);
 
 fail:
         launch_child_exit(c->sync_fd, &e);
@@ -389,7 +415,7 @@ static int check_exit_status_fd(int fd) {
 }
 
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
-        _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params };
+        _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int pidfd = -EBADF;
         int status = LAUNCH_EXIT_SETUP;
@@ -418,6 +444,11 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 if (r < 0)
                         goto finish;
         }
+
+        /* Made once per process and kept (init-exe.c); without it init
+         * stays the fork, so a failure here is not the launch's. */
+        if (c.pidns)
+                c.init_exe_fd = init_exe_get();
 
         /* Everything that can fail without a child fails here, before it. */
         r = image_prepare_layers(p, params->state_dir, &c.layer_dirs);

@@ -56,7 +56,11 @@ typedef struct Launched {
  * exec'd (or with the errno and failed step logged, nothing left behind:
  * no process, no mount, no fd; the cgroup is the caller's to destroy).
  * Call it from a single-threaded process: the child is made with a raw
- * clone3() and runs ordinary libc code until it execs. */
+ * clone3() and runs ordinary libc code until it execs.
+ * With a pid namespace, init replaces its image with sandbox-init right
+ * after the return (src/launch/init.c), and the first such launch leaves
+ * one fd open for the rest of the process, on purpose: sandbox-init's
+ * sealed copy (a memfd, close-on-exec), shared by every later sandbox. */
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret);
 
 /* Run argv inside the running sandbox of plan p (the plan of the current

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -188,14 +189,24 @@ static size_t count_lines(const char *path) {
         return n;
 }
 
+/* Except sandbox-init's image: the launcher keeps that one on purpose,
+ * made at the first launch with a pid namespace (init-exe.c). */
 static size_t count_fds(void) {
         DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
         size_t n = 0;
 
         if (!d)
                 die("/proc/self/fd");
-        while (readdir(d))
-                n++;
+        while ((de = readdir(d))) {
+                char path[300], target[64];
+                ssize_t k;
+
+                snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+                k = readlink(path, target, sizeof(target) - 1);
+                target[k > 0 ? k : 0] = '\0';
+                n += !strstr(target, "/memfd:sandbox-init");
+        }
         closedir(d);
         return n;
 }
@@ -256,7 +267,9 @@ static void test_identity(void) {
         char out[8192];
         int status;
         Plan *p = make_plan("grep -E '^(Cap|NoNewPrivs)' /proc/self/status; echo host=$(hostname); "
-                            "echo pid1=$(cat /proc/1/comm) me=$$; ls /dev | tr '\\n' ' '; echo; "
+                            "for i in 1 2 3 4 5 6 7 8 9 10; do c=$(cat /proc/1/comm); "
+                            "[ $c = sandbox-init ] && break; sleep 0.05; done; "
+                            "echo pid1=$c me=$$; ls /dev | tr '\\n' ' '; echo; "
                             "readlink /proc/self/cwd; ls /proc/self/fd | tr '\\n' ' '; echo; "
                             "touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok; grep -c . /proc/kcore /proc/keys 2>&1; "
                             "touch /proc/sys/kernel/x 2>&1; grep ' /tmp ' /proc/self/mountinfo; true");
@@ -503,6 +516,107 @@ static void test_signals(void) {
         plan_free(p);
 }
 
+/* launch_start() returns once the service has exec'd; its init execs
+ * sandbox-init right after, without holding it up (init-exe.c). Wait for
+ * that, up to 5 s; false if it never came. */
+static bool wait_init_settled(pid_t pid) {
+        for (int i = 0; i < 5000; i++) {
+                char path[64], exe[128];
+                ssize_t n;
+
+                snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+                n = readlink(path, exe, sizeof(exe) - 1);
+                exe[n > 0 ? n : 0] = '\0';
+                if (strstr(exe, "/memfd:sandbox-init"))
+                        return true;
+                usleep(1000);
+        }
+        return false;
+}
+
+/* The init, seen from the host once it has settled: it runs
+ * sandbox-init from a sealed memfd, with a few pages of its own rather than
+ * a copy of this process, not dumpable (its /proc files belong to the
+ * host's root even in a user namespace, whose root is 0x60000000 here),
+ * and it still passes signals on. */
+static void check_small_init(bool userns) {
+        Snapshot before = snapshot();
+        LaunchParams params = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .state_dir = state };
+        Plan *p = make_plan("exec sleep 100");
+        char path[64], exe[128] = "", line[256];
+        unsigned long anon = ULONG_MAX;
+        siginfo_t si = {};
+        struct stat st;
+        Launched l;
+        FILE *f;
+        ssize_t n;
+
+        if (userns) {
+                p->namespaces |= NAMESPACE_MASK(NAMESPACE_USER);
+                p->uid_map_base = 0x60000000;
+                p->uid_map_count = 65536;
+        }
+        CHECK(launch_start(p, &params, &l) >= 0);
+        CHECK(l.has_init);
+        CHECK(wait_init_settled(l.pid));
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int) l.pid);
+        n = readlink(path, exe, sizeof(exe) - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        CHECK_CONTAINS(exe, "/memfd:sandbox-init");
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int) l.pid);
+        f = fopen(path, "re");
+        CHECK(f);
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "Anonymous: %lu kB", &anon) == 1)
+                        break;
+        if (f)
+                fclose(f);
+        if (anon > 128)
+                fprintf(stderr, "init's anonymous memory: %lu KiB\n", anon);
+        CHECK(anon <= 128);
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) l.pid);
+        CHECK(stat(path, &st) >= 0 && st.st_uid == 0);
+        CHECK(syscall(SYS_pidfd_send_signal, l.pidfd, SIGTERM, NULL, 0) >= 0);
+        CHECK(waitid((idtype_t) P_PIDFD, (id_t) l.pidfd, &si, WEXITED) >= 0);
+        CHECK(si.si_code == CLD_EXITED && si.si_status == 128 + SIGTERM);
+        close(l.pidfd);
+        check_nothing_left(before, __LINE__);
+        plan_free(p);
+}
+
+static void test_small_init(void) {
+        check_small_init(false);
+        check_small_init(true);
+}
+
+/* Without sandbox-init (in a child: the image is loaded once per
+ * process), init stays the launcher's fork and works the same. */
+static void test_init_fallback(void) {
+        pid_t pid;
+        int st;
+
+        pid = fork();
+        if (pid < 0)
+                die("fork");
+        if (pid == 0) {
+                char out[4096];
+                Plan *p = make_plan("echo pid1=$(cat /proc/1/comm); kill -TERM $$");
+                int status;
+
+                n_failed = 0;
+                setenv("SANDBOXD_INIT_PATH", "/nonexistent/sandbox-init", 1);
+                CHECK(run(p, out, sizeof(out), &status) >= 0);
+                CHECK(status == 128 + SIGTERM);
+                CHECK_CONTAINS(out, "pid1=sandbox-init\n");
+                plan_free(p);
+                _exit(n_failed > 0);
+        }
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                fprintf(stderr, "test-launch.c:%d: FAIL: the fallback init (see above)\n", __LINE__);
+                n_failed++;
+        }
+}
+
 static void test_seccomp(void) {
         char out[8192];
         int status;
@@ -586,6 +700,7 @@ static int run_reporting(const Plan *p, int open_flags, char *out, size_t size, 
                         struct dirent *de;
                         int n_fds = 0;
 
+                        CHECK(wait_init_settled(l.pid));
                         snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd", (int) l.pid);
                         d = opendir(fdpath);
                         CHECK(d);
@@ -1153,6 +1268,8 @@ int main(void) {
         chmod(tmpdir, 0755);
         make_image();
 
+        /* First: it needs a process that has not loaded sandbox-init yet. */
+        test_init_fallback();
         test_identity();
         test_user_and_caps();
         test_writable_root_and_layers();
@@ -1160,6 +1277,7 @@ int main(void) {
         test_failures();
         test_namespaces();
         test_signals();
+        test_small_init();
         test_seccomp();
         test_report_exit();
         test_journal();
