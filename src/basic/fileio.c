@@ -6,31 +6,22 @@
 #include "fileio.h"
 #include "macro.h"
 
-int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
+int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
-        size_t n = 0, allocated = 0;
+        size_t n = 0, allocated = 0, first = 4096;
         struct stat st;
 
-        /* O_NONBLOCK so that a FIFO given as a unit cannot hang us before
-         * fstat() tells us it is not a regular file. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > max_size)
-                return -EFBIG;
+        /* The size may change while we read (cgroup files say 4096 or 0,
+         * init writes `exit` whenever the service ends): read to EOF, never
+         * beyond max_size + 1. */
+        if (fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && (uint64_t) st.st_size + 2 > first)
+                first = (size_t) MIN((uint64_t) st.st_size + 2, (uint64_t) max_size + 2);
 
         for (;;) {
                 ssize_t k;
 
                 if (n + 1 >= allocated) {
-                        size_t na = allocated ? allocated * 2 : MAX((size_t) st.st_size + 2, (size_t) 4096);
+                        size_t na = allocated ? allocated * 2 : first;
                         char *nb;
 
                         if (na > max_size + 2)
@@ -65,4 +56,25 @@ int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_si
         if (ret_size)
                 *ret_size = n;
         return 0;
+}
+
+int read_full_file_at(int dirfd, const char *name, int open_flags, size_t max_size, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        /* O_NONBLOCK so that a FIFO (given as a unit, or planted in a state
+         * directory) cannot hang us before fstat() tells us it is not a
+         * regular file. */
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max_size)
+                return -EFBIG;
+        return read_full_fd(fd, max_size, ret, ret_size);
 }

@@ -444,42 +444,6 @@ int cg_write_u64(int dir_fd, const char *file, uint64_t v) {
         return cg_write(dir_fd, file, buf);
 }
 
-static int read_fd_all(int fd, size_t max, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, allocated = 0;
-
-        for (;;) {
-                ssize_t k;
-
-                if (n + 1 >= allocated) {
-                        size_t na = allocated ? allocated * 2 : 4096;
-                        char *nb;
-
-                        if (na > max + 1)
-                                return -EFBIG;
-                        nb = realloc(buf, na);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        allocated = na;
-                }
-                k = read(fd, buf + n, allocated - n - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        if (!buf && !(buf = malloc(1)))
-                return -ENOMEM;
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 int cg_read(int dir_fd, const char *file, char **ret) {
         _cleanup_close_ int fd = -EBADF;
         char *s;
@@ -489,7 +453,7 @@ int cg_read(int dir_fd, const char *file, char **ret) {
         fd = openat(dir_fd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return negative_errno();
-        r = read_fd_all(fd, 16 * 1024 * 1024, &s);
+        r = read_full_fd(fd, 16 * 1024 * 1024, &s, NULL);
         if (r < 0)
                 return r;
         l = strlen(s);

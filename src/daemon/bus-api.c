@@ -202,6 +202,24 @@ static int read_unit_arg(sd_bus_message *msg, bool allow_path, char **ret_name, 
         return r;
 }
 
+/* The argument names a service sandboxd knows: NoSuchUnit otherwise. */
+static int read_known_service(Manager *m, sd_bus_message *msg, char **ret_name, Service **ret,
+                              sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL;
+        Service *s;
+        int r;
+
+        r = read_unit_arg(msg, false, &name, NULL, error);
+        if (r < 0)
+                return r;
+        s = manager_get_service(m, name);
+        if (!s)
+                return error_no_such_unit(error, name);
+        *ret_name = TAKE_PTR(name);
+        *ret = s;
+        return 0;
+}
+
 /* ---- waiting calls (StopUnit, RestartUnit) ---- */
 
 static int add_waiter(Service *s, sd_bus_message *msg) {
@@ -357,12 +375,9 @@ static int method_stop_unit(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = check_admin(m, msg, "StopUnit", &uid, error);
         if (r < 0)
                 return r;
-        r = read_unit_arg(msg, false, &name, NULL, error);
+        r = read_known_service(m, msg, &name, &s, error);
         if (r < 0)
                 return r;
-        s = manager_get_service(m, name);
-        if (!s)
-                return error_no_such_unit(error, name);
         log_info("StopUnit %s by uid %u.", name, (unsigned) uid);
 
         /* A stop cancels a restart that was waiting for the previous stop. */
@@ -435,12 +450,9 @@ static int method_reset_failed(sd_bus_message *msg, void *userdata, sd_bus_error
         r = check_admin(m, msg, "ResetFailed", &uid, error);
         if (r < 0)
                 return r;
-        r = read_unit_arg(msg, false, &name, NULL, error);
+        r = read_known_service(m, msg, &name, &s, error);
         if (r < 0)
                 return r;
-        s = manager_get_service(m, name);
-        if (!s)
-                return error_no_such_unit(error, name);
         log_info("ResetFailed %s by uid %u.", name, (unsigned) uid);
 
         r = service_reset_failed(s);
@@ -521,12 +533,9 @@ static int method_get_unit_plan(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = check_admin(m, msg, "GetUnitPlan", &uid, error);
         if (r < 0)
                 return r;
-        r = read_unit_arg(msg, false, &name, NULL, error);
+        r = read_known_service(m, msg, &name, &s, error);
         if (r < 0)
                 return r;
-        s = manager_get_service(m, name);
-        if (!s)
-                return error_no_such_unit(error, name);
         if (!s->plan)
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT, "Unit %s has no plan yet.", name);
         r = plan_to_json(s->plan, &json);

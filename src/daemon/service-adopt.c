@@ -19,6 +19,7 @@
 #include "manager.h"
 #include "plan-json.h"
 #include "service-internal.h"
+#include "fileio.h"
 #include "state-file.h"
 #include "string-util.h"
 
@@ -176,7 +177,7 @@ int service_adopt(Manager *m, const char *name, Service **ret) {
         if (r < 0)
                 return r;
 
-        r = read_file_at(dir_fd, "state", STATE_FILE_MAX, &text, &state_size);
+        r = read_full_file_at(dir_fd, "state", O_NOFOLLOW, STATE_FILE_MAX, &text, &state_size);
         if (r < 0)
                 (void) asprintf_safe(&why, "%s/%s/state: %s", m->services_dir, name, strerror(-r));
         else {
@@ -199,7 +200,7 @@ int service_adopt(Manager *m, const char *name, Service **ret) {
 
         if (state_ok) {
                 reason = mfree(reason);
-                r = read_file_at(dir_fd, "plan.json", PLAN_FILE_MAX, &json, &size);
+                r = read_full_file_at(dir_fd, "plan.json", O_NOFOLLOW, PLAN_FILE_MAX, &json, &size);
                 if (r == -ENOENT && (f.rt.state == SERVICE_INACTIVE || f.rt.state == SERVICE_FAILED))
                         /* Never launched (a unit that did not compile): kept for status. */
                         ;

@@ -27,6 +27,7 @@
 #include "path-util.h"
 #include "plan-json.h"
 #include "service-internal.h"
+#include "fileio.h"
 #include "state-file.h"
 #include "string-util.h"
 
@@ -261,7 +262,7 @@ static int service_read_exit_file(Service *s, ServiceExit *ret) {
         r = service_dir_open(s->manager->services_dir, s->name, false, &dir_fd);
         if (r < 0)
                 return r;
-        r = read_file_at(dir_fd, "exit", EXIT_FILE_MAX, &text, &size);
+        r = read_full_file_at(dir_fd, "exit", O_NOFOLLOW, EXIT_FILE_MAX, &text, &size);
         if (r == -EFBIG)
                 return -EBADMSG;
         if (r < 0)

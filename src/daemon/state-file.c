@@ -589,65 +589,6 @@ int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, 
 
 /* ---- I/O ---- */
 
-int read_file_at(int dirfd, const char *name, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, allocated;
-        struct stat st;
-
-        /* O_NOFOLLOW: a symlink planted here must not make us read (and
-         * then trust) another file; O_NONBLOCK: a FIFO must not hang us
-         * before fstat() says it is not a regular file. */
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > max_size)
-                return -EFBIG;
-
-        /* The size may change under us (init writes `exit` whenever the
-         * service ends): read to EOF, never beyond max_size + 1. */
-        allocated = (size_t) st.st_size + 2;
-        buf = malloc(allocated);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k;
-
-                if (n + 1 >= allocated) {
-                        size_t na = MIN(allocated * 2, max_size + 2);
-                        char *nb;
-
-                        if (na <= n + 1)
-                                return -EFBIG;
-                        nb = realloc(buf, na);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        allocated = na;
-                }
-                k = read(fd, buf + n, allocated - n - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > max_size)
-                        return -EFBIG;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = n;
-        return 0;
-}
-
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *tmp = NULL;

@@ -83,12 +83,11 @@ int pid_get_starttime(pid_t pid, uint64_t *ret);
 bool proc_cgroup_contains(const char *text, size_t size, const char *control_group);
 int pid_in_cgroup(pid_t pid, const char *control_group);
 
-/* dirfd-relative file I/O that never follows a symlink and refuses
- * anything but a regular file. read_file_at() fails with -EFBIG beyond
- * max_size; the result is NUL-terminated and may contain NUL bytes
- * (*ret_size is the real length). */
-int read_file_at(int dirfd, const char *name, size_t max_size, char **ret, size_t *ret_size);
-/* Writes NAME.new (mode) and renames it over NAME. */
+/* The runtime directory's files are read with read_full_file_at(dirfd,
+ * NAME, O_NOFOLLOW, ...) (fileio.h): a symlink planted there must not make
+ * us read, and then trust, another file.
+ *
+ * Writes NAME.new (mode) and renames it over NAME. */
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
 /* $services_dir/NAME: created 0700 if create, opened O_DIRECTORY|O_NOFOLLOW,
  * and refused (-EPERM) unless it is a directory owned by us. */

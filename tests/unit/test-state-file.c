@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "macro.h"
+#include "fileio.h"
 #include "state-file.h"
 #include "tests.h"
 
@@ -436,7 +437,7 @@ TEST(file_io) {
         ASSERT_EQ(service_dir_open(dir, "nosuch", false, &dfd), -ENOENT);
 
         ASSERT_OK(write_file_atomic_at(sdir, "state", "a=1\n", 4, 0600));
-        ASSERT_OK(read_file_at(sdir, "state", STATE_FILE_MAX, &text, &size));
+        ASSERT_OK(read_full_file_at(sdir, "state", O_NOFOLLOW, STATE_FILE_MAX, &text, &size));
         ASSERT_EQ(size, 4);
         ASSERT_STREQ(text, "a=1\n");
         free(text);
@@ -445,16 +446,16 @@ TEST(file_io) {
         ASSERT_EQ(faccessat(sdir, "state.new", F_OK, 0), -1);
 
         /* Bounded: one byte over is refused. */
-        ASSERT_EQ(read_file_at(sdir, "state", 3, &text, &size), -EFBIG);
+        ASSERT_EQ(read_full_file_at(sdir, "state", O_NOFOLLOW, 3, &text, &size), -EFBIG);
 
         /* A symlink planted in the directory is not followed, a FIFO is
          * refused without blocking, a directory is not a file. */
         ASSERT_TRUE(symlinkat("/etc/passwd", sdir, "plan.json") == 0);
-        ASSERT_EQ(read_file_at(sdir, "plan.json", PLAN_FILE_MAX, &text, &size), -ELOOP);
+        ASSERT_EQ(read_full_file_at(sdir, "plan.json", O_NOFOLLOW, PLAN_FILE_MAX, &text, &size), -ELOOP);
         ASSERT_TRUE(mkfifoat(sdir, "exit", 0600) == 0);
-        ASSERT_EQ(read_file_at(sdir, "exit", EXIT_FILE_MAX, &text, &size), -EBADFD);
+        ASSERT_EQ(read_full_file_at(sdir, "exit", O_NOFOLLOW, EXIT_FILE_MAX, &text, &size), -EBADFD);
         ASSERT_TRUE(mkdirat(sdir, "d", 0700) == 0);
-        ASSERT_EQ(read_file_at(sdir, "d", EXIT_FILE_MAX, &text, &size), -EBADFD);
+        ASSERT_EQ(read_full_file_at(sdir, "d", O_NOFOLLOW, EXIT_FILE_MAX, &text, &size), -EISDIR);
         /* The writer replaces a symlink at NAME (rename), never writes through one at NAME.new. */
         snprintf(path, sizeof(path), "%s/target", dir);
         ASSERT_TRUE(symlinkat(path, sdir, "x.new") == 0);
