@@ -335,7 +335,10 @@ if command -v unshare >/dev/null; then
         RC=0
         SANDBOXD_RUNTIME_DIR=relative unshare -m --propagation private sh -c '
                 j=$1; shift
-                for d in usr lib lib32 lib64 libx32 bin sbin etc proc sys dev tmp run var work; do
+                # The build tree may live anywhere (/work, /check, /tmp...):
+                # bind its top directory as well.
+                top=${1#/}; top=${top%%/*}
+                for d in usr lib lib32 lib64 libx32 bin sbin etc proc sys dev tmp run var "$top"; do
                         [ -e "/$d" ] || continue
                         if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$j/$d"
                         else mkdir -p "$j/$d" && mount --rbind "/$d" "$j/$d"; fi
