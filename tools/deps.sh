@@ -7,6 +7,7 @@ BUILD_DEPS=(
         gcc clang meson ninja-build pkg-config
         libsystemd-dev libseccomp-dev libcap-dev libinih-dev libmount-dev
         libjson-c-dev libarchive-dev
+        musl-tools
         libclang-rt-14-dev
 )
 RUNTIME_DEPS=(

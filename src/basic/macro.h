@@ -72,6 +72,10 @@ static inline int safe_close(int fd) {
         }
         return -EBADF;
 }
+static inline void close_many(const int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                (void) safe_close(fds[i]);
+}
 static inline void closep(int *fd) {
         (void) safe_close(*fd);
 }

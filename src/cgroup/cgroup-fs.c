@@ -434,6 +434,34 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
         return 0;
 }
 
+static int fs_open_self_join(Cgroup *c, int **ret_fds, size_t *ret_n) {
+        _cleanup_free_ int *fds = NULL;
+        size_t n = 0;
+        int r;
+
+        fds = calloc(MAX(fs(c)->n_dirs, 1U), sizeof(int));
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < fs(c)->n_dirs; i++) {
+                if (fs(c)->dirs[i].v2)
+                        continue;
+                /* "tasks", not "cgroup.procs": writing 0 there moves only
+                 * the writing thread, which the kernel does without the
+                 * threadgroup lock (Linux 5.18+; older kernels take it). */
+                fds[n] = openat(fs(c)->dirs[i].fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fds[n] < 0) {
+                        r = log_debug_errno(negative_errno(), "Failed to open %s/tasks: %m", fs(c)->dirs[i].path);
+                        close_many(fds, n);
+                        return r;
+                }
+                n++;
+        }
+        c->self_join = n > 0;
+        *ret_n = n;
+        *ret_fds = n > 0 ? TAKE_PTR(fds) : NULL;
+        return 0;
+}
+
 static int fs_attach(Cgroup *c, pid_t pid) {
         char buf[32];
         int r;
@@ -444,6 +472,8 @@ static int fs_attach(Cgroup *c, pid_t pid) {
         for (size_t i = 0; i < fs(c)->n_dirs; i++) {
                 if (fs(c)->dirs[i].v2 && c->born_in_v2 && fs(c)->dirs[i].fd >= 0 && c->v2_fd >= 0 &&
                     streq(fs(c)->dirs[i].path, strempty(c->v2_path)))
+                        continue;
+                if (!fs(c)->dirs[i].v2 && c->self_join)
                         continue;
                 r = cg_write(fs(c)->dirs[i].fd, "cgroup.procs", buf);
                 if (r < 0)
@@ -825,6 +855,7 @@ const CgroupDriver cgroup_driver_cgroupfs = {
         .name = "cgroupfs",
         .create = fs_create,
         .attach = fs_attach,
+        .open_self_join = fs_open_self_join,
         .kill = fs_kill,
         .oom_killed = fs_oom_killed,
         .stats = fs_stats,

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cgroup-util.h"
 #include "cgroup.h"
@@ -44,6 +45,29 @@ int cgroup_attach(Cgroup *c, pid_t pid) {
         if (c->destroyed)
                 return -ESTALE;
         return c->driver->attach(c, pid);
+}
+
+int cgroup_open_self_join(Cgroup *c, int **ret_fds, size_t *ret_n) {
+        if (!c || !ret_fds || !ret_n)
+                return -EINVAL;
+        if (c->destroyed)
+                return -ESTALE;
+        *ret_fds = NULL;
+        *ret_n = 0;
+        if (!c->driver->open_self_join)
+                return 0;
+        return c->driver->open_self_join(c, ret_fds, ret_n);
+}
+
+int cgroup_join_self(const int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                ssize_t k = write(fds[i], "0", 1);
+                if (k < 0)
+                        return -errno;
+                if (k != 1)
+                        return -EIO;
+        }
+        return 0;
 }
 
 static bool serialized_is_sane(const char *s) {

@@ -65,6 +65,7 @@
  * libbasic but macro.h. */
 
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,10 +152,10 @@ void init_close_fds_except(const int *keep, size_t n) {
         }
         for (size_t i = 0; i < m; i++) {
                 if ((unsigned) sorted[i] > from)
-                        (void) close_range(from, (unsigned) sorted[i] - 1, 0);
+                        (void) syscall(SYS_close_range, from, (unsigned) sorted[i] - 1, 0U);
                 from = (unsigned) sorted[i] + 1;
         }
-        (void) close_range(from, ~0U, 0);
+        (void) syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 /* The loop itself, in the fork (init_run) or in sandbox-init: every

@@ -45,6 +45,8 @@ typedef struct LaunchContext {
         bool pidns;
         bool report_exit;       /* params->report_exit, and there is an init to do it */
         int init_exe_fd;        /* sandbox-init's image (init-exe.c), or < 0: init stays the fork */
+        int *join_fds;          /* cgroup_open_self_join(): the child moves itself in through these */
+        size_t n_join_fds;
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
 } LaunchContext;
 

@@ -73,6 +73,9 @@ int launch_error_sentence(LaunchError *e, int r, const char *step, const char *f
 static void launch_context_done(LaunchContext *c) {
         c->layer_dirs = strv_free(c->layer_dirs);
         c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
+        close_many(c->join_fds, c->n_join_fds);
+        c->join_fds = mfree(c->join_fds);
+        c->n_join_fds = 0;
 }
 
 /* ---- the child ---- */
@@ -253,6 +256,14 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * this for the service's own binary. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         umask(0);
+
+        /* Into the v1 hierarchies before anything else runs here, so that
+         * everything the sandbox does is charged there (see cgroup.h). */
+        r = cgroup_join_self(c->join_fds, c->n_join_fds);
+        if (r < 0) {
+                launch_error(&e, r, "cgroup", "join the service's cgroup v1 hierarchies");
+                goto fail;
+        }
 
         /* 0, 1, 2 are the service's stdio, 3 the sync socket, 4 init's exit
          * status file if it reports one, 5 sandbox-init's image if init is
@@ -459,6 +470,13 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 log_error_errno(r, "Failed to parse the mount options of %s: %m", strna(p->name));
                 goto finish;
         }
+        if (params->cgroup) {
+                r = cgroup_open_self_join(params->cgroup, &c.join_fds, &c.n_join_fds);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to open the cgroup %s for the sandbox: %m", strna(params->cgroup->name));
+                        goto finish;
+                }
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 r = log_error_errno(negative_errno(), "Failed to create the sync socket: %m");
                 goto finish;
@@ -477,10 +495,13 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 child_main(&c);
         }
         pair[1] = safe_close(pair[1]);
+        close_many(c.join_fds, c.n_join_fds);
+        c.join_fds = mfree(c.join_fds);
+        c.n_join_fds = 0;
 
-        /* SYNC 1 (parent): cgroups (v1 controllers on a hybrid host; v2
-         * too if CLONE_INTO_CGROUP was not available), then the id maps,
-         * then let the child go. */
+        /* SYNC 1 (parent): cgroups (v2 if CLONE_INTO_CGROUP was not
+         * available, whatever the child does not join itself), then the id
+         * maps, then let the child go. */
         if (params->cgroup) {
                 r = cgroup_attach(params->cgroup, pid);
                 if (r < 0) {
