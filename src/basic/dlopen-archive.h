@@ -13,7 +13,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#define DLSYM_PROTOTYPE(symbol) extern typeof(symbol) *sym_##symbol
+#include "dlopen-util.h"
 
 DLSYM_PROTOTYPE(archive_entry_filetype);
 DLSYM_PROTOTYPE(archive_entry_pathname);

@@ -73,7 +73,9 @@ finish:
 }
 
 static int set_ambient(uint64_t ambient) {
-        if (cap_reset_ambient() < 0)
+        /* One prctl; libcap's cap_reset_ambient() asks about every
+         * capability first (~40 calls on every launch). */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 return negative_errno();
         for (cap_value_t c = 0; c < 64; c++)
                 if ((ambient & CAP_BIT(c)) && cap_set_ambient(c, CAP_SET) < 0)

@@ -22,7 +22,6 @@
  * MS_* flags and the data string the file system wants. */
 
 #include <fcntl.h>
-#include <libmount.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -31,7 +30,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dlopen-mount.h"
 #include "launch-internal.h"
+#include "log.h"
 #include "plan.h"
 
 const char *fd_path(int fd, char buf[static FD_PATH_MAX]) {
@@ -46,10 +47,15 @@ static int tmpfs_options(const PlanMount *m, MountPrep *ret) {
         unsigned long flags = MS_NOSUID | MS_NODEV;
 
         if (m->options) {
+                int r = dlopen_libmount();
+                if (r < 0)
+                        return log_error_errno(r, "libmount (libmount.so.1, Debian package libmount1) is needed for "
+                                               "the options of TemporaryFileSystem=%s, and is not installed or "
+                                               "lacks a function sandboxd needs.", m->target);
                 /* vfs: generic mount flags (ro, noexec, ...); fs: what goes to tmpfs. */
-                if (mnt_split_optstr(m->options, NULL, &vfs, &fs, 0, 0) < 0)
+                if (sym_mnt_split_optstr(m->options, NULL, &vfs, &fs, 0, 0) < 0)
                         return -EINVAL;
-                if (vfs && mnt_optstr_get_flags(vfs, &flags, mnt_get_builtin_optmap(MNT_LINUX_MAP)) < 0)
+                if (vfs && sym_mnt_optstr_get_flags(vfs, &flags, sym_mnt_get_builtin_optmap(MNT_LINUX_MAP)) < 0)
                         return -EINVAL;
         }
         if (m->read_only)

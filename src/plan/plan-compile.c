@@ -475,29 +475,76 @@ typedef struct Expansion {
         bool deny;
         SeccompAction action;
         int error;
+        /* Open addressing over items, keyed by name: a policy names every
+         * syscall there is (~450), and a linear search per name was most of
+         * the compile's CPU. Slots hold index + 1, 0 is empty. */
+        uint32_t *slots;
+        size_t n_slots;         /* a power of two, kept over twice n */
 } Expansion;
+
+/* true and the item's index if name is there; false and the free slot for it if not. */
+static bool expansion_find(Expansion *e, const char *name, size_t *ret_index, size_t *ret_slot) {
+        size_t mask = e->n_slots - 1;
+
+        for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+                if (e->slots[i] == 0) {
+                        *ret_slot = i;
+                        return false;
+                }
+                if (streq(e->items[e->slots[i] - 1].name, name)) {
+                        *ret_index = e->slots[i] - 1;
+                        return true;
+                }
+        }
+}
+
+static int expansion_grow(Expansion *e) {
+        size_t n_slots = e->n_slots ? e->n_slots * 2 : 1024;
+        uint32_t *slots;
+
+        slots = calloc(n_slots, sizeof(uint32_t));
+        if (!slots)
+                return -ENOMEM;
+        free(e->slots);
+        e->slots = slots;
+        e->n_slots = n_slots;
+        for (size_t k = 0; k < e->n; k++) {
+                size_t i = name_hash(e->items[k].name) & (n_slots - 1);
+
+                while (slots[i] != 0)
+                        i = (i + 1) & (n_slots - 1);
+                slots[i] = (uint32_t) k + 1;
+        }
+        return 0;
+}
 
 static int expansion_set(Expansion *e, const char *name, const char *origin) {
         PlanSyscall *n;
+        size_t i, slot;
+        int r;
 
         if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
                 return 0; /* unknown to this libseccomp: cannot be called by name anyway */
 
-        for (size_t i = 0; i < e->n; i++)
-                if (streq(e->items[i].name, name)) {
-                        char *o;
+        if (e->n_slots < 2 * (e->n + 1)) {
+                r = expansion_grow(e);
+                if (r < 0)
+                        return r;
+        }
+        if (expansion_find(e, name, &i, &slot)) {
+                char *o;
 
-                        /* Deny wins over allow; among denials the first one stays. */
-                        if (!e->deny || e->items[i].action.type != SECCOMP_ACTION_ALLOW)
-                                return 0;
-                        o = strdup(origin);
-                        if (!o)
-                                return -ENOMEM;
-                        free(e->items[i].origin);
-                        e->items[i].origin = o;
-                        e->items[i].action = e->action;
+                /* Deny wins over allow; among denials the first one stays. */
+                if (!e->deny || e->items[i].action.type != SECCOMP_ACTION_ALLOW)
                         return 0;
-                }
+                o = strdup(origin);
+                if (!o)
+                        return -ENOMEM;
+                free(e->items[i].origin);
+                e->items[i].origin = o;
+                e->items[i].action = e->action;
+                return 0;
+        }
         n = reallocarray(e->items, e->n + 1, sizeof(PlanSyscall));
         if (!n)
                 return -ENOMEM;
@@ -512,7 +559,7 @@ static int expansion_set(Expansion *e, const char *name, const char *origin) {
                 free(e->items[e->n].origin);
                 return -ENOMEM;
         }
-        e->n++;
+        e->slots[slot] = (uint32_t) ++e->n;
         return 0;
 }
 
@@ -553,6 +600,7 @@ int policy_expand(const Policy *pol, PlanSyscall **ret, size_t *ret_n) {
                                 r = expansion_set(&e, en->name, "");
                 }
         }
+        e.slots = mfree(e.slots);
         if (r < 0) {
                 plan_syscalls_free(e.items, e.n);
                 return r;

@@ -21,7 +21,8 @@ fs_unit() {  # name ReadOnly script-name
 [Sandbox]
 Image=@IMAGE@
 ReadOnly=$2
-TemporaryFileSystem=/tmp
+# Options go through libmount (dlopen()ed only for them): flags and data.
+TemporaryFileSystem=/tmp:size=2M,mode=0700,noexec
 # Targets that exist in the image: a read-only root cannot grow mount points.
 BindReadOnlyPaths=$SHARE:/srv
 BindPaths=$RW:/mnt
@@ -62,6 +63,8 @@ expect_rc 0 "ReadOnly=yes: ran"
 [ "$RC" = 0 ] || show_run
 expect_match "$OUT" '^test root-write: blocked \(EROFS\)' "ReadOnly=yes: writing to the image's /etc fails with EROFS"
 expect_match "$OUT" '^test tmp-write: ALLOWED' "TemporaryFileSystem=/tmp is writable"
+expect_match "$OUT" '^mountinfo .* /tmp [^ ]*noexec[^ ]* .* tmpfs [^ ]* [^ ]*size=2048k[^ ]*mode=700' \
+        "TemporaryFileSystem=/tmp:size=2M,mode=0700,noexec: the tmpfs has noexec, size=2048k, mode=700"
 expect_match "$OUT" '^test ro-bind-write: blocked \(EROFS\)' "BindReadOnlyPaths= is read-only"
 expect_match "$OUT" '^test rw-bind-write: ALLOWED' "BindPaths= is writable"
 expect_match "$OUT" '^test proc-sys-write: blocked' "/proc/sys is not writable"
