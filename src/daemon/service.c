@@ -171,12 +171,19 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
 }
 
 void service_arm_timer(Service *s, uint64_t at_usec) {
+        uint64_t now = 0, accuracy = USEC_PER_MSEC;
         int r;
 
         s->timer_source = sd_event_source_disable_unref(s->timer_source);
         /* 1 ms accuracy: RestartSec=100ms must not become 350ms because
-         * sd-event's default slack is 250 ms. */
-        r = sd_event_add_time(s->manager->event, &s->timer_source, CLOCK_MONOTONIC, at_usec, USEC_PER_MSEC, on_timer,
+         * sd-event's default slack is 250 ms. And none for a time that has
+         * come (RestartSec=0): sd-event wakes at the end of the window when
+         * no common wake-up point falls in it, which would add 1 ms to
+         * every immediate restart. */
+        (void) sd_event_now(s->manager->event, CLOCK_MONOTONIC, &now);
+        if (at_usec <= now + USEC_PER_MSEC)
+                accuracy = 1;
+        r = sd_event_add_time(s->manager->event, &s->timer_source, CLOCK_MONOTONIC, at_usec, accuracy, on_timer,
                               s);
         if (r < 0)
                 log_unit_error_errno(s, r, "Failed to arm a timer, the service will wait for a client: %m");
