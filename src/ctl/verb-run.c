@@ -22,6 +22,7 @@
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
+#include "root-check.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -150,7 +151,7 @@ int verb_run(int argc, char *argv[]) {
         };
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
         int c, r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
@@ -170,6 +171,20 @@ int verb_run(int argc, char *argv[]) {
                 }
         if (optind + 1 != argc)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "run takes exactly one unit (see sandboxctl run --help).");
+
+        /* The sandbox's mount namespace is a copy of ours: under a chroot
+         * the host's tree would sit above its root (src/launch/root-check.c). */
+        r = root_check_chrooted(&why);
+        if (r < 0) {
+                log_error_errno(r, "Cannot tell whether sandboxctl runs chrooted (is /proc mounted?): %m");
+                return LAUNCH_EXIT_SETUP;
+        }
+        if (r > 0) {
+                log_error("Refusing to run a sandbox from a chroot: %s. The sandbox would keep the tree above "
+                          "that root in its mount namespace; run sandboxctl at the root of its mount namespace "
+                          "(a container's root made with pivot_root is fine).", why);
+                return LAUNCH_EXIT_SETUP;
+        }
 
         r = ctl_compile_unit(argv[optind], &plan);
         if (r < 0)

@@ -135,7 +135,14 @@ static int on_private_message(sd_bus_message *message, void *userdata, sd_bus_er
         return 1;
 }
 
-/* Takes fd, also on failure. */
+/* Takes fd, also on failure.
+ *
+ * sd-bus reads each incoming message whole before anything sees it, up to
+ * its compiled-in 128 MiB (BUS_MESSAGE_SIZE_MAX), and has no call to lower
+ * that: one client holding a message half-sent keeps that much of our
+ * memory (measured: 100 MiB for one 100 MiB call from uid 65534). The
+ * connection limits times that is our bound here; sandboxd.service's
+ * MemoryMax= is the host's. */
 static int private_connection_new(Manager *m, int fd, sd_bus **ret) {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_close_ int nfd = fd;

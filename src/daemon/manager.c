@@ -313,10 +313,6 @@ void manager_service_changed(Manager *m, Service *s) {
 
 /* ---- compiling for clients ---- */
 
-/* Unit files bigger than this are not units (inih would read a huge file
- * line by line while the whole daemon waits). */
-#define UNIT_FILE_MAX (1024U * 1024U)
-
 /* Diagnostics quote what files say: they reach a D-Bus string (which must
  * be UTF-8, else the reply cannot be sent) and a terminal. Control
  * characters but newline and tab become '?', and so does every non-ASCII
@@ -379,23 +375,13 @@ static char *diagnostics_to_text(const Diagnostics *d, const char *unit, int err
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_(plan_freep) Plan *p = NULL;
-        struct stat st;
         int r;
 
-        /* inih would block on a FIFO and read a device forever. */
-        if (unit[0] == '/') {
-                if (stat(unit, &st) < 0)
-                        r = diag_add(&d, unit, 0, NULL, "Cannot open the unit file: %s", strerror(errno));
-                else if (!S_ISREG(st.st_mode))
-                        r = diag_add(&d, unit, 0, NULL, "Not a regular file.");
-                else if ((uint64_t) st.st_size > UNIT_FILE_MAX)
-                        r = diag_add(&d, unit, 0, NULL, "Larger than %u bytes: not a unit file.", UNIT_FILE_MAX);
-                else
-                        r = 0;
-                if (r < 0)
-                        goto fail;
-        }
-
+        /* No stat() of the unit first: what it saw could be swapped for a
+         * FIFO before the open. The parser opens every unit file and drop-in
+         * O_NONBLOCK and refuses anything fstat() does not call a regular
+         * file, or that is larger than CONF_FILE_MAX (read_full_file_at()),
+         * so a FIFO or a device cannot block this event loop. */
         r = plan_compile_unit(unit, &p, &d);
         if (r == -ENOMEM)
                 return r;
@@ -411,9 +397,6 @@ int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
         if (r >= 0)
                 /* Diagnostics without failure: refuse a half-understood unit. */
                 r = -EINVAL;
-fail:
-        if (r == -ENOMEM)
-                return r;
         if (reterr_text)
                 *reterr_text = diagnostics_to_text(&d, unit, r);
         return r;

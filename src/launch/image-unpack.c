@@ -322,7 +322,10 @@ int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir
         if (!images)
                 return log_oom();
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: this runs in sandboxd's event loop, with a plan
+         * compiled earlier (a restart does not compile again), so the path
+         * may be a FIFO by now; open() of one would wait for a writer. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return log_error_errno(negative_errno(), "Image %s: %m", path);
         if (fstat(fd, &st) < 0)

@@ -106,4 +106,97 @@ check "unknown unit name: fails" test "$RC" != 0
 expect_match "$ERR" "no-such-unit-name" "unknown unit name: named in the error"
 leftovers_check "$TESTDIR/before" "missing units"
 
+# A FIFO where a file is expected (the unit, a drop-in, the image): refused
+# at once with a message, never an open() that waits for a writer.
+# fifo_refused WHAT NEEDLE VERB ARGS...: within 10 s, non-zero, NEEDLE in stderr.
+fifo_refused() {
+        local what=$1 needle=$2 t0=$SECONDS
+        shift 2
+        RC=0
+        timeout -s KILL 10 "$SANDBOXCTL" "$@" </dev/null >"$TESTDIR/fifo.out" 2>"$TESTDIR/fifo.err" || RC=$?
+        if [ "$RC" != 0 ] && [ "$RC" != 137 ]; then
+                ok "$what: refused (exit $RC) in $((SECONDS - t0)) s"
+        else
+                fail "$what: exit $RC (137: it hung and was killed after 10 s)"
+        fi
+        expect_match "$TESTDIR/fifo.err" "$needle" "$what: the error says '$needle'"
+}
+leftovers_snapshot "$TESTDIR/before"
+mkfifo "$TESTDIR/fifo.unit"
+fifo_refused "sandboxctl run of a FIFO unit" "fifo\.unit: Not a regular file" run "$TESTDIR/fifo.unit"
+fifo_refused "sandboxctl check of a FIFO unit" "fifo\.unit: Not a regular file" check "$TESTDIR/fifo.unit"
+unit_with fifodropin "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN"
+mkdir "$UNITDIR/fifodropin.unit.d"
+mkfifo "$UNITDIR/fifodropin.unit.d/10-fifo.conf"
+fifo_refused "sandboxctl run with a FIFO drop-in" "10-fifo\.conf: Not a regular file" run "$UNITDIR/fifodropin.unit"
+mkfifo "$TESTDIR/fifo-image.tar"
+unit_with fifoimage "Image=$TESTDIR/fifo-image.tar" "ExecStart=/bin/echo SHOULD-NOT-RUN"
+fifo_refused "sandboxctl run of a unit whose image tarball is a FIFO" "fifo-image\.tar is neither" run "$UNITDIR/fifoimage.unit"
+leftovers_check "$TESTDIR/before" "FIFOs"
+
+# `sandboxctl run` from inside a chroot: refused (src/launch/root-check.c),
+# as sandboxd is. The sandbox's mount namespace would be a copy of ours,
+# with the host's tree above its root. Each case runs in a private mount
+# namespace, so that nothing of it outlives the command.
+# chroot_run WHAT NEEDLE SCRIPT ARGS...: sh -c SCRIPT in unshare -m; the
+# script ends in `exec chroot ...`.
+chroot_run() {
+        local what=$1 needle=$2 script=$3
+        shift 3
+        RC=0
+        timeout -s KILL 60 unshare -m --propagation private sh -c "$script" sh "$@" \
+                </dev/null >"$TESTDIR/chroot.out" 2>"$TESTDIR/chroot.err" || RC=$?
+        if [ "$RC" = 125 ]; then ok "$what: refused, exit 125"; else
+                fail "$what: exit $RC, expected 125: $(head -c 400 "$TESTDIR/chroot.err" | tr '\n' ' ')"
+        fi
+        if grep -qE -- "Refusing to run a sandbox from a chroot: .*$needle" "$TESTDIR/chroot.err"; then
+                ok "$what: $(head -n1 "$TESTDIR/chroot.err" | cut -c1-140)..."
+        else
+                fail "$what: stderr does not say why: $(head -c 400 "$TESTDIR/chroot.err" | tr '\n' ' ')"
+        fi
+        expect_no_match "$TESTDIR/chroot.out" SHOULD-NOT-RUN "$what: the service did not run"
+}
+if command -v unshare >/dev/null && command -v chroot >/dev/null; then
+        unit_with chrooted "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN"
+        J=$TESTDIR/jail
+        mkdir -p "$J/mnt" "$J/dir"
+        leftovers_snapshot "$TESTDIR/before"
+
+        # Into a mount point: an rbind of / (found by statmount(2), Linux >= 6.8).
+        if [ "$(printf '%s\n' "$(uname -r)" 6.8 | sort -V | head -n1)" = 6.8 ]; then
+                # shellcheck disable=SC2016
+                chroot_run "sandboxctl run chrooted into a mount point (an rbind of /)" "chroot into a mount point" \
+                        'mount --rbind / "$1" && exec chroot "$1" "$2" run "$3"' \
+                        "$J/mnt" "$SANDBOXCTL" "$UNITDIR/chrooted.unit"
+        else
+                itest_log "# a chroot into a mount point is not detectable before Linux 6.8 (statmount): not tested on $(uname -r)"
+        fi
+
+        # Into a directory that is not a mount, with what sandboxctl needs
+        # bound in: the build tree and the checkout may live anywhere
+        # (/work, /check, /tmp...), so their top directories as well.
+        sctl_top=${SANDBOXCTL#/} src_top=${SRC_DIR#/}
+        # shellcheck disable=SC2016
+        chroot_run "sandboxctl run chrooted into a directory" "chroot into a directory" '
+                j=$1 sctl=$2 unit=$3; shift 3
+                for d in usr lib lib32 lib64 libx32 bin sbin etc proc sys dev tmp run var "$@"; do
+                        [ -e "/$d" ] || continue
+                        [ -e "$j/$d" ] || [ -L "$j/$d" ] && continue
+                        if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$j/$d"
+                        else mkdir -p "$j/$d" && mount --rbind "/$d" "$j/$d"; fi
+                done
+                exec chroot "$j" "$sctl" run "$unit"' \
+                "$J/dir" "$SANDBOXCTL" "$UNITDIR/chrooted.unit" "${sctl_top%%/*}" "${src_top%%/*}"
+
+        if grep -qF "$J" /proc/self/mountinfo; then
+                fail "mounts of the chroot tests are left: $(grep -F "$J" /proc/self/mountinfo | head -3)"
+        else
+                ok "no mount of the chroot tests is left"
+        fi
+        rm -rf --one-file-system "$J"
+        leftovers_check "$TESTDIR/before" "sandboxctl run chrooted"
+else
+        itest_log "# no unshare(1) or chroot(8): the chroot refusal of sandboxctl run is not tested"
+fi
+
 itest_finish

@@ -757,6 +757,77 @@ sc status "nonexistent-$ID"
 [ "$RC" != 0 ] || fail "sandboxctl status of an unknown unit: exit 0"
 ok "sandboxctl status of an unknown unit: exit $RC"
 
+# ---- a FIFO where sandboxd expects a file ----
+
+# One blocking open() would stop sandboxd's event loop: every service and
+# every client would wait for a writer that never comes.
+FIFO=$TESTDIR/$ID-fifo.unit
+mkfifo "$FIFO"
+t0=$(date +%s%N)
+RC=0
+timeout -s KILL 10 "$SANDBOXCTL" start "$FIFO" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?
+fifo_err=$(cat "$TESTDIR/sc.err")
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$RC" != 0 ] && [ "$RC" != 137 ] || fail "StartUnit of a FIFO $FIFO: exit $RC after ${ms} ms: $fifo_err"
+grep -qF "$FIFO: Not a regular file" <<<"$fifo_err" || fail "StartUnit of a FIFO: exit $RC, but: $fifo_err"
+[ "$ms" -lt 5000 ] || fail "StartUnit of a FIFO was refused only after ${ms} ms"
+RC=0
+timeout -s KILL 10 "$SANDBOXCTL" enable "$FIFO" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?
+[ "$RC" != 0 ] && [ "$RC" != 137 ] && grep -qF "Not a regular file" "$TESTDIR/sc.err" ||
+        fail "EnableUnit of a FIFO: exit $RC: $(cat "$TESTDIR/sc.err")"
+[ ! -e "$SANDBOXD_CONFIG_DIR/enabled/$ID-fifo.unit" ] || fail "EnableUnit of a FIFO made a link"
+sc list
+[ "$RC" = 0 ] || fail "sandboxd does not answer after StartUnit/EnableUnit of a FIFO: exit $RC: $SC_ERR"
+ok "StartUnit and EnableUnit of a FIFO: refused in ${ms} ms ($(grep -F "$FIFO" <<<"$fifo_err" | head -n1)), sandboxd still answers"
+rm -f "$FIFO"
+
+# The same for an image tarball that becomes a FIFO while its service runs:
+# the restart launches the stored plan, without compiling it again.
+TAR=$TESTDIR/$ID-tar.tar
+tar -C "$IMAGE" -cf "$TAR" .
+TAR_SHA=$(sha256sum "$TAR" | cut -d' ' -f1)
+TAR_CACHE=/var/lib/sandboxd/images
+TAR_CACHE_EXISTED=
+[ -d "$TAR_CACHE" ] && TAR_CACHE_EXISTED=1
+# Remove what the tarball added to the cache (as test-image.sh does).
+tar_cache_cleanup() {
+        local l
+        rm -rf --one-file-system "${TAR_CACHE:?}/$TAR_SHA"
+        for l in "$TAR_CACHE"/.by-stat/*; do
+                [ -L "$l" ] && [ "$(readlink "$l")" = "$TAR_SHA" ] && rm -f "$l"
+        done
+        if [ -z "$TAR_CACHE_EXISTED" ]; then
+                rmdir "$TAR_CACHE/.by-stat" "$TAR_CACHE" /var/lib/sandboxd 2>/dev/null || true
+        fi
+}
+at_exit tar_cache_cleanup
+write_unit "$ID-tar" <<'EOF_TAR'
+[Sandbox]
+Image=@TESTDIR@/@ID@-tar.tar
+Environment=SBXTEST_ID=@ID@
+
+[Service]
+ExecStart=/bin/sleep 100000
+Restart=always
+RestartSec=100ms
+EOF_TAR
+start_unit "$ID-tar" "$ID-tar"
+tar_main=$(main_pid "$ID-tar")
+tar_svc=$(service_pid "$tar_main")
+[ -n "$tar_svc" ] || fail "$ID-tar (image $TAR) has no service process"
+mv "$TAR" "$TAR.orig"
+mkfifo "$TAR"
+kill -KILL "$tar_svc"
+sleep 1
+sc list
+[ "$RC" = 0 ] || fail "sandboxd does not answer once the image of $ID-tar, restarting, is a FIFO: exit $RC"
+grep -qF "Image $TAR is not a regular file" "$DLOG" || fail "sandboxd's log does not say that $TAR is not a regular file"
+ok "an image tarball replaced by a FIFO before a restart: the launch fails, sandboxd still answers"
+must stop "$ID-tar"
+# Back in place: daemon-reload (below) compiles every known unit again.
+rm -f "$TAR"
+mv "$TAR.orig" "$TAR"
+
 # ---- daemon-reload ----
 
 must daemon-reload

@@ -221,6 +221,15 @@ th systemctl start sandboxd || fail "systemctl start sandboxd"
 SD_PID=$(th systemctl show -P MainPID sandboxd)
 [ "$SD_PID" -gt 0 ] 2>/dev/null || fail "sandboxd.service has no MainPID"
 ok "systemctl start sandboxd: Type=notify, active, MainPID $SD_PID"
+# Its own bounds (sandboxd.service.in says why), real in its cgroup.
+th systemctl show -p MemoryMax -p TasksMax -p ControlGroup sandboxd >"$TMP/show-sd"
+for want in MemoryMax=536870912 TasksMax=256; do
+        grep -qx "$want" "$TMP/show-sd" || fail "systemctl show sandboxd: no $want in: $(tr '\n' ' ' <"$TMP/show-sd")"
+done
+sd_cg=$(sed -n 's/^ControlGroup=//p' "$TMP/show-sd")
+lim=$(th sh -c "cat /sys/fs/cgroup/memory$sd_cg/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup$sd_cg/memory.max")
+[ "$lim" = 536870912 ] || fail "sandboxd.service's memory cgroup ($sd_cg) has the limit '$lim', expected 536870912"
+ok "sandboxd.service: MemoryMax=536870912 TasksMax=256, the memory limit set on $sd_cg"
 
 # ---- start web: a scope in sandbox.slice ----
 

@@ -74,6 +74,9 @@ run_scripts() {
         # run-vm.sh -I: boot_systemd installed the build.
         [ -f "$R/install.tar" ] && export VM_INSTALLED=1
         : >"$VM_RESULTS"
+        # The boot is quiet (loglevel=4), but the hung-task detector's stacks
+        # (run-vm.sh sets it to 20 s) are KERN_INFO: let them reach the console.
+        echo 7 >/proc/sys/kernel/printk
 
         list=$(arg scripts)
         if [ -n "$list" ]; then

@@ -43,11 +43,16 @@
 #   SANDBOXD_VM_DIR      cache and logs (default BUILD_DIR/vm, else /var/tmp/sandboxd-vm):
 #                        initramfs-K.img (rebuilt only when its inputs change);
 #                        per first guest script S (its name without .sh), the
-#                        last boot's S/console.log (the guest's serial console)
-#                        and S/results/ (the writable share)
+#                        last boot's S/console.log (the guest's serial console,
+#                        with the guest's task dump when it hung), S/results/
+#                        (the writable share) and S/monitor.log (what qemu's
+#                        monitor answered to the dump's commands)
 #   SANDBOXD_VM_KERNEL   kernel release to boot (default: newest /boot/vmlinuz-*
 #                        whose /lib/modules/K has the 9p modules)
-#   SANDBOXD_VM_TIMEOUT  seconds before qemu is killed (240)
+#   SANDBOXD_VM_TIMEOUT  seconds before the guest counts as hung: its tasks
+#                        are dumped, then qemu is killed (240)
+#   SANDBOXD_VM_DUMP     at most this many seconds more for that dump (8;
+#                        0: kill at once, no dump)
 #   SANDBOXD_VM_MEMORY   guest memory in MiB (1024)
 #   SANDBOXD_VM_ACCEL    qemu accelerator (tcg; KVM guests hang on this machine)
 #   SANDBOXD_VM_ARGS     words for the guest scripts (VM_ARGS there), e.g. which
@@ -75,6 +80,20 @@
 #   the deadline; an exit trap kills it on any other way out. -no-reboot and
 #   panic=-1 turn a guest panic (PID 1 dying) into qemu exiting. qemu runs
 #   with a parent-death signal, so even a SIGKILL of this script ends it.
+# - A hung guest explains itself. Before qemu is killed, magic SysRq keys go
+#   to the guest's PS/2 keyboard through qemu's monitor (on a pair of FIFOs:
+#   no socket client needed): 9 (console loglevel up), w (tasks in D state,
+#   with stacks), l (the CPUs' backtraces), t (every task), into
+#   console.log; the D-state part and a one-line-per-task summary are
+#   printed, bounded. Keys rather than /proc/sysrq-trigger: nothing in a hung
+#   guest has to run for them. sysrq_always_enabled, since systemd's
+#   sysctl.d turns the dumps off (kernel.sysrq=0x1b6). If the kernel does not
+#   answer (interrupts off), qemu's view of the vCPUs (info registers) is
+#   printed instead.
+# - The hung-task detector reports a task blocked in D state for 20 s
+#   (kernel default: 120) with its stack, without panicking; guest-init.sh
+#   raises the console loglevel when the scripts start, so that its stack
+#   (KERN_INFO) reaches the console; the boot itself stays quiet.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -113,6 +132,8 @@ die() {
 }
 
 TIMEOUT=${SANDBOXD_VM_TIMEOUT:-240}
+DUMP=${SANDBOXD_VM_DUMP:-8}
+case $DUMP in '' | *[!0-9]*) die "SANDBOXD_VM_DUMP: seconds, please (got '$DUMP')" ;; esac
 MEMORY=${SANDBOXD_VM_MEMORY:-1024}
 ACCEL=${SANDBOXD_VM_ACCEL:-tcg}
 
@@ -236,19 +257,31 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 : >"$CONSOLE"
 
+# qemu's monitor, for the dump of a hung guest: FIFOs MONITOR.in and
+# MONITOR.out (qemu's pipe: chardev), written and read with plain redirections.
+MONITOR=$RUN_DIR/monitor
+rm -f "$MONITOR.in" "$MONITOR.out" "$RUN_DIR/monitor.log"
+monitor=()
+if [ "$DUMP" -gt 0 ] && mkfifo -m 600 "$MONITOR.in" "$MONITOR.out"; then
+        monitor=(-monitor "pipe:$MONITOR")
+fi
+
 qemu_pid=
 cleanup() {
         if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
                 kill -KILL "$qemu_pid" 2>/dev/null
                 wait "$qemu_pid" 2>/dev/null
         fi
+        rm -f "$MONITOR.in" "$MONITOR.out"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 IFS=, script_list="${scripts[*]}"
 unset IFS
-append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init ${SANDBOXD_VM_APPEND:-}"
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init"
+append+=" sysrq_always_enabled sysctl.kernel.hung_task_timeout_secs=20 sysctl.kernel.hung_task_panic=0"
+append+=" ${SANDBOXD_VM_APPEND:-}"
 append+=" sandboxd.vm.init=$HERE/guest-init.sh sandboxd.vm.cache=${SANDBOXD_VM_9P_CACHE:-loose}"
 append+=" sandboxd.vm.deadline=$TIMEOUT"
 
@@ -315,6 +348,100 @@ if [ $INSTALL = 1 ]; then
         rm -rf "$staging"
 fi
 
+# The guest's tasks, dumped by its kernel onto the console while qemu still
+# runs (see the header). Sets dump_line (console lines before the dump) and
+# guest_answered (1 once the kernel printed the t dump's header).
+dump_line=
+guest_answered=0
+dump_guest() {
+        local mon k size last=-1 quiet=0 ticks=0 headers
+
+        [ ${#monitor[@]} -gt 0 ] || return 0
+        # Read-write: opening a FIFO for writing alone blocks until a reader.
+        exec {mon}<>"$MONITOR.in" || return 0
+        dump_line=$(wc -l <"$CONSOLE")
+        # w first: if the rest is cut short, the blocked tasks are there.
+        for k in 9 w l t; do
+                echo "sendkey alt-sysrq-$k" >&"$mon"
+        done
+        # Until the console has been still for 2 s after t began, within DUMP s.
+        while [ $ticks -lt $((DUMP * 2)) ] && kill -0 "$qemu_pid" 2>/dev/null; do
+                sleep 0.5
+                ticks=$((ticks + 1))
+                size=$(stat -c %s "$CONSOLE")
+                if [ "$size" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0; fi
+                last=$size
+                headers=$(tail -n +"$((dump_line + 1))" "$CONSOLE" | grep -c 'sysrq: ')
+                if tail -n +"$((dump_line + 1))" "$CONSOLE" | grep -q 'sysrq: Show State'; then
+                        guest_answered=1
+                        [ $quiet -ge 4 ] && break
+                elif [ "$headers" = 0 ] && [ $ticks -ge 6 ]; then
+                        # Not even a header in 3 s: the kernel takes no
+                        # interrupts. Where its vCPUs are, from qemu's side.
+                        echo "info registers -a" >&"$mon"
+                        sleep 1
+                        break
+                fi
+        done
+        exec {mon}>&-
+        # Whatever the monitor said; a FIFO never ends while qemu holds it.
+        timeout 1 cat "$MONITOR.out" >"$RUN_DIR/monitor.log" 2>/dev/null
+        return 0
+}
+
+# A hung guest's console, bounded for CI logs: the whole of it, dump
+# included, stays in $CONSOLE.
+report_hang() {
+        local n lines
+
+        lines=$(wc -l <"$CONSOLE")
+        n=${dump_line:-$lines}
+        if [ "$n" -le 200 ]; then
+                echo "# --- guest console until the deadline ($CONSOLE)"
+                head -n "$n" "$CONSOLE" | sed 's/\r$//; s/^/#   /'
+        else
+                if head -n "$n" "$CONSOLE" | grep -q 'blocked for more than'; then
+                        echo "# --- the guest's first hung-task report ($CONSOLE)"
+                        head -n "$n" "$CONSOLE" | sed 's/\r$//' |
+                                awk '/INFO: task .* blocked for more than/ { on = 1 } on { print "#   " $0; if (++k >= 80 || /<\/TASK>/) exit }'
+                fi
+                echo "# --- guest console until the deadline, last 150 of $n lines ($CONSOLE)"
+                head -n "$n" "$CONSOLE" | tail -n 150 | sed 's/\r$//; s/^/#   /'
+        fi
+        [ -n "$dump_line" ] || return 0
+        if [ $guest_answered = 0 ]; then
+                echo "# --- the guest's kernel did not answer SysRq (not a line in 3 s); qemu's vCPUs, HLT=1 idle, HLT=0 busy ($RUN_DIR/monitor.log):"
+                grep -E '^(CPU#|RIP=)' "$RUN_DIR/monitor.log" 2>/dev/null | sed 's/\r$//; s/^/#   /'
+                return 0
+        fi
+        echo "# --- guest tasks in D state at the deadline (SysRq w, first 200 lines; SysRq w, l and t in full: $CONSOLE from line $((n + 1)))"
+        tail -n +"$((n + 1))" "$CONSOLE" | sed 's/\r$//' |
+                awk '/sysrq: Show Blocked State/ { on = 1; next } on && /sysrq: / { exit } on { print "#   " $0; n++ }
+                     END { if (!n) print "#   (none)" }' | head -n 200
+        echo "# --- guest user tasks at the deadline (SysRq t): state pid ppid name, first frame outside the scheduler"
+        tail -n +"$((n + 1))" "$CONSOLE" | sed 's/\r$//' | awk '
+                /sysrq: Show State/ { on = 1; next }
+                !on { next }
+                on && /sysrq: / { exit }
+                / task:/ {
+                        if (name != "" && user) print line where
+                        sub(/.* task:/, "task:"); name = ""; where = ""; user = 0
+                        if (match($0, /^task:[^ ]+/)) name = substr($0, 6, RLENGTH - 5)
+                        st = $0; sub(/.* state:/, "", st); st = substr(st, 1, 1)
+                        pid = $0; sub(/.* pid:/, "", pid); sub(/ .*/, "", pid)
+                        ppid = $0; sub(/.* ppid:/, "", ppid); sub(/ .*/, "", ppid)
+                        user = (pid != 2 && ppid != 2)
+                        line = sprintf("#   %s %6s %6s %-16s", st, pid, ppid, name)
+                        next
+                }
+                name != "" && where == "" && /^\[[ 0-9.]*\]  [a-z_][a-zA-Z0-9_.]*\+0x/ {
+                        f = $0; sub(/^\[[ 0-9.]*\]  /, "", f); sub(/ .*/, "", f)
+                        if (f !~ /^(__schedule|schedule|schedule_[a-z_]*|io_schedule[a-z_]*|__switch_to[a-z_]*|preempt_schedule[a-z_]*)\+/)
+                                where = f
+                }
+                END { if (name != "" && user) print line where }' | head -n 100
+}
+
 # qemu dies with this script even when it is SIGKILLed (no trap runs then).
 deathsig=()
 setpriv --help 2>/dev/null | grep -q -- --pdeathsig && deathsig=(setpriv --pdeathsig KILL --)
@@ -324,7 +451,7 @@ start=$(date +%s.%N)
         -kernel "/boot/vmlinuz-$K" -initrd "$INITRAMFS" -append "$append" \
         -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
         -virtfs "local,path=$RESULTS,mount_tag=results,security_model=passthrough,multidevs=remap" \
-        </dev/null >"$CONSOLE" 2>&1 &
+        "${monitor[@]}" </dev/null >"$CONSOLE" 2>&1 &
 qemu_pid=$!
 
 timed_out=0
@@ -332,6 +459,7 @@ deadline=$(( $(date +%s) + TIMEOUT ))
 while kill -0 "$qemu_pid" 2>/dev/null; do
         if [ "$(date +%s)" -ge "$deadline" ]; then
                 timed_out=1
+                dump_guest
                 kill -KILL "$qemu_pid" 2>/dev/null
                 break
         fi
@@ -369,7 +497,9 @@ elif grep -q '^not ok' "$RESULTS/results" 2>/dev/null && [ "$rc" != 1 ]; then
         rc=1
 fi
 
-if [ -n "$why" ] || [ "$rc" = 1 ]; then
+if [ $timed_out = 1 ]; then
+        report_hang
+elif [ -n "$why" ] || [ "$rc" = 1 ]; then
         echo "# --- guest console ($CONSOLE)"
         sed 's/^/#   /' "$CONSOLE"
 fi

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* sandboxd refuses to run chrooted. The launcher makes each sandbox's
- * root with pivot_root(2) in a new mount namespace copied from ours: if
- * our "/" is not the root of our mount namespace, the copy still holds the
- * tree above it (the host's "/"), attached above the sandbox's root where
- * mountinfo does not show it but the classic chroot(2)-and-".." climb
- * reaches it for a service with CAP_SYS_CHROOT (docs/launcher.md, "Known
- * limits"). A service manager that confines sandboxd must give it a mount
- * namespace whose root is its root (systemd's RootDirectory= does, with
- * pivot_root), not a chroot.
+/* sandboxd and `sandboxctl run` refuse to run chrooted. The launcher makes
+ * each sandbox's root with pivot_root(2) in a new mount namespace copied
+ * from ours: if our "/" is not the root of our mount namespace, the copy
+ * still holds the tree above it (the host's "/"), attached above the
+ * sandbox's root where mountinfo does not show it but the classic
+ * chroot(2)-and-".." climb reaches it for a service with CAP_SYS_CHROOT
+ * (docs/launcher.md, "Known limits"). A service manager that confines
+ * sandboxd must give it a mount namespace whose root is its root
+ * (systemd's RootDirectory= does, with pivot_root), not a chroot.
+ *
+ * The callers check once at their start, not launch_start() at every
+ * launch: the root of a running process does not move by itself, and
+ * mountinfo can be megabytes on a host with many mounts.
  *
  * Three checks, each where the kernel can answer it:
  *   1. "/" is the root of a mount: the mount that statx() reports for it is
