@@ -72,9 +72,10 @@ static int log_dispatch(int level, int error, const char *file, int line, const 
         return error > 0 ? -error : -EIO;
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...) {
+_printf_(8, 0)
+static int log_internalv(int level, int error, const char *file, int line, const char *func, const char *subject,
+                         const char *const *fields, const char *format, va_list ap) {
         char buf[2048];
-        va_list ap;
         int saved = errno, r;
 
         if (error < 0)
@@ -83,30 +84,30 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         /* "%m" in the format means the error we were handed, not whatever a
          * cleanup path left in errno. */
         errno = error;
-        va_start(ap, format);
         (void) vsnprintf(buf, sizeof(buf), format, ap);
-        va_end(ap);
 
-        r = log_dispatch(level, error, file, line, func, NULL, NULL, buf);
+        r = log_dispatch(level, error, file, line, func, subject, fields, buf);
         errno = saved;
+        return r;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = log_internalv(level, error, file, line, func, NULL, NULL, format, ap);
+        va_end(ap);
         return r;
 }
 
 int log_internal_fields(int level, int error, const char *file, int line, const char *func, const char *subject,
                         const char *const *fields, const char *format, ...) {
-        char buf[2048];
         va_list ap;
-        int saved = errno, r;
+        int r;
 
-        if (error < 0)
-                error = -error;
-
-        errno = error;
         va_start(ap, format);
-        (void) vsnprintf(buf, sizeof(buf), format, ap);
+        r = log_internalv(level, error, file, line, func, subject, fields, format, ap);
         va_end(ap);
-
-        r = log_dispatch(level, error, file, line, func, subject, fields, buf);
-        errno = saved;
         return r;
 }

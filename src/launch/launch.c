@@ -70,12 +70,16 @@ int launch_error_sentence(LaunchError *e, int r, const char *step, const char *f
         return r;
 }
 
-static void launch_context_done(LaunchContext *c) {
-        c->layer_dirs = strv_free(c->layer_dirs);
-        c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
+static void launch_context_close_join_fds(LaunchContext *c) {
         close_many(c->join_fds, c->n_join_fds);
         c->join_fds = mfree(c->join_fds);
         c->n_join_fds = 0;
+}
+
+static void launch_context_done(LaunchContext *c) {
+        c->layer_dirs = strv_free(c->layer_dirs);
+        c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
+        launch_context_close_join_fds(c);
 }
 
 /* ---- the child ---- */
@@ -495,9 +499,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 child_main(&c);
         }
         pair[1] = safe_close(pair[1]);
-        close_many(c.join_fds, c.n_join_fds);
-        c.join_fds = mfree(c.join_fds);
-        c.n_join_fds = 0;
+        /* The child has its copies; ours would only keep the files open. */
+        launch_context_close_join_fds(&c);
 
         /* SYNC 1 (parent): cgroups (v2 if CLONE_INTO_CGROUP was not
          * available, whatever the child does not join itself), then the id
