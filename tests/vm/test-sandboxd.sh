@@ -253,12 +253,33 @@ fi
 # --- vmhog: OOM-killed under MemoryMax=32M ------------------------------------------
 
 hog_ended() { sfield vmhog; case $(sfield vmhog State) in failed|inactive|auto-restart) return 0 ;; esac; return 1; }
-sandboxctl start vmhog >"$W/out" 2>&1 || { vm_fail "vmhog: sandboxctl start vmhog" "exit $?"; show "$W/out"; }
-if wait_for 30 hog_ended; then
+hog_run() {  # sets src st res le; fails if the hog does not end
+        sandboxctl start vmhog >"$W/out" 2>&1 || { vm_fail "vmhog: sandboxctl start vmhog" "exit $?"; show "$W/out"; }
+        wait_for 30 hog_ended || return 1
         sandboxctl status -n 0 vmhog >"$W/hog" 2>&1
         src=$?
         sfield vmhog
         st=$(sfield vmhog State) res=$(sfield vmhog Result) le=$(sfield vmhog LastExit)
+}
+# The race left open (docs/performance.md and the driver's OOM comment):
+# systemd 252 removes the scope's cgroup once it is empty, and a sandboxd
+# that gets no CPU between the kill and that removal (this guest is TCG)
+# cannot read the count any more. When the journal shows exactly that
+# order, the run is made once more and both outcomes are printed
+# (RETRIED); any other miss, or a second one, fails.
+hog_lost_race() {
+        [ "$res" != oom-kill ] || return 1
+        journalctl -u sandbox-vmhog.scope --no-pager -o cat |
+                grep -E 'Deactivated successfully|Main process exited' | head -n1 | grep -q 'Deactivated successfully'
+}
+if hog_run; then
+        if hog_lost_race; then
+                echo "RETRIED: vmhog: systemd removed the scope before sandboxd read its OOM count (Result=$res, LastExit '$le'); first run's journal:"
+                journalctl -u sandbox-vmhog.scope --no-pager -o short-monotonic | sed 's/^/    /'
+                sandboxctl reset-failed vmhog >/dev/null 2>&1
+                hog_run || { vm_fail "vmhog: the hog ends within 30 s (second run)" "state '$(sfield vmhog State)'"; }
+                echo "RETRIED: vmhog: second run: State=$st Result=$res LastExit '$le'"
+        fi
         echo "# sandboxctl status vmhog (exit $src):"; sed 's/^/#   /' "$W/hog"
         # The kernel's word: a memcg OOM kill in the scope's cgroup.
         kl=$(dmesg | grep -m1 'oom_memcg=/sandbox.slice/sandbox-vmhog.scope')
