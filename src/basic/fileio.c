@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "macro.h"
+#include "string-util.h"
 
 int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
@@ -77,4 +80,56 @@ int read_full_file_at(int dirfd, const char *name, int open_flags, size_t max_si
         if ((uint64_t) st.st_size > max_size)
                 return -EFBIG;
         return read_full_fd(fd, max_size, ret, ret_size);
+}
+
+int write_file_atomic_at_full(int dirfd, const char *name, const void *data, size_t size, mode_t mode, WriteAtomicFlags flags) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        const char *p = data;
+        int r;
+
+        tmp = strjoin(name, ".new");
+        if (!tmp)
+                return -ENOMEM;
+
+        /* A stale NAME.new (a crash mid-write) is simply replaced. */
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+        if (fd < 0)
+                return negative_errno();
+        if (fchmod(fd, mode) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        while (size > 0) {
+                ssize_t k = write(fd, p, size);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        goto fail;
+                }
+                p += k;
+                size -= (size_t) k;
+        }
+        /* Only for state that outlives a reboot: /run is a tmpfs. */
+        if ((flags & WRITE_ATOMIC_SYNC) && fsync(fd) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (close(TAKE_FD(fd)) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if ((flags & WRITE_ATOMIC_SYNC) && fsync(dirfd) < 0)
+                return negative_errno();
+        return 0;
+
+fail:
+        (void) unlinkat(dirfd, tmp, 0);
+        return r;
 }

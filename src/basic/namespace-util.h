@@ -22,13 +22,14 @@ typedef enum NamespaceType {
 
 #define NAMESPACE_MASK(t) (UINT64_C(1) << (t))
 #define NAMESPACE_MASK_ALL ((UINT64_C(1) << _NAMESPACE_TYPE_MAX) - 1)
-/* What a unit gets without Namespaces=: everything but user and time,
- * which are opt-in (a user namespace changes what root means, and time
- * namespaces are rarely wanted). */
+/* What a unit gets without Namespaces=: everything but time (rarely
+ * wanted). The user namespace is on by default: root inside is an
+ * unprivileged id range on the host, never the host's root. */
 #define NAMESPACE_MASK_DEFAULT                                                  \
         (NAMESPACE_MASK(NAMESPACE_PID) | NAMESPACE_MASK(NAMESPACE_MOUNT) |      \
          NAMESPACE_MASK(NAMESPACE_UTS) | NAMESPACE_MASK(NAMESPACE_IPC) |        \
-         NAMESPACE_MASK(NAMESPACE_NET) | NAMESPACE_MASK(NAMESPACE_CGROUP))
+         NAMESPACE_MASK(NAMESPACE_NET) | NAMESPACE_MASK(NAMESPACE_CGROUP) |     \
+         NAMESPACE_MASK(NAMESPACE_USER))
 
 DECLARE_STRING_TABLE_LOOKUP(namespace_type, NamespaceType);
 

@@ -208,6 +208,10 @@ int verb_run(int argc, char *argv[]) {
         if (sig_fd < 0)
                 return log_error_errno(negative_errno(), "Failed to create a signalfd: %m");
 
+        r = launch_acquire_id_range(plan, NULL);
+        if (r < 0)
+                return LAUNCH_EXIT_SETUP;
+
         driver = cgroup_driver_pick();
         r = cgroup_create_full(driver, plan, &cg, &msg);
         if (r < 0) {

@@ -32,6 +32,7 @@ typedef struct UnitStatus {
         char *cgroup_driver;
         char *last_exit;
         char *user;
+        char *userns_range;
         char **namespaces;
         uint32_t main_pid;
         uint32_t n_restarts;
@@ -62,6 +63,7 @@ static void unit_status_done(UnitStatus *u) {
         free(u->cgroup_driver);
         free(u->last_exit);
         free(u->user);
+        free(u->userns_range);
         strv_free(u->namespaces);
 }
 
@@ -81,6 +83,7 @@ static const struct {
         { "LastExit", "s", offsetof(UnitStatus, last_exit) },
         { "User", "s", offsetof(UnitStatus, user) },
         { "Namespaces", "as", offsetof(UnitStatus, namespaces) },
+        { "UserNamespaceRange", "s", offsetof(UnitStatus, userns_range) },
         { "MainPID", "u", offsetof(UnitStatus, main_pid) },
         { "NRestarts", "u", offsetof(UnitStatus, n_restarts) },
         { "ActiveSinceRealtime", "t", offsetof(UnitStatus, active_since_realtime) },
@@ -338,6 +341,8 @@ static void print_status(const UnitStatus *u, const char *name) {
                             ns && *ns && !isempty(u->user) ? "; " : "", isempty(u->user) ? "" : "user ",
                             strempty(u->user));
         }
+        if (!isempty(u->userns_range))
+                print_field("Host IDs", "%s (ids 0 and up inside)", u->userns_range);
         if (u->next_restart_realtime > 0) {
                 uint64_t now = now_realtime();
 

@@ -709,6 +709,13 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                         (void) snprintf(buf, sizeof(buf), "%u:%u", (unsigned) p->uid, (unsigned) p->gid);
                 return sd_bus_message_append(reply, "s", buf);
         }
+        if (streq(property, "UserNamespaceRange")) {
+                /* Empty until the first start allocated it. */
+                if (p && (p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_base > 0 && p->uid_map_count > 0)
+                        (void) snprintf(buf, sizeof(buf), "%" PRIu32 "-%" PRIu32, p->uid_map_base,
+                                        p->uid_map_base + (p->uid_map_count - 1));
+                return sd_bus_message_append(reply, "s", buf);
+        }
         return -EINVAL;
 }
 
@@ -803,6 +810,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("Enabled", "b", unit_get_enabled, 0, 0),
         SD_BUS_PROPERTY("Namespaces", "as", unit_get_namespaces, 0, 0),
         SD_BUS_PROPERTY("User", "s", unit_get_string, 0, 0),
+        SD_BUS_PROPERTY("UserNamespaceRange", "s", unit_get_string, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -390,6 +390,20 @@ static int service_launch(Service *s, char **reterr_message) {
                 return r;
         }
 
+        /* The same range at every start (the registry keeps it); saved in
+         * plan.json for status, exec and the next sandboxd. */
+        if ((s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && s->plan->uid_map_base == 0) {
+                r = launch_acquire_id_range(s->plan, NULL);
+                if (r < 0) {
+                        set_message(m, "Failed to start %s: no host id range for its user namespace (%s).", s->name,
+                                    strerror(-r));
+                        return r;
+                }
+                r = service_save_plan(s);
+                if (r < 0)
+                        log_unit_warning_errno(s, r, "Failed to save the plan: %m");
+        }
+
         r = cgroup_create_full(driver, s->plan, &cg, &msg);
         if (r < 0) {
                 if (msg) {

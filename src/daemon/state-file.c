@@ -589,52 +589,6 @@ int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, 
 
 /* ---- I/O ---- */
 
-int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *tmp = NULL;
-        const char *p = data;
-        int r;
-
-        tmp = strjoin(name, ".new");
-        if (!tmp)
-                return -ENOMEM;
-
-        /* A stale NAME.new (a crash mid-write) is simply replaced. No
-         * fsync: the runtime directory is a tmpfs, gone at reboot anyway. */
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
-        if (fd < 0)
-                return negative_errno();
-        if (fchmod(fd, mode) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        while (size > 0) {
-                ssize_t k = write(fd, p, size);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = negative_errno();
-                        goto fail;
-                }
-                p += k;
-                size -= (size_t) k;
-        }
-        if (close(TAKE_FD(fd)) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        if (renameat(dirfd, tmp, dirfd, name) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        return 0;
-
-fail:
-        (void) unlinkat(dirfd, tmp, 0);
-        return r;
-}
-
 int service_dir_open(const char *services_dir, const char *name, bool create, int *ret_fd) {
         _cleanup_close_ int parent = -EBADF, fd = -EBADF;
         struct stat st;

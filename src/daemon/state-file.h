@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "fileio.h"
+
 /* The files of $services_dir/NAME (docs/sandboxd-api.md, "Runtime
  * directory"): the `state` key=value file, the `exit` report that the
  * sandbox's init writes, and the bounded, symlink-refusing I/O on them.
@@ -86,9 +88,7 @@ int pid_in_cgroup(pid_t pid, const char *control_group);
 /* The runtime directory's files are read with read_full_file_at(dirfd,
  * NAME, O_NOFOLLOW, ...) (fileio.h): a symlink planted there must not make
  * us read, and then trust, another file.
- *
- * Writes NAME.new (mode) and renames it over NAME. */
-int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
+ * Writes go through write_file_atomic_at() (fileio.h). */
 /* $services_dir/NAME: created 0700 if create, opened O_DIRECTORY|O_NOFOLLOW,
  * and refused (-EPERM) unless it is a directory owned by us. */
 int service_dir_open(const char *services_dir, const char *name, bool create, int *ret_fd);

@@ -171,7 +171,15 @@ int image_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e) {
         const char *where = c->layer_dirs[0];
         int fd, r;
 
-        if (p->n_layers == 1 && p->read_only) {
+        /* The layers' idmapped trees over their paths (idmap.c): what
+         * follows finds them there. */
+        r = idmap_attach_layers(c, e);
+        if (r < 0)
+                return r;
+
+        if (p->n_layers == 1 && p->read_only && c->layers_idmapped)
+                ; /* already read-only and nodev, made so by the parent */
+        else if (p->n_layers == 1 && p->read_only) {
                 struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV };
 
                 /* Not recursive: the image is the directory, not what the

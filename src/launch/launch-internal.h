@@ -28,6 +28,10 @@ typedef struct LaunchError {
 int launch_error(LaunchError *e, int r, const char *step, const char *fmt, ...) _printf_(4, 5);
 int launch_error_sentence(LaunchError *e, int r, const char *step, const char *fmt, ...) _printf_(4, 5);
 
+/* Idmapped mount trees the parent sends the child at SYNC 1 (idmap.c):
+ * the image layers, then one per BindPaths=...:rootidmap. */
+#define LAUNCH_MAX_PASSED_FDS 64
+
 /* Per plan mount, worked out by the parent before the clone so that the
  * child neither allocates nor parses. */
 typedef struct MountPrep {
@@ -48,6 +52,10 @@ typedef struct LaunchContext {
         int *join_fds;          /* cgroup_open_self_join(): the child moves itself in through these */
         size_t n_join_fds;
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
+        bool layers_idmapped;   /* child: passed_fds starts with one idmapped tree per layer */
+        int passed_fds[LAUNCH_MAX_PASSED_FDS]; /* child: what came with SYNC 1 (idmap.c) */
+        size_t n_passed_fds;
+        size_t next_passed_fd;  /* child: the next rootidmap bind's tree */
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -62,9 +70,20 @@ pid_t launch_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into
 pid_t launch_vfork(int (*fn)(void *), void *arg);
 void launch_vfork_stack_free(void);
 
-/* userns.c */
+/* userns.c (parent: the child's /proc/PID, checked against its pidfd) */
+int userns_write_map(pid_t pid, int pidfd, const char *file, const char *line, size_t len);
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);
+int userns_open_ns(pid_t pid, int pidfd, int *ret_fd);
 int userns_become_root(LaunchError *e);
+
+/* idmap.c. Parent: detached idmapped trees (1: made, 0: the file
+ * system cannot be idmapped, *ret_fds NULL), and SYNC 1 with them. Child:
+ * SYNC 1, and the layers attached on their paths. */
+int idmap_prepare(const LaunchContext *c, pid_t pid, int pidfd, int fds[static LAUNCH_MAX_PASSED_FDS], size_t *ret_n,
+                  char *ret_what);
+int idmap_send(int sock, char what, const int *fds, size_t n);
+int idmap_recv(LaunchContext *c, char *ret_what);
+int idmap_attach_layers(const LaunchContext *c, LaunchError *e);
 
 /* fd.c: fd numbers in the child once its fds are set up */
 #define LAUNCH_SYNC_FD 3

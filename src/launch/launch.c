@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "config.h"
+#include "idrange.h"
 #include "launch-internal.h"
 #include "log.h"
 #include "plan-seccomp.h"
@@ -293,14 +295,15 @@ static _noreturn_ void child_main(LaunchContext *c) {
                 goto fail;
         }
 
-        /* SYNC 1 (child): wait for the cgroup attach and the id maps. */
-        r = RET_NERRNO(recv(c->sync_fd, &go, 1, 0));
-        if (r == 0)
-                r = -ESRCH;     /* EOF: the parent gave up on us */
+        /* SYNC 1 (child): wait for the cgroup attach, the id maps and the
+         * idmapped mount trees that come with the byte. */
+        r = idmap_recv(c, &go);
         if (r < 0) {
                 launch_error(&e, r, "sync", "wait for the launcher");
                 goto fail;
         }
+        c->layers_idmapped = go == 'i';
+        c->next_passed_fd = c->layers_idmapped ? p->n_layers : 0;
 
         /* First thing in the cgroup, while the host's /run is still there
          * and our ids are still the launcher's: see fd.c. */
@@ -331,6 +334,9 @@ static _noreturn_ void child_main(LaunchContext *c) {
         if (mount_pivot_root(root_fd, &e) < 0)
                 goto fail;
         root_fd = safe_close(root_fd);
+        /* Attached, or unused: the trees live on as mounts. */
+        close_many(c->passed_fds, c->n_passed_fds);
+        c->n_passed_fds = 0;
 
         if (process_set_hostname(p->hostname, &e) < 0)
                 goto fail;
@@ -407,6 +413,39 @@ static int check_plan(const Plan *p) {
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has no mount namespace; refusing to mount on the host.", strna(p->name));
         if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_count == 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s asks for a user namespace without an id range.", strna(p->name));
+        /* 0 is the compiler's "allocated at start"; anything below 65536
+         * would hand the sandbox the ids of the host's own users, root
+         * first. */
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].root_idmap && !(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)))
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has a rootidmap bind without a user namespace.",
+                                               strna(p->name));
+        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_base < 65536)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "The plan of %s has no host id range for its user namespace (base %u).",
+                                       strna(p->name), p->uid_map_base);
+        return 0;
+}
+
+int launch_acquire_id_range(Plan *p, const char *state_dir) {
+        uint32_t base;
+        int r;
+
+        if (!(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)))
+                return 0;
+        r = idrange_acquire(state_dir, p->name, p->uid_map_count, &base);
+        if (r == -ENOSPC)
+                return log_error_errno(r, "No host id range is left for %s: every slot is registered (%s/userns/ranges).",
+                                       strna(p->name), state_dir ?: SANDBOXD_STATE_DIR);
+        if (r == -EBADMSG)
+                return log_error_errno(r, "Failed to allocate a host id range for %s: %s/userns/ranges does not parse.",
+                                       strna(p->name), state_dir ?: SANDBOXD_STATE_DIR);
+        if (r == -EPERM)
+                return log_error_errno(r, "Failed to allocate a host id range for %s: %s/userns is not a directory of "
+                                       "root's that only root can write.", strna(p->name), state_dir ?: SANDBOXD_STATE_DIR);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate a host id range for %s: %m", strna(p->name));
+        p->uid_map_base = base;
         return 0;
 }
 
@@ -433,8 +472,10 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int pidfd = -EBADF;
-        int status = LAUNCH_EXIT_SETUP;
+        int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];
+        size_t n_passed = 0;
         LaunchError e = {};
+        char go = 'g';
         siginfo_t si;
         ssize_t n;
         pid_t pid;
@@ -518,10 +559,16 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                         log_error_errno(r, "Failed to write the user namespace id maps of the sandbox: %m");
                         goto kill;
                 }
+                r = idmap_prepare(&c, pid, pidfd, passed, &n_passed, &go);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to make the idmapped mounts of the sandbox: %m");
+                        goto kill;
+                }
         }
         /* If the child is already gone, this fails with EPIPE and the recv
          * below finds the reason it left. */
-        (void) send(pair[0], "g", 1, MSG_NOSIGNAL);
+        (void) idmap_send(pair[0], go, passed, n_passed);
+        close_many(passed, n_passed);
 
         /* SYNC 2 (parent): EOF once the service has exec'd, or the error. */
         do

@@ -63,6 +63,13 @@ typedef struct Launched {
  * sealed copy (a memfd, close-on-exec), shared by every later sandbox. */
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret);
 
+/* A plan with a user namespace comes from the compiler with no host id
+ * range (uid_map_base 0: "allocated at start"); this takes the one
+ * registered for p->name under state_dir (NULL: SANDBOXD_STATE_DIR),
+ * registering one on first use (idrange.c), and sets p->uid_map_base.
+ * Plans without a user namespace are left alone. Logs its errors. */
+int launch_acquire_id_range(Plan *p, const char *state_dir);
+
 /* Run argv inside the running sandbox of plan p (the plan of the current
  * run), whose first process is target_pid, pinned by target_pidfd: the
  * sandbox's namespaces, root and cgroups, the plan's identity, rlimits,

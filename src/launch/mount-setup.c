@@ -203,6 +203,29 @@ int mount_clone_onto(int dir_fd, const char *path, int target_fd, bool recursive
         return 0;
 }
 
+/* BindPaths=...:rootidmap: the tree the parent idmapped (idmap.c) goes
+ * where the bind would. */
+static int mount_bind_idmapped(LaunchContext *c, int root_fd, const PlanMount *m, LaunchError *e) {
+        _cleanup_close_ int target_fd = -EBADF;
+        struct stat st;
+        int tree_fd, r;
+
+        if (c->next_passed_fd >= c->n_passed_fds)
+                return launch_error(e, -EBADMSG, "mount-bind", "receive the idmapped tree of %s", m->source);
+        tree_fd = c->passed_fds[c->next_passed_fd++];
+        if (fstat(tree_fd, &st) < 0)
+                return launch_error(e, negative_errno(), "mount-bind", "stat the idmapped tree of %s", m->source);
+        r = mount_open_target(root_fd, m->target, S_ISDIR(st.st_mode) ? MOUNT_CREATE_DIR : MOUNT_CREATE_FILE, &target_fd);
+        if (r == -EROFS)
+                return launch_error_sentence(e, r, "mount-bind", "Bind target %s does not exist in the image, "
+                                             "and the read-only root cannot get one", m->target);
+        if (r < 0)
+                return launch_error(e, r, "mount-bind", "open bind target %s", m->target);
+        if (move_mount(tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return launch_error(e, negative_errno(), "mount-bind", "bind-mount %s on %s (rootidmap)", m->source, m->target);
+        return 0;
+}
+
 static int mount_bind(int root_fd, const PlanMount *m, LaunchError *e) {
         _cleanup_close_ int src_fd = -EBADF, target_fd = -EBADF;
         char src[FD_PATH_MAX], dst[FD_PATH_MAX];
@@ -269,6 +292,28 @@ static int mount_sysfs(int root_fd, const PlanMount *m, const LaunchContext *c, 
         return 0;
 }
 
+/* A new procfs needs a pid namespace owned by our user namespace: with a
+ * user namespace and no pid namespace of its own the sandbox sees the
+ * host's processes anyway, so it gets the host's /proc (recursive, for
+ * the mounts the kernel locked below it), nosuid, nodev, noexec; the
+ * plan's masks and read-only paths come after and apply to it. */
+static int mount_proc(int root_fd, const PlanMount *m, const LaunchContext *c, LaunchError *e) {
+        _cleanup_close_ int target_fd = -EBADF;
+        char dst[FD_PATH_MAX];
+        int r;
+
+        r = mount_open_target(root_fd, m->target, MOUNT_CREATE_DIR, &target_fd);
+        if (r < 0)
+                return launch_error(e, r, "mount-proc", "set up %s (open the mount point)", m->target);
+        r = RET_NERRNO(mount("proc", fd_path(target_fd, dst), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+        if (r == -EPERM && c->userns && !c->pidns)
+                r = mount_clone_onto(AT_FDCWD, "/proc", target_fd, true,
+                                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (r < 0)
+                return launch_error(e, r, "mount-proc", "set up %s", m->target);
+        return 0;
+}
+
 static int mount_mask(int root_fd, const PlanMount *m, LaunchError *e) {
         _cleanup_close_ int target_fd = -EBADF;
         char dst[FD_PATH_MAX];
@@ -322,13 +367,13 @@ int mount_plan(LaunchContext *c, int root_fd, LaunchError *e) {
 
                 switch (m->type) {
                 case MOUNT_BIND:
-                        r = mount_bind(root_fd, m, e);
+                        r = m->root_idmap ? mount_bind_idmapped(c, root_fd, m, e) : mount_bind(root_fd, m, e);
                         break;
                 case MOUNT_TMPFS:
                         r = mount_new(root_fd, m, "tmpfs", prep->flags, prep->data, e);
                         break;
                 case MOUNT_PROC:
-                        r = mount_new(root_fd, m, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e);
+                        r = mount_proc(root_fd, m, c, e);
                         break;
                 case MOUNT_SYSFS:
                         r = mount_sysfs(root_fd, m, c, e);

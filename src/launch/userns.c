@@ -24,10 +24,30 @@
 
 #include "launch-internal.h"
 
-static int write_map(int dir_fd, const char *file, const char *line, size_t len) {
-        _cleanup_close_ int fd = -EBADF;
-        ssize_t n;
+/* /proc/PID of our child, and proof that it is still our child: see the
+ * top of this file. */
+static int open_proc_dir(pid_t pid, int pidfd, int *ret_fd) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        char path[32];
 
+        snprintf(path, sizeof(path), "/proc/%d", (int) pid);
+        dir_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return negative_errno();
+        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+                return negative_errno();
+        *ret_fd = TAKE_FD(dir_fd);
+        return 0;
+}
+
+int userns_write_map(pid_t pid, int pidfd, const char *file, const char *line, size_t len) {
+        _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+        ssize_t n;
+        int r;
+
+        r = open_proc_dir(pid, pidfd, &dir_fd);
+        if (r < 0)
+                return r;
         fd = openat(dir_fd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return negative_errno();
@@ -41,25 +61,31 @@ static int write_map(int dir_fd, const char *file, const char *line, size_t len)
 }
 
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count) {
-        _cleanup_close_ int dir_fd = -EBADF;
-        char path[32], line[64];
+        char line[64];
         int len, r;
 
         if (count == 0)
                 return -EINVAL;
 
-        snprintf(path, sizeof(path), "/proc/%d", (int) pid);
-        dir_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0)
-                return negative_errno();
-        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-                return negative_errno();
-
         len = snprintf(line, sizeof(line), "0 %" PRIu32 " %" PRIu32 "\n", base, count);
-        r = write_map(dir_fd, "uid_map", line, (size_t) len);
+        r = userns_write_map(pid, pidfd, "uid_map", line, (size_t) len);
         if (r < 0)
                 return r;
-        return write_map(dir_fd, "gid_map", line, (size_t) len);
+        return userns_write_map(pid, pidfd, "gid_map", line, (size_t) len);
+}
+
+int userns_open_ns(pid_t pid, int pidfd, int *ret_fd) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        int fd, r;
+
+        r = open_proc_dir(pid, pidfd, &dir_fd);
+        if (r < 0)
+                return r;
+        fd = openat(dir_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
 }
 
 /* Child, after SYNC 1: the clone left us with the parent's ids, which

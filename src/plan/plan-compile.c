@@ -7,6 +7,7 @@
 
 #include "cap-util.h"
 #include "fileio.h"
+#include "hash-util.h"
 #include "image-users.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -23,12 +24,10 @@
 #define DEFAULT_TIMEOUT_STOP_USEC (90 * USEC_PER_SEC)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* User namespaces: root inside maps to an unprivileged host range picked
- * from the unit's name, above the range systemd's DynamicUser= and nspawn
- * use (0x80000000 = 2^31 is where nspawn's "pick" starts). */
-#define USERNS_RANGE_BASE UINT32_C(0x60000000)
+/* User namespaces: ids 0..65535 inside. Which host range they map to is
+ * decided at start by the launcher's allocator (src/launch/idrange.c),
+ * not here: the compiler writes nothing. */
 #define USERNS_RANGE_SIZE UINT32_C(65536)
-#define USERNS_RANGE_SLOTS UINT32_C(8192)
 
 typedef struct Compiler {
         const Unit *u;
@@ -105,13 +104,6 @@ static int compile_layers(Compiler *c) {
 
 /* ---- namespaces, network ---- */
 
-static uint32_t name_hash(const char *s) {
-        uint32_t h = 2166136261u; /* FNV-1a */
-        for (; *s; s++)
-                h = (h ^ (uint8_t) *s) * 16777619u;
-        return h;
-}
-
 static int compile_namespaces(Compiler *c) {
         const Unit *u = c->u;
         const Policy *pol = c->pol;
@@ -151,7 +143,7 @@ static int compile_namespaces(Compiler *c) {
 
         p->namespaces = ns;
         if (ns & NAMESPACE_MASK(NAMESPACE_USER)) {
-                p->uid_map_base = USERNS_RANGE_BASE + (name_hash(u->name) % USERNS_RANGE_SLOTS) * USERNS_RANGE_SIZE;
+                p->uid_map_base = 0;    /* allocated at start */
                 p->uid_map_count = USERNS_RANGE_SIZE;
         }
         if (u->hostname) {
@@ -213,9 +205,24 @@ static int compile_mounts(Compiler *c) {
                                 "Bind source %s: %s.", b->source, strerror(errno));
                         continue;
                 }
+                if (b->root_idmap) {
+                        const char *key = b->read_only ? "BindReadOnlyPaths" : "BindPaths";
+
+                        if (!(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)))
+                                fail_at(c, b->file, b->line, key,
+                                        "rootidmap maps %s's owner to root of the sandbox's user namespace; the unit has none.",
+                                        b->source);
+                        /* Root inside would write as the host's root there. */
+                        else if (st.st_uid == 0 && !b->read_only && c->pol->allow_root_owned_binds <= 0)
+                                fail_at(c, b->file, b->line, key,
+                                        "%s is owned by root: a writable rootidmap bind would make root inside root over it; "
+                                        "not allowed by policy %s (%s: [Sandbox] AllowRootOwnedBinds=no).",
+                                        b->source, c->pol->name, c->pol->path);
+                }
                 r = plan_add_mount(p, MOUNT_BIND, b->source, b->target, NULL, b->read_only, b->recursive, b->ignore_missing);
                 if (r < 0)
                         return r;
+                p->mounts[p->n_mounts - 1].root_idmap = b->root_idmap;
         }
         for (size_t i = 0; i < u->n_tmpfs; i++) {
                 r = plan_add_mount(p, MOUNT_TMPFS, NULL, u->tmpfs[i].path, u->tmpfs[i].options ?: "mode=0755",
@@ -486,7 +493,7 @@ typedef struct Expansion {
 static bool expansion_find(Expansion *e, const char *name, size_t *ret_index, size_t *ret_slot) {
         size_t mask = e->n_slots - 1;
 
-        for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        for (size_t i = fnv1a_32(name) & mask;; i = (i + 1) & mask) {
                 if (e->slots[i] == 0) {
                         *ret_slot = i;
                         return false;
@@ -509,7 +516,7 @@ static int expansion_grow(Expansion *e) {
         e->slots = slots;
         e->n_slots = n_slots;
         for (size_t k = 0; k < e->n; k++) {
-                size_t i = name_hash(e->items[k].name) & (n_slots - 1);
+                size_t i = fnv1a_32(e->items[k].name) & (n_slots - 1);
 
                 while (slots[i] != 0)
                         i = (i + 1) & (n_slots - 1);

@@ -106,6 +106,8 @@ int plan_to_json(const Plan *p, char **ret) {
                 json_object_object_add(x, "read_only", json_object_new_boolean(m->read_only));
                 json_object_object_add(x, "recursive", json_object_new_boolean(m->recursive));
                 json_object_object_add(x, "ignore_missing", json_object_new_boolean(m->ignore_missing));
+                if (m->root_idmap)
+                        json_object_object_add(x, "root_idmap", json_object_new_boolean(true));
                 json_object_array_add(a, x);
         }
         json_object_object_add(o, "mounts", a);
@@ -403,7 +405,8 @@ static int get_action(Reader *r, json_object *o, const char *k, SeccompAction *r
         } while (0)
 
 static int read_mounts(Reader *r, json_object *o, Plan *p) {
-        static const char *const keys[] = { "type", "source", "target", "options", "read_only", "recursive", "ignore_missing", NULL };
+        static const char *const keys[] = { "type", "source", "target", "options", "read_only", "recursive", "ignore_missing",
+                                            "root_idmap", NULL };
         json_object *a;
 
         TRY(get_arr(r, o, "mounts", 4096, &a));
@@ -429,6 +432,11 @@ static int read_mounts(Reader *r, json_object *o, Plan *p) {
                 TRY(get_bool(r, m, "read_only", &pm->read_only));
                 TRY(get_bool(r, m, "recursive", &pm->recursive));
                 TRY(get_bool(r, m, "ignore_missing", &pm->ignore_missing));
+                /* Optional: written only when set. */
+                if (field(m, "root_idmap"))
+                        TRY(get_bool(r, m, "root_idmap", &pm->root_idmap));
+                if (pm->root_idmap && pm->type != MOUNT_BIND)
+                        return rfail(r, "mounts[%zu]: root_idmap is for bind mounts only.", i);
                 if ((pm->type == MOUNT_BIND) != !!pm->source)
                         return rfail(r, "mounts[%zu]: a source is required for bind mounts and only for them.", i);
         }

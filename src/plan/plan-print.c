@@ -43,7 +43,10 @@ void plan_print(const Plan *p, FILE *f) {
         (void) namespace_mask_to_string(p->namespaces, &ns);
         fprintf(f, "\nSandbox\n");
         fprintf(f, "  Namespaces:  %s\n", strempty(ns));
-        if (p->uid_map_count > 0)
+        if (p->uid_map_count > 0 && p->uid_map_base == 0)
+                fprintf(f, "  User map:    0-%u -> a host range of %u ids, allocated at start\n", p->uid_map_count - 1,
+                        p->uid_map_count);
+        else if (p->uid_map_count > 0)
                 fprintf(f, "  User map:    0-%u -> host %u-%u\n", p->uid_map_count - 1, p->uid_map_base,
                         p->uid_map_base + p->uid_map_count - 1);
         fprintf(f, "  Hostname:    %s\n", p->hostname ?: "(unchanged)");
@@ -62,6 +65,8 @@ void plan_print(const Plan *p, FILE *f) {
                         fprintf(f, " (%s)", m->options);
                 if (m->read_only && m->type != MOUNT_MASK && m->type != MOUNT_READ_ONLY)
                         fprintf(f, " ro");
+                if (m->root_idmap)
+                        fputs(" rootidmap", f);
                 if (m->type == MOUNT_BIND && !m->recursive)
                         fprintf(f, " norbind");
                 if (m->ignore_missing)

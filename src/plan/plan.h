@@ -82,6 +82,7 @@ typedef struct PlanMount {
         bool read_only;
         bool recursive;         /* MOUNT_BIND: rbind (default) */
         bool ignore_missing;    /* a missing source or target is skipped ("-" prefix) */
+        bool root_idmap;        /* MOUNT_BIND: idmapped so that the source's owner is root inside */
 } PlanMount;
 
 typedef struct PlanSyscall {

@@ -27,6 +27,7 @@ Policy *policy_new(const char *name) {
                 return mfree(p);
         p->default_action = (SeccompAction) { .type = SECCOMP_ACTION_ERRNO, .errno_value = EPERM };
         p->allow_host_network = -1;
+        p->allow_root_owned_binds = -1;
         return p;
 }
 
@@ -227,6 +228,7 @@ static const ConfItem policy_items[] = {
         { "Capabilities", "Allow", parse_caps, P(capabilities) },
         { "Sandbox", "RequireNamespaces", parse_ns_mask, P(require_namespaces) },
         { "Sandbox", "AllowHostNetwork", conf_parse_bool, P(allow_host_network) },
+        { "Sandbox", "AllowRootOwnedBinds", conf_parse_bool, P(allow_root_owned_binds) },
 };
 #undef P
 

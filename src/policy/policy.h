@@ -34,6 +34,7 @@ typedef struct Policy {
         uint64_t capabilities;          /* the ceiling */
         uint64_t require_namespaces;
         int allow_host_network;         /* -1 unset = no */
+        int allow_root_owned_binds;     /* -1 unset = no: a writable rootidmap bind of a directory of root's */
 } Policy;
 
 Policy *policy_new(const char *name);

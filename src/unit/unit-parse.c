@@ -174,7 +174,7 @@ static int parse_bind(ConfContext *c, const char *v, bool read_only) {
         STRV_FOREACH(w, words) {
                 _cleanup_free_ char *src = NULL, *dst = NULL;
                 const char *s = *w;
-                bool ignore_missing = false, recursive = true;
+                bool ignore_missing = false, recursive = true, root_idmap = false;
                 char *colon, *colon2;
                 UnitBind *n;
 
@@ -190,13 +190,19 @@ static int parse_bind(ConfContext *c, const char *v, bool read_only) {
                         *colon = 0;
                         colon2 = strchr(colon + 1, ':');
                         if (colon2) {
+                                char *save = NULL;
+
                                 *colon2 = 0;
-                                if (streq(colon2 + 1, "rbind"))
-                                        recursive = true;
-                                else if (streq(colon2 + 1, "norbind"))
-                                        recursive = false;
-                                else
-                                        return conf_error(c, "Invalid bind mount option \"%s\", expected rbind or norbind.", colon2 + 1);
+                                /* Comma-separated, as systemd-nspawn's --bind= options. */
+                                for (char *o = strtok_r(colon2 + 1, ",", &save); o; o = strtok_r(NULL, ",", &save))
+                                        if (streq(o, "rbind"))
+                                                recursive = true;
+                                        else if (streq(o, "norbind"))
+                                                recursive = false;
+                                        else if (streq(o, "rootidmap"))
+                                                root_idmap = true;
+                                        else
+                                                return conf_error(c, "Invalid bind mount option \"%s\", expected rbind, norbind or rootidmap.", o);
                         }
                         dst = strdup(colon + 1);
                 } else
@@ -223,6 +229,7 @@ static int parse_bind(ConfContext *c, const char *v, bool read_only) {
                         .read_only = read_only,
                         .recursive = recursive,
                         .ignore_missing = ignore_missing,
+                        .root_idmap = root_idmap,
                         .line = c->line,
                         .file = strdup(c->file),
                 };

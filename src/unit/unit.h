@@ -22,6 +22,7 @@ typedef struct UnitBind {
         bool read_only;
         bool recursive;
         bool ignore_missing;
+        bool root_idmap;        /* the owner of source is root inside (systemd-nspawn's rootidmap) */
         unsigned line;          /* for diagnostics at compile time */
         char *file;
 } UnitBind;

@@ -101,6 +101,9 @@ Plan *make_plan(const char *script) {
         CHECK(p);
         p->name = strdup("launchtest");
         p->namespaces = NAMESPACE_MASK_DEFAULT;
+        p->uid_map_count = 65536;
+        /* The allocator's registry of this test run, not the host's. */
+        CHECK(launch_acquire_id_range(p, state) >= 0);
         p->hostname = strdup("lt");
         p->layers = calloc(1, sizeof(PlanLayer));
         p->layers[0] = (PlanLayer) { LAYER_DIRECTORY, strdup(image) };

@@ -12,6 +12,11 @@ itest_init
 SHARE=$TESTDIR/share
 RW=$TESTDIR/rw
 mkdir -p "$SHARE" "$RW"
+# The writable bind is a data directory of a dedicated host user, made
+# root's inside by rootidmap (root inside is not root on the host: a
+# directory of the host's root would not be writable).
+RW_OWNER=4243
+chown "$RW_OWNER:$RW_OWNER" "$RW"
 echo "shared $ID" >"$SHARE/file"
 
 # The scripts run inside come through the read-only bind, so that no shell
@@ -25,7 +30,7 @@ ReadOnly=$2
 TemporaryFileSystem=/tmp:size=2M,mode=0700,noexec
 # Targets that exist in the image: a read-only root cannot grow mount points.
 BindReadOnlyPaths=$SHARE:/srv
-BindPaths=$RW:/mnt
+BindPaths=$RW:/mnt:rootidmap
 Environment=SBXTEST_ID=@ID@
 
 [Service]
@@ -71,6 +76,8 @@ expect_match "$OUT" '^test proc-sys-write: blocked' "/proc/sys is not writable"
 expect_match "$OUT" '^test sys-write: blocked' "/sys is not writable"
 expect_line "$OUT" "share=shared $ID" "BindReadOnlyPaths= shows the host directory"
 check "BindPaths= write reached the host" test -f "$RW/from-sandbox"
+check "BindPaths=...:rootidmap: the file is the directory owner's on the host" \
+        test "$(stat -c %u:%g "$RW/from-sandbox")" = "$RW_OWNER:$RW_OWNER"
 check "the ro bind is unchanged on the host" grep -qxF "shared $ID" "$SHARE/file"
 check "nothing written into the image" test ! -e "$IMAGE/etc/sbx-new-file"
 

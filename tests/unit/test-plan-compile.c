@@ -244,7 +244,16 @@ TEST(exec_start_variables) {
 TEST(user_namespace) {
         Plan *p = compile_ok("userns", "[Sandbox]\nImage=%1$s\nNamespaces=pid mount net user\n[Service]\nExecStart=/bin/true\n");
         ASSERT_TRUE(p->uid_map_count == 65536);
-        ASSERT_TRUE(p->uid_map_base >= 0x60000000u && p->uid_map_base % 65536 == 0);
+        /* The compiler writes nothing: the range is the launcher's to
+         * allocate at start. */
+        ASSERT_TRUE(p->uid_map_base == 0);
+        ASSERT_TRUE(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER));
+        plan_free(p);
+
+        /* On by default. */
+        p = compile_ok("userns-default", "[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_TRUE(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER));
+        ASSERT_TRUE(p->uid_map_count == 65536 && p->uid_map_base == 0);
         plan_free(p);
 }
 

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Host id ranges for user namespaces.
+ *
+ * A sandbox with a user namespace maps its ids 0..65535 onto 65536 host
+ * ids that belong to its unit and to nothing else on the host: files it
+ * leaves behind (through a writable bind, in a copy-up) are owned by ids
+ * that no user, no other sandbox and no other container manager has.
+ *
+ * Where the ranges lie: 0x70000000 up to 0x7FFE0000, 4094 slots of 65536.
+ * systemd's UIDS-GIDS.md documents everything around it as taken: below
+ * 0x70000000 the container ranges systemd-nspawn and machined pick from
+ * (0x00080000-0x6FFFFFFF), at 0x7FFE0000 the "foreign" range of systemd's
+ * mountfsd, from 0x80000000 on ids that tools mistake for negative
+ * numbers. The range lies above everything a distribution hands to users
+ * (Debian's /etc/subuid ranges start at 100000 and grow by 65536).
+ *
+ * The registry, STATE_DIR/userns/ranges, one line "BASE COUNT NAME" per
+ * unit name, is kept across reboots: a unit gets the same range at every
+ * start, so the files it owns stay its own. A name's first choice is the
+ * slot its name hashes to; a slot that is taken (another name, an id that
+ * NSS resolves, a range in /etc/subuid or /etc/subgid) is passed over for
+ * the next one. sandboxctl run and sandboxd share the registry under an
+ * exclusive flock(2) of STATE_DIR/userns/lock, and every change is written
+ * to a new file, fsync()ed and renamed over the old one, so a crash leaves
+ * either registry, never a torn one.
+ *
+ * The cost at a start: with the name registered, one lock, one read of a
+ * small file (~40 us); only a name's first start enumerates NSS. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fileio.h"
+#include "hash-util.h"
+#include "idrange.h"
+#include "macro.h"
+#include "string-util.h"
+
+#define IDRANGE_FIRST UINT32_C(0x70000000)
+#define IDRANGE_END UINT32_C(0x7FFE0000)
+#define IDRANGE_SLOT UINT32_C(65536)
+#define IDRANGE_SLOTS ((IDRANGE_END - IDRANGE_FIRST) / IDRANGE_SLOT)
+#define REGISTRY_MAX (IDRANGE_SLOTS * 320)
+
+typedef struct Entry {
+        uint32_t base, count;
+        char *name;
+} Entry;
+
+typedef struct Registry {
+        Entry *entries;
+        size_t n;
+} Registry;
+
+static void registry_done(Registry *r) {
+        for (size_t i = 0; i < r->n; i++)
+                free(r->entries[i].name);
+        r->entries = mfree(r->entries);
+        r->n = 0;
+}
+
+bool idrange_name_is_valid(const char *name) {
+        if (isempty(name) || strlen(name) > 255)
+                return false;
+        for (const char *c = name; *c; c++)
+                if ((unsigned char) *c <= ' ' || *c == 0x7f)
+                        return false;
+        return true;
+}
+
+static bool overlaps(uint32_t a, uint32_t na, uint32_t b, uint32_t nb) {
+        return (uint64_t) a < (uint64_t) b + nb && (uint64_t) b < (uint64_t) a + na;
+}
+
+/* "BASE COUNT NAME\n"... A line that does not parse makes the whole file
+ * unusable: skipping it could hand its range to a second unit. */
+static int registry_parse(char *text, Registry *ret) {
+        _cleanup_(registry_done) Registry reg = {};
+        char *line, *save = NULL;
+
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned long long base, count;
+                int n = -1;
+                Entry *e;
+
+                if (sscanf(line, "%llu %llu %n", &base, &count, &n) != 2 || n < 0)
+                        return -EBADMSG;
+                if (base < IDRANGE_FIRST || count == 0 || count > IDRANGE_SLOT || base + count > IDRANGE_END ||
+                    !idrange_name_is_valid(line + n))
+                        return -EBADMSG;
+                e = reallocarray(reg.entries, reg.n + 1, sizeof(Entry));
+                if (!e)
+                        return -ENOMEM;
+                reg.entries = e;
+                e[reg.n] = (Entry) { .base = (uint32_t) base, .count = (uint32_t) count, .name = strdup(line + n) };
+                if (!e[reg.n].name)
+                        return -ENOMEM;
+                reg.n++;
+        }
+        *ret = reg;
+        reg = (Registry) {};
+        return 0;
+}
+
+/* Host ids in [IDRANGE_FIRST, IDRANGE_END) that something else claims:
+ * users and groups NSS enumerates, and /etc/subuid, /etc/subgid ranges
+ * ("owner:first:count"). Pairs of (first, count). */
+typedef struct Claims {
+        uint32_t (*ranges)[2];
+        size_t n;
+} Claims;
+
+static int claims_add(Claims *c, uint64_t first, uint64_t count) {
+        uint32_t (*nr)[2];
+
+        if (count == 0 || first >= IDRANGE_END || first + count <= IDRANGE_FIRST)
+                return 0;
+        nr = reallocarray(c->ranges, c->n + 1, sizeof(*nr));
+        if (!nr)
+                return -ENOMEM;
+        c->ranges = nr;
+        nr[c->n][0] = (uint32_t) MAX(first, (uint64_t) IDRANGE_FIRST);
+        nr[c->n][1] = (uint32_t) (MIN(first + count, (uint64_t) IDRANGE_END) - nr[c->n][0]);
+        c->n++;
+        return 0;
+}
+
+static int claims_read_subid(Claims *c, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        char *line, *save = NULL;
+        int r;
+
+        r = read_full_file(path, 16 * 1024 * 1024, &text, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned long long first, count;
+                const char *colon = strchr(line, ':');
+
+                if (!colon || sscanf(colon + 1, "%llu:%llu", &first, &count) != 2)
+                        continue;       /* not ours to judge; shadow-utils ignores it too */
+                r = claims_add(c, first, count);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int claims_collect(Claims *ret) {
+        _cleanup_free_ uint32_t (*ranges)[2] = NULL;
+        Claims c = {};
+        struct passwd *pw;
+        struct group *gr;
+        int r = 0;
+
+        setpwent();
+        while (r >= 0 && (pw = getpwent()))
+                r = claims_add(&c, pw->pw_uid, 1);
+        endpwent();
+        setgrent();
+        while (r >= 0 && (gr = getgrent()))
+                r = claims_add(&c, gr->gr_gid, 1);
+        endgrent();
+        if (r >= 0)
+                r = claims_read_subid(&c, "/etc/subuid");
+        if (r >= 0)
+                r = claims_read_subid(&c, "/etc/subgid");
+        ranges = c.ranges;
+        if (r < 0)
+                return r;
+        ret->ranges = TAKE_PTR(ranges);
+        ret->n = c.n;
+        return 0;
+}
+
+static bool slot_is_free(const Registry *reg, const Claims *claims, uint32_t base) {
+        for (size_t i = 0; i < reg->n; i++)
+                if (overlaps(base, IDRANGE_SLOT, reg->entries[i].base, reg->entries[i].count))
+                        return false;
+        for (size_t i = 0; i < claims->n; i++)
+                if (overlaps(base, IDRANGE_SLOT, claims->ranges[i][0], claims->ranges[i][1]))
+                        return false;
+        /* NSS sources that do not enumerate (LDAP without enumeration)
+         * still answer for single ids: ask for both ends. */
+        if (getpwuid(base) || getpwuid(base + IDRANGE_SLOT - 1) || getgrgid(base) || getgrgid(base + IDRANGE_SLOT - 1))
+                return false;
+        return true;
+}
+
+static int registry_write(int dir_fd, const Registry *reg) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < reg->n; i++)
+                fprintf(f, "%" PRIu32 " %" PRIu32 " %s\n", reg->entries[i].base, reg->entries[i].count,
+                        reg->entries[i].name);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return write_file_atomic_at_full(dir_fd, "ranges", text, size, 0600, WRITE_ATOMIC_SYNC);
+}
+
+/* STATE_DIR/userns, made 0700 on first use and refused unless it is a
+ * directory of root's that nobody else can write: the registry decides
+ * whose files are whose. */
+static int open_registry_dir(const char *state_dir, int *ret_fd) {
+        _cleanup_close_ int state_fd = -EBADF, fd = -EBADF;
+        struct stat st;
+
+        if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
+                return negative_errno();
+        state_fd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (state_fd < 0)
+                return negative_errno();
+        if (mkdirat(state_fd, "userns", 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        fd = openat(state_fd, "userns", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (st.st_uid != geteuid() || (st.st_mode & 0022))
+                return -EPERM;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int idrange_acquire(const char *state_dir, const char *name, uint32_t count, uint32_t *ret_base) {
+        _cleanup_close_ int dir_fd = -EBADF, lock_fd = -EBADF;
+        _cleanup_(registry_done) Registry reg = {};
+        _cleanup_free_ uint32_t (*claim_ranges)[2] = NULL;
+        _cleanup_free_ char *text = NULL;
+        Claims claims = {};
+        uint32_t first;
+        Entry *e;
+        int r;
+
+        if (!idrange_name_is_valid(name) || count == 0 || count > IDRANGE_SLOT)
+                return -EINVAL;
+
+        r = open_registry_dir(state_dir ?: SANDBOXD_STATE_DIR, &dir_fd);
+        if (r < 0)
+                return r;
+        lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (lock_fd < 0)
+                return negative_errno();
+        if (flock(lock_fd, LOCK_EX) < 0)
+                return negative_errno();
+
+        r = read_full_file_at(dir_fd, "ranges", O_NOFOLLOW, REGISTRY_MAX, &text, NULL);
+        if (r >= 0)
+                r = registry_parse(text, &reg);
+        else if (r == -ENOENT)
+                r = 0;
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < reg.n; i++)
+                if (streq(reg.entries[i].name, name)) {
+                        if (reg.entries[i].count < count)
+                                return -ERANGE;
+                        *ret_base = reg.entries[i].base;
+                        return 0;
+                }
+
+        r = claims_collect(&claims);
+        if (r < 0)
+                return r;
+        claim_ranges = claims.ranges;
+
+        first = fnv1a_32(name) % IDRANGE_SLOTS;
+        for (uint32_t i = 0; i < IDRANGE_SLOTS; i++) {
+                uint32_t base = IDRANGE_FIRST + ((first + i) % IDRANGE_SLOTS) * IDRANGE_SLOT;
+
+                if (!slot_is_free(&reg, &claims, base))
+                        continue;
+                e = reallocarray(reg.entries, reg.n + 1, sizeof(Entry));
+                if (!e)
+                        return -ENOMEM;
+                reg.entries = e;
+                e[reg.n] = (Entry) { .base = base, .count = IDRANGE_SLOT, .name = strdup(name) };
+                if (!e[reg.n].name)
+                        return -ENOMEM;
+                reg.n++;
+                r = registry_write(dir_fd, &reg);
+                if (r < 0)
+                        return r;
+                *ret_base = base;
+                return 0;
+        }
+        return -ENOSPC;
+}
