@@ -15,6 +15,7 @@
 #include "macro.h"
 
 typedef struct PlanMount PlanMount;
+typedef struct PlanFileId PlanFileId;
 
 /* A failure in the child, sent as one SOCK_SEQPACKET message. */
 typedef struct LaunchError {
@@ -84,7 +85,7 @@ int process_set_rlimits(const Plan *p, LaunchError *e);
 int image_prepare_layers(const Plan *p, const char *state_dir, char ***ret_dirs);
 int image_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e);
 /* image-unpack.c */
-int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir);
+int image_unpack_tarball(const char *path, const PlanFileId *id, const char *state_dir, char **ret_dir);
 
 /* mount-setup.c */
 int mount_prepare(const Plan *p, MountPrep **ret);
@@ -99,6 +100,13 @@ typedef enum MountCreate {
 } MountCreate;
 int mount_open_target(int root_fd, const char *path, MountCreate create, int *ret_fd);
 int mount_clone_onto(int dir_fd, const char *path, int target_fd, bool recursive, uint64_t attr_set);
+
+/* host-open.c: path opened without following symlinks and checked against
+ * what the compiler pinned. 0 and the fd; -ENOENT; or -ELOOP (a symlink on
+ * the path) and -ESTALE (another file, or one where none was: missing) with
+ * why filled ("was inode N, now M"). */
+int launch_open_pinned(const char *path, int flags, const PlanFileId *id, bool missing, int *ret_fd, char *why,
+                       size_t why_size);
 
 /* dev.c */
 int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep *prep, LaunchError *e);

@@ -394,6 +394,16 @@ int launch_log_child_error(const LaunchError *e) {
         return log_error_errno(-e->error, "Failed to %s (step %s): %m", e->what, e->step);
 }
 
+static void child_error_message(const LaunchError *e, char **ret) {
+        char *m;
+
+        if (e->sentence ? asprintf(&m, "%s (step %s).", e->what, e->step) < 0
+                        : asprintf(&m, "Failed to %s (step %s): %s", e->what, e->step, strerror(e->error)) < 0)
+                return;
+        free(*ret);
+        *ret = m;
+}
+
 int launch_exit_status_of(const LaunchError *e) {
         if (!streq(e->step, "exec"))
                 return LAUNCH_EXIT_SETUP;
@@ -539,6 +549,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
                 r = launch_log_child_error(&e);
                 status = launch_exit_status_of(&e);
+                if (params->reterr_message)
+                        child_error_message(&e, params->reterr_message);
         } else
                 r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
                                     "Failed to read from the sandbox's sync socket: %m");
