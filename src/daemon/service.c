@@ -372,7 +372,7 @@ static int service_launch(Service *s, char **reterr_message) {
         char **m = reterr_message ?: &local_message;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, log_fd = -EBADF, pidfd = -EBADF;
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_free_ char *msg = NULL, *launch_msg = NULL;
         const CgroupDriver *driver = s->manager->cgroup_driver;
         bool pidns = s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
         int status = LAUNCH_EXIT_SETUP, r;
@@ -440,6 +440,7 @@ static int service_launch(Service *s, char **reterr_message) {
                 .report_exit = pidns,
                 .exit_status_fd = pidns ? exit_fd : -EBADF,
                 .journal_identifier = s->name,
+                .reterr_message = &launch_msg,
         };
         r = launch_start(s->plan, &params, &l);
         if (r < 0) {
@@ -450,12 +451,19 @@ static int service_launch(Service *s, char **reterr_message) {
                 else if (status == LAUNCH_EXIT_CANNOT_EXECUTE)
                         set_message(m, "Failed to start %s: ExecStart= binary %s cannot be executed (%s).",
                                     s->name, strna(s->plan->argv ? s->plan->argv[0] : NULL), strerror(-r));
+                else if (launch_msg)
+                        set_message(m, "Failed to start %s: %s", s->name, launch_msg);
                 else
                         set_message(m,
                                     "Failed to start %s: the sandbox could not be set up (%s); sandboxd's log names the step.",
                                     s->name, strerror(-r));
-                if (*m)
+                if (*m) {
                         log_unit_error(s, "%s", *m);
+                        /* Without journald, status and logs show this file:
+                         * an automatic restart that failed says why there. */
+                        if (log_fd >= 0)
+                                (void) dprintf(log_fd, "sandboxd: %s\n", *m);
+                }
                 return r;
         }
         pidfd = l.pidfd;

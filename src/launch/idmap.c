@@ -43,22 +43,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "host-path.h"
 #include "launch-internal.h"
 #include "log.h"
 #include "plan.h"
 
 /* ---- parent ---- */
 
-static int idmapped_tree(const char *path, int userns_fd, uint64_t attr_set, int *ret_fd) {
+/* src_fd: the pinned directory or file (host-open.c), never a path that
+ * could have changed since it was checked. */
+static int idmapped_tree(int src_fd, int userns_fd, uint64_t attr_set, int *ret_fd) {
         _cleanup_close_ int fd = -EBADF;
         struct mount_attr attr = {
-                .attr_set = MOUNT_ATTR_IDMAP | attr_set,
-                .userns_fd = (uint64_t) userns_fd,
+                .attr_set = (userns_fd >= 0 ? MOUNT_ATTR_IDMAP : 0) | attr_set,
+                .userns_fd = (uint64_t) (userns_fd >= 0 ? userns_fd : 0),
         };
 
         /* Not recursive: the layer is the directory, not what the host
          * happens to have mounted below it (as the plain bind was). */
-        fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        fd = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (fd < 0)
                 return negative_errno();
         if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
@@ -83,22 +86,41 @@ static int idmap_prepare_layers(const LaunchContext *c, int userns_fd, int **ret
                 fds[i] = -EBADF;
 
         for (size_t i = 0; i < p->n_layers; i++) {
-                r = idmapped_tree(c->layer_dirs[i], userns_fd, attrs, &fds[i]);
+                const PlanLayer *l = &p->layers[i];
+                _cleanup_close_ int src_fd = -EBADF;
+                char why[128] = "";
+
+                /* A tarball's directory is our own cache; a directory
+                 * layer is checked against what the compiler pinned. */
+                if (l->type == LAYER_DIRECTORY)
+                        r = launch_open_pinned(c->layer_dirs[i], O_PATH | O_DIRECTORY, &l->id, false, &src_fd, why,
+                                               sizeof(why));
+                else
+                        r = host_path_open(c->layer_dirs[i], O_PATH | O_DIRECTORY, &src_fd);
+                if (r == -ELOOP || r == -ESTALE) {
+                        close_many(fds, i);
+                        return log_error_errno(r, "Image= %s changed since the unit was compiled (%s); refusing.",
+                                               c->layer_dirs[i], r == -ELOOP ? "a symlink is on its path now" : why);
+                }
+                if (r >= 0) {
+                        r = idmapped_tree(src_fd, userns_fd, attrs, &fds[i]);
+                        /* A file system that takes no idmap (9p, NFS):
+                         * the plain tree, whose files show as nobody. */
+                        if (r == -EINVAL || r == -EOPNOTSUPP) {
+                                log_debug_errno(r, "Image layer %s of %s cannot be idmapped, its files show as nobody inside: %m",
+                                                c->layer_dirs[i], strna(p->name));
+                                r = idmapped_tree(src_fd, -EBADF, attrs, &fds[i]);
+                        }
+                }
                 if (r < 0)
                         break;
         }
         if (r < 0) {
                 close_many(fds, p->n_layers);
-                if (r == -EINVAL || r == -EOPNOTSUPP) {
-                        log_debug_errno(r, "Image layers of %s cannot be idmapped, their files show as nobody inside: %m",
-                                        strna(p->name));
-                        *ret_fds = NULL;
-                        return 0;
-                }
-                return r;
+                return log_error_errno(r, "Failed to make the mounts of the image of %s: %m", strna(p->name));
         }
         *ret_fds = TAKE_PTR(fds);
-        return 1;
+        return 0;
 }
 
 /* A user namespace that maps host id OWNER (uid and gid alike: the
@@ -137,22 +159,29 @@ static int userns_for_owner(uid_t owner_uid, gid_t owner_gid, uint32_t base, int
         return 0;
 }
 
+/* The pinned source, its owner's user namespace, the tree. Logs. */
 static int idmap_prepare_bind(const PlanMount *m, uint32_t base, int *ret_fd) {
         _cleanup_close_ int src_fd = -EBADF, userns_fd = -EBADF;
-        char src[FD_PATH_MAX];
+        const char *key = m->read_only ? "BindReadOnlyPaths=" : "BindPaths=";
+        char why[128] = "";
         struct stat st;
         int r;
 
-        src_fd = open(m->source, O_PATH | O_CLOEXEC);
-        if (src_fd < 0)
-                return negative_errno();
-        if (fstat(src_fd, &st) < 0)
-                return negative_errno();
-        r = userns_for_owner(st.st_uid, st.st_gid, base, &userns_fd);
+        r = launch_open_pinned(m->source, O_PATH, &m->source_id, m->source_missing, &src_fd, why, sizeof(why));
+        if (r == -ELOOP || r == -ESTALE)
+                return log_error_errno(r, "%s source %s changed since the unit was compiled (%s); refusing.", key, m->source,
+                                       r == -ELOOP ? "a symlink is on its path now" : why);
         if (r < 0)
-                return r;
-        return idmapped_tree(fd_path(src_fd, src), userns_fd, m->read_only ? MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV : MOUNT_ATTR_NODEV,
-                             ret_fd);
+                return log_error_errno(r, "Failed to open %s source %s: %m", key, m->source);
+        if (fstat(src_fd, &st) < 0)
+                return log_error_errno(negative_errno(), "Failed to stat %s source %s: %m", key, m->source);
+        r = userns_for_owner(st.st_uid, st.st_gid, base, &userns_fd);
+        if (r >= 0)
+                r = idmapped_tree(src_fd, userns_fd, m->read_only ? MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV : MOUNT_ATTR_NODEV,
+                                  ret_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make the rootidmap mount of %s: %m", m->source);
+        return 0;
 }
 
 /* Everything the child gets at SYNC 1: the layer trees (if the file
@@ -169,31 +198,44 @@ int idmap_prepare(const LaunchContext *c, pid_t pid, int pidfd, int fds[static L
 
         for (size_t i = 0; i < p->n_mounts; i++)
                 n_binds += p->mounts[i].root_idmap;
-        if (p->n_layers + n_binds > LAUNCH_MAX_PASSED_FDS)
-                return -E2BIG;
 
+        if (p->n_layers + 1 + n_binds > LAUNCH_MAX_PASSED_FDS)
+                return log_error_errno(SYNTHETIC_ERRNO(E2BIG), "The plan of %s has more than %d image layers and rootidmap binds.",
+                                       strna(p->name), LAUNCH_MAX_PASSED_FDS - 1);
         r = userns_open_ns(pid, pidfd, &userns_fd);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Failed to open the user namespace of the sandbox: %m");
         r = idmap_prepare_layers(c, userns_fd, &layer_fds);
         if (r < 0)
                 return r;
-        if (layer_fds) {
-                memcpy(fds, layer_fds, sizeof(int) * p->n_layers);
-                n = p->n_layers;
+        memcpy(fds, layer_fds, sizeof(int) * p->n_layers);
+        n = p->n_layers;
+        /* Where the root goes: the lowest layer's path, as the child's
+         * mount namespace has it. The child could not open it by name: as
+         * root of its user namespace it cannot search a directory such as
+         * the 0700 image cache. */
+        r = userns_open_root_path(pid, pidfd, c->layer_dirs[0], &fds[n]);
+        if (r < 0) {
+                close_many(fds, n);
+                return log_error_errno(r, "Failed to open %s in the sandbox's mount namespace: %m", c->layer_dirs[0]);
         }
+        n++;
         for (size_t i = 0; i < p->n_mounts; i++) {
+                /* A "-" source that was missing when compiled is skipped
+                 * by the child; it must still be missing. */
                 if (!p->mounts[i].root_idmap)
+                        continue;
+                if (p->mounts[i].source_missing && access(p->mounts[i].source, F_OK) < 0 && errno == ENOENT)
                         continue;
                 r = idmap_prepare_bind(&p->mounts[i], p->uid_map_base, &fds[n]);
                 if (r < 0) {
                         close_many(fds, n);
-                        return log_debug_errno(r, "Failed to make the rootidmap mount of %s: %m", p->mounts[i].source);
+                        return r;
                 }
                 n++;
         }
         *ret_n = n;
-        *ret_what = layer_fds ? 'i' : 'g';
+        *ret_what = 'i';
         return 0;
 }
 
@@ -255,16 +297,112 @@ int idmap_recv(LaunchContext *c, char *ret_what) {
         return 0;
 }
 
-/* Each layer's tree on top of its own path, in our mount namespace. */
-int idmap_attach_layers(const LaunchContext *c, LaunchError *e) {
-        const Plan *p = c->plan;
+/* The root from the trees the parent made, by fd alone: no path on the
+ * host is looked up here, so nothing above the layers has to be
+ * searchable by the sandbox's root. One read-only layer is its tree (made
+ * read-only and nodev by the parent); several, or a writable root, are an
+ * overlay made with the new mount API (fsopen/fsmount: the result is a
+ * mount fd, where mount(2) would leave it to be found by name) over the
+ * trees, with its upper and work directories on a detached tmpfs. The
+ * root is attached on the lowest layer's path in our mount namespace
+ * (the fd the parent opened there), where pivot_root finds it. */
+static int append_fd_path(char *buf, size_t size, size_t *pos, const char *prefix, int fd) {
+        int n = snprintf(buf + *pos, size - *pos, "%s/proc/self/fd/%d", prefix, fd);
 
-        if (!c->layers_idmapped)
-                return 0;
-        if (c->n_passed_fds < p->n_layers)
-                return launch_error(e, -EBADMSG, "root", "receive the idmapped image layers");
+        if (n < 0 || (size_t) n >= size - *pos)
+                return -E2BIG;
+        *pos += (size_t) n;
+        return 0;
+}
+
+static int fsconfig_fd_path(int fs_fd, const char *key, int fd) {
+        char path[FD_PATH_MAX];
+
+        if (fsconfig(fs_fd, FSCONFIG_SET_STRING, key, fd_path(fd, path), 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int overlay_from_trees(const LaunchContext *c, int target, int *ret_fd, LaunchError *e) {
+        const Plan *p = c->plan;
+        _cleanup_close_ int tmp_fs = -EBADF, tmp_mnt = -EBADF, upper_fd = -EBADF, work_fd = -EBADF, ov_fs = -EBADF;
+        char lower[4096];
+        size_t pos = 0;
+        int fd, r = 0;
+
+        /* overlayfs takes a private clone of each layer, which it may
+         * only do of a mount in our own namespace (the trees' anonymous
+         * one is the host's): attach them first, stacked on the root's
+         * mount point, under where the overlay goes. */
         for (size_t i = 0; i < p->n_layers; i++)
-                if (move_mount(c->passed_fds[i], "", AT_FDCWD, c->layer_dirs[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                        return launch_error(e, negative_errno(), "root", "attach the idmapped image layer %s", c->layer_dirs[i]);
+                if (move_mount(c->passed_fds[i], "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return launch_error(e, negative_errno(), "root", "attach the image layer %s", c->layer_dirs[i]);
+
+        ov_fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (ov_fs < 0)
+                return launch_error(e, negative_errno(), "root", "open an overlay file system");
+        /* overlayfs lists lower layers uppermost first. */
+        for (size_t i = p->n_layers; r >= 0 && i > 0; i--)
+                r = append_fd_path(lower, sizeof(lower), &pos, i < p->n_layers ? ":" : "", c->passed_fds[i - 1]);
+        if (r < 0)
+                return launch_error(e, r, "root", "build the overlay options for %zu layers", p->n_layers);
+        if (fsconfig(ov_fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
+                return launch_error(e, negative_errno(), "root", "give the overlay its %zu image layers", p->n_layers);
+
+        if (!p->read_only) {
+                tmp_fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+                if (tmp_fs < 0 || fsconfig(tmp_fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+                    fsconfig(tmp_fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                        return launch_error(e, negative_errno(), "root", "make the tmpfs for the writable layer");
+                tmp_mnt = fsmount(tmp_fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+                if (tmp_mnt < 0)
+                        return launch_error(e, negative_errno(), "root", "mount the tmpfs for the writable layer");
+                if (mkdirat(tmp_mnt, "upper", 0755) < 0 || mkdirat(tmp_mnt, "work", 0755) < 0)
+                        return launch_error(e, negative_errno(), "root", "make the overlay's upper and work directories");
+                upper_fd = openat(tmp_mnt, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                work_fd = openat(tmp_mnt, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (upper_fd < 0 || work_fd < 0)
+                        return launch_error(e, negative_errno(), "root", "open the overlay's upper and work directories");
+                r = fsconfig_fd_path(ov_fs, "upperdir", upper_fd);
+                if (r >= 0)
+                        r = fsconfig_fd_path(ov_fs, "workdir", work_fd);
+                /* In a user namespace, overlay cannot use trusted.* xattrs. */
+                if (r >= 0 && fsconfig(ov_fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+                        r = negative_errno();
+                if (r < 0)
+                        return launch_error(e, r, "root", "give the overlay its writable layer");
+        }
+        if (fsconfig(ov_fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return launch_error(e, negative_errno(), "root", "mount the image layers (%s%s) as an overlay",
+                                    c->layer_dirs[0], p->n_layers > 1 ? " ..." : "");
+        fd = fsmount(ov_fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | (p->read_only ? MOUNT_ATTR_RDONLY : 0));
+        if (fd < 0)
+                return launch_error(e, negative_errno(), "root", "mount the overlay of %s", c->layer_dirs[0]);
+        *ret_fd = fd;
+        return 0;
+}
+
+int idmap_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e) {
+        const Plan *p = c->plan;
+        _cleanup_close_ int root = -EBADF;
+        int target;
+        int r;
+
+        if (c->n_passed_fds < p->n_layers + 1)
+                return launch_error(e, -EBADMSG, "root", "receive the image layers from the launcher");
+        target = c->passed_fds[p->n_layers];
+
+        if (p->n_layers == 1 && p->read_only) {
+                root = fcntl(c->passed_fds[0], F_DUPFD_CLOEXEC, 3);
+                if (root < 0)
+                        return launch_error(e, negative_errno(), "root", "duplicate the image's tree");
+        } else {
+                r = overlay_from_trees(c, target, &root, e);
+                if (r < 0)
+                        return r;
+        }
+        if (move_mount(root, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return launch_error(e, negative_errno(), "root", "attach the root on %s", c->layer_dirs[0]);
+        *ret_root_fd = TAKE_FD(root);
         return 0;
 }

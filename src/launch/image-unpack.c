@@ -307,11 +307,11 @@ static void remember(int images_fd, const char *key, const char *hex) {
                 (void) unlinkat(images_fd, tmp, 0);
 }
 
-int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir) {
+int image_unpack_tarball(const char *path, const PlanFileId *id, const char *state_dir, char **ret_dir) {
         _cleanup_free_ char *images = NULL, *result = NULL, *tmp_path = NULL;
         _cleanup_close_ int fd = -EBADF, images_fd = -EBADF;
         char key[SHA256_HEX_SIZE], hex[SHA256_HEX_SIZE], link[SHA256_HEX_SIZE + 1];
-        char memo[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1], msg[1024];
+        char memo[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1], msg[1024], why[128];
         const char *tmp;
         struct stat st;
         ssize_t n;
@@ -324,10 +324,13 @@ int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir
 
         /* O_NONBLOCK: this runs in sandboxd's event loop, with a plan
          * compiled earlier (a restart does not compile again), so the path
-         * may be a FIFO by now; open() of one would wait for a writer. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "Image %s: %m", path);
+         * may be a FIFO by now; open() of one would wait for a writer. The
+         * file must still be the one the compiler pinned, too. */
+        r = launch_open_pinned(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, id, false, &fd, why, sizeof(why));
+        if (r == -ELOOP || r == -ESTALE)
+                return log_error_errno(r, "Image= %s changed since the unit was compiled (%s); refusing.", path, why);
+        if (r < 0)
+                return log_error_errno(r, "Image %s: %m", path);
         if (fstat(fd, &st) < 0)
                 return log_error_errno(negative_errno(), "Image %s: %m", path);
         if (!S_ISREG(st.st_mode))

@@ -4,14 +4,16 @@
  *
  * Parent side, before the clone: every layer becomes a host directory. A
  * directory layer is used as it is; a tarball is unpacked once into the
- * content-keyed cache (image-unpack.c).
+ * content-keyed cache (image-unpack.c). Both are opened as the compiler
+ * pinned them (host-open.c), and the child opens the layers that way again
+ * and mounts from those fds, so nothing swapped in meanwhile is used.
  *
  * Child side, in its private mount namespace: the root is mounted on the
  * lowest layer's own path, which exists and which nothing else needs, so
  * no staging directory has to be made on the host or in the image.
  *
- *   one layer, ReadOnly=yes   a bind mount of the directory, then made
- *                             read-only and nodev
+ *   one layer, ReadOnly=yes   a bind mount of the directory, made
+ *                             read-only and nodev before it is attached
  *   several, ReadOnly=yes     overlayfs with only lower layers (read-only
  *                             by construction), mounted ro,nodev
  *   ReadOnly=no               overlayfs over the layers with its upper and
@@ -35,6 +37,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "host-path.h"
 #include "launch-internal.h"
 #include "log.h"
 #include "plan.h"
@@ -58,14 +61,25 @@ int image_prepare_layers(const Plan *p, const char *state_dir, char ***ret_dirs)
 
         for (size_t i = 0; i < p->n_layers; i++) {
                 const PlanLayer *l = &p->layers[i];
+                _cleanup_close_ int fd = -EBADF;
+                char why[128];
                 struct stat st;
 
+                if (l->id.ino == 0)
+                        return log_error_errno(SYNTHETIC_ERRNO(ESTALE),
+                                               "The plan records no inode for Image= %s (compiled by an older sandboxd); "
+                                               "recompile it with a new start or sandboxctl daemon-reload; refusing.",
+                                               l->path);
                 switch (l->type) {
                 case LAYER_DIRECTORY:
-                        if (stat(l->path, &st) < 0)
+                        r = launch_open_pinned(l->path, O_PATH | O_DIRECTORY, &l->id, false, &fd, why, sizeof(why));
+                        if (r == -ELOOP || r == -ESTALE)
+                                return log_error_errno(r, "Image= %s changed since the unit was compiled (%s); refusing.",
+                                                       l->path, why);
+                        if (r < 0)
+                                return log_error_errno(r, "Image %s: %m", l->path);
+                        if (fstat(fd, &st) < 0)
                                 return log_error_errno(negative_errno(), "Image %s: %m", l->path);
-                        if (!S_ISDIR(st.st_mode))
-                                return log_error_errno(SYNTHETIC_ERRNO(ENOTDIR), "Image %s is not a directory.", l->path);
                         if (st.st_dev == host_root.st_dev && st.st_ino == host_root.st_ino)
                                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The host's / cannot be an image.");
                         dirs[i] = strdup(l->path);
@@ -73,7 +87,7 @@ int image_prepare_layers(const Plan *p, const char *state_dir, char ***ret_dirs)
                                 return log_oom();
                         break;
                 case LAYER_TARBALL:
-                        r = image_unpack_tarball(l->path, state_dir, &dirs[i]);
+                        r = image_unpack_tarball(l->path, &l->id, state_dir, &dirs[i]);
                         if (r < 0)
                                 return r;
                         break;
@@ -97,6 +111,26 @@ static int append(char *buf, size_t size, size_t *pos, const char *s) {
         return 0;
 }
 
+/* Again in the child: the parent checked the layers, and the path could
+ * have changed since. A tarball's directory is the launcher's own cache
+ * (no pin, but no symlink either). */
+static int open_layer(const LaunchContext *c, size_t i, int *ret_fd, LaunchError *e) {
+        const PlanLayer *l = &c->plan->layers[i];
+        char why[128];
+        int r;
+
+        if (l->type == LAYER_DIRECTORY)
+                r = launch_open_pinned(c->layer_dirs[i], O_PATH | O_DIRECTORY, &l->id, false, ret_fd, why, sizeof(why));
+        else
+                r = host_path_open(c->layer_dirs[i], O_PATH | O_DIRECTORY, ret_fd);
+        if (r == -ELOOP || r == -ESTALE)
+                return launch_error_sentence(e, r, "root", "Image= %s changed since the unit was compiled (%s); refusing",
+                                             c->layer_dirs[i], r == -ELOOP ? "a symlink is on its path now" : why);
+        if (r < 0)
+                return launch_error(e, r, "root", "open image layer %s", c->layer_dirs[i]);
+        return 0;
+}
+
 static int mount_overlay(const LaunchContext *c, const char *where, LaunchError *e) {
         const Plan *p = c->plan;
         int layer_fds[p->n_layers];
@@ -109,11 +143,9 @@ static int mount_overlay(const LaunchContext *c, const char *where, LaunchError 
                 layer_fds[i] = -EBADF;
 
         for (size_t i = 0; i < p->n_layers; i++) {
-                layer_fds[i] = open(c->layer_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (layer_fds[i] < 0) {
-                        r = launch_error(e, negative_errno(), "root", "open image layer %s", c->layer_dirs[i]);
+                r = open_layer(c, i, &layer_fds[i], e);
+                if (r < 0)
                         goto finish;
-                }
         }
 
         /* overlayfs lists lower layers uppermost first. */
@@ -171,35 +203,45 @@ int image_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e) {
         const char *where = c->layer_dirs[0];
         int fd, r;
 
-        /* The layers' idmapped trees over their paths (idmap.c): what
-         * follows finds them there. */
-        r = idmap_attach_layers(c, e);
-        if (r < 0)
-                return r;
+        /* With a user namespace, from the trees the parent made of the
+         * pinned layers (idmap.c). */
+        if (c->layers_idmapped)
+                return idmap_mount_root(c, ret_root_fd, e);
 
-        if (p->n_layers == 1 && p->read_only && c->layers_idmapped)
-                ; /* already read-only and nodev, made so by the parent */
-        else if (p->n_layers == 1 && p->read_only) {
+        if (p->n_layers == 1 && p->read_only) {
+                _cleanup_close_ int layer_fd = -EBADF, tree_fd = -EBADF;
                 struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV };
 
-                /* Not recursive: the image is the directory, not what the
-                 * host happens to have mounted below it. */
-                if (mount(where, where, NULL, MS_BIND, NULL) < 0)
-                        return launch_error(e, negative_errno(), "root", "bind-mount the image %s", where);
-                /* mount_setattr() only adds these: a remount would have to
-                 * repeat flags the kernel locked in a user namespace. */
-                if (mount_setattr(AT_FDCWD, where, 0, &attr, sizeof(attr)) < 0)
-                        return launch_error(e, negative_errno(), "root", "make the image %s read-only", where);
-        } else {
-                r = mount_overlay(c, where, e);
+                r = open_layer(c, 0, &layer_fd, e);
                 if (r < 0)
                         return r;
+                /* A copy of exactly the checked directory, not recursive
+                 * (the image is the directory, not what the host happens to
+                 * have mounted below it), made read-only before it is
+                 * attached on top of itself; mount_setattr() only adds
+                 * these, where a remount would have to repeat flags the
+                 * kernel locked in a user namespace. The tree's fd is then
+                 * the new root. */
+                tree_fd = open_tree(layer_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+                if (tree_fd < 0)
+                        return launch_error(e, negative_errno(), "root", "bind-mount the image %s", where);
+                if (mount_setattr(tree_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                        return launch_error(e, negative_errno(), "root", "make the image %s read-only", where);
+                if (move_mount(tree_fd, "", layer_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return launch_error(e, negative_errno(), "root", "bind-mount the image %s", where);
+                *ret_root_fd = TAKE_FD(tree_fd);
+                return 0;
         }
 
-        /* Opened by name after the mount: the fd is the new mount's root. */
-        fd = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return launch_error(e, negative_errno(), "root", "open the new root %s", where);
+        r = mount_overlay(c, where, e);
+        if (r < 0)
+                return r;
+        /* Opened by name after the mount, without following symlinks: the
+         * fd is the new mount's root. What it shows are the layers the
+         * overlay was given as checked fds, wherever it ended up. */
+        r = host_path_open(where, O_PATH | O_DIRECTORY, &fd);
+        if (r < 0)
+                return launch_error(e, r, "root", "open the new root %s", where);
         *ret_root_fd = fd;
         return 0;
 }

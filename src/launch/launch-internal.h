@@ -15,6 +15,7 @@
 #include "macro.h"
 
 typedef struct PlanMount PlanMount;
+typedef struct PlanFileId PlanFileId;
 
 /* A failure in the child, sent as one SOCK_SEQPACKET message. */
 typedef struct LaunchError {
@@ -52,7 +53,8 @@ typedef struct LaunchContext {
         int *join_fds;          /* cgroup_open_self_join(): the child moves itself in through these */
         size_t n_join_fds;
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
-        bool layers_idmapped;   /* child: passed_fds starts with one idmapped tree per layer */
+        bool layers_idmapped;   /* child: passed_fds starts with one tree per layer (idmapped where the
+                                 * file system allows), then the fd of the root's mount point */
         int passed_fds[LAUNCH_MAX_PASSED_FDS]; /* child: what came with SYNC 1 (idmap.c) */
         size_t n_passed_fds;
         size_t next_passed_fd;  /* child: the next rootidmap bind's tree */
@@ -74,6 +76,7 @@ void launch_vfork_stack_free(void);
 int userns_write_map(pid_t pid, int pidfd, const char *file, const char *line, size_t len);
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);
 int userns_open_ns(pid_t pid, int pidfd, int *ret_fd);
+int userns_open_root_path(pid_t pid, int pidfd, const char *path, int *ret_fd);
 int userns_become_root(LaunchError *e);
 
 /* idmap.c. Parent: detached idmapped trees (1: made, 0: the file
@@ -83,7 +86,7 @@ int idmap_prepare(const LaunchContext *c, pid_t pid, int pidfd, int fds[static L
                   char *ret_what);
 int idmap_send(int sock, char what, const int *fds, size_t n);
 int idmap_recv(LaunchContext *c, char *ret_what);
-int idmap_attach_layers(const LaunchContext *c, LaunchError *e);
+int idmap_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e);
 
 /* fd.c: fd numbers in the child once its fds are set up */
 #define LAUNCH_SYNC_FD 3
@@ -103,7 +106,7 @@ int process_set_rlimits(const Plan *p, LaunchError *e);
 int image_prepare_layers(const Plan *p, const char *state_dir, char ***ret_dirs);
 int image_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e);
 /* image-unpack.c */
-int image_unpack_tarball(const char *path, const char *state_dir, char **ret_dir);
+int image_unpack_tarball(const char *path, const PlanFileId *id, const char *state_dir, char **ret_dir);
 
 /* mount-setup.c */
 int mount_prepare(const Plan *p, MountPrep **ret);
@@ -118,6 +121,13 @@ typedef enum MountCreate {
 } MountCreate;
 int mount_open_target(int root_fd, const char *path, MountCreate create, int *ret_fd);
 int mount_clone_onto(int dir_fd, const char *path, int target_fd, bool recursive, uint64_t attr_set);
+
+/* host-open.c: path opened without following symlinks and checked against
+ * what the compiler pinned. 0 and the fd; -ENOENT; or -ELOOP (a symlink on
+ * the path) and -ESTALE (another file, or one where none was: missing) with
+ * why filled ("was inode N, now M"). */
+int launch_open_pinned(const char *path, int flags, const PlanFileId *id, bool missing, int *ret_fd, char *why,
+                       size_t why_size);
 
 /* dev.c */
 int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep *prep, LaunchError *e);

@@ -303,7 +303,7 @@ static _noreturn_ void child_main(LaunchContext *c) {
                 goto fail;
         }
         c->layers_idmapped = go == 'i';
-        c->next_passed_fd = c->layers_idmapped ? p->n_layers : 0;
+        c->next_passed_fd = c->layers_idmapped ? p->n_layers + 1 : 0;
 
         /* First thing in the cgroup, while the host's /run is still there
          * and our ids are still the launcher's: see fd.c. */
@@ -398,6 +398,16 @@ int launch_log_child_error(const LaunchError *e) {
         if (e->sentence)
                 return log_error_errno(-e->error, "%s (step %s).", e->what, e->step);
         return log_error_errno(-e->error, "Failed to %s (step %s): %m", e->what, e->step);
+}
+
+static void child_error_message(const LaunchError *e, char **ret) {
+        char *m;
+
+        if (e->sentence ? asprintf(&m, "%s (step %s).", e->what, e->step) < 0
+                        : asprintf(&m, "Failed to %s (step %s): %s", e->what, e->step, strerror(e->error)) < 0)
+                return;
+        free(*ret);
+        *ret = m;
 }
 
 int launch_exit_status_of(const LaunchError *e) {
@@ -560,10 +570,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                         goto kill;
                 }
                 r = idmap_prepare(&c, pid, pidfd, passed, &n_passed, &go);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to make the idmapped mounts of the sandbox: %m");
-                        goto kill;
-                }
+                if (r < 0)
+                        goto kill;      /* logged */
         }
         /* If the child is already gone, this fails with EPIPE and the recv
          * below finds the reason it left. */
@@ -586,6 +594,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
                 r = launch_log_child_error(&e);
                 status = launch_exit_status_of(&e);
+                if (params->reterr_message)
+                        child_error_message(&e, params->reterr_message);
         } else
                 r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
                                     "Failed to read from the sandbox's sync socket: %m");

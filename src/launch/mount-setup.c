@@ -13,7 +13,8 @@
  * /tmp -> ../../..) is followed as if the root were "/", never out of it.
  * The result is an O_PATH fd, and mount(2) is given "/proc/self/fd/N",
  * which the kernel follows to exactly that file: there is no second
- * lookup by name to race with. Read-only binds are made with open_tree +
+ * lookup by name to race with. Bind sources are host paths, opened as the
+ * compiler pinned them (host-open.c). Read-only binds are made with open_tree +
  * mount_setattr + move_mount, so the mount is read-only (recursively)
  * before it is visible at all.
  *
@@ -210,6 +211,9 @@ static int mount_bind_idmapped(LaunchContext *c, int root_fd, const PlanMount *m
         struct stat st;
         int tree_fd, r;
 
+        /* Skipped by the parent too (idmap.c). */
+        if (m->source_missing && access(m->source, F_OK) < 0 && errno == ENOENT)
+                return 0;
         if (c->next_passed_fd >= c->n_passed_fds)
                 return launch_error(e, -EBADMSG, "mount-bind", "receive the idmapped tree of %s", m->source);
         tree_fd = c->passed_fds[c->next_passed_fd++];
@@ -228,16 +232,24 @@ static int mount_bind_idmapped(LaunchContext *c, int root_fd, const PlanMount *m
 
 static int mount_bind(int root_fd, const PlanMount *m, LaunchError *e) {
         _cleanup_close_ int src_fd = -EBADF, target_fd = -EBADF;
-        char src[FD_PATH_MAX], dst[FD_PATH_MAX];
+        const char *key = m->read_only ? "BindReadOnlyPaths=" : "BindPaths=";
+        char src[FD_PATH_MAX], dst[FD_PATH_MAX], why[128];
         struct stat st;
         int r;
 
-        src_fd = open(m->source, O_PATH | O_CLOEXEC);
-        if (src_fd < 0) {
-                if (errno == ENOENT && m->ignore_missing)
-                        return 0;
-                return launch_error(e, negative_errno(), "mount-bind", "open bind source %s", m->source);
-        }
+        if (!m->source_missing && m->source_id.ino == 0)
+                return launch_error_sentence(e, -ESTALE, "mount-bind",
+                                             "The plan records no inode for %s source %s (compiled by an older "
+                                             "sandboxd); recompile it with a new start or sandboxctl daemon-reload; "
+                                             "refusing", key, m->source);
+        r = launch_open_pinned(m->source, O_PATH, &m->source_id, m->source_missing, &src_fd, why, sizeof(why));
+        if (r == -ENOENT && m->ignore_missing)
+                return 0;
+        if (r == -ELOOP || r == -ESTALE)
+                return launch_error_sentence(e, r, "mount-bind", "%s source %s changed since the unit was compiled "
+                                             "(%s); refusing", key, m->source, why);
+        if (r < 0)
+                return launch_error(e, r, "mount-bind", "open bind source %s", m->source);
         if (fstat(src_fd, &st) < 0)
                 return launch_error(e, negative_errno(), "mount-bind", "stat bind source %s", m->source);
 

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -72,6 +73,29 @@ int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count) {
         if (r < 0)
                 return r;
         return userns_write_map(pid, pidfd, "gid_map", line, (size_t) len);
+}
+
+int userns_open_root_path(pid_t pid, int pidfd, const char *path, int *ret_fd) {
+        _cleanup_close_ int dir_fd = -EBADF, root_fd = -EBADF;
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd, r;
+
+        r = open_proc_dir(pid, pidfd, &dir_fd);
+        if (r < 0)
+                return r;
+        /* The child's root, in its mount namespace: what we open below it
+         * is on the child's copy of the mount, not on ours. */
+        root_fd = openat(dir_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return negative_errno();
+        fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
 }
 
 int userns_open_ns(pid_t pid, int pidfd, int *ret_fd) {

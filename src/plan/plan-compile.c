@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "cap-util.h"
 #include "fileio.h"
 #include "hash-util.h"
+#include "host-path.h"
 #include "image-users.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -81,11 +83,19 @@ static int compile_layers(Compiler *c) {
                 return -ENOMEM;
         for (size_t i = 0; i < u->n_images; i++) {
                 const UnitImage *img = &u->images[i];
-                struct stat st;
+                _cleanup_free_ char *canonical = NULL;
+                struct stat st = {};
+                PlanFileId id;
                 LayerType t;
+                int r;
 
-                if (stat(img->path, &st) < 0) {
-                        fail_at(c, img->file, img->line, "Image", "Image %s: %s.", img->path, strerror(errno));
+                r = host_path_canonicalize(img->path, &canonical);
+                if (r >= 0)
+                        r = host_path_pin(canonical, &id, &st.st_mode);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        fail_at(c, img->file, img->line, "Image", "Image %s: %s.", img->path, strerror(-r));
                         continue;
                 }
                 t = layer_type_of(img->path, &st);
@@ -94,10 +104,7 @@ static int compile_layers(Compiler *c) {
                                 "Image %s is neither a directory nor a tarball (.tar, .tar.gz, .tar.xz, .tar.zst).", img->path);
                         continue;
                 }
-                p->layers[p->n_layers].path = strdup(img->path);
-                if (!p->layers[p->n_layers].path)
-                        return -ENOMEM;
-                p->layers[p->n_layers++].type = t;
+                p->layers[p->n_layers++] = (PlanLayer) { .type = t, .path = TAKE_PTR(canonical), .id = id };
         }
         return 0;
 }
@@ -196,13 +203,26 @@ static int compile_mounts(Compiler *c) {
 
         for (size_t i = 0; i < u->n_binds; i++) {
                 const UnitBind *b = &u->binds[i];
-                struct stat st;
+                _cleanup_free_ char *canonical = NULL;
+                PlanFileId id = {};
+                bool missing = false;
+                struct stat st = {};
 
-                if (stat(b->source, &st) < 0) {
-                        if (errno == ENOENT && b->ignore_missing)
-                                continue;
+                /* Pinned here: automatic restarts reuse the plan, and the
+                 * service may own a directory on the path by then. */
+                r = host_path_canonicalize(b->source, &canonical);
+                if (r >= 0)
+                        r = host_path_pin(canonical, &id, NULL);
+                /* The owner, for rootidmap: the pinned file is this one. */
+                if (r >= 0 && b->root_idmap && stat(canonical, &st) < 0)
+                        r = negative_errno();
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -ENOENT && b->ignore_missing)
+                        missing = true;
+                else if (r < 0) {
                         fail_at(c, b->file, b->line, b->read_only ? "BindReadOnlyPaths" : "BindPaths",
-                                "Bind source %s: %s.", b->source, strerror(errno));
+                                "Bind source %s: %s.", b->source, strerror(-r));
                         continue;
                 }
                 if (b->root_idmap) {
@@ -213,15 +233,17 @@ static int compile_mounts(Compiler *c) {
                                         "rootidmap maps %s's owner to root of the sandbox's user namespace; the unit has none.",
                                         b->source);
                         /* Root inside would write as the host's root there. */
-                        else if (st.st_uid == 0 && !b->read_only && c->pol->allow_root_owned_binds <= 0)
+                        else if (!missing && st.st_uid == 0 && !b->read_only && c->pol->allow_root_owned_binds <= 0)
                                 fail_at(c, b->file, b->line, key,
                                         "%s is owned by root: a writable rootidmap bind would make root inside root over it; "
                                         "not allowed by policy %s (%s: [Sandbox] AllowRootOwnedBinds=no).",
                                         b->source, c->pol->name, c->pol->path);
                 }
-                r = plan_add_mount(p, MOUNT_BIND, b->source, b->target, NULL, b->read_only, b->recursive, b->ignore_missing);
+                r = plan_add_mount(p, MOUNT_BIND, canonical, b->target, NULL, b->read_only, b->recursive, b->ignore_missing);
                 if (r < 0)
                         return r;
+                p->mounts[p->n_mounts - 1].source_missing = missing;
+                p->mounts[p->n_mounts - 1].source_id = id;
                 p->mounts[p->n_mounts - 1].root_idmap = b->root_idmap;
         }
         for (size_t i = 0; i < u->n_tmpfs; i++) {
@@ -344,6 +366,29 @@ static int compile_identity(Compiler *c, ImageUser *ret_user) {
 
 /* ---- environment ---- */
 
+/* Opened as the launcher opens bind sources: canonical, then no symlink
+ * followed, so a swap between the two is an error, not another file. */
+static int read_environment_file(const char *path, char **ret) {
+        _cleanup_free_ char *canonical = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        r = host_path_canonicalize(path, &canonical);
+        if (r < 0)
+                return r;
+        r = host_path_open(canonical, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd);
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        return read_full_fd(fd, 1024 * 1024, ret, NULL);
+}
+
 static int load_environment_file(Compiler *c, const char *spec, char ***env) {
         bool optional = spec[0] == '-';
         const char *path = optional ? spec + 1 : spec;
@@ -352,7 +397,7 @@ static int load_environment_file(Compiler *c, const char *spec, char ***env) {
         unsigned line = 0;
         int r;
 
-        r = read_full_file(path, 1024 * 1024, &data, NULL);
+        r = read_environment_file(path, &data);
         if (r == -ENOENT && optional)
                 return 0;
         if (r == -ENOMEM)

@@ -56,6 +56,17 @@ static json_object *j_namespaces(uint64_t mask) {
         return a;
 }
 
+static json_object *j_file_id(const PlanFileId *id) {
+        json_object *x;
+
+        if (id->ino == 0)
+                return json_object_new_null();
+        x = json_object_new_object();
+        json_object_object_add(x, "device", json_object_new_int64((int64_t) id->dev));
+        json_object_object_add(x, "inode", json_object_new_int64((int64_t) id->ino));
+        return x;
+}
+
 static json_object *j_action(SeccompAction a) {
         char buf[SECCOMP_ACTION_STRING_MAX];
         return json_object_new_string(seccomp_action_to_string(a, buf));
@@ -90,6 +101,7 @@ int plan_to_json(const Plan *p, char **ret) {
                 x = json_object_new_object();
                 json_object_object_add(x, "type", j_str(layer_type_to_string(p->layers[i].type)));
                 json_object_object_add(x, "path", j_str(p->layers[i].path));
+                json_object_object_add(x, "id", j_file_id(&p->layers[i].id));
                 json_object_array_add(a, x);
         }
         json_object_object_add(o, "layers", a);
@@ -108,6 +120,9 @@ int plan_to_json(const Plan *p, char **ret) {
                 json_object_object_add(x, "ignore_missing", json_object_new_boolean(m->ignore_missing));
                 if (m->root_idmap)
                         json_object_object_add(x, "root_idmap", json_object_new_boolean(true));
+                if (m->type == MOUNT_BIND)
+                        json_object_object_add(x, "source_id", m->source_missing ? json_object_new_string("missing")
+                                                                                 : j_file_id(&m->source_id));
                 json_object_array_add(a, x);
         }
         json_object_object_add(o, "mounts", a);
@@ -404,9 +419,31 @@ static int get_action(Reader *r, json_object *o, const char *k, SeccompAction *r
                         return _q_;     \
         } while (0)
 
+/* {"device": N, "inode": N}; absent or null: not recorded (a plan of an
+ * older sandboxd), which the launcher refuses to open. */
+static int get_file_id(Reader *r, json_object *o, const char *k, PlanFileId *ret) {
+        static const char *const keys[] = { "device", "inode", NULL };
+        json_object *v = field(o, k);
+        PlanFileId id;
+
+        if (!v || json_object_is_type(v, json_type_null)) {
+                *ret = (PlanFileId) {};
+                return 0;
+        }
+        if (!json_object_is_type(v, json_type_object))
+                return rfail(r, "\"%s\" must be an object with \"device\" and \"inode\".", k);
+        TRY(check_keys(r, v, k, keys));
+        TRY(get_u64(r, v, "device", INT64_MAX, &id.dev));
+        TRY(get_u64(r, v, "inode", INT64_MAX, &id.ino));
+        if (id.ino == 0)
+                return rfail(r, "\"%s\": inode 0 is no file.", k);
+        *ret = id;
+        return 0;
+}
+
 static int read_mounts(Reader *r, json_object *o, Plan *p) {
         static const char *const keys[] = { "type", "source", "target", "options", "read_only", "recursive", "ignore_missing",
-                                            "root_idmap", NULL };
+                                            "source_id", "root_idmap", NULL };
         json_object *a;
 
         TRY(get_arr(r, o, "mounts", 4096, &a));
@@ -439,6 +476,17 @@ static int read_mounts(Reader *r, json_object *o, Plan *p) {
                         return rfail(r, "mounts[%zu]: root_idmap is for bind mounts only.", i);
                 if ((pm->type == MOUNT_BIND) != !!pm->source)
                         return rfail(r, "mounts[%zu]: a source is required for bind mounts and only for them.", i);
+                if (pm->type != MOUNT_BIND) {
+                        if (field(m, "source_id") && !json_object_is_type(field(m, "source_id"), json_type_null))
+                                return rfail(r, "mounts[%zu]: source_id is only for bind mounts.", i);
+                } else if (json_object_is_type(field(m, "source_id"), json_type_string)) {
+                        if (!streq(json_object_get_string(field(m, "source_id")), "missing"))
+                                return rfail(r, "mounts[%zu].source_id must be an object or \"missing\".", i);
+                        if (!pm->ignore_missing)
+                                return rfail(r, "mounts[%zu]: only an ignore_missing source can be missing.", i);
+                        pm->source_missing = true;
+                } else
+                        TRY(get_file_id(r, m, "source_id", &pm->source_id));
         }
         return 0;
 }
@@ -489,7 +537,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 "no_new_privileges", "seccomp", "cgroup", "service", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
-        static const char *const lkeys[] = { "type", "path", NULL };
+        static const char *const lkeys[] = { "type", "path", "id", NULL };
         static const char *const ckeys[] = { "bounding", "permitted", "effective", "inheritable", "ambient", NULL };
         static const char *const gkeys[] = { "memory_max", "memory_high", "memory_swap_max", "tasks_max",
                                              "cpu_quota_per_sec_usec", "cpu_weight", "io_weight", NULL };
@@ -548,6 +596,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 if (p->layers[i].type < 0)
                         return rfail(r, "layers[%zu].type must be directory or tarball.", i);
                 TRY(get_path(r, l, "path", false, &p->layers[i].path));
+                TRY(get_file_id(r, l, "id", &p->layers[i].id));
         }
         TRY(get_bool(r, o, "read_only", &p->read_only));
         TRY(read_mounts(r, o, p));

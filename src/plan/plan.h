@@ -49,9 +49,18 @@ typedef enum LayerType {
 } LayerType;
 DECLARE_STRING_TABLE_LOOKUP(layer_type, LayerType);
 
+/* The identity of a host file as the compiler found it (st_dev, st_ino).
+ * The launcher opens the same canonical path without following any
+ * symlink and refuses another file there (src/plan/host-path.h). */
+typedef struct PlanFileId {
+        uint64_t dev;
+        uint64_t ino;           /* 0: not recorded (the launcher refuses the path) */
+} PlanFileId;
+
 typedef struct PlanLayer {
         LayerType type;
         char *path;     /* absolute host path */
+        PlanFileId id;  /* of path when compiled */
 } PlanLayer;
 
 /* The mount steps, performed in plan order after the root is set up and
@@ -83,6 +92,9 @@ typedef struct PlanMount {
         bool recursive;         /* MOUNT_BIND: rbind (default) */
         bool ignore_missing;    /* a missing source or target is skipped ("-" prefix) */
         bool root_idmap;        /* MOUNT_BIND: idmapped so that the source's owner is root inside */
+        /* MOUNT_BIND: source is canonical; what the compiler found there. */
+        bool source_missing;    /* ignore_missing, and absent when compiled */
+        PlanFileId source_id;
 } PlanMount;
 
 typedef struct PlanSyscall {

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "host-path.h"
 #include "launch-fixture.h"
 #include "launch.h"
 #include "plan.h"
@@ -20,6 +21,7 @@
 
 char tmpdir[] = "/tmp/test-launch.XXXXXX";
 char image[256], state[256];
+char last_message[1024];
 bool have_probe;
 int n_failed;
 
@@ -93,6 +95,29 @@ static void make_image(void) {
         }
 }
 
+PlanLayer pinned_layer(LayerType type, const char *path) {
+        PlanLayer l = { .type = type, .path = strdup(path) };
+
+        if (!l.path || host_path_pin(path, &l.id, NULL) < 0)
+                die(path);
+        return l;
+}
+
+void pin_binds(Plan *p) {
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                PlanMount *m = &p->mounts[i];
+                int r;
+
+                if (m->type != MOUNT_BIND)
+                        continue;
+                r = host_path_pin(m->source, &m->source_id, NULL);
+                if (r == -ENOENT && m->ignore_missing)
+                        m->source_missing = true;
+                else if (r < 0)
+                        die(m->source);
+        }
+}
+
 Plan *make_plan(const char *script) {
         static const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sysrq-trigger", "/sys/firmware" };
         static const char *const ro[] = { "/proc/sys", "/proc/bus", "/proc/irq" };
@@ -106,7 +131,7 @@ Plan *make_plan(const char *script) {
         CHECK(launch_acquire_id_range(p, state) >= 0);
         p->hostname = strdup("lt");
         p->layers = calloc(1, sizeof(PlanLayer));
-        p->layers[0] = (PlanLayer) { LAYER_DIRECTORY, strdup(image) };
+        p->layers[0] = pinned_layer(LAYER_DIRECTORY, image);
         p->n_layers = 1;
         plan_add_mount(p, MOUNT_PROC, NULL, "/proc", NULL, false, false, false);
         plan_add_mount(p, MOUNT_SYSFS, NULL, "/sys", NULL, true, false, false);
@@ -179,6 +204,7 @@ void check_nothing_left_at(Snapshot before, const char *file, int line) {
 int run(const Plan *p, char *out, size_t size, int *ret_status) {
         Snapshot before = snapshot();
         int pipe_fds[2], r, status = -1;
+        char *message = NULL;
         LaunchParams params;
         Launched l;
         size_t pos = 0;
@@ -192,8 +218,11 @@ int run(const Plan *p, char *out, size_t size, int *ret_status) {
                 .stderr_fd = pipe_fds[1],
                 .state_dir = state,
                 .reterr_exit_status = &status,
+                .reterr_message = &message,
         };
         r = launch_start(p, &params, &l);
+        snprintf(last_message, sizeof(last_message), "%s", message ?: "");
+        free(message);
         close(pipe_fds[1]);
         while (pos + 1 < size && (n = read(pipe_fds[0], out + pos, size - 1 - pos)) > 0)
                 pos += (size_t) n;

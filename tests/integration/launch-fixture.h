@@ -45,6 +45,16 @@ void write_file(const char *path, const char *text, mode_t mode);
  * user and time, the standard mount list, root without capabilities. */
 Plan *make_plan(const char *script);
 
+/* A layer, and the plan's bind sources, pinned as the compiler pins them
+ * (src/plan/host-path.h); the launcher refuses what is not. A missing
+ * source with ignore_missing is pinned as missing. */
+PlanLayer pinned_layer(LayerType type, const char *path);
+void pin_binds(Plan *p);
+
+/* The sentence launch_start() logged for the last run() that failed in
+ * the sandbox (LaunchParams.reterr_message), or "". */
+extern char last_message[1024];
+
 typedef struct Snapshot {
         size_t mounts, fds;
 } Snapshot;

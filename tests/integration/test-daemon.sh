@@ -299,6 +299,28 @@ ExecStart=/bin/sleep 100000
 WantedBy=default
 EOF
 
+# Owns a writable bind whose subdirectory is the source of a second,
+# read-only bind. The first run swaps that subdirectory for a symlink to a
+# host directory and fails; the automatic restart must not mount it.
+mkdir -p "$TESTDIR/swap/app/config" "$TESTDIR/swap/secret"
+# The service owns app/ (rootidmap: root inside is its owner), as a
+# service owns its data directory: only then can it swap what is below.
+chown -R 4246:4246 "$TESTDIR/swap/app"
+echo "host-secret-$ID" >"$TESTDIR/swap/secret/marker"
+write_unit "$ID-swap" <<'EOF'
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+ReadOnly=no
+BindPaths=@TESTDIR@/swap/app:/app:rootidmap
+BindReadOnlyPaths=@TESTDIR@/swap/app/config:/config
+
+[Service]
+ExecStart=/bin/sh -c "if [ -e /config/marker ]; then echo LEAKED; cat /config/marker; exec sleep 100000; fi; echo swapping; rm -rf /app/config && ln -s @TESTDIR@/swap/secret /app/config; exit 1"
+Restart=on-failure
+RestartSec=100ms
+EOF
+
 # Line 6 has a typo'd key.
 write_unit "$ID-bad" <<'EOF'
 [Sandbox]
@@ -516,6 +538,27 @@ ok "sandboxctl status $ID-crash: failed, start-limit-hit, exit 3"
 must reset-failed "$ID-crash"
 [ "$(unit_state "$ID-crash")" = inactive ] || fail "after reset-failed: $(unit_state "$ID-crash")"
 ok "sandboxctl reset-failed $ID-crash: inactive"
+
+# ---- a bind source swapped by the service, then an automatic restart ----
+
+swap_log=$SANDBOXD_LOG_DIR/$ID-swap.log
+start_unit "$ID-swap" "$ID-swap"
+swap_settled() {
+        grep -q LEAKED "$swap_log" 2>/dev/null && return 0
+        [ "$(unit_state "$ID-swap")" = failed ]
+}
+wait_for 15 swap_settled || fail "$ID-swap: neither failed nor restarted within 15 s: state $(unit_state "$ID-swap")"
+[ -L "$TESTDIR/swap/app/config" ] || fail "$ID-swap: the service did not replace app/config with a symlink: $(cat "$swap_log")"
+if grep -q "host-secret-$ID" "$swap_log"; then
+        fail "$ID-swap: after its automatic restart the service read the host's marker through /config: $(tr '\n' ' ' <"$swap_log")"
+fi
+ok "$ID-swap: app/config swapped for a symlink to a host directory; the automatic restart did not mount it"
+sc status "$ID-swap"
+want="BindReadOnlyPaths= source $TESTDIR/swap/app/config changed since the unit was compiled"
+grep -qF "$want" <<<"$SC_OUT" || fail "sandboxctl status $ID-swap does not say \"$want\": $SC_OUT"
+grep -q "refusing" <<<"$SC_OUT" || fail "sandboxctl status $ID-swap does not say it refused: $SC_OUT"
+ok "sandboxctl status $ID-swap: $(grep -F "$want" <<<"$SC_OUT" | head -n 1 | sed 's/^ *//')"
+must stop "$ID-swap"
 
 # ---- stop with a service that ignores SIGTERM ----
 
@@ -821,8 +864,10 @@ kill -KILL "$tar_svc"
 sleep 1
 sc list
 [ "$RC" = 0 ] || fail "sandboxd does not answer once the image of $ID-tar, restarting, is a FIFO: exit $RC"
-grep -qF "Image $TAR is not a regular file" "$DLOG" || fail "sandboxd's log does not say that $TAR is not a regular file"
-ok "an image tarball replaced by a FIFO before a restart: the launch fails, sandboxd still answers"
+# Opened O_NONBLOCK, then refused as another file than the one compiled.
+grep -qF "Image= $TAR changed since the unit was compiled (was inode" "$DLOG" ||
+        fail "sandboxd's log does not say that $TAR changed since the unit was compiled"
+ok "an image tarball replaced by a FIFO before a restart: the launch fails (another file than compiled), sandboxd still answers"
 must stop "$ID-tar"
 # Back in place: daemon-reload (below) compiles every known unit again.
 rm -f "$TAR"

@@ -112,7 +112,7 @@ static void test_writable_root_and_layers(void) {
 
         p->read_only = false;
         p->layers = realloc(p->layers, 2 * sizeof(PlanLayer));
-        p->layers[1] = (PlanLayer) { LAYER_DIRECTORY, strdup(layer2) };
+        p->layers[1] = pinned_layer(LAYER_DIRECTORY, layer2);
         p->n_layers = 2;
         CHECK(run(p, out, sizeof(out), &status) >= 0);
         CHECK(status == 0);
@@ -173,7 +173,7 @@ static void test_tarball(void) {
         snprintf(tar, sizeof(tar), "%s/layer.tar.gz", tmpdir);
         write_tarball(tar, names, contents, ELEMENTSOF(names));
         p->layers = realloc(p->layers, 2 * sizeof(PlanLayer));
-        p->layers[1] = (PlanLayer) { LAYER_TARBALL, strdup(tar) };
+        p->layers[1] = pinned_layer(LAYER_TARBALL, tar);
         p->n_layers = 2;
         CHECK(run(p, out, sizeof(out), &status) >= 0);
         CHECK(status == 0);
@@ -187,7 +187,7 @@ static void test_tarball(void) {
         snprintf(evil, sizeof(evil), "%s/evil.tar.gz", tmpdir);
         write_tarball(evil, evil_names, evil_contents, ELEMENTSOF(evil_names));
         free(p->layers[1].path);
-        p->layers[1].path = strdup(evil);
+        p->layers[1] = pinned_layer(LAYER_TARBALL, evil);
         CHECK(run(p, out, sizeof(out), &status) < 0);
         CHECK(status == LAUNCH_EXIT_SETUP);
         CHECK(stat("/tmp/test-launch-escaped", &st) < 0);
@@ -213,6 +213,7 @@ static void test_failures(void) {
         free(p->argv[0]);
         p->argv[0] = strdup("/bin/sh");
         plan_add_mount(p, MOUNT_BIND, "/etc", "/no/such/target", NULL, true, true, false);
+        pin_binds(p);
         CHECK(run(p, out, sizeof(out), &status) < 0);
         CHECK(status == LAUNCH_EXIT_SETUP);
         plan_free(p);
@@ -221,6 +222,124 @@ static void test_failures(void) {
         free(p->layers[0].path);
         p->layers[0].path = strdup("/no/such/image");
         CHECK(run(p, out, sizeof(out), &status) < 0);
+        plan_free(p);
+}
+
+/* A service that owns the directory of a bind source swaps what is below
+ * it between the compile and a (re)start: the launcher must refuse what
+ * it finds, not mount it, and leave nothing behind (run() checks that). */
+static void test_swapped_sources(void) {
+        static const char *const layer_dirs[] = { "etc", "proc", "sys", "dev", "tmp", "var", "var/empty" };
+        char out[8192], app[256], config[512], old[512], secret[512], path[600], layer[512], maybe[512];
+        int status;
+        Plan *p = make_plan("cat /var/empty/inside /var/empty/marker 2>&1; ls /tmp/maybe 2>&1; true");
+
+        snprintf(app, sizeof(app), "%s/swap-app", tmpdir);
+        snprintf(config, sizeof(config), "%s/config", app);
+        snprintf(old, sizeof(old), "%s/config.old", app);
+        snprintf(secret, sizeof(secret), "%s/swap-secret", tmpdir);
+        snprintf(maybe, sizeof(maybe), "%s/maybe", app);
+        if (mkdir(app, 0755) < 0 || mkdir(config, 0755) < 0 || mkdir(secret, 0755) < 0)
+                die(app);
+        snprintf(path, sizeof(path), "%s/inside", config);
+        write_file(path, "pinned source\n", 0644);
+        snprintf(path, sizeof(path), "%s/marker", secret);
+        write_file(path, "host secret\n", 0644);
+
+        /* The root gets a tmpfs at /tmp for the "-" source's target. */
+        plan_add_mount(p, MOUNT_BIND, config, "/var/empty", NULL, true, true, false);
+        plan_add_mount(p, MOUNT_BIND, maybe, "/tmp/maybe", NULL, true, true, true);
+        pin_binds(p);
+        CHECK(p->mounts[p->n_mounts - 1].source_missing);
+        CHECK(run(p, out, sizeof(out), &status) >= 0);
+        CHECK(status == 0);
+        CHECK_CONTAINS(out, "pinned source\n");
+        CHECK_CONTAINS(out, "/tmp/maybe: No such file");
+
+        /* a symlink to a host directory in its place */
+        if (rename(config, old) < 0 || symlink(secret, config) < 0)
+                die(config);
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK(status == LAUNCH_EXIT_SETUP);
+        CHECK(!strstr(out, "host secret"));
+        CHECK_CONTAINS(last_message, "BindReadOnlyPaths= source ");
+        CHECK_CONTAINS(last_message, "/swap-app/config changed since the unit was compiled (a symlink is on its path now); "
+                                     "refusing (step mount-bind).");
+
+        /* a symlink further up: the source's own name is still a directory */
+        if (unlink(config) < 0 || rename(old, config) < 0)
+                die(config);
+        snprintf(path, sizeof(path), "%s/swap-app.real", tmpdir);
+        if (rename(app, path) < 0 || symlink(path, app) < 0)
+                die(app);
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK_CONTAINS(last_message, "(a symlink is on its path now); refusing");
+        if (unlink(app) < 0 || rename(path, app) < 0)
+                die(app);
+
+        /* another directory under the same name */
+        if (rename(config, old) < 0 || mkdir(config, 0755) < 0)
+                die(config);
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK(status == LAUNCH_EXIT_SETUP);
+        CHECK_CONTAINS(last_message, "changed since the unit was compiled (was inode ");
+        CHECK_CONTAINS(last_message, "); refusing (step mount-bind).");
+
+        /* the pinned directory back: it runs again */
+        if (rmdir(config) < 0 || rename(old, config) < 0)
+                die(config);
+        CHECK(run(p, out, sizeof(out), &status) >= 0);
+        CHECK_CONTAINS(out, "pinned source\n");
+
+        /* a "-" source that was missing when compiled and is there now */
+        if (symlink(secret, maybe) < 0)
+                die(maybe);
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK_CONTAINS(last_message, "/swap-app/maybe changed since the unit was compiled (a symlink is on its path now)");
+        if (unlink(maybe) < 0 || mkdir(maybe, 0755) < 0)
+                die(maybe);
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK_CONTAINS(last_message, "/swap-app/maybe changed since the unit was compiled (was missing, now inode ");
+        if (rmdir(maybe) < 0)
+                die(maybe);
+
+        /* a plan that records nothing (an older compiler's) */
+        p->mounts[p->n_mounts - 2].source_id = (PlanFileId) {};
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK_CONTAINS(last_message, "The plan records no inode for BindReadOnlyPaths= source ");
+        plan_free(p);
+
+        /* an image layer: refused by the parent, before any child */
+        p = make_plan("cat /etc/layer 2>&1; true");
+        snprintf(layer, sizeof(layer), "%s/swap-layer", tmpdir);
+        if (mkdir(layer, 0755) < 0)
+                die(layer);
+        for (size_t i = 0; i < ELEMENTSOF(layer_dirs); i++) {
+                snprintf(path, sizeof(path), "%s/%s", layer, layer_dirs[i]);
+                if (mkdir(path, 0755) < 0)
+                        die(path);
+        }
+        snprintf(path, sizeof(path), "%s/etc/layer", layer);
+        write_file(path, "upper layer\n", 0644);
+        p->layers = realloc(p->layers, 2 * sizeof(PlanLayer));
+        p->layers[1] = pinned_layer(LAYER_DIRECTORY, layer);
+        p->n_layers = 2;
+        CHECK(run(p, out, sizeof(out), &status) >= 0);
+        CHECK_CONTAINS(out, "upper layer\n");
+        snprintf(path, sizeof(path), "%s/swap-layer.old", tmpdir);
+        if (rename(layer, path) < 0 || symlink(secret, layer) < 0)
+                die(layer);
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        CHECK(status == LAUNCH_EXIT_SETUP);
+        /* the single read-only layer, mounted from a checked fd in the child */
+        free(p->layers[0].path);
+        p->layers[0] = p->layers[1];
+        p->n_layers = 1;
+        CHECK(run(p, out, sizeof(out), &status) < 0);
+        if (unlink(layer) < 0 || rename(path, layer) < 0)
+                die(layer);
+        CHECK(run(p, out, sizeof(out), &status) < 0); /* that layer has no /bin/sh: it got that far */
+        CHECK(status == LAUNCH_EXIT_NOT_FOUND);
         plan_free(p);
 }
 
@@ -436,6 +555,7 @@ int main(void) {
         test_writable_root_and_layers();
         test_tarball();
         test_failures();
+        test_swapped_sources();
         test_namespaces();
         test_signals();
         test_small_init();

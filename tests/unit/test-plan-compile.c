@@ -218,13 +218,76 @@ TEST(errors) {
                      "noexec.policy: Policy noexec does not allow execve");
         expect_error("[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/bin/true\nRestartSteps=3\n",
                      "bad.unit: RestartSteps: RestartSteps= needs RestartMaxDelaySec=");
-        /* Missing ignorable bind source is fine. */
+        /* Missing ignorable bind source is fine, and recorded as missing. */
         {
                 Plan *p = compile_ok("optbind", "[Sandbox]\nImage=%1$s\nBindPaths=-/nonexistent/src:/x\n[Service]\nExecStart=/bin/true\n");
+                size_t n = 0;
                 for (size_t i = 0; i < p->n_mounts; i++)
-                        ASSERT_TRUE(p->mounts[i].type != MOUNT_BIND);
+                        if (p->mounts[i].type == MOUNT_BIND) {
+                                ASSERT_TRUE(p->mounts[i].source_missing && p->mounts[i].ignore_missing);
+                                ASSERT_STREQ(p->mounts[i].source, "/nonexistent/src");
+                                n++;
+                        }
+                ASSERT_EQ(n, 1);
                 plan_free(p);
         }
+}
+
+/* Bind sources, layers and EnvironmentFile= are resolved once, here, and
+ * what was found is pinned for the launcher (src/plan/host-path.h). */
+TEST(pinned_host_paths) {
+        char *real, *link, *sub, *img_link, *text, *want, *env;
+        struct stat st_sub, st_img;
+        Plan *p;
+
+        ASSERT_TRUE(asprintf(&real, "%s/real", dir) > 0 && mkdir(real, 0755) == 0);
+        ASSERT_TRUE(asprintf(&sub, "%s/sub", real) > 0 && mkdir(sub, 0755) == 0);
+        ASSERT_TRUE(asprintf(&link, "%s/link", dir) > 0 && symlink("real", link) == 0);
+        ASSERT_TRUE(asprintf(&img_link, "%s/img-link", dir) > 0 && symlink(img, img_link) == 0);
+        env = write_file(real, "env", "FROM_FILE=yes\n");
+        ASSERT_TRUE(stat(sub, &st_sub) == 0 && stat(img, &st_img) == 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\nBindReadOnlyPaths=%s/sub:/x -%s/nope/deeper:/y\n"
+                                    "EnvironmentFile=%s/env\n[Service]\nExecStart=/bin/true\n",
+                             img_link, link, link, link) > 0);
+        p = compile_ok("pinned", text);
+        ASSERT_STREQ(p->layers[0].path, img);
+        ASSERT_U64(p->layers[0].id.dev, (uint64_t) st_img.st_dev);
+        ASSERT_U64(p->layers[0].id.ino, (uint64_t) st_img.st_ino);
+        for (size_t i = 0, n = 0; i < p->n_mounts; i++) {
+                const PlanMount *m = &p->mounts[i];
+                if (m->type != MOUNT_BIND)
+                        continue;
+                if (n++ == 0) {
+                        ASSERT_STREQ(m->source, sub);
+                        ASSERT_TRUE(!m->source_missing);
+                        ASSERT_U64(m->source_id.dev, (uint64_t) st_sub.st_dev);
+                        ASSERT_U64(m->source_id.ino, (uint64_t) st_sub.st_ino);
+                } else {
+                        /* canonical as far as it exists */
+                        ASSERT_TRUE(asprintf(&want, "%s/nope/deeper", real) > 0);
+                        ASSERT_STREQ(m->source, want);
+                        ASSERT_TRUE(m->source_missing && m->source_id.ino == 0);
+                        free(want);
+                }
+        }
+        ASSERT_TRUE(strv_contains(p->environment, "FROM_FILE=yes"));
+        plan_free(p);
+        free(text);
+
+        /* A symlink is followed only by the compiler's canonicalization:
+         * a bind source that is one resolves to its target. */
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindPaths=%s:/x\n[Service]\nExecStart=/bin/true\n", link) > 0);
+        p = compile_ok("pinned2", text);
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].type == MOUNT_BIND)
+                        ASSERT_STREQ(p->mounts[i].source, real);
+        plan_free(p);
+        free(text);
+        free(real);
+        free(sub);
+        free(link);
+        free(img_link);
+        free(env);
 }
 
 TEST(exec_start_variables) {
@@ -264,6 +327,7 @@ int main(void) {
         RUN(ceilings_name_both_files);
         RUN(errors);
         RUN(exec_start_variables);
+        RUN(pinned_host_paths);
         RUN(user_namespace);
         rm_rf(dir);
         return 0;

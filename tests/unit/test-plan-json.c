@@ -159,9 +159,72 @@ TEST(strict_reader) {
         plan_free(p);
 }
 
+/* The pins of bind sources and layers (src/plan/host-path.h). */
+TEST(pinned_paths) {
+        Plan *p = make_plan(), *q = NULL;
+        PlanMount *bind = NULL;
+        char *a, *m, *err = NULL;
+
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].type == MOUNT_BIND)
+                        bind = &p->mounts[i];
+        ASSERT_TRUE(bind && bind->source_id.ino != 0 && !bind->source_missing);
+        ASSERT_TRUE(p->layers[0].id.ino != 0);
+        bind->source_id = (PlanFileId) { .dev = 7, .ino = 99999 };
+        p->layers[0].id = (PlanFileId) { .dev = 3, .ino = 88888 };
+        ASSERT_OK(plan_to_json(p, &a));
+        ASSERT_OK(plan_from_json(a, strlen(a), &q, &err));
+        ASSERT_U64(q->layers[0].id.dev, 3);
+        ASSERT_U64(q->layers[0].id.ino, 88888);
+        for (size_t i = 0; i < q->n_mounts; i++)
+                if (q->mounts[i].type == MOUNT_BIND) {
+                        ASSERT_U64(q->mounts[i].source_id.dev, 7);
+                        ASSERT_U64(q->mounts[i].source_id.ino, 99999);
+                }
+        plan_free(q);
+
+        m = mutate(a, "\"inode\": 99999", "\"inode\": 0"); expect_bad(m, "\"source_id\": inode 0 is no file"); free(m);
+        m = mutate(a, "\"inode\": 99999", "\"inode\": -1"); expect_bad(m, "\"inode\" is out of range"); free(m);
+        m = mutate(a, "\"device\": 7", "\"device\": \"7\""); expect_bad(m, "\"device\" must be an integer"); free(m);
+        m = mutate(a, "\"inode\": 99999", "\"inode\": 99999, \"generation\": 1"); expect_bad(m, "unknown field \"generation\""); free(m);
+        m = mutate(a, "\"inode\": 88888", "\"inode\": 0"); expect_bad(m, "\"id\": inode 0 is no file"); free(m);
+        m = mutate(a, "\"ignore_missing\": false", "\"ignore_missing\": false, \"source_id\": { \"device\": 1, \"inode\": 2 }");
+        expect_bad(m, "mounts[0]: source_id is only for bind mounts"); free(m);
+        free(a);
+
+        /* "missing": only for a "-" source. */
+        bind->source_missing = true;
+        bind->source_id = (PlanFileId) {};
+        ASSERT_OK(plan_to_json(p, &a));
+        ASSERT_TRUE(strstr(a, "\"source_id\": \"missing\""));
+        expect_bad(a, "only an ignore_missing source can be missing");
+        m = mutate(a, "\"source_id\": \"missing\"", "\"source_id\": \"gone\""); expect_bad(m, "must be an object or \"missing\""); free(m);
+        free(a);
+        bind->ignore_missing = true;
+        ASSERT_OK(plan_to_json(p, &a));
+        ASSERT_OK(plan_from_json(a, strlen(a), &q, &err));
+        for (size_t i = 0; i < q->n_mounts; i++)
+                if (q->mounts[i].type == MOUNT_BIND)
+                        ASSERT_TRUE(q->mounts[i].source_missing && q->mounts[i].ignore_missing);
+        plan_free(q);
+        free(a);
+
+        /* Not recorded (null or absent): read as such; the launcher refuses it. */
+        bind->source_missing = false;
+        p->layers[0].id = (PlanFileId) {};
+        ASSERT_OK(plan_to_json(p, &a));
+        ASSERT_TRUE(strstr(a, "\"source_id\": null") && strstr(a, "\"id\": null"));
+        ASSERT_OK(plan_from_json(a, strlen(a), &q, &err));
+        ASSERT_U64(q->layers[0].id.ino, 0);
+        plan_free(q);
+        free(a);
+        plan_free(p);
+}
+
 int main(void) {
         RUN(round_trip);
         RUN(strict_reader);
+        RUN(pinned_paths);
         rm_rf(dir);
         free(dir);
         free(img);
