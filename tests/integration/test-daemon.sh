@@ -253,6 +253,9 @@ TasksMax=32
 ExecStart=/bin/sh -c "for i in 1 2 3 4 5 6 7; do echo web-line-$$i; done; exec sleep 100000"
 Restart=on-failure
 RestartSec=200ms
+# The counter checks below span more than the default 10 s after which a
+# run that stayed up resets the backoff (and NRestarts) to zero.
+RestartMaxDelaySec=1h
 EOF
 
 write_unit "$ID-path" <<'EOF'
