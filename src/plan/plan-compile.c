@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cap-util.h"
+#include "file-trust.h"
 #include "fileio.h"
 #include "image-users.h"
 #include "parse-util.h"
@@ -204,16 +206,33 @@ static int compile_mounts(Compiler *c) {
 
         for (size_t i = 0; i < u->n_binds; i++) {
                 const UnitBind *b = &u->binds[i];
-                struct stat st;
+                const char *key = b->read_only ? "BindReadOnlyPaths" : "BindPaths";
+                _cleanup_free_ char *real = NULL;
 
-                if (stat(b->source, &st) < 0) {
+                /* The policy bounds what the canonical path reaches, and the
+                 * plan carries that path: a symlink in the source cannot lead
+                 * the launcher past the policy. */
+                real = realpath(b->source, NULL);
+                if (!real) {
+                        if (errno == ENOMEM)
+                                return -ENOMEM;
                         if (errno == ENOENT && b->ignore_missing)
                                 continue;
-                        fail_at(c, b->file, b->line, b->read_only ? "BindReadOnlyPaths" : "BindPaths",
-                                "Bind source %s: %s.", b->source, strerror(errno));
+                        fail_at(c, b->file, b->line, key, "Bind source %s: %s.", b->source, strerror(errno));
                         continue;
                 }
-                r = plan_add_mount(p, MOUNT_BIND, b->source, b->target, NULL, b->read_only, b->recursive, b->ignore_missing);
+                if (!policy_allows_bind_path(c->pol, real)) {
+                        _cleanup_free_ char *allowed = strv_join(c->pol->allow_bind_paths, " ");
+
+                        if (!allowed)
+                                return -ENOMEM;
+                        fail_at(c, b->file, b->line, key,
+                                "%s%s%s%s not allowed by policy %s (%s: [Sandbox] AllowBindPaths=%s).", b->source,
+                                streq(real, b->source) ? "" : " (", streq(real, b->source) ? "" : real,
+                                streq(real, b->source) ? "" : ")", c->pol->name, c->pol->path, allowed);
+                        continue;
+                }
+                r = plan_add_mount(p, MOUNT_BIND, real, b->target, NULL, b->read_only, b->recursive, b->ignore_missing);
                 if (r < 0)
                         return r;
         }
@@ -340,14 +359,37 @@ static int compile_identity(Compiler *c, ImageUser *ret_user) {
 static int load_environment_file(Compiler *c, const char *spec, char ***env) {
         bool optional = spec[0] == '-';
         const char *path = optional ? spec + 1 : spec;
+        _cleanup_(trust_failure_done) TrustFailure f = {};
+        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *data = NULL;
         char *save = NULL;
         unsigned line = 0;
         int r;
 
-        r = read_full_file(path, 1024 * 1024, &data, NULL);
-        if (r == -ENOENT && optional)
+        fd = trust_open(path, c->u->caller_uid, 0, &f);
+        if (fd == -ENOENT && optional)
                 return 0;
+        if (fd == -ENOMEM)
+                return fd;
+        if (fd == -EPERM && f.path) {
+                _cleanup_free_ char *m = NULL;
+
+                if (trust_failure_message(&f, &m) < 0)
+                        return -ENOMEM;
+                fail_at(c, path, 0, NULL, "%s", m);
+                return 0;
+        }
+        r = fd;
+        if (r >= 0) {
+                struct stat st;
+
+                if (fstat(fd, &st) < 0)
+                        r = -errno;
+                else if (!S_ISREG(st.st_mode))
+                        r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+                else
+                        r = read_full_fd(fd, 1024 * 1024, &data, NULL);
+        }
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -377,6 +419,19 @@ static int load_environment_file(Compiler *c, const char *spec, char ***env) {
                 r = strv_env_set(env, t);
                 if (r < 0)
                         return r;
+                /* Where the value came from, for sandboxd to hide it from
+                 * whoever could not read this file. */
+                {
+                        _cleanup_free_ char *src = NULL;
+
+                        *eq = 0;
+                        src = strjoin(t, "=", path);
+                        if (!src)
+                                return -ENOMEM;
+                        r = strv_env_set(&c->p->environment_sources, src);
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
 }
@@ -887,15 +942,19 @@ int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diag
 }
 
 int plan_compile_unit(const char *arg, Plan **ret, Diagnostics *diags) {
+        return plan_compile_unit_as(arg, geteuid(), ret, diags);
+}
+
+int plan_compile_unit_as(const char *arg, uid_t caller, Plan **ret, Diagnostics *diags) {
         _cleanup_(unit_freep) Unit *u = NULL;
         _cleanup_(policy_freep) Policy *pol = NULL;
         int r;
 
-        r = unit_load(arg, &u, diags);
+        r = unit_load_as(arg, caller, &u, diags);
         if (r < 0)
                 return r;
 
-        r = policy_load(u->policy ?: "default", &pol, diags);
+        r = policy_load_as(u->policy ?: "default", caller, &pol, diags);
         if (r < 0) {
                 /* Say which unit asked for it. */
                 if (r != -ENOMEM && u->policy)
