@@ -346,7 +346,7 @@ int policy_load_as(const char *arg, uid_t caller, Policy **ret, Diagnostics *dia
                                 j = dirs ? strv_join(dirs, ":") : NULL;
                                 return diag_add(diags, path, 0, NULL,
                                                 "Not in the policy search path (%s): only root may name a policy "
-                                                "elsewhere (caller uid %u).", strna(j), (unsigned) caller);
+                                                "elsewhere (caller uid %u); refusing.", strna(j), (unsigned) caller);
                         }
                 }
         } else {

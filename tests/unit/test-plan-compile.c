@@ -373,7 +373,7 @@ TEST(policy_outside_search_path) {
         }
         ASSERT_TRUE(plan_compile_unit_as("byadmin", 4242, &p, &d) < 0);
         ASSERT_DIAG(&d, "mine.policy: Not in the policy search path (");
-        ASSERT_DIAG(&d, "only root may name a policy elsewhere (caller uid 4242).");
+        ASSERT_DIAG(&d, "only root may name a policy elsewhere (caller uid 4242); refusing.");
         diagnostics_done(&d);
         free(text);
         /* The same file named through the search path directory is fine. */
