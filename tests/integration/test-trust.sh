@@ -188,14 +188,20 @@ stop_daemon() {
         DPID=
 }
 daemon_cleanup() {
-        local n
+        local n d
         if daemon_alive; then
-                for n in "$ID-env" "$ID-en"; do
+                for n in "$ID-env" "$ID-en" "$ID-evil"; do
                         timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
                 done
                 stop_daemon
         fi
+        # What a sandboxd that let a hole through may have left: the
+        # services' processes, then their cgroups.
         sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
+        sleep 0.2
+        for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
+                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        done
 }
 at_exit daemon_cleanup
 # The user's own field of a status --json answer, or nothing.
