@@ -4,6 +4,7 @@
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "conf-parser.h"
 #include "extract-word.h"
@@ -294,14 +295,38 @@ static int handler_fn(void *user, const char *section, const char *name, const c
         return 1;
 }
 
+static int conf_parse_data(const char *path, const char *data, size_t size, const char *const *sections,
+                           const ConfItem *items, size_t n_items, void *base, void *userdata, Diagnostics *diags);
+
+static int conf_read_fd(int fd, char **ret, size_t *ret_size) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > CONF_FILE_MAX)
+                return -EFBIG;
+        return read_full_fd(fd, CONF_FILE_MAX, ret, ret_size);
+}
+
 int conf_parse_file(const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
                     void *base, void *userdata, Diagnostics *diags) {
+        return conf_parse_fd(-EBADF, path, sections, items, n_items, base, userdata, diags);
+}
+
+int conf_parse_fd(int fd, const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
+                  void *base, void *userdata, Diagnostics *diags) {
         _cleanup_free_ char *data = NULL;
         size_t size;
-        Reader r;
         int k;
 
-        k = read_full_file(path, CONF_FILE_MAX, &data, &size);
+        if (fd >= 0)
+                k = conf_read_fd(fd, &data, &size);
+        else
+                k = read_full_file(path, CONF_FILE_MAX, &data, &size);
         if (k < 0) {
                 if (k == -EISDIR)
                         (void) diag_add(diags, path, 0, NULL, "Is a directory, expected a file.");
@@ -313,6 +338,13 @@ int conf_parse_file(const char *path, const char *const *sections, const ConfIte
                         (void) diag_add(diags, path, 0, NULL, "Cannot read: %s", strerror(-k));
                 return k;
         }
+        return conf_parse_data(path, data, size, sections, items, n_items, base, userdata, diags);
+}
+
+static int conf_parse_data(const char *path, const char *data, size_t size, const char *const *sections,
+                           const ConfItem *items, size_t n_items, void *base, void *userdata, Diagnostics *diags) {
+        Reader r;
+        int k;
 
         r = (Reader) {
                 .path = path,

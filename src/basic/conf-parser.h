@@ -45,6 +45,10 @@ int conf_error(ConfContext *c, const char *fmt, ...) _printf_(2, 3);
  * key_matcher, if given, is consulted for keys not in items (Limit*=). */
 int conf_parse_file(const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
                     void *base, void *userdata, Diagnostics *diags);
+/* The same from an open fd (a regular file, at most CONF_FILE_MAX bytes);
+ * path is what diagnostics name. fd < 0: open path. */
+int conf_parse_fd(int fd, const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
+                  void *base, void *userdata, Diagnostics *diags);
 
 /* Common value parsers. */
 int conf_parse_string(ConfContext *c, const char *v, void *data);        /* char*, last wins */

@@ -13,6 +13,7 @@
 
 #include "bus-api.h"
 #include "config.h"
+#include "file-trust.h"
 #include "log.h"
 #include "manager.h"
 #include "namespace-util.h"
@@ -22,6 +23,7 @@
 #include "service.h"
 #include "state-file.h"
 #include "string-util.h"
+#include "strv.h"
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -37,7 +39,7 @@ int bus_api_unit_path(const char *name, char **ret) {
 
 /* ---- authorization ---- */
 
-static bool user_in_group_db(uid_t uid, gid_t gid) {
+bool bus_api_uid_in_group(uid_t uid, gid_t gid) {
         _cleanup_free_ gid_t *groups = NULL;
         struct passwd pw, *p = NULL;
         char buf[16384];
@@ -151,7 +153,7 @@ static int check_admin(Manager *m, sd_bus_message *msg, const char *method, uid_
                         bool member = false;
 
                         r = bus_sender_in_group(msg, m->admin_gid, &member);
-                        if (r > 0 ? member : user_in_group_db(euid, m->admin_gid))
+                        if (r > 0 ? member : bus_api_uid_in_group(euid, m->admin_gid))
                                 /* Without the bus's word, the group database's. */
                                 goto ok;
                 }
@@ -278,7 +280,7 @@ void bus_api_finish_restart(Manager *m, Service *s) {
         s->restart_after_stop = false;
 
         log_info("Starting %s again (restart).", s->name);
-        r = manager_start_unit(m, s->name, NULL, NULL, &message, &bad);
+        r = manager_start_unit_as(m, s->name, NULL, s->started_by, NULL, &message, &bad);
         if (r < 0)
                 log_error_errno(r, "Failed to restart %s: %s", s->name, message ?: strerror(-r));
 
@@ -356,10 +358,11 @@ static int method_start_unit(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (s && s->rt.state == SERVICE_STOPPING) {
                 /* Start again once it is gone, as RestartUnit does. */
                 s->restart_after_stop = true;
+                s->started_by = uid;
                 return add_waiter(s, msg);
         }
 
-        r = manager_start_unit(m, name, path, NULL, &message, &bad);
+        r = manager_start_unit_as(m, name, path, uid, NULL, &message, &bad);
         if (r < 0)
                 return error_start(error, r, message, bad);
         return sd_bus_reply_method_return(msg, "s", name);
@@ -413,7 +416,7 @@ static int method_restart_unit(sd_bus_message *msg, void *userdata, sd_bus_error
 
         s = manager_get_service(m, name);
         if (!s || !service_has_process(s)) {
-                r = manager_start_unit(m, name, NULL, NULL, &message, &bad);
+                r = manager_start_unit_as(m, name, NULL, uid, NULL, &message, &bad);
                 if (r < 0)
                         return error_start(error, r, message, bad);
                 return sd_bus_reply_method_return(msg, "s", name);
@@ -421,13 +424,14 @@ static int method_restart_unit(sd_bus_message *msg, void *userdata, sd_bus_error
 
         /* Never stop a service for a unit that cannot start again. The start
          * compiles once more: what is on disk then is what runs. */
-        r = manager_compile_unit(s->unit_path ?: name, &plan, &message);
+        r = manager_compile_unit_as(s->unit_path ?: name, uid, &plan, &message);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 return error_start(error, r, message, true);
 
         s->restart_after_stop = true;
+        s->started_by = uid;
         if (s->rt.state != SERVICE_STOPPING) {
                 r = service_stop(s);
                 if (r < 0) {
@@ -522,6 +526,80 @@ static int method_get_unit(sd_bus_message *msg, void *userdata, sd_bus_error *er
         return sd_bus_reply_method_return(msg, "o", path);
 }
 
+/* The environment as this caller may see it: the value of a variable that
+ * came from an EnvironmentFile= the caller could not read is replaced by
+ * "(hidden)". Access is judged as the caller's uid and groups (the bus's
+ * word, else the group database), by the file's mode bits today. */
+static int environment_for_caller(sd_bus_message *msg, const Plan *p, char ***ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ gid_t *db_gids = NULL;
+        const gid_t *gids = NULL;
+        uid_t uid;
+        gid_t gid;
+        int r, n;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS,
+                                      &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (sd_bus_creds_get_egid(creds, &gid) < 0)
+                gid = (gid_t) -1;
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        if (n < 0) {
+                struct passwd pw, *pwp = NULL;
+                char buf[16384];
+                int k = 256;
+
+                gids = NULL;
+                n = 0;
+                db_gids = calloc((size_t) k, sizeof(gid_t));
+                if (!db_gids)
+                        return -ENOMEM;
+                if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp &&
+                    getgrouplist(pwp->pw_name, pwp->pw_gid, db_gids, &k) >= 0) {
+                        gids = db_gids;
+                        n = k;
+                }
+        }
+
+        env = strv_copy(p->environment);
+        if (!env)
+                return -ENOMEM;
+        STRV_FOREACH(src, p->environment_sources) {
+                const char *eq = strchr(*src, '=');
+                _cleanup_free_ char *hidden = NULL;
+
+                if (!eq || trust_can_read_as(eq + 1, uid, gid, gids, (size_t) n) > 0)
+                        continue;
+                if (asprintf_safe(&hidden, "%.*s=(hidden)", (int) (eq - *src), *src) < 0)
+                        return -ENOMEM;
+                r = strv_env_set(&env, hidden);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+static int plan_to_json_for_caller(sd_bus_message *msg, Plan *p, char **ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        char **saved;
+        int r;
+
+        r = environment_for_caller(msg, p, &env);
+        if (r < 0)
+                return r;
+        saved = p->environment;
+        p->environment = env;
+        r = plan_to_json(p, ret);
+        p->environment = saved;
+        return r;
+}
+
 static int method_get_unit_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *name = NULL, *json = NULL;
         Manager *m = userdata;
@@ -538,7 +616,7 @@ static int method_get_unit_plan(sd_bus_message *msg, void *userdata, sd_bus_erro
                 return r;
         if (!s->plan)
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT, "Unit %s has no plan yet.", name);
-        r = plan_to_json(s->plan, &json);
+        r = plan_to_json_for_caller(msg, s->plan, &json);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to format the plan of %s: %m", name);
         return sd_bus_reply_method_return(msg, "s", json);
@@ -581,7 +659,7 @@ static int method_enable_unit(sd_bus_message *msg, void *userdata, sd_bus_error 
 
         s = manager_get_service(m, name);
         unit = path ?: (s && s->unit_path ? s->unit_path : name);
-        r = manager_compile_unit(unit, &plan, &text);
+        r = manager_compile_unit_as(unit, uid, &plan, &text);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -603,7 +681,7 @@ static int method_enable_unit(sd_bus_message *msg, void *userdata, sd_bus_error 
                 return sd_bus_error_set_errnof(error, errno ?: ENOENT, "Cannot resolve the path of unit %s: %m", name);
         path_simplify(abs);
 
-        r = manager_enable_unit(m, name, abs);
+        r = manager_enable_unit_as(m, name, abs, uid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to enable %s: %m", name);
         log_info("EnableUnit %s (%s) by uid %u.", name, abs, (unsigned) uid);

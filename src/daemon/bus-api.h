@@ -5,6 +5,9 @@
  * /org/sandboxd1 and org.sandboxd1.Unit on /org/sandboxd1/unit/NAME, served
  * alike on the system bus and on every private connection. */
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include <systemd/sd-bus.h>
 
 typedef struct Manager Manager;
@@ -37,3 +40,6 @@ void bus_api_answer_stop_waiters(Manager *m, Service *s);
 /* RestartUnit's second half (from the deferred work, never from inside
  * service.c): compile anew, start, answer the waiting calls. */
 void bus_api_finish_restart(Manager *m, Service *s);
+
+/* Is uid in group gid (primary or supplementary) by the group database? */
+bool bus_api_uid_in_group(uid_t uid, gid_t gid);

@@ -373,6 +373,10 @@ static char *diagnostics_to_text(const Diagnostics *d, const char *unit, int err
 }
 
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
+        return manager_compile_unit_as(unit, 0, ret, reterr_text);
+}
+
+int manager_compile_unit_as(const char *unit, uid_t caller, Plan **ret, char **reterr_text) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_(plan_freep) Plan *p = NULL;
         int r;
@@ -382,7 +386,7 @@ int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
          * O_NONBLOCK and refuses anything fstat() does not call a regular
          * file, or that is larger than CONF_FILE_MAX (read_full_file_at()),
          * so a FIFO or a device cannot block this event loop. */
-        r = plan_compile_unit(unit, &p, &d);
+        r = plan_compile_unit_as(unit, caller, &p, &d);
         if (r == -ENOMEM)
                 return r;
         if (r >= 0 && diagnostics_count(&d) == 0) {
@@ -404,6 +408,11 @@ int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
 
 int manager_start_unit(Manager *m, const char *name, const char *path, Service **ret, char **reterr_message,
                        bool *reterr_bad_unit) {
+        return manager_start_unit_as(m, name, path, 0, ret, reterr_message, reterr_bad_unit);
+}
+
+int manager_start_unit_as(Manager *m, const char *name, const char *path, uid_t caller, Service **ret,
+                          char **reterr_message, bool *reterr_bad_unit) {
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_free_ char *message = NULL;
         const char *unit;
@@ -415,7 +424,7 @@ int manager_start_unit(Manager *m, const char *name, const char *path, Service *
          * is found again by its name. */
         unit = path ?: (s && s->unit_path ? s->unit_path : name);
 
-        r = manager_compile_unit(unit, &plan, &message);
+        r = manager_compile_unit_as(unit, caller, &plan, &message);
         if (r < 0) {
                 if (reterr_bad_unit)
                         *reterr_bad_unit = true;
@@ -448,6 +457,7 @@ int manager_start_unit(Manager *m, const char *name, const char *path, Service *
                 s->unit_path = p;
         }
 
+        s->started_by = caller;
         r = service_start(s, TAKE_PTR(plan), &message);
         if (r < 0) {
                 if (reterr_bad_unit)
@@ -478,7 +488,7 @@ int manager_reload(Manager *m, char **reterr_diagnostics) {
                 if (!s)
                         continue;
                 unit = s->unit_path ?: s->name;
-                r = manager_compile_unit(unit, &plan, &text);
+                r = manager_compile_unit_as(unit, s->started_by, &plan, &text);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
@@ -558,6 +568,10 @@ static int mkdir_safe(const char *path, mode_t mode) {
 }
 
 int manager_enable_unit(Manager *m, const char *name, const char *unit_path) {
+        return manager_enable_unit_as(m, name, unit_path, 0);
+}
+
+int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, uid_t enabler) {
         _cleanup_free_ char *dir = NULL, *link = NULL, *tmp = NULL;
         int r;
 
@@ -580,6 +594,12 @@ int manager_enable_unit(Manager *m, const char *name, const char *unit_path) {
         (void) unlink(tmp);
         if (symlink(unit_path, tmp) < 0)
                 return -errno;
+        /* The link's owner is who enabled it, kept where the link is. */
+        if (lchown(tmp, enabler, (gid_t) -1) < 0) {
+                r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
         if (rename(tmp, link) < 0) {
                 r = -errno;
                 (void) unlink(tmp);
@@ -606,9 +626,15 @@ int manager_disable_unit(Manager *m, const char *name) {
         return 1;
 }
 
+bool manager_uid_is_admin(Manager *m, uid_t uid) {
+        return uid == 0 || (m->admin_gid != (gid_t) -1 && bus_api_uid_in_group(uid, m->admin_gid));
+}
+
 /* docs/sandboxd-api.md: an enabled unit that does not compile is marked
- * failed with result "bad-unit", so that status shows why it is not up. */
-static void service_mark_bad_unit(Manager *m, const char *name, const char *path) {
+ * failed with result "bad-unit" ("untrusted-files" when its files failed
+ * the ownership checks, "enabler-not-admin" when whoever enabled it may no
+ * longer start units), so that status shows why it is not up. */
+static void service_mark_bad_unit(Manager *m, const char *name, const char *path, const char *result) {
         struct timespec ts;
         Service *s;
         char *p;
@@ -626,7 +652,7 @@ static void service_mark_bad_unit(Manager *m, const char *name, const char *path
                 s->unit_path = p;
         }
         s->rt.state = SERVICE_FAILED;
-        snprintf(s->rt.result, sizeof(s->rt.result), "bad-unit");
+        snprintf(s->rt.result, sizeof(s->rt.result), "%s", result);
         if (clock_gettime(CLOCK_REALTIME, &ts) >= 0)
                 s->state_change_realtime = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
         manager_service_changed(m, s);
@@ -691,14 +717,25 @@ static int start_enabled_unit(Manager *m, int dir_fd, const char *dir, const cha
         if (s && (service_has_process(s) || s->rt.state == SERVICE_AUTO_RESTART))
                 return 0;
 
-        log_info("Starting enabled unit %s (%s).", name, target);
-        r = manager_start_unit(m, name, target, NULL, &message, &bad);
+        /* Enabled by someone who has since left the admin group (or whose
+         * account is gone): they no longer decide what runs as root. */
+        if (!manager_uid_is_admin(m, st.st_uid)) {
+                log_error("Not starting enabled unit %s: it was enabled by uid %u, who is no longer root or in the admin group.",
+                          name, (unsigned) st.st_uid);
+                service_mark_bad_unit(m, name, target, "enabler-not-admin");
+                return 0;
+        }
+
+        log_info("Starting enabled unit %s (%s) for uid %u.", name, target, (unsigned) st.st_uid);
+        r = manager_start_unit_as(m, name, target, st.st_uid, NULL, &message, &bad);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0 && bad) {
                 log_error("Enabled unit %s does not compile.", name);
                 log_text_lines(LOG_ERR, name, message);
-                service_mark_bad_unit(m, name, target);
+                /* Our own wording for a failed ownership check (file-trust.c, policy.c). */
+                service_mark_bad_unit(m, name, target,
+                                      message && strstr(message, "; refusing.") ? "untrusted-files" : "bad-unit");
         } else if (r < 0)
                 log_error_errno(r, "Failed to start enabled unit %s: %s", name, message ?: strerror(-r));
         return 0;

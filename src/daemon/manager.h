@@ -91,6 +91,9 @@ int manager_parse_unit_arg(const char *arg, bool allow_path, char **ret_name, ch
 /* Compile unit (a name or a path). On failure, *reterr_text is the
  * diagnostics (FILE:LINE: Key: message lines, at most MANAGER_DIAGNOSTICS_MAX). */
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text);
+/* The same for a caller (manager_compile_unit(): root): see
+ * plan_compile_unit_as() for what that checks. */
+int manager_compile_unit_as(const char *unit, uid_t caller, Plan **ret, char **reterr_text);
 /* Compile (a client asked: always anew) and start. name is the service;
  * path NULL: its remembered unit path, else the search path. On failure
  * *reterr_bad_unit says whether the unit did not compile (the message is
@@ -100,10 +103,18 @@ int manager_start_unit(Manager *m, const char *name, const char *path, Service *
 /* A service that RestartUnit/StartUnit stopped: start it once the current
  * dispatch is over (never from inside service.c's call into us). */
 void manager_schedule_deferred(Manager *m);
+/* manager_start_unit() for caller, remembered as the service's started_by. */
+int manager_start_unit_as(Manager *m, const char *name, const char *path, uid_t caller, Service **ret,
+                          char **reterr_message, bool *reterr_bad_unit);
+/* Is uid root, or in the admin group by the group database? */
+bool manager_uid_is_admin(Manager *m, uid_t uid);
 
 /* $CONFIG_DIR/enabled/NAME.unit */
 bool manager_unit_is_enabled(Manager *m, const char *name);
 int manager_enable_unit(Manager *m, const char *name, const char *unit_path);
+/* The same, and the link is owned by enabler: at sandboxd's start the unit
+ * is started for that uid, and only while it is root or an admin. */
+int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, uid_t enabler);
 int manager_disable_unit(Manager *m, const char *name);
 
 /* manager-bus.c: the connections. */

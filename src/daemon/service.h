@@ -48,6 +48,12 @@ typedef struct Service {
         sd_bus_message **stop_waiters;
         size_t n_stop_waiters;
         bool restart_after_stop;        /* RestartUnit: start again once inactive */
+
+        /* Who last started it (StartUnit, RestartUnit, or the enabler of an
+         * enabled unit): its files are checked for this uid when the unit
+         * is compiled again (Reload, a deferred restart). 0 when sandboxd
+         * re-adopted it, which checks them as strictly as can be. */
+        uid_t started_by;
 } Service;
 
 /* A new, inactive service object registered with m. */

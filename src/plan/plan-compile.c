@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cap-util.h"
+#include "file-trust.h"
 #include "fileio.h"
 #include "hash-util.h"
 #include "host-path.h"
@@ -203,13 +205,17 @@ static int compile_mounts(Compiler *c) {
 
         for (size_t i = 0; i < u->n_binds; i++) {
                 const UnitBind *b = &u->binds[i];
+                const char *key = b->read_only ? "BindReadOnlyPaths" : "BindPaths";
                 _cleanup_free_ char *canonical = NULL;
                 PlanFileId id = {};
                 bool missing = false;
                 struct stat st = {};
 
-                /* Pinned here: automatic restarts reuse the plan, and the
-                 * service may own a directory on the path by then. */
+                /* The canonical path is what the policy bounds and what the
+                 * plan carries: a symlink in the source cannot lead the
+                 * launcher past the policy. It is pinned here: automatic
+                 * restarts reuse the plan, and the service may own a
+                 * directory on the path by then. */
                 r = host_path_canonicalize(b->source, &canonical);
                 if (r >= 0)
                         r = host_path_pin(canonical, &id, NULL);
@@ -218,16 +224,24 @@ static int compile_mounts(Compiler *c) {
                         r = negative_errno();
                 if (r == -ENOMEM)
                         return r;
-                if (r == -ENOENT && b->ignore_missing)
+                if (r == -ENOENT && b->ignore_missing && canonical)
                         missing = true;
                 else if (r < 0) {
-                        fail_at(c, b->file, b->line, b->read_only ? "BindReadOnlyPaths" : "BindPaths",
-                                "Bind source %s: %s.", b->source, strerror(-r));
+                        fail_at(c, b->file, b->line, key, "Bind source %s: %s.", b->source, strerror(-r));
+                        continue;
+                }
+                if (!policy_allows_bind_path(c->pol, canonical)) {
+                        _cleanup_free_ char *allowed = strv_join(c->pol->allow_bind_paths, " ");
+
+                        if (!allowed)
+                                return -ENOMEM;
+                        fail_at(c, b->file, b->line, key,
+                                "%s%s%s%s not allowed by policy %s (%s: [Sandbox] AllowBindPaths=%s).", b->source,
+                                streq(canonical, b->source) ? "" : " (", streq(canonical, b->source) ? "" : canonical,
+                                streq(canonical, b->source) ? "" : ")", c->pol->name, c->pol->path, allowed);
                         continue;
                 }
                 if (b->root_idmap) {
-                        const char *key = b->read_only ? "BindReadOnlyPaths" : "BindPaths";
-
                         if (!(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)))
                                 fail_at(c, b->file, b->line, key,
                                         "rootidmap maps %s's owner to root of the sandbox's user namespace; the unit has none.",
@@ -366,40 +380,40 @@ static int compile_identity(Compiler *c, ImageUser *ret_user) {
 
 /* ---- environment ---- */
 
-/* Opened as the launcher opens bind sources: canonical, then no symlink
- * followed, so a swap between the two is an error, not another file. */
-static int read_environment_file(const char *path, char **ret) {
-        _cleanup_free_ char *canonical = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        int r;
-
-        r = host_path_canonicalize(path, &canonical);
-        if (r < 0)
-                return r;
-        r = host_path_open(canonical, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd);
-        if (r < 0)
-                return r;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        return read_full_fd(fd, 1024 * 1024, ret, NULL);
-}
-
 static int load_environment_file(Compiler *c, const char *spec, char ***env) {
         bool optional = spec[0] == '-';
         const char *path = optional ? spec + 1 : spec;
+        _cleanup_(trust_failure_done) TrustFailure f = {};
+        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *data = NULL;
         char *save = NULL;
         unsigned line = 0;
         int r;
 
-        r = read_environment_file(path, &data);
-        if (r == -ENOENT && optional)
+        fd = trust_open(path, c->u->caller_uid, 0, &f);
+        if (fd == -ENOENT && optional)
                 return 0;
+        if (fd == -ENOMEM)
+                return fd;
+        if (fd == -EPERM && f.path) {
+                _cleanup_free_ char *m = NULL;
+
+                if (trust_failure_message(&f, &m) < 0)
+                        return -ENOMEM;
+                fail_at(c, path, 0, NULL, "%s", m);
+                return 0;
+        }
+        r = fd;
+        if (r >= 0) {
+                struct stat st;
+
+                if (fstat(fd, &st) < 0)
+                        r = -errno;
+                else if (!S_ISREG(st.st_mode))
+                        r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+                else
+                        r = read_full_fd(fd, 1024 * 1024, &data, NULL);
+        }
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -429,6 +443,19 @@ static int load_environment_file(Compiler *c, const char *spec, char ***env) {
                 r = strv_env_set(env, t);
                 if (r < 0)
                         return r;
+                /* Where the value came from, for sandboxd to hide it from
+                 * whoever could not read this file. */
+                {
+                        _cleanup_free_ char *src = NULL;
+
+                        *eq = 0;
+                        src = strjoin(t, "=", path);
+                        if (!src)
+                                return -ENOMEM;
+                        r = strv_env_set(&c->p->environment_sources, src);
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
 }
@@ -939,15 +966,19 @@ int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diag
 }
 
 int plan_compile_unit(const char *arg, Plan **ret, Diagnostics *diags) {
+        return plan_compile_unit_as(arg, geteuid(), ret, diags);
+}
+
+int plan_compile_unit_as(const char *arg, uid_t caller, Plan **ret, Diagnostics *diags) {
         _cleanup_(unit_freep) Unit *u = NULL;
         _cleanup_(policy_freep) Policy *pol = NULL;
         int r;
 
-        r = unit_load(arg, &u, diags);
+        r = unit_load_as(arg, caller, &u, diags);
         if (r < 0)
                 return r;
 
-        r = policy_load(u->policy ?: "default", &pol, diags);
+        r = policy_load_as(u->policy ?: "default", caller, &pol, diags);
         if (r < 0) {
                 /* Say which unit asked for it. */
                 if (r != -ENOMEM && u->policy)

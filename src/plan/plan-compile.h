@@ -14,6 +14,9 @@
 int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags);
 /* Loads the unit (name or path), its policy (Policy=, or "default"), compiles. */
 int plan_compile_unit(const char *name_or_path, Plan **ret, Diagnostics *diags);
+/* The same for caller (plan_compile_unit(): geteuid()): the unit's files
+ * are checked as unit_load_as() and policy_load_as() say for that uid. */
+int plan_compile_unit_as(const char *name_or_path, uid_t caller, Plan **ret, Diagnostics *diags);
 /* The policy's final syscall list: sorted by name, deny over allow, each
  * with the group it came from ("" when named directly). */
 int policy_expand(const Policy *pol, PlanSyscall **ret, size_t *ret_n);

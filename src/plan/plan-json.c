@@ -129,6 +129,7 @@ int plan_to_json(const Plan *p, char **ret) {
 
         json_object_object_add(o, "argv", j_strv(p->argv));
         json_object_object_add(o, "environment", j_strv(p->environment));
+        json_object_object_add(o, "environment_sources", j_strv(p->environment_sources));
         json_object_object_add(o, "working_directory", j_str(p->working_directory));
         json_object_object_add(o, "uid", json_object_new_int64(p->uid));
         json_object_object_add(o, "gid", json_object_new_int64(p->gid));
@@ -533,7 +534,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         static const char *const keys[] = {
                 "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
-                "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
+                "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
                 "no_new_privileges", "seccomp", "cgroup", "service", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
@@ -608,6 +609,13 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         STRV_FOREACH(e, p->environment)
                 if (!strchr(*e, '=') || **e == '=')
                         return rfail(r, "\"environment\" entries must be NAME=value.");
+        /* Absent in plans written before it existed. */
+        if (field(o, "environment_sources")) {
+                TRY(get_strv(r, o, "environment_sources", 4096, &p->environment_sources));
+                STRV_FOREACH(e, p->environment_sources)
+                        if (!strchr(*e, '=') || **e == '=' || !path_is_absolute(strchr(*e, '=') + 1))
+                                return rfail(r, "\"environment_sources\" entries must be NAME=/path.");
+        }
         TRY(get_path(r, o, "working_directory", false, &p->working_directory));
         TRY(get_u64(r, o, "uid", UINT32_MAX - 1, &v));
         p->uid = (uid_t) v;

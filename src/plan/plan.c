@@ -75,6 +75,7 @@ Plan *plan_free(Plan *p) {
         free(p->mounts);
         strv_free(p->argv);
         strv_free(p->environment);
+        strv_free(p->environment_sources);
         free(p->working_directory);
         free(p->supplementary_gids);
         for (size_t i = 0; i < p->n_syscalls; i++) {

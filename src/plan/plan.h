@@ -176,6 +176,11 @@ typedef struct Plan {
         int kill_signal;
         uint64_t timeout_stop_usec;
         bool wanted;                    /* [Install] says start with sandboxd */
+
+        /* "NAME=/path/of/EnvironmentFile" for each variable of environment
+         * whose value came from that file: sandboxd hides those values from
+         * a caller who could not read the file. */
+        char **environment_sources;
 } Plan;
 
 Plan *plan_new(void);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "cap-util.h"
 #include "conf-parser.h"
 #include "extract-word.h"
+#include "file-trust.h"
 #include "namespace-util.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -54,6 +57,7 @@ Policy *policy_free(Policy *p) {
         free(p->path);
         free(p->description);
         strv_free(p->architectures);
+        strv_free(p->allow_bind_paths);
         free(p);
         return NULL;
 }
@@ -217,6 +221,55 @@ static int parse_caps(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+static int parse_bind_paths(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                p->allow_bind_paths = strv_free(p->allow_bind_paths);
+                return 0;
+        }
+        r = split_words(v, &words);
+        if (r < 0)
+                return r == -ENOMEM ? r : conf_error(c, "Invalid quoting in \"%s\".", v);
+        STRV_FOREACH(w, words) {
+                /* Matched against canonical sources: a prefix with ".." or
+                 * "//" would never match, or match more than it says. */
+                if (!path_is_normalized_absolute(*w))
+                        return conf_error(c, "\"%s\" is not an absolute, normalized path.", *w);
+                if (!strv_contains(p->allow_bind_paths, *w)) {
+                        r = strv_extend(&p->allow_bind_paths, *w);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+bool path_under_prefix(const char *path, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        if (streq(prefix, "/"))
+                return path[0] == '/';
+        return strneq(path, prefix, n) && (path[n] == 0 || path[n] == '/');
+}
+
+bool policy_allows_bind_path(const Policy *p, const char *canonical_path) {
+        STRV_FOREACH(a, p->allow_bind_paths) {
+                _cleanup_free_ char *real = NULL;
+
+                if (path_under_prefix(canonical_path, *a))
+                        return true;
+                /* A prefix that is itself a symlink (/srv -> /data/srv) covers
+                 * what it points to. */
+                real = realpath(*a, NULL);
+                if (real && path_under_prefix(canonical_path, real))
+                        return true;
+        }
+        return false;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -229,6 +282,7 @@ static const ConfItem policy_items[] = {
         { "Sandbox", "RequireNamespaces", parse_ns_mask, P(require_namespaces) },
         { "Sandbox", "AllowHostNetwork", conf_parse_bool, P(allow_host_network) },
         { "Sandbox", "AllowRootOwnedBinds", conf_parse_bool, P(allow_root_owned_binds) },
+        { "Sandbox", "AllowBindPaths", parse_bind_paths, 0 },
 };
 #undef P
 
@@ -236,9 +290,39 @@ int policy_parse_file(Policy *p, const char *path, Diagnostics *diags) {
         return conf_parse_file(path, policy_sections, policy_items, ELEMENTSOF(policy_items), p, p, diags);
 }
 
+/* Is path's directory one of the policy search path's (both canonical)? */
+static int in_policy_search_path(const char *path) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *real = NULL;
+        char *slash;
+        int r;
+
+        real = realpath(path, NULL);
+        if (!real)
+                return negative_errno();
+        slash = strrchr(real, '/');
+        *slash = 0;
+        r = search_path_get(SEARCH_POLICIES, &dirs);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(d, dirs) {
+                _cleanup_free_ char *rd = realpath(*d, NULL);
+
+                if (rd && streq(rd, isempty(real) ? "/" : real))
+                        return 1;
+        }
+        return 0;
+}
+
 int policy_load(const char *arg, Policy **ret, Diagnostics *diags) {
+        return policy_load_as(arg, geteuid(), ret, diags);
+}
+
+int policy_load_as(const char *arg, uid_t caller, Policy **ret, Diagnostics *diags) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_free_ char *path = NULL, *name = NULL;
+        _cleanup_(trust_failure_done) TrustFailure f = {};
+        _cleanup_close_ int fd = -EBADF;
         bool any_allow = false;
         int r;
 
@@ -252,6 +336,21 @@ int policy_load(const char *arg, Policy **ret, Diagnostics *diags) {
                 name = e ? strndup(b, (size_t) (e - b)) : strdup(b);
                 if (!path || !name)
                         return -ENOMEM;
+                if (caller != 0) {
+                        _cleanup_strv_free_ char **dirs = NULL;
+                        _cleanup_free_ char *j = NULL;
+
+                        r = in_policy_search_path(path);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r <= 0) {
+                                (void) search_path_get(SEARCH_POLICIES, &dirs);
+                                j = dirs ? strv_join(dirs, ":") : NULL;
+                                return diag_add(diags, path, 0, NULL,
+                                                "Not in the policy search path (%s): only root may name a policy "
+                                                "elsewhere (caller uid %u); refusing.", strna(j), (unsigned) caller);
+                        }
+                }
         } else {
                 const char *e = endswith(arg, ".policy");
                 _cleanup_free_ char *file = NULL;
@@ -283,7 +382,20 @@ int policy_load(const char *arg, Policy **ret, Diagnostics *diags) {
         if (!p->path)
                 return -ENOMEM;
 
-        r = policy_parse_file(p, path, diags);
+        fd = trust_open(path, caller, 0, &f);
+        if (fd == -ENOMEM)
+                return fd;
+        if (fd == -EPERM && f.path) {
+                _cleanup_free_ char *m = NULL;
+
+                if (trust_failure_message(&f, &m) < 0)
+                        return -ENOMEM;
+                return diag_add(diags, path, 0, NULL, "%s", m);
+        }
+        if (fd < 0)
+                return diag_add(diags, path, 0, NULL, "Cannot read: %s", strerror(-fd));
+
+        r = conf_parse_fd(fd, path, policy_sections, policy_items, ELEMENTSOF(policy_items), p, p, diags);
         if (r < 0)
                 return r;
 

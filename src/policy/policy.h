@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "diag.h"
 #include "seccomp-action.h"
@@ -35,6 +36,11 @@ typedef struct Policy {
         uint64_t require_namespaces;
         int allow_host_network;         /* -1 unset = no */
         int allow_root_owned_binds;     /* -1 unset = no: a writable rootidmap bind of a directory of root's */
+
+        /* [Sandbox] AllowBindPaths=: host path prefixes (whole components)
+         * that BindPaths=/BindReadOnlyPaths= sources may be under, once
+         * made canonical. NULL or empty: no bind mounts at all. */
+        char **allow_bind_paths;
 } Policy;
 
 Policy *policy_new(const char *name);
@@ -44,5 +50,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 int policy_parse_file(Policy *p, const char *path, Diagnostics *diags);
 /* name ("web", "web.policy") in the policy search path, or an absolute path. */
 int policy_load(const char *name_or_path, Policy **ret, Diagnostics *diags);
+/* The same for caller (policy_load(): geteuid()): the file and the
+ * directories above it must pass trust_open() for caller; a caller other
+ * than root may only name a policy that is in the policy search path,
+ * since the policy is what bounds that caller. */
+int policy_load_as(const char *name_or_path, uid_t caller, Policy **ret, Diagnostics *diags);
+/* Is the canonical host path under one of the policy's AllowBindPaths=
+ * prefixes (matched on whole path components)? */
+bool policy_allows_bind_path(const Policy *p, const char *canonical_path);
+/* Does path start with prefix, on whole components ("/srv" covers "/srv"
+ * and "/srv/a", not "/srvx")? Both absolute and normalized. */
+bool path_under_prefix(const char *path, const char *prefix);
 /* The action Deny= entries without their own action get. */
 SeccompAction policy_deny_action(const Policy *p);

@@ -703,3 +703,6 @@ int unit_parse_file(Unit *u, const char *path, Diagnostics *diags) {
         return conf_parse_file(path, unit_sections, unit_items, ELEMENTSOF(unit_items), u, u, diags);
 }
 
+int unit_parse_fd(Unit *u, int fd, const char *path, Diagnostics *diags) {
+        return conf_parse_fd(fd, path, unit_sections, unit_items, ELEMENTSOF(unit_items), u, u, diags);
+}

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include "file-trust.h"
 
 #include "path-util.h"
 #include "search-path.h"
@@ -31,6 +36,7 @@ Unit *unit_new(const char *name) {
         u->start_limit_interval_usec = UNIT_USEC_UNSET;
         u->timeout_stop_usec = UNIT_USEC_UNSET;
         u->restart_steps = UINT32_MAX;
+        u->caller_uid = geteuid();
         return u;
 }
 
@@ -90,10 +96,113 @@ static bool unit_name_is_valid(const char *n) {
         return true;
 }
 
+/* Open path for parsing as u's caller; a diagnostic on failure. */
+static int open_trusted(const Unit *u, const char *path, int flags, Diagnostics *diags) {
+        _cleanup_(trust_failure_done) TrustFailure f = {};
+        _cleanup_free_ char *m = NULL;
+        int fd;
+
+        fd = trust_open(path, u->caller_uid, flags, &f);
+        if (fd >= 0 || fd == -ENOMEM)
+                return fd;
+        if (fd == -EPERM && f.path) {
+                if (trust_failure_message(&f, &m) < 0)
+                        return -ENOMEM;
+                (void) diag_add(diags, path, 0, NULL, "%s", m);
+        } else if (fd == -EISDIR)
+                (void) diag_add(diags, path, 0, NULL, "Is a directory, expected a file.");
+        else
+                (void) diag_add(diags, path, 0, NULL, "Cannot read: %s", strerror(-fd));
+        return fd;
+}
+
+static int parse_trusted(Unit *u, const char *path, Diagnostics *diags) {
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = open_trusted(u, path, 0, diags);
+        if (fd < 0)
+                return fd;
+        return unit_parse_fd(u, fd, path, diags);
+}
+
+static int dropin_cmp(const void *a, const void *b) {
+        return strcmp(path_basename(*(char * const *) a), path_basename(*(char * const *) b));
+}
+
+/* "<dir>/<file>.d/ *.conf" over dirs, a name in an earlier dir masking the
+ * same name in later ones, sorted by file name. Each drop-in directory is
+ * opened with trust_open() and listed through that fd, so the listing is
+ * of the directory that was checked. */
+static int find_dropins(const Unit *u, char * const *dirs, const char *file, char ***ret, Diagnostics *diags) {
+        _cleanup_strv_free_ char **found = NULL;
+        _cleanup_free_ char *dname = strjoin(file, ".d");
+        int r, failed = 0;
+
+        if (!dname)
+                return -ENOMEM;
+        found = calloc(1, sizeof(char *));
+        if (!found)
+                return -ENOMEM;
+
+        for (char * const *d = dirs; d && *d; d++) {
+                _cleanup_free_ char *p = path_join(*d, dname);
+                _cleanup_(trust_failure_done) TrustFailure f = {};
+                struct dirent *de;
+                DIR *dir;
+                int fd;
+
+                if (!p)
+                        return -ENOMEM;
+                fd = trust_open(p, u->caller_uid, O_DIRECTORY, &f);
+                if (fd == -ENOMEM)
+                        return fd;
+                if (fd == -EPERM && f.path) {
+                        _cleanup_free_ char *m = NULL;
+
+                        if (trust_failure_message(&f, &m) < 0)
+                                return -ENOMEM;
+                        failed = diag_add(diags, p, 0, NULL, "%s", m);
+                        continue;
+                }
+                if (fd < 0)
+                        continue; /* none there (or not a directory): nothing to apply */
+                dir = fdopendir(fd);
+                if (!dir) {
+                        r = negative_errno();
+                        safe_close(fd);
+                        return r;
+                }
+                while ((de = readdir(dir))) {
+                        bool masked = false;
+
+                        if (!endswith(de->d_name, ".conf") || de->d_name[0] == '.')
+                                continue;
+                        STRV_FOREACH(x, found)
+                                if (streq(path_basename(*x), de->d_name))
+                                        masked = true;
+                        if (masked)
+                                continue;
+                        r = strv_consume(&found, path_join(p, de->d_name));
+                        if (r < 0) {
+                                closedir(dir);
+                                return r;
+                        }
+                }
+                closedir(dir);
+        }
+        qsort(found, strv_length(found), sizeof(char *), dropin_cmp);
+        *ret = TAKE_PTR(found);
+        return failed;
+}
+
 int unit_load(const char *arg, Unit **ret, Diagnostics *diags) {
+        return unit_load_as(arg, geteuid(), ret, diags);
+}
+
+int unit_load_as(const char *arg, uid_t caller, Unit **ret, Diagnostics *diags) {
         _cleanup_(unit_freep) Unit *u = NULL;
         _cleanup_free_ char *path = NULL, *file = NULL, *name = NULL;
-        _cleanup_strv_free_ char **dropins = NULL;
+        _cleanup_strv_free_ char **dropins = NULL, **dirs = NULL;
         int r, failed = 0;
 
         if (isempty(arg))
@@ -110,7 +219,6 @@ int unit_load(const char *arg, Unit **ret, Diagnostics *diags) {
                         return -ENOMEM;
                 if (!e)
                         return diag_add(diags, arg, 0, NULL, "Unit file names end in .unit.");
-                /* Drop-ins are looked up beside the file, and in the search path. */
         } else {
                 const char *e = endswith(arg, ".unit");
 
@@ -122,10 +230,10 @@ int unit_load(const char *arg, Unit **ret, Diagnostics *diags) {
                         return -ENOMEM;
                 r = search_path_find(SEARCH_UNITS, file, &path);
                 if (r == -ENOENT) {
-                        _cleanup_strv_free_ char **dirs = NULL;
+                        _cleanup_strv_free_ char **sp = NULL;
                         _cleanup_free_ char *j = NULL;
-                        (void) search_path_get(SEARCH_UNITS, &dirs);
-                        j = dirs ? strv_join(dirs, ":") : NULL;
+                        (void) search_path_get(SEARCH_UNITS, &sp);
+                        j = sp ? strv_join(sp, ":") : NULL;
                         return diag_add(diags, NULL, 0, NULL, "Unit %s not found in the unit search path (%s).", file, strna(j));
                 }
                 if (r < 0)
@@ -138,19 +246,22 @@ int unit_load(const char *arg, Unit **ret, Diagnostics *diags) {
         u = unit_new(name);
         if (!u)
                 return -ENOMEM;
+        u->caller_uid = caller;
         u->path = strdup(path);
         if (!u->path)
                 return -ENOMEM;
 
-        r = unit_parse_file(u, path, diags);
+        r = parse_trusted(u, path, diags);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 failed = r;
 
-        /* Drop-ins: beside a unit given by path, plus the search path. */
+        r = search_path_get(SEARCH_UNITS, &dirs);
+        if (r < 0)
+                return r;
+        /* Drop-ins beside a unit given by path come first, then the search path's. */
         if (strchr(arg, '/')) {
-                _cleanup_strv_free_ char **dirs = NULL;
                 _cleanup_free_ char *parent = strdup(path);
                 char *slash;
 
@@ -161,10 +272,6 @@ int unit_load(const char *arg, Unit **ret, Diagnostics *diags) {
                         slash[1] = 0;
                 else
                         *slash = 0;
-                r = search_path_get(SEARCH_UNITS, &dirs);
-                if (r < 0)
-                        return r;
-                /* Drop-ins beside a unit given by path come first, then the search path's. */
                 if (!strv_contains(dirs, parent)) {
                         _cleanup_strv_free_ char **n = NULL;
                         if (strv_extend(&n, parent) < 0 || strv_extend_strv(&n, dirs) < 0)
@@ -172,14 +279,15 @@ int unit_load(const char *arg, Unit **ret, Diagnostics *diags) {
                         strv_free(dirs);
                         dirs = TAKE_PTR(n);
                 }
-                r = search_path_dropins_in(dirs, file, &dropins);
-        } else
-                r = search_path_dropins(SEARCH_UNITS, file, &dropins);
-        if (r < 0)
+        }
+        r = find_dropins(u, dirs, file, &dropins, diags);
+        if (r == -ENOMEM)
                 return r;
+        if (r < 0)
+                failed = r;
 
         STRV_FOREACH(d, dropins) {
-                r = unit_parse_file(u, *d, diags);
+                r = parse_trusted(u, *d, diags);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)

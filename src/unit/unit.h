@@ -105,6 +105,11 @@ typedef struct Unit {
 
         /* [Install] */
         char **wanted_by;
+
+        /* Who asked for this unit: the files that feed it (unit, drop-ins,
+         * policy, EnvironmentFile=s) must be owned by root or by this uid
+         * (src/basic/file-trust.h). unit_new(): geteuid(). */
+        uid_t caller_uid;
 } Unit;
 
 Unit *unit_new(const char *name);
@@ -114,8 +119,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Unit *, unit_free);
 /* Parse path (and, by the caller, each drop-in in order) into u. Returns
  * -EINVAL when diagnostics were added. */
 int unit_parse_file(Unit *u, const char *path, Diagnostics *diags);
+/* The same from an open fd; path is what diagnostics name. */
+int unit_parse_fd(Unit *u, int fd, const char *path, Diagnostics *diags);
 
 /* Find name or path, read it and its drop-ins (NAME.unit.d/ *.conf in
  * every search-path directory, applied in lexical order of file name).
  * name_or_path: contains '/' -> a path; else "web" or "web.unit". */
 int unit_load(const char *name_or_path, Unit **ret, Diagnostics *diags);
+/* The same for caller: the unit, its drop-in directories and drop-ins (and
+ * every directory above them) must pass trust_open() for caller, else a
+ * diagnostic "FILE: is writable by ...; refusing." unit_load() is
+ * unit_load_as(..., geteuid(), ...). */
+int unit_load_as(const char *name_or_path, uid_t caller, Unit **ret, Diagnostics *diags);

@@ -310,6 +310,9 @@ mkdir -p "$TESTDIR/swap/app/config" "$TESTDIR/swap/secret"
 # service owns its data directory: only then can it swap what is below.
 chown -R 4246:4246 "$TESTDIR/swap/app"
 echo "host-secret-$ID" >"$TESTDIR/swap/secret/marker"
+# The policy allows the whole test area (the symlink target included):
+# what stops the swap here is the pin, not the policy.
+{ cat "$SRC_DIR/policies/default.policy"; echo "AllowBindPaths=$TESTDIR/swap"; } >"$TESTDIR/swap.policy"
 write_unit "$ID-swap" <<'EOF'
 [Sandbox]
 Image=@IMAGE@
@@ -317,6 +320,9 @@ Environment=SBXTEST_ID=@ID@
 ReadOnly=no
 BindPaths=@TESTDIR@/swap/app:/app:rootidmap
 BindReadOnlyPaths=@TESTDIR@/swap/app/config:/config
+
+[Security]
+Policy=@TESTDIR@/swap.policy
 
 [Service]
 ExecStart=/bin/sh -c "if [ -e /config/marker ]; then echo LEAKED; cat /config/marker; exec sleep 100000; fi; echo swapping; rm -rf /app/config && ln -s @TESTDIR@/swap/secret /app/config; exit 1"

@@ -18,6 +18,10 @@ mkdir -p "$SHARE" "$RW"
 RW_OWNER=4243
 chown "$RW_OWNER:$RW_OWNER" "$RW"
 echo "shared $ID" >"$SHARE/file"
+# The default policy allows no bind mounts: a test policy that allows
+# these two (sandbox.policy(5), AllowBindPaths=).
+cp "$SRC_DIR/policies/default.policy" "$TESTDIR/binds.policy"
+echo "AllowBindPaths=$SHARE $RW" >>"$TESTDIR/binds.policy"
 
 # The scripts run inside come through the read-only bind, so that no shell
 # quoting has to survive the unit file's ExecStart= parsing.
@@ -32,6 +36,9 @@ TemporaryFileSystem=/tmp:size=2M,mode=0700,noexec
 BindReadOnlyPaths=$SHARE:/srv
 BindPaths=$RW:/mnt:rootidmap
 Environment=SBXTEST_ID=@ID@
+
+[Security]
+Policy=$TESTDIR/binds.policy
 
 [Service]
 ExecStart=/bin/sh /srv/$3

@@ -17,6 +17,11 @@ RANGE_END=$((0x7FFE0000))
 # in_range ID BASE: ID lies in the 65536 ids from BASE.
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -lt $(($2 + 65536)) ]; }
 
+# The shipped policies allow no bind mounts: one that allows this test's
+# directory (sandbox.policy(5), AllowBindPaths=).
+BINDS=$TESTDIR/binds.policy
+{ cat "$SRC_DIR/policies/default.policy"; echo "AllowBindPaths=$TESTDIR"; } >"$BINDS"
+
 leftovers_snapshot "$TESTDIR/before"
 
 # ---- the default: a user namespace with an allocated range ----
@@ -75,6 +80,9 @@ write_unit plant <<EOF
 [Sandbox]
 Image=@IMAGE@
 BindPaths=$DROP:/mnt $ROOTDIR:/home
+
+[Security]
+Policy=$BINDS
 
 [Service]
 ExecStart=/bin/sh -c "cp /bin/busybox /mnt/tool && chmod 4755 /mnt/tool && echo planted; chown 0:0 /mnt/tool; chmod 4755 /mnt/tool; echo x >/home/new && echo wrote-rootdir; cat /home/secret && echo read-secret; chmod 0666 /home/secret && echo chmod-secret; echo done"
@@ -184,6 +192,9 @@ write_unit rootidmap <<EOF
 Image=@IMAGE@
 BindPaths=$DATA:/mnt:rootidmap
 
+[Security]
+Policy=$BINDS
+
 [Service]
 ExecStart=/bin/sh -c "stat -c dir=%u:%g /mnt; echo x >/mnt/f && echo wrote; stat -c file=%u:%g /mnt/f"
 EOF
@@ -201,6 +212,9 @@ write_unit rootidmap-root <<EOF
 Image=@IMAGE@
 BindPaths=$ROOTDIR:/mnt:rootidmap
 
+[Security]
+Policy=$BINDS
+
 [Service]
 ExecStart=/bin/true
 EOF
@@ -211,8 +225,8 @@ expect_match "$TESTDIR/check.out" 'rootidmap-root.unit:3: BindPaths: .*AllowRoot
         "... naming file:line, the key and AllowRootOwnedBinds="
 POLDIR=$TESTDIR/policies
 mkdir -p "$POLDIR"
-{ cat "$SRC_DIR/policies/default.policy"; printf '\n[Sandbox]\nAllowRootOwnedBinds=yes\n'; } >"$POLDIR/rootbinds.policy"
-sed -i "s|^\[Service\]|[Security]\nPolicy=$POLDIR/rootbinds.policy\n\n[Service]|" "$UNITDIR/rootidmap-root.unit"
+{ cat "$BINDS"; echo "AllowRootOwnedBinds=yes"; } >"$POLDIR/rootbinds.policy"
+sed -i "s|^Policy=.*|Policy=$POLDIR/rootbinds.policy|" "$UNITDIR/rootidmap-root.unit"
 RC=0
 "$SANDBOXCTL" check "$UNITDIR/rootidmap-root.unit" >"$TESTDIR/check.out" 2>&1 || RC=$?
 expect_rc 0 "... and allowed by a policy with AllowRootOwnedBinds=yes"
@@ -228,7 +242,7 @@ Policy=$POLDIR/nouser.policy
 [Service]
 ExecStart=/bin/true
 EOF
-sed 's/^RequireNamespaces=.*/RequireNamespaces=mount pid/' "$SRC_DIR/policies/default.policy" >"$POLDIR/nouser.policy"
+sed 's/^RequireNamespaces=.*/RequireNamespaces=mount pid/' "$BINDS" >"$POLDIR/nouser.policy"
 RC=0
 "$SANDBOXCTL" check "$UNITDIR/norootidmap-userns.unit" >"$TESTDIR/check.out" 2>&1 || RC=$?
 expect_rc 1 "rootidmap without a user namespace is refused"

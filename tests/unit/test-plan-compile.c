@@ -12,8 +12,10 @@
 static char *dir, *img, *units, *policies;
 
 static void setup(void) {
-        char *etc;
+        char *etc, *share;
 
+        /* The files a unit is made of must not be group- or world-writable. */
+        umask(022);
         dir = make_tmpdir();
         ASSERT_TRUE(asprintf(&img, "%s/img", dir) > 0 && mkdir(img, 0755) == 0);
         ASSERT_TRUE(asprintf(&etc, "%s/etc", img) > 0 && mkdir(etc, 0755) == 0);
@@ -26,14 +28,23 @@ static void setup(void) {
         ASSERT_TRUE(asprintf(&policies, "%s/policies", dir) > 0 && mkdir(policies, 0755) == 0);
         free(write_file(policies, "default.policy",
                         "[Seccomp]\nAllow=@system-service\nDeny=@mount ptrace:EPERM\n"));
-        free(write_file(policies, "caps.policy",
-                        "[Seccomp]\nAllow=@system-service\n"
-                        "[Capabilities]\nAllow=CAP_NET_BIND_SERVICE CAP_CHOWN\n"
-                        "[Sandbox]\nRequireNamespaces=pid\nAllowHostNetwork=yes\n"));
+        {
+                char *caps;
+
+                /* Binds under the test's directory, and nowhere else. */
+                ASSERT_TRUE(asprintf(&caps, "[Seccomp]\nAllow=@system-service\n"
+                                            "[Capabilities]\nAllow=CAP_NET_BIND_SERVICE CAP_CHOWN\n"
+                                            "[Sandbox]\nRequireNamespaces=pid\nAllowHostNetwork=yes\n"
+                                            "AllowBindPaths=/nonexistent %s/share %s/real\n", dir, dir) > 0);
+                free(write_file(policies, "caps.policy", caps));
+                free(caps);
+        }
         free(write_file(policies, "noexec.policy", "[Seccomp]\nAllow=read write\n"));
+        ASSERT_TRUE(asprintf(&share, "%s/share", dir) > 0 && mkdir(share, 0755) == 0);
         setenv("SANDBOXD_UNIT_PATH", units, 1);
         setenv("SANDBOXD_POLICY_PATH", policies, 1);
         free(etc);
+        free(share);
 }
 
 static Plan *compile(const char *name, const char *text, Diagnostics *d) {
@@ -127,7 +138,7 @@ TEST(identity_and_caps) {
 
         ASSERT_TRUE(asprintf(&text,
                              "[Sandbox]\nImage=%%1$s\nEnvironment=A=from-unit B=b\nEnvironmentFile=%s\nEnvironmentFile=-/nonexistent\n"
-                             "Namespaces=pid mount net uts ipc\nBindReadOnlyPaths=%s:/data\n"
+                             "Namespaces=pid mount net uts ipc\nBindReadOnlyPaths=%s/share:/data\n"
                              "[Security]\nPolicy=caps\nCapabilities=CAP_NET_BIND_SERVICE CAP_CHOWN\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n"
                              "[Service]\nExecStart=/bin/httpd\nUser=www\nSupplementaryGroups=adm 7\n",
                              envfile, dir) > 0);
@@ -220,7 +231,7 @@ TEST(errors) {
                      "bad.unit: RestartSteps: RestartSteps= needs RestartMaxDelaySec=");
         /* Missing ignorable bind source is fine, and recorded as missing. */
         {
-                Plan *p = compile_ok("optbind", "[Sandbox]\nImage=%1$s\nBindPaths=-/nonexistent/src:/x\n[Service]\nExecStart=/bin/true\n");
+                Plan *p = compile_ok("optbind", "[Sandbox]\nImage=%1$s\nBindPaths=-/nonexistent/src:/x\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n");
                 size_t n = 0;
                 for (size_t i = 0; i < p->n_mounts; i++)
                         if (p->mounts[i].type == MOUNT_BIND) {
@@ -247,7 +258,7 @@ TEST(pinned_host_paths) {
         env = write_file(real, "env", "FROM_FILE=yes\n");
         ASSERT_TRUE(stat(sub, &st_sub) == 0 && stat(img, &st_img) == 0);
         ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\nBindReadOnlyPaths=%s/sub:/x -%s/nope/deeper:/y\n"
-                                    "EnvironmentFile=%s/env\n[Service]\nExecStart=/bin/true\n",
+                                    "EnvironmentFile=%s/env\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n",
                              img_link, link, link, link) > 0);
         p = compile_ok("pinned", text);
         ASSERT_STREQ(p->layers[0].path, img);
@@ -276,7 +287,7 @@ TEST(pinned_host_paths) {
 
         /* A symlink is followed only by the compiler's canonicalization:
          * a bind source that is one resolves to its target. */
-        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindPaths=%s:/x\n[Service]\nExecStart=/bin/true\n", link) > 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindPaths=%s:/x\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n", link) > 0);
         p = compile_ok("pinned2", text);
         for (size_t i = 0; i < p->n_mounts; i++)
                 if (p->mounts[i].type == MOUNT_BIND)
@@ -288,6 +299,160 @@ TEST(pinned_host_paths) {
         free(link);
         free(img_link);
         free(env);
+}
+
+TEST(bind_paths_bounded_by_policy) {
+        char *text, *link, *share, *real_share;
+        Plan *p;
+
+        /* The default policy allows no bind source at all. */
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindReadOnlyPaths=%s/share:/d\n[Service]\nExecStart=/bin/true\n", dir) > 0);
+        expect_error(text, "bad.unit:3: BindReadOnlyPaths: ");
+        expect_error(text, "/share not allowed by policy default (");
+        expect_error(text, "default.policy: [Sandbox] AllowBindPaths=)");
+        free(text);
+
+        /* Prefixes match whole components: share-x is not under share. */
+        ASSERT_TRUE(asprintf(&share, "%s/share-x", dir) > 0 && mkdir(share, 0755) == 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindPaths=%s:/d\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n", share) > 0);
+        expect_error(text, "bad.unit:3: BindPaths: ");
+        expect_error(text, "share-x not allowed by policy caps (");
+        free(text);
+
+        /* A symlink under the allowed prefix that leads out of it is judged
+         * by where it leads, and named so. */
+        ASSERT_TRUE(asprintf(&link, "%s/share/out", dir) > 0 && symlink(share, link) == 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindPaths=%s:/d\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n", link) > 0);
+        expect_error(text, "/share/out (");
+        expect_error(text, "/share-x) not allowed by policy caps");
+        free(text);
+
+        /* Inside: compiles, and the plan carries the canonical source. */
+        real_share = NULL;
+        ASSERT_TRUE(asprintf(&real_share, "%s/share/sub", dir) > 0 && mkdir(real_share, 0755) == 0);
+        free(link);
+        ASSERT_TRUE(asprintf(&link, "%s/share/alias", dir) > 0 && symlink("sub", link) == 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nBindPaths=%s:/d\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n", link) > 0);
+        p = compile_ok("bindok", text);
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].type == MOUNT_BIND)
+                        ASSERT_STREQ(p->mounts[i].source, real_share);
+        plan_free(p);
+        free(text);
+        free(real_share);
+        free(link);
+        free(share);
+}
+
+/* Each file a unit is made of, and each directory above it, as a local
+ * attacker would plant or loosen them. */
+TEST(file_ownership) {
+        char *text, *sub, *env, *dropdir;
+        Diagnostics d = {};
+        Plan *p;
+
+        /* A group-writable unit. */
+        free(write_file(units, "gw.unit", "[Sandbox]\nImage=/\n[Service]\nExecStart=/bin/true\n"));
+        ASSERT_TRUE(asprintf(&text, "%s/gw.unit", units) > 0);
+        ASSERT_TRUE(chmod(text, 0664) == 0);
+        ASSERT_TRUE(plan_compile_unit("gw", &p, &d) < 0);
+        ASSERT_DIAG(&d, "gw.unit: is writable by group ");
+        ASSERT_DIAG(&d, "(mode 0664); refusing.");
+        diagnostics_done(&d);
+        free(text);
+
+        /* A unit in a world-writable directory; a sticky one is fine. */
+        ASSERT_TRUE(asprintf(&sub, "%s/ww", dir) > 0 && mkdir(sub, 0755) == 0);
+        ASSERT_TRUE(chmod(sub, 0777) == 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\n[Service]\nExecStart=/bin/true\n", img) > 0);
+        free(write_file(sub, "ww.unit", text));
+        free(text);
+        ASSERT_TRUE(asprintf(&text, "%s/ww.unit", sub) > 0);
+        d = (Diagnostics) {};
+        ASSERT_TRUE(plan_compile_unit(text, &p, &d) < 0);
+        ASSERT_DIAG(&d, "ww.unit: directory ");
+        ASSERT_DIAG(&d, "/ww above it is writable by anyone (mode 0777); refusing.");
+        diagnostics_done(&d);
+        ASSERT_TRUE(chmod(sub, 01777) == 0);
+        d = (Diagnostics) {};
+        ASSERT_OK(plan_compile_unit(text, &p, &d));
+        plan_free(p);
+        diagnostics_done(&d);
+
+        /* ... but a drop-in directory in it gets no sticky exception. */
+        ASSERT_TRUE(asprintf(&dropdir, "%s/ww.unit.d", sub) > 0 && mkdir(dropdir, 0755) == 0);
+        ASSERT_TRUE(chmod(dropdir, 01777) == 0);
+        free(write_file(dropdir, "zz.conf", "[Security]\nCapabilities=CAP_SYS_ADMIN\n"));
+        d = (Diagnostics) {};
+        ASSERT_TRUE(plan_compile_unit(text, &p, &d) < 0);
+        ASSERT_DIAG(&d, "ww.unit.d: is writable by anyone (mode 1777); refusing.");
+        diagnostics_done(&d);
+        /* A group-writable drop-in in a good directory. */
+        ASSERT_TRUE(chmod(dropdir, 0755) == 0);
+        free(write_file(dropdir, "zz.conf", "[Sandbox]\nHostname=x\n"));
+        free(text);
+        ASSERT_TRUE(asprintf(&text, "%s/zz.conf", dropdir) > 0);
+        ASSERT_TRUE(chmod(text, 0666) == 0);
+        free(text);
+        ASSERT_TRUE(asprintf(&text, "%s/ww.unit", sub) > 0);
+        d = (Diagnostics) {};
+        ASSERT_TRUE(plan_compile_unit(text, &p, &d) < 0);
+        ASSERT_DIAG(&d, "zz.conf: is writable by anyone (mode 0666); refusing.");
+        diagnostics_done(&d);
+        free(text);
+
+        /* A world-writable EnvironmentFile=; a good one records its variables. */
+        env = write_file(dir, "secret.env", "TOKEN=s3cret\nPLAIN=x\n");
+        ASSERT_TRUE(chmod(env, 0646) == 0);
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%%1$s\nEnvironment=PLAIN=unit\nEnvironmentFile=%s\n[Service]\nExecStart=/bin/true\n", env) > 0);
+        expect_error(text, "secret.env: is writable by anyone (mode 0646); refusing.");
+        ASSERT_TRUE(chmod(env, 0600) == 0);
+        p = compile_ok("envsrc", text);
+        ASSERT_STREQ(strv_env_get(p->environment, "TOKEN"), "s3cret");
+        ASSERT_STREQ(strv_env_get(p->environment_sources, "TOKEN"), env);
+        ASSERT_STREQ(strv_env_get(p->environment_sources, "PLAIN"), env);
+        ASSERT_TRUE(strv_env_get(p->environment_sources, "PATH") == NULL);
+        plan_free(p);
+        free(text);
+        free(env);
+        free(dropdir);
+        free(sub);
+}
+
+/* A caller other than root names only policies of the search path: the
+ * policy is what bounds that caller. */
+TEST(policy_outside_search_path) {
+        char *other, *pol, *text;
+        Diagnostics d = {};
+        Plan *p;
+
+        ASSERT_TRUE(asprintf(&other, "%s/elsewhere", dir) > 0 && mkdir(other, 0755) == 0);
+        pol = write_file(other, "mine.policy", "[Seccomp]\nAllow=@system-service\n[Capabilities]\nAllow=CAP_SYS_ADMIN\n");
+        ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\n[Security]\nPolicy=%s\nCapabilities=CAP_SYS_ADMIN\n[Service]\nExecStart=/bin/true\n", img, pol) > 0);
+        free(write_file(units, "byadmin.unit", text));
+        if (geteuid() == 0) {
+                ASSERT_OK(plan_compile_unit_as("byadmin", 0, &p, &d));
+                plan_free(p);
+        }
+        ASSERT_TRUE(plan_compile_unit_as("byadmin", 4242, &p, &d) < 0);
+        ASSERT_DIAG(&d, "mine.policy: Not in the policy search path (");
+        ASSERT_DIAG(&d, "only root may name a policy elsewhere (caller uid 4242); refusing.");
+        diagnostics_done(&d);
+        free(text);
+        /* The same file named through the search path directory is fine. */
+        if (geteuid() == 0) {
+                char *inpath;
+                ASSERT_TRUE(asprintf(&inpath, "%s/caps.policy", policies) > 0);
+                ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\n[Security]\nPolicy=%s\n[Service]\nExecStart=/bin/true\n", img, inpath) > 0);
+                free(write_file(units, "byadmin2.unit", text));
+                d = (Diagnostics) {};
+                ASSERT_OK(plan_compile_unit_as("byadmin2", 4242, &p, &d));
+                plan_free(p);
+                free(inpath);
+                free(text);
+        }
+        free(pol);
+        free(other);
 }
 
 TEST(exec_start_variables) {
@@ -326,6 +491,9 @@ int main(void) {
         RUN(identity_and_caps);
         RUN(ceilings_name_both_files);
         RUN(errors);
+        RUN(bind_paths_bounded_by_policy);
+        RUN(file_ownership);
+        RUN(policy_outside_search_path);
         RUN(exec_start_variables);
         RUN(pinned_host_paths);
         RUN(user_namespace);

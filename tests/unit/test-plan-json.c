@@ -24,11 +24,13 @@ static Plan *make_plan(void) {
         ASSERT_TRUE(asprintf(&units, "%s/units", dir) > 0 && mkdir(units, 0755) == 0);
         ASSERT_TRUE(asprintf(&pol, "%s/policies", dir) > 0 && mkdir(pol, 0755) == 0);
         free(write_file(pol, "default.policy", "[Seccomp]\nAllow=@system-service\nDeny=ptrace:EACCES @mount\n"
-                                               "[Capabilities]\nAllow=CAP_NET_BIND_SERVICE\n"));
+                                               "[Capabilities]\nAllow=CAP_NET_BIND_SERVICE\n"
+                                               "[Sandbox]\nAllowBindPaths=/tmp\n"));
+        free(write_file(dir, "env", "FROM_FILE=1\n"));
         {
                 char *u;
-                ASSERT_TRUE(asprintf(&u, "[Unit]\nDescription=Round \"trip\" ü\n[Sandbox]\nImage=%s\nHostname=rt\n"
-                                         "TemporaryFileSystem=/tmp:size=1M\nBindReadOnlyPaths=%s:/d:norbind\n"
+                ASSERT_TRUE(asprintf(&u, "[Unit]\nDescription=Round \"trip\" ü\n[Sandbox]\nImage=%1$s\nHostname=rt\n"
+                                         "TemporaryFileSystem=/tmp:size=1M\nBindReadOnlyPaths=%2$s:/d:norbind\nEnvironmentFile=%2$s/env\n"
                                          "[Security]\nCapabilities=CAP_NET_BIND_SERVICE\n"
                                          "[Resources]\nMemoryMax=64M\nCPUQuota=50%%\nIOWeight=10\nLimitNOFILE=100:200\nLimitCORE=infinity\n"
                                          "[Service]\nExecStart=/bin/sh -c \"echo 'hi'\"\nUser=www\nRestart=always\nRestartSteps=2\nRestartMaxDelaySec=5s\n"
