@@ -98,7 +98,8 @@ Plan *make_plan(const char *script) {
         static const char *const ro[] = { "/proc/sys", "/proc/bus", "/proc/irq" };
         Plan *p = plan_new();
 
-        CHECK(p);
+        if (!p)
+                die("plan_new");
         p->name = strdup("launchtest");
         p->namespaces = NAMESPACE_MASK_DEFAULT;
         p->hostname = strdup("lt");
