@@ -74,6 +74,8 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" >/dev/null
 CTL=$BUILD/src/ctl/sandboxctl
+# This build's sandbox-init (the programs look under their install prefix otherwise).
+[ -x "$BUILD/src/launch/sandbox-init" ] && export SANDBOXD_INIT_PATH=$BUILD/src/launch/sandbox-init
 
 WORK=$(mktemp -d /tmp/sandboxd-bench.XXXXXX)
 CRUN_ROOT=$WORK/crun-state

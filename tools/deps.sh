@@ -14,9 +14,11 @@ RUNTIME_DEPS=(
         busybox-static iproute2 util-linux procps
 )
 TEST_DEPS=(
-        man-db groff-base zsh fish
-        qemu-system-x86 linux-image-amd64
-        mmdebstrap
+        python3                                 # tools/test.sh, the shell tests' JSON checks
+        man-db groff-base zsh fish              # unit: man pages, completions
+        cppcheck                                # static
+        qemu-system-x86 linux-image-amd64 kmod  # vm
+        mmdebstrap                              # testhost, vm-sandboxd
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")

@@ -17,6 +17,8 @@ tools/mkimage-busybox.sh "$IMAGE" >/dev/null
 export SANDBOXD_POLICY_PATH=$PWD/policies
 export SANDBOXD_UNIT_PATH=$PWD/units
 ctl=build/src/ctl/sandboxctl
+# This build's sandboxes' PID 1 (the programs look under their install prefix otherwise).
+[ -x build/src/launch/sandbox-init ] && export SANDBOXD_INIT_PATH=$PWD/build/src/launch/sandbox-init
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 

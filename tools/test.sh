@@ -1,37 +1,106 @@
 #!/bin/bash
 # Run sandboxd's test lanes. With no argument: every lane, as CI does.
-#   tools/test.sh [unit|integration|vm|testhost|asan|fuzz]...
+#   tools/test.sh [unit|static|integration|vm|testhost|asan|fuzz]...
+# As root it first installs what the lanes need (tools/deps.sh --tests).
 # Lanes that need something this machine lacks report SKIP with the reason.
+# Under CI=true a SKIP whose reason no entry of tests/skip-allowlist
+# matches fails the run.
 # The last line sums up every lane: "tests: N passed, N failed, N skipped".
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LANES=("$@")
-[ ${#LANES[@]} -eq 0 ] && LANES=(unit integration vm testhost asan fuzz)
+[ ${#LANES[@]} -eq 0 ] && LANES=(unit static integration vm testhost asan fuzz)
 FUZZ_SECONDS=${FUZZ_SECONDS:-40}
+ALLOWLIST=$ROOT/tests/skip-allowlist
 
 pass=0 fail=0 skip=0
 failed_lanes=()
+# Every skip of this run, "LANE/TEST: REASON" a line, for the CI check.
+SKIPS=$(mktemp)
+trap 'rm -f "$SKIPS"' EXIT
 
 log() { printf '\n=== %s\n' "$*"; }
 
-# Adds the counts of a meson build dir's last test run.
+# lane_skip LANE REASON: a lane (or part of one) that cannot run here.
+lane_skip() {
+        echo "SKIP: $2"
+        echo "$1: $2" >>"$SKIPS"
+        skip=$((skip + 1))
+}
+
+# The dependencies of every lane, so that the README's command runs them all
+# on a fresh machine. Only root can install; others run with what is there.
+if [ "$(id -u)" = 0 ]; then
+        tools/deps.sh --tests >/dev/null || { echo "tools/deps.sh --tests failed" >&2; exit 1; }
+fi
+
+# Adds the counts of a meson build dir's last test run, and its skipped
+# tests with their reasons (the first "SKIP" line of their output).
+# count_meson DIR [nofail]: nofail leaves failures uncounted (a run whose
+# failed tests are run again).
 count_meson() {
-        local json=$1/meson-logs/testlog.json
+        local json=$1/meson-logs/testlog.json p f s
         [ -f "$json" ] || return 0
-        read -r p f s < <(python3 - "$json" <<'PY'
+        read -r p f s < <(python3 - "$json" "$SKIPS" <<'PY'
 import json, sys
 p = f = s = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
-    if r in ("OK", "EXPECTEDFAIL"): p += 1
-    elif r == "SKIP": s += 1
-    else: f += 1
+with open(sys.argv[2], "a") as skips:
+    for line in open(sys.argv[1]):
+        d = json.loads(line)
+        r = d.get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            p += 1
+        elif r == "SKIP":
+            s += 1
+            out = (d.get("stdout") or "") + "\n" + (d.get("stderr") or "")
+            why = next((l.strip() for l in out.splitlines() if l.strip().startswith("SKIP")), "SKIP: (no reason printed)")
+            why = why.split(":", 1)[1].strip() if ":" in why else why
+            skips.write("%s: %s\n" % (d["name"].split(" / ")[-1], why))
+        else:
+            f += 1
 print(p, f, s)
 PY
 )
+        [ "${2:-}" = nofail ] && f=0
         pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+# CI=true: every skip must be matched by an entry of tests/skip-allowlist
+# (an extended regular expression, against "TEST: REASON"). Exit 1 if not.
+check_skips() {
+        python3 - "$ALLOWLIST" "$SKIPS" <<'PY'
+import re, sys
+entries = []
+for n, line in enumerate(open(sys.argv[1]), 1):
+    line = line.rstrip("\n")
+    if not line.strip() or line.lstrip().startswith("#"):
+        continue
+    pattern, sep, why = line.rpartition("  # ")
+    if not sep or not pattern.strip() or not why.strip():
+        print("%s:%d: an entry is PATTERN  # WHY: %s" % (sys.argv[1], n, line))
+        sys.exit(1)
+    entries.append(re.compile(pattern.strip()))
+bad = [s.rstrip("\n") for s in open(sys.argv[2]) if not any(e.search(s) for e in entries)]
+for s in bad:
+    print("not allowed to skip under CI (tests/skip-allowlist): " + s)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# The static analysis: cppcheck over every file meson compiles (its
+# compile_commands.json), and the programs built outside it (the probe,
+# sandbox-init), with the project's model and suppressions in tools/cppcheck.
+run_static() {
+        local args=(-j2 --quiet --error-exitcode=1 --inline-suppr
+                    --enable=warning,portability,performance
+                    --library=tools/cppcheck/sandboxd.cfg
+                    --suppressions-list=tools/cppcheck/suppressions
+                    --template='{file}:{line}: {severity}: {id}: {message}')
+        cppcheck "${args[@]}" --project=build/compile_commands.json -i"$ROOT/build" || return 1
+        cppcheck "${args[@]}" -D_GNU_SOURCE -Isrc/basic -Isrc/launch -Ibuild \
+                tests/probe/*.c src/launch/sandbox-init.c || return 1
 }
 
 setup_build() {  # dir, extra meson args...
@@ -77,10 +146,8 @@ PY
                 count_meson "$dir"
                 return 1
         fi
-        # Count the first run's passes; the hung tests count by their retry.
-        read -r p < <(python3 -c 'import json, sys; print(sum(json.loads(l).get("result") in ("OK", "EXPECTEDFAIL") for l in open(sys.argv[1])))' \
-                "$dir/meson-logs/testlog.json")
-        pass=$((pass + p))
+        # Count the first run's passes and skips; the hung tests count by their retry.
+        count_meson "$dir" nofail
         echo "RETRIED: the guest hung (no power-off before the deadline) in: $hung; running again, alone"
         # shellcheck disable=SC2086
         meson test -C "$dir" --suite vm --print-errorlogs --num-processes 1 $hung
@@ -96,10 +163,25 @@ for lane in "${LANES[@]}"; do
                 log "unit suite (no root)"
                 setup_build build && run_suite build unit || failed_lanes+=(unit)
                 ;;
+        static)
+                log "static analysis (cppcheck)"
+                if ! command -v cppcheck >/dev/null; then
+                        lane_skip static "cppcheck not installed (tools/deps.sh --tests installs it)"
+                        continue
+                fi
+                start=$SECONDS
+                if setup_build build && run_static; then
+                        echo "ok static: cppcheck clean ($((SECONDS - start)) s)"
+                        pass=$((pass + 1))
+                else
+                        echo "FAIL static: cppcheck found the problems above"
+                        fail=$((fail + 1)); failed_lanes+=(static)
+                fi
+                ;;
         integration)
                 log "integration suite (root, this host)"
                 if [ "$(id -u)" != 0 ]; then
-                        echo "SKIP: integration needs root"; skip=$((skip + 1))
+                        lane_skip integration "integration needs root"
                         continue
                 fi
                 setup_build build && run_suite build integration || failed_lanes+=(integration)
@@ -146,7 +228,7 @@ for lane in "${LANES[@]}"; do
         fuzz)
                 log "fuzzers (libFuzzer, ${FUZZ_SECONDS}s each)"
                 if ! command -v clang >/dev/null; then
-                        echo "SKIP: clang not installed"; skip=$((skip + 1))
+                        lane_skip fuzz "clang not installed"
                         continue
                 fi
                 if ! CC=clang setup_build build-fuzz -Dfuzzers=enabled -Db_sanitize=address,undefined \
@@ -178,6 +260,9 @@ for lane in "${LANES[@]}"; do
 done
 
 echo
+if [ "${CI:-}" = true ] && [ -s "$SKIPS" ]; then
+        check_skips || failed_lanes+=(skips)
+fi
 [ ${#failed_lanes[@]} -gt 0 ] && echo "failed lanes: ${failed_lanes[*]}"
 echo "tests: $pass passed, $fail failed, $skip skipped"
 [ ${#failed_lanes[@]} -eq 0 ] && [ "$fail" -eq 0 ]

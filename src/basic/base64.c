@@ -13,9 +13,10 @@ int base64_encode(const void *data, size_t size, char **ret) {
 
         if (size > SIZE_MAX / 4 - 4)
                 return -ENOMEM;
-        r = p = malloc(DIV_ROUND_UP(size, 3) * 4 + 1);
+        r = malloc(DIV_ROUND_UP(size, 3) * 4 + 1);
         if (!r)
                 return -ENOMEM;
+        p = r;
         for (size_t i = 0; i < size; i += 3) {
                 uint32_t v = (uint32_t) d[i] << 16;
                 if (i + 1 < size)

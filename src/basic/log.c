@@ -15,6 +15,8 @@ static int max_level = LOG_INFO;
 static LogTarget target = LOG_TARGET_STDERR;
 static const char *prefix = NULL;
 static const char *extra_field = NULL;
+static const char *context_subject = NULL;
+static const char *const *context_fields = NULL;
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -34,6 +36,11 @@ void log_set_prefix(const char *p) {
 
 void log_set_field(const char *field) {
         extra_field = field;
+}
+
+void log_set_context(const char *subject, const char *const *fields) {
+        context_subject = subject;
+        context_fields = fields;
 }
 
 /* One entry, to the journal or stderr; buf is the formatted message. */
@@ -80,6 +87,10 @@ static int log_internalv(int level, int error, const char *file, int line, const
 
         if (error < 0)
                 error = -error;
+        if (!subject) {
+                subject = context_subject;
+                fields = context_fields;
+        }
 
         /* "%m" in the format means the error we were handed, not whatever a
          * cleanup path left in errno. */

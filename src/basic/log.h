@@ -37,6 +37,22 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 int log_internal_fields(int level, int error, const char *file, int line, const char *func, const char *subject,
                         const char *const *fields, const char *format, ...) _printf_(8, 9);
 
+/* While a context is set, an entry logged without a subject of its own
+ * (plain log_*()) gets this subject and these fields. sandboxd sets a
+ * service's around the calls into the launcher and the cgroup drivers,
+ * which log failures without knowing which service they are about, so that
+ * every line about a launch names its service, once. The strings must
+ * outlive the context; (NULL, NULL) clears it. */
+void log_set_context(const char *subject, const char *const *fields);
+
+static inline void log_context_clearp(bool *set) {
+        if (*set)
+                log_set_context(NULL, NULL);
+}
+/* The context for the rest of the scope. */
+#define LOG_CONTEXT_SCOPE(subject, fields) \
+        _cleanup_(log_context_clearp) _unused_ bool _log_context_ = (log_set_context((subject), (fields)), true)
+
 #define SYNTHETIC_ERRNO(e) (-(e))
 
 #define log_full_errno(level, error, ...)                                               \

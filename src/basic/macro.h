@@ -9,7 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Overridable for static analysers that do not know the attribute
+ * (tools/cppcheck/sandboxd.cfg). */
+#ifndef _cleanup_
 #define _cleanup_(f) __attribute__((cleanup(f)))
+#endif
 #define _unused_ __attribute__((unused))
 #define _noreturn_ __attribute__((noreturn))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))

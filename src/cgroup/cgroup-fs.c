@@ -310,7 +310,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
         _cleanup_(cgroup_freep) Cgroup *c = NULL;
         _cleanup_free_ char *v2_available = NULL, *v2_parent = NULL;
         const char *configured = SANDBOXD_CGROUP_PARENT;
-        unsigned mask, v2_mask = 0;
+        unsigned mask, v2_mask = 0, v1_mask;
         FsDir *d;
         int r;
 
@@ -348,6 +348,18 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                                         l->v2->mount_point,
                                         l->unified ? "" : " nor mounted as a cgroup v1 hierarchy under " CGROUP_FS_ROOT);
         }
+
+        /* Memory use is shown by status and list whatever the limits. On v1
+         * that takes a directory in the memory hierarchy, which costs
+         * nothing to make. On v2 it is read from the service's cgroup
+         * wherever its parent hands memory down (fs_stats()): enabling it
+         * there could mean moving this process (make_room_for_controllers()),
+         * which only a limit is worth. */
+        v1_mask = mask & ~v2_mask;
+        if (!(mask & CGROUP_MASK(CGROUP_CONTROLLER_MEMORY)) &&
+            !cg_word_in_list(v2_available, cgroup_controller_to_string(CGROUP_CONTROLLER_MEMORY)) &&
+            cgroup_layout_v1(l, cgroup_controller_v1_name(CGROUP_CONTROLLER_MEMORY)))
+                v1_mask |= CGROUP_MASK(CGROUP_CONTROLLER_MEMORY);
 
         c = calloc(1, sizeof(Cgroup));
         if (!c)
@@ -404,7 +416,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                 const CgroupHierarchy *h;
                 FsDir *found = NULL;
 
-                if (!(mask & CGROUP_MASK(ctl)) || (v2_mask & CGROUP_MASK(ctl)))
+                if (!(v1_mask & CGROUP_MASK(ctl)))
                         continue;
                 h = cgroup_layout_v1(l, cgroup_controller_v1_name(ctl));
                 for (size_t i = 1; i < fs(c)->n_dirs; i++)
@@ -539,8 +551,12 @@ static int fs_stats(Cgroup *c, CgroupStats *ret) {
         FsDir *d;
         uint64_t v;
 
+        /* Without a memory limit on v2, the service's cgroup still has
+         * memory.current where its parent enables the controller. */
         d = dir_for(c, CGROUP_CONTROLLER_MEMORY);
         if (d && cg_read_u64(d->fd, d->v2 ? "memory.current" : "memory.usage_in_bytes", &v) >= 0)
+                s.memory_current = v;
+        else if (!d && c->v2_fd >= 0 && cg_read_u64(c->v2_fd, "memory.current", &v) >= 0)
                 s.memory_current = v;
 
         d = dir_for(c, CGROUP_CONTROLLER_PIDS);

@@ -219,11 +219,11 @@ static int layout_add(CgroupLayout *l, MountEntry *m, const char *proc_cgroup) {
                 return r;       /* a hierarchy we are not in (or not listed): nothing to do there */
 
         h = (CgroupHierarchy) {
-                .mount_point = TAKE_PTR(m->mount_point),
-                .mount_root = TAKE_PTR(m->root),
                 .proc_key = pl.key,
                 .own_path = pl.path,
         };
+        h.mount_point = TAKE_PTR(m->mount_point);
+        h.mount_root = TAKE_PTR(m->root);
         if (v2) {
                 l->v2 = malloc(sizeof(CgroupHierarchy));
                 if (!l->v2) {
@@ -546,7 +546,7 @@ int cg_pid_in_cgroup(pid_t pid, const char *proc_key, const char *rel) {
                 *c2 = 0;
                 if (!streq(c1 + 1, proc_key))
                         continue;
-                if (isempty(proc_key) && !strneq(line, "0:", 2))
+                if (proc_key[0] == '\0' && !strneq(line, "0:", 2))
                         continue;
                 cg = c2 + 1;
                 if (streq(rel, "/"))

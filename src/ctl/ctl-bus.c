@@ -35,9 +35,10 @@ static int log_not_running(void) {
 static char *address_escape(const char *s) {
         char *buf, *p;
 
-        buf = p = malloc(strlen(s) * 3 + 1);
+        buf = malloc(strlen(s) * 3 + 1);
         if (!buf)
                 return NULL;
+        p = buf;
         for (; *s; s++) {
                 unsigned char c = (unsigned char) *s;
 

@@ -20,9 +20,7 @@ static const Verb verbs[] = {
         { "check", verb_check, "Compile units and policies, report every problem", false },
         { "plan", verb_plan, "Show the launch plan of a unit (--json for the stable format)", false },
         { "policy", verb_policy, "Show a policy's syscalls, or the syscall groups", false },
-#ifndef SANDBOXCTL_NO_RUN
         { "run", verb_run, "Run a unit's service in the foreground, in its sandbox", false },
-#endif
         { "start", verb_start, "Start units under sandboxd", true },
         { "stop", verb_stop, "Stop services", true },
         { "restart", verb_restart, "Stop services and start them again from their units", true },

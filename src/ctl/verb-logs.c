@@ -594,6 +594,27 @@ int ctl_show_logs(const char *name, const CtlLogs *o) {
 
 /* ---- the verb ---- */
 
+/* As status and stop: a name sandboxd does not know is an error (exit 5),
+ * not an empty log that looks like a quiet service. */
+static int check_known(const char *name) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *what = NULL;
+        int r;
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return CTL_EXIT_FAILURE;
+        r = ctl_bus_call(bus, "GetUnit", 0, &e, &reply, "s", name);
+        if (r < 0) {
+                if (asprintf_safe(&what, "show the logs of %s", name) < 0)
+                        return log_oom();
+                return ctl_bus_log_error(&e, r, false, what);
+        }
+        return 0;
+}
+
 static int parse_since(const char *s, uint64_t *ret) {
         static const char *const formats[] = {
                 "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%H:%M:%S", "%H:%M",
@@ -708,6 +729,9 @@ int verb_logs(int argc, char *argv[]) {
 
         r = ctl_unit_name_from_arg(argv[optind], &name);
         if (r < 0)
+                return r;
+        r = check_known(name);
+        if (r != 0)
                 return r;
 
         return ctl_show_logs(name, &o);

@@ -379,6 +379,9 @@ static int service_launch(Service *s, char **reterr_message) {
         uint64_t starttime = 0;
         LaunchParams params;
         Launched l = {};
+        UnitLogFields lf = {};
+        /* The launcher and the cgroup driver log what failed; this names the service. */
+        LOG_CONTEXT_SCOPE(s->name, service_log_fields(s, &lf));
 
         log_unit_info(s, "Starting %s...", service_description(s));
 

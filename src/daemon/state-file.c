@@ -550,10 +550,12 @@ int state_file_parse(const char *text, size_t size, StateFile *ret, char **reter
 int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, char ret_driver[static 16]) {
         _cleanup_free_ char *cgroup = NULL;
         char driver[16] = "";
-        const char *p = text, *end = text + size;
+        const char *p, *end;
 
         if (!text || size > STATE_FILE_MAX)
                 return -EINVAL;
+        p = text;
+        end = text + size;
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p)), *v;
                 size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);

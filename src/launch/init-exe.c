@@ -4,11 +4,12 @@
  * changes its image once the service is forked).
  *
  * The program is found at, first match:
- *   1. $SANDBOXD_INIT_PATH (tests, benchmarks, a relocated install);
- *   2. the build tree's, when the running program is itself in that build
- *      tree (sandboxd or sandboxctl run from it, the test suites), so a
- *      build never execs an older installed copy;
- *   3. LIBEXECDIR/sandboxd/sandbox-init, where meson installs it.
+ *   1. $SANDBOXD_INIT_PATH (a program run from its build tree: the test
+ *      suites, tools/quickstart.sh and the benchmarks set it, so that a
+ *      build never execs an older installed copy; a relocated install);
+ *   2. LIBEXECDIR/sandboxd/sandbox-init, where meson installs it. No path
+ *      of the build tree is compiled in: the installed programs are the
+ *      built ones, and must look under their own prefix only.
  * Missing or unusable: init stays the launcher's fork (logged once per
  * process), which works the same and costs more memory.
  *
@@ -56,31 +57,14 @@
 static int cached_fd = -EBADF;
 static int cached_error = 0;
 
-/* meson defines these when it builds sandbox-init (src/launch/meson.build). */
-#ifdef SANDBOX_INIT_BUILD_PATH
-static bool running_from_build_tree(void) {
-        char exe[PATH_MAX];
-        ssize_t n;
-
-        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (n <= 0)
-                return false;
-        exe[n] = '\0';
-        return startswith(exe, SANDBOX_BUILD_ROOT "/");
-}
-#endif
-
 static const char *init_exe_path(bool *ret_expected) {
         const char *p = secure_getenv("SANDBOXD_INIT_PATH");
 
         *ret_expected = true;
         if (!isempty(p))
                 return p;
-#ifdef SANDBOX_INIT_BUILD_PATH
-        if (running_from_build_tree())
-                return SANDBOX_INIT_BUILD_PATH;
-#else
-        /* Not built (no static libc): its absence is no surprise. */
+#ifndef HAVE_SANDBOX_INIT
+        /* Not built (no static libc, src/launch/meson.build): its absence is no surprise. */
         *ret_expected = false;
 #endif
         return LIBEXECDIR "/sandboxd/sandbox-init";

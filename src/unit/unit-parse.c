@@ -399,7 +399,7 @@ static int parse_policy(ConfContext *c, const char *v, void *data) {
 
         if (!isempty(v) && v[0] != '/' && !filename_is_valid(v))
                 return conf_error(c, "Invalid policy \"%s\": a name in the policy search path, or an absolute path.", v);
-        if (v[0] == '/' && !path_is_normalized_absolute(v))
+        if (!isempty(v) && v[0] == '/' && !path_is_normalized_absolute(v))
                 return conf_error(c, "Policy path \"%s\" is not normalized.", v);
         free(u->policy_file);
         u->policy_file = strdup(c->file);

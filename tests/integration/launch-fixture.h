@@ -19,7 +19,6 @@
 
 extern char tmpdir[];
 extern char image[256], state[256];
-extern bool have_probe;         /* sandbox-probe, built next to the test, is in the image's /bin */
 extern int n_failed;
 
 #define CHECK(expr)                                                                      \

@@ -35,14 +35,15 @@ if ! command -v mmdebstrap >/dev/null; then
         echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
         exit 77
 fi
+# A program of this project that is missing is a failure, never a skip.
 if [ -z "$BUILD" ] || [ ! -f "$BUILD/build.ninja" ]; then
-        echo "SKIP: no meson build dir given (meson passes its build root)"
-        exit 77
+        echo "FAIL: no meson build dir given (meson passes its build root)"
+        exit 1
 fi
 BUILD=$(cd "$BUILD" && pwd)
 if [ ! -x "$BUILD/src/daemon/sandboxd" ]; then
-        echo "SKIP: $BUILD has no src/daemon/sandboxd (not built yet)"
-        exit 77
+        echo "FAIL: $BUILD has no src/daemon/sandboxd"
+        exit 1
 fi
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse status --json"; exit 77; }
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # testhost: a real systemd (PID 1, system bus, journald, logind, transient
-# scopes) booted in namespaces on this machine, for tests that need one
-# (../shared/testbeds.md, bed 2). A CLI and a library:
+# scopes) booted in namespaces on this machine, for tests that need one.
+# A CLI and a library:
 #
 #   tests/testhost/testhost.sh prepare          build the cached Debian rootfs (once)
 #   tests/testhost/testhost.sh boot             boot it; prints the PID of its systemd

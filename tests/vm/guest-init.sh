@@ -73,6 +73,11 @@ run_scripts() {
         [ -f "$R/image.tar" ] && export VM_IMAGE_TAR=$R/image.tar
         # run-vm.sh -I: boot_systemd installed the build.
         [ -f "$R/install.tar" ] && export VM_INSTALLED=1
+        # The build tree's programs run its sandbox-init (no build path is
+        # compiled in: src/launch/init-exe.c); installed ones their own.
+        if [ -z "${VM_INSTALLED:-}" ] && [ -x "$BUILD_DIR/src/launch/sandbox-init" ]; then
+                export SANDBOXD_INIT_PATH=$BUILD_DIR/src/launch/sandbox-init
+        fi
         : >"$VM_RESULTS"
         # The boot is quiet (loglevel=4), but the hung-task detector's stacks
         # (run-vm.sh sets it to 20 s) are KERN_INFO: let them reach the console.

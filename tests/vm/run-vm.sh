@@ -3,8 +3,7 @@
 #
 # The vm lane: run guest test scripts on a cgroup v2 kernel (Debian's
 # linux-image-amd64) under qemu's TCG, with this machine's / as the guest's /
-# (read-only over 9p), so the build dir and the tests run unchanged
-# (../shared/testbeds.md, bed 3).
+# (read-only over 9p), so the build dir and the tests run unchanged.
 #
 #   tests/vm/run-vm.sh [-B BUILD_DIR] [-S ROOT|auto [-I]] GUEST_SCRIPT...
 #

@@ -5,7 +5,7 @@
 # the "sandboxctl run" isolation checks) again, on the unified cgroup v2
 # layout, where the launcher's CLONE_INTO_CGROUP target carries the limits
 # itself. Each script is one result line here; its own "ok - ..." lines are
-# in the log. They SKIP by themselves while sandboxctl has no run verb.
+# in the log. A script that is missing fails.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/lib-guest.sh
@@ -82,7 +82,7 @@ else
                 if [ -f "$SRC_DIR/tests/integration/$n.sh" ]; then
                         scripts+=("$SRC_DIR/tests/integration/$n.sh")
                 else
-                        vm_skip "integration: $n" "no tests/integration/$n.sh"
+                        vm_fail "integration: $n" "no tests/integration/$n.sh"
                 fi
         done
 fi

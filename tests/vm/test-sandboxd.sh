@@ -51,7 +51,8 @@ if [ "${VM_INSTALLED:-}" != 1 ]; then
         skip_all "the build is not installed in the guest: boot with run-vm.sh -S auto -I"
 fi
 if [ ! -x /usr/sbin/sandboxd ]; then
-        skip_all "the installed build has no /usr/sbin/sandboxd (src/daemon not complete yet)"
+        for t in "${CHECKS[@]}"; do vm_fail "sandboxd: $t" "the installed build has no /usr/sbin/sandboxd"; done
+        vm_finish
 fi
 W=$(mktemp -d /tmp/vm-sandboxd.XXXXXX)
 
