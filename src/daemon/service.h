@@ -18,6 +18,7 @@
 #include "service-state.h"
 
 typedef struct Manager Manager;
+typedef struct ServiceLog ServiceLog;
 
 typedef struct Service {
         Manager *manager;
@@ -48,6 +49,9 @@ typedef struct Service {
         sd_bus_message **stop_waiters;
         size_t n_stop_waiters;
         bool restart_after_stop;        /* RestartUnit: start again once inactive */
+
+        /* Additions by service-log.c: */
+        ServiceLog *log;                /* without journald: the log file, the current run's pipe */
 } Service;
 
 /* A new, inactive service object registered with m. */
