@@ -351,7 +351,8 @@ static int service_launch(Service *s, char **reterr_message) {
         /* An automatic restart has no client to tell, but the log wants the sentence. */
         char **m = reterr_message ?: &local_message;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
-        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, out_w = -EBADF, out_r = -EBADF, pidfd = -EBADF;
+        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, out_w = -EBADF, out_r = -EBADF, pidfd = -EBADF,
+                            in_r = -EBADF;
         _cleanup_free_ char *msg = NULL;
         const CgroupDriver *driver = s->manager->cgroup_driver;
         bool pidns = s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
@@ -394,9 +395,20 @@ static int service_launch(Service *s, char **reterr_message) {
         /* Without journald a pipe that we read, never a file of ours: the
          * service could fchmod or truncate it through its fd. */
         service_log_prepare(s, &out_w, &out_r);
+        /* stdin: end of file at once, as /dev/null gives it, but not the
+         * host's /dev/null (the launcher's default), whose mode a root
+         * service could change through its fd 0. */
+        {
+                int fds[2];
+
+                if (pipe2(fds, O_CLOEXEC) >= 0) {
+                        in_r = fds[0];
+                        safe_close(fds[1]);
+                }
+        }
 
         params = (LaunchParams) {
-                .stdin_fd = -1,
+                .stdin_fd = in_r,
                 .stdout_fd = out_w,
                 .stderr_fd = out_w,
                 .cgroup = cg,
