@@ -11,8 +11,9 @@
  * stream included. A cgroupfs cgroup is new for every run
  * (sandbox-NAME-<hex>), so it names that run alone. Printed as
  * journalctl's short format. Without journald, sandboxd writes the output to
- * $SANDBOXD_LOG_DIR/NAME.log and that file is shown, read from its end so
- * that a huge file costs no memory. */
+ * $SANDBOXD_LOG_DIR/NAME.log, rotated to NAME.log.1, NAME.log.2 ...: those
+ * files are shown, the oldest first, read from their end so that a huge
+ * file costs no memory. */
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -39,8 +40,8 @@
 static void help(void) {
         printf("sandboxctl logs [OPTIONS] NAME\n\n"
                "Show the output of a service and sandboxd's messages about it, from\n"
-               "journald; without journald, from $SANDBOXD_LOG_DIR/NAME.log\n"
-               "(default /var/log/sandboxd/NAME.log).\n\n"
+               "journald; without journald, from $SANDBOXD_LOG_DIR/NAME.log and its\n"
+               "rotated files NAME.log.1 ... (default /var/log/sandboxd/NAME.log).\n\n"
                "  -f --follow       Wait for new lines and show them as they come\n"
                "  -n --lines=N      Show the last N lines (\"all\": every line; default:\n"
                "                    all, or 10 with --follow)\n"
@@ -420,11 +421,17 @@ static int show_journal(const char *name, const CtlLogs *o) {
         return 0;
 }
 
-/* ---- the log file, without journald ---- */
+/* ---- the log files, without journald ---- */
+
+/* sandboxd rotates NAME.log to NAME.log.1, NAME.log.1 to NAME.log.2 ...
+ * (--log-files-max=, at most this many). */
+#define LOG_FILES_MAX 100U
 
 /* Offset where the last n lines of fd begin (a final newline ends the last
- * line, it does not start another one), reading backwards by chunks. */
-static int find_tail(int fd, off_t size, uint64_t n, off_t *ret) {
+ * line, it does not start another one), reading backwards by chunks; and
+ * how many lines were found, fewer than n when the file has fewer (then
+ * the offset is 0). */
+static int find_tail(int fd, off_t size, uint64_t n, off_t *ret, uint64_t *ret_found) {
         _cleanup_free_ char *buf = NULL;
         uint64_t seen = 0;
         off_t end = size;
@@ -432,10 +439,12 @@ static int find_tail(int fd, off_t size, uint64_t n, off_t *ret) {
 
         if (n == UINT64_MAX || size == 0) {
                 *ret = n == 0 ? size : 0;
+                *ret_found = 0;
                 return 0;
         }
         if (n == 0) {
                 *ret = size;
+                *ret_found = 0;
                 return 0;
         }
 
@@ -460,6 +469,7 @@ static int find_tail(int fd, off_t size, uint64_t n, off_t *ret) {
                         }
                         if (++seen == n) {
                                 *ret = start + i + 1;
+                                *ret_found = n;
                                 return 0;
                         }
                 }
@@ -467,6 +477,7 @@ static int find_tail(int fd, off_t size, uint64_t n, off_t *ret) {
                 end = start;
         }
         *ret = 0;
+        *ret_found = seen + 1;  /* the first line has no newline before it */
         return 0;
 }
 
@@ -506,14 +517,60 @@ static int open_log(const char *path, int *ret_fd, struct stat *ret_st) {
         return 0;
 }
 
+/* The files, newest first: NAME.log (may be missing), NAME.log.1, ...
+ * up to the first one missing. Opened at once, so that a rotation while
+ * we read cannot show a line twice or skip a file. */
+typedef struct LogFiles {
+        int fd[LOG_FILES_MAX + 1];
+        struct stat st[LOG_FILES_MAX + 1];
+        size_t n;
+} LogFiles;
+
+static void log_files_done(LogFiles *f) {
+        close_many(f->fd, f->n);
+        f->n = 0;
+}
+
+static int log_files_open(const char *path, LogFiles *ret) {
+        int r;
+
+        ret->n = 0;
+        for (unsigned i = 0; i <= LOG_FILES_MAX; i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (i == 0)
+                        p = strdup(path);
+                else if (asprintf(&p, "%s.%u", path, i) < 0)
+                        p = NULL;
+                if (!p)
+                        return -ENOMEM;
+                r = open_log(p, &ret->fd[ret->n], &ret->st[ret->n]);
+                if (r == -ENOENT && i == 0) {
+                        /* Between sandboxd's rename and its new file. */
+                        ret->fd[ret->n] = -EBADF;
+                        ret->st[ret->n] = (struct stat) {};
+                } else if (r == -ENOENT)
+                        return 0;
+                else if (r < 0) {
+                        log_files_done(ret);
+                        return log_error_errno(r, "Failed to open %s: %m", p);
+                }
+                ret->n++;
+        }
+        return 0;
+}
+
 static int show_file(const char *name, const CtlLogs *o) {
         _cleanup_free_ char *file = NULL, *path = NULL;
+        _cleanup_(log_files_done) LogFiles files = {};
         _cleanup_close_ int fd = -EBADF;
         const char *dir = getenv("SANDBOXD_LOG_DIR");
         /* -n 0 asks for no old lines: "no entries" would be noise. */
         bool printed = o->n_lines == 0;
+        uint64_t want = o->n_lines;
+        off_t start[LOG_FILES_MAX + 1], pos = 0;
+        size_t oldest = 0;
         struct stat st = {};
-        off_t pos = 0;
         int r;
 
         file = strjoin(name, ".log");
@@ -526,23 +583,39 @@ static int show_file(const char *name, const CtlLogs *o) {
         if (!o->quiet)
                 fprintf(stderr, "(no journal on this machine; showing %s)\n", path);
 
-        r = open_log(path, &fd, &st);
-        if (r == -ENOENT) {
-                if (!o->follow) {
-                        if (!o->quiet)
-                                puts("-- No entries --");
-                        return 0;
-                }
-        } else if (r < 0)
-                return log_error_errno(r, "Failed to open %s: %m", path);
-        else {
-                r = find_tail(fd, st.st_size, o->n_lines, &pos);
+        r = log_files_open(path, &files);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return r;
+
+        /* From the newest file back, until the last n lines are found. */
+        for (size_t i = 0; i < files.n; i++) {
+                uint64_t found = 0;
+
+                start[i] = 0;
+                oldest = i;
+                if (files.fd[i] < 0)
+                        continue;
+                r = find_tail(files.fd[i], files.st[i].st_size, want, &start[i], &found);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read %s: %m", path);
-                r = copy_from(fd, &pos, &printed, o);
+                if (want != UINT64_MAX) {
+                        want -= MIN(found, want);
+                        if (want == 0)
+                                break;
+                }
+        }
+        for (size_t i = oldest + 1; i-- > 0;) {
+                if (files.fd[i] < 0)
+                        continue;
+                pos = start[i];
+                r = copy_from(files.fd[i], &pos, &printed, o);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read %s: %m", path);
         }
+        fd = files.n > 0 ? TAKE_FD(files.fd[0]) : -EBADF;
+        st = files.n > 0 ? files.st[0] : (struct stat) {};
         fflush(stdout);
         if (!o->follow) {
                 if (!printed && !o->quiet)
@@ -550,8 +623,8 @@ static int show_file(const char *name, const CtlLogs *o) {
                 return 0;
         }
 
-        /* Follow: poll, and start over when sandboxd truncated or replaced
-         * the file. */
+        /* Follow: poll, and move on to the new file when sandboxd rotated
+         * (the rest of the old one first) or replaced it. */
         for (;;) {
                 struct stat now;
 
@@ -565,6 +638,11 @@ static int show_file(const char *name, const CtlLogs *o) {
                                 continue;
                         if (r < 0)
                                 return log_error_errno(r, "Failed to open %s: %m", path);
+                        if (fd >= 0) {
+                                r = copy_from(fd, &pos, &printed, o);
+                                if (r < 0)
+                                        return log_error_errno(r, "Failed to read %s: %m", path);
+                        }
                         safe_close(fd);
                         fd = TAKE_FD(nfd);
                         st = now;

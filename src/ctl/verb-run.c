@@ -5,13 +5,16 @@
  * the supervisor would: KillSignal= first, and after TimeoutStopSec= a
  * SIGKILL to the whole cgroup. Exits with the service's status. */
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,7 +35,7 @@ static void help(void) {
         printf("sandboxctl run [OPTIONS] UNIT\n\n"
                "Run the service of UNIT (a unit file, or a name looked up on the unit\n"
                "search path) in its sandbox, in the foreground, with this terminal's\n"
-               "stdin, stdout and stderr.\n\n"
+               "stdin; its stdout and stderr are pipes copied to this one's.\n\n"
                "SIGINT and SIGTERM stop the service: KillSignal= first, then SIGKILL to\n"
                "everything in its cgroup after TimeoutStopSec=; a second one kills at\n"
                "once. SIGHUP, SIGUSR1 and SIGUSR2 are passed on to the service.\n\n"
@@ -85,17 +88,128 @@ static void kill_all(Cgroup *cg, int pidfd) {
         (void) send_signal(pidfd, SIGKILL);
 }
 
-/* Wait for the sandbox to end, passing signals on; returns the wait status. */
-static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, siginfo_t *ret) {
+/* ---- the output relay ----
+ *
+ * The service's stdout and stderr are pipes that we copy to ours, so that
+ * it never holds the caller's file or terminal: a root service could
+ * fchmod (setuid) or ftruncate a file it was given as fd 1. One pipe when
+ * our stdout and stderr are the same file (a terminal, 2>&1), so that the
+ * order of its lines is kept; else one each. A stream whose reader went
+ * away (EPIPE) is closed, and the service gets EPIPE in turn, as it would
+ * have writing there itself. The service's stdin stays the caller's. */
+
+typedef struct RelayStream {
+        int from;               /* our read end, O_NONBLOCK; < 0 when done */
+        int to;                 /* STDOUT_FILENO or STDERR_FILENO */
+        char buf[PIPE_BUF];     /* one write of at most PIPE_BUF cannot block a pipe that polled writable */
+        size_t len, off;
+} RelayStream;
+
+typedef struct Relay {
+        RelayStream s[2];
+        size_t n;
+} Relay;
+
+static void relay_done(Relay *r) {
+        for (size_t i = 0; i < r->n; i++)
+                r->s[i].from = safe_close(r->s[i].from);
+}
+
+static bool same_file(int a, int b) {
+        struct stat sa, sb;
+
+        return fstat(a, &sa) >= 0 && fstat(b, &sb) >= 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The pipes; their write ends go to the launcher as the service's 1 and 2. */
+static int relay_setup(Relay *r, int ret_write[static 2]) {
+        bool one = same_file(STDOUT_FILENO, STDERR_FILENO);
+
+        ret_write[0] = ret_write[1] = -EBADF;
+        for (size_t i = 0; i < (one ? 1U : 2U); i++) {
+                int fds[2] = { -EBADF, -EBADF };
+
+                if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+                        int error = negative_errno();
+
+                        close_many(fds, 2);
+                        close_many(ret_write, 2);
+                        return error;
+                }
+                r->s[i] = (RelayStream) { .from = fds[0], .to = i == 0 ? STDOUT_FILENO : STDERR_FILENO };
+                r->n++;
+                ret_write[i] = fds[1];
+        }
+        if (one)
+                ret_write[1] = ret_write[0];
+        return 0;
+}
+
+/* What to wait for: data to read, or room to write what we hold. */
+static size_t relay_pollfds(const Relay *r, struct pollfd *pfd) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n; i++) {
+                const RelayStream *st = &r->s[i];
+
+                if (st->from < 0)
+                        continue;
+                pfd[n++] = st->len > st->off ? (struct pollfd) { .fd = st->to, .events = POLLOUT }
+                                             : (struct pollfd) { .fd = st->from, .events = POLLIN };
+        }
+        return n;
+}
+
+/* One step per stream that is ready; with drain, until every pipe is
+ * empty (the service is gone: what it wrote last must not be lost). */
+static void relay_run(Relay *r, bool drain) {
+        for (size_t i = 0; i < r->n; i++) {
+                RelayStream *st = &r->s[i];
+
+                while (st->from >= 0) {
+                        ssize_t k;
+
+                        if (st->len == st->off) {
+                                k = read(st->from, st->buf, sizeof(st->buf));
+                                if (k < 0 && errno == EINTR)
+                                        continue;
+                                if (k < 0 && errno == EAGAIN)
+                                        break;
+                                if (k <= 0) {
+                                        st->from = safe_close(st->from);
+                                        break;
+                                }
+                                st->len = (size_t) k;
+                                st->off = 0;
+                        }
+                        k = write(st->to, st->buf + st->off, st->len - st->off);
+                        if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;
+                        if (k < 0) {
+                                /* Our reader is gone (EPIPE), or our file failed. */
+                                st->from = safe_close(st->from);
+                                break;
+                        }
+                        st->off += (size_t) k;
+                        if (!drain)
+                                break;
+                }
+        }
+}
+
+/* Wait for the sandbox to end, passing signals on and relaying its
+ * output; returns the wait status. */
+static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, Relay *relay, siginfo_t *ret) {
         uint64_t deadline = 0;
         bool stopping = false;
         int r;
 
         for (;;) {
-                struct pollfd pfd[2] = {
+                struct pollfd pfd[4] = {
                         { .fd = l->pidfd, .events = POLLIN },
                         { .fd = sig_fd, .events = POLLIN },
                 };
+                size_t n_relay = relay_pollfds(relay, pfd + 2);
                 int timeout = -1;
 
                 if (deadline > 0) {
@@ -110,13 +224,14 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                         timeout = (int) MIN(DIV_ROUND_UP(deadline - n, USEC_PER_MSEC), (uint64_t) INT32_MAX);
                 }
 
-                if (poll(pfd, 2, timeout) < 0) {
+                if (poll(pfd, 2 + n_relay, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(negative_errno(), "Failed to wait for the service: %m");
                 }
                 if (pfd[0].revents)
                         break;
+                relay_run(relay, false);
                 if (pfd[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
 
@@ -138,6 +253,7 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 }
         }
 
+        relay_run(relay, true);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to reap the service: %m");
@@ -152,7 +268,9 @@ int verb_run(int argc, char *argv[]) {
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_free_ char *msg = NULL, *why = NULL;
-        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
+        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, out_w = -EBADF, err_w = -EBADF;
+        _cleanup_(relay_done) Relay relay = {};
+        int relay_w[2];
         int c, r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
         LaunchParams params;
@@ -220,10 +338,20 @@ int verb_run(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to create the cgroup of %s (%s driver): %m", plan->name, driver->name);
         }
 
+        /* A reader of our output that goes away closes that stream only
+         * (relay_run); the service gets the default back (process.c). */
+        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return log_error_errno(negative_errno(), "Failed to ignore SIGPIPE: %m");
+        r = relay_setup(&relay, relay_w);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the pipes for the service's output: %m");
+        out_w = relay_w[0];
+        err_w = relay_w[1] != relay_w[0] ? relay_w[1] : -EBADF;
+
         params = (LaunchParams) {
                 .stdin_fd = STDIN_FILENO,
-                .stdout_fd = STDOUT_FILENO,
-                .stderr_fd = STDERR_FILENO,
+                .stdout_fd = relay_w[0],
+                .stderr_fd = relay_w[1],
                 .cgroup = cg,
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
@@ -233,8 +361,11 @@ int verb_run(int argc, char *argv[]) {
                 /* launch_start logged; the cgroup goes with cgroup_freep. */
                 return status;
         pidfd = l.pidfd;
+        /* The service's copies only: EOF once it and its children are gone. */
+        out_w = safe_close(out_w);
+        err_w = safe_close(err_w);
 
-        r = wait_for_service(plan, cg, &l, sig_fd, &si);
+        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &si);
         if (r < 0) {
                 kill_all(cg, pidfd);
                 return r;

@@ -878,6 +878,10 @@ int manager_new(const char *runtime_dir, const char *config_dir, Manager **ret) 
         m->private_fd = -EBADF;
         m->admin_gid = (gid_t) -1;
         m->last_status_running = (unsigned) -1;
+        m->log_limits = (LogFileLimits) {
+                .size_max = LOG_FILE_SIZE_MAX_DEFAULT,
+                .files_max = LOG_FILE_FILES_MAX_DEFAULT,
+        };
 
         runtime_dir = runtime_dir ?: getenv("SANDBOXD_RUNTIME_DIR");
         config_dir = config_dir ?: getenv("SANDBOXD_CONFIG_DIR");

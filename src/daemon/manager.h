@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroup.h"
+#include "log-file.h"
 
 typedef struct Service Service;
 typedef struct Plan Plan;
@@ -55,6 +56,9 @@ typedef struct Manager {
         sd_event_source *defer_source;  /* deferred work: RestartUnit's start, pending plans */
         bool ready;                     /* READY=1 sent */
         unsigned last_status_running;   /* last "N services running" sent, (unsigned) -1 none */
+
+        /* Additions for the services' log files (without journald): */
+        LogFileLimits log_limits;       /* --log-size-max=, --log-files-max= */
 } Manager;
 
 /* The largest diagnostics text a reply carries. */

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "log-file.h"
 #include "manager.h"
 #include "parse-util.h"
 #include "plan-seccomp.h"
@@ -33,6 +34,10 @@ static const char *arg_admin_group = NULL;
 static ManagerCgroupChoice arg_cgroup = MANAGER_CGROUP_AUTO;
 static LogTargetChoice arg_log_target = LOG_CHOICE_AUTO;
 static bool arg_system_bus = true;
+static LogFileLimits arg_log_limits = {
+        .size_max = LOG_FILE_SIZE_MAX_DEFAULT,
+        .files_max = LOG_FILE_FILES_MAX_DEFAULT,
+};
 
 static void help(void) {
         printf("sandboxd [OPTIONS]\n\n"
@@ -43,6 +48,9 @@ static void help(void) {
                "     --admin-group=GROUP        Members of GROUP may change state, besides root\n"
                "     --cgroup-driver=DRIVER     auto (default), systemd or cgroupfs\n"
                "     --log-target=TARGET        auto (default), journal or stderr\n"
+               "     --log-size-max=SIZE        Without journald: a service's log file is rotated\n"
+               "                                before it passes SIZE (default 8M)\n"
+               "     --log-files-max=N          ... and N files are kept, NAME.log included (default 2)\n"
                "     --no-system-bus            Serve the API on the private socket only\n"
                "\nEnvironment: SANDBOXD_RUNTIME_DIR (/run/sandboxd), SANDBOXD_CONFIG_DIR (/etc/sandboxd),\n"
                "SANDBOXD_UNIT_PATH, SANDBOXD_POLICY_PATH.\n");
@@ -55,6 +63,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CGROUP_DRIVER,
                 ARG_LOG_TARGET,
                 ARG_NO_SYSTEM_BUS,
+                ARG_LOG_SIZE_MAX,
+                ARG_LOG_FILES_MAX,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -63,6 +73,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "cgroup-driver", required_argument, NULL, ARG_CGROUP_DRIVER },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "no-system-bus", no_argument, NULL, ARG_NO_SYSTEM_BUS },
+                { "log-size-max", required_argument, NULL, ARG_LOG_SIZE_MAX },
+                { "log-files-max", required_argument, NULL, ARG_LOG_FILES_MAX },
                 {}
         };
         int c;
@@ -103,6 +115,25 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_SYSTEM_BUS:
                         arg_system_bus = false;
                         break;
+                case ARG_LOG_SIZE_MAX: {
+                        LogFileLimits l = arg_log_limits;
+
+                        if (parse_size(optarg, &l.size_max) < 0 || log_file_limits_check(&l) < 0)
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--log-size-max= takes a size from 64K to 8E, not \"%s\".", optarg);
+                        arg_log_limits = l;
+                        break;
+                }
+                case ARG_LOG_FILES_MAX: {
+                        LogFileLimits l = arg_log_limits;
+
+                        if (safe_atou(optarg, &l.files_max) < 0 || log_file_limits_check(&l) < 0)
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--log-files-max= takes a number from 1 to %u, not \"%s\".",
+                                                       LOG_FILE_FILES_MAX_LIMIT, optarg);
+                        arg_log_limits = l;
+                        break;
+                }
                 default:
                         return -EINVAL;
                 }
@@ -245,6 +276,8 @@ static int run(int argc, char *argv[]) {
                 return log_error_errno(r, "SANDBOXD_RUNTIME_DIR and SANDBOXD_CONFIG_DIR must be absolute paths.");
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the manager: %m");
+
+        m->log_limits = arg_log_limits;
 
         if (arg_admin_group) {
                 r = resolve_group(arg_admin_group, &m->admin_gid);

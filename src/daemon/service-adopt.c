@@ -19,6 +19,7 @@
 #include "manager.h"
 #include "plan-json.h"
 #include "service-internal.h"
+#include "service-log.h"
 #include "fileio.h"
 #include "state-file.h"
 #include "string-util.h"
@@ -141,6 +142,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                         return service_adopt_bad(s, NULL, NULL, "cannot watch its main process");
                 }
                 log_unit_info(s, "Re-adopted, main PID %d.", (int) s->main_pid);
+                service_log_adopt(s);
 
                 if (s->rt.state == SERVICE_STARTING)
                         /* It was saved between the launch and STARTED. */

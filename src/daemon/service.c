@@ -27,6 +27,7 @@
 #include "path-util.h"
 #include "plan-json.h"
 #include "service-internal.h"
+#include "service-log.h"
 #include "fileio.h"
 #include "state-file.h"
 #include "string-util.h"
@@ -141,6 +142,10 @@ Service *service_free(Service *s) {
         s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
         s->timer_source = sd_event_source_disable_unref(s->timer_source);
         s->pidfd = safe_close(s->pidfd);
+        /* Not drained: init keeps the pipe, and what is in it, for the next
+         * sandboxd. */
+        service_log_close(s, false);
+        s->log = service_log_free(s->log);
         /* The driver's free() only, not cgroup_free(): that would destroy
          * the cgroup, and a forgotten service keeps running (sandboxd
          * exiting leaves its services for the next one to adopt). */
@@ -221,6 +226,8 @@ void service_cleanup(Service *s) {
 
         s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
         s->pidfd = safe_close(s->pidfd);
+        /* Its last words, before the cgroup takes what is left. */
+        service_log_close(s, true);
         if (s->cgroup) {
                 /* Whatever the service left behind (daemonised children
                  * without a pid namespace) goes with the cgroup. */
@@ -336,33 +343,6 @@ int service_watch_pidfd(Service *s) {
 
 /* ---- launching ---- */
 
-/* Without journald the service's stdout and stderr go to a file, so that
- * a service on a bare host still has its output somewhere. */
-static int service_open_log_file(Service *s) {
-        _cleanup_free_ char *path = NULL, *file = NULL;
-        const char *dir = getenv("SANDBOXD_LOG_DIR");
-        int fd;
-
-        if (access("/run/systemd/journal/stdout", F_OK) >= 0)
-                return -EBADF; /* the launcher connects a journal stream instead */
-        if (!path_is_absolute(dir))
-                dir = "/var/log/sandboxd";
-        if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-                log_unit_warning_errno(s, negative_errno(), "Failed to create %s, the service's output is lost: %m", dir);
-                return -EBADF;
-        }
-        file = strjoin(s->name, ".log");
-        path = file ? path_join(dir, file) : NULL;
-        if (!path)
-                return -EBADF;
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
-        if (fd < 0) {
-                log_unit_warning_errno(s, negative_errno(), "Failed to open %s, the service's output is lost: %m", path);
-                return -EBADF;
-        }
-        return fd;
-}
-
 /* The LAUNCH action: cgroup, exit file, launch_start(), and on success the
  * pid, pidfd and its io source recorded. On failure nothing is left: no
  * process (launch_start), no cgroup (cgroup_freep). */
@@ -371,7 +351,8 @@ static int service_launch(Service *s, char **reterr_message) {
         /* An automatic restart has no client to tell, but the log wants the sentence. */
         char **m = reterr_message ?: &local_message;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
-        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, log_fd = -EBADF, pidfd = -EBADF;
+        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, out_w = -EBADF, out_r = -EBADF, pidfd = -EBADF,
+                            in_r = -EBADF;
         _cleanup_free_ char *msg = NULL, *launch_msg = NULL;
         const CgroupDriver *driver = s->manager->cgroup_driver;
         bool pidns = s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
@@ -428,12 +409,25 @@ static int service_launch(Service *s, char **reterr_message) {
                 set_message(m, "Failed to create the exit file of %s: %s.", s->name, strerror(-r));
                 return r;
         }
-        log_fd = service_open_log_file(s);
+        /* Without journald a pipe that we read, never a file of ours: the
+         * service could fchmod or truncate it through its fd. */
+        service_log_prepare(s, &out_w, &out_r);
+        /* stdin: end of file at once, as /dev/null gives it, but not the
+         * host's /dev/null (the launcher's default), whose mode a root
+         * service could change through its fd 0. */
+        {
+                int fds[2];
+
+                if (pipe2(fds, O_CLOEXEC) >= 0) {
+                        in_r = fds[0];
+                        safe_close(fds[1]);
+                }
+        }
 
         params = (LaunchParams) {
-                .stdin_fd = -1,
-                .stdout_fd = log_fd,
-                .stderr_fd = log_fd,
+                .stdin_fd = in_r,
+                .stdout_fd = out_w,
+                .stderr_fd = out_w,
                 .cgroup = cg,
                 .state_dir = NULL,
                 /* Services outlive sandboxd; the next one adopts them. */
@@ -444,6 +438,9 @@ static int service_launch(Service *s, char **reterr_message) {
                 .exit_status_fd = pidns ? exit_fd : -EBADF,
                 .journal_identifier = s->name,
                 .reterr_message = &launch_msg,
+                /* init holds the pipe for the next sandboxd. */
+                .keep_output = pidns && out_r >= 0,
+                .output_read_fd = out_r,
         };
         r = launch_start(s->plan, &params, &l);
         if (r < 0) {
@@ -464,12 +461,12 @@ static int service_launch(Service *s, char **reterr_message) {
                         log_unit_error(s, "%s", *m);
                         /* Without journald, status and logs show this file:
                          * an automatic restart that failed says why there. */
-                        if (log_fd >= 0)
-                                (void) dprintf(log_fd, "sandboxd: %s\n", *m);
+                        service_log_note(s, *m);
                 }
                 return r;
         }
         pidfd = l.pidfd;
+        out_w = safe_close(out_w);
 
         /* The child is ours and not reaped: /proc/PID is still it, even
          * if it has exited already. */
@@ -492,6 +489,7 @@ static int service_launch(Service *s, char **reterr_message) {
         s->is_child = true;
         s->cgroup = TAKE_PTR(cg);
         s->active_since_realtime = service_now_usec(CLOCK_REALTIME);
+        service_log_start(s, TAKE_FD(out_r));
 
         /* Saved by service_dispatch() once the launch's transitions are
          * done: nothing between here and there can block. plan.json is

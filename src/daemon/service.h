@@ -18,6 +18,7 @@
 #include "service-state.h"
 
 typedef struct Manager Manager;
+typedef struct ServiceLog ServiceLog;
 
 typedef struct Service {
         Manager *manager;
@@ -54,6 +55,8 @@ typedef struct Service {
          * is compiled again (Reload, a deferred restart). 0 when sandboxd
          * re-adopted it, which checks them as strictly as can be. */
         uid_t started_by;
+        /* Additions by service-log.c: */
+        ServiceLog *log;                /* without journald: the log file, the current run's pipe */
 } Service;
 
 /* A new, inactive service object registered with m. */

@@ -5,14 +5,15 @@
  * the host is a way out of any root: CVE-2016-9962, CVE-2024-21626). The
  * first thing the child does is to keep only the service's stdio as 0, 1,
  * 2, the sync socket as 3, at most one more fd the launcher itself needs
- * as 4 and sandbox-init's image as 5 (all close-on-exec), and close
- * everything else; the last thing before seccomp is to close everything
+ * as 4, sandbox-init's image as 5 and the read end of the service's output
+ * pipe as 6 (all close-on-exec), and close everything else; the last thing before seccomp is to close everything
  * from 3 on but the sync socket again, for whatever the setup opened since.
  *
  * The one kept fd is either init's exit status file (report_exit) or, for
  * launch_exec(), the pidfd of the sandbox to join. sandbox-init's image is
- * a sealed memfd of a program of ours (init-exe.c). None of them reaches
- * the service: they are closed before seccomp in the process that execs.
+ * a sealed memfd of a program of ours (init-exe.c). The output pipe's read
+ * end is held by init and never read (LaunchParams.keep_output, init.c).
+ * None of them reaches the service: they are closed before seccomp in the process that execs.
  *
  * The journald stdout stream is connected here too: it replaces 1 and 2. */
 
@@ -31,11 +32,13 @@ static int close_from(unsigned first) {
         return 0;
 }
 
-/* Returns the sync socket's new fd number (LAUNCH_SYNC_FD); kept_fd and
- * init_fd, if >= 0, are moved to LAUNCH_KEPT_FD and LAUNCH_INIT_FD. A
- * number whose fd is not given is left closed. */
-int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, LaunchError *e) {
-        int src[6] = { stdin_fd, stdout_fd, stderr_fd, sync_fd, kept_fd, init_fd }, tmp[6];
+/* Returns the sync socket's new fd number (LAUNCH_SYNC_FD); kept_fd,
+ * init_fd and output_fd, if >= 0, are moved to LAUNCH_KEPT_FD,
+ * LAUNCH_INIT_FD and LAUNCH_OUTPUT_FD. A number whose fd is not given is
+ * left closed. */
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, int output_fd,
+                   LaunchError *e) {
+        int src[7] = { stdin_fd, stdout_fd, stderr_fd, sync_fd, kept_fd, init_fd, output_fd }, tmp[7];
         int null_fd = -EBADF, r;
 
         /* A missing fd (-1, or a caller started with 1 closed) is /dev/null:
@@ -57,7 +60,7 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int 
                         tmp[i] = -EBADF;
                         continue;
                 }
-                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, LAUNCH_INIT_FD + 1);
+                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, LAUNCH_OUTPUT_FD + 1);
                 if (tmp[i] < 0)
                         return launch_error(e, negative_errno(), "stdio", "duplicate fd %d", src[i]);
         }
@@ -65,21 +68,22 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int 
                 if (dup3(tmp[i], i, 0) < 0)
                         return launch_error(e, negative_errno(), "stdio", "set up fd %d of the service", i);
         /* The rest stay close-on-exec: the service's execve drops them. */
-        for (int i = LAUNCH_SYNC_FD; i <= LAUNCH_INIT_FD; i++) {
+        for (int i = LAUNCH_SYNC_FD; i <= LAUNCH_OUTPUT_FD; i++) {
                 if (tmp[i] < 0)
                         (void) close(i);
                 else if (dup3(tmp[i], i, O_CLOEXEC) < 0)
                         return launch_error(e, negative_errno(), "stdio", "move fd %d to fd %d", src[i], i);
         }
 
-        r = close_from(LAUNCH_INIT_FD + 1);
+        r = close_from(LAUNCH_OUTPUT_FD + 1);
         if (r < 0)
                 return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
         return LAUNCH_SYNC_FD;
 }
 
 /* In the process that execs: everything but stdio and the sync socket
- * (which its execve closes), the kept fd included. */
+ * (which its execve closes), the kept fd and the output pipe's read end
+ * included. */
 int fd_close_others(LaunchError *e) {
         int r;
 

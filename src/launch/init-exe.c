@@ -175,8 +175,9 @@ int init_exe_get(void) {
 }
 
 /* In init, once the service is forked, its capabilities dropped and
- * no_new_privs set. Only the exit status file goes across: every other fd
- * is closed, the sync socket included (SYNC 2 for init).
+ * no_new_privs set. Only the exit status file and the output pipe's read
+ * end go across: every other fd is closed, the sync socket included (SYNC
+ * 2 for init).
  *
  * The sync socket is closed here, not by the exec: the exec's first work
  * is to free this process's copy of the caller's memory (1 to 2 ms for a
@@ -184,7 +185,7 @@ int init_exe_get(void) {
  * So from here on nothing is reported: an exec that fails leaves init in
  * the fork (the caller falls back to init_run()). That is also why the
  * version is checked by init_exe_get(), and not by sandbox-init. */
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd) {
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd) {
         char pid_s[16], exit_s[16];
         char *argv[] = { (char *) "sandbox-init", (char *) INIT_PROTOCOL, pid_s, exit_s, NULL };
         char *envp[] = { NULL };
@@ -192,9 +193,13 @@ int init_exe_exec(int exe_fd, pid_t service, int exit_fd) {
         snprintf(pid_s, sizeof(pid_s), "%d", (int) service);
         snprintf(exit_s, sizeof(exit_s), "%d", exit_fd >= 0 ? exit_fd : -1);
 
-        /* The memfd stays close-on-exec: the exec holds its file. */
-        init_close_fds_except((const int[]) { exit_fd, exe_fd }, 2);
+        /* The memfd stays close-on-exec: the exec holds its file. The
+         * output pipe keeps its number: a restarted sandboxd takes it from
+         * there (LAUNCH_INIT_OUTPUT_FD); sandbox-init need not know it. */
+        init_close_fds_except((const int[]) { exit_fd, exe_fd, output_fd }, 3);
         if (exit_fd >= 0 && fcntl(exit_fd, F_SETFD, 0) < 0)
+                return negative_errno();
+        if (output_fd >= 0 && fcntl(output_fd, F_SETFD, 0) < 0)
                 return negative_errno();
 
         (void) syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);

@@ -44,7 +44,7 @@
  *   CAP_KILL alone, in its sets and its bounding set, under no_new_privs.
  *   execve as uid 0 recomputes the permitted set as the bounding set, so
  *   CAP_KILL is what sandbox-init has, and nothing can come back.
- * - Its fds: none of the host's but one (below); root and cwd are the
+ * - Its fds: none of the host's but two (below); root and cwd are the
  *   sandbox's. sandbox-init reads nothing: signals are its only input.
  *
  * The one fd (LaunchParams.report_exit): sandboxd's exit status file,
@@ -61,6 +61,18 @@
  * /proc/1/exe above. The service never has it: it sits at a fixed number,
  * close-on-exec, and the service closes it with every other fd before its
  * seccomp filter. Without a pid namespace there is no init, and no file.
+ *
+ * The second one (LaunchParams.keep_output): the read end of the pipe that
+ * is the service's stdout and stderr when sandboxd writes its log (no
+ * journald), at LAUNCH_INIT_OUTPUT_FD. init never reads it: it holds it so
+ * that the pipe outlives a sandboxd that is killed. The service's writes
+ * then wait in the pipe (up to its capacity, then the writer blocks)
+ * instead of failing with EPIPE, and the next sandboxd takes the read end
+ * back with pidfd_getfd(2), which root may do on init whatever init's
+ * dumpable flag (CAP_SYS_PTRACE over the host's user namespace). A pipe
+ * leads nowhere: nothing can be opened relative to it, and what can be
+ * read from it is the service's own output. The service never has it, as
+ * for the exit status file.
  *
  * This file is compiled into sandbox-init too: no stdio, nothing from
  * libbasic but macro.h. */
@@ -192,15 +204,16 @@ _noreturn_ void init_loop(pid_t service, int exit_fd) {
         }
 }
 
-/* exit_fd: the exit status file, or < 0; sync_fd may be < 0 (closed
- * already). This is also the loop of launch_exec()'s relay process
- * (exec.c), without a file. */
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd) {
+/* exit_fd: the exit status file, or < 0; output_fd: the output pipe's
+ * read end, or < 0; sync_fd may be < 0 (closed already). This is also the
+ * loop of launch_exec()'s relay process (exec.c), without either. */
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd) {
         /* Nothing of the host stays (not even stdio: init writes nothing)
-         * but the exit status file. The sync socket goes last: the launcher
-         * takes its EOF (once the service's copy is closed by its execve
-         * and this one is gone) to mean that init is set up. */
-        init_close_fds_except((const int[]) { sync_fd, exit_fd }, 2);
+         * but the exit status file and the output pipe. The sync socket
+         * goes last: the launcher takes its EOF (once the service's copy is
+         * closed by its execve and this one is gone) to mean that init is
+         * set up. */
+        init_close_fds_except((const int[]) { sync_fd, exit_fd, output_fd }, 3);
         if (sync_fd >= 0)
                 (void) close(sync_fd);
         init_loop(service, exit_fd);

@@ -49,6 +49,7 @@ typedef struct LaunchContext {
         bool userns;
         bool pidns;
         bool report_exit;       /* params->report_exit, and there is an init to do it */
+        bool keep_output;       /* params->keep_output, and there is an init to hold it */
         int init_exe_fd;        /* sandbox-init's image (init-exe.c), or < 0: init stays the fork */
         int *join_fds;          /* cgroup_open_self_join(): the child moves itself in through these */
         size_t n_join_fds;
@@ -92,7 +93,9 @@ int idmap_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e);
 #define LAUNCH_SYNC_FD 3
 #define LAUNCH_KEPT_FD 4
 #define LAUNCH_INIT_FD 5
-int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, LaunchError *e);
+#define LAUNCH_OUTPUT_FD LAUNCH_INIT_OUTPUT_FD
+int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, int output_fd,
+                   LaunchError *e);
 int fd_close_others(LaunchError *e);
 int fd_connect_journal(const char *identifier, LaunchError *e);
 
@@ -144,18 +147,18 @@ int caps_drop_for_init(LaunchError *e);
 int init_block_signals(void);
 void init_close_fds_except(const int *keep, size_t n);
 _noreturn_ void init_loop(pid_t service, int exit_fd);
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd);
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd);
 
 /* init-exe.c: sandbox-init's image. Parent: a sealed memfd, made once per
  * process (the fd stays open, cached), or < 0 when there is none (logged
  * once). Child (init, after the fork of the service): close every fd but
- * exit_fd and execveat() it; returns only if that failed. INIT_PROTOCOL changes whenever sandbox-init's arguments
+ * exit_fd and output_fd and execveat() it; returns only if that failed. INIT_PROTOCOL changes whenever sandbox-init's arguments
  * or duties do: it is argv[1], and sandbox-init carries the marker, which
  * init_exe_get() looks for. */
 #define INIT_PROTOCOL "1"
 #define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
 int init_exe_get(void);
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd);
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd);
 
 /* launch.c: the last steps, shared by the service and launch_exec()'s
  * command. Returns only on failure, with e filled. */

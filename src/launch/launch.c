@@ -253,7 +253,7 @@ static _noreturn_ void child_main(LaunchContext *c) {
         _cleanup_close_ int root_fd = -EBADF;
         LaunchError e = {};
         pid_t service;
-        int exit_fd;
+        int exit_fd, output_fd;
         char go;
         int r;
 
@@ -273,9 +273,11 @@ static _noreturn_ void child_main(LaunchContext *c) {
 
         /* 0, 1, 2 are the service's stdio, 3 the sync socket, 4 init's exit
          * status file if it reports one, 5 sandbox-init's image if init is
-         * to exec it, nothing else. */
+         * to exec it, 6 the output pipe's read end if init holds it,
+         * nothing else. */
         r = fd_setup_stdio(params->stdin_fd, params->stdout_fd, params->stderr_fd, c->sync_fd,
-                           c->report_exit ? params->exit_status_fd : -EBADF, c->init_exe_fd, &e);
+                           c->report_exit ? params->exit_status_fd : -EBADF, c->init_exe_fd,
+                           c->keep_output ? params->output_read_fd : -EBADF, &e);
         if (r < 0)
                 goto fail;
         c->sync_fd = r;
@@ -377,16 +379,17 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * shared our memory) reset it to fs.suid_dumpable. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         exit_fd = c->report_exit ? LAUNCH_KEPT_FD : -EBADF;
+        output_fd = c->keep_output ? LAUNCH_OUTPUT_FD : -EBADF;
         /* SYNC 2 (child, init): our copy of the socket closes before the
          * exec of sandbox-init, or in init_run() if there is none (init
          * then stays this fork, as it does if the exec fails). */
         if (c->init_exe_fd >= 0) {
-                (void) init_exe_exec(c->init_exe_fd, service, exit_fd);
+                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd);
                 c->sync_fd = -EBADF;
         }
         /* This fork stays init: the service's stack is ours to free. */
         launch_vfork_stack_free();
-        init_run(service, c->sync_fd, exit_fd);
+        init_run(service, c->sync_fd, exit_fd, output_fd);
 
 fail:
         launch_child_exit(c->sync_fd, &e);
@@ -478,6 +481,24 @@ static int check_exit_status_fd(int fd) {
         return 0;
 }
 
+/* init holds it (init.c says why a pipe's read end is safe there): a
+ * pipe, opened for reading only. */
+static int check_output_read_fd(int fd) {
+        struct stat st;
+        int flags;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return log_error_errno(fd < 0 ? SYNTHETIC_ERRNO(EBADF) : negative_errno(),
+                                       "Failed to use the output pipe (fd %d): %m", fd);
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0)
+                return log_error_errno(negative_errno(), "Failed to read the flags of the output pipe: %m");
+        if (!S_ISFIFO(st.st_mode) || (flags & O_ACCMODE) != O_RDONLY)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "The output pipe (fd %d) is not a pipe opened read-only.", fd);
+        return 0;
+}
+
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
@@ -507,6 +528,13 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         c.report_exit = params->report_exit && c.pidns;
         if (c.report_exit) {
                 r = check_exit_status_fd(params->exit_status_fd);
+                if (r < 0)
+                        goto finish;
+        }
+        /* The same for the output pipe: nothing else may go to init. */
+        c.keep_output = params->keep_output && c.pidns;
+        if (c.keep_output) {
+                r = check_output_read_fd(params->output_read_fd);
                 if (r < 0)
                         goto finish;
         }

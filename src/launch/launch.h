@@ -45,7 +45,19 @@ typedef struct LaunchParams {
                                  * (its scope). Without journald (ENOENT, ECONNREFUSED) stdout_fd
                                  * and stderr_fd are used as given, silently; any other error
                                  * fails the launch (step "journal"). */
+        /* Additions for the output pipe: */
+        bool keep_output;       /* init holds output_read_fd as LAUNCH_INIT_OUTPUT_FD and never
+                                 * reads from it, so that the pipe stdout_fd and stderr_fd write
+                                 * into, and what the service wrote into it (up to the pipe's
+                                 * capacity), outlive the caller: a restarted caller takes it back
+                                 * with pidfd_getfd(2) on init. Needs a pid namespace: ignored
+                                 * without one (no init). */
+        int output_read_fd;     /* a pipe opened O_RDONLY (else launch_start fails with -EINVAL) */
 } LaunchParams;
+
+/* Where init holds LaunchParams.output_read_fd, in the launcher's fork and
+ * in sandbox-init alike. */
+#define LAUNCH_INIT_OUTPUT_FD 6
 
 typedef struct Launched {
         pid_t pid;              /* host pid of the sandbox's PID 1 (init) or of the service */

@@ -8,7 +8,7 @@
 # $SANDBOXD_LOG_DIR/NAME.log and `sandboxctl logs`; Restart=on-failure after
 # a SIGKILL; a crash loop ending in start-limit-hit; TimeoutStopSec=
 # escalation; re-adoption after sandboxd is SIGKILLed (same main PID, still
-# supervised); a service that died while sandboxd was down; hostile state
+# supervised, its output still logged with nothing lost); a service that died while sandboxd was down; hostile state
 # files (a state naming a process that is not the service's, garbage with an
 # injected line); a client that reads none of its replies; non-root callers;
 # bad units and invalid names; enabled units; and nothing left at the end.
@@ -272,6 +272,15 @@ Restart=always
 RestartSec=0
 StartLimitBurst=3
 StartLimitIntervalSec=10s
+EOF
+
+write_unit "$ID-tick" <<'EOF'
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Service]
+ExecStart=/bin/sh -c "i=0; while :; do i=$$((i + 1)); echo tick-$$i; sleep 0.1; done"
 EOF
 
 write_unit "$ID-stubborn" <<'EOF'
@@ -618,6 +627,14 @@ ok "stop with trap '' TERM and TimeoutStopSec=1s: killed after ${ms} ms, cgroup 
 
 # ---- re-adoption after SIGKILL of sandboxd ----
 
+# A service that writes a numbered line every 0.1 s, for the second kill
+# -9 below (here its run would push $WEB's past the 10 s after which the
+# restart counter starts again).
+start_unit "$ID-tick" "$ID-tick"
+TLOG=$SANDBOXD_LOG_DIR/$ID-tick.log
+ticks() { grep -c '^tick-[0-9]*$' "$TLOG" 2>/dev/null || true; }
+ticks_over() { [ "$(ticks)" -gt "$1" ]; }
+
 stop_daemon KILL
 kill -0 "$WEB_MAIN" && kill -0 "$WEB_SVC" || fail "SIGKILL of sandboxd took the service down"
 ok "sandboxd SIGKILLed: $WEB keeps running (init $WEB_MAIN, service $WEB_SVC)"
@@ -639,7 +656,12 @@ ok "kill -9 of the re-adopted service: the new sandboxd restarted it (main pid $
 
 # ---- a service that dies while sandboxd is down ----
 
+# $ID-tick's log must go on after the restart, with nothing lost of what
+# it wrote meanwhile (a few hundred bytes: the pipe holds 64 KiB, and the
+# sandbox's init keeps it).
+wait_for 10 ticks_over 5 || fail "$ID-tick writes no ticks to $TLOG: $(head -c 200 "$TLOG" 2>&1)"
 stop_daemon KILL
+ticks_at_kill=$(ticks)
 kill -KILL "$WEB_SVC"
 gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_for 5 gone "$WEB_MAIN" || fail "the init $WEB_MAIN did not end after its service was killed"
@@ -698,9 +720,21 @@ EOF_EVIL
 sed -e 's|^cgroup=.*|cgroup=/x|' -e 's|^result=.*|result=success\nmain_pid=1|' "$RUN/services/$EVIL/state" >"$RUN/services/$ID-garbage/state"
 chmod 0600 "$RUN/services/$EVIL/"* "$RUN/services/$ID-garbage/state"
 
+sleep 1
+[ "$(ticks)" = "$ticks_at_kill" ] || fail "$TLOG grew while no sandboxd ran: $ticks_at_kill, then $(ticks) ticks"
 start_daemon
 wait_for 10 is_running_with_new_pid "$WEB" "$WEB_MAIN" ||
         fail "$WEB, killed while sandboxd was down, was not restarted: state $(unit_state "$WEB")"
+wait_for 10 ticks_over $((ticks_at_kill + 15)) ||
+        fail "$TLOG does not grow after the restart: $ticks_at_kill ticks at the kill, $(ticks) now"
+last=$(grep '^tick-[0-9]*$' "$TLOG" | tail -n 1)
+last=${last#tick-}
+[ "$(grep '^tick-[0-9]*$' "$TLOG" | tr '\n' ' ')" = "$(seq -f 'tick-%g' 1 "$last" | tr '\n' ' ')" ] ||
+        fail "$TLOG is not tick-1 ... tick-$last without a gap: $(grep -v '^tick-[0-9]*$' "$TLOG" | head -3)"
+grep -q "$ID-tick: Re-adopted" "$DLOG" || fail "sandboxd did not re-adopt $ID-tick"
+ok "$ID-tick's log goes on after kill -9 and restart of sandboxd: $ticks_at_kill ticks at the kill, none written while it was down, then tick-1 ... tick-$last without a gap"
+# Its sleeps come and go: it would spoil the process checks below.
+must stop "$ID-tick"
 WEB_MAIN=$(main_pid "$WEB")
 WEB_SVC=$(service_pid "$WEB_MAIN")
 ok "$WEB, killed while sandboxd was down, restarted when sandboxd came back (main pid $WEB_MAIN)"

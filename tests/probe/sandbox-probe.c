@@ -15,6 +15,10 @@
  *   sandbox-probe kill-self SIG     die by signal SIG
  *   sandbox-probe spawn N           leave N daemonised sleepers behind, then exit 0
  *   sandbox-probe write PATH TEXT   "test write: blocked|ALLOWED (errno)"
+ *   sandbox-probe stdout-attack     what fds 0 and 1 are, then fchmod(1, 04755), chmod of
+ *                                   /proc/self/fd/1 and ftruncate(1, 0) on it: one line each
+ *   sandbox-probe flood SEC         write lines to stdout as fast as it can for SEC
+ *                                   seconds, then "flood_done bytes=N"
  *   sandbox-probe fork N            fork N sleeping children: "forked=K", "fork_error=E"
  *   sandbox-probe alloc MB          touch MB MiB of memory: "allocated=K" as it goes
  *   sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]
@@ -43,6 +47,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -434,6 +439,68 @@ static int cmd_write(int argc, char **argv) {
         return 0;
 }
 
+static const char *type_name(mode_t m) {
+        return S_ISREG(m) ? "file" : S_ISFIFO(m) ? "fifo" : S_ISCHR(m) ? "chr" : S_ISSOCK(m) ? "socket" : "other";
+}
+
+/* What a root service could do to the host file its output went to: make
+ * it setuid root, or empty it. The host side checks the file; this says
+ * what the calls returned. Printed after the attempts, so that what an
+ * ftruncate() wiped is only what came before. */
+static int cmd_stdout_attack(void) {
+        struct stat st;
+        int rc[3], err[3];
+
+        if (fstat(STDIN_FILENO, &st) == 0)
+                printf("stdin=%s\n", type_name(st.st_mode));
+        if (fstat(STDOUT_FILENO, &st) < 0)
+                return 1;
+        printf("stdout=%s mode=%o\n", type_name(st.st_mode), (unsigned) (st.st_mode & 07777));
+        fflush(stdout);
+        rc[0] = fchmod(STDOUT_FILENO, 04755);
+        err[0] = errno;
+        rc[1] = chmod("/proc/self/fd/1", 04755);
+        err[1] = errno;
+        rc[2] = ftruncate(STDOUT_FILENO, 0);
+        err[2] = errno;
+        printf("fchmod=%s\n", rc[0] == 0 ? "ok" : errno_name(err[0]));
+        printf("chmod_proc_fd=%s\n", rc[1] == 0 ? "ok" : errno_name(err[1]));
+        printf("ftruncate=%s\n", rc[2] == 0 ? "ok" : errno_name(err[2]));
+        printf("attack_done\n");
+        return 0;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static int cmd_flood(int argc, char **argv) {
+        static char buf[64 * 1024];
+        uint64_t end, total = 0;
+        size_t n = 0;
+        unsigned line = 0;
+
+        if (argc < 2)
+                return 2;
+        end = now_ms() + (uint64_t) strtoul(argv[1], NULL, 10) * 1000;
+        while (n + 100 < sizeof(buf))
+                n += (size_t) snprintf(buf + n, sizeof(buf) - n, "flood %08u %s\n", line++,
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        while (now_ms() < end) {
+                ssize_t k = write(STDOUT_FILENO, buf, n);
+
+                if (k < 0 && errno != EINTR)
+                        return 1;
+                if (k > 0)
+                        total += (uint64_t) k;
+        }
+        printf("\nflood_done bytes=%llu\n", (unsigned long long) total);
+        return 0;
+}
+
 static int usage(void);
 
 static int listen_on(int family, const void *sa, socklen_t len) {
@@ -532,6 +599,7 @@ static int usage(void) {
                 "                            [--host-proc ARGV0] [--tty-stdin] [--only T1,T2]\n"
                 "       sandbox-probe sleep SEC [--ignore-term] | exit N | kill-self SIG | spawn N\n"
                 "       sandbox-probe write PATH TEXT | fork N | alloc MB\n"
+                "       sandbox-probe stdout-attack | flood SEC\n"
                 "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n");
         return 2;
 }
@@ -600,6 +668,10 @@ int main(int argc, char **argv) {
                 r = cmd_spawn(argc, argv);
         else if (strcmp(cmd, "write") == 0)
                 r = cmd_write(argc, argv);
+        else if (strcmp(cmd, "stdout-attack") == 0)
+                r = cmd_stdout_attack();
+        else if (strcmp(cmd, "flood") == 0)
+                r = cmd_flood(argc, argv);
         else if (strcmp(cmd, "listen") == 0)
                 r = cmd_listen(argc, argv);
         else if (strcmp(cmd, "fork") == 0)
