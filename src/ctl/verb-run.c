@@ -5,6 +5,7 @@
  * the supervisor would: KillSignal= first, and after TimeoutStopSec= a
  * SIGKILL to the whole cgroup. Exits with the service's status. */
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 
 #include "cgroup.h"
 #include "ctl-common.h"
+#include "ctl-escape.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
@@ -40,7 +42,12 @@ static void help(void) {
                "the sandbox could not be set up, 126 when the ExecStart= binary cannot\n"
                "be executed, 127 when it is not in the image, 1 when the unit does not\n"
                "compile.\n\n"
+               "On a terminal, the service's output is escaped: control characters\n"
+               "(but newline and tab) and bytes that are not UTF-8 are shown as \\xNN;\n"
+               "its stdin is the terminal opened read-only.\n\n"
                "Options:\n"
+               "     --raw     Give the service this terminal as it is, and its output\n"
+               "                unchanged (escape sequences reach the terminal)\n"
                "  -h --help     Show this help\n");
 }
 
@@ -85,16 +92,54 @@ static void kill_all(Cgroup *cg, int pidfd) {
         (void) send_signal(pidfd, SIGKILL);
 }
 
-/* Wait for the sandbox to end, passing signals on; returns the wait status. */
-static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, siginfo_t *ret) {
+/* The service's stdout or stderr, when it is a terminal of ours: a pipe
+ * we copy to the terminal, escaped. */
+typedef struct Relay {
+        int fd;                 /* read end; -EBADF: none, or at its end */
+        FILE *to;
+        CtlEscape esc;
+} Relay;
+
+/* Copies what there is; at the end (EOF, an error), closes the pipe. Until
+ * EAGAIN with drain: the service is gone, and what it left behind must not
+ * keep us (a daemonised child may hold the pipe open). */
+static void relay_copy(Relay *rl, bool drain) {
+        char buf[64 * 1024];
+
+        while (rl->fd >= 0) {
+                ssize_t n = read(rl->fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN && !drain)
+                        return;
+                if (n <= 0) {
+                        rl->fd = safe_close(rl->fd);
+                        break;
+                }
+                (void) ctl_escape_write(&rl->esc, rl->to, buf, (size_t) n);
+                fflush(rl->to);
+                if (!drain)
+                        return;
+        }
+        (void) ctl_escape_flush(&rl->esc, rl->to);
+        fflush(rl->to);
+}
+
+/* Wait for the sandbox to end, passing signals on and copying the relayed
+ * output; returns the wait status. */
+static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, Relay relays[static 2],
+                            siginfo_t *ret) {
         uint64_t deadline = 0;
         bool stopping = false;
         int r;
 
         for (;;) {
-                struct pollfd pfd[2] = {
+                struct pollfd pfd[4] = {
                         { .fd = l->pidfd, .events = POLLIN },
                         { .fd = sig_fd, .events = POLLIN },
+                        { .fd = relays[0].fd, .events = POLLIN },
+                        { .fd = relays[1].fd, .events = POLLIN },
                 };
                 int timeout = -1;
 
@@ -110,11 +155,14 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                         timeout = (int) MIN(DIV_ROUND_UP(deadline - n, USEC_PER_MSEC), (uint64_t) INT32_MAX);
                 }
 
-                if (poll(pfd, 2, timeout) < 0) {
+                if (poll(pfd, 4, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(negative_errno(), "Failed to wait for the service: %m");
                 }
+                for (size_t i = 0; i < 2; i++)
+                        if (pfd[2 + i].revents)
+                                relay_copy(&relays[i], false);
                 if (pfd[0].revents)
                         break;
                 if (pfd[1].revents & POLLIN) {
@@ -138,18 +186,55 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 }
         }
 
+        for (size_t i = 0; i < 2; i++)
+                relay_copy(&relays[i], true);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to reap the service: %m");
         return 0;
 }
 
+/* stdout and stderr that are terminals become pipes to relays; stdin that
+ * is one is opened again read-only, so the service cannot write to the
+ * terminal through it either. */
+static int setup_terminal(LaunchParams *params, int *ret_stdin, Relay relays[static 2], int write_ends[static 2]) {
+        static const int targets[2] = { STDOUT_FILENO, STDERR_FILENO };
+
+        for (size_t i = 0; i < 2; i++) {
+                int fds[2];
+
+                if (!ctl_escape_wanted(targets[i]))
+                        continue;
+                if (pipe2(fds, O_CLOEXEC) < 0)
+                        return log_error_errno(negative_errno(), "Failed to create a pipe for the service's output: %m");
+                (void) fcntl(fds[0], F_SETFL, O_NONBLOCK);
+                relays[i] = (Relay) { .fd = fds[0], .to = i == 0 ? stdout : stderr, .esc.escape = true };
+                write_ends[i] = fds[1];
+        }
+        params->stdout_fd = write_ends[0] >= 0 ? write_ends[0] : STDOUT_FILENO;
+        params->stderr_fd = write_ends[1] >= 0 ? write_ends[1] : STDERR_FILENO;
+
+        if (ctl_escape_wanted(STDIN_FILENO)) {
+                *ret_stdin = open("/proc/self/fd/0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+                if (*ret_stdin < 0)
+                        log_debug_errno(negative_errno(), "Failed to open the terminal again read-only, the service "
+                                        "gets /dev/null as stdin: %m");
+                params->stdin_fd = *ret_stdin >= 0 ? *ret_stdin : -1;
+        }
+        return 0;
+}
+
 int verb_run(int argc, char *argv[]) {
+        enum { ARG_RAW = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "raw", no_argument, NULL, ARG_RAW },
                 {}
         };
         _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_close_ int tty_in = -EBADF;
+        int write_ends[2] = { -EBADF, -EBADF };
+        Relay relays[2] = { { .fd = -EBADF }, { .fd = -EBADF } };
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
@@ -166,6 +251,9 @@ int verb_run(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return 0;
+                case ARG_RAW:
+                        ctl_escape_set_raw(true);
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -224,13 +312,24 @@ int verb_run(int argc, char *argv[]) {
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
         };
-        r = launch_start(plan, &params, &l);
-        if (r < 0)
+        r = setup_terminal(&params, &tty_in, relays, write_ends);
+        if (r >= 0)
+                r = launch_start(plan, &params, &l);
+        /* Only the service writes into the pipes now: their end is its end. */
+        for (size_t i = 0; i < 2; i++)
+                write_ends[i] = safe_close(write_ends[i]);
+        tty_in = safe_close(tty_in);
+        if (r < 0) {
+                for (size_t i = 0; i < 2; i++)
+                        relays[i].fd = safe_close(relays[i].fd);
                 /* launch_start logged; the cgroup goes with cgroup_freep. */
                 return status;
+        }
         pidfd = l.pidfd;
 
-        r = wait_for_service(plan, cg, &l, sig_fd, &si);
+        r = wait_for_service(plan, cg, &l, sig_fd, relays, &si);
+        for (size_t i = 0; i < 2; i++)
+                relays[i].fd = safe_close(relays[i].fd);
         if (r < 0) {
                 kill_all(cg, pidfd);
                 return r;
