@@ -106,6 +106,9 @@ typedef struct Relay {
 static void relay_copy(Relay *rl, bool drain) {
         char buf[64 * 1024];
 
+        if (!rl->to)
+                return;
+
         while (rl->fd >= 0) {
                 ssize_t n = read(rl->fd, buf, sizeof(buf));
 
