@@ -172,7 +172,7 @@ _sandboxctl() {
                 ;;
         run)
                 if [[ $cur == -* ]]; then
-                        __sandboxctl_add $'-h\n--help'
+                        __sandboxctl_add $'--raw\n-h\n--help'
                 elif [[ ${#args[@]} -eq 0 ]]; then
                         __sandboxctl_units
                 fi
@@ -197,7 +197,7 @@ _sandboxctl() {
                 if [[ $prev == @(-n|--lines) ]]; then
                         :
                 elif [[ $cur == -* ]]; then
-                        __sandboxctl_add $'--json\n-n\n--lines\n-h\n--help'
+                        __sandboxctl_add $'--json\n-n\n--lines\n--raw\n-h\n--help'
                 else
                         __sandboxctl_add "$(__sandboxctl_services)"
                 fi
@@ -211,7 +211,7 @@ _sandboxctl() {
                 elif [[ $prev == --since ]]; then
                         __sandboxctl_add $'today\nyesterday\n-1h'
                 elif [[ $cur == -* ]]; then
-                        __sandboxctl_add $'-f\n--follow\n-n\n--lines\n--since\n-h\n--help'
+                        __sandboxctl_add $'-f\n--follow\n-n\n--lines\n--since\n--raw\n-h\n--help'
                 elif [[ ${#args[@]} -eq 0 ]]; then
                         # Units that ran and are gone have logs too.
                         __sandboxctl_add "$( (__sandboxctl_services; __sandboxctl_names units .unit) | sort -u)"

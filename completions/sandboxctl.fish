@@ -173,6 +173,7 @@ complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_policy_
 
 # run UNIT
 complete -c sandboxctl -n '__sandboxctl_verb_is run' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is run' -l raw -d 'Give the service the terminal as it is'
 complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
     -a '(__sandboxctl_names units .unit)' -d Unit
 complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
@@ -198,6 +199,7 @@ complete -c sandboxctl -n '__sandboxctl_verb_is disable' -l now -d 'Stop the ser
 # status [--json] [-n N] NAME...
 complete -c sandboxctl -n '__sandboxctl_verb_is status' -l json -d 'Print JSON objects keyed by property name'
 complete -c sandboxctl -n '__sandboxctl_verb_is status' -s n -l lines -x -d 'Show the last N log lines'
+complete -c sandboxctl -n '__sandboxctl_verb_is status' -l raw -d 'Write the log lines unescaped'
 complete -c sandboxctl -n '__sandboxctl_verb_is status' -s h -l help -d 'Show help'
 complete -c sandboxctl -n '__sandboxctl_verb_is status' -a '(__sandboxctl_services)' -d Service
 
@@ -210,6 +212,7 @@ complete -c sandboxctl -n '__sandboxctl_verb_is list' -s h -l help -d 'Show help
 complete -c sandboxctl -n '__sandboxctl_verb_is logs' -s f -l follow -d 'Wait for new lines'
 complete -c sandboxctl -n '__sandboxctl_verb_is logs' -s n -l lines -x -a 'all' -d 'Show the last N lines'
 complete -c sandboxctl -n '__sandboxctl_verb_is logs' -l since -x -a 'today yesterday -1h' -d 'Show entries from TIME on'
+complete -c sandboxctl -n '__sandboxctl_verb_is logs' -l raw -d 'Write the output unescaped'
 complete -c sandboxctl -n '__sandboxctl_verb_is logs' -s h -l help -d 'Show help'
 complete -c sandboxctl -n '__sandboxctl_verb_is logs; and __sandboxctl_nargs 0' \
     -a '(begin; __sandboxctl_services; __sandboxctl_names units .unit; end | sort -u)' -d Service

@@ -109,6 +109,7 @@ static int open_system(sd_bus **ret) {
 
 int ctl_bus_open(sd_bus **ret) {
         _cleanup_free_ char *path = NULL;
+        bool denied = false;
         int r;
 
         path = path_join(runtime_dir(), "private");
@@ -121,8 +122,10 @@ int ctl_bus_open(sd_bus **ret) {
                         return 0;
                 if (r == -ENOMEM)
                         return log_oom();
-                /* A socket left behind by a sandboxd that is gone; sandboxd
-                 * may still be on the system bus. */
+                /* EACCES: the socket is root's and the admin group's; others
+                 * ask on the system bus. Else a socket left behind by a
+                 * sandboxd that is gone; sandboxd may still be on the system bus. */
+                denied = r == -EACCES || r == -EPERM;
                 log_debug_errno(r, "Failed to connect to %s, trying the system bus: %m", path);
         }
 
@@ -132,6 +135,11 @@ int ctl_bus_open(sd_bus **ret) {
         if (r == -ENOMEM)
                 return log_oom();
         log_debug_errno(r, "No " SANDBOXD_BUS_NAME " on the system bus: %m");
+        if (denied)
+                return log_error_errno(SYNTHETIC_ERRNO(EACCES),
+                                       "Permission denied: %s is for root and sandboxd's admin group only, and "
+                                       SANDBOXD_BUS_NAME " is not on the system bus, where anyone may query it.",
+                                       path);
         return log_not_running();
 }
 

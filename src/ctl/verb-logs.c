@@ -27,6 +27,7 @@
 
 #include "ctl-bus.h"
 #include "ctl-common.h"
+#include "ctl-escape.h"
 #include "log.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -48,6 +49,8 @@ static void help(void) {
                "     --since=TIME   Show entries from TIME on: \"2025-11-23 16:00:00\",\n"
                "                    \"16:00\", \"today\", \"yesterday\", \"-1h\", \"30min ago\"\n"
                "                    (journal only)\n"
+               "     --raw          Write the output as it is, control characters and\n"
+               "                    escape sequences included, also to a terminal\n"
                "  -h --help         Show this help\n");
 }
 
@@ -76,20 +79,14 @@ static int get_field(sd_journal *j, const char *field, const char **ret, size_t 
         return 0;
 }
 
-static bool message_is_printable(const char *m, size_t l) {
-        if (!utf8_is_valid(m, l))
-                return false;
-        for (size_t i = 0; i < l; i++)
-                if ((unsigned char) m[i] < ' ' && m[i] != '\t' && m[i] != '\n')
-                        return false;
-        return true;
-}
-
 /* "Nov 23 16:00:00 host IDENT[PID]: MESSAGE", as journalctl -o short;
- * continuation lines of a message are indented under its first. */
+ * continuation lines of a message are indented under its first. Every
+ * field but the time comes from the service or the journal's view of it,
+ * so all of them go through the escaping on a terminal. */
 static int print_entry(sd_journal *j, bool *printed_any, const CtlLogs *o) {
         const char *host = NULL, *ident = NULL, *pid = NULL, *msg = NULL;
         size_t host_l = 0, ident_l = 0, pid_l = 0, msg_l = 0;
+        bool escape = ctl_escape_wanted(STDOUT_FILENO);
         char ts[32] = "";
         uint64_t usec;
         struct tm tm;
@@ -118,24 +115,37 @@ static int print_entry(sd_journal *j, bool *printed_any, const CtlLogs *o) {
                 fputs(o->before, stdout);
         *printed_any = true;
 
-        prefix = printf("%s %.*s %.*s", ts, (int) host_l, strempty(host), (int) ident_l, ident ?: "unknown");
-        if (pid)
-                prefix += printf("[%.*s]", (int) pid_l, pid);
+        /* The indentation of continuation lines: the prefix's width as
+         * printed unescaped (escaping only widens it; close enough). */
+        prefix = printf("%s ", ts);
+        (void) ctl_escape_fputs(stdout, strempty(host), host_l, escape);
+        putchar(' ');
+        (void) ctl_escape_fputs(stdout, ident ?: "unknown", ident ? ident_l : strlen("unknown"), escape);
+        prefix += (int) host_l + 1 + (int) (ident ? ident_l : strlen("unknown"));
+        if (pid) {
+                putchar('[');
+                (void) ctl_escape_fputs(stdout, pid, pid_l, escape);
+                putchar(']');
+                prefix += (int) pid_l + 2;
+        }
         prefix += printf(": ");
 
         if (!msg)
                 fputs("[no message]\n", stdout);
-        else if (!message_is_printable(msg, msg_l))
-                printf("[%zu B blob data]\n", msg_l);
         else {
-                for (size_t i = 0; i < msg_l; i++) {
-                        putchar(msg[i]);
-                        if (msg[i] == '\n' && i + 1 < msg_l)
+                size_t start = 0;
+
+                for (size_t i = 0; i <= msg_l; i++) {
+                        if (i < msg_l && msg[i] != '\n')
+                                continue;
+                        (void) ctl_escape_fputs(stdout, msg + start, i - start, escape);
+                        putchar('\n');
+                        if (i + 1 < msg_l)
                                 printf("%*s", prefix, "");
+                        start = i + 1;
                 }
-                putchar('\n');
         }
-        return 0;
+        return ferror(stdout) ? -EIO : 0;
 }
 
 /* ---- the runs of a service, for the cgroupfs driver ---- */
@@ -481,8 +491,9 @@ static int find_tail(int fd, off_t size, uint64_t n, off_t *ret, uint64_t *ret_f
         return 0;
 }
 
-/* Copies from *pos to the end of fd to stdout; moves *pos. */
-static int copy_from(int fd, off_t *pos, bool *printed_any, const CtlLogs *o) {
+/* Copies from *pos to the end of fd to stdout; moves *pos. A sequence cut
+ * at the end is kept in esc for the next call. */
+static int copy_from(int fd, off_t *pos, bool *printed_any, const CtlLogs *o, CtlEscape *esc) {
         char buf[LOG_CHUNK];
 
         for (;;) {
@@ -495,7 +506,7 @@ static int copy_from(int fd, off_t *pos, bool *printed_any, const CtlLogs *o) {
                 if (!*printed_any && o->before)
                         fputs(o->before, stdout);
                 *printed_any = true;
-                if (fwrite(buf, 1, (size_t) k, stdout) != (size_t) k)
+                if (ctl_escape_write(esc, stdout, buf, (size_t) k) < 0)
                         return -EIO;
                 *pos += k;
         }
@@ -570,6 +581,7 @@ static int show_file(const char *name, const CtlLogs *o) {
         uint64_t want = o->n_lines;
         off_t start[LOG_FILES_MAX + 1], pos = 0;
         size_t oldest = 0;
+        CtlEscape esc = { .escape = ctl_escape_wanted(STDOUT_FILENO) };
         struct stat st = {};
         int r;
 
@@ -610,12 +622,13 @@ static int show_file(const char *name, const CtlLogs *o) {
                 if (files.fd[i] < 0)
                         continue;
                 pos = start[i];
-                r = copy_from(files.fd[i], &pos, &printed, o);
+                r = copy_from(files.fd[i], &pos, &printed, o, &esc);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read %s: %m", path);
         }
         fd = files.n > 0 ? TAKE_FD(files.fd[0]) : -EBADF;
         st = files.n > 0 ? files.st[0] : (struct stat) {};
+        (void) ctl_escape_flush(&esc, stdout);
         fflush(stdout);
         if (!o->follow) {
                 if (!printed && !o->quiet)
@@ -639,7 +652,7 @@ static int show_file(const char *name, const CtlLogs *o) {
                         if (r < 0)
                                 return log_error_errno(r, "Failed to open %s: %m", path);
                         if (fd >= 0) {
-                                r = copy_from(fd, &pos, &printed, o);
+                                r = copy_from(fd, &pos, &printed, o, &esc);
                                 if (r < 0)
                                         return log_error_errno(r, "Failed to read %s: %m", path);
                         }
@@ -647,6 +660,7 @@ static int show_file(const char *name, const CtlLogs *o) {
                         fd = TAKE_FD(nfd);
                         st = now;
                         pos = 0;
+                        (void) ctl_escape_flush(&esc, stdout);
                 }
                 if (fstat(fd, &now) < 0)
                         return log_error_errno(negative_errno(), "Failed to stat %s: %m", path);
@@ -654,7 +668,7 @@ static int show_file(const char *name, const CtlLogs *o) {
                         pos = 0;
                 if (now.st_size == pos)
                         continue;
-                r = copy_from(fd, &pos, &printed, o);
+                r = copy_from(fd, &pos, &printed, o, &esc);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read %s: %m", path);
                 fflush(stdout);
@@ -766,12 +780,13 @@ int ctl_parse_lines(const char *s, uint64_t *ret) {
 }
 
 int verb_logs(int argc, char *argv[]) {
-        enum { ARG_SINCE = 0x100 };
+        enum { ARG_SINCE = 0x100, ARG_RAW };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "follow", no_argument, NULL, 'f' },
                 { "lines", required_argument, NULL, 'n' },
                 { "since", required_argument, NULL, ARG_SINCE },
+                { "raw", no_argument, NULL, ARG_RAW },
                 {}
         };
         _cleanup_free_ char *name = NULL;
@@ -796,6 +811,9 @@ int verb_logs(int argc, char *argv[]) {
                 case ARG_SINCE:
                         if (parse_since(optarg, &o.since_usec) < 0)
                                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid time for --since: %s", optarg);
+                        break;
+                case ARG_RAW:
+                        ctl_escape_set_raw(true);
                         break;
                 default:
                         return -EINVAL;

@@ -22,6 +22,7 @@
 
 #include "cgroup.h"
 #include "ctl-common.h"
+#include "ctl-escape.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
@@ -43,7 +44,12 @@ static void help(void) {
                "the sandbox could not be set up, 126 when the ExecStart= binary cannot\n"
                "be executed, 127 when it is not in the image, 1 when the unit does not\n"
                "compile.\n\n"
+               "On a terminal, the service's output is escaped: control characters\n"
+               "(but newline and tab) and bytes that are not UTF-8 are shown as \\xNN;\n"
+               "its stdin is the terminal opened read-only.\n\n"
                "Options:\n"
+               "     --raw     Give the service this terminal as it is, and its output\n"
+               "                unchanged (escape sequences reach the terminal)\n"
                "  -h --help     Show this help\n");
 }
 
@@ -103,6 +109,8 @@ typedef struct RelayStream {
         int to;                 /* STDOUT_FILENO or STDERR_FILENO */
         char buf[PIPE_BUF];     /* one write of at most PIPE_BUF cannot block a pipe that polled writable */
         size_t len, off;
+        FILE *file;             /* stdout or stderr: escaped output goes through stdio */
+        CtlEscape esc;          /* a terminal gets control characters escaped (ctl-escape.c) */
 } RelayStream;
 
 typedef struct Relay {
@@ -136,7 +144,12 @@ static int relay_setup(Relay *r, int ret_write[static 2]) {
                         close_many(ret_write, 2);
                         return error;
                 }
-                r->s[i] = (RelayStream) { .from = fds[0], .to = i == 0 ? STDOUT_FILENO : STDERR_FILENO };
+                r->s[i] = (RelayStream) {
+                        .from = fds[0],
+                        .to = i == 0 ? STDOUT_FILENO : STDERR_FILENO,
+                        .file = i == 0 ? stdout : stderr,
+                        .esc.escape = ctl_escape_wanted(i == 0 ? STDOUT_FILENO : STDERR_FILENO),
+                };
                 r->n++;
                 ret_write[i] = fds[1];
         }
@@ -176,13 +189,20 @@ static void relay_run(Relay *r, bool drain) {
                                 if (k < 0 && errno == EAGAIN)
                                         break;
                                 if (k <= 0) {
+                                        (void) ctl_escape_flush(&st->esc, st->file);
+                                        fflush(st->file);
                                         st->from = safe_close(st->from);
                                         break;
                                 }
                                 st->len = (size_t) k;
                                 st->off = 0;
                         }
-                        k = write(st->to, st->buf + st->off, st->len - st->off);
+                        if (st->esc.escape) {
+                                /* A terminal: escaped, whole, through stdio. */
+                                (void) ctl_escape_write(&st->esc, st->file, st->buf + st->off, st->len - st->off);
+                                k = fflush(st->file) == 0 ? (ssize_t) (st->len - st->off) : -1;
+                        } else
+                                k = write(st->to, st->buf + st->off, st->len - st->off);
                         if (k < 0 && (errno == EINTR || errno == EAGAIN))
                                 continue;
                         if (k < 0) {
@@ -260,12 +280,29 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
         return 0;
 }
 
+/* The service's stdin, when ours is a terminal: the terminal opened
+ * again read-only, so the service can read it but not write to it or
+ * change its settings through fd 0. */
+static int setup_terminal_stdin(LaunchParams *params, int *ret_stdin) {
+        if (!ctl_escape_wanted(STDIN_FILENO))
+                return 0;
+        *ret_stdin = open("/proc/self/fd/0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        if (*ret_stdin < 0)
+                log_debug_errno(negative_errno(), "Failed to open the terminal again read-only, the service "
+                                "gets /dev/null as stdin: %m");
+        params->stdin_fd = *ret_stdin >= 0 ? *ret_stdin : -1;
+        return 0;
+}
+
 int verb_run(int argc, char *argv[]) {
+        enum { ARG_RAW = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "raw", no_argument, NULL, ARG_RAW },
                 {}
         };
         _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_close_ int tty_in = -EBADF;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, out_w = -EBADF, err_w = -EBADF;
@@ -284,6 +321,9 @@ int verb_run(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return 0;
+                case ARG_RAW:
+                        ctl_escape_set_raw(true);
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -356,10 +396,14 @@ int verb_run(int argc, char *argv[]) {
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
         };
-        r = launch_start(plan, &params, &l);
-        if (r < 0)
+        r = setup_terminal_stdin(&params, &tty_in);
+        if (r >= 0)
+                r = launch_start(plan, &params, &l);
+        tty_in = safe_close(tty_in);
+        if (r < 0) {
                 /* launch_start logged; the cgroup goes with cgroup_freep. */
                 return status;
+        }
         pidfd = l.pidfd;
         /* The service's copies only: EOF once it and its children are gone. */
         out_w = safe_close(out_w);

@@ -14,6 +14,7 @@
 
 #include "ctl-bus.h"
 #include "ctl-common.h"
+#include "ctl-escape.h"
 #include "ctl-format.h"
 #include "log.h"
 #include "parse-util.h"
@@ -367,6 +368,8 @@ static void help_status(void) {
                "     --json         Print one JSON object per service, keyed by the\n"
                "                    org.sandboxd1.Unit property names\n"
                "  -n --lines=N      Show the last N log lines (default 10, 0: none)\n"
+               "     --raw          Write the log lines as they are, control characters\n"
+               "                    and escape sequences included, also to a terminal\n"
                "  -h --help         Show this help\n");
 }
 
@@ -428,11 +431,12 @@ static int status_one(sd_bus *bus, const char *arg, bool json, uint64_t n_lines,
 }
 
 int verb_status(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100 };
+        enum { ARG_JSON = 0x100, ARG_RAW };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "lines", required_argument, NULL, 'n' },
+                { "raw", no_argument, NULL, ARG_RAW },
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -452,6 +456,9 @@ int verb_status(int argc, char *argv[]) {
                 case 'n':
                         if (ctl_parse_lines(optarg, &n_lines) < 0)
                                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid number of lines: %s", optarg);
+                        break;
+                case ARG_RAW:
+                        ctl_escape_set_raw(true);
                         break;
                 default:
                         return -EINVAL;

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* sandboxd's connections: the private socket ($RUNTIME_DIR/private, 0666,
- * one peer-to-peer D-Bus connection per client), the system bus (the name
- * org.sandboxd1), and the systemd cgroup driver's own bus connection. The
- * objects served on them are bus-api.c's. */
+/* sandboxd's connections: the private socket ($RUNTIME_DIR/private, 0600,
+ * or 0660 with the admin group; one peer-to-peer D-Bus connection per
+ * client), the system bus (the name org.sandboxd1), and the systemd cgroup
+ * driver's own bus connection. The objects served on them are bus-api.c's.
+ *
+ * The private socket is the administrators' way in: root and the admin
+ * group. Everyone else asks through dbus-daemon, which bounds what one
+ * client may queue, send or hold open; sd-bus here bounds none of that. */
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -102,8 +107,8 @@ static size_t private_conns_of(Manager *m, uid_t uid) {
 
 /* Refusals are the one thing any local user can make us log: say it once
  * in a while, not once per connection. */
-static bool refusal_log_ok(void) {
-        static uint64_t last = 0;
+static bool refusal_log_ok_at(uint64_t *last_sec) {
+        uint64_t last = *last_sec;
         struct timespec ts;
         uint64_t now;
 
@@ -112,8 +117,14 @@ static bool refusal_log_ok(void) {
         now = (uint64_t) ts.tv_sec;
         if (last != 0 && now < last + 10)
                 return false;
-        last = now;
+        *last_sec = now;
         return true;
+}
+
+static bool refusal_log_ok(void) {
+        static uint64_t last = 0;
+
+        return refusal_log_ok_at(&last);
 }
 
 /* Every call gets a reply: a client that sends calls and reads none of the
@@ -162,6 +173,12 @@ static int private_connection_new(Manager *m, int fd, sd_bus **ret) {
         r = sd_bus_set_server(bus, 1, id);
         if (r < 0)
                 return r;
+        /* No method takes an fd; a peer that could send them (SCM_RIGHTS,
+         * up to 253 per message, held until the message is whole) would pin
+         * our fd table with a few calls it never finishes. */
+        r = sd_bus_negotiate_fds(bus, false);
+        if (r < 0)
+                return r;
         /* Who the peer is comes from SO_PEERCRED, not from the handshake. */
         r = sd_bus_set_anonymous(bus, 1);
         if (r < 0)
@@ -187,30 +204,89 @@ static int private_connection_new(Manager *m, int fd, sd_bus **ret) {
         return 0;
 }
 
+static int on_private_resume(sd_event_source *es, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        m->private_resume = sd_event_source_disable_unref(m->private_resume);
+        if (m->reserve_fd < 0)
+                m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        r = sd_event_source_set_enabled(m->private_source, SD_EVENT_ON);
+        if (r < 0)
+                log_error_errno(r, "Failed to listen on the private socket again: %m");
+        return 0;
+}
+
+/* Out of fds: the listening socket stays readable, and the level-triggered
+ * source would call us again at once, for ever. Refuse one waiting peer
+ * with the reserve fd (it sees a hang-up, not a hang), stop listening, and
+ * listen again later; logged once per pause. */
+static void private_pause(Manager *m, int error) {
+        static uint64_t last_log = 0;
+        int r;
+
+        if (m->reserve_fd >= 0) {
+                m->reserve_fd = safe_close(m->reserve_fd);
+                safe_close(accept4(m->private_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        }
+        m->n_private_pauses++;
+        if (refusal_log_ok_at(&last_log)) {
+                log_warning_errno(error, "Out of file descriptors: private connections are accepted again %u ms "
+                                  "after each failure (%u pauses so far): %m",
+                                  MANAGER_PRIVATE_PAUSE_USEC / 1000U, m->n_private_pauses);
+        }
+        r = sd_event_source_set_enabled(m->private_source, SD_EVENT_OFF);
+        if (r < 0) {
+                log_error_errno(r, "Failed to stop listening on the private socket: %m");
+                return;
+        }
+        if (m->private_resume)
+                return;
+        r = sd_event_add_time_relative(m->event, &m->private_resume, CLOCK_MONOTONIC, MANAGER_PRIVATE_PAUSE_USEC,
+                                       10 * USEC_PER_MSEC, on_private_resume, m);
+        if (r < 0) {
+                /* Without the timer, listen on: a loop beats a deaf daemon. */
+                log_error_errno(r, "Failed to arm the timer of the private socket: %m");
+                (void) sd_event_source_set_enabled(m->private_source, SD_EVENT_ON);
+        }
+}
+
+/* Root never waits for a slot another uid holds: other uids share all but
+ * MANAGER_PRIVATE_CONNECTIONS_ROOT_RESERVED slots, at most
+ * MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX each. */
+static const char *private_refusal(Manager *m, uid_t uid) {
+        if (uid == 0)
+                return m->n_private_conns >= MANAGER_PRIVATE_CONNECTIONS_MAX ? "too many private connections" : NULL;
+        if (m->n_private_conns >= MANAGER_PRIVATE_CONNECTIONS_MAX - MANAGER_PRIVATE_CONNECTIONS_ROOT_RESERVED)
+                return "too many private connections (the rest are root's)";
+        if (private_conns_of(m, uid) >= MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX)
+                return "too many private connections of this uid";
+        return NULL;
+}
+
 static int on_private_connection(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         _cleanup_close_ int nfd = -EBADF;
         Manager *m = userdata;
         sd_bus *bus = NULL;
+        const char *why;
         sd_bus **n;
         uid_t uid;
         int r;
 
         nfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (nfd < 0) {
-                if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                if (errno == EMFILE || errno == ENFILE)
+                        private_pause(m, -errno);
+                else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                         log_warning_errno(-errno, "Failed to accept a private connection: %m");
                 return 0;
         }
-        if (m->n_private_conns >= MANAGER_PRIVATE_CONNECTIONS_MAX) {
-                if (refusal_log_ok())
-                        log_warning("Too many private connections (%u), refusing some.", MANAGER_PRIVATE_CONNECTIONS_MAX);
-                return 0;
-        }
         uid = peer_uid(nfd);
-        if (uid != 0 && private_conns_of(m, uid) >= MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX) {
-                /* The socket is open to all: one user must not take every slot. */
+        why = private_refusal(m, uid);
+        if (why) {
                 if (refusal_log_ok())
-                        log_warning("Too many private connections of uid %u, refusing some.", (unsigned) uid);
+                        log_warning("Refusing a private connection of uid %u: %s (%zu open).", (unsigned) uid, why,
+                                    m->n_private_conns);
                 return 0;
         }
 
@@ -238,6 +314,7 @@ int manager_listen_private(Manager *m) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct sockaddr_un sa;
+        mode_t old_umask;
         int r;
 
         r = manager_private_path(m, &path);
@@ -249,11 +326,22 @@ int manager_listen_private(Manager *m) {
                 return log_error_errno(-errno, "Failed to create the private socket: %m");
         sockaddr_for(path, &sa);
         (void) unlink(path);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return log_error_errno(-errno, "Failed to bind %s: %m", path);
-        /* Anyone may connect and read; mutating calls check the peer. */
-        if (chmod(path, 0666) < 0)
-                return log_error_errno(-errno, "Failed to chmod %s: %m", path);
+        /* Root and the admin group only: everyone else goes through
+         * dbus-daemon, which bounds what a client may hold of ours. The
+         * umask makes it 0600 from the start, so that nobody else can
+         * connect between bind() and chmod(). */
+        old_umask = umask(0177);
+        r = RET_NERRNO(bind(fd, (struct sockaddr *) &sa, sizeof(sa)));
+        (void) umask(old_umask);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bind %s: %m", path);
+        if (m->admin_gid != (gid_t) -1) {
+                if (lchown(path, 0, m->admin_gid) < 0)
+                        return log_error_errno(-errno, "Failed to give %s to group %u: %m", path,
+                                               (unsigned) m->admin_gid);
+                if (chmod(path, 0660) < 0)
+                        return log_error_errno(-errno, "Failed to chmod %s: %m", path);
+        }
         if (listen(fd, SOMAXCONN) < 0)
                 return log_error_errno(-errno, "Failed to listen on %s: %m", path);
 
@@ -262,6 +350,9 @@ int manager_listen_private(Manager *m) {
                 return log_error_errno(r, "Failed to watch the private socket: %m");
         (void) sd_event_source_set_description(m->private_source, "private-socket");
         m->private_fd = TAKE_FD(fd);
+        /* Failing this only means the first connection at EMFILE hangs
+         * until the pause is over instead of being refused. */
+        m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         log_debug("Listening on %s.", path);
         return 0;
 }
@@ -455,6 +546,8 @@ void manager_close_connections(Manager *m) {
                 m->cgroup_bus = sd_bus_flush_close_unref(m->cgroup_bus);
         }
         m->private_source = sd_event_source_disable_unref(m->private_source);
+        m->private_resume = sd_event_source_disable_unref(m->private_resume);
+        m->reserve_fd = safe_close(m->reserve_fd);
         if (m->private_fd >= 0) {
                 _cleanup_free_ char *path = NULL;
 

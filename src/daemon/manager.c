@@ -372,6 +372,12 @@ static char *diagnostics_to_text(const Diagnostics *d, const char *unit, int err
         return TAKE_PTR(buf);
 }
 
+static PlanRlimit service_nofile;
+
+void manager_set_service_nofile(uint64_t soft, uint64_t hard) {
+        service_nofile = (PlanRlimit) { .set = true, .soft = soft, .hard = hard };
+}
+
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
         return manager_compile_unit_as(unit, 0, ret, reterr_text);
 }
@@ -395,6 +401,8 @@ int manager_compile_unit_as(const char *unit, uid_t caller, Plan **ret, char **r
                 r = plan_seccomp_cache_store(p);
                 if (r < 0)
                         log_debug_errno(r, "Failed to store the seccomp filter of %s in the cache, ignoring: %m", unit);
+                if (!p->rlimits[RLIMIT_NOFILE].set)
+                        p->rlimits[RLIMIT_NOFILE] = service_nofile;
                 *ret = TAKE_PTR(p);
                 return 0;
         }
@@ -876,6 +884,7 @@ int manager_new(const char *runtime_dir, const char *config_dir, Manager **ret) 
         if (!m)
                 return -ENOMEM;
         m->private_fd = -EBADF;
+        m->reserve_fd = -EBADF;
         m->admin_gid = (gid_t) -1;
         m->last_status_running = (unsigned) -1;
         m->log_limits = (LogFileLimits) {

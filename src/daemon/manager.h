@@ -35,6 +35,10 @@ typedef struct Manager {
                                          * dispatch API calls (no re-entrancy); NULL with cgroupfs */
         int private_fd;                 /* listening socket of $RUNTIME_DIR/private */
         sd_event_source *private_source;
+        sd_event_source *private_resume; /* re-enables private_source after accept4() hit
+                                         * EMFILE/ENFILE; NULL while listening */
+        int reserve_fd;                 /* /dev/null, given up to refuse a connection at EMFILE */
+        unsigned n_private_pauses;      /* how often accept4() ran out of fds */
         sd_bus **private_conns;         /* accepted peer-to-peer connections */
         size_t n_private_conns;
 
@@ -65,6 +69,11 @@ typedef struct Manager {
 #define MANAGER_DIAGNOSTICS_MAX (64U * 1024U)
 #define MANAGER_PRIVATE_CONNECTIONS_MAX 256U
 #define MANAGER_PRIVATE_CONNECTIONS_PER_UID_MAX 64U  /* for uids other than 0 */
+/* Of MANAGER_PRIVATE_CONNECTIONS_MAX, the slots only uid 0 may take. */
+#define MANAGER_PRIVATE_CONNECTIONS_ROOT_RESERVED 16U
+/* How long the private socket is not listened on after accept4() ran out
+ * of fds. */
+#define MANAGER_PRIVATE_PAUSE_USEC (250U * 1000U)
 /* Messages queued for a private connection that does not read them. */
 #define MANAGER_PRIVATE_WQUEUE_MAX 4096U
 
@@ -125,12 +134,18 @@ int manager_disable_unit(Manager *m, const char *name);
 int manager_private_path(Manager *m, char **ret);
 /* > 0 if a sandboxd listens there already. */
 int manager_private_socket_in_use(const char *path);
+/* Listens on $RUNTIME_DIR/private: mode 0600 root:root, or 0660
+ * root:admin_gid with an admin group. */
 int manager_listen_private(Manager *m);
 int manager_connect_system_bus(Manager *m);
 int manager_setup_cgroup(Manager *m, ManagerCgroupChoice choice);
 void manager_close_connections(Manager *m);
 /* Close one accepted private connection and forget it. */
 void manager_drop_private_connection(Manager *m, sd_bus *bus);
+
+/* The RLIMIT_NOFILE a plan without LimitNOFILE= gets (sandboxd's own soft
+ * limit before it raised it): services must not inherit the raised one. */
+void manager_set_service_nofile(uint64_t soft, uint64_t hard);
 
 /* Is there a process (starting, running, stopping)? */
 bool service_has_process(const Service *s);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <systemd/sd-daemon.h>
@@ -194,6 +195,32 @@ static int resolve_group(const char *name, gid_t *ret) {
         return r > 0 ? -r : -ESRCH;
 }
 
+/* Each running service holds fds of ours (a pidfd, its cgroup's directory),
+ * each client connection one: the soft limit of 1024 that a shell or
+ * systemd gives by default ends at a few hundred services. The services
+ * keep the soft limit we started with (manager_set_service_nofile()): a
+ * program that uses select() must not find fds above 1023. */
+static void raise_nofile(void) {
+        struct rlimit rl;
+        rlim_t soft;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                log_warning_errno(-errno, "Failed to read RLIMIT_NOFILE, ignoring: %m");
+                return;
+        }
+        soft = rl.rlim_cur;
+        manager_set_service_nofile(soft, rl.rlim_max);
+        if (rl.rlim_cur == rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning_errno(-errno, "Failed to raise RLIMIT_NOFILE from %llu to %llu, ignoring: %m",
+                                  (unsigned long long) soft, (unsigned long long) rl.rlim_max);
+        else
+                log_debug("RLIMIT_NOFILE raised from %llu to %llu.", (unsigned long long) soft,
+                          (unsigned long long) rl.rlim_max);
+}
+
 static int on_exit_signal(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
@@ -248,6 +275,7 @@ static int run(int argc, char *argv[]) {
                                        "namespace (a container's root made with pivot_root is fine).", why);
 
         umask(0022);
+        raise_nofile();
         /* Compiled seccomp filters, shared with sandboxctl (root's too):
          * every start compiles its unit anew, and the filter is most of
          * that work. */

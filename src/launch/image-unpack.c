@@ -24,7 +24,15 @@
  * we drop what an image must not bring: device nodes (the sandbox gets its
  * own /dev), setuid and setgid bits, extended attributes (no file
  * capabilities) and ACLs. Owners are restored numerically, as the image
- * says (the child never reads a passwd file). */
+ * says (the child never reads a passwd file).
+ *
+ * Private: since files keep the owners the tarball gives them, a local
+ * user whose uid owns a file in some image could rewrite it in the cache,
+ * and the next start would run it as root. So STATE/images is root's and
+ * 0700, and STATE above it root's and writable by root alone: nobody else
+ * can reach a tree. A cache found group- or world-accessible is made 0700
+ * and its unpacked trees are thrown away (they were open to change); one
+ * owned by another user is refused. */
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -293,6 +301,76 @@ static int unpack_into(int archive_fd, int images_fd, const char *tmp, char *msg
         return 0;
 }
 
+/* The unpacked trees and the memo of an image cache that was open to
+ * others; whatever else is in it (an image directory an administrator put
+ * there) stays. */
+static void cache_discard_trees(int images_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+
+        (void) rm_rf_at(images_fd, BY_STAT_DIR);
+        fd = openat(images_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        TAKE_FD(fd);
+        for (struct dirent *de; (de = readdir(d)); )
+                if (is_hex_digest(de->d_name) || startswith(de->d_name, ".tmp-"))
+                        (void) rm_rf_at(images_fd, de->d_name);
+        closedir(d);
+}
+
+/* STATE and STATE/images as the top comment says; creates what is not
+ * there. Logs. */
+static int cache_open(const char *state_dir, const char *images, int *ret_fd) {
+        _cleanup_close_ int state_fd = -EBADF, fd = -EBADF;
+        struct stat st;
+        int r;
+
+        r = mkdir_p(state_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", state_dir);
+        state_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (state_fd < 0)
+                return log_error_errno(negative_errno(), "Failed to open %s: %m", state_dir);
+        if (fstat(state_fd, &st) < 0)
+                return log_error_errno(negative_errno(), "Failed to stat %s: %m", state_dir);
+        if (st.st_uid != 0 || (st.st_mode & 0022))
+                /* Whoever may rename entries there can put a cache of theirs in place. */
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
+                                       "Refusing to use the image cache in %s: that directory is owned by uid %u "
+                                       "with mode %04o; it must be root's and writable by root only "
+                                       "(chown root:root %s; chmod go-w %s).",
+                                       state_dir, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777), state_dir,
+                                       state_dir);
+
+        if (mkdirat(state_fd, "images", 0700) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "Failed to create the image cache %s: %m", images);
+        fd = openat(state_fd, "images", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Failed to open the image cache %s: %m", images);
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(negative_errno(), "Failed to stat the image cache %s: %m", images);
+        if (st.st_uid != 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
+                                       "Refusing to use the image cache %s: it is owned by uid %u, not root, so "
+                                       "its unpacked trees cannot be trusted; remove it (rm -rf %s) and it is made "
+                                       "again.", images, (unsigned) st.st_uid, images);
+        if (st.st_mode & 0077) {
+                if (fchmod(fd, 0700) < 0)
+                        return log_error_errno(negative_errno(), "Failed to make the image cache %s mode 0700: %m",
+                                               images);
+                cache_discard_trees(fd);
+                log_warning("The image cache %s was mode %04o, open to other users: made it 0700 and removed the "
+                            "trees unpacked in it, which are unpacked again when needed.", images,
+                            (unsigned) (st.st_mode & 07777));
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static void remember(int images_fd, const char *key, const char *hex) {
         char tmp[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 32], final[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1];
 
@@ -336,12 +414,9 @@ int image_unpack_tarball(const char *path, const PlanFileId *id, const char *sta
         if (!S_ISREG(st.st_mode))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Image %s is not a regular file.", path);
 
-        r = mkdir_p(images, 0755);
+        r = cache_open(state_dir, images, &images_fd);
         if (r < 0)
-                return log_error_errno(r, "Failed to create the image cache %s: %m", images);
-        images_fd = open(images, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (images_fd < 0)
-                return log_error_errno(negative_errno(), "Failed to open the image cache %s: %m", images);
+                return r;
 
         stat_key(path, &st, key);
         snprintf(memo, sizeof(memo), BY_STAT_DIR "/%s", key);
