@@ -48,6 +48,7 @@ typedef struct LaunchContext {
         int *join_fds;          /* cgroup_open_self_join(): the child moves itself in through these */
         size_t n_join_fds;
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
+        int dev_fd;             /* child: the root of the /dev tmpfs until it is made read-only, or -EBADF */
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -102,6 +103,8 @@ int mount_clone_onto(int dir_fd, const char *path, int target_fd, bool recursive
 
 /* dev.c */
 int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep *prep, LaunchError *e);
+/* After the plan's last mount: /dev read-only, so nothing can add a node. */
+int dev_seal(LaunchContext *c, LaunchError *e);
 
 /* net.c */
 int net_loopback_up(LaunchError *e);

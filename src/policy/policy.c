@@ -53,6 +53,7 @@ Policy *policy_free(Policy *p) {
         free(p->path);
         free(p->description);
         strv_free(p->architectures);
+        device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
         free(p);
         return NULL;
 }
@@ -216,6 +217,25 @@ static int parse_caps(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+static int parse_allow_devices(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        int r;
+
+        if (isempty(v)) {
+                device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
+                return 0;
+        }
+        r = device_allow_append(&p->allow_devices, &p->n_allow_devices, v, c->file, c->line);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -E2BIG)
+                return conf_error(c, "Too many AllowDevices= entries (at most %d).", DEVICE_ALLOW_MAX);
+        if (r < 0)
+                return conf_error(c, "Invalid device \"%s\", expected /dev/NODE, char-NAME, block-NAME, char-* or block-*, "
+                                  "then optionally the access letters r, w, m (e.g. \"/dev/fuse rw\").", v);
+        return 0;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -227,6 +247,7 @@ static const ConfItem policy_items[] = {
         { "Capabilities", "Allow", parse_caps, P(capabilities) },
         { "Sandbox", "RequireNamespaces", parse_ns_mask, P(require_namespaces) },
         { "Sandbox", "AllowHostNetwork", conf_parse_bool, P(allow_host_network) },
+        { "Sandbox", "AllowDevices", parse_allow_devices, 0 },
 };
 #undef P
 

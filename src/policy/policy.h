@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device-util.h"
 #include "diag.h"
 #include "seccomp-action.h"
 
@@ -34,6 +35,10 @@ typedef struct Policy {
         uint64_t capabilities;          /* the ceiling */
         uint64_t require_namespaces;
         int allow_host_network;         /* -1 unset = no */
+
+        /* Devices a unit may add with DeviceAllow= beyond the minimal set. */
+        DeviceAllow *allow_devices;
+        size_t n_allow_devices;
 } Policy;
 
 Policy *policy_new(const char *name);

@@ -10,11 +10,14 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "device-util.h"
 #include "diag.h"
 #include "plan.h"
 
 /* Time keys that were never set (infinity is a value a unit may give). */
 #define UNIT_USEC_UNSET (USEC_INFINITY - 1)
+/* TasksMax= never set: the compiler's default applies (infinity is a value). */
+#define UNIT_TASKS_MAX_UNSET (CGROUP_LIMIT_MAX - 1)
 
 typedef struct UnitBind {
         char *source;
@@ -104,6 +107,10 @@ typedef struct Unit {
 
         /* [Install] */
         char **wanted_by;
+
+        /* [Resources] DeviceAllow=, in order */
+        DeviceAllow *devices;
+        size_t n_devices;
 } Unit;
 
 Unit *unit_new(const char *name);
