@@ -13,6 +13,10 @@
  * where the kernel has it: cgroup v2 if the v2 root lists it, else its v1
  * hierarchy, else the unit's limit cannot be had and create() fails.
  *
+ * The device list is the exception: cgroup v2 has no devices controller
+ * to enable, so it goes to the v1 devices hierarchy where one is mounted,
+ * else into a BPF program attached to the v2 directory (cgroup-devices.h).
+ *
  * Pure cgroup v1 without any cgroup2 mount is not supported: there is
  * nothing to track membership with but a name=systemd hierarchy. */
 
@@ -341,6 +345,10 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                         continue;
                 if (cg_word_in_list(v2_available, cgroup_controller_to_string(ctl)))
                         v2_mask |= CGROUP_MASK(ctl);
+                else if (ctl == CGROUP_CONTROLLER_DEVICES && !cgroup_layout_v1(l, "devices"))
+                        /* cgroup v2 has no devices controller to enable:
+                         * a BPF program on the cgroup does its work. */
+                        v2_mask |= CGROUP_MASK(ctl);
                 else if (!cgroup_layout_v1(l, cgroup_controller_v1_name(ctl)))
                         return cg_error(reterr_message, -EOPNOTSUPP, false,
                                         "%s needs the %s controller, which is not available in %s%s",
@@ -388,8 +396,9 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                 r = own_v2_parent(l->v2, &v2_parent);
         if (r < 0)
                 return r;
-        if (v2_mask != 0) {
-                r = enable_v2_controllers(l->v2, v2_parent, v2_mask, p, reterr_message);
+        if ((v2_mask & ~CGROUP_MASK(CGROUP_CONTROLLER_DEVICES)) != 0) {
+                r = enable_v2_controllers(l->v2, v2_parent, v2_mask & ~CGROUP_MASK(CGROUP_CONTROLLER_DEVICES), p,
+                                          reterr_message);
                 if (r < 0)
                         return r;
         }

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-limits.h"
 #include "plan.h"
 
@@ -28,6 +29,8 @@ const char *cgroup_limits_reason(const Plan *p, CgroupController c) {
                        p->cpu_weight != 0 ? "CPUWeight=" : NULL;
         case CGROUP_CONTROLLER_IO:
                 return p->io_weight != 0 ? "IOWeight=" : NULL;
+        case CGROUP_CONTROLLER_DEVICES:
+                return p->n_devices > 0 ? "The device allow list (DeviceAllow=)" : NULL;
         default:
                 return NULL;
         }
@@ -169,6 +172,8 @@ int cgroup_limits_apply_v2(int dir_fd, const char *path, CgroupController c, con
                                         "(neither blk-iocost nor the BFQ scheduler)", path);
                 return 0;
         }
+        case CGROUP_CONTROLLER_DEVICES:
+                return p->n_devices > 0 ? cgroup_devices_apply_bpf(dir_fd, path, p, reterr_message) : 0;
         default:
                 return -EINVAL;
         }
@@ -265,6 +270,8 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
                                         "provide (neither the CFQ nor the BFQ scheduler)", path);
                 return 0;
         }
+        case CGROUP_CONTROLLER_DEVICES:
+                return p->n_devices > 0 ? cgroup_devices_apply_v1(dir_fd, path, p, reterr_message) : 0;
         default:
                 return -EINVAL;
         }

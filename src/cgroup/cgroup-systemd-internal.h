@@ -35,6 +35,7 @@ typedef struct SystemdData {
         sd_event_source *oom_sources[2];        /* inotify on its memory.events, cgroup.events */
         int oom_kills;          /* the last oom_kill count read from it; -ENODATA before any */
         bool oom_final;         /* ... read after its last process was gone: no kill can follow */
+        char **device_allow;    /* DeviceAllow= pairs (name, access) under DevicePolicy=closed; NULL: no list */
 } SystemdData;
 
 static inline bool is_bus_error(const sd_bus_error *e, const char *name) {

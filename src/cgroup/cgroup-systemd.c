@@ -27,12 +27,14 @@
 #include <stdio.h>
 #include <systemd/sd-bus.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-systemd-internal.h"
 #include "cgroup-util.h"
 #include "cgroup.h"
 #include "log.h"
 #include "plan.h"
 #include "string-util.h"
+#include "strv.h"
 
 #define SLICE "sandbox.slice"
 /* systemd's UNIT_NAME_MAX */
@@ -159,6 +161,23 @@ static int systemd_create(const Plan *p, Cgroup **ret, char **reterr_message) {
         d->cpu_quota = p->cpu_quota_per_sec_usec;
         d->cpu_weight = p->cpu_weight;
         d->io_weight = p->io_weight;
+        for (size_t i = 0; i < p->n_devices; i++) {
+                _cleanup_free_ char *name = NULL;
+                char acc[DEVICE_ACCESS_STRING_MAX];
+
+                r = cgroup_devices_systemd_name(&p->devices[i], &name);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return cg_error(reterr_message, r, false, "Device %s cannot be expressed as systemd's DeviceAllow=.",
+                                        p->devices[i].name);
+                /* A class with several majors is one entry for systemd. */
+                if (strv_contains(d->device_allow, name))
+                        continue;
+                if (strv_extend(&d->device_allow, name) < 0 ||
+                    strv_extend(&d->device_allow, device_access_to_string(p->devices[i].access, acc)) < 0)
+                        return -ENOMEM;
+        }
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -213,6 +232,26 @@ static int build_start(SystemdData *d, sd_bus *bus, pid_t pid, sd_bus_message **
                 return r;
         if (d->io_weight != 0 && (r = append_u64(m, "IOWeight", d->io_weight)) < 0)
                 return r;
+        if (d->device_allow) {
+                /* closed: nothing but the list (and systemd's own null, zero,
+                 * full, random, urandom, which the list has anyway). */
+                r = sd_bus_message_append(m, "(sv)", "DevicePolicy", "s", "closed");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "DeviceAllow");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(ss)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(ss)");
+                for (char **s = d->device_allow; r >= 0 && s[0] && s[1]; s += 2)
+                        r = sd_bus_message_append(m, "(ss)", s[0], s[1]);
+                for (int k = 0; r >= 0 && k < 3; k++)
+                        r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_message_close_container(m);
         if (r < 0)
                 return r;
@@ -564,6 +603,7 @@ static void systemd_free(Cgroup *c) {
                 sd_bus_unref(d->bus);
                 free(d->unit);
                 free(d->description);
+                strv_free(d->device_allow);
                 free(d);
         }
         free(c->name);

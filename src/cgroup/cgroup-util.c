@@ -22,6 +22,7 @@ static const char *const cgroup_controller_table[_CGROUP_CONTROLLER_MAX] = {
         [CGROUP_CONTROLLER_MEMORY] = "memory",
         [CGROUP_CONTROLLER_PIDS] = "pids",
         [CGROUP_CONTROLLER_IO] = "io",
+        [CGROUP_CONTROLLER_DEVICES] = "devices",
 };
 DEFINE_STRING_TABLE_LOOKUP(cgroup_controller, CgroupController);
 

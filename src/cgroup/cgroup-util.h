@@ -19,6 +19,8 @@ typedef enum CgroupController {
         CGROUP_CONTROLLER_MEMORY,       /* MemoryMax=, MemoryHigh=, MemorySwapMax= */
         CGROUP_CONTROLLER_PIDS,         /* TasksMax= */
         CGROUP_CONTROLLER_IO,           /* IOWeight= ("blkio" in cgroup v1) */
+        CGROUP_CONTROLLER_DEVICES,      /* the device list; cgroup v2 has no such controller,
+                                         * but a BPF program on the cgroup (cgroup-devices.h) */
         _CGROUP_CONTROLLER_MAX,
         _CGROUP_CONTROLLER_INVALID = -EINVAL,
 } CgroupController;

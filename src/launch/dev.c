@@ -10,8 +10,14 @@
  * each, the cheapest way). In a user namespace mknod fails with EPERM;
  * then each node is an empty file with the host's device bind-mounted on
  * it. The tmpfs is nosuid and noexec, but not nodev: it holds the nodes.
- * The root of the sandbox is nodev, so a device node that an image ships
- * elsewhere opens nothing. */
+ * Once every mount of the plan is made (a unit may bind a device node or
+ * mount something below /dev), the /dev tmpfs itself becomes read-only:
+ * no node can be added to it, not even with CAP_MKNOD. /dev/pts, /dev/shm
+ * and /dev/mqueue are mounts of their own and stay writable; they, the
+ * root and every other writable mount are nodev, so a device node made or
+ * shipped anywhere else opens nothing. The cgroup device controller
+ * (src/cgroup) is the second fence: it refuses every device outside the
+ * plan's list, wherever its node is. */
 
 #include <fcntl.h>
 #include <limits.h>
@@ -82,6 +88,10 @@ static int mount_dev(LaunchContext *c, int root_fd, const PlanMount *m, LaunchEr
         r = mount_open_target(root_fd, m->target, MOUNT_CREATE_NONE, &dev_fd);
         if (r < 0)
                 return launch_error(e, r, "mount-dev", "open the new %s", m->target);
+        safe_close(c->dev_fd);
+        c->dev_fd = fcntl(dev_fd, F_DUPFD_CLOEXEC, 3);
+        if (c->dev_fd < 0)
+                return launch_error(e, negative_errno(), "mount-dev", "keep %s open", m->target);
 
         for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
                 r = make_device(c, dev_fd, devices[i].name, makedev(devices[i].major, devices[i].minor));
@@ -125,6 +135,19 @@ static int mount_devpts(int root_fd, const PlanMount *m, LaunchError *e) {
         return 0;
 }
 
+int dev_seal(LaunchContext *c, LaunchError *e) {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        int r = 0;
+
+        if (c->dev_fd < 0)
+                return 0;
+        /* Not recursive: the mounts below /dev keep their own flags. */
+        if (mount_setattr(c->dev_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                r = launch_error(e, negative_errno(), "mount-dev", "make /dev read-only");
+        c->dev_fd = safe_close(c->dev_fd);
+        return r;
+}
+
 int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep *prep, LaunchError *e) {
         _cleanup_close_ int target_fd = -EBADF;
         char dst[FD_PATH_MAX];
@@ -139,7 +162,9 @@ int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep
                 r = mount_open_target(root_fd, m->target, MOUNT_CREATE_DIR, &target_fd);
                 if (r < 0)
                         return launch_error(e, r, "mount-shm", "set up %s (open the mount point)", m->target);
-                if (mount("tmpfs", fd_path(target_fd, dst), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+                /* The plan's options carry the size (64M by default); an
+                 * older plan has none. */
+                if (mount("tmpfs", fd_path(target_fd, dst), "tmpfs", MS_NOSUID | MS_NODEV, m->options ?: "mode=1777") < 0)
                         return launch_error(e, negative_errno(), "mount-shm", "set up %s", m->target);
                 return 0;
         case MOUNT_MQUEUE:

@@ -350,8 +350,13 @@ static int overlay_from_trees(const LaunchContext *c, int target, int *ret_fd, L
                 return launch_error(e, negative_errno(), "root", "give the overlay its %zu image layers", p->n_layers);
 
         if (!p->read_only) {
+                char size[32];
+
+                /* Bounded, as every tmpfs of the sandbox (plan-compile.c). */
+                snprintf(size, sizeof(size), "%" PRIu64, p->upper_size);
                 tmp_fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
                 if (tmp_fs < 0 || fsconfig(tmp_fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+                    (p->upper_size > 0 && fsconfig(tmp_fs, FSCONFIG_SET_STRING, "size", size, 0) < 0) ||
                     fsconfig(tmp_fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                         return launch_error(e, negative_errno(), "root", "make the tmpfs for the writable layer");
                 tmp_mnt = fsmount(tmp_fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);

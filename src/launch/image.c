@@ -17,9 +17,10 @@
  *   several, ReadOnly=yes     overlayfs with only lower layers (read-only
  *                             by construction), mounted ro,nodev
  *   ReadOnly=no               overlayfs over the layers with its upper and
- *                             work directories on a tmpfs: writes land in
- *                             memory and vanish with the mount namespace;
- *                             the image is never written
+ *                             work directories on a tmpfs (nodev, of the
+ *                             plan's upper_size): writes land in memory
+ *                             and vanish with the mount namespace; the
+ *                             image is never written
  *
  * Overlay is given the layers as /proc/self/fd/N of fds opened before
  * anything is mounted on the lowest layer's path (the tmpfs for the upper
@@ -30,6 +31,7 @@
  * process of the sandbox. */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/mount.h>
@@ -157,7 +159,13 @@ static int mount_overlay(const LaunchContext *c, const char *where, LaunchError 
         }
 
         if (r >= 0 && !p->read_only) {
-                if (mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+                char opts[64] = "mode=0755";
+
+                /* Sized by the compiler (MemoryMax=, else 1 GiB): the service's
+                 * writes to its root are memory nobody else can reclaim. */
+                if (p->upper_size > 0)
+                        snprintf(opts, sizeof(opts), "mode=0755,size=%" PRIu64, p->upper_size);
+                if (mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
                         r = launch_error(e, negative_errno(), "root", "mount the tmpfs for the writable layer on %s", where);
                         goto finish;
                 }

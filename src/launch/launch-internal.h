@@ -59,6 +59,7 @@ typedef struct LaunchContext {
         int passed_fds[LAUNCH_MAX_PASSED_FDS]; /* child: what came with SYNC 1 (idmap.c) */
         size_t n_passed_fds;
         size_t next_passed_fd;  /* child: the next rootidmap bind's tree */
+        int dev_fd;             /* child: the root of the /dev tmpfs until it is made read-only, or -EBADF */
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -134,6 +135,8 @@ int launch_open_pinned(const char *path, int flags, const PlanFileId *id, bool m
 
 /* dev.c */
 int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep *prep, LaunchError *e);
+/* After the plan's last mount: /dev read-only, so nothing can add a node. */
+int dev_seal(LaunchContext *c, LaunchError *e);
 
 /* net.c */
 int net_loopback_up(LaunchError *e);

@@ -500,7 +500,7 @@ static int check_output_read_fd(int fd) {
 }
 
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
-        _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF };
+        _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int pidfd = -EBADF;
         int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];

@@ -61,7 +61,9 @@ static int tmpfs_options(const PlanMount *m, MountPrep *ret) {
         }
         if (m->read_only)
                 flags |= MS_RDONLY;
-        ret->flags = flags;
+        /* Whatever the options say ("dev" is refused in units, but a plan
+         * is read back from /run): nothing the sandbox writes holds devices. */
+        ret->flags = flags | MS_NODEV;
         ret->data = TAKE_PTR(fs);
         return 0;
 }
@@ -260,11 +262,16 @@ static int mount_bind(int root_fd, const PlanMount *m, LaunchError *e) {
         if (r < 0)
                 return launch_error(e, r, "mount-bind", "open bind target %s", m->target);
 
+        /* A writable bind is nodev, recursively: the sandbox could make
+         * device nodes in it. A bind of a device node itself (BindPaths=
+         * /dev/fuse, with DeviceAllow=) is that one node and cannot gain
+         * others; the device controller decides whether it opens. */
         if (m->read_only)
                 r = mount_clone_onto(src_fd, "", target_fd, m->recursive, MOUNT_ATTR_RDONLY);
+        else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+                r = RET_NERRNO(mount(fd_path(src_fd, src), fd_path(target_fd, dst), NULL, MS_BIND, NULL));
         else
-                r = RET_NERRNO(mount(fd_path(src_fd, src), fd_path(target_fd, dst), NULL,
-                                     MS_BIND | (m->recursive ? MS_REC : 0), NULL));
+                r = mount_clone_onto(src_fd, "", target_fd, m->recursive, MOUNT_ATTR_NODEV);
         if (r < 0)
                 return launch_error(e, r, "mount-bind", "bind-mount %s on %s", m->source, m->target);
         return 0;
@@ -408,7 +415,7 @@ int mount_plan(LaunchContext *c, int root_fd, LaunchError *e) {
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return dev_seal(c, e);
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one at "/",

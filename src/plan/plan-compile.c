@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "parse-util.h"
 #include "path-util.h"
 #include "plan-compile.h"
+#include "plan-devices.h"
 #include "plan-seccomp.h"
 #include "string-util.h"
 #include "strv.h"
@@ -175,9 +177,42 @@ static const char *const read_only_paths[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
 };
 
+/* "size=64M": tmpfs takes K, M and G suffixes. */
+static void format_tmpfs_size(uint64_t v, char buf[static 32]) {
+        if (v % (UINT64_C(1) << 30) == 0)
+                snprintf(buf, 32, "size=%" PRIu64 "G", v >> 30);
+        else if (v % (UINT64_C(1) << 20) == 0)
+                snprintf(buf, 32, "size=%" PRIu64 "M", v >> 20);
+        else
+                snprintf(buf, 32, "size=%" PRIu64, v);
+}
+
+/* The unit's options, with the default size when they set none: a tmpfs
+ * without one may take half the host's memory. */
+static int tmpfs_options_with_size(const char *options, uint64_t memory_max, char **ret) {
+        char size[32];
+        bool has_size = false;
+
+        for (const char *o = options; o && *o;) {
+                size_t n = strcspn(o, ",");
+
+                if (n >= 5 && startswith(o, "size="))
+                        has_size = true;
+                o += n + (o[n] == ',');
+        }
+        if (has_size) {
+                *ret = strdup(options);
+                return *ret ? 0 : -ENOMEM;
+        }
+        format_tmpfs_size(plan_default_tmpfs_size(memory_max), size);
+        *ret = strjoin(options ?: "mode=0755", ",", size);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static int compile_mounts(Compiler *c) {
         const Unit *u = c->u;
         Plan *p = c->p;
+        char shm[64], size[32];
         int r;
 
         /* The kernel's API filesystems first, so that a unit's own bind
@@ -194,7 +229,9 @@ static int compile_mounts(Compiler *c) {
         r = plan_add_mount(p, MOUNT_DEVPTS, NULL, "/dev/pts", NULL, false, false, false);
         if (r < 0)
                 return r;
-        r = plan_add_mount(p, MOUNT_SHM, NULL, "/dev/shm", NULL, false, false, false);
+        format_tmpfs_size(PLAN_SHM_SIZE_DEFAULT, size);
+        snprintf(shm, sizeof(shm), "mode=1777,%s", size);
+        r = plan_add_mount(p, MOUNT_SHM, NULL, "/dev/shm", shm, false, false, false);
         if (r < 0)
                 return r;
         if (p->namespaces & NAMESPACE_MASK(NAMESPACE_IPC)) {
@@ -261,8 +298,12 @@ static int compile_mounts(Compiler *c) {
                 p->mounts[p->n_mounts - 1].root_idmap = b->root_idmap;
         }
         for (size_t i = 0; i < u->n_tmpfs; i++) {
-                r = plan_add_mount(p, MOUNT_TMPFS, NULL, u->tmpfs[i].path, u->tmpfs[i].options ?: "mode=0755",
-                                   false, false, false);
+                _cleanup_free_ char *o = NULL;
+
+                r = tmpfs_options_with_size(u->tmpfs[i].options, u->memory_max, &o);
+                if (r < 0)
+                        return r;
+                r = plan_add_mount(p, MOUNT_TMPFS, NULL, u->tmpfs[i].path, o, false, false, false);
                 if (r < 0)
                         return r;
         }
@@ -892,7 +933,7 @@ static int compile_service(Compiler *c) {
         p->memory_max = u->memory_max;
         p->memory_high = u->memory_high;
         p->memory_swap_max = u->memory_swap_max;
-        p->tasks_max = u->tasks_max;
+        p->tasks_max = u->tasks_max == UNIT_TASKS_MAX_UNSET ? plan_default_tasks_max() : u->tasks_max;
         p->cpu_quota_per_sec_usec = u->cpu_quota_per_sec_usec;
         p->cpu_weight = u->cpu_weight;
         p->io_weight = u->io_weight;
@@ -912,6 +953,7 @@ static int compile_service(Compiler *c) {
         p->timeout_stop_usec = u->timeout_stop_usec != UNIT_USEC_UNSET ? u->timeout_stop_usec : DEFAULT_TIMEOUT_STOP_USEC;
         p->wanted = !!u->wanted_by && u->wanted_by[0];
         p->read_only = u->read_only != 0;
+        p->upper_size = p->read_only ? 0 : plan_default_tmpfs_size(p->memory_max);
         return 0;
 }
 
@@ -957,6 +999,11 @@ int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diag
                 return r;
         r = compile_seccomp(&c);
         if (r < 0)
+                return r;
+        r = plan_compile_devices(u, pol, p, diags);
+        if (r == -EINVAL)
+                c.failed = r;
+        else if (r < 0)
                 return r;
 
         if (c.failed < 0)

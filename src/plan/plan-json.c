@@ -209,6 +209,22 @@ int plan_to_json(const Plan *p, char **ret) {
         json_object_object_add(sv, "wanted", json_object_new_boolean(p->wanted));
         json_object_object_add(o, "service", sv);
 
+        json_object_object_add(o, "upper_size", json_object_new_int64((int64_t) p->upper_size));
+        a = json_object_new_array();
+        for (size_t i = 0; i < p->n_devices; i++) {
+                const PlanDevice *d = &p->devices[i];
+                char acc[DEVICE_ACCESS_STRING_MAX];
+
+                x = json_object_new_object();
+                json_object_object_add(x, "name", j_str(d->name));
+                json_object_object_add(x, "type", j_str(d->block ? "block" : "char"));
+                json_object_object_add(x, "major", d->major == PLAN_DEVICE_ANY ? j_str("*") : json_object_new_int64(d->major));
+                json_object_object_add(x, "minor", d->minor == PLAN_DEVICE_ANY ? j_str("*") : json_object_new_int64(d->minor));
+                json_object_object_add(x, "access", j_str(device_access_to_string(d->access, acc)));
+                json_object_array_add(a, x);
+        }
+        json_object_object_add(o, "devices", a);
+
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)
                 return -ENOMEM;
@@ -492,6 +508,58 @@ static int read_mounts(Reader *r, json_object *o, Plan *p) {
         return 0;
 }
 
+/* A device number, or "*" for every one. Numbers stay below 2^20 (the
+ * kernel's MINORBITS), majors below 2^12. */
+static int get_devnum(Reader *r, json_object *o, const char *k, uint64_t max, uint32_t *ret) {
+        json_object *v = field(o, k);
+        uint64_t n;
+
+        if (v && json_object_is_type(v, json_type_string) && streq(json_object_get_string(v), "*")) {
+                *ret = PLAN_DEVICE_ANY;
+                return 0;
+        }
+        TRY(get_u64_value(r, v, k, max, &n));
+        *ret = (uint32_t) n;
+        return 0;
+}
+
+static int read_devices(Reader *r, json_object *o, Plan *p) {
+        static const char *const keys[] = { "name", "type", "major", "minor", "access", NULL };
+        json_object *a;
+
+        TRY(get_arr(r, o, "devices", 4096, &a));
+        /* The compiler always lists the minimal set; none would mean no
+         * device controller at all. */
+        if (json_object_array_length(a) == 0)
+                return rfail(r, "\"devices\" must not be empty.");
+        p->devices = calloc(json_object_array_length(a) + 1, sizeof(PlanDevice));
+        if (!p->devices)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *d = json_object_array_get_idx(a, i);
+                PlanDevice *pd = &p->devices[i];
+                _cleanup_free_ char *type = NULL, *access = NULL;
+
+                if (!json_object_is_type(d, json_type_object))
+                        return rfail(r, "devices[%zu] must be an object.", i);
+                TRY(check_keys(r, d, "devices[]", keys));
+                p->n_devices = i + 1;
+                TRY(get_str(r, d, "name", false, &pd->name));
+                if (!device_spec_is_valid(pd->name))
+                        return rfail(r, "devices[%zu].name \"%s\" is not a device node or class.", i, pd->name);
+                TRY(get_str(r, d, "type", false, &type));
+                if (!streq(type, "char") && !streq(type, "block"))
+                        return rfail(r, "devices[%zu].type must be char or block.", i);
+                pd->block = streq(type, "block");
+                TRY(get_devnum(r, d, "major", (1U << 12) - 1, &pd->major));
+                TRY(get_devnum(r, d, "minor", (1U << 20) - 1, &pd->minor));
+                TRY(get_str(r, d, "access", false, &access));
+                if (device_access_from_string(access, &pd->access) < 0)
+                        return rfail(r, "devices[%zu].access \"%s\" is not a combination of r, w and m.", i, access);
+        }
+        return 0;
+}
+
 static int read_seccomp(Reader *r, json_object *o, Plan *p) {
         static const char *const keys[] = { "default_action", "architectures", "allow_namespaces", "syscalls", "bpf", NULL };
         static const char *const skeys[] = { "name", "action", "origin", NULL };
@@ -535,7 +603,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
                 "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
-                "no_new_privileges", "seccomp", "cgroup", "service", NULL,
+                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
         static const char *const lkeys[] = { "type", "path", "id", NULL };
@@ -691,6 +759,11 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 return rfail(r, "service.kill_signal \"%s\" is not a signal.", sig);
         TRY(get_u64(r, x, "timeout_stop_usec", UINT64_MAX, &p->timeout_stop_usec));
         TRY(get_bool(r, x, "wanted", &p->wanted));
+
+        TRY(get_u64(r, o, "upper_size", UINT64_MAX - 1, &p->upper_size));
+        if (p->read_only != (p->upper_size == 0))
+                return rfail(r, "\"upper_size\" must be 0 with a read-only root, and only then.");
+        TRY(read_devices(r, o, p));
         return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "cap-util.h"
 #include "parse-util.h"
+#include "plan-devices.h"
 #include "plan-print.h"
 #include "strv.h"
 
@@ -53,7 +54,11 @@ void plan_print(const Plan *p, FILE *f) {
         fprintf(f, "  Network:     %s\n", network_mode_to_string(p->network));
         for (size_t i = 0; i < p->n_layers; i++)
                 fprintf(f, "  Layer %zu:     %s (%s)\n", i, p->layers[i].path, layer_type_to_string(p->layers[i].type));
-        fprintf(f, "  Root:        %s\n", p->read_only ? "read-only" : "writable, changes discarded at exit (tmpfs upper layer)");
+        if (p->read_only)
+                fprintf(f, "  Root:        read-only\n");
+        else
+                fprintf(f, "  Root:        writable, changes discarded at exit (tmpfs upper layer of %s)\n",
+                        format_bytes(buf, sizeof(buf), p->upper_size));
 
         fprintf(f, "\nMounts, in order\n");
         for (size_t i = 0; i < p->n_mounts; i++) {
@@ -136,6 +141,14 @@ void plan_print(const Plan *p, FILE *f) {
                 fprintf(f, "  %-22s %" PRIu64 "\n", "CPUWeight:", p->cpu_weight);
         if (p->io_weight)
                 fprintf(f, "  %-22s %" PRIu64 "\n", "IOWeight:", p->io_weight);
+
+        fprintf(f, "\nDevices (the cgroup device controller allows only these)\n");
+        for (size_t i = 0; i < p->n_devices; i++) {
+                char dbuf[PLAN_DEVICE_STRING_MAX], acc[DEVICE_ACCESS_STRING_MAX];
+
+                fprintf(f, "  %-14s %-14s %s\n", p->devices[i].name, plan_device_to_string(&p->devices[i], dbuf),
+                        device_access_to_string(p->devices[i].access, acc));
+        }
 
         fprintf(f, "\nLifecycle\n");
         fprintf(f, "  Restart:     %s, after %s", restart_policy_to_string(p->restart), format_usec(buf, sizeof(buf), p->restart_usec));

@@ -85,6 +85,9 @@ Plan *plan_free(Plan *p) {
         free(p->syscalls);
         strv_free(p->seccomp_architectures);
         free(p->seccomp_bpf);
+        for (size_t i = 0; i < p->n_devices; i++)
+                free(p->devices[i].name);
+        free(p->devices);
         free(p);
         return NULL;
 }
@@ -114,6 +117,29 @@ int plan_add_mount(Plan *p, MountType type, const char *source, const char *targ
                 return -ENOMEM;
         }
         p->n_mounts++;
+        return 0;
+}
+
+int plan_add_device(Plan *p, const char *name, bool block, uint32_t major, uint32_t minor, unsigned access) {
+        PlanDevice *n;
+        char *s;
+
+        s = strdup(name);
+        if (!s)
+                return -ENOMEM;
+        n = reallocarray(p->devices, p->n_devices + 1, sizeof(PlanDevice));
+        if (!n) {
+                free(s);
+                return -ENOMEM;
+        }
+        p->devices = n;
+        p->devices[p->n_devices++] = (PlanDevice) {
+                .name = s,
+                .block = block,
+                .major = major,
+                .minor = minor,
+                .access = access,
+        };
         return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "device-util.h"
 #include "namespace-util.h"
 #include "seccomp-action.h"
 #include "string-table.h"
@@ -108,6 +109,18 @@ typedef struct PlanRlimit {
         uint64_t soft, hard;    /* RLIM_INFINITY for infinity */
 } PlanRlimit;
 
+/* One entry of the device allow list, which every cgroup driver enforces
+ * (the v1 devices controller, a BPF_CGROUP_DEVICE program on cgroup v2,
+ * or systemd's DevicePolicy=closed + DeviceAllow=). Nothing else is
+ * opened, written or mknod'ed as a device inside the sandbox. */
+#define PLAN_DEVICE_ANY UINT32_MAX
+typedef struct PlanDevice {
+        char *name;             /* how it was asked for: "/dev/null", "char-pts", "char-*" */
+        bool block;             /* a block device; else a character device */
+        uint32_t major, minor;  /* PLAN_DEVICE_ANY: every number */
+        unsigned access;        /* DEVICE_ACCESS_READ | _WRITE | _MKNOD */
+} PlanDevice;
+
 typedef struct Plan {
         /* Identity of the service and where it came from (for status and
          * diagnostics only; the launcher never opens these). */
@@ -181,6 +194,12 @@ typedef struct Plan {
          * whose value came from that file: sandboxd hides those values from
          * a caller who could not read the file. */
         char **environment_sources;
+        /* Devices: the minimal set of MOUNT_DEV plus the unit's DeviceAllow=. */
+        PlanDevice *devices;
+        size_t n_devices;
+        /* ReadOnly=no: the size of the tmpfs that takes the root's writes
+         * (bytes); 0 with a read-only root. */
+        uint64_t upper_size;
 } Plan;
 
 Plan *plan_new(void);
@@ -189,6 +208,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Plan *, plan_free);
 
 int plan_add_mount(Plan *p, MountType type, const char *source, const char *target, const char *options,
                    bool read_only, bool recursive, bool ignore_missing);
+
+int plan_add_device(Plan *p, const char *name, bool block, uint32_t major, uint32_t minor, unsigned access);
 
 /* Clone flags for the plan's namespaces. */
 unsigned long plan_clone_flags(const Plan *p);

@@ -58,6 +58,7 @@ Policy *policy_free(Policy *p) {
         free(p->description);
         strv_free(p->architectures);
         strv_free(p->allow_bind_paths);
+        device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
         free(p);
         return NULL;
 }
@@ -270,6 +271,25 @@ bool policy_allows_bind_path(const Policy *p, const char *canonical_path) {
         return false;
 }
 
+static int parse_allow_devices(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        int r;
+
+        if (isempty(v)) {
+                device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
+                return 0;
+        }
+        r = device_allow_append(&p->allow_devices, &p->n_allow_devices, v, c->file, c->line);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -E2BIG)
+                return conf_error(c, "Too many AllowDevices= entries (at most %d).", DEVICE_ALLOW_MAX);
+        if (r < 0)
+                return conf_error(c, "Invalid device \"%s\", expected /dev/NODE, char-NAME, block-NAME, char-* or block-*, "
+                                  "then optionally the access letters r, w, m (e.g. \"/dev/fuse rw\").", v);
+        return 0;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -283,6 +303,7 @@ static const ConfItem policy_items[] = {
         { "Sandbox", "AllowHostNetwork", conf_parse_bool, P(allow_host_network) },
         { "Sandbox", "AllowRootOwnedBinds", conf_parse_bool, P(allow_root_owned_binds) },
         { "Sandbox", "AllowBindPaths", parse_bind_paths, 0 },
+        { "Sandbox", "AllowDevices", parse_allow_devices, 0 },
 };
 #undef P
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "device-util.h"
 #include "diag.h"
 #include "seccomp-action.h"
 
@@ -41,6 +42,10 @@ typedef struct Policy {
          * that BindPaths=/BindReadOnlyPaths= sources may be under, once
          * made canonical. NULL or empty: no bind mounts at all. */
         char **allow_bind_paths;
+
+        /* Devices a unit may add with DeviceAllow= beyond the minimal set. */
+        DeviceAllow *allow_devices;
+        size_t n_allow_devices;
 } Policy;
 
 Policy *policy_new(const char *name);

@@ -251,7 +251,7 @@ static int parse_bind_ro(ConfContext *c, const char *v, void *data) {
 static bool tmpfs_options_are_valid(const char *o) {
         /* Only what makes sense for a tmpfs in a sandbox; anything else
          * (e.g. "uid=" mapping tricks) must be a deliberate change here. */
-        static const char *const allowed[] = { "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
+        static const char *const allowed[] = { "ro", "rw", "nosuid", "suid", "nodev", "noexec", "exec",
                                                "mode=", "size=", "nr_inodes=", "uid=", "gid=" };
         _cleanup_free_ char *c = strdup(o);
         char *save = NULL;
@@ -302,7 +302,8 @@ static int parse_tmpfs(ConfContext *c, const char *v, void *data) {
                 if (colon) {
                         *colon = 0;
                         if (!tmpfs_options_are_valid(colon + 1))
-                                return conf_error(c, "Invalid tmpfs options \"%s\" (allowed: ro rw nosuid nodev noexec mode= size= nr_inodes= uid= gid=).", colon + 1);
+                                return conf_error(c, "Invalid tmpfs options \"%s\" (allowed: ro rw nosuid nodev noexec mode= size= "
+                                                  "nr_inodes= uid= gid=; a tmpfs in a sandbox is always nodev).", colon + 1);
                         opts = strdup(colon + 1);
                         if (!opts)
                                 return -ENOMEM;
@@ -424,12 +425,35 @@ static int parse_limit_size(ConfContext *c, const char *v, void *data) {
 static int parse_tasks_max(ConfContext *c, const char *v, void *data) {
         uint64_t *x = data;
 
-        if (isempty(v) || streq(v, "infinity")) {
+        if (isempty(v)) {
+                *x = UNIT_TASKS_MAX_UNSET;
+                return 0;
+        }
+        if (streq(v, "infinity")) {
                 *x = CGROUP_LIMIT_MAX;
                 return 0;
         }
-        if (safe_atou64(v, x) < 0 || *x == 0 || *x == CGROUP_LIMIT_MAX)
+        if (safe_atou64(v, x) < 0 || *x == 0 || *x >= UNIT_TASKS_MAX_UNSET)
                 return conf_error(c, "Invalid TasksMax \"%s\", expected a positive number or infinity.", v);
+        return 0;
+}
+
+static int parse_device_allow(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        int r;
+
+        if (isempty(v)) {
+                device_allow_free_all(&u->devices, &u->n_devices);
+                return 0;
+        }
+        r = device_allow_append(&u->devices, &u->n_devices, v, c->file, c->line);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -E2BIG)
+                return conf_error(c, "Too many DeviceAllow= entries (at most %d).", DEVICE_ALLOW_MAX);
+        if (r < 0)
+                return conf_error(c, "Invalid device \"%s\", expected /dev/NODE, char-NAME, block-NAME, char-* or block-*, "
+                                  "then optionally the access letters r, w, m (e.g. \"/dev/fuse rw\").", v);
         return 0;
 }
 
@@ -680,6 +704,7 @@ static const ConfItem unit_items[] = {
         { "Resources", "CPUWeight", parse_weight, U(cpu_weight) },
         { "Resources", "TasksMax", parse_tasks_max, U(tasks_max) },
         { "Resources", "IOWeight", parse_weight, U(io_weight) },
+        { "Resources", "DeviceAllow", parse_device_allow, 0 },
         { "Resources", NULL, parse_rlimit_key, 0 },
 
         { "Service", "ExecStart", parse_exec_start, 0 },

@@ -28,6 +28,7 @@ Unit *unit_new(const char *name) {
         u->no_new_privileges = -1;
         u->network = _NETWORK_MODE_INVALID;
         u->memory_max = u->memory_high = u->memory_swap_max = u->tasks_max = CGROUP_LIMIT_MAX;
+        u->tasks_max = UNIT_TASKS_MAX_UNSET;
         u->cpu_quota_per_sec_usec = USEC_INFINITY;
         u->restart = _RESTART_POLICY_INVALID;
         u->restart_usec = UNIT_USEC_UNSET;
@@ -82,6 +83,7 @@ Unit *unit_free(Unit *u) {
         free(u->loc_network.file);
         free(u->loc_namespaces.file);
         free(u->loc_images.file);
+        device_allow_free_all(&u->devices, &u->n_devices);
         free(u);
         return NULL;
 }

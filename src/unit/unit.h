@@ -10,11 +10,14 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "device-util.h"
 #include "diag.h"
 #include "plan.h"
 
 /* Time keys that were never set (infinity is a value a unit may give). */
 #define UNIT_USEC_UNSET (USEC_INFINITY - 1)
+/* TasksMax= never set: the compiler's default applies (infinity is a value). */
+#define UNIT_TASKS_MAX_UNSET (CGROUP_LIMIT_MAX - 1)
 
 typedef struct UnitBind {
         char *source;
@@ -110,6 +113,9 @@ typedef struct Unit {
          * policy, EnvironmentFile=s) must be owned by root or by this uid
          * (src/basic/file-trust.h). unit_new(): geteuid(). */
         uid_t caller_uid;
+        /* [Resources] DeviceAllow=, in order */
+        DeviceAllow *devices;
+        size_t n_devices;
 } Unit;
 
 Unit *unit_new(const char *name);

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-util.h"
 #include "cgroup.h"
 #include "plan.h"
@@ -477,6 +478,62 @@ static void test_tasks_max(void) {
 
         destroy_and_check_gone(c);
         plan_free(p);
+}
+
+/* Exit status: bit 0 /dev/null opened for writing, bit 1 /dev/zero for reading. */
+static int child_open_devices(void *arg) {
+        int r = 0, fd;
+
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                r |= 1;
+                close(fd);
+        }
+        fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                r |= 2;
+                close(fd);
+        }
+        return r;
+}
+
+static void expect_devices(Cgroup *c, int want, const char *what) {
+        int st = wait_child(spawn(c, child_open_devices, NULL, false));
+
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != want)
+                fail(__LINE__, "%s: child opened %#x of null (1) and zero (2), expected %#x (status %#x)", what,
+                     WIFEXITED(st) ? WEXITSTATUS(st) : -1, want, st);
+        printf("  ok   %s: /dev/null %s, /dev/zero %s\n", what, want & 1 ? "opens" : "refused",
+               want & 2 ? "opens" : "refused");
+}
+
+/* The plan's device list through the driver: the v1 devices controller on
+ * a hybrid host, the BPF_CGROUP_DEVICE program on cgroup v2. On a hybrid
+ * host the program is also attached by hand to the v2 directory, under a
+ * v1 list that allows both: that the kernel takes it and refuses
+ * /dev/zero is what the vm lane relies on. */
+static void test_devices(void) {
+        Plan *p = new_plan(), *q = new_plan();
+        char *msg = NULL;
+        Cgroup *c;
+
+        CHECK_OK(plan_add_device(p, "/dev/null", false, 1, 3, DEVICE_ACCESS_ALL));
+        c = create_ok(p);
+        expect_devices(c, 1, unified ? "BPF_CGROUP_DEVICE program" : "v1 devices controller");
+        destroy_and_check_gone(c);
+
+        if (!unified) {
+                CHECK_OK(plan_add_device(q, "/dev/null", false, 1, 3, DEVICE_ACCESS_ALL));
+                CHECK_OK(plan_add_device(q, "/dev/zero", false, 1, 5, DEVICE_ACCESS_READ));
+                c = create_ok(q);
+                expect_devices(c, 3, "v1 list with null and zero");
+                if (cgroup_devices_apply_bpf(c->v2_fd, c->v2_path, p, &msg) < 0)
+                        fail(__LINE__, "%s", msg ?: "attaching the device program failed");
+                expect_devices(c, 1, "plus the BPF_CGROUP_DEVICE program of null alone on the cgroup2 directory");
+                destroy_and_check_gone(c);
+        }
+        plan_free(p);
+        plan_free(q);
 }
 
 static int child_sleep(void *arg) {
@@ -993,6 +1050,8 @@ int main(void) {
         test_oom();
         printf("-- TasksMax\n");
         test_tasks_max();
+        printf("-- devices\n");
+        test_devices();
         printf("-- kill with SIGTERM\n");
         test_kill_sigterm();
         printf("-- destroy with live processes and nested cgroups\n");

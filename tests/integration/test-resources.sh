@@ -2,7 +2,9 @@
 # [Resources]: the service runs in its own cgroup, the limits the unit asks
 # for are written there (read back from the host), and the kernel enforces
 # them from inside: TasksMax= stops a fork loop, MemoryMax= OOM-kills an
-# allocation loop. The cgroup is gone afterwards. On this project's hybrid
+# allocation loop. A unit without limits is bounded too: the default
+# TasksMax= stops a fork bomb, /dev/shm and TemporaryFileSystem= have a
+# size. The cgroup is gone afterwards. On this project's hybrid
 # hosts the cgroupfs driver uses the v1 controllers; the vm lane runs the
 # same checks on cgroup v2.
 set -euo pipefail
@@ -120,5 +122,61 @@ leftovers_check "$TESTDIR/before" "MemoryMax run"
 res_unit small "alloc 8" "MemoryMax=32M"
 sbx_run small
 expect_rc 0 "MemoryMax=32M: 8M is fine"
+
+# ---- bounded defaults: a unit that sets no limit still has some ----
+
+# TasksMax= unset: 15 % of the kernel's task limit (systemd's DefaultTasksMax=).
+pid_max=$(cat /proc/sys/kernel/pid_max)
+threads_max=$(cat /proc/sys/kernel/threads-max)
+kernel_max=$((pid_max < threads_max ? pid_max : threads_max))
+default_tasks=$(((kernel_max * 15 + 50) / 100))
+res_unit bomb "fork $((default_tasks + 50))" ""
+"$SANDBOXCTL" plan "$UNITDIR/bomb.unit" >"$TESTDIR/bomb.plan" 2>&1 || true
+expect_match "$TESTDIR/bomb.plan" "^  TasksMax: +$default_tasks\$" "sandboxctl plan shows the default TasksMax=$default_tasks"
+leftovers_snapshot "$TESTDIR/before"
+sbx_run bomb
+expect_rc 0 "no TasksMax=: the fork loop ran"
+forked=$(value "$OUT" forked)
+if [ -n "$forked" ] && [ "$forked" -lt "$default_tasks" ]; then
+        ok "no TasksMax=: a fork bomb stopped after $forked children ($(value "$OUT" fork_error)), under the default $default_tasks"
+else
+        fail "no TasksMax=: forked '$forked' children, the default is $default_tasks"
+fi
+leftovers_check "$TESTDIR/before" "the fork bomb"
+
+# /dev/shm: 64M.
+res_unit shmfill "fill /dev/shm/fill 100" ""
+sbx_run shmfill
+expect_line "$OUT" filled=64 "filling /dev/shm stops at 64 MiB"
+expect_line "$OUT" fill_error=ENOSPC "... with ENOSPC"
+
+# TemporaryFileSystem= without size=: MemoryMax=, else 1 GiB; size= wins.
+tmpfs_unit() {  # name TemporaryFileSystem= [Resources]-line [ReadOnly=] [df path]
+        write_unit "$1" <<EOF
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+TemporaryFileSystem=$2
+ReadOnly=${4:-yes}
+
+[Resources]
+$3
+
+[Service]
+ExecStart=/usr/bin/sandbox-probe df ${5:-/tmp}
+EOF
+}
+tmpfs_unit tmpdefault /tmp ""
+sbx_run tmpdefault
+expect_line "$OUT" fs_size=1073741824 "TemporaryFileSystem=/tmp without size= and without MemoryMax=: 1 GiB"
+tmpfs_unit tmpmem /tmp "MemoryMax=32M"
+sbx_run tmpmem
+expect_line "$OUT" fs_size=33554432 "TemporaryFileSystem=/tmp with MemoryMax=32M: 32 MiB"
+tmpfs_unit tmpsize "/tmp:mode=1777,size=10M" "MemoryMax=32M"
+sbx_run tmpsize
+expect_line "$OUT" fs_size=10485760 "TemporaryFileSystem=/tmp:size=10M: 10 MiB"
+tmpfs_unit rootupper /run "" no /
+sbx_run rootupper
+expect_line "$OUT" fs_size=1073741824 "ReadOnly=no: the writable layer's tmpfs is 1 GiB"
 
 itest_finish

@@ -21,6 +21,11 @@
  *                                   seconds, then "flood_done bytes=N"
  *   sandbox-probe fork N            fork N sleeping children: "forked=K", "fork_error=E"
  *   sandbox-probe alloc MB          touch MB MiB of memory: "allocated=K" as it goes
+ *   sandbox-probe device PATH r|w|rw [c|b MAJOR MINOR]
+ *                                   (mknod PATH first: "mknod=ok|ERRNO"), then open
+ *                                   it: "open=ok|ERRNO"
+ *   sandbox-probe fill PATH MB      write up to MB MiB into PATH: "filled=K", "fill_error=E"
+ *   sandbox-probe df PATH           the size of the filesystem at PATH: "fs_size=BYTES"
  *   sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]
  *                                   host side of the escape test: listen, print
  *                                   "listening", then "accepted=KIND" per connection
@@ -45,6 +50,7 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -421,6 +427,81 @@ static int cmd_alloc(int argc, char **argv) {
         return 0;
 }
 
+static int usage(void);
+
+static int cmd_device(int argc, char **argv) {
+        int flags, fd;
+
+        if (argc != 3 && argc != 6)
+                return usage();
+        flags = strcmp(argv[2], "r") == 0 ? O_RDONLY : strcmp(argv[2], "w") == 0 ? O_WRONLY : O_RDWR;
+        if (argc == 6) {
+                mode_t type = strcmp(argv[3], "b") == 0 ? S_IFBLK : S_IFCHR;
+                dev_t dev = makedev((unsigned) strtoul(argv[4], NULL, 10), (unsigned) strtoul(argv[5], NULL, 10));
+
+                if (mknod(argv[1], type | 0666, dev) < 0) {
+                        printf("mknod=%s\n", errno_name(errno));
+                        return 0;
+                }
+                printf("mknod=ok\n");
+        }
+        /* O_NONBLOCK: a tty or fifo must not hang the probe. */
+        fd = open(argv[1], flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        printf("open=%s\n", fd >= 0 ? "ok" : errno_name(errno));
+        if (fd >= 0)
+                close(fd);
+        if (argc == 6)
+                unlink(argv[1]);
+        return 0;
+}
+
+static int cmd_fill(int argc, char **argv) {
+        static char buf[1 << 20];
+        unsigned mb = argc > 2 ? (unsigned) strtoul(argv[2], NULL, 10) : 1, k = 0;
+        int fd;
+
+        if (argc < 3)
+                return usage();
+        fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                printf("fill_error=%s\n", errno_name(errno));
+                return 0;
+        }
+        memset(buf, 'x', sizeof buf);
+        for (; k < mb; k++) {
+                size_t done = 0;
+
+                while (done < sizeof buf) {
+                        ssize_t n = write(fd, buf + done, sizeof buf - done);
+
+                        if (n < 0) {
+                                printf("filled=%u\nfill_error=%s\n", k, errno_name(errno));
+                                close(fd);
+                                unlink(argv[1]);
+                                return 0;
+                        }
+                        done += (size_t) n;
+                }
+        }
+        printf("filled=%u\n", k);
+        close(fd);
+        unlink(argv[1]);
+        return 0;
+}
+
+static int cmd_df(int argc, char **argv) {
+        struct statvfs sv;
+
+        if (argc < 2)
+                return usage();
+        if (statvfs(argv[1], &sv) < 0) {
+                printf("fs_error=%s\n", errno_name(errno));
+                return 0;
+        }
+        printf("fs_size=%llu\n", (unsigned long long) sv.f_blocks * sv.f_frsize);
+        return 0;
+}
+
 static int cmd_write(int argc, char **argv) {
         int fd;
 
@@ -600,6 +681,7 @@ static int usage(void) {
                 "       sandbox-probe sleep SEC [--ignore-term] | exit N | kill-self SIG | spawn N\n"
                 "       sandbox-probe write PATH TEXT | fork N | alloc MB\n"
                 "       sandbox-probe stdout-attack | flood SEC\n"
+                "       sandbox-probe device PATH r|w|rw [c|b MAJOR MINOR] | fill PATH MB | df PATH\n"
                 "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n");
         return 2;
 }
@@ -678,6 +760,12 @@ int main(int argc, char **argv) {
                 r = cmd_fork(argc, argv);
         else if (strcmp(cmd, "alloc") == 0)
                 r = cmd_alloc(argc, argv);
+        else if (strcmp(cmd, "device") == 0)
+                r = cmd_device(argc, argv);
+        else if (strcmp(cmd, "fill") == 0)
+                r = cmd_fill(argc, argv);
+        else if (strcmp(cmd, "df") == 0)
+                r = cmd_df(argc, argv);
         else
                 return usage();
 

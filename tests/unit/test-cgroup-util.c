@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-limits.h"
 #include "cgroup-util.h"
 #include "plan.h"
@@ -347,6 +348,110 @@ TEST(writers_v2) {
         free(dir);
 }
 
+/* Runs the device program on one request, for the instructions the
+ * builder uses: the kernel is not needed to check what it decides. */
+static int run_device_program(const struct bpf_insn *insns, size_t n, bool block, uint32_t major, uint32_t minor,
+                              unsigned bpf_access) {
+        uint64_t reg[11] = {};
+        uint32_t ctx[3] = { (bpf_access << 16) | (block ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR), major, minor };
+
+        for (size_t pc = 0; pc < n; pc++) {
+                const struct bpf_insn *x = &insns[pc];
+
+                switch (x->code) {
+                case BPF_LDX | BPF_W | BPF_MEM:
+                        ASSERT_TRUE(x->src_reg == BPF_REG_1 && x->off % 4 == 0 && x->off < 12);
+                        reg[x->dst_reg] = ctx[x->off / 4];
+                        break;
+                case BPF_ALU | BPF_MOV | BPF_X:
+                        reg[x->dst_reg] = (uint32_t) reg[x->src_reg];
+                        break;
+                case BPF_ALU64 | BPF_MOV | BPF_K:
+                        reg[x->dst_reg] = (uint64_t) (int64_t) x->imm;
+                        break;
+                case BPF_ALU | BPF_AND | BPF_K:
+                        reg[x->dst_reg] = (uint32_t) reg[x->dst_reg] & (uint32_t) x->imm;
+                        break;
+                case BPF_ALU | BPF_RSH | BPF_K:
+                        reg[x->dst_reg] = (uint32_t) reg[x->dst_reg] >> x->imm;
+                        break;
+                case BPF_JMP | BPF_JNE | BPF_K:
+                        if (reg[x->dst_reg] != (uint64_t) (int64_t) x->imm)
+                                pc += (size_t) x->off;
+                        break;
+                case BPF_JMP | BPF_EXIT:
+                        return (int) reg[0];
+                default:
+                        ASSERT_TRUE(!"unexpected instruction");
+                }
+                ASSERT_TRUE(pc + 1 <= n);
+        }
+        ASSERT_TRUE(!"ran off the end");
+        return -1;
+}
+
+TEST(devices) {
+        static const char *const files[] = { "devices.deny", "devices.allow", NULL };
+        PlanDevice list[] = {
+                { .name = (char *) "/dev/null", .major = 1, .minor = 3, .access = DEVICE_ACCESS_ALL },
+                { .name = (char *) "block-*", .block = true, .major = PLAN_DEVICE_ANY, .minor = PLAN_DEVICE_ANY,
+                  .access = DEVICE_ACCESS_READ },
+                { .name = (char *) "char-pts", .major = 136, .minor = PLAN_DEVICE_ANY,
+                  .access = DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE },
+        };
+        char line[CGROUP_DEVICE_LINE_MAX], *name = NULL, *dir = make_tmpdir();
+        struct bpf_insn *insns = NULL;
+        int fd = fake_cgroup(dir, files);
+        Plan *p = plan_new();
+        size_t n;
+
+        ASSERT_STREQ(cgroup_devices_v1_line(&list[0], line), "c 1:3 rwm");
+        ASSERT_STREQ(cgroup_devices_v1_line(&list[1], line), "b *:* r");
+        ASSERT_STREQ(cgroup_devices_v1_line(&list[2], line), "c 136:* rw");
+
+        /* v1: deny all, then the list (a fake file keeps the last, longest write). */
+        p->devices = list;
+        p->n_devices = ELEMENTSOF(list);
+        ASSERT_TRUE(cgroup_limits_mask(p) & CGROUP_MASK(CGROUP_CONTROLLER_DEVICES));
+        ASSERT_OK(cgroup_limits_apply_v1(fd, dir, CGROUP_CONTROLLER_DEVICES, p, NULL));
+        expect_content(fd, "devices.deny", "a");
+        expect_content(fd, "devices.allow", "c 136:* rw");
+        p->devices = NULL;
+        p->n_devices = 0;
+        ASSERT_TRUE(!(cgroup_limits_mask(p) & CGROUP_MASK(CGROUP_CONTROLLER_DEVICES)));
+
+        /* v2: the program allows exactly the list. */
+        ASSERT_OK(cgroup_devices_bpf_build(list, ELEMENTSOF(list), &insns, &n));
+        ASSERT_EQ(run_device_program(insns, n, false, 1, 3, BPF_DEVCG_ACC_WRITE), 1);
+        ASSERT_EQ(run_device_program(insns, n, false, 1, 3, BPF_DEVCG_ACC_MKNOD), 1);
+        ASSERT_EQ(run_device_program(insns, n, false, 1, 11, BPF_DEVCG_ACC_READ), 0);
+        ASSERT_EQ(run_device_program(insns, n, false, 3, 1, BPF_DEVCG_ACC_READ), 0);
+        ASSERT_EQ(run_device_program(insns, n, false, 136, 7, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE), 1);
+        ASSERT_EQ(run_device_program(insns, n, false, 136, 7, BPF_DEVCG_ACC_MKNOD), 0);
+        ASSERT_EQ(run_device_program(insns, n, true, 136, 7, BPF_DEVCG_ACC_WRITE), 0);
+        ASSERT_EQ(run_device_program(insns, n, true, 8, 0, BPF_DEVCG_ACC_READ), 1);
+        ASSERT_EQ(run_device_program(insns, n, true, 8, 0, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE), 0);
+        ASSERT_EQ(run_device_program(insns, n, false, 1, 3, 0), 1);
+        free(insns);
+        /* An empty list denies everything. */
+        ASSERT_OK(cgroup_devices_bpf_build(list, 0, &insns, &n));
+        ASSERT_EQ(run_device_program(insns, n, false, 1, 3, BPF_DEVCG_ACC_READ), 0);
+        free(insns);
+
+        /* systemd: a node by its numbers, a class by its name. */
+        ASSERT_OK(cgroup_devices_systemd_name(&list[0], &name));
+        ASSERT_STREQ(name, "/dev/char/1:3");
+        free(name);
+        ASSERT_OK(cgroup_devices_systemd_name(&list[2], &name));
+        ASSERT_STREQ(name, "char-pts");
+        free(name);
+
+        close(fd);
+        plan_free(p);
+        rm_rf(dir);
+        free(dir);
+}
+
 int main(void) {
         RUN(layout_hybrid);
         RUN(layout_comounted);
@@ -359,5 +464,6 @@ int main(void) {
         RUN(writers_v1);
         RUN(writers_v1_memsw);
         RUN(writers_v2);
+        RUN(devices);
         return 0;
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "plan-compile.h"
+#include "plan-devices.h"
 #include "strv.h"
 #include "test-helpers.h"
 
@@ -485,8 +486,123 @@ TEST(user_namespace) {
         plan_free(p);
 }
 
+static const PlanMount *find_mount(const Plan *p, MountType type, const char *target) {
+        for (size_t i = 0; i < p->n_mounts; i++)
+                if (p->mounts[i].type == type && streq(p->mounts[i].target, target))
+                        return &p->mounts[i];
+        return NULL;
+}
+
+TEST(bounded_defaults) {
+        Plan *p;
+
+        /* 15 % of the smaller of pid_max and threads-max, rounded. */
+        ASSERT_U64(plan_default_tasks_max_of(32768, 192735), 4915);
+        ASSERT_U64(plan_default_tasks_max_of(4194304, 62000), 9300);
+        ASSERT_U64(plan_default_tasks_max_of(10, 10), 2);
+        ASSERT_U64(plan_default_tasks_max_of(1, 1), 1);
+        ASSERT_U64(plan_default_tmpfs_size(CGROUP_LIMIT_MAX), 1ULL << 30);
+        ASSERT_U64(plan_default_tmpfs_size(0), 1ULL << 30);
+        ASSERT_U64(plan_default_tmpfs_size(32ULL << 20), 32ULL << 20);
+
+        p = compile_ok("nolimits", "[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/tmp /run:mode=0700 /srv:size=5M\n"
+                                   "[Service]\nExecStart=/bin/true\n");
+        ASSERT_U64(p->tasks_max, plan_default_tasks_max());
+        ASSERT_TRUE(p->tasks_max > 0 && p->tasks_max != CGROUP_LIMIT_MAX);
+        ASSERT_STREQ(find_mount(p, MOUNT_SHM, "/dev/shm")->options, "mode=1777,size=64M");
+        ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/tmp")->options, "mode=0755,size=1G");
+        ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/run")->options, "mode=0700,size=1G");
+        ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/srv")->options, "size=5M");
+        ASSERT_U64(p->upper_size, 0);
+        plan_free(p);
+
+        p = compile_ok("limits", "[Sandbox]\nImage=%1$s\nReadOnly=no\nTemporaryFileSystem=/tmp\n"
+                                 "[Resources]\nMemoryMax=48M\nTasksMax=infinity\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_U64(p->tasks_max, CGROUP_LIMIT_MAX);
+        ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/tmp")->options, "mode=0755,size=48M");
+        ASSERT_U64(p->upper_size, 48ULL << 20);
+        plan_free(p);
+
+        p = compile_ok("tasks", "[Sandbox]\nImage=%1$s\n[Resources]\nTasksMax=7\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_U64(p->tasks_max, 7);
+        plan_free(p);
+}
+
+TEST(devices) {
+        static const char proc_devices[] = "Character devices:\n  1 mem\n 10 misc\n136 pts\n137 pts\n\n"
+                                           "Block devices:\n  7 loop\n 10 misc\n";
+        PlanDevice outer = { .major = 10, .minor = PLAN_DEVICE_ANY, .access = DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE };
+        PlanDevice inner = { .major = 10, .minor = 229, .access = DEVICE_ACCESS_READ };
+        char buf[PLAN_DEVICE_STRING_MAX];
+        Plan *p;
+
+        /* The minimal set, and nothing else, without DeviceAllow=. */
+        p = compile_ok("devmin", "[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_EQ(p->n_devices, 8);
+        ASSERT_STREQ(p->devices[0].name, "/dev/null");
+        ASSERT_EQ(p->devices[0].major, 1);
+        ASSERT_EQ(p->devices[0].minor, 3);
+        ASSERT_EQ(p->devices[0].access, DEVICE_ACCESS_ALL);
+        ASSERT_STREQ(p->devices[7].name, "char-pts");
+        ASSERT_STREQ(plan_device_to_string(&p->devices[7], buf), "char 136:*");
+        ASSERT_EQ(p->devices[7].access, DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE);
+        plan_free(p);
+
+        /* Classes from /proc/devices, every major of that name in its section. */
+        p = plan_new();
+        ASSERT_TRUE(p);
+        ASSERT_OK(plan_devices_resolve(p, "char-pts", DEVICE_ACCESS_READ, proc_devices));
+        ASSERT_EQ(p->n_devices, 2);
+        ASSERT_EQ(p->devices[1].major, 137);
+        ASSERT_TRUE(!p->devices[1].block && p->devices[1].minor == PLAN_DEVICE_ANY);
+        ASSERT_OK(plan_devices_resolve(p, "block-misc", DEVICE_ACCESS_READ, proc_devices));
+        ASSERT_TRUE(p->devices[2].block && p->devices[2].major == 10);
+        ASSERT_TRUE(plan_devices_resolve(p, "char-loop", DEVICE_ACCESS_READ, proc_devices) == -ENXIO);
+        ASSERT_OK(plan_devices_resolve(p, "block-*", DEVICE_ACCESS_MKNOD, proc_devices));
+        ASSERT_TRUE(p->devices[3].major == PLAN_DEVICE_ANY && p->devices[3].block);
+        ASSERT_OK(plan_devices_resolve(p, "/dev/null", DEVICE_ACCESS_READ, NULL));
+        ASSERT_TRUE(p->devices[4].major == 1 && p->devices[4].minor == 3);
+        ASSERT_TRUE(plan_devices_resolve(p, "/dev/nonexistent-sbx", DEVICE_ACCESS_READ, NULL) == -ENOENT);
+        ASSERT_TRUE(plan_devices_resolve(p, "/dev/shm", DEVICE_ACCESS_READ, NULL) == -ENOTBLK ||
+                    access("/dev/shm", F_OK) < 0);
+        plan_free(p);
+
+        /* Coverage: type, numbers, access. */
+        ASSERT_TRUE(plan_device_covers(&outer, &inner));
+        inner.access = DEVICE_ACCESS_MKNOD;
+        ASSERT_TRUE(!plan_device_covers(&outer, &inner));
+        inner.access = DEVICE_ACCESS_READ;
+        inner.block = true;
+        ASSERT_TRUE(!plan_device_covers(&outer, &inner));
+        inner.block = false;
+        inner.major = PLAN_DEVICE_ANY;
+        ASSERT_TRUE(!plan_device_covers(&outer, &inner));
+
+        /* The ceiling: the default policy allows nothing more. */
+        expect_error("[Sandbox]\nImage=%1$s\n[Resources]\nDeviceAllow=/dev/null rw\nDeviceAllow=/dev/full r\n"
+                     "DeviceAllow=char-* r\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:6: DeviceAllow: char-* (char *:*) r is not allowed by policy default (");
+        expect_error("[Sandbox]\nImage=%1$s\n[Resources]\nDeviceAllow=char-* r\n[Service]\nExecStart=/bin/true\n",
+                     "default.policy: [Sandbox] AllowDevices=).");
+        expect_error("[Sandbox]\nImage=%1$s\n[Resources]\nDeviceAllow=/dev/nonexistent-sbx\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:4: DeviceAllow: /dev/nonexistent-sbx does not exist on this host.");
+        /* Within the ceiling. */
+        free(write_file(policies, "devs.policy", "[Seccomp]\nAllow=@system-service\n[Sandbox]\nAllowDevices=char-* r\n"
+                                                 "AllowDevices=/dev/nonexistent-sbx\n"));
+        p = compile_ok("devok", "[Sandbox]\nImage=%1$s\n[Security]\nPolicy=devs\n[Resources]\nDeviceAllow=/dev/null r\n"
+                                "DeviceAllow=char-mem r\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_TRUE(p->n_devices >= 10);
+        ASSERT_STREQ(p->devices[p->n_devices - 1].name, "char-mem");
+        plan_free(p);
+        expect_error("[Sandbox]\nImage=%1$s\n[Security]\nPolicy=devs\n[Resources]\nDeviceAllow=char-mem rw\n"
+                     "[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:6: DeviceAllow: char-mem (char 1:*) rw is not allowed by policy devs");
+}
+
 int main(void) {
         setup();
+        RUN(bounded_defaults);
+        RUN(devices);
         RUN(defaults);
         RUN(identity_and_caps);
         RUN(ceilings_name_both_files);

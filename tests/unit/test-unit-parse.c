@@ -366,6 +366,43 @@ TEST(empty_means_default) {
         unit_free(u);
 }
 
+TEST(devices_and_tasks) {
+        Diagnostics d = {};
+        Unit *u = parse("dev.unit",
+                        "[Resources]\nDeviceAllow=/dev/fuse rw\nDeviceAllow=\nDeviceAllow=char-pts\n"
+                        "DeviceAllow=\"/dev/net/tun\" rwm\nTasksMax=5\nTasksMax=\n",
+                        &d);
+        ASSERT_TRUE(u);
+        ASSERT_EQ(u->n_devices, 2);
+        ASSERT_STREQ(u->devices[0].spec, "char-pts");
+        ASSERT_EQ(u->devices[0].access, DEVICE_ACCESS_ALL);
+        ASSERT_STREQ(u->devices[1].spec, "/dev/net/tun");
+        ASSERT_EQ(u->devices[1].line, 5);
+        ASSERT_U64(u->tasks_max, UNIT_TASKS_MAX_UNSET);
+        unit_free(u);
+
+        u = parse("inf.unit", "[Resources]\nTasksMax=infinity\n", &d);
+        ASSERT_TRUE(u);
+        ASSERT_U64(u->tasks_max, CGROUP_LIMIT_MAX);
+        unit_free(u);
+
+        ASSERT_TRUE(!parse("bad1.unit", "[Resources]\nDeviceAllow=/dev/fuse rwx\n", &d));
+        ASSERT_DIAG(&d, "bad1.unit:2: DeviceAllow: Invalid device \"/dev/fuse rwx\"");
+        diagnostics_done(&d);
+        ASSERT_TRUE(!parse("bad2.unit", "[Resources]\nDeviceAllow=/etc/passwd r\n", &d));
+        ASSERT_DIAG(&d, "bad2.unit:2: DeviceAllow: Invalid device");
+        diagnostics_done(&d);
+        ASSERT_TRUE(!parse("bad3.unit", "[Resources]\nDeviceAllow=/dev/../etc r\nDeviceAllow=tty r\n"
+                                        "DeviceAllow=char-a;b\nDeviceAllow=/dev/null rr\nDeviceAllow=/dev/null r w\n", &d));
+        ASSERT_EQ(d.n, 5);
+        diagnostics_done(&d);
+        ASSERT_TRUE(!parse("bad4.unit", "[Sandbox]\nTemporaryFileSystem=/tmp:dev\n", &d));
+        ASSERT_DIAG(&d, "bad4.unit:2: TemporaryFileSystem: Invalid tmpfs options \"dev\"");
+        diagnostics_done(&d);
+        ASSERT_TRUE(!parse("bad5.unit", "[Resources]\nTasksMax=18446744073709551614\n", &d));
+        diagnostics_done(&d);
+}
+
 TEST(garbage_is_bounded) {
         /* Every line wrong: diagnostics are capped, and parsing ends. */
         char *buf = malloc(200000);
@@ -396,6 +433,7 @@ int main(void) {
         RUN(dropins_order_and_reset);
         RUN(search_path);
         RUN(empty_means_default);
+        RUN(devices_and_tasks);
         RUN(garbage_is_bounded);
         rm_rf(dir);
         free(dir);
