@@ -55,6 +55,12 @@ Plan *plan_new(void) {
         return p;
 }
 
+void plan_syscall_ceilings_free(PlanSyscallCeiling *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i].arch);
+        free(l);
+}
+
 Plan *plan_free(Plan *p) {
         if (!p)
                 return NULL;
@@ -84,6 +90,7 @@ Plan *plan_free(Plan *p) {
         free(p->syscalls);
         strv_free(p->seccomp_architectures);
         free(p->seccomp_bpf);
+        plan_syscall_ceilings_free(p->seccomp_enosys, p->n_seccomp_enosys);
         free(p);
         return NULL;
 }

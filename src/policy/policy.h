@@ -34,6 +34,12 @@ typedef struct Policy {
         uint64_t capabilities;          /* the ceiling */
         uint64_t require_namespaces;
         int allow_host_network;         /* -1 unset = no */
+
+        /* [Seccomp] AllowAddressFamilies=: the families socket(2) and
+         * socketpair(2) may create, the ceiling for a unit's
+         * RestrictAddressFamilies=. Unset: any family. */
+        bool address_families_set;
+        uint64_t address_families;      /* mask of 1 << AF_* */
 } Policy;
 
 Policy *policy_new(const char *name);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "af-util.h"
 #include "diag.h"
 #include "plan.h"
 
@@ -104,6 +105,14 @@ typedef struct Unit {
 
         /* [Install] */
         char **wanted_by;
+
+        /* [Security] RestrictAddressFamilies=, kept as systemd keeps it: the
+         * first assignment after a reset picks allow or deny list ("~"),
+         * later ones add to or take from it; "none" is an empty allow list. */
+        bool address_families_listed;           /* a list was started since the last reset */
+        bool address_families_allow_list;       /* true: only these; false: all but these */
+        uint64_t address_families;              /* mask of 1 << AF_* */
+        UnitLocation loc_address_family[AF_MASK_BITS]; /* where each family was allowed */
 } Unit;
 
 Unit *unit_new(const char *name);
@@ -118,3 +127,6 @@ int unit_parse_file(Unit *u, const char *path, Diagnostics *diags);
  * every search-path directory, applied in lexical order of file name).
  * name_or_path: contains '/' -> a path; else "web" or "web.unit". */
 int unit_load(const char *name_or_path, Unit **ret, Diagnostics *diags);
+
+/* RestrictAddressFamilies= restricts anything (a reset list does not). */
+bool unit_restricts_address_families(const Unit *u);

@@ -20,6 +20,8 @@
  *   sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]
  *                                   host side of the escape test: listen, print
  *                                   "listening", then "accepted=KIND" per connection
+ *   sandbox-probe families          socket/socketpair per address family (probe-seccomp.c)
+ *   sandbox-probe syscall NR...     raw syscalls: "syscall.NR=ERRNO|ok|killed:SIGSYS"
  */
 
 #include <dirent.h>
@@ -532,7 +534,8 @@ static int usage(void) {
                 "                            [--host-proc ARGV0] [--tty-stdin] [--only T1,T2]\n"
                 "       sandbox-probe sleep SEC [--ignore-term] | exit N | kill-self SIG | spawn N\n"
                 "       sandbox-probe write PATH TEXT | fork N | alloc MB\n"
-                "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n");
+                "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n"
+                "       sandbox-probe families | syscall NR...\n");
         return 2;
 }
 
@@ -606,6 +609,10 @@ int main(int argc, char **argv) {
                 r = cmd_fork(argc, argv);
         else if (strcmp(cmd, "alloc") == 0)
                 r = cmd_alloc(argc, argv);
+        else if (strcmp(cmd, "families") == 0)
+                r = cmd_families();
+        else if (strcmp(cmd, "syscall") == 0)
+                r = cmd_syscall(argc, argv);
         else
                 return usage();
 
