@@ -468,8 +468,8 @@ if [ -n "$MADE_DBUS" ]; then
         # Host processes may use the bus path too: only a peer in another
         # mount namespace (a sandbox) counts.
         host_mntns=$(readlink /proc/self/ns/mnt)
-        if grep accepted "$DBUS_LOG" | grep -v "mntns=$host_mntns" | grep -q .; then
-                fail "dbus stand-in: a sandbox connected: $(grep accepted "$DBUS_LOG" | grep -v "mntns=$host_mntns" | head -3)"
+        if grep accepted "$DBUS_LOG" | grep -vF "mntns=$host_mntns" | grep -q .; then
+                fail "dbus stand-in: a sandbox connected: $(grep accepted "$DBUS_LOG" | grep -vF "mntns=$host_mntns" | head -3)"
         else
                 ok "dbus stand-in: no connection from any sandbox"
         fi
