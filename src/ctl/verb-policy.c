@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <seccomp.h>
 #include <stdio.h>
 
+#include "af-util.h"
 #include "cap-util.h"
 #include "ctl-common.h"
 #include "diag.h"
 #include "log.h"
 #include "oci-seccomp.h"
 #include "plan-compile.h"
+#include "plan-seccomp.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
@@ -66,6 +69,12 @@ static int show(const char *arg) {
         printf("capabilities %s\n", isempty(caps) ? "none" : caps);
         printf("require-namespaces %s\n", isempty(req) ? "none" : req);
         printf("host-network %s\n", p->allow_host_network > 0 ? "allowed" : "refused");
+        if (p->address_families_set) {
+                _cleanup_free_ char *afs = NULL;
+                (void) af_mask_to_string(p->address_families, &afs);
+                printf("address-families %s\n", isempty(afs) ? "none" : afs);
+        } else
+                printf("address-families any\n");
 
         /* One line per syscall, grouped by action, sorted by name within:
          * stable output, so a diff of two runs is a review of the change. */
@@ -95,6 +104,31 @@ static int show(const char *arg) {
         printf("# clone3: errno:ENOSYS unless every namespace type may be created (its flags are not inspectable)\n");
         printf("# setns: allowed only with an nstype of exactly one type in namespace-creation, else errno:EPERM\n");
         printf("# ioctl: TIOCSTI, TIOCLINUX -> errno:EPERM (low 32 bits of the request compared, as the kernel does)\n");
+        if (p->address_families_set)
+                printf("# socket, socketpair: a family not in address-families (or not in the unit's RestrictAddressFamilies=) -> errno:EAFNOSUPPORT;\n"
+                       "#   socketcall, where an architecture has it -> errno:ENOSYS (its arguments are not inspectable)\n");
+        /* The same ceilings the compiler puts in a plan under this policy. */
+        {
+                _cleanup_(plan_freep) Plan *pl = plan_new();
+
+                if (!pl)
+                        return log_oom();
+                pl->syscalls = s;
+                pl->n_syscalls = n;
+                pl->seccomp_architectures = arches;
+                r = plan_seccomp_resolve_enosys(pl);
+                pl->syscalls = NULL;
+                pl->n_syscalls = 0;
+                pl->seccomp_architectures = NULL;
+                if (r < 0) {
+                        free(done);
+                        plan_syscalls_free(s, n);
+                        return log_error_errno(r, "Failed to resolve the syscall tables: %m");
+                }
+                for (size_t i = 0; i < pl->n_seccomp_enosys; i++)
+                        printf("# syscall numbers above %" PRIu32 " on %s (the highest this libseccomp knows): errno:ENOSYS, so a libc falls back from a syscall newer than the filter\n",
+                               pl->seccomp_enosys[i].max, pl->seccomp_enosys[i].arch);
+        }
         free(done);
         plan_syscalls_free(s, n);
         return 0;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "af-util.h"
 #include "cap-util.h"
 #include "file-trust.h"
 #include "fileio.h"
@@ -783,6 +784,59 @@ int policy_resolve_architectures(char * const *archs, char ***ret) {
         return 0;
 }
 
+/* RestrictAddressFamilies= within the policy's AllowAddressFamilies=: an
+ * allow list may only name families the policy allows; a deny list takes
+ * families away from the policy's set; a unit that says nothing gets the
+ * policy's set. */
+static int compile_address_families(Compiler *c) {
+        const Unit *u = c->u;
+        const Policy *pol = c->pol;
+        Plan *p = c->p;
+        uint64_t ceiling = pol->address_families_set ? pol->address_families : af_mask_all();
+
+        if (!unit_restricts_address_families(u)) {
+                p->seccomp_restrict_address_families = pol->address_families_set;
+                p->seccomp_address_families = pol->address_families_set ? ceiling : 0;
+                return 0;
+        }
+        if (!u->address_families_allow_list) {
+                p->seccomp_restrict_address_families = true;
+                p->seccomp_address_families = ceiling & ~u->address_families;
+                return 0;
+        }
+
+        /* One diagnostic per line that asks for more than the policy allows. */
+        for (int af = 0; af < AF_MASK_BITS; af++) {
+                const UnitLocation *l = &u->loc_address_family[af];
+                _cleanup_free_ char *s = NULL;
+                uint64_t extra = 0;
+                bool first = true;
+
+                if (!(u->address_families & ~ceiling & (UINT64_C(1) << af)))
+                        continue;
+                for (int k = 0; k < AF_MASK_BITS; k++) {
+                        const UnitLocation *o = &u->loc_address_family[k];
+
+                        if (!(u->address_families & ~ceiling & (UINT64_C(1) << k)))
+                                continue;
+                        if (o->line == l->line && streq(loc_file(c, o), loc_file(c, l))) {
+                                if (k < af)
+                                        first = false;
+                                extra |= UINT64_C(1) << k;
+                        }
+                }
+                if (!first)
+                        continue;
+                if (af_mask_to_string(extra, &s) < 0)
+                        return -ENOMEM;
+                fail_at(c, loc_file(c, l), l->line, "RestrictAddressFamilies",
+                        "%s not allowed by policy %s (%s: [Seccomp] AllowAddressFamilies=).", s, pol->name, pol->path);
+        }
+        p->seccomp_restrict_address_families = true;
+        p->seccomp_address_families = u->address_families & ceiling;
+        return 0;
+}
+
 static int compile_seccomp(Compiler *c) {
         Plan *p = c->p;
         int r;
@@ -795,6 +849,16 @@ static int compile_seccomp(Compiler *c) {
         if (r < 0)
                 return r;
         p->seccomp_allow_namespaces = c->pol->allow_namespaces;
+        r = compile_address_families(c);
+        if (r < 0)
+                return r;
+        r = plan_seccomp_resolve_enosys(p);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                fail_at(c, c->pol->path, 0, NULL, "Cannot find the syscall table of an architecture: %s.", strerror(-r));
+                return 0;
+        }
 
         /* execve must pass the filter, since it is loaded before execve. */
         for (size_t i = 0; i < p->n_syscalls; i++)

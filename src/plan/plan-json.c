@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "af-util.h"
 #include "base64.h"
 #include "cap-util.h"
 #include "parse-util.h"
@@ -178,6 +179,18 @@ int plan_to_json(const Plan *p, char **ret) {
                 json_object_object_add(sc, "bpf", json_object_new_string(b));
         } else
                 json_object_object_add(sc, "bpf", json_object_new_null());
+        if (p->seccomp_restrict_address_families) {
+                a = json_object_new_array();
+                for (int af = 0; af < AF_MASK_BITS; af++)
+                        if ((p->seccomp_address_families & (UINT64_C(1) << af)) && af_to_name(af))
+                                json_object_array_add(a, json_object_new_string(af_to_name(af)));
+                json_object_object_add(sc, "address_families", a);
+        } else
+                json_object_object_add(sc, "address_families", json_object_new_null());
+        x = json_object_new_object();
+        for (size_t i = 0; i < p->n_seccomp_enosys; i++)
+                json_object_object_add(x, p->seccomp_enosys[i].arch, json_object_new_int64(p->seccomp_enosys[i].max));
+        json_object_object_add(sc, "enosys_above", x);
         json_object_object_add(o, "seccomp", sc);
 
         cg = json_object_new_object();
@@ -560,8 +573,64 @@ static int read_devices(Reader *r, json_object *o, Plan *p) {
         return 0;
 }
 
+/* null: any family; else the names of the families socket() may create. */
+static int read_address_families(Reader *r, json_object *sc, Plan *p) {
+        json_object *a = NULL;
+
+        /* json-c represents null as NULL: present but NULL is null. */
+        if (json_object_object_get_ex(sc, "address_families", &a) && json_object_is_type(a, json_type_null)) {
+                p->seccomp_restrict_address_families = false;
+                p->seccomp_address_families = 0;
+                return 0;
+        }
+        TRY(get_arr(r, sc, "address_families", AF_MASK_BITS, &a));
+        p->seccomp_restrict_address_families = true;
+        p->seccomp_address_families = 0;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *v = json_object_array_get_idx(a, i);
+                const char *name = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+                int af = name ? af_from_name(name) : -EINVAL;
+
+                /* Only main spellings, each once: what the writer writes. */
+                if (af < 0 || !streq(af_to_name(af), name) || (p->seccomp_address_families & (UINT64_C(1) << af)))
+                        return rfail(r, "seccomp.address_families[%zu] is not an address family named once (AF_UNIX, ...).", i);
+                p->seccomp_address_families |= UINT64_C(1) << af;
+        }
+        return 0;
+}
+
+/* One entry per architecture except x32, whose syscalls carry x86-64's. */
+static int read_enosys(Reader *r, json_object *sc, Plan *p) {
+        json_object *x = NULL;
+        size_t n = 0, want = 0;
+
+        TRY(get_obj(r, sc, "enosys_above", &x));
+        STRV_FOREACH(a, p->seccomp_architectures)
+                if (!streq(*a, "x32"))
+                        want++;
+        if ((size_t) json_object_object_length(x) != want)
+                return rfail(r, "seccomp.enosys_above must have one entry per architecture except x32.");
+        p->seccomp_enosys = calloc(want + 1, sizeof(PlanSyscallCeiling));
+        if (!p->seccomp_enosys)
+                return -ENOMEM;
+        json_object_object_foreach(x, k, v) {
+                uint64_t max;
+
+                if (!strv_contains(p->seccomp_architectures, k) || streq(k, "x32"))
+                        return rfail(r, "seccomp.enosys_above: \"%s\" is not one of the architectures (x32 has no entry).", k);
+                TRY(get_u64_value(r, v, "seccomp.enosys_above.*", UINT32_MAX, &max));
+                p->seccomp_enosys[n].arch = strdup(k);
+                if (!p->seccomp_enosys[n].arch)
+                        return -ENOMEM;
+                p->seccomp_enosys[n].max = (uint32_t) max;
+                p->n_seccomp_enosys = ++n;
+        }
+        return 0;
+}
+
 static int read_seccomp(Reader *r, json_object *o, Plan *p) {
-        static const char *const keys[] = { "default_action", "architectures", "allow_namespaces", "syscalls", "bpf", NULL };
+        static const char *const keys[] = { "default_action", "architectures", "allow_namespaces", "syscalls", "bpf",
+                                            "address_families", "enosys_above", NULL };
         static const char *const skeys[] = { "name", "action", "origin", NULL };
         _cleanup_free_ char *bpf = NULL;
         json_object *sc = NULL, *a = NULL;
@@ -587,6 +656,8 @@ static int read_seccomp(Reader *r, json_object *o, Plan *p) {
                 TRY(get_action(r, s, "action", &ps->action));
                 TRY(get_str(r, s, "origin", false, &ps->origin));
         }
+        TRY(read_address_families(r, sc, p));
+        TRY(read_enosys(r, sc, p));
         TRY(get_str(r, sc, "bpf", true, &bpf));
         if (bpf) {
                 if (base64_decode(bpf, &p->seccomp_bpf, &p->seccomp_bpf_size) < 0)

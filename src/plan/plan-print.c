@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 
+#include "af-util.h"
 #include "cap-util.h"
 #include "parse-util.h"
 #include "plan-devices.h"
@@ -123,6 +124,15 @@ void plan_print(const Plan *p, FILE *f) {
                 fprintf(f, "  Denied:      %zu syscalls with their own action\n", p->n_syscalls - n_allow);
                 fprintf(f, "  Arches:      %s (all others killed)\n", strempty(arches));
                 fprintf(f, "  New namespaces inside: %s\n", isempty(nsallow) ? "none" : nsallow);
+                if (p->seccomp_restrict_address_families) {
+                        _cleanup_free_ char *afs = NULL;
+                        (void) af_mask_to_string(p->seccomp_address_families, &afs);
+                        fprintf(f, "  Address families: %s (socket, socketpair; others EAFNOSUPPORT)\n", isempty(afs) ? "none" : afs);
+                } else
+                        fprintf(f, "  Address families: any\n");
+                for (size_t i = 0; i < p->n_seccomp_enosys; i++)
+                        fprintf(f, "  Unknown syscalls: above %" PRIu32 " on %s fail with ENOSYS\n",
+                                p->seccomp_enosys[i].max, p->seccomp_enosys[i].arch);
                 fprintf(f, "  Filter:      %zu BPF instructions\n", p->seccomp_bpf_size / 8);
                 fprintf(f, "  (sandboxctl policy show %s lists every syscall)\n", p->policy_path);
         }

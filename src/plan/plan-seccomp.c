@@ -3,6 +3,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -10,11 +13,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "af-util.h"
 #include "macro.h"
 #include "namespace-util.h"
 #include "masked-complement.h"
 #include "plan-seccomp.h"
 #include "plan.h"
+#include "strv.h"
+#include "syscall-groups.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -235,12 +241,89 @@ static int add_ioctl_rules(Filter *f, const Plan *p) {
         return add_complement(f, a, nr, 1, refused, ELEMENTSOF(refused));
 }
 
-static bool handled_apart(const char *name) {
+/* Whether any ABI in the filter has socketcall(2), the multiplexer through
+ * which 32-bit x86 (and s390, ppc, ...) reach socket() with the arguments
+ * in memory. */
+static bool filter_has_socketcall(const Plan *p) {
+        if (!p->seccomp_architectures || !p->seccomp_architectures[0])
+                return seccomp_syscall_resolve_name_arch(seccomp_arch_native(), "socketcall") >= 0;
+        for (char **a = p->seccomp_architectures; *a; a++) {
+                uint32_t token = streq(*a, "native") ? seccomp_arch_native() : seccomp_arch_resolve_name(*a);
+
+                if (token != 0 && seccomp_syscall_resolve_name_arch(token, "socketcall") >= 0)
+                        return true;
+        }
+        return false;
+}
+
+/* socket(2) and socketpair(2) create only the plan's address families; any
+ * other family fails with EAFNOSUPPORT, as from a kernel without it. The
+ * family is an int: the low 32 bits are compared, as the kernel reads them.
+ * Unnamed family numbers (above the kernel's AF_MAX) are refused too. */
+static int add_address_family_rules(Filter *f, const Plan *p) {
+        static const char *const names[] = { "socket", "socketpair" };
+        const SeccompAction eafnosupport = { .type = SECCOMP_ACTION_ERRNO, .errno_value = EAFNOSUPPORT };
+        uint32_t allowed[AF_MASK_BITS];
+        size_t n = 0;
+        int r;
+
+        if (!p->seccomp_restrict_address_families)
+                return 0;
+        for (uint32_t af = 0; af < AF_MASK_BITS; af++)
+                if (p->seccomp_address_families & (UINT64_C(1) << af))
+                        allowed[n++] = af;
+
+        /* socketcall's arguments live in memory, out of seccomp's sight, and
+         * libseccomp turns every socket rule below into a socketcall rule
+         * that ignores the family (and refuses the second one of another
+         * action). An unconditional rule for socketcall, added first, makes
+         * it drop those (see the top of this file): ENOSYS, so that a libc
+         * that can falls back to the direct socket calls checked below. */
+        if (filter_has_socketcall(p)) {
+                SeccompAction a = action_of(p, "socketcall");
+
+                if (action_permits(a) || seccomp_action_equal(a, f->default_action))
+                        a = seccomp_action_equal(action_enosys, f->default_action) ? eafnosupport : action_enosys;
+                r = add_rule(f, a, resolve("socketcall"), 0, NULL);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                SeccompAction a = action_of(p, names[i]);
+                int nr = resolve(names[i]);
+
+                if (nr == __NR_SCMP_ERROR)
+                        continue;
+                if (!action_permits(a)) {
+                        r = add_rule(f, a, nr, 0, NULL);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        r = add_masked_rule(f, a, nr, 0, UINT32_MAX, allowed[k]);
+                        if (r < 0)
+                                return r;
+                }
+                r = n == 0 ? add_rule(f, eafnosupport, nr, 0, NULL) : add_complement(f, eafnosupport, nr, 0, allowed, n);
+                if (r < 0)
+                        return r;
+        }
+
+        return 0;
+}
+
+static bool handled_apart(const Plan *p, const char *name) {
         static const char *const names[] = { "clone", "clone3", "unshare", "setns", "ioctl" };
+        static const char *const socket_names[] = { "socket", "socketpair", "socketcall" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(names[i], name))
                         return true;
+        if (p->seccomp_restrict_address_families)
+                for (size_t i = 0; i < ELEMENTSOF(socket_names); i++)
+                        if (streq(socket_names[i], name))
+                                return true;
         return false;
 }
 
@@ -314,6 +397,172 @@ static int export_bpf(scmp_filter_ctx ctx, void **ret, size_t *ret_size) {
         return 0;
 }
 
+/* ---- ENOSYS for syscalls newer than the filter ----
+ *
+ * A syscall this libseccomp does not know cannot be named in a policy, so
+ * it got the default action: EPERM, or a kill under a strict policy. A
+ * libc that tries a new syscall first (glibc's clone3, faccessat2, ...)
+ * falls back to the old one only on ENOSYS, so EPERM broke programs and a
+ * kill killed them. Numbers above the highest one libseccomp knows for the
+ * ABI therefore fail with ENOSYS, as on an older kernel; known syscalls the
+ * policy does not allow keep the default action.
+ *
+ * libseccomp cannot compare the syscall number with "greater than", so a
+ * few instructions of our own run first, for each ABI with a ceiling:
+ *
+ *         ld  [arch]
+ *     A:  jeq #ARCH_A, 0, B        (not this ABI: try the next one)
+ *         ld  [nr]
+ *         jset #0x40000000, LIBSECCOMP, 0   (x86-64 only: x32 numbers)
+ *         jgt #MAX_A, ENOSYS, LIBSECCOMP
+ *     B:  ...
+ *     ENOSYS: ret ERRNO(ENOSYS)
+ *     LIBSECCOMP: libseccomp's program, which loads what it needs itself
+ *
+ * An ABI without a block (x32, one not allowed) falls through to
+ * libseccomp, which handles x32 and kills foreign ABIs as before. The
+ * kernel's per-syscall cache of constant "allow" results evaluates these
+ * instructions like libseccomp's, so allowed syscalls stay as cheap. */
+
+#define X32_SYSCALL_BIT UINT32_C(0x40000000)
+/* Past the highest number resolved by name, libseccomp's table may hold a
+ * few more; after this many unknown numbers in a row it holds none. */
+#define SYSCALL_SCAN_GAP 64u
+/* ARM's private syscalls (cacheflush, set_tls, ...) live at 0x0f0000 + n. */
+#define ARM_PRIVATE_BASE UINT32_C(0x0f0000)
+
+static uint32_t scan_up(uint32_t token, uint32_t from, uint32_t max) {
+        for (uint32_t nr = from, misses = 0; misses < SYSCALL_SCAN_GAP; nr++) {
+                char *name = seccomp_syscall_resolve_num_arch(token, (int) nr);
+
+                if (name) {
+                        free(name);
+                        max = MAX(max, nr);
+                        misses = 0;
+                } else
+                        misses++;
+        }
+        return max;
+}
+
+static void max_by_name(uint32_t token, const char *name, uint32_t *max) {
+        int nr = seccomp_syscall_resolve_name_arch(token, name);
+
+        if (nr >= 0 && (uint32_t) nr > *max)
+                *max = (uint32_t) nr;
+}
+
+/* libseccomp has no "highest syscall number" call, and asking it about every
+ * number costs ~0.2 us each. So: the highest number among the names we know
+ * (the groups' members and the plan's rules, ~20 ns each), then a scan
+ * past it for numbers libseccomp knows that our names miss. */
+static uint32_t highest_known_syscall(uint32_t token, const Plan *p) {
+        uint32_t max = 0;
+
+        for (size_t g = 0; g < n_syscall_groups; g++)
+                for (const char *const *m = syscall_groups[g].members; *m; m++)
+                        if ((*m)[0] != '@')
+                                max_by_name(token, *m, &max);
+        for (size_t i = 0; i < p->n_syscalls; i++)
+                max_by_name(token, p->syscalls[i].name, &max);
+        max = scan_up(token, max + 1, max);
+        if (token == SCMP_ARCH_ARM)
+                max = scan_up(token, ARM_PRIVATE_BASE, max);
+        return max;
+}
+
+int plan_seccomp_resolve_enosys(Plan *p) {
+        _cleanup_strv_free_ char **natives = NULL;
+        char * const *arches = p->seccomp_architectures;
+        PlanSyscallCeiling *l;
+        size_t n = 0;
+
+        if (!arches || !arches[0]) {
+                if (strv_extend(&natives, "native") < 0)
+                        return -ENOMEM;
+                arches = natives;
+        }
+        l = calloc(strv_length((char **) arches) + 1, sizeof(PlanSyscallCeiling));
+        if (!l)
+                return -ENOMEM;
+        for (char * const *a = arches; *a; a++) {
+                uint32_t token = streq(*a, "native") ? seccomp_arch_native() : seccomp_arch_resolve_name(*a);
+
+                if (token == 0) {
+                        plan_syscall_ceilings_free(l, n);
+                        return -EINVAL;
+                }
+                /* x32 shares x86-64's audit arch; its numbers carry bit 30
+                 * and are left to libseccomp. */
+                if (token == SCMP_ARCH_X32)
+                        continue;
+                l[n] = (PlanSyscallCeiling) { .arch = strdup(*a), .max = highest_known_syscall(token, p) };
+                if (!l[n++].arch) {
+                        plan_syscall_ceilings_free(l, n);
+                        return -ENOMEM;
+                }
+        }
+        plan_syscall_ceilings_free(p->seccomp_enosys, p->n_seccomp_enosys);
+        p->seccomp_enosys = l;
+        p->n_seccomp_enosys = n;
+        return 0;
+}
+
+static int prepend_enosys(const Plan *p, void **bpf, size_t *size) {
+        struct sock_filter prefix[1 + 4 * 16 + 1], *n;
+        size_t k = 0, end, enosys, starts[16];
+
+        if (p->n_seccomp_enosys == 0)
+                return 0;
+        if (p->n_seccomp_enosys > ELEMENTSOF(starts))
+                return -E2BIG;
+
+        /* Lay the blocks out first: every jump goes forward to a block
+         * start, the ENOSYS return or libseccomp's first instruction. */
+        k = 1;
+        for (size_t i = 0; i < p->n_seccomp_enosys; i++) {
+                const char *a = p->seccomp_enosys[i].arch;
+                uint32_t token = streq(a, "native") ? seccomp_arch_native() : seccomp_arch_resolve_name(a);
+
+                if (token == 0 || token == SCMP_ARCH_X32)
+                        return -EINVAL;
+                starts[i] = k;
+                k += token == SCMP_ARCH_X86_64 ? 4 : 3;
+        }
+        enosys = k;
+        end = k + 1;
+
+        prefix[0] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        for (size_t i = 0; i < p->n_seccomp_enosys; i++) {
+                const char *a = p->seccomp_enosys[i].arch;
+                uint32_t token = streq(a, "native") ? seccomp_arch_native() : seccomp_arch_resolve_name(a);
+                size_t s = starts[i], next = i + 1 < p->n_seccomp_enosys ? starts[i + 1] : end, j = s;
+
+                prefix[j] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, token, 0, next - (j + 1));
+                j++;
+                prefix[j++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+                if (token == SCMP_ARCH_X86_64) {
+                        prefix[j] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, end - (j + 1), 0);
+                        j++;
+                }
+                prefix[j] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, p->seccomp_enosys[i].max,
+                                                          enosys - (j + 1), end - (j + 1));
+        }
+        prefix[enosys] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+
+        if (end + *size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return -E2BIG;
+        n = malloc(end * sizeof(struct sock_filter) + *size);
+        if (!n)
+                return -ENOMEM;
+        memcpy(n, prefix, end * sizeof(struct sock_filter));
+        memcpy(n + end, *bpf, *size);
+        free(*bpf);
+        *bpf = n;
+        *size += end * sizeof(struct sock_filter);
+        return 0;
+}
+
 int plan_compile_seccomp(Plan *p) {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
         Filter f;
@@ -358,7 +607,7 @@ int plan_compile_seccomp(Plan *p) {
                 const PlanSyscall *s = &p->syscalls[i];
                 int nr;
 
-                if (handled_apart(s->name))
+                if (handled_apart(p, s->name))
                         continue;
                 nr = resolve(s->name);
                 if (nr == __NR_SCMP_ERROR)
@@ -376,10 +625,18 @@ int plan_compile_seccomp(Plan *p) {
         r = add_ioctl_rules(&f, p);
         if (r < 0)
                 return r;
+        r = add_address_family_rules(&f, p);
+        if (r < 0)
+                return r;
 
         r = export_bpf(ctx, &bpf, &size);
         if (r < 0)
                 return r;
+        r = prepend_enosys(p, &bpf, &size);
+        if (r < 0) {
+                free(bpf);
+                return r;
+        }
 
         free(p->seccomp_bpf);
         p->seccomp_bpf = bpf;

@@ -5,7 +5,7 @@
  * is made; loaded as plain BPF by the launcher, which therefore does no
  * rule work at launch time. */
 
-typedef struct Plan Plan;
+#include "plan.h"
 
 /* From p->seccomp_default_action, p->syscalls, p->seccomp_architectures and
  * p->seccomp_allow_namespaces, build the filter and store its BPF program
@@ -19,9 +19,20 @@ typedef struct Plan Plan;
  *     and clone3 with ENOSYS unless every type is allowed (its flags live
  *     in memory seccomp cannot read; glibc falls back to clone on ENOSYS);
  *   - makes ioctl TIOCSTI and TIOCLINUX fail with EPERM, matching the low
- *     32 bits of the request as the kernel does.
+ *     32 bits of the request as the kernel does;
+ *   - with p->seccomp_restrict_address_families, makes socket and
+ *     socketpair fail with EAFNOSUPPORT for a family outside
+ *     p->seccomp_address_families (low 32 bits compared), and socketcall
+ *     with ENOSYS on ABIs that have it;
+ *   - makes every syscall number above p->seccomp_enosys[].max of its ABI
+ *     fail with ENOSYS (a raw BPF prefix before libseccomp's program).
  * Syscalls the running libseccomp does not know are skipped. */
 int plan_compile_seccomp(Plan *p);
+
+/* Fill p->seccomp_enosys for p->seccomp_architectures (no entry for x32,
+ * whose syscalls carry x86-64's audit arch): the highest syscall number
+ * libseccomp knows for each, and at least that of every rule in p. */
+int plan_seccomp_resolve_enosys(Plan *p);
 
 /* The filter cache (seccomp-cache.c). With a cache directory set (by the
  * program: sandboxctl, sandboxd), plan_compile_seccomp() first looks the

@@ -55,6 +55,12 @@ Plan *plan_new(void) {
         return p;
 }
 
+void plan_syscall_ceilings_free(PlanSyscallCeiling *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i].arch);
+        free(l);
+}
+
 Plan *plan_free(Plan *p) {
         if (!p)
                 return NULL;
@@ -88,6 +94,7 @@ Plan *plan_free(Plan *p) {
         for (size_t i = 0; i < p->n_devices; i++)
                 free(p->devices[i].name);
         free(p->devices);
+        plan_syscall_ceilings_free(p->seccomp_enosys, p->n_seccomp_enosys);
         free(p);
         return NULL;
 }

@@ -104,6 +104,12 @@ typedef struct PlanSyscall {
         char *origin;           /* "@mount", or "" when named directly */
 } PlanSyscall;
 
+/* Syscall numbers above max on arch fail with ENOSYS (see plan-seccomp.h). */
+typedef struct PlanSyscallCeiling {
+        char *arch;             /* libseccomp's name, one of seccomp_architectures */
+        uint32_t max;           /* the highest syscall number libseccomp knows there */
+} PlanSyscallCeiling;
+
 typedef struct PlanRlimit {
         bool set;
         uint64_t soft, hard;    /* RLIM_INFINITY for infinity */
@@ -200,7 +206,18 @@ typedef struct Plan {
         /* ReadOnly=no: the size of the tmpfs that takes the root's writes
          * (bytes); 0 with a read-only root. */
         uint64_t upper_size;
+        /* Seccomp, continued. socket(2) and socketpair(2) create only the
+         * families in the mask when restricted; others fail with
+         * EAFNOSUPPORT. */
+        bool seccomp_restrict_address_families;
+        uint64_t seccomp_address_families;      /* mask of 1 << AF_* */
+        /* Per architecture: unknown syscall numbers get ENOSYS. Empty: no
+         * such rule (a plan built by hand). */
+        PlanSyscallCeiling *seccomp_enosys;
+        size_t n_seccomp_enosys;
 } Plan;
+
+void plan_syscall_ceilings_free(PlanSyscallCeiling *l, size_t n);
 
 Plan *plan_new(void);
 Plan *plan_free(Plan *p);

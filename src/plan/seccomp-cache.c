@@ -4,8 +4,8 @@
  *
  * Turning a policy into BPF costs ~2 ms (libseccomp builds and optimises a
  * tree over three ABIs); the result depends only on the rules, the
- * architectures, the allowed namespace types, libseccomp's version and our
- * own rule-building code. So the filter is made once per distinct rule set
+ * architectures, the allowed namespace types and address families, the
+ * ENOSYS ceilings, libseccomp's version and our own rule-building code. So the filter is made once per distinct rule set
  * and read back afterwards (~20 us).
  *
  * The file name is a 64-bit hash of the key, but a cache entry is used only
@@ -34,7 +34,7 @@
 #include "plan.h"
 
 /* Bump when plan-seccomp.c changes the filter it builds for the same rules. */
-#define SECCOMP_CACHE_FORMAT "sandboxd-seccomp-bpf 2"
+#define SECCOMP_CACHE_FORMAT "sandboxd-seccomp-bpf 3"
 #define SECCOMP_CACHE_MAX (1024 * 1024)
 
 static char *cache_dir = NULL;
@@ -69,6 +69,15 @@ static int cache_key(const Plan *p, char **ret, size_t *ret_len) {
         for (char **a = p->seccomp_architectures; a && *a; a++)
                 fprintf(f, " %s", *a);
         fputc('\n', f);
+        /* The ENOSYS prefix and the socket rules. */
+        fprintf(f, "enosys");
+        for (size_t i = 0; i < p->n_seccomp_enosys; i++)
+                fprintf(f, " %s>%" PRIu32, p->seccomp_enosys[i].arch, p->seccomp_enosys[i].max);
+        fputc('\n', f);
+        if (p->seccomp_restrict_address_families)
+                fprintf(f, "address-families %" PRIx64 "\n", p->seccomp_address_families);
+        else
+                fprintf(f, "address-families any\n");
         for (size_t i = 0; i < p->n_syscalls; i++)
                 fprintf(f, "%s %s\n", p->syscalls[i].name, seccomp_action_to_string(p->syscalls[i].action, buf));
         if (fclose(f) != 0 || !text) {

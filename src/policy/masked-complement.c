@@ -5,7 +5,7 @@
 
 static int walk(const uint32_t *bad, size_t n_bad, uint32_t mask, uint32_t value,
                 int (*emit)(uint32_t mask, uint32_t value, void *userdata), void *userdata) {
-        uint32_t inside[8], agree_one = UINT32_MAX, agree_zero = UINT32_MAX, split = 0;
+        uint32_t inside[MASKED_COMPLEMENT_MAX], agree_one = UINT32_MAX, agree_zero = UINT32_MAX, split = 0;
         size_t n = 0;
         int r;
 

@@ -10,6 +10,9 @@
  * first on bits where all remaining bad values agree keeps this to about
  * one cube per bit: for two bad values differing in k bits, 32 - k + 2(k - 1).
  * emit is called once per cube; its first negative return stops the walk.
- * At most 8 bad values. Used for the kernel filter and the OCI export alike. */
+ * At most MASKED_COMPLEMENT_MAX bad values (every socket address family
+ * fits). Used for the kernel filter and the OCI export alike. */
+#define MASKED_COMPLEMENT_MAX 64
+
 int masked_complement(const uint32_t *bad, size_t n_bad,
                       int (*emit)(uint32_t mask, uint32_t value, void *userdata), void *userdata);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include "af-util.h"
 #include "cap-util.h"
 #include "conf-parser.h"
 #include "extract-word.h"
@@ -290,6 +291,41 @@ static int parse_allow_devices(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+/* A ceiling is a list: names accumulate, "none" allows no family at all,
+ * an empty assignment lifts the restriction. */
+static int parse_address_families(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        _cleanup_free_ char *bad = NULL;
+        uint64_t m;
+        int r;
+
+        if (isempty(v)) {
+                p->address_families_set = false;
+                p->address_families = 0;
+                return 0;
+        }
+        if (streq(v, "none")) {
+                p->address_families_set = true;
+                p->address_families = 0;
+                return 0;
+        }
+        if (v[0] == '~')
+                return conf_error(c, "A ceiling lists the families allowed; \"~\" (all but these) is for a unit's RestrictAddressFamilies=.");
+        r = af_mask_from_string(v, &m, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                const char *hint = bad ? af_closest_name(bad) : NULL;
+
+                if (hint)
+                        return conf_error(c, "Unknown address family \"%s\"; did you mean \"%s\"?", strna(bad), hint);
+                return conf_error(c, "Unknown address family \"%s\" (names as in address_families(7), e.g. AF_UNIX AF_INET AF_INET6, or none).", strna(bad));
+        }
+        p->address_families_set = true;
+        p->address_families |= m;
+        return 0;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -298,6 +334,7 @@ static const ConfItem policy_items[] = {
         { "Seccomp", "Deny", parse_deny, 0 },
         { "Seccomp", "Architectures", parse_architectures, 0 },
         { "Seccomp", "AllowNamespaces", parse_ns_mask, P(allow_namespaces) },
+        { "Seccomp", "AllowAddressFamilies", parse_address_families, 0 },
         { "Capabilities", "Allow", parse_caps, P(capabilities) },
         { "Sandbox", "RequireNamespaces", parse_ns_mask, P(require_namespaces) },
         { "Sandbox", "AllowHostNetwork", conf_parse_bool, P(allow_host_network) },

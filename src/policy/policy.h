@@ -46,6 +46,12 @@ typedef struct Policy {
         /* Devices a unit may add with DeviceAllow= beyond the minimal set. */
         DeviceAllow *allow_devices;
         size_t n_allow_devices;
+
+        /* [Seccomp] AllowAddressFamilies=: the families socket(2) and
+         * socketpair(2) may create, the ceiling for a unit's
+         * RestrictAddressFamilies=. Unset: any family. */
+        bool address_families_set;
+        uint64_t address_families;      /* mask of 1 << AF_* */
 } Policy;
 
 Policy *policy_new(const char *name);

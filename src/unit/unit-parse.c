@@ -395,6 +395,67 @@ static int parse_caps(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+/* systemd's RestrictAddressFamilies=: "AF_UNIX AF_INET", "~AF_PACKET",
+ * "none", or empty to reset. Unlike systemd, an unknown family is an error,
+ * not a warning: a typo must not silently widen or narrow the list. */
+static int parse_address_families(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        _cleanup_free_ char *bad = NULL;
+        bool invert = false;
+        uint64_t m;
+        int r;
+
+        if (isempty(v)) {
+                u->address_families_listed = false;
+                u->address_families_allow_list = false;
+                u->address_families = 0;
+                return 0;
+        }
+        if (streq(v, "none")) {
+                u->address_families_listed = false;
+                u->address_families_allow_list = true;
+                u->address_families = 0;
+                return 0;
+        }
+        if (v[0] == '~') {
+                invert = true;
+                v++;
+        }
+        r = af_mask_from_string(v, &m, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || m == 0) {
+                const char *hint = bad ? af_closest_name(bad) : NULL;
+
+                if (!bad)
+                        return conf_error(c, "Expected address family names after \"~\".");
+                if (hint)
+                        return conf_error(c, "Unknown address family \"%s\"; did you mean \"%s\"?", bad, hint);
+                return conf_error(c, "Unknown address family \"%s\" (names as in address_families(7), e.g. AF_UNIX AF_INET AF_INET6, or none).", bad);
+        }
+
+        if (!u->address_families_listed) {
+                u->address_families_listed = true;
+                u->address_families_allow_list = !invert;
+                u->address_families = 0;
+        }
+        if (invert == !u->address_families_allow_list) {
+                u->address_families |= m;
+                if (!u->address_families_allow_list)
+                        return 0;
+                for (int af = 0; af < AF_MASK_BITS; af++)
+                        if (m & (UINT64_C(1) << af)) {
+                                r = set_location(c, &u->loc_address_family[af]);
+                                if (r < 0)
+                                        return r;
+                        }
+        } else
+                /* Taking a family out of an allow list, or allowing one a
+                 * deny list named. */
+                u->address_families &= ~m;
+        return 0;
+}
+
 static int parse_policy(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
 
@@ -696,6 +757,7 @@ static const ConfItem unit_items[] = {
         { "Security", "AmbientCapabilities", parse_caps, U(ambient_capabilities) },
         { "Security", "NoNewPrivileges", parse_bool_or_unset, U(no_new_privileges) },
         { "Security", "Policy", parse_policy, U(policy) },
+        { "Security", "RestrictAddressFamilies", parse_address_families, 0 },
 
         { "Resources", "MemoryMax", parse_limit_size, U(memory_max) },
         { "Resources", "MemoryHigh", parse_limit_size, U(memory_high) },

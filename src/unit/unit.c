@@ -84,8 +84,16 @@ Unit *unit_free(Unit *u) {
         free(u->loc_namespaces.file);
         free(u->loc_images.file);
         device_allow_free_all(&u->devices, &u->n_devices);
+        for (size_t i = 0; i < AF_MASK_BITS; i++)
+                free(u->loc_address_family[i].file);
         free(u);
         return NULL;
+}
+
+bool unit_restricts_address_families(const Unit *u) {
+        /* As systemd: an allow list restricts even when empty ("none"), a
+         * deny list only when it names something. */
+        return u->address_families_allow_list || u->address_families != 0;
 }
 
 static bool unit_name_is_valid(const char *n) {

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "device-util.h"
+#include "af-util.h"
 #include "diag.h"
 #include "plan.h"
 
@@ -116,6 +117,13 @@ typedef struct Unit {
         /* [Resources] DeviceAllow=, in order */
         DeviceAllow *devices;
         size_t n_devices;
+        /* [Security] RestrictAddressFamilies=, kept as systemd keeps it: the
+         * first assignment after a reset picks allow or deny list ("~"),
+         * later ones add to or take from it; "none" is an empty allow list. */
+        bool address_families_listed;           /* a list was started since the last reset */
+        bool address_families_allow_list;       /* true: only these; false: all but these */
+        uint64_t address_families;              /* mask of 1 << AF_* */
+        UnitLocation loc_address_family[AF_MASK_BITS]; /* where each family was allowed */
 } Unit;
 
 Unit *unit_new(const char *name);
@@ -137,3 +145,6 @@ int unit_load(const char *name_or_path, Unit **ret, Diagnostics *diags);
  * diagnostic "FILE: is writable by ...; refusing." unit_load() is
  * unit_load_as(..., geteuid(), ...). */
 int unit_load_as(const char *name_or_path, uid_t caller, Unit **ret, Diagnostics *diags);
+
+/* RestrictAddressFamilies= restricts anything (a reset list does not). */
+bool unit_restricts_address_families(const Unit *u);

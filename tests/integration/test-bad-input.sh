@@ -3,7 +3,8 @@
 # non-zero exit status, and nothing left behind: a missing image, an
 # ExecStart= binary missing from the image or not executable, an unknown
 # user or group, a missing working directory or bind source, a unit asking
-# more than its policy allows, a missing unit or policy.
+# more than its policy allows (capabilities, address families), an unknown
+# address family, a missing unit or policy.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -86,6 +87,13 @@ bad nobind "$TESTDIR/no-such-source" "missing bind source"
 
 unit_with capcap "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN" "Capabilities=CAP_SYS_ADMIN"
 bad capcap "CAP_SYS_ADMIN" "capability beyond the default policy"
+
+unit_with afcap "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN" "RestrictAddressFamilies=AF_UNIX AF_PACKET"
+bad afcap "afcap.unit:6: RestrictAddressFamilies: AF_PACKET not allowed by policy default" "address family beyond the default policy"
+expect_match "$ERR" 'default\.policy: \[Seccomp\] AllowAddressFamilies=' "address family beyond the policy: the error names the policy file and key"
+
+unit_with aftypo "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN" "RestrictAddressFamilies=AF_UNIX AF_INTE"
+bad aftypo 'aftypo.unit:6: RestrictAddressFamilies: Unknown address family "AF_INTE"; did you mean "AF_INET"?' "unknown address family"
 
 unit_with nopolicy "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN" "Policy=no-such-policy"
 bad nopolicy "no-such-policy" "unknown Policy="

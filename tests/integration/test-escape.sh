@@ -12,6 +12,10 @@
 # abstract and a path unix socket, a D-Bus system bus socket (when the host
 # has none, a stand-in), a marker file, a recognisable process, a leaked fd
 # and a terminal.
+#
+# Then the filter's exact answers: socket(2) and socketpair(2) per address
+# family under the shipped policies and a unit's RestrictAddressFamilies=,
+# and syscall numbers above libseccomp's table (ENOSYS).
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -298,6 +302,160 @@ EOF
         *) fail "CVE-2024-21626: WorkingDirectory=/proc/self/fd/$n: ${line#test }" ;;
         esac
 done
+
+# ---- socket address families ----
+# The shipped policies allow AF_UNIX AF_INET AF_INET6 AF_NETLINK. Any other
+# family must fail with EAFNOSUPPORT from socket(2) and socketpair(2),
+# whatever the service's capabilities (AF_PACKET with CAP_NET_RAW) and
+# whatever the high 32 bits of the argument say; an allowed family must
+# reach the kernel and get the answer the host gets.
+
+HOST_FAMILIES=$TESTDIR/host-families.out
+"$SANDBOX_PROBE" families >"$HOST_FAMILIES"
+ALL_FAMILIES="AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_UNIX-highbits AF_PACKET AF_PACKET-dgram AF_VSOCK
+              AF_BLUETOOTH AF_ALG AF_XDP AF_PACKET-highbits AF_VSOCK-highbits family-63"
+
+# judge_families LABEL ALLOWED...: the families in ALLOWED get the host's
+# answer, every other one EAFNOSUPPORT, from socket and socketpair alike.
+judge_families() {
+        local label=$1 f call want got
+        shift
+        local allowed=" $* "
+        for f in $ALL_FAMILIES; do
+                for call in socket socketpair; do
+                        got=$(value "$OUT" "$call.$f")
+                        if [[ $allowed == *" $f "* ]]; then
+                                want=$(value "$HOST_FAMILIES" "$call.$f")
+                                if [ -n "$got" ] && [ "$got" = "$want" ]; then
+                                        ok "$label: $call($f) reaches the kernel: $got"
+                                else
+                                        fail "$label: $call($f): ${got:-no result}, the host gets $want"
+                                fi
+                        elif [ "$got" = EAFNOSUPPORT ]; then
+                                ok "$label: $call($f) refused: EAFNOSUPPORT"
+                        else
+                                fail "$label: $call($f): ${got:-no result}, expected EAFNOSUPPORT"
+                        fi
+                done
+        done
+}
+
+families_unit() {  # name policy user capabilities [RestrictAddressFamilies= lines]
+        local name=$1 policy=$2 user=$3 caps=$4 restrict=${5:-}
+        write_unit "$name" <<EOF
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Security]
+Policy=$policy
+Capabilities=$caps
+$restrict
+
+[Service]
+User=$user
+ExecStart=/usr/bin/sandbox-probe families
+EOF
+}
+
+run_families() {  # unit label allowed...
+        local unit=$1 label=$2
+        shift 2
+        leftovers_snapshot "$TESTDIR/before"
+        sbx_run "$unit"
+        expect_rc 0 "$label: the probe ran"
+        [ "$RC" = 0 ] || show_run
+        judge_families "$label" "$@"
+        leftovers_check "$TESTDIR/before" "$label"
+}
+
+SHIPPED_FAMILIES="AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_UNIX-highbits"
+
+families_unit afroot default root ""
+run_families afroot "families root/default" $SHIPPED_FAMILIES
+expect_line "$OUT" "socket.AF_INET-raw=EPERM" "families root/default: no CAP_NET_RAW (the kernel refuses a raw IPv4 socket)"
+
+families_unit afnobody default nobody ""
+run_families afnobody "families nobody/default" $SHIPPED_FAMILIES
+
+# With CAP_NET_RAW, AF_PACKET works unless the filter refuses it: a copy of
+# the default policy that grants the capability.
+mkdir -p "$TESTDIR/policies"
+sed "s/^Allow=$/Allow=CAP_NET_RAW/" "$SRC_DIR/policies/default.policy" >"$TESTDIR/policies/rawnet.policy"
+families_unit afraw "$TESTDIR/policies/rawnet.policy" root CAP_NET_RAW
+run_families afraw "families root+CAP_NET_RAW" $SHIPPED_FAMILIES
+expect_line "$OUT" "socket.AF_INET-raw=ok" "families root+CAP_NET_RAW: the service holds CAP_NET_RAW (raw IPv4 socket created)"
+
+families_unit afweb web root CAP_NET_BIND_SERVICE
+run_families afweb "families root/web" $SHIPPED_FAMILIES
+
+# A unit narrows the policy's set with systemd's syntax: lines add up, "~"
+# takes away, "none" leaves nothing.
+families_unit afallow default root "" "RestrictAddressFamilies=AF_UNIX
+RestrictAddressFamilies=AF_INET6"
+run_families afallow "families RestrictAddressFamilies=AF_UNIX, AF_INET6" AF_UNIX AF_INET6 AF_UNIX-highbits
+
+families_unit afdeny default root "" "RestrictAddressFamilies=~AF_INET6 AF_NETLINK"
+run_families afdeny "families RestrictAddressFamilies=~AF_INET6 AF_NETLINK" AF_UNIX AF_INET AF_UNIX-highbits
+
+families_unit afnone default root "" "RestrictAddressFamilies=none"
+run_families afnone "families RestrictAddressFamilies=none"
+
+# ---- syscalls newer than the filter ----
+# A number above the highest one libseccomp knows fails with ENOSYS (a libc
+# then falls back to an older syscall); a known syscall the policy does not
+# allow keeps the policy's default action, under a kill-process policy too.
+
+syscall_unit() {  # name policy numbers
+        write_unit "$1" <<EOF
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Security]
+Policy=$2
+
+[Service]
+ExecStart=/usr/bin/sandbox-probe syscall $3
+EOF
+}
+
+if [ "$(uname -m)" = x86_64 ]; then
+        for policy in default strict web; do
+                syscall_unit "nosys$policy" "$policy" 0
+                max=$("$SANDBOXCTL" plan "$UNITDIR/nosys$policy.unit" |
+                      sed -n 's/^ *Unknown syscalls: above \([0-9]*\) on x86_64 .*/\1/p')
+                if [ -z "$max" ]; then
+                        fail "$policy: sandboxctl plan shows no ENOSYS ceiling for x86_64"
+                        continue
+                fi
+                ok "$policy: sandboxctl plan: syscalls above $max on x86_64 fail with ENOSYS"
+                # 236 is vserver: in libseccomp's table, never implemented by
+                # Linux (ENOSYS without a filter), allowed by no policy. 400 lies
+                # in x86-64's unused range below the ceiling.
+                syscall_unit "nosys$policy" "$policy" "1000 $((max + 1)) 236 400"
+                leftovers_snapshot "$TESTDIR/before"
+                sbx_run "nosys$policy"
+                expect_rc 0 "$policy: the syscall probe ran"
+                expect_line "$OUT" "syscall.1000=ENOSYS" "$policy: syscall(1000) fails with ENOSYS"
+                expect_line "$OUT" "syscall.$((max + 1))=ENOSYS" "$policy: syscall($((max + 1))), just above the table, fails with ENOSYS"
+                if [ "$policy" = strict ]; then
+                        expect_line "$OUT" "syscall.236=killed:SIGSYS" "$policy: vserver (known, not allowed) gets the default action: killed"
+                        expect_line "$OUT" "syscall.400=killed:SIGSYS" "$policy: syscall(400), below the ceiling, gets the default action: killed"
+                else
+                        expect_line "$OUT" "syscall.236=EPERM" "$policy: vserver (known, not allowed) gets the default action: EPERM"
+                        expect_line "$OUT" "syscall.400=EPERM" "$policy: syscall(400), below the ceiling, gets the default action: EPERM"
+                fi
+                leftovers_check "$TESTDIR/before" "$policy syscall probe"
+        done
+else
+        ok "syscall numbers: the ENOSYS checks use x86-64 numbers; not run on $(uname -m)"
+fi
+if "$SANDBOXCTL" policy show default | grep -qE '^# syscall numbers above [0-9]+ on .*errno:ENOSYS'; then
+        ok "sandboxctl policy show default names the ENOSYS rule"
+else
+        fail "sandboxctl policy show default does not name the ENOSYS rule"
+fi
 
 # ---- nothing reached the host ----
 

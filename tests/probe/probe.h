@@ -40,6 +40,10 @@ extern int probe_report_fd;
 
 int run_escape(const EscapeOptions *o);
 
+/* probe-seccomp.c: exact answers of the filter. */
+int cmd_families(void);
+int cmd_syscall(int argc, char **argv);
+
 /* ---- shared by the escape attempts (probe-escape*.c) ---- */
 
 extern const EscapeOptions *probe_opts;

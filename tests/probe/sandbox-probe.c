@@ -29,6 +29,8 @@
  *   sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]
  *                                   host side of the escape test: listen, print
  *                                   "listening", then "accepted=KIND" per connection
+ *   sandbox-probe families          socket/socketpair per address family (probe-seccomp.c)
+ *   sandbox-probe syscall NR...     raw syscalls: "syscall.NR=ERRNO|ok|killed:SIGSYS"
  */
 
 #include <dirent.h>
@@ -682,7 +684,8 @@ static int usage(void) {
                 "       sandbox-probe write PATH TEXT | fork N | alloc MB\n"
                 "       sandbox-probe stdout-attack | flood SEC\n"
                 "       sandbox-probe device PATH r|w|rw [c|b MAJOR MINOR] | fill PATH MB | df PATH\n"
-                "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n");
+                "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n"
+                "       sandbox-probe families | syscall NR...\n");
         return 2;
 }
 
@@ -766,6 +769,10 @@ int main(int argc, char **argv) {
                 r = cmd_fill(argc, argv);
         else if (strcmp(cmd, "df") == 0)
                 r = cmd_df(argc, argv);
+        else if (strcmp(cmd, "families") == 0)
+                r = cmd_families();
+        else if (strcmp(cmd, "syscall") == 0)
+                r = cmd_syscall(argc, argv);
         else
                 return usage();
 

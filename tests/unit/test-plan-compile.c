@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <signal.h>
+#include <sys/socket.h>
+
+#include "af-util.h"
 
 #include "plan-compile.h"
 #include "plan-devices.h"
@@ -42,6 +45,8 @@ static void setup(void) {
         }
         free(write_file(policies, "noexec.policy", "[Seccomp]\nAllow=read write\n"));
         ASSERT_TRUE(asprintf(&share, "%s/share", dir) > 0 && mkdir(share, 0755) == 0);
+        free(write_file(policies, "af.policy",
+                        "[Seccomp]\nAllow=@system-service\nAllowAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK\n"));
         setenv("SANDBOXD_UNIT_PATH", units, 1);
         setenv("SANDBOXD_POLICY_PATH", policies, 1);
         free(etc);
@@ -205,6 +210,54 @@ TEST(ceilings_name_both_files) {
                 ASSERT_TRUE(!(p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)));
                 plan_free(p);
         }
+}
+
+#define AFM(x) (UINT64_C(1) << (x))
+
+TEST(address_families) {
+        Plan *p;
+
+        /* The policy lists none, the unit none: any family. */
+        p = compile_ok("afany", "[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_TRUE(!p->seccomp_restrict_address_families);
+        ASSERT_EQ(p->n_seccomp_enosys, 1);
+        plan_free(p);
+        /* A unit that says nothing gets the policy's set. */
+        p = compile_ok("afpol", "[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\n[Service]\nExecStart=/bin/true\n");
+        ASSERT_TRUE(p->seccomp_restrict_address_families);
+        ASSERT_U64(p->seccomp_address_families, AFM(AF_UNIX) | AFM(AF_INET) | AFM(AF_INET6) | AFM(AF_NETLINK));
+        plan_free(p);
+        /* An allow list within the ceiling. */
+        p = compile_ok("afnarrow", "[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\nRestrictAddressFamilies=AF_UNIX\n"
+                                   "[Service]\nExecStart=/bin/true\n");
+        ASSERT_U64(p->seccomp_address_families, AFM(AF_UNIX));
+        plan_free(p);
+        /* A deny list takes from the ceiling. */
+        p = compile_ok("afdeny", "[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\nRestrictAddressFamilies=~AF_INET6 AF_PACKET\n"
+                                 "[Service]\nExecStart=/bin/true\n");
+        ASSERT_U64(p->seccomp_address_families, AFM(AF_UNIX) | AFM(AF_INET) | AFM(AF_NETLINK));
+        plan_free(p);
+        /* ... or from every family when the policy lists none. */
+        p = compile_ok("afdenyall", "[Sandbox]\nImage=%1$s\n[Security]\nRestrictAddressFamilies=~AF_PACKET\n"
+                                    "[Service]\nExecStart=/bin/true\n");
+        ASSERT_TRUE(p->seccomp_restrict_address_families);
+        ASSERT_U64(p->seccomp_address_families, af_mask_all() & ~AFM(AF_PACKET));
+        plan_free(p);
+        p = compile_ok("afnone", "[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\nRestrictAddressFamilies=none\n"
+                                 "[Service]\nExecStart=/bin/true\n");
+        ASSERT_TRUE(p->seccomp_restrict_address_families && p->seccomp_address_families == 0);
+        plan_free(p);
+
+        /* Asking for more: each line that does, naming both files. */
+        expect_error("[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\nRestrictAddressFamilies=AF_UNIX AF_PACKET AF_VSOCK\n"
+                     "[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:5: RestrictAddressFamilies: AF_PACKET AF_VSOCK not allowed by policy af (");
+        expect_error("[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\nRestrictAddressFamilies=AF_UNIX AF_PACKET\n"
+                     "RestrictAddressFamilies=AF_BLUETOOTH\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:6: RestrictAddressFamilies: AF_BLUETOOTH not allowed by policy af (");
+        expect_error("[Sandbox]\nImage=%1$s\n[Security]\nPolicy=af\nRestrictAddressFamilies=AF_PACKET\n"
+                     "[Service]\nExecStart=/bin/true\n",
+                     "af.policy: [Seccomp] AllowAddressFamilies=)");
 }
 
 TEST(errors) {
@@ -606,6 +659,7 @@ int main(void) {
         RUN(defaults);
         RUN(identity_and_caps);
         RUN(ceilings_name_both_files);
+        RUN(address_families);
         RUN(errors);
         RUN(bind_paths_bounded_by_policy);
         RUN(file_ownership);

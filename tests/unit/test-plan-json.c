@@ -135,6 +135,28 @@ TEST(strict_reader) {
         m = mutate(a, "\"restart\": \"always\"", "\"restart\": \"sometimes\""); expect_bad(m, "service.restart"); free(m);
         m = mutate(a, "\"kill_signal\": \"SIGTERM\"", "\"kill_signal\": \"SIGFOO\""); expect_bad(m, "kill_signal"); free(m);
         m = mutate(a, "\"effective\": [\n    ]", "\"effective\": [ \"CAP_SYS_ADMIN\" ]"); expect_bad(m, "inconsistent"); free(m);
+        m = mutate(a, "\"address_families\": null", "\"address_families\": [ \"AF_UNIX\", \"AF_BOGUS\" ]"); expect_bad(m, "seccomp.address_families[1]"); free(m);
+        m = mutate(a, "\"address_families\": null", "\"address_families\": [ \"AF_UNIX\", \"AF_UNIX\" ]"); expect_bad(m, "seccomp.address_families[1]"); free(m);
+        m = mutate(a, "\"address_families\": null", "\"address_families\": [ \"AF_LOCAL\" ]"); expect_bad(m, "seccomp.address_families[0]"); free(m);
+        m = mutate(a, "\"address_families\": null", "\"address_families\": \"AF_UNIX\""); expect_bad(m, "\"address_families\" must be an array"); free(m);
+        m = mutate(a, "\"enosys_above\": {", "\"enosys_above\": { \"vax\": 1,"); expect_bad(m, "seccomp.enosys_above"); free(m);
+        m = mutate(a, "\"enosys_above\": {", "\"enosys_above\": { \"x32\": 1,"); expect_bad(m, "seccomp.enosys_above"); free(m);
+        m = mutate(a, "\"architectures\": [", "\"architectures\": [ \"x86\","); expect_bad(m, "seccomp.enosys_above must have one entry per architecture"); free(m);
+        {
+                /* A plan with a family list reads back the same. */
+                Plan *q = NULL;
+                char *err = NULL, *b;
+
+                m = mutate(a, "\"address_families\": null", "\"address_families\": [ \"AF_UNIX\", \"AF_INET6\" ]");
+                ASSERT_OK(plan_from_json(m, strlen(m), &q, &err));
+                ASSERT_TRUE(q->seccomp_restrict_address_families);
+                ASSERT_U64(q->seccomp_address_families, (1ULL << 1) | (1ULL << 10));
+                ASSERT_OK(plan_to_json(q, &b));
+                ASSERT_TRUE(strstr(b, "\"address_families\": [\n      \"AF_UNIX\",\n      \"AF_INET6\"\n    ]"));
+                free(b);
+                free(m);
+                plan_free(q);
+        }
         m = mutate(a, "\"format\": 1", "\"format\": 1, \"format\": 1"); /* duplicate keys: json-c keeps the last */
         free(m);
         {

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "af-util.h"
 #include "macro.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
@@ -172,6 +174,25 @@ static void do_int80_getpid(void *userdata) {
         _exit(r == getpid() ? 42 : 43);
 }
 
+static void do_int80_1000(void *userdata) {
+        long r = int80(1000);
+
+        _exit(r < 0 && r > -4096 ? (int) -r : 0);
+}
+
+/* socketcall(SYS_SOCKET, {AF_PACKET, SOCK_RAW, 0}) on the i386 ABI. */
+static void do_int80_socketcall(void *userdata) {
+#if defined(__x86_64__)
+        static uint32_t args[3] = { AF_PACKET, SOCK_RAW, 0 };
+        long r;
+
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(102), "b"(1), "c"(args) : "memory", "r8", "r9", "r10", "r11");
+        _exit(r < 0 && r > -4096 ? (int) -r : 0);
+#else
+        _exit(0);
+#endif
+}
+
 static void do_x32_getpid(void *userdata) {
         /* getpid with the x32 bit: same number, other ABI. */
         (void) syscall(X32_SYSCALL_BIT | __NR_getpid);
@@ -229,6 +250,15 @@ static void check_common_service(void) {
         CHILD_ERRNO(ioctl(-1, TIOCSTI ^ 1, &c), EBADF);
         CHILD_ERRNO(ioctl(-1, TIOCSTI | 0x80000000U, &c), EBADF);
         CHILD_ERRNO(syscall(SYS_ioctl, -1, (1UL << 32) | TIOCGWINSZ, &c), EBADF);
+}
+
+static void child_common(void *userdata) {
+        check_common_service();
+}
+
+/* What any service filter must still do. */
+static void check_common_service_plan(const Plan *p) {
+        ASSERT_EXITED_OK(run_filtered(p, child_common, NULL));
 }
 
 typedef struct Pty {
@@ -437,6 +467,175 @@ TEST(foreign_abi_listed) {
         plan_free(p);
 }
 
+/* ---- address families ---- */
+
+#define AFM(x) (UINT64_C(1) << (x))
+
+static void child_families(void *userdata) {
+        int sv[2], fd;
+
+        /* Allowed: the kernel answers. */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CHILD_CHECK(fd >= 0);
+        close(fd);
+        fd = syscall(SYS_socket, (1UL << 32) | AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CHILD_CHECK(fd >= 0);
+        close(fd);
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        CHILD_CHECK(fd >= 0);
+        close(fd);
+        CHILD_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+        close(sv[0]);
+        close(sv[1]);
+        CHILD_ERRNO(socketpair(AF_INET, SOCK_STREAM, 0, sv), EOPNOTSUPP);
+        /* Refused by the filter, whatever the high bits say. */
+        CHILD_ERRNO(socket(AF_INET6, SOCK_DGRAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socket(AF_VSOCK, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socket(AF_NETLINK, SOCK_RAW, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socket(63, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socket(AF_UNIX | 0x100, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(syscall(SYS_socket, (1UL << 32) | AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(syscall(SYS_socket, 0xffffffff00000000UL | AF_VSOCK, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(syscall(SYS_socket, -1L, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socketpair(AF_VSOCK, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
+        CHILD_ERRNO(socketpair(AF_PACKET, SOCK_RAW, 0, sv), EAFNOSUPPORT);
+}
+
+static void child_no_families(void *userdata) {
+        int sv[2];
+
+        CHILD_ERRNO(socket(AF_UNIX, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socket(AF_INET, SOCK_STREAM, 0), EAFNOSUPPORT);
+        CHILD_ERRNO(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
+}
+
+TEST(address_families) {
+        Plan *p = make_plan(act_errno(DEFAULT_ERRNO), "@system-service", 0);
+        size_t unrestricted;
+
+        ASSERT_OK(plan_compile_seccomp(p));
+        unrestricted = p->seccomp_bpf_size / sizeof(struct sock_filter);
+
+        p->seccomp_restrict_address_families = true;
+        p->seccomp_address_families = AFM(AF_UNIX) | AFM(AF_INET);
+        ASSERT_OK(plan_compile_seccomp(p));
+        fprintf(stderr, "   AF_UNIX AF_INET: %zu instructions (%zu without a family list)\n",
+                p->seccomp_bpf_size / sizeof(struct sock_filter), unrestricted);
+        ASSERT_EXITED_OK(run_filtered(p, child_families, NULL));
+        check_common_service_plan(p);
+
+        p->seccomp_address_families = 0;
+        ASSERT_OK(plan_compile_seccomp(p));
+        ASSERT_EXITED_OK(run_filtered(p, child_no_families, NULL));
+
+        /* Every named family but one: the complement rules stay within
+         * the kernel's limit. */
+        p->seccomp_address_families = af_mask_all() & ~AFM(AF_PACKET);
+        ASSERT_OK(plan_compile_seccomp(p));
+        fprintf(stderr, "   all but AF_PACKET: %zu instructions\n", p->seccomp_bpf_size / sizeof(struct sock_filter));
+
+        /* With i386 in the filter, socket() can be reached through
+         * socketcall(2), whose arguments seccomp cannot see: it must not
+         * make the compile fail, and socketcall gets ENOSYS. */
+        if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+                p->seccomp_address_families = AFM(AF_UNIX) | AFM(AF_INET);
+                ASSERT_OK(strv_extend(&p->seccomp_architectures, "x86"));
+                ASSERT_OK(plan_compile_seccomp(p));
+                ASSERT_EXITED_OK(run_filtered(p, child_families, NULL));
+                if (have_int80) {
+                        int status = run_filtered(p, do_int80_socketcall, NULL);
+
+                        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == ENOSYS);
+                }
+        }
+        plan_free(p);
+}
+
+/* ---- ENOSYS above the syscall table ---- */
+
+static void child_enosys(void *userdata) {
+        const Plan *p = userdata;
+        uint32_t max = p->seccomp_enosys[0].max;
+
+        CHILD_ERRNO(syscall(1000), ENOSYS);
+        CHILD_ERRNO(syscall(max + 1), ENOSYS);
+        CHILD_ERRNO(syscall(0x3fffffffL), ENOSYS);
+        CHILD_ERRNO(syscall(0x80000000L), ENOSYS);
+        /* Numbers with the x32 bit (-1 among them) are libseccomp's to judge. */
+        if (seccomp_arch_native() == SCMP_ARCH_X86_64)
+                CHILD_ERRNO(syscall(-1L), DEFAULT_ERRNO);
+        /* Known, not allowed: the default action (without a filter, the
+         * kernel would say ENOSYS for vserver). */
+        CHILD_ERRNO(syscall(SYS_acct, NULL), DEFAULT_ERRNO);
+#ifdef SYS_vserver
+        CHILD_ERRNO(syscall(SYS_vserver), DEFAULT_ERRNO);
+#endif
+        /* A rule at the ceiling itself still applies. */
+        CHILD_CHECK(getppid() == test_pid);
+}
+
+static void child_enosys_kill(void *userdata) {
+        CHILD_ERRNO(syscall(1000), ENOSYS);
+        CHILD_CHECK(getppid() == test_pid);
+        (void) syscall(SYS_acct, NULL); /* known, not allowed: killed */
+        _exit(45);
+}
+
+TEST(enosys_above_table) {
+        Plan *p = make_plan(act_errno(DEFAULT_ERRNO), "@system-service", 0);
+        size_t without;
+
+        ASSERT_OK(plan_compile_seccomp(p));
+        without = p->seccomp_bpf_size;
+        ASSERT_OK(plan_seccomp_resolve_enosys(p));
+        ASSERT_EQ(p->n_seccomp_enosys, 1);
+        ASSERT_STREQ(p->seccomp_enosys[0].arch, "native");
+        /* At least every number libseccomp resolves by name for us. */
+        ASSERT_TRUE(p->seccomp_enosys[0].max >= (uint32_t) seccomp_syscall_resolve_name("getppid"));
+        ASSERT_TRUE(seccomp_syscall_resolve_num_arch(seccomp_arch_native(), (int) p->seccomp_enosys[0].max) != NULL);
+        for (uint32_t nr = p->seccomp_enosys[0].max + 1; nr < p->seccomp_enosys[0].max + 1000; nr++)
+                ASSERT_TRUE(seccomp_syscall_resolve_num_arch(seccomp_arch_native(), (int) nr) == NULL);
+        fprintf(stderr, "   highest known syscall on the native ABI: %u\n", p->seccomp_enosys[0].max);
+        ASSERT_OK(plan_compile_seccomp(p));
+        ASSERT_TRUE(p->seccomp_bpf_size > without);
+        ASSERT_EXITED_OK(run_filtered(p, child_enosys, p));
+        check_common_service_plan(p);
+        /* x32 numbers are above every x86-64 number: still killed, not ENOSYS. */
+        if (seccomp_arch_native() == SCMP_ARCH_X86_64)
+                ASSERT_KILLED_BY_SIGSYS(run_filtered(p, do_x32_getpid, NULL));
+
+        /* Under a kill-process default the unknown get ENOSYS too. */
+        p->seccomp_default_action = (SeccompAction) { .type = SECCOMP_ACTION_KILL_PROCESS };
+        ASSERT_OK(plan_compile_seccomp(p));
+        ASSERT_KILLED_BY_SIGSYS(run_filtered(p, child_enosys_kill, NULL));
+
+        /* Several ABIs: one block each, x32 none; i386 numbers above the
+         * i386 table get ENOSYS too. */
+        if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+                p->seccomp_default_action = act_errno(DEFAULT_ERRNO);
+                strv_free(p->seccomp_architectures);
+                p->seccomp_architectures = NULL;
+                ASSERT_OK(strv_extend(&p->seccomp_architectures, "x86_64"));
+                ASSERT_OK(strv_extend(&p->seccomp_architectures, "x32"));
+                ASSERT_OK(strv_extend(&p->seccomp_architectures, "x86"));
+                ASSERT_OK(plan_seccomp_resolve_enosys(p));
+                ASSERT_EQ(p->n_seccomp_enosys, 2);
+                ASSERT_STREQ(p->seccomp_enosys[0].arch, "x86_64");
+                ASSERT_STREQ(p->seccomp_enosys[1].arch, "x86");
+                ASSERT_OK(plan_compile_seccomp(p));
+                ASSERT_EXITED_OK(run_filtered(p, child_enosys, p));
+                if (have_int80) {
+                        int status = run_filtered(p, do_int80_1000, NULL);
+
+                        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == ENOSYS);
+                        status = run_filtered(p, do_int80_getpid, NULL);
+                        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+                }
+        }
+        plan_free(p);
+}
+
 TEST(errors) {
         Plan *p = make_plan(act_errno(EPERM), "@default", 0);
         void *old;
@@ -567,6 +766,8 @@ int main(void) {
         RUN(kill_default_plan);
         RUN(all_namespaces_plan);
         RUN(foreign_abi_listed);
+        RUN(address_families);
+        RUN(enosys_above_table);
         RUN(errors);
         RUN(timing);
         return 0;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <sys/socket.h>
+
 #include "plan-compile.h"
 #include "policy.h"
 #include "strv.h"
@@ -132,6 +134,38 @@ TEST(empty_resets) {
         policy_free(p);
 }
 
+TEST(address_families) {
+        Diagnostics d = {};
+        Policy *p = load("af.policy", "[Seccomp]\nAllow=read\nAllowAddressFamilies=AF_UNIX AF_INET\n"
+                                      "AllowAddressFamilies=AF_LOCAL AF_ROUTE\n", &d);
+
+        ASSERT_TRUE(p);
+        ASSERT_TRUE(p->address_families_set);
+        ASSERT_U64(p->address_families, (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_NETLINK));
+        policy_free(p);
+
+        /* none: no family at all; empty: no restriction. */
+        p = load("afnone.policy", "[Seccomp]\nAllow=read\nAllowAddressFamilies=AF_INET\nAllowAddressFamilies=none\n", &d);
+        ASSERT_TRUE(p && p->address_families_set && p->address_families == 0);
+        policy_free(p);
+        p = load("afreset.policy", "[Seccomp]\nAllow=read\nAllowAddressFamilies=AF_INET\nAllowAddressFamilies=\n", &d);
+        ASSERT_TRUE(p && !p->address_families_set && p->address_families == 0);
+        policy_free(p);
+        p = load("afunset.policy", "[Seccomp]\nAllow=read\n", &d);
+        ASSERT_TRUE(p && !p->address_families_set);
+        policy_free(p);
+        diagnostics_done(&d);
+
+        expect_error("[Seccomp]\nAllow=read\nAllowAddressFamilies=AF_UNIX AF_INTE\n",
+                     "bad.policy:3: AllowAddressFamilies: Unknown address family \"AF_INTE\"; did you mean \"AF_INET\"?");
+        expect_error("[Seccomp]\nAllow=read\nAllowAddressFamilies=inet6\n",
+                     "bad.policy:3: AllowAddressFamilies: Unknown address family \"inet6\"; did you mean \"AF_INET6\"?");
+        expect_error("[Seccomp]\nAllow=read\nAllowAddressFamilies=AF_SPACESHIP\n",
+                     "bad.policy:3: AllowAddressFamilies: Unknown address family \"AF_SPACESHIP\" (names as in address_families(7)");
+        expect_error("[Seccomp]\nAllow=read\nAllowAddressFamilies=~AF_PACKET\n",
+                     "bad.policy:3: AllowAddressFamilies: A ceiling lists the families allowed");
+}
+
 TEST(shipped_policies) {
         const char *src = getenv("SANDBOXD_SOURCE_DIR");
         static const char *const names[] = { "default", "strict", "web" };
@@ -176,6 +210,9 @@ TEST(shipped_policies) {
                         ASSERT_TRUE(p->architectures == NULL || (strv_length(p->architectures) == 1 && streq(p->architectures[0], "native")));
                 }
                 ASSERT_TRUE(find(s, n, "execve") && find(s, n, "execve")->action.type == SECCOMP_ACTION_ALLOW);
+                /* Every shipped policy: local, IPv4, IPv6 and netlink sockets only. */
+                ASSERT_TRUE(p->address_families_set);
+                ASSERT_U64(p->address_families, (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6) | (1ULL << AF_NETLINK));
                 plan_syscalls_free(s, n);
                 policy_free(p);
         }
@@ -189,6 +226,7 @@ int main(void) {
         RUN(order_does_not_matter);
         RUN(errors);
         RUN(empty_resets);
+        RUN(address_families);
         RUN(shipped_policies);
         rm_rf(dir);
         free(dir);

@@ -42,6 +42,18 @@ static Plan *make_plan(const char *extra) {
         return p;
 }
 
+/* Remove every cache file except keep. */
+__attribute__((noinline)) static void remove_all_but(const char *keep) {
+        struct dirent *de;
+        DIR *d = opendir(dir);
+
+        ASSERT_TRUE(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && !streq(de->d_name, strrchr(keep, '/') + 1))
+                        ASSERT_TRUE(unlinkat(dirfd(d), de->d_name, 0) == 0);
+        closedir(d);
+}
+
 /* The one file in the cache directory. */
 static char *only_entry(void) {
         struct dirent *de;
@@ -109,6 +121,27 @@ int main(void) {
         other = make_plan("getpid");
         ASSERT_EQ(plan_seccomp_cache_lookup(other), 0);
         ASSERT_TRUE(!other->seccomp_bpf);
+
+        /* So do the same rules with an address family list, or with
+         * another ENOSYS ceiling: the program differs. */
+        {
+                _cleanup_(plan_freep) Plan *af = make_plan(NULL), *nosys = make_plan(NULL);
+
+                af->seccomp_restrict_address_families = true;
+                af->seccomp_address_families = UINT64_C(1) << 1;
+                ASSERT_EQ(plan_seccomp_cache_lookup(af), 0);
+                ASSERT_OK(plan_seccomp_resolve_enosys(nosys));
+                ASSERT_EQ(plan_seccomp_cache_lookup(nosys), 0);
+                ASSERT_OK(plan_compile_seccomp(nosys));
+                ASSERT_EQ(plan_seccomp_cache_store(nosys), 1);
+                nosys->seccomp_enosys[0].max++;
+                ASSERT_EQ(plan_seccomp_cache_lookup(nosys), 0);
+                nosys->seccomp_enosys[0].max--;
+                ASSERT_EQ(plan_seccomp_cache_lookup(nosys), 1);
+                /* The stored program is the one with the prefix. */
+                ASSERT_TRUE(nosys->seccomp_bpf_size > fresh->seccomp_bpf_size);
+                remove_all_but(entry);
+        }
 
         n = read_file(entry, buf, sizeof(buf));
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <signal.h>
+#include <sys/socket.h>
 
 #include "strv.h"
 #include "test-helpers.h"
@@ -403,6 +404,90 @@ TEST(devices_and_tasks) {
         diagnostics_done(&d);
 }
 
+static Unit *parse_families(const char *lines) {
+        Diagnostics d = {};
+        char *text;
+        Unit *u;
+
+        ASSERT_TRUE(asprintf(&text, "[Security]\n%s", lines) > 0);
+        u = parse("af.unit", text, &d);
+        if (!u) {
+                fprintf(stderr, "%s", diag_string(&d));
+                abort();
+        }
+        diagnostics_done(&d);
+        free(text);
+        return u;
+}
+
+#define AF(x) (UINT64_C(1) << (x))
+
+/* systemd's RestrictAddressFamilies= semantics, line by line. */
+TEST(address_families) {
+        Unit *u;
+
+        u = parse_families("");
+        ASSERT_TRUE(!unit_restricts_address_families(u));
+        unit_free(u);
+
+        /* An allow list; lines add up; aliases; the line of each family. */
+        u = parse_families("RestrictAddressFamilies=AF_UNIX AF_INET\nRestrictAddressFamilies=AF_INET6 AF_LOCAL\n");
+        ASSERT_TRUE(unit_restricts_address_families(u) && u->address_families_allow_list);
+        ASSERT_U64(u->address_families, AF(AF_UNIX) | AF(AF_INET) | AF(AF_INET6));
+        ASSERT_EQ(u->loc_address_family[AF_INET].line, 2);
+        ASSERT_EQ(u->loc_address_family[AF_INET6].line, 3);
+        ASSERT_EQ(u->loc_address_family[AF_UNIX].line, 3);
+        unit_free(u);
+
+        /* ~ on an allow list takes families out of it. */
+        u = parse_families("RestrictAddressFamilies=AF_UNIX AF_INET\nRestrictAddressFamilies=~AF_INET\n");
+        ASSERT_TRUE(u->address_families_allow_list);
+        ASSERT_U64(u->address_families, AF(AF_UNIX));
+        unit_free(u);
+
+        /* A deny list; a later plain line allows a family again. */
+        u = parse_families("RestrictAddressFamilies=~AF_PACKET AF_VSOCK\nRestrictAddressFamilies=AF_VSOCK\n");
+        ASSERT_TRUE(unit_restricts_address_families(u) && !u->address_families_allow_list);
+        ASSERT_U64(u->address_families, AF(AF_PACKET));
+        unit_free(u);
+        /* A deny list emptied again restricts nothing. */
+        u = parse_families("RestrictAddressFamilies=~AF_PACKET\nRestrictAddressFamilies=AF_PACKET\n");
+        ASSERT_TRUE(!unit_restricts_address_families(u));
+        unit_free(u);
+
+        /* none: an empty allow list; what follows adds to it. */
+        u = parse_families("RestrictAddressFamilies=AF_INET\nRestrictAddressFamilies=none\n");
+        ASSERT_TRUE(unit_restricts_address_families(u) && u->address_families_allow_list && u->address_families == 0);
+        unit_free(u);
+        u = parse_families("RestrictAddressFamilies=none\nRestrictAddressFamilies=AF_UNIX\n");
+        ASSERT_TRUE(u->address_families_allow_list);
+        ASSERT_U64(u->address_families, AF(AF_UNIX));
+        unit_free(u);
+        /* As in systemd: after none, a "~" line starts a deny list. */
+        u = parse_families("RestrictAddressFamilies=none\nRestrictAddressFamilies=~AF_INET\n");
+        ASSERT_TRUE(!u->address_families_allow_list);
+        ASSERT_U64(u->address_families, AF(AF_INET));
+        unit_free(u);
+
+        /* Empty: reset, whatever came before. */
+        u = parse_families("RestrictAddressFamilies=AF_UNIX\nRestrictAddressFamilies=\n");
+        ASSERT_TRUE(!unit_restricts_address_families(u));
+        unit_free(u);
+        u = parse_families("RestrictAddressFamilies=none\nRestrictAddressFamilies=\nRestrictAddressFamilies=~AF_X25\n");
+        ASSERT_TRUE(!u->address_families_allow_list);
+        ASSERT_U64(u->address_families, AF(AF_X25));
+        unit_free(u);
+
+        expect_error("[Security]\nRestrictAddressFamilies=AF_UNIX AF_INTE\n",
+                     "bad.unit:2: RestrictAddressFamilies: Unknown address family \"AF_INTE\"; did you mean \"AF_INET\"?");
+        expect_error("[Security]\nRestrictAddressFamilies=~unix\n",
+                     "bad.unit:2: RestrictAddressFamilies: Unknown address family \"unix\"; did you mean \"AF_UNIX\"?");
+        expect_error("[Security]\nRestrictAddressFamilies=AF_UNIX none\n",
+                     "bad.unit:2: RestrictAddressFamilies: Unknown address family \"none\"");
+        expect_error("[Security]\nRestrictAddressFamilies=~\n",
+                     "bad.unit:2: RestrictAddressFamilies: Expected address family names after \"~\".");
+}
+
 TEST(garbage_is_bounded) {
         /* Every line wrong: diagnostics are capped, and parsing ends. */
         char *buf = malloc(200000);
@@ -434,6 +519,7 @@ int main(void) {
         RUN(search_path);
         RUN(empty_means_default);
         RUN(devices_and_tasks);
+        RUN(address_families);
         RUN(garbage_is_bounded);
         rm_rf(dir);
         free(dir);
