@@ -416,6 +416,16 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                         if (r < 0)
                                 return r;
                 }
+        /* With a user and a cgroup namespace, the sandbox's root owns its
+         * cgroup, as a delegated systemd unit's user does: it is the root
+         * of the sandbox's cgroup namespace. Only with the range known
+         * (the launcher's allocator ran before). */
+        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && (p->namespaces & NAMESPACE_MASK(NAMESPACE_CGROUP)) &&
+            p->uid_map_base > 0) {
+                r = cg_delegate(d->fd, (uid_t) p->uid_map_base, (gid_t) p->uid_map_base);
+                if (r < 0)
+                        return cg_error(reterr_message, r, true, "Failed to delegate %s to the sandbox's root", d->path);
+        }
 
         /* 2. A directory per v1 hierarchy that carries a needed controller,
          * below the caller's own cgroup there (or the configured parent).

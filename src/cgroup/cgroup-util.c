@@ -753,3 +753,14 @@ int cg_error(char **reterr_message, int r, bool errno_text, const char *fmt, ...
         *reterr_message = TAKE_PTR(s);
         return r;
 }
+
+int cg_delegate(int dir_fd, uid_t uid, gid_t gid) {
+        static const char *const files[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+
+        if (fchownat(dir_fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (fchownat(dir_fd, files[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                        return negative_errno();
+        return 0;
+}

@@ -101,6 +101,11 @@ int cg_signal_tree(int dir_fd, const char *proc_key, const char *rel, int sig, P
 /* Remove the cgroup name in parent_fd and every cgroup below it, deepest
  * first. They must be empty of processes. 0 also if it is already gone. */
 int cg_remove_tree(int parent_fd, const char *name);
+/* Delegate the cgroup v2 directory dir_fd to uid:gid, as systemd's
+ * Delegate= does: the directory (so its owner can make children) and the
+ * files that move processes and enable controllers below it. The limits
+ * set on the directory itself stay root's. */
+int cg_delegate(int dir_fd, uid_t uid, gid_t gid);
 
 /* Failure with a message for reterr_message (may be NULL): the sentence
  * given, and ": <strerror>" for an errno from the kernel (errno_text).

@@ -403,14 +403,15 @@ int launch_log_child_error(const LaunchError *e) {
         return log_error_errno(-e->error, "Failed to %s (step %s): %m", e->what, e->step);
 }
 
-static void child_error_message(const LaunchError *e, char **ret) {
+static int child_error_message(const LaunchError *e, char **ret) {
         char *m;
 
         if (e->sentence ? asprintf(&m, "%s (step %s).", e->what, e->step) < 0
                         : asprintf(&m, "Failed to %s (step %s): %s", e->what, e->step, strerror(e->error)) < 0)
-                return;
+                return -ENOMEM;
         free(*ret);
         *ret = m;
+        return 0;
 }
 
 int launch_exit_status_of(const LaunchError *e) {
@@ -620,10 +621,13 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         }
         if (n == (ssize_t) sizeof(e)) {
                 e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
-                r = launch_log_child_error(&e);
                 status = launch_exit_status_of(&e);
-                if (params->reterr_message)
-                        child_error_message(&e, params->reterr_message);
+                /* Logged once: here, or by the caller that asked for the
+                 * sentence and says it with what it means. */
+                if (params->reterr_message && child_error_message(&e, params->reterr_message) >= 0)
+                        r = -e.error;
+                else
+                        r = launch_log_child_error(&e);
         } else
                 r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
                                     "Failed to read from the sandbox's sync socket: %m");

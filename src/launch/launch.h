@@ -28,8 +28,9 @@ typedef struct LaunchParams {
                                  * (sandboxctl run); sandboxd leaves it off so that it can
                                  * re-adopt running services after a restart */
         int *reterr_exit_status; /* if non-NULL, set on failure to one of LAUNCH_EXIT_* */
-        char **reterr_message;  /* if non-NULL, set on a failure inside the sandbox to the sentence that
-                                 * was logged ("... (step mount-bind)."); the caller frees it */
+        char **reterr_message;  /* if non-NULL, set on a failure inside the sandbox to the sentence
+                                 * ("... (step mount-bind).") instead of logging it: the caller logs
+                                 * it, once; the caller frees it */
         /* Additions for sandboxd: */
         bool report_exit;       /* init keeps exit_status_fd and writes "exited N\n", "killed N\n" or
                                  * "dumped N\n" (si_code, si_status) into it with one pwrite() at

@@ -23,9 +23,14 @@ fi
 # also lets units have /dev/fuse.
 POLDIR=$TESTDIR/policies
 mkdir -p "$POLDIR"
-sed -e 's/^Allow=$/Allow=CAP_MKNOD/' "$SRC_DIR/policies/default.policy" >"$POLDIR/mknod.policy"
+# The layers below the user namespace are what this test is about (nodev
+# mounts, the device controller): its units run without one, under a
+# policy that allows that, and binds under this test's directory.
+sed -e 's/^Allow=$/Allow=CAP_MKNOD/' -e 's/^RequireNamespaces=.*/RequireNamespaces=mount pid/' \
+        "$SRC_DIR/policies/default.policy" >"$POLDIR/mknod.policy"
+echo "AllowBindPaths=$TESTDIR" >>"$POLDIR/mknod.policy"
 grep -q '^Allow=CAP_MKNOD' "$POLDIR/mknod.policy" || die "could not write the CAP_MKNOD test policy"
-{ cat "$POLDIR/mknod.policy"; printf 'AllowDevices=/dev/fuse rw\n'; } >"$POLDIR/fuse.policy"
+{ cat "$POLDIR/mknod.policy"; printf 'AllowDevices=/dev/fuse rw\nAllowBindPaths=/dev/fuse\n'; } >"$POLDIR/fuse.policy"
 export SANDBOXD_POLICY_PATH=$POLDIR:$SANDBOXD_POLICY_PATH
 POLICY=mknod
 
@@ -35,6 +40,7 @@ dev_unit() {  # name ExecStart-args [Sandbox]/[Resources] lines...
         write_unit "$name" <<EOF
 [Sandbox]
 Image=@IMAGE@
+Namespaces=pid mount uts ipc net cgroup
 ReadOnly=no
 TemporaryFileSystem=/tmp
 Environment=SBXTEST_ID=@ID@
