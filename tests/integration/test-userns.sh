@@ -51,6 +51,36 @@ check "the registry is root's alone" test "$(stat -c %a:%u /var/lib/sandboxd/use
 sbx_run plain
 check "the same range at the next start" grep -qE "^ *0 +$base +65536\$" "$OUT"
 
+# The sandbox's cgroup (v2) is delegated to its root: the directory and
+# the files that manage what is below it belong to the range.
+write_unit delegated <<'EOF'
+[Sandbox]
+Image=@IMAGE@
+
+[Service]
+ExecStart=/usr/bin/sandbox-probe sleep 30
+EOF
+sbx_start delegated
+dpid=$SBX_PID
+cgdir=
+for _ in $(seq 50); do
+        cgdir=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'sandbox-delegated-*' 2>/dev/null | head -n1)
+        [ -n "$cgdir" ] && [ -e "$cgdir/cgroup.procs" ] && [ "$(stat -c %u "$cgdir")" != 0 ] && break
+        sleep 0.1
+done
+dbase=$(awk '$3 == "delegated" { print $1 }' /var/lib/sandboxd/userns/ranges)
+if [ -n "$cgdir" ] && [ -n "$dbase" ]; then
+        check "the sandbox's cgroup is delegated to its root ($cgdir)" \
+                test "$(stat -c %u:%g "$cgdir")" = "$dbase:$dbase"
+        check "... with cgroup.procs and cgroup.subtree_control" \
+                test "$(stat -c %u "$cgdir/cgroup.procs"):$(stat -c %u "$cgdir/cgroup.subtree_control")" = "$dbase:$dbase"
+        check "... and the limits stay root's" test "$(stat -c %u "$cgdir/cgroup.max.depth")" = 0
+else
+        fail "no cgroup directory or range found for the running unit 'delegated' ($cgdir, $dbase)"
+fi
+kill -TERM "$dpid" 2>/dev/null || true
+sbx_wait "$dpid" 20
+
 # A unit cannot opt out of the user namespace under the shipped policies.
 write_unit nouserns <<'EOF'
 [Sandbox]
