@@ -117,7 +117,7 @@ unit() {  # name, [Resources] lines...
         {
                 echo "[Sandbox]"
                 echo "Image=$IMAGE"
-                echo "Namespaces=pid mount uts ipc net cgroup"
+                echo "Namespaces=pid mount uts ipc net cgroup user"
                 echo "[Resources]"
                 printf '%s\n' "$@"
                 echo "[Service]"

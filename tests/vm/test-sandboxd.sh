@@ -136,7 +136,7 @@ unit() {  # name, [Resources] lines...
         shift
         {
                 printf '[Unit]\nDescription=vm lane %s\n\n' "$name"
-                printf '[Sandbox]\nImage=%s\nNamespaces=pid mount uts ipc net cgroup\n\n' "$IMAGE"
+                printf '[Sandbox]\nImage=%s\nNamespaces=pid mount uts ipc net cgroup user\n\n' "$IMAGE"
                 printf '[Resources]\n'
                 printf '%s\n' "$@"
                 printf '\n[Service]\nExecStart=/bin/sh /vmtest/%s.sh\n' "${name#vm}"
