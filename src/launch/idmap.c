@@ -364,6 +364,10 @@ static int overlay_from_trees(const LaunchContext *c, int target, int *ret_fd, L
                         return launch_error(e, negative_errno(), "root", "mount the tmpfs for the writable layer");
                 if (mkdirat(tmp_mnt, "upper", 0755) < 0 || mkdirat(tmp_mnt, "work", 0755) < 0)
                         return launch_error(e, negative_errno(), "root", "make the overlay's upper and work directories");
+                /* Attached too: before Linux 6.x overlayfs clones no layer
+                 * from a detached mount, its own namespace's or not. */
+                if (move_mount(tmp_mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return launch_error(e, negative_errno(), "root", "attach the tmpfs for the writable layer");
                 upper_fd = openat(tmp_mnt, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 work_fd = openat(tmp_mnt, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (upper_fd < 0 || work_fd < 0)
