@@ -353,7 +353,12 @@ static int show_journal(const char *name, const CtlLogs *o) {
                 return log_oom();
         tag_value = tag + strlen("SANDBOXD_UNIT=");
 
-        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        /* Not SD_JOURNAL_SYSTEM alone: a service runs as an id of its
+         * user namespace's range (>= 1000 on the host), and journald files
+         * such entries in that uid's journal. What is shown is chosen by
+         * fields journald sets itself (_SYSTEMD_UNIT, _SYSTEMD_CGROUP,
+         * _UID), so another user's journal cannot pose as the service. */
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the journal: %m");
 
