@@ -57,6 +57,10 @@ static int idmapped_tree(int src_fd, int userns_fd, uint64_t attr_set, int *ret_
         struct mount_attr attr = {
                 .attr_set = (userns_fd >= 0 ? MOUNT_ATTR_IDMAP : 0) | attr_set,
                 .userns_fd = (uint64_t) (userns_fd >= 0 ? userns_fd : 0),
+                /* A clone of a shared mount (a systemd host's) joins its
+                 * peer group: it would propagate, and pivot_root refuses a
+                 * shared root (EINVAL). */
+                .propagation = MS_PRIVATE,
         };
 
         /* Not recursive: the layer is the directory, not what the host
