@@ -78,6 +78,9 @@ CTL=$BUILD/src/ctl/sandboxctl
 [ -x "$BUILD/src/launch/sandbox-init" ] && export SANDBOXD_INIT_PATH=$BUILD/src/launch/sandbox-init
 
 WORK=$(mktemp -d /tmp/sandboxd-bench.XXXXXX)
+# crun's user namespace root must search its way to the image (sandboxd's
+# launcher hands the layers over as fds and does not need it).
+chmod 0755 "$WORK"
 CRUN_ROOT=$WORK/crun-state
 CRUN_IDS=$WORK/crun-ids
 cleanup() {
@@ -131,8 +134,10 @@ unit() {  # name namespaces network policy limits(yes|no) exec
                 printf '[Service]\nExecStart=%s\n' "$6"
         } >"$WORK/units/$1.unit"
 }
-ALLNS="pid mount uts ipc net cgroup"
-NONET="pid mount uts ipc cgroup"
+# The user namespace is the product's default (and the shipped policies
+# require it); crun's bundles get one too, with the same size of range.
+ALLNS="pid mount uts ipc net cgroup user"
+NONET="pid mount uts ipc cgroup user"
 unit bench-full "$ALLNS" none default yes /bin/true
 unit bench-full-nolimits "$ALLNS" none default no /bin/true
 unit bench-nonet "$NONET" host bench-hostnet yes /bin/true
@@ -172,8 +177,8 @@ fi
 mkdir -p "$WORK/spec"
 (cd "$WORK/spec" && crun spec)
 bundle() {  # dir net(yes|no) seccomp-file|-
-        local nsjq='[{type:"pid"},{type:"mount"},{type:"uts"},{type:"ipc"},{type:"cgroup"}]'
-        [ "$2" = yes ] && nsjq='[{type:"pid"},{type:"mount"},{type:"uts"},{type:"ipc"},{type:"network"},{type:"cgroup"}]'
+        local nsjq='[{type:"pid"},{type:"mount"},{type:"uts"},{type:"ipc"},{type:"cgroup"},{type:"user"}]'
+        [ "$2" = yes ] && nsjq='[{type:"pid"},{type:"mount"},{type:"uts"},{type:"ipc"},{type:"network"},{type:"cgroup"},{type:"user"}]'
         mkdir -p "$1"
         jq --arg root "$IMG" --slurpfile sc "${3/#-//dev/null}" "
             .root = {path: \$root, readonly: true}
@@ -182,6 +187,8 @@ bundle() {  # dir net(yes|no) seccomp-file|-
           | .process.rlimits = []
           | .mounts |= map(select(.destination != \"/sys/fs/cgroup\"))
           | .linux.namespaces = $nsjq
+          | .linux.uidMappings = [{containerID: 0, hostID: 268435456, size: 65536}]
+          | .linux.gidMappings = [{containerID: 0, hostID: 268435456, size: 65536}]
           | del(.hostname) | del(.linux.resources)
           | if (\$sc | length) > 0 then .linux.seccomp = \$sc[0] else del(.linux.seccomp) end" \
                 "$WORK/spec/config.json" >"$1/config.json"
