@@ -206,6 +206,20 @@ int mount_clone_onto(int dir_fd, const char *path, int target_fd, bool recursive
         return 0;
 }
 
+/* The mount point of a bind, made (a directory or an empty file, as the
+ * source is) where the root is writable. */
+static int open_bind_target(int root_fd, const PlanMount *m, const struct stat *source, int *ret_fd, LaunchError *e) {
+        int r;
+
+        r = mount_open_target(root_fd, m->target, S_ISDIR(source->st_mode) ? MOUNT_CREATE_DIR : MOUNT_CREATE_FILE, ret_fd);
+        if (r == -EROFS)
+                return launch_error_sentence(e, r, "mount-bind", "Bind target %s does not exist in the image, "
+                                             "and the read-only root cannot get one", m->target);
+        if (r < 0)
+                return launch_error(e, r, "mount-bind", "open bind target %s", m->target);
+        return 0;
+}
+
 /* BindPaths=...:rootidmap: the tree the parent idmapped (idmap.c) goes
  * where the bind would. */
 static int mount_bind_idmapped(LaunchContext *c, int root_fd, const PlanMount *m, LaunchError *e) {
@@ -221,12 +235,9 @@ static int mount_bind_idmapped(LaunchContext *c, int root_fd, const PlanMount *m
         tree_fd = c->passed_fds[c->next_passed_fd++];
         if (fstat(tree_fd, &st) < 0)
                 return launch_error(e, negative_errno(), "mount-bind", "stat the idmapped tree of %s", m->source);
-        r = mount_open_target(root_fd, m->target, S_ISDIR(st.st_mode) ? MOUNT_CREATE_DIR : MOUNT_CREATE_FILE, &target_fd);
-        if (r == -EROFS)
-                return launch_error_sentence(e, r, "mount-bind", "Bind target %s does not exist in the image, "
-                                             "and the read-only root cannot get one", m->target);
+        r = open_bind_target(root_fd, m, &st, &target_fd, e);
         if (r < 0)
-                return launch_error(e, r, "mount-bind", "open bind target %s", m->target);
+                return r;
         if (move_mount(tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return launch_error(e, negative_errno(), "mount-bind", "bind-mount %s on %s (rootidmap)", m->source, m->target);
         return 0;
@@ -255,12 +266,9 @@ static int mount_bind(int root_fd, const PlanMount *m, LaunchError *e) {
         if (fstat(src_fd, &st) < 0)
                 return launch_error(e, negative_errno(), "mount-bind", "stat bind source %s", m->source);
 
-        r = mount_open_target(root_fd, m->target, S_ISDIR(st.st_mode) ? MOUNT_CREATE_DIR : MOUNT_CREATE_FILE, &target_fd);
-        if (r == -EROFS)
-                return launch_error_sentence(e, r, "mount-bind", "Bind target %s does not exist in the image, "
-                                             "and the read-only root cannot get one", m->target);
+        r = open_bind_target(root_fd, m, &st, &target_fd, e);
         if (r < 0)
-                return launch_error(e, r, "mount-bind", "open bind target %s", m->target);
+                return r;
 
         /* A writable bind is nodev, recursively: the sandbox could make
          * device nodes in it. A bind of a device node itself (BindPaths=

@@ -66,65 +66,6 @@ int search_path_find(SearchKind kind, const char *file, char **ret) {
         return -ENOENT;
 }
 
-static int dropin_cmp(const void *a, const void *b) {
-        return strcmp(path_basename(*(char * const *) a), path_basename(*(char * const *) b));
-}
-
-int search_path_dropins(SearchKind kind, const char *file, char ***ret) {
-        _cleanup_strv_free_ char **dirs = NULL;
-        int r;
-
-        r = search_path_get(kind, &dirs);
-        if (r < 0)
-                return r;
-        return search_path_dropins_in(dirs, file, ret);
-}
-
-int search_path_dropins_in(char * const *dirs, const char *file, char ***ret) {
-        _cleanup_strv_free_ char **found = NULL;
-        _cleanup_free_ char *dname = NULL;
-        int r;
-
-        dname = strjoin(file, ".d");
-        if (!dname)
-                return -ENOMEM;
-        found = calloc(1, sizeof(char *));
-        if (!found)
-                return -ENOMEM;
-
-        for (char * const *d = dirs; d && *d; d++) {
-                _cleanup_free_ char *p = path_join(*d, dname);
-                DIR *dir;
-                struct dirent *de;
-
-                if (!p)
-                        return -ENOMEM;
-                dir = opendir(p);
-                if (!dir)
-                        continue;
-                while ((de = readdir(dir))) {
-                        bool masked = false;
-
-                        if (!endswith(de->d_name, ".conf") || de->d_name[0] == '.')
-                                continue;
-                        STRV_FOREACH(f, found)
-                                if (streq(path_basename(*f), de->d_name))
-                                        masked = true;
-                        if (masked)
-                                continue;
-                        r = strv_consume(&found, path_join(p, de->d_name));
-                        if (r < 0) {
-                                closedir(dir);
-                                return r;
-                        }
-                }
-                closedir(dir);
-        }
-        qsort(found, strv_length(found), sizeof(char *), dropin_cmp);
-        *ret = TAKE_PTR(found);
-        return 0;
-}
-
 int search_path_list(SearchKind kind, const char *suffix, char ***ret) {
         _cleanup_strv_free_ char **dirs = NULL, **names = NULL;
         int r;

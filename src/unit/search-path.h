@@ -14,9 +14,5 @@ typedef enum SearchKind {
 int search_path_get(SearchKind kind, char ***ret);
 /* First "<dir>/<file>" that exists as a regular file. -ENOENT if none. */
 int search_path_find(SearchKind kind, const char *file, char **ret);
-/* Drop-ins for "<file>.d/ *.conf" over all dirs: sorted by file name; a
- * name in an earlier dir masks the same name in later ones. */
-int search_path_dropins(SearchKind kind, const char *file, char ***ret);
-int search_path_dropins_in(char * const *dirs, const char *file, char ***ret);
 /* Names (without suffix) of every unit/policy in the path, sorted, unique. */
 int search_path_list(SearchKind kind, const char *suffix, char ***ret);
