@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -36,6 +37,7 @@ typedef struct SystemdData {
         int oom_kills;          /* the last oom_kill count read from it; -ENODATA before any */
         bool oom_final;         /* ... read after its last process was gone: no kill can follow */
         char **device_allow;    /* DeviceAllow= pairs (name, access) under DevicePolicy=closed; NULL: no list */
+        uid_t delegate_uid;     /* the sandbox's mapped root, who gets the scope's v2 cgroup; (uid_t) -1: nobody */
 } SystemdData;
 
 static inline bool is_bus_error(const sd_bus_error *e, const char *name) {

@@ -24,6 +24,7 @@
  * count (see there why a watch on memory.events).
  */
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <systemd/sd-bus.h>
 
@@ -93,6 +94,7 @@ static int new_cgroup(const char *unit, Cgroup **ret) {
                 return -ENOMEM;
         d->cgroup_fd = -EBADF;
         d->oom_kills = -ENODATA;
+        d->delegate_uid = (uid_t) -1;
         d->unit = strdup(unit);
         c->name = strdup(unit);
         if (!d->unit || !c->name)
@@ -161,6 +163,11 @@ static int systemd_create(const Plan *p, Cgroup **ret, char **reterr_message) {
         d->cpu_quota = p->cpu_quota_per_sec_usec;
         d->cpu_weight = p->cpu_weight;
         d->io_weight = p->io_weight;
+        /* As the cgroupfs driver does (see there): the range is known, the
+         * launcher's allocator ran before. */
+        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && (p->namespaces & NAMESPACE_MASK(NAMESPACE_CGROUP)) &&
+            p->uid_map_base > 0)
+                d->delegate_uid = (uid_t) p->uid_map_base;
         for (size_t i = 0; i < p->n_devices; i++) {
                 _cleanup_free_ char *name = NULL;
                 char acc[DEVICE_ACCESS_STRING_MAX];
@@ -301,6 +308,32 @@ static int job_result_to_errno(const char *result) {
                streq(result, "dependency") ? -ENOLINK : -EIO;
 }
 
+/* Delegate=yes makes systemd leave the scope's subtree alone, but it
+ * chowns it only to a service's User=, and a scope has none: the mapped
+ * root gets the scope's cgroup v2 directory and the files that let it
+ * manage its own subtree, as the cgroupfs driver gives it, so that it is
+ * the owner of the root of its cgroup namespace. Done while the child
+ * still waits at its sync point, before it unshares that namespace. */
+static int delegate_scope(const SystemdData *d, const char *cg) {
+        _cleanup_(cgroup_layout_freep) CgroupLayout *l = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = cgroup_layout_load(&l);
+        if (r < 0)
+                return r;
+        if (!l->v2)
+                return 0;       /* a legacy host: no v2 hierarchy to hand over */
+        r = cgroup_hierarchy_dir(l->v2, cg, &dir);
+        if (r < 0)
+                return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        return cg_delegate(fd, d->delegate_uid, (gid_t) d->delegate_uid);
+}
+
 static int do_attach(Cgroup *c, sd_bus *bus, pid_t pid) {
         SystemdData *d = c->driver_data;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -353,6 +386,21 @@ static int do_attach(Cgroup *c, sd_bus *bus, pid_t pid) {
         r = systemd_get_unit(bus, d->unit, &path);
         if (r >= 0)
                 r = systemd_get_string(bus, path, SD_SCOPE, "ControlGroup", &cg);
+        if (d->delegate_uid != (uid_t) -1) {
+                /* Without it the sandbox's root would find its own cgroup
+                 * read-only: a start that cannot hand it over fails. */
+                if (r >= 0 && isempty(cg))
+                        r = -ENODATA;
+                if (r >= 0)
+                        r = delegate_scope(d, cg);
+                if (r < 0) {
+                        log_debug_errno(r, "Failed to delegate scope %s to uid %u: %m", d->unit,
+                                        (unsigned) d->delegate_uid);
+                        undo_start(d, bus);
+                        d->started = false;
+                        return r;
+                }
+        }
         if (r >= 0 && !isempty(cg)) {
                 c->control_group = TAKE_PTR(cg);
                 r = systemd_watch_oom(d, bus, c->control_group);

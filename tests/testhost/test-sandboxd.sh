@@ -244,6 +244,20 @@ ok "sandboxctl start web: running, main PID $MAIN, driver systemd, cgroup /sandb
 SVC=$(service_pid "$MAIN")
 [ -n "$SVC" ] || fail "web's init $MAIN has no child"
 
+# Delegated to the sandbox's root, as the cgroupfs driver does: the scope's
+# cgroup v2 directory (the unified hierarchy on a hybrid host) and the files
+# that let it manage its own subtree belong to the first id of its range.
+range=$(jf UserNamespaceRange)
+base=${range%%-*}
+[ -n "$base" ] && [ "$base" -ge 65536 ] 2>/dev/null || fail "web has no user namespace range: '$range'"
+th sh -c 'd=/sys/fs/cgroup/unified/sandbox.slice/sandbox-web.scope
+          [ -d "$d" ] || d=/sys/fs/cgroup/sandbox.slice/sandbox-web.scope
+          stat -c "%n %u:%g" "$d" "$d/cgroup.procs" "$d/cgroup.subtree_control"' >"$TMP/deleg" 2>&1 ||
+        fail "stat of the scope's v2 cgroup: $(cat "$TMP/deleg")"
+[ "$(awk '{ print $2 }' "$TMP/deleg" | sort -u)" = "$base:$base" ] ||
+        fail "the scope's v2 cgroup is not delegated to $base:$base: $(tr '\n' ' ' <"$TMP/deleg")"
+ok "sandbox-web.scope's v2 cgroup, cgroup.procs and cgroup.subtree_control belong to the sandbox's root ($base:$base, range $range)"
+
 th systemctl status --no-pager -l sandbox-web.scope >"$TMP/scope" 2>&1
 rc=$?
 [ $rc = 0 ] || fail "systemctl status sandbox-web.scope: exit $rc: $(cat "$TMP/scope")"
@@ -370,6 +384,19 @@ fi
 grep -qiE 'access denied|AccessDenied|permission denied' "$TMP/out2" || fail "StartUnit as uid 65534: $(cat "$TMP/out2")"
 [ "$(unit_state web)" = running ] && [ "$(unit_state crash)" = failed ] || fail "a refused call changed something"
 ok "StartUnit/StopUnit as uid 65534: $(head -n1 "$TMP/out2")"
+# The same through sandboxctl, as a user who is no admin would use it: the
+# read-only verbs answer over the system bus, the mutating ones are refused
+# and change nothing.
+nobody sandboxctl status web >"$TMP/out" 2>&1 || fail "sandboxctl status web as uid 65534: $(cat "$TMP/out")"
+grep -q 'running' "$TMP/out" || fail "sandboxctl status web as uid 65534 does not say running: $(cat "$TMP/out")"
+nobody sandboxctl list >"$TMP/out" 2>&1 || fail "sandboxctl list as uid 65534: $(cat "$TMP/out")"
+grep -q 'web' "$TMP/out" || fail "sandboxctl list as uid 65534 does not list web: $(cat "$TMP/out")"
+if nobody sandboxctl stop web >"$TMP/out" 2>&1; then
+        fail "sandboxctl stop web as uid 65534 succeeded"
+fi
+grep -qiE 'access denied|permission denied|not allowed|only root' "$TMP/out" || fail "sandboxctl stop web as uid 65534: $(cat "$TMP/out")"
+[ "$(unit_state web)" = running ] || fail "a refused sandboxctl stop changed web's state"
+ok "as uid 65534: sandboxctl status and list answer over the system bus; stop is refused ($(head -n1 "$TMP/out"))"
 
 # ---- dbus-daemon restarted: sandboxd says so and reconnects ----
 

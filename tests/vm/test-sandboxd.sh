@@ -207,6 +207,12 @@ if [ "$(stat -f -c %T $CG)" = cgroup2fs ] && [ ! -e $CG/memory ] && [ -d "$SC" ]
         in=$(find "$SC" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -cx "${MAIN:-x}")
         [ "$in" = 1 ] && vm_ok "vmweb: main PID $MAIN is in the scope's cgroup tree ($(cd "$SC" && find . -mindepth 1 -type d | tr '\n' ' '))" ||
                 vm_fail "vmweb: main PID in the scope's cgroup" "$(find "$SC" -name cgroup.procs -exec grep -H . {} +)"
+        # Delegated to the sandbox's root (the first id of its range).
+        range=$(sfield vmweb UserNamespaceRange)
+        owners=$(stat -c %u:%g "$SC" "$SC/cgroup.procs" "$SC/cgroup.subtree_control" | sort -u)
+        [ -n "$range" ] && [ "$owners" = "${range%%-*}:${range%%-*}" ] &&
+                vm_ok "vmweb: the scope's cgroup and its cgroup.procs, cgroup.subtree_control belong to the sandbox's root ($owners, range $range)" ||
+                vm_fail "vmweb: the scope's cgroup delegated to the sandbox's root" "owners '$owners', range '$range'"
 else
         vm_fail "vmweb: the scope's cgroup on a cgroup2-only /sys/fs/cgroup" "$(stat -f -c %T $CG), $(ls $CG | tr '\n' ' ')"
 fi
