@@ -784,6 +784,7 @@ int service_save(Service *s, bool plan_changed) {
                 .restart_at_usec = s->restart_at_usec,
                 .has_last_exit = s->has_last_exit,
                 .last_exit = s->last_exit,
+                .started_by = s->started_by,
         };
         memcpy(f.boot_id, s->manager->boot_id, sizeof(f.boot_id));
         f.boot_id[sizeof(f.boot_id) - 1] = 0;

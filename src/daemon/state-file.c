@@ -33,6 +33,7 @@ typedef enum StateKeyType {
         KEY_CGROUP,
         KEY_DRIVER,
         KEY_EXIT,
+        KEY_UID,
 } StateKeyType;
 
 /* Every key of docs/sandboxd-api.md, in its order; the writer emits them
@@ -56,6 +57,7 @@ typedef enum StateKey {
         SK_STOP_REQUESTED,
         SK_RESTART_AT_USEC,
         SK_LAST_EXIT,
+        SK_STARTED_BY,
         _SK_MAX,
 } StateKey;
 
@@ -81,7 +83,14 @@ static const struct {
         [SK_STOP_REQUESTED] = { "stop_requested", KEY_BOOL },
         [SK_RESTART_AT_USEC] = { "restart_at_usec", KEY_U64 },
         [SK_LAST_EXIT] = { "last_exit", KEY_EXIT },
+        [SK_STARTED_BY] = { "started_by", KEY_UID },
 };
+
+/* Keys a state file of an older sandboxd lacks, and what they meant then:
+ * started_by came later, and before it every restart compiled as root. */
+static bool key_is_optional(StateKey k) {
+        return k == SK_STARTED_BY;
+}
 
 void state_file_done(StateFile *f) {
         if (!f)
@@ -317,7 +326,7 @@ int state_file_format(const StateFile *f, char **ret) {
         if (!service_state_to_string(f->rt.state) || !result_is_valid(f->rt.result) ||
             (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
             !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
-            !driver_is_valid(f->cgroup_driver))
+            !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1)
                 return -EINVAL;
         if (f->has_last_exit) {
                 r = exit_report_format(&f->last_exit, exit_buf, sizeof(exit_buf));
@@ -346,12 +355,13 @@ int state_file_format(const StateFile *f, char **ret) {
                 "state_change_realtime=%" PRIu64 "\n"
                 "stop_requested=%d\n"
                 "restart_at_usec=%" PRIu64 "\n"
-                "last_exit=%s\n",
+                "last_exit=%s\n"
+                "started_by=%u\n",
                 service_state_to_string(f->rt.state), f->rt.result, strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
-                exit_buf);
+                exit_buf, (unsigned) f->started_by);
         if (fclose(out) != 0 || !buf)
                 return -ENOMEM;
 
@@ -465,6 +475,15 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         return "not \"exited N\", \"killed N\" or \"dumped N\"";
                 f->has_last_exit = true;
                 return NULL;
+        case KEY_UID:
+                r = safe_atou64(v, &u);
+                /* (uid_t) -1 is no one: chown()'s "unchanged", never a caller. */
+                if (r == -ERANGE || (r >= 0 && u >= UINT32_MAX))
+                        return "uid out of range";
+                if (r < 0)
+                        return "not a number";
+                f->started_by = (uid_t) u;
+                return NULL;
         }
         return "internal error";
 }
@@ -539,7 +558,7 @@ int state_file_parse(const char *text, size_t size, StateFile *ret, char **reter
         }
 
         for (size_t i = 0; i < _SK_MAX; i++)
-                if (!seen[i])
+                if (!seen[i] && !key_is_optional((StateKey) i))
                         return bad(reterr_message, "%s= missing", state_keys[i].name);
 
         *ret = f;

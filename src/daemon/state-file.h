@@ -46,6 +46,7 @@ typedef struct StateFile {
         uint64_t restart_at_usec;
         bool has_last_exit;
         ServiceExit last_exit;          /* oom_killed is not stored */
+        uid_t started_by;               /* whom restarts and reloads compile for; 0 if absent */
 } StateFile;
 
 void state_file_done(StateFile *f);

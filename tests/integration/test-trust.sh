@@ -190,7 +190,7 @@ stop_daemon() {
 daemon_cleanup() {
         local n d
         if daemon_alive; then
-                for n in "$ID-env" "$ID-en" "$ID-evil"; do
+                for n in "$ID-env" "$ID-en" "$ID-evil" "$ID-own"; do
                         timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
                 done
                 stop_daemon
@@ -267,6 +267,25 @@ expect_match "$OUT" "SBX_PLAIN=visible-$ID" "... and shows the unit's own Enviro
 as_user "$SANDBOXCTL" status --json "$ID-env"
 expect_no_match "$OUT" "topsecret" "status --json as the admin does not show it"
 as_root "$SANDBOXCTL" stop "$ID-env"
+
+# A unit the admin started from a directory of their own: files root
+# would refuse (owned by the admin), which sandboxd compiles for the admin.
+# A restarted sandboxd must remember who started it: daemon-reload
+# recompiles for that uid, not for root.
+as_user sh -c "printf '[Sandbox]\nImage=$IMAGE\nEnvironment=SBXTEST_ID=$ID\n[Service]\nExecStart=/bin/sleep 100000\n' >'$ADM/$ID-own.unit'"
+[ "$RC" = 0 ] || die "$TUSER could not write $ADM/$ID-own.unit: $(cat "$TESTDIR/u.err")"
+as_user "$SANDBOXCTL" start "$ADM/$ID-own.unit"
+[ "$RC" = 0 ] || die "sandboxctl start $ADM/$ID-own.unit as the admin: $(cat "$TESTDIR/u.err")"
+check "the state file records who started it (started_by=$TUID)" grep -qx "started_by=$TUID" "$RUN/services/$ID-own/state"
+kill -KILL "$DPID"
+DPID=
+start_daemon
+own_running() { [ "$(status_field "$ID-own" State)" = running ]; }
+check "a restarted sandboxd re-adopts the admin's unit" own_running
+as_root "$SANDBOXCTL" daemon-reload
+check "daemon-reload after the restart compiles it for the admin, not for root (exit $RC)" [ "$RC" = 0 ]
+expect_no_match "$DLOG" "Reload: unit $ID-own does not compile" "sandboxd's log has no failed recompile of it"
+as_root "$SANDBOXCTL" stop "$ID-own"
 
 # An enabled unit and its enabler.
 write_unit "$ID-en" <<'EOF'

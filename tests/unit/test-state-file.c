@@ -39,6 +39,7 @@ static StateFile sample(void) {
                 .restart_at_usec = 0,
                 .has_last_exit = true,
                 .last_exit = { .code = CLD_KILLED, .status = SIGKILL },
+                .started_by = 1000,
         };
         snprintf(f.rt.result, sizeof(f.rt.result), "success");
         return f;
@@ -132,6 +133,7 @@ TEST(round_trip) {
         ASSERT_TRUE(g.has_last_exit);
         ASSERT_EQ(g.last_exit.code, CLD_KILLED);
         ASSERT_EQ(g.last_exit.status, SIGKILL);
+        ASSERT_EQ(g.started_by, 1000);
 
         /* Formatting what was parsed gives the same bytes. */
         ASSERT_OK(state_file_format(&g, &t2));
@@ -235,6 +237,17 @@ TEST(missing_and_repeated_keys) {
         expect_bad_str(u, "not KEY=VALUE");
         free(u);
         free(t);
+
+        /* started_by= is optional: a state file from before it means root. */
+        StateFile g = {};
+        t = replace_line("started_by", NULL);
+        ASSERT_OK(state_file_parse(t, strlen(t), &g, NULL));
+        ASSERT_EQ(g.started_by, 0);
+        state_file_done(&g);
+        free(t);
+        expect_bad_line("started_by", "started_by=4294967295", "started_by=: uid out of range");
+        expect_bad_line("started_by", "started_by=-1", "started_by=: not a number");
+        expect_bad_line("started_by", "started_by=", "started_by=: not a number");
 }
 
 TEST(framing) {
