@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_DEPS=(
         gcc clang meson ninja-build pkg-config
         libsystemd-dev libseccomp-dev libcap-dev libinih-dev libmount-dev
-        libjson-c-dev libarchive-dev
+        libjson-c-dev libarchive-dev libcurl4-openssl-dev
         musl-tools
         libclang-rt-14-dev
 )
@@ -19,6 +19,7 @@ TEST_DEPS=(
         cppcheck                                # static
         qemu-system-x86 linux-image-amd64 kmod  # vm
         mmdebstrap                              # testhost, vm-sandboxd
+        docker-registry openssl                 # integration: registries on loopback
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")
