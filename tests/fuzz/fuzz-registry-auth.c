@@ -12,10 +12,14 @@
 #include "macro.h"
 #include "registry-auth.h"
 
-static void no_cc(const char *s) {
+static void no_cc_but(const char *s, char allowed) {
         for (; s && *s; s++)
-                if ((unsigned char) *s < ' ' || *s == 127)
+                if (((unsigned char) *s < ' ' && *s != allowed) || *s == 127)
                         abort();
+}
+
+static void no_cc(const char *s) {
+        no_cc_but(s, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -58,9 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 _cleanup_free_ char *u = NULL, *p = NULL;
 
                 r = auth_file_lookup((const char *) data + 1, size - 1, "127.0.0.1:5000", &u, &p);
+                /* Credentials travel base64-encoded: a tab may be part of
+                 * a password, nothing else below ' '. */
                 if (r >= 0) {
-                        no_cc(u);
-                        no_cc(p);
+                        no_cc_but(u, '\t');
+                        no_cc_but(p, '\t');
                 }
                 break;
         }
