@@ -372,10 +372,10 @@ static char *diagnostics_to_text(const Diagnostics *d, const char *unit, int err
         return TAKE_PTR(buf);
 }
 
-static PlanRlimit service_nofile;
+static ResourceLimit service_nofile;
 
 void manager_set_service_nofile(uint64_t soft, uint64_t hard) {
-        service_nofile = (PlanRlimit) { .set = true, .soft = soft, .hard = hard };
+        service_nofile = (ResourceLimit) { .set = true, .soft = soft, .hard = hard };
 }
 
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {

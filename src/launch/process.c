@@ -75,7 +75,7 @@ static const char *const rlimit_keys[RLIMIT_NLIMITS] = {
 /* Before the uid change: raising a hard limit needs CAP_SYS_RESOURCE. */
 int process_set_rlimits(const Plan *p, LaunchError *e) {
         for (int i = 0; i < RLIMIT_NLIMITS; i++) {
-                const PlanRlimit *l = &p->rlimits[i];
+                const ResourceLimit *l = &p->rlimits[i];
                 struct rlimit rl;
 
                 if (!l->set)

@@ -7,6 +7,7 @@
 #include "cap-util.h"
 #include "conf-parser.h"
 #include "extract-word.h"
+#include "namespace-util.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -554,7 +555,7 @@ static int parse_rlimit_key(ConfContext *c, const char *v, void *data) {
         if (res < 0)
                 return 0;
         if (isempty(v)) {
-                u->rlimits[res] = (PlanRlimit) {};
+                u->rlimits[res] = (ResourceLimit) {};
                 return 1;
         }
         r = parse_rlimit(v, rlimit_value_kind(res), &soft, &hard);
@@ -562,7 +563,7 @@ static int parse_rlimit_key(ConfContext *c, const char *v, void *data) {
                 return conf_error(c, "Soft limit above hard limit in \"%s\".", v);
         if (r < 0)
                 return conf_error(c, "Invalid limit \"%s\", expected a value or SOFT:HARD, or infinity.", v);
-        u->rlimits[res] = (PlanRlimit) { .set = true, .soft = soft, .hard = hard };
+        u->rlimits[res] = (ResourceLimit) { .set = true, .soft = soft, .hard = hard };
         return 1;
 }
 
