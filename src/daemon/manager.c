@@ -41,24 +41,6 @@ static inline void fclosep(FILE **f) {
                 (void) fclose(*f);
 }
 
-bool service_name_is_valid(const char *name) {
-        size_t n;
-
-        if (!name)
-                return false;
-        n = strnlen(name, 65);
-        if (n < 1 || n > 64)
-                return false;
-        /* Not "." or "..", nor something a command line takes for an option. */
-        if (name[0] == '.' || name[0] == '-')
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '@' || *p == ':' || *p == '-'))
-                        return false;
-        return true;
-}
-
 bool service_has_process(const Service *s) {
         return s->rt.state == SERVICE_STARTING || s->rt.state == SERVICE_RUNNING || s->rt.state == SERVICE_STOPPING;
 }
@@ -91,7 +73,7 @@ int manager_parse_unit_arg(const char *arg, bool allow_path, char **ret_name, ch
                         return -ENOMEM;
         }
 
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return -EINVAL;
 
         *ret_name = TAKE_PTR(name);
@@ -554,7 +536,7 @@ bool manager_unit_is_enabled(Manager *m, const char *name) {
         _cleanup_free_ char *link = NULL;
         struct stat st;
 
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return false;
         link = enabled_link(m, name);
         return link && lstat(link, &st) >= 0 && S_ISLNK(st.st_mode);
@@ -583,7 +565,7 @@ int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, 
         _cleanup_free_ char *dir = NULL, *link = NULL, *tmp = NULL;
         int r;
 
-        if (!service_name_is_valid(name) || !path_is_normalized_absolute(unit_path))
+        if (!unit_name_is_valid(name) || !path_is_normalized_absolute(unit_path))
                 return -EINVAL;
         dir = enabled_dir(m);
         link = enabled_link(m, name);
@@ -620,7 +602,7 @@ int manager_disable_unit(Manager *m, const char *name) {
         _cleanup_free_ char *link = NULL;
         struct stat st;
 
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return -EINVAL;
         link = enabled_link(m, name);
         if (!link)
@@ -786,7 +768,7 @@ static int manager_adopt_all(Manager *m) {
         while ((errno = 0, de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (!service_name_is_valid(de->d_name)) {
+                if (!unit_name_is_valid(de->d_name)) {
                         log_warning("Ignoring %s/%s: not a valid service name.", m->services_dir, de->d_name);
                         continue;
                 }
