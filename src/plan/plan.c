@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <signal.h>
+
 #include "plan.h"
 #include "strv.h"
 
@@ -35,7 +37,7 @@ Plan *plan_new(void) {
         p->cpu_quota_per_sec_usec = USEC_INFINITY;
         p->seccomp_default_action = (SeccompAction) { .type = SECCOMP_ACTION_ERRNO, .errno_value = EPERM };
         p->restart = RESTART_NO;
-        p->kill_signal = 15;
+        p->kill_signal = SIGTERM;
         return p;
 }
 
