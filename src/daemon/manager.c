@@ -18,6 +18,7 @@
 
 #include "bus-api.h"
 #include "diag.h"
+#include "fileio.h"
 #include "log.h"
 #include "manager.h"
 #include "path-util.h"
@@ -562,16 +563,14 @@ int manager_enable_unit(Manager *m, const char *name, const char *unit_path) {
 }
 
 int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, uid_t enabler) {
-        _cleanup_free_ char *dir = NULL, *link = NULL, *tmp = NULL;
+        _cleanup_free_ char *dir = NULL, *link = NULL;
         int r;
 
         if (!unit_name_is_valid(name) || !path_is_normalized_absolute(unit_path))
                 return -EINVAL;
         dir = enabled_dir(m);
         link = enabled_link(m, name);
-        /* A dot name never collides with an enabled unit (names do not start with '.'). */
-        tmp = dir ? strjoin(dir, "/.", name, ".unit.new") : NULL;
-        if (!dir || !link || !tmp)
+        if (!dir || !link)
                 return -ENOMEM;
 
         r = mkdir_safe(m->config_dir, 0755);
@@ -581,21 +580,8 @@ int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, 
         if (r < 0)
                 return r;
 
-        (void) unlink(tmp);
-        if (symlink(unit_path, tmp) < 0)
-                return -errno;
         /* The link's owner is who enabled it, kept where the link is. */
-        if (lchown(tmp, enabler, (gid_t) -1) < 0) {
-                r = -errno;
-                (void) unlink(tmp);
-                return r;
-        }
-        if (rename(tmp, link) < 0) {
-                r = -errno;
-                (void) unlink(tmp);
-                return r;
-        }
-        return 0;
+        return symlink_atomic_at(unit_path, AT_FDCWD, link, enabler);
 }
 
 int manager_disable_unit(Manager *m, const char *name) {
