@@ -7,8 +7,8 @@
 
 #include "af-util.h"
 #include "macro.h"
+#include "mask-util.h"
 #include "string-util.h"
-#include "strv.h"
 
 /* The kernel's numbers (include/linux/socket.h), which are ABI: written out
  * so that a libc that lacks a newer name does not change the table. */
@@ -96,38 +96,14 @@ const char *af_closest_name(const char *name) {
         return closest_match(name, names, n);
 }
 
+static const char *af_bit_name(unsigned bit, char buf[static 64]) {
+        return af_to_name((int) bit);
+}
+
 int af_mask_from_string(const char *s, uint64_t *ret, char **reterr_word) {
-        _cleanup_free_ char *c = strdup(s);
-        uint64_t mask = 0;
-        char *save = NULL;
-
-        if (!c)
-                return -ENOMEM;
-        for (char *w = strtok_r(c, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                int af = af_from_name(w);
-
-                if (af < 0) {
-                        if (reterr_word)
-                                *reterr_word = strdup(w);
-                        return -EINVAL;
-                }
-                mask |= UINT64_C(1) << af;
-        }
-        *ret = mask;
-        return 0;
+        return mask_from_words(s, af_from_name, ret, reterr_word);
 }
 
 int af_mask_to_string(uint64_t mask, char **ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        char *s;
-
-        for (int i = 0; i < AF_MASK_BITS; i++)
-                if ((mask & (UINT64_C(1) << i)) && af_names[i])
-                        if (strv_extend(&l, af_names[i]) < 0)
-                                return -ENOMEM;
-        s = l ? strv_join(l, " ") : strdup("");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return mask_to_words(mask, AF_MASK_BITS, af_bit_name, ret);
 }

@@ -6,7 +6,7 @@
 
 #include "cap-util.h"
 #include "macro.h"
-#include "strv.h"
+#include "mask-util.h"
 
 unsigned cap_last(void) {
         /* libcap's compiled-in table, not the running kernel's: the plan
@@ -50,36 +50,9 @@ const char *capability_to_name(unsigned cap, char buf[static 64]) {
 }
 
 int capability_mask_from_string(const char *s, uint64_t *ret, char **reterr_word) {
-        _cleanup_free_ char *c = strdup(s);
-        uint64_t mask = 0;
-        char *save = NULL;
-
-        if (!c)
-                return -ENOMEM;
-        for (char *w = strtok_r(c, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                int v = capability_from_name(w);
-                if (v < 0) {
-                        if (reterr_word)
-                                *reterr_word = strdup(w);
-                        return -EINVAL;
-                }
-                mask |= UINT64_C(1) << v;
-        }
-        *ret = mask;
-        return 0;
+        return mask_from_words(s, capability_from_name, ret, reterr_word);
 }
 
 int capability_mask_to_string(uint64_t mask, char **ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        char buf[64], *s;
-
-        for (unsigned c = 0; c <= cap_last() && c < 64; c++)
-                if (mask & (UINT64_C(1) << c))
-                        if (strv_extend(&l, capability_to_name(c, buf)) < 0)
-                                return -ENOMEM;
-        s = l ? strv_join(l, " ") : strdup("");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return mask_to_words(mask, cap_last() + 1, capability_to_name, ret);
 }

@@ -48,6 +48,18 @@ int conf_error(ConfContext *c, const char *fmt, ...) {
         return diag_add(c->diags, c->file, c->line, c->key, "%s", m);
 }
 
+int conf_error_unknown(ConfContext *c, const char *what, const char *v, const char *const *names, size_t n) {
+        _cleanup_free_ char *all = NULL;
+        const char *hint = closest_match(v, names, n);
+
+        if (hint)
+                return conf_error(c, "%s \"%s\"; did you mean \"%s\"?", what, v, hint);
+        all = strv_join_or(names, n);
+        if (!all)
+                return -ENOMEM;
+        return conf_error(c, "%s \"%s\", expected %s.", what, v, all);
+}
+
 static void reader_error(Reader *r, unsigned line, const char *key, const char *msg) {
         (void) diag_add(r->diags, r->path, line, key, "%s", msg);
         r->errors++;

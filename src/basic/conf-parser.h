@@ -38,6 +38,9 @@ typedef struct ConfItem {
 #define CONF_FILE_MAX (4u * 1024u * 1024u)
 
 int conf_error(ConfContext *c, const char *fmt, ...) _printf_(2, 3);
+/* "WHAT "v"; did you mean "x"?" with the closest of names, else "WHAT "v",
+ * expected a, b or c." */
+int conf_error_unknown(ConfContext *c, const char *what, const char *v, const char *const *names, size_t n);
 
 /* Parses path into base. Problems are added to diags; returns -EINVAL if
  * any were found in this file, another negative errno if the file could

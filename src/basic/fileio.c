@@ -82,18 +82,32 @@ int read_full_file_at(int dirfd, const char *name, int open_flags, size_t max_si
         return read_full_fd(fd, max_size, ret, ret_size);
 }
 
+/* "DIR/.BASE.PID.new" for "DIR/BASE": the same directory, a name of this
+ * process alone, hidden from a listing. */
+static char *tmp_name_private(const char *name) {
+        const char *slash = strrchr(name, '/');
+        char *t;
+
+        if (asprintf(&t, "%.*s.%s.%d.new", slash ? (int) (slash - name + 1) : 0, name, slash ? slash + 1 : name,
+                     (int) getpid()) < 0)
+                return NULL;
+        return t;
+}
+
 int write_file_atomic_at_full(int dirfd, const char *name, const void *data, size_t size, mode_t mode, WriteAtomicFlags flags) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *tmp = NULL;
         const char *p = data;
         int r;
 
-        tmp = strjoin(name, ".new");
+        tmp = (flags & WRITE_ATOMIC_SHARED) ? tmp_name_private(name) : strjoin(name, ".new");
         if (!tmp)
                 return -ENOMEM;
 
-        /* A stale NAME.new (a crash mid-write) is simply replaced. */
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+        fd = openat(dirfd, tmp,
+                    O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+                            ((flags & WRITE_ATOMIC_SHARED) ? O_EXCL : O_TRUNC),
+                    mode);
         if (fd < 0)
                 return negative_errno();
         if (fchmod(fd, mode) < 0) {
@@ -127,6 +141,30 @@ int write_file_atomic_at_full(int dirfd, const char *name, const void *data, siz
         }
         if ((flags & WRITE_ATOMIC_SYNC) && fsync(dirfd) < 0)
                 return negative_errno();
+        return 0;
+
+fail:
+        (void) unlinkat(dirfd, tmp, 0);
+        return r;
+}
+
+int symlink_atomic_at(const char *target, int dirfd, const char *name, uid_t owner) {
+        _cleanup_free_ char *tmp = tmp_name_private(name);
+        int r;
+
+        if (!tmp)
+                return -ENOMEM;
+        (void) unlinkat(dirfd, tmp, 0);
+        if (symlinkat(target, dirfd, tmp) < 0)
+                return negative_errno();
+        if (owner != (uid_t) -1 && fchownat(dirfd, tmp, owner, (gid_t) -1, AT_SYMLINK_NOFOLLOW) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
         return 0;
 
 fail:

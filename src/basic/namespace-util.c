@@ -3,7 +3,7 @@
 #include <sched.h>
 
 #include "namespace-util.h"
-#include "strv.h"
+#include "mask-util.h"
 
 static const char *const namespace_type_table[_NAMESPACE_TYPE_MAX] = {
         [NAMESPACE_PID] = "pid",
@@ -41,37 +41,18 @@ unsigned long namespace_mask_to_clone_flags(uint64_t mask) {
         return f;
 }
 
-int namespace_mask_from_string(const char *s, uint64_t *ret, char **reterr_word) {
-        _cleanup_free_ char *c = strdup(s);
-        uint64_t mask = 0;
-        char *save = NULL;
+static int namespace_bit_from_name(const char *name) {
+        return namespace_type_from_string(name);
+}
 
-        if (!c)
-                return -ENOMEM;
-        for (char *w = strtok_r(c, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                NamespaceType t = namespace_type_from_string(w);
-                if (t < 0) {
-                        if (reterr_word)
-                                *reterr_word = strdup(w);
-                        return -EINVAL;
-                }
-                mask |= NAMESPACE_MASK(t);
-        }
-        *ret = mask;
-        return 0;
+static const char *namespace_bit_name(unsigned bit, char buf[static 64]) {
+        return namespace_type_to_string((NamespaceType) bit);
+}
+
+int namespace_mask_from_string(const char *s, uint64_t *ret, char **reterr_word) {
+        return mask_from_words(s, namespace_bit_from_name, ret, reterr_word);
 }
 
 int namespace_mask_to_string(uint64_t mask, char **ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        char *s;
-
-        for (NamespaceType t = 0; t < _NAMESPACE_TYPE_MAX; t++)
-                if (mask & NAMESPACE_MASK(t))
-                        if (strv_extend(&l, namespace_type_to_string(t)) < 0)
-                                return -ENOMEM;
-        s = l ? strv_join(l, " ") : strdup("");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return mask_to_words(mask, _NAMESPACE_TYPE_MAX, namespace_bit_name, ret);
 }

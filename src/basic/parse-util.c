@@ -314,27 +314,31 @@ int parse_signal(const char *s, int *ret) {
         return -EINVAL;
 }
 
+/* The one table of Limit*= keys: the parser, the plan's JSON, the launcher's
+ * messages and the man page test read it. */
+#define RLIMIT_ENTRY(n, kind) { #n, "Limit" #n, RLIMIT_##n, kind }
 static const struct {
         const char *name;
+        const char *key;
         int resource;
         RlimitValueKind kind;
 } rlimits[] = {
-        { "CPU", RLIMIT_CPU, RLIMIT_VALUE_SECONDS },
-        { "FSIZE", RLIMIT_FSIZE, RLIMIT_VALUE_BYTES },
-        { "DATA", RLIMIT_DATA, RLIMIT_VALUE_BYTES },
-        { "STACK", RLIMIT_STACK, RLIMIT_VALUE_BYTES },
-        { "CORE", RLIMIT_CORE, RLIMIT_VALUE_BYTES },
-        { "RSS", RLIMIT_RSS, RLIMIT_VALUE_BYTES },
-        { "NOFILE", RLIMIT_NOFILE, RLIMIT_VALUE_NUMBER },
-        { "AS", RLIMIT_AS, RLIMIT_VALUE_BYTES },
-        { "NPROC", RLIMIT_NPROC, RLIMIT_VALUE_NUMBER },
-        { "MEMLOCK", RLIMIT_MEMLOCK, RLIMIT_VALUE_BYTES },
-        { "LOCKS", RLIMIT_LOCKS, RLIMIT_VALUE_NUMBER },
-        { "SIGPENDING", RLIMIT_SIGPENDING, RLIMIT_VALUE_NUMBER },
-        { "MSGQUEUE", RLIMIT_MSGQUEUE, RLIMIT_VALUE_BYTES },
-        { "NICE", RLIMIT_NICE, RLIMIT_VALUE_NUMBER },
-        { "RTPRIO", RLIMIT_RTPRIO, RLIMIT_VALUE_NUMBER },
-        { "RTTIME", RLIMIT_RTTIME, RLIMIT_VALUE_USEC },
+        RLIMIT_ENTRY(CPU, RLIMIT_VALUE_SECONDS),
+        RLIMIT_ENTRY(FSIZE, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(DATA, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(STACK, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(CORE, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(RSS, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(NOFILE, RLIMIT_VALUE_NUMBER),
+        RLIMIT_ENTRY(AS, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(NPROC, RLIMIT_VALUE_NUMBER),
+        RLIMIT_ENTRY(MEMLOCK, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(LOCKS, RLIMIT_VALUE_NUMBER),
+        RLIMIT_ENTRY(SIGPENDING, RLIMIT_VALUE_NUMBER),
+        RLIMIT_ENTRY(MSGQUEUE, RLIMIT_VALUE_BYTES),
+        RLIMIT_ENTRY(NICE, RLIMIT_VALUE_NUMBER),
+        RLIMIT_ENTRY(RTPRIO, RLIMIT_VALUE_NUMBER),
+        RLIMIT_ENTRY(RTTIME, RLIMIT_VALUE_USEC),
 };
 
 int rlimit_from_name(const char *name) {
@@ -357,14 +361,10 @@ const char *rlimit_to_name(int resource) {
 }
 
 const char *rlimit_to_key(int resource) {
-        static char keys[RLIMIT_NLIMITS][24];
-        const char *n = rlimit_to_name(resource);
-
-        if (!n)
-                return NULL;
-        if (!keys[resource][0])
-                (void) snprintf(keys[resource], sizeof(keys[resource]), "Limit%s", n);
-        return keys[resource];
+        for (size_t i = 0; i < ELEMENTSOF(rlimits); i++)
+                if (rlimits[i].resource == resource)
+                        return rlimits[i].key;
+        return NULL;
 }
 
 RlimitValueKind rlimit_value_kind(int resource) {

@@ -12,9 +12,12 @@
 
 ssize_t string_table_lookup(const char *const *table, size_t len, const char *key);
 
-#define DECLARE_STRING_TABLE_LOOKUP(name, type)         \
-        const char *name##_to_string(type i) _const_;   \
-        type name##_from_string(const char *s) _pure_
+/* FOO_names() hands out the table itself, so that "did you mean" hints and
+ * "expected a, b or c" lists (conf_error_unknown()) never retype it. */
+#define DECLARE_STRING_TABLE_LOOKUP(name, type)                 \
+        const char *name##_to_string(type i) _const_;           \
+        type name##_from_string(const char *s) _pure_;          \
+        const char *const *name##_names(size_t *ret_n)
 
 #define DEFINE_STRING_TABLE_LOOKUP(name, type)                                  \
         const char *name##_to_string(type i) {                                  \
@@ -24,4 +27,8 @@ ssize_t string_table_lookup(const char *const *table, size_t len, const char *ke
         }                                                                       \
         type name##_from_string(const char *s) {                                \
                 return (type) string_table_lookup(name##_table, ELEMENTSOF(name##_table), s); \
+        }                                                                       \
+        const char *const *name##_names(size_t *ret_n) {                        \
+                *ret_n = ELEMENTSOF(name##_table);                              \
+                return name##_table;                                            \
         }

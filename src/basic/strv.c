@@ -87,6 +87,32 @@ char *strv_join(char * const *l, const char *sep) {
         return r;
 }
 
+char *strv_join_or(const char *const *l, size_t n) {
+        size_t len = 0, k = 0, left;
+        char *r, *p;
+
+        for (size_t i = 0; i < n; i++)
+                if (l[i]) {
+                        len += strlen(l[i]) + 4;        /* ", " or " or " before it */
+                        k++;
+                }
+        r = malloc(len + 1);
+        if (!r)
+                return NULL;
+        p = r;
+        *p = 0;
+        left = k;
+        for (size_t i = 0; i < n; i++) {
+                if (!l[i])
+                        continue;
+                if (left < k)
+                        p = stpcpy(p, left == 1 ? " or " : ", ");
+                p = stpcpy(p, l[i]);
+                left--;
+        }
+        return r;
+}
+
 static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char * const *) a, *(char * const *) b);
 }

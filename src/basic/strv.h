@@ -18,6 +18,8 @@ int strv_extend_strv(char ***a, char * const *b);
 char **strv_copy(char * const *l);
 bool strv_contains(char * const *l, const char *s) _pure_;
 char *strv_join(char * const *l, const char *sep);
+/* The n entries of l (NULL ones left out) as "a, b or c", for messages. */
+char *strv_join_or(const char *const *l, size_t n);
 void strv_sort(char **l);
 /* Env: replaces an existing "NAME=" entry or appends. */
 int strv_env_set(char ***l, const char *assignment);

@@ -228,21 +228,6 @@ int ctl_bus_log_error(const sd_bus_error *e, int r, bool for_status, const char 
         return CTL_EXIT_FAILURE;
 }
 
-bool ctl_unit_name_is_valid(const char *name) {
-        size_t n;
-
-        if (isempty(name))
-                return false;
-        n = strlen(name);
-        if (n > 64 || name[0] == '.' || name[0] == '-')
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                      strchr("_.@:-", *p)))
-                        return false;
-        return true;
-}
-
 int ctl_unit_name_from_arg(const char *arg, char **ret) {
         const char *base = strchr(arg, '/') ? path_basename(arg) : arg;
         const char *suffix = endswith(base, ".unit");
@@ -251,11 +236,9 @@ int ctl_unit_name_from_arg(const char *arg, char **ret) {
         name = strndup(base, suffix ? (size_t) (suffix - base) : strlen(base));
         if (!name)
                 return log_oom();
-        if (!ctl_unit_name_is_valid(name)) {
+        if (!unit_name_is_valid(name)) {
                 free(name);
-                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
-                                       "Invalid unit name \"%s\": 1 to 64 of A-Z a-z 0-9 _ . @ : -, not starting with . or -.",
-                                       arg);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid unit name \"%s\": " UNIT_NAME_RULE ".", arg);
         }
         *ret = name;
         return 0;

@@ -10,6 +10,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "unit-name.h"
+
 /* Exit statuses of the verbs that talk to sandboxd, as systemctl's
  * (LSB's): documented in sandboxctl(1), EXIT STATUS. */
 #define CTL_EXIT_FAILURE 1
@@ -39,10 +41,6 @@ int ctl_bus_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_
  * BadUnit, the diagnostics as they came, and returns the exit status
  * (CTL_EXIT_*). for_status picks the status verb's code for NoSuchUnit. */
 int ctl_bus_log_error(const sd_bus_error *e, int r, bool for_status, const char *what);
-
-/* A NAME per docs/sandboxd-api.md: 1..64 of [A-Za-z0-9_.@:-], not
- * starting with '.' or '-'. */
-bool ctl_unit_name_is_valid(const char *name);
 
 /* What the user typed for a running unit ("web", "web.unit" or a path to
  * web.unit) -> the NAME sandboxd knows it by; -EINVAL (logged) if there is

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "plan-json.h"
 #include "plan-print.h"
+#include "sandbox-limits.h"
 
 static void help(void) {
         printf("sandboxctl plan [OPTIONS] FILE|NAME\n"
@@ -28,7 +29,7 @@ static int read_stdin(char **ret, size_t *ret_size) {
                 if (n + 4096 > a) {
                         char *nb;
                         a = (a ?: 8192) * 2;
-                        if (a > 16 * 1024 * 1024 + 8192)
+                        if (a > PLAN_JSON_SIZE_MAX + 8192)
                                 return -EFBIG;
                         nb = realloc(buf, a);
                         if (!nb)
@@ -85,7 +86,7 @@ int verb_plan(int argc, char *argv[]) {
 
                 if (optind != argc)
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "plan: --from-json takes no unit argument.");
-                r = streq(from, "-") ? read_stdin(&text, &size) : read_full_file(from, 16 * 1024 * 1024, &text, &size);
+                r = streq(from, "-") ? read_stdin(&text, &size) : read_full_file(from, PLAN_JSON_SIZE_MAX, &text, &size);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read %s: %m", from);
                 r = plan_from_json(text, size, &p, &msg);

@@ -170,9 +170,8 @@ ok:
 
 static int error_invalid_name(sd_bus_error *error) {
         return sd_bus_error_set(error, BUS_ERROR_INVALID_NAME,
-                                "Invalid unit: a NAME is 1..64 characters of [A-Za-z0-9_.@:-], not starting with "
-                                "'.' or '-', optionally followed by .unit; StartUnit and EnableUnit also take an "
-                                "absolute, normalized path to a .unit file.");
+                                "Invalid unit: a NAME is " UNIT_NAME_RULE ", optionally followed by .unit; "
+                                "StartUnit and EnableUnit also take an absolute, normalized path to a .unit file.");
 }
 
 static int error_no_such_unit(sd_bus_error *error, const char *name) {
@@ -902,7 +901,7 @@ static int unit_object_find(sd_bus *bus, const char *path, const char *interface
         r = sd_bus_path_decode(path, BUS_API_UNIT_PREFIX, &name);
         if (r <= 0)
                 return r == -ENOMEM ? r : 0;
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return 0;
         s = manager_get_service(m, name);
         if (!s)

@@ -18,6 +18,7 @@
 
 #include "bus-api.h"
 #include "diag.h"
+#include "fileio.h"
 #include "log.h"
 #include "manager.h"
 #include "path-util.h"
@@ -39,24 +40,6 @@ static inline void closedirp(DIR **d) {
 static inline void fclosep(FILE **f) {
         if (*f)
                 (void) fclose(*f);
-}
-
-bool service_name_is_valid(const char *name) {
-        size_t n;
-
-        if (!name)
-                return false;
-        n = strnlen(name, 65);
-        if (n < 1 || n > 64)
-                return false;
-        /* Not "." or "..", nor something a command line takes for an option. */
-        if (name[0] == '.' || name[0] == '-')
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '@' || *p == ':' || *p == '-'))
-                        return false;
-        return true;
 }
 
 bool service_has_process(const Service *s) {
@@ -91,7 +74,7 @@ int manager_parse_unit_arg(const char *arg, bool allow_path, char **ret_name, ch
                         return -ENOMEM;
         }
 
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return -EINVAL;
 
         *ret_name = TAKE_PTR(name);
@@ -372,10 +355,10 @@ static char *diagnostics_to_text(const Diagnostics *d, const char *unit, int err
         return TAKE_PTR(buf);
 }
 
-static PlanRlimit service_nofile;
+static ResourceLimit service_nofile;
 
 void manager_set_service_nofile(uint64_t soft, uint64_t hard) {
-        service_nofile = (PlanRlimit) { .set = true, .soft = soft, .hard = hard };
+        service_nofile = (ResourceLimit) { .set = true, .soft = soft, .hard = hard };
 }
 
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
@@ -554,7 +537,7 @@ bool manager_unit_is_enabled(Manager *m, const char *name) {
         _cleanup_free_ char *link = NULL;
         struct stat st;
 
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return false;
         link = enabled_link(m, name);
         return link && lstat(link, &st) >= 0 && S_ISLNK(st.st_mode);
@@ -580,16 +563,14 @@ int manager_enable_unit(Manager *m, const char *name, const char *unit_path) {
 }
 
 int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, uid_t enabler) {
-        _cleanup_free_ char *dir = NULL, *link = NULL, *tmp = NULL;
+        _cleanup_free_ char *dir = NULL, *link = NULL;
         int r;
 
-        if (!service_name_is_valid(name) || !path_is_normalized_absolute(unit_path))
+        if (!unit_name_is_valid(name) || !path_is_normalized_absolute(unit_path))
                 return -EINVAL;
         dir = enabled_dir(m);
         link = enabled_link(m, name);
-        /* A dot name never collides with an enabled unit (names do not start with '.'). */
-        tmp = dir ? strjoin(dir, "/.", name, ".unit.new") : NULL;
-        if (!dir || !link || !tmp)
+        if (!dir || !link)
                 return -ENOMEM;
 
         r = mkdir_safe(m->config_dir, 0755);
@@ -599,28 +580,15 @@ int manager_enable_unit_as(Manager *m, const char *name, const char *unit_path, 
         if (r < 0)
                 return r;
 
-        (void) unlink(tmp);
-        if (symlink(unit_path, tmp) < 0)
-                return -errno;
         /* The link's owner is who enabled it, kept where the link is. */
-        if (lchown(tmp, enabler, (gid_t) -1) < 0) {
-                r = -errno;
-                (void) unlink(tmp);
-                return r;
-        }
-        if (rename(tmp, link) < 0) {
-                r = -errno;
-                (void) unlink(tmp);
-                return r;
-        }
-        return 0;
+        return symlink_atomic_at(unit_path, AT_FDCWD, link, enabler);
 }
 
 int manager_disable_unit(Manager *m, const char *name) {
         _cleanup_free_ char *link = NULL;
         struct stat st;
 
-        if (!service_name_is_valid(name))
+        if (!unit_name_is_valid(name))
                 return -EINVAL;
         link = enabled_link(m, name);
         if (!link)
@@ -786,7 +754,7 @@ static int manager_adopt_all(Manager *m) {
         while ((errno = 0, de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (!service_name_is_valid(de->d_name)) {
+                if (!unit_name_is_valid(de->d_name)) {
                         log_warning("Ignoring %s/%s: not a valid service name.", m->services_dir, de->d_name);
                         continue;
                 }

@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "log-file.h"
+#include "unit-name.h"
 
 typedef struct Service Service;
 typedef struct Plan Plan;
@@ -159,6 +160,3 @@ void manager_remove_service(Manager *m, Service *s);
 /* Called by service.c on every state change: emits UnitStateChanged,
  * answers pending StopUnit/RestartUnit calls, updates sd_notify STATUS=. */
 void manager_service_changed(Manager *m, Service *s);
-
-/* Valid NAME per docs/sandboxd-api.md. */
-bool service_name_is_valid(const char *name);

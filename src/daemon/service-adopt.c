@@ -172,7 +172,7 @@ int service_adopt(Manager *m, const char *name, Service **ret) {
         Service *s;
         int r;
 
-        if (!m || !service_name_is_valid(name))
+        if (!m || !unit_name_is_valid(name))
                 return -EINVAL;
 
         r = service_dir_open(m->services_dir, name, false, &dir_fd);

@@ -106,7 +106,7 @@ int service_new(Manager *m, const char *name, Service **ret) {
         Service *s;
         int r;
 
-        if (!m || !service_name_is_valid(name))
+        if (!m || !unit_name_is_valid(name))
                 return -EINVAL;
 
         s = calloc(1, sizeof(Service));

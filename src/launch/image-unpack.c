@@ -46,6 +46,7 @@
 
 #include "dlopen-archive.h"
 #include "config.h"
+#include "fileio.h"
 #include "launch-internal.h"
 #include "log.h"
 #include "path-util.h"
@@ -372,17 +373,12 @@ static int cache_open(const char *state_dir, const char *images, int *ret_fd) {
 }
 
 static void remember(int images_fd, const char *key, const char *hex) {
-        char tmp[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 32], final[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1];
+        char final[sizeof(BY_STAT_DIR) + SHA256_HEX_SIZE + 1];
 
         /* Only a shortcut: failing to write it costs a hash next time. */
         (void) mkdirat(images_fd, BY_STAT_DIR, 0755);
-        snprintf(tmp, sizeof(tmp), BY_STAT_DIR "/.%s.%d", key, (int) getpid());
         snprintf(final, sizeof(final), BY_STAT_DIR "/%s", key);
-        (void) unlinkat(images_fd, tmp, 0);
-        if (symlinkat(hex, images_fd, tmp) < 0)
-                return;
-        if (renameat(images_fd, tmp, images_fd, final) < 0)
-                (void) unlinkat(images_fd, tmp, 0);
+        (void) symlink_atomic_at(hex, images_fd, final, (uid_t) -1);
 }
 
 int image_unpack_tarball(const char *path, const PlanFileId *id, const char *state_dir, char **ret_dir) {

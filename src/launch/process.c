@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "launch-internal.h"
+#include "parse-util.h"
 #include "plan.h"
 
 /* A handler installed by the caller (sandboxd's event loop, sandboxctl's
@@ -53,29 +54,10 @@ int process_set_hostname(const char *hostname, LaunchError *e) {
         return 0;
 }
 
-static const char *const rlimit_keys[RLIMIT_NLIMITS] = {
-        [RLIMIT_CPU] = "LimitCPU",
-        [RLIMIT_FSIZE] = "LimitFSIZE",
-        [RLIMIT_DATA] = "LimitDATA",
-        [RLIMIT_STACK] = "LimitSTACK",
-        [RLIMIT_CORE] = "LimitCORE",
-        [RLIMIT_RSS] = "LimitRSS",
-        [RLIMIT_NPROC] = "LimitNPROC",
-        [RLIMIT_NOFILE] = "LimitNOFILE",
-        [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
-        [RLIMIT_AS] = "LimitAS",
-        [RLIMIT_LOCKS] = "LimitLOCKS",
-        [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
-        [RLIMIT_MSGQUEUE] = "LimitMSGQUEUE",
-        [RLIMIT_NICE] = "LimitNICE",
-        [RLIMIT_RTPRIO] = "LimitRTPRIO",
-        [RLIMIT_RTTIME] = "LimitRTTIME",
-};
-
 /* Before the uid change: raising a hard limit needs CAP_SYS_RESOURCE. */
 int process_set_rlimits(const Plan *p, LaunchError *e) {
         for (int i = 0; i < RLIMIT_NLIMITS; i++) {
-                const PlanRlimit *l = &p->rlimits[i];
+                const ResourceLimit *l = &p->rlimits[i];
                 struct rlimit rl;
 
                 if (!l->set)
@@ -83,7 +65,7 @@ int process_set_rlimits(const Plan *p, LaunchError *e) {
                 rl = (struct rlimit) { .rlim_cur = l->soft, .rlim_max = l->hard };
                 if (setrlimit(i, &rl) < 0)
                         return launch_error(e, negative_errno(), "rlimits", "set %s=%llu:%llu",
-                                            rlimit_keys[i] ?: "Limit?", (unsigned long long) l->soft,
+                                            rlimit_to_key(i) ?: "Limit?", (unsigned long long) l->soft,
                                             (unsigned long long) l->hard);
         }
         return 0;

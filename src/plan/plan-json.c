@@ -11,6 +11,7 @@
 #include "path-util.h"
 #include "plan-json.h"
 #include "plan-seccomp.h"
+#include "sandbox-limits.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -476,7 +477,7 @@ static int read_mounts(Reader *r, json_object *o, Plan *p) {
                                             "source_id", "root_idmap", NULL };
         json_object *a;
 
-        TRY(get_arr(r, o, "mounts", 4096, &a));
+        TRY(get_arr(r, o, "mounts", PLAN_MOUNTS_MAX, &a));
         p->mounts = calloc(json_object_array_length(a) + 1, sizeof(PlanMount));
         if (!p->mounts)
                 return -ENOMEM;
@@ -540,7 +541,7 @@ static int read_devices(Reader *r, json_object *o, Plan *p) {
         static const char *const keys[] = { "name", "type", "major", "minor", "access", NULL };
         json_object *a;
 
-        TRY(get_arr(r, o, "devices", 4096, &a));
+        TRY(get_arr(r, o, "devices", PLAN_DEVICES_MAX, &a));
         /* The compiler always lists the minimal set; none would mean no
          * device controller at all. */
         if (json_object_array_length(a) == 0)
@@ -638,9 +639,9 @@ static int read_seccomp(Reader *r, json_object *o, Plan *p) {
         TRY(get_obj(r, o, "seccomp", &sc));
         TRY(check_keys(r, sc, "seccomp", keys));
         TRY(get_action(r, sc, "default_action", &p->seccomp_default_action));
-        TRY(get_strv(r, sc, "architectures", 16, &p->seccomp_architectures));
+        TRY(get_strv(r, sc, "architectures", PLAN_ARCHITECTURES_MAX, &p->seccomp_architectures));
         TRY(get_namespaces(r, sc, "allow_namespaces", &p->seccomp_allow_namespaces));
-        TRY(get_arr(r, sc, "syscalls", 4096, &a));
+        TRY(get_arr(r, sc, "syscalls", PLAN_SYSCALLS_MAX, &a));
         p->syscalls = calloc(json_object_array_length(a) + 1, sizeof(PlanSyscall));
         if (!p->syscalls)
                 return -ENOMEM;
@@ -663,7 +664,7 @@ static int read_seccomp(Reader *r, json_object *o, Plan *p) {
                 if (base64_decode(bpf, &p->seccomp_bpf, &p->seccomp_bpf_size) < 0)
                         return rfail(r, "seccomp.bpf is not valid base64.");
                 /* struct sock_filter is 8 bytes; the kernel takes at most 4096. */
-                if (p->seccomp_bpf_size == 0 || p->seccomp_bpf_size % 8 != 0 || p->seccomp_bpf_size > 4096 * 8)
+                if (p->seccomp_bpf_size == 0 || p->seccomp_bpf_size % 8 != 0 || p->seccomp_bpf_size > PLAN_SECCOMP_BPF_MAX)
                         return rfail(r, "seccomp.bpf has an invalid size (%zu bytes).", p->seccomp_bpf_size);
         }
         return 0;
@@ -701,7 +702,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 return rfail(r, "\"name\" is not a valid unit name.");
         TRY(get_str(r, o, "description", true, &p->description));
         TRY(get_path(r, o, "unit_path", false, &p->unit_path));
-        TRY(get_strv(r, o, "dropin_paths", 1024, &p->dropin_paths));
+        TRY(get_strv(r, o, "dropin_paths", PLAN_DROPINS_MAX, &p->dropin_paths));
         TRY(get_path(r, o, "policy_path", false, &p->policy_path));
 
         TRY(get_namespaces(r, o, "namespaces", &p->namespaces));
@@ -717,7 +718,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         if (p->network < 0)
                 return rfail(r, "\"network\" must be none or host.");
 
-        TRY(get_arr(r, o, "layers", 64, &a));
+        TRY(get_arr(r, o, "layers", LAYERS_MAX, &a));
         if (json_object_array_length(a) == 0)
                 return rfail(r, "\"layers\" must not be empty.");
         p->layers = calloc(json_object_array_length(a), sizeof(PlanLayer));
@@ -741,16 +742,16 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         TRY(get_bool(r, o, "read_only", &p->read_only));
         TRY(read_mounts(r, o, p));
 
-        TRY(get_strv(r, o, "argv", 4096, &p->argv));
+        TRY(get_strv(r, o, "argv", ARGV_MAX, &p->argv));
         if (!p->argv[0] || !path_is_normalized_absolute(p->argv[0]))
                 return rfail(r, "\"argv\" must start with an absolute program path.");
-        TRY(get_strv(r, o, "environment", 4096, &p->environment));
+        TRY(get_strv(r, o, "environment", PLAN_ENVIRONMENT_MAX, &p->environment));
         STRV_FOREACH(e, p->environment)
                 if (!strchr(*e, '=') || **e == '=')
                         return rfail(r, "\"environment\" entries must be NAME=value.");
         /* Absent in plans written before it existed. */
         if (field(o, "environment_sources")) {
-                TRY(get_strv(r, o, "environment_sources", 4096, &p->environment_sources));
+                TRY(get_strv(r, o, "environment_sources", PLAN_ENVIRONMENT_MAX, &p->environment_sources));
                 STRV_FOREACH(e, p->environment_sources)
                         if (!strchr(*e, '=') || **e == '=' || !path_is_absolute(strchr(*e, '=') + 1))
                                 return rfail(r, "\"environment_sources\" entries must be NAME=/path.");
@@ -760,7 +761,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         p->uid = (uid_t) v;
         TRY(get_u64(r, o, "gid", UINT32_MAX - 1, &v));
         p->gid = (gid_t) v;
-        TRY(get_arr(r, o, "supplementary_gids", 64, &a));
+        TRY(get_arr(r, o, "supplementary_gids", SUPPLEMENTARY_GROUPS_MAX, &a));
         if (json_object_array_length(a) > 0) {
                 p->supplementary_gids = calloc(json_object_array_length(a), sizeof(gid_t));
                 if (!p->supplementary_gids)
@@ -808,9 +809,9 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         TRY(get_u64(r, x, "tasks_max", UINT64_MAX, &p->tasks_max));
         TRY(get_u64(r, x, "cpu_quota_per_sec_usec", UINT64_MAX, &p->cpu_quota_per_sec_usec));
         if (field(x, "cpu_weight") && !json_object_is_type(field(x, "cpu_weight"), json_type_null))
-                TRY(get_u64(r, x, "cpu_weight", 10000, &p->cpu_weight));
+                TRY(get_u64(r, x, "cpu_weight", CG_WEIGHT_MAX, &p->cpu_weight));
         if (field(x, "io_weight") && !json_object_is_type(field(x, "io_weight"), json_type_null))
-                TRY(get_u64(r, x, "io_weight", 10000, &p->io_weight));
+                TRY(get_u64(r, x, "io_weight", CG_WEIGHT_MAX, &p->io_weight));
 
         TRY(get_obj(r, o, "service", &x));
         TRY(check_keys(r, x, "service", skeys));
@@ -819,10 +820,10 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         if (p->restart < 0)
                 return rfail(r, "service.restart \"%s\" is unknown.", restart);
         TRY(get_u64(r, x, "restart_usec", UINT64_MAX, &p->restart_usec));
-        TRY(get_u64(r, x, "restart_steps", 1000000, &v));
+        TRY(get_u64(r, x, "restart_steps", RESTART_COUNT_MAX, &v));
         p->restart_steps = (unsigned) v;
         TRY(get_u64(r, x, "restart_max_delay_usec", UINT64_MAX, &p->restart_max_delay_usec));
-        TRY(get_u64(r, x, "start_limit_burst", 1000000, &v));
+        TRY(get_u64(r, x, "start_limit_burst", RESTART_COUNT_MAX, &v));
         p->start_limit_burst = (unsigned) v;
         TRY(get_u64(r, x, "start_limit_interval_usec", UINT64_MAX, &p->start_limit_interval_usec));
         TRY(get_str(r, x, "kill_signal", false, &sig));
@@ -845,7 +846,7 @@ int plan_from_json(const char *text, size_t size, Plan **ret, char **reterr_mess
         Reader r = {};
         int q;
 
-        if (size > 16 * 1024 * 1024 || memchr(text, 0, size)) {
+        if (size > PLAN_JSON_SIZE_MAX || memchr(text, 0, size)) {
                 if (reterr_message)
                         *reterr_message = strdup("Plan is too large or contains NUL bytes.");
                 return -EINVAL;

@@ -1,23 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <signal.h>
+
 #include "plan.h"
 #include "strv.h"
-
-static const char *const network_mode_table[_NETWORK_MODE_MAX] = {
-        [NETWORK_NONE] = "none",
-        [NETWORK_HOST] = "host",
-};
-DEFINE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
-
-static const char *const restart_policy_table[_RESTART_POLICY_MAX] = {
-        [RESTART_NO] = "no",
-        [RESTART_ON_SUCCESS] = "on-success",
-        [RESTART_ON_FAILURE] = "on-failure",
-        [RESTART_ON_ABNORMAL] = "on-abnormal",
-        [RESTART_ON_ABORT] = "on-abort",
-        [RESTART_ALWAYS] = "always",
-};
-DEFINE_STRING_TABLE_LOOKUP(restart_policy, RestartPolicy);
 
 static const char *const layer_type_table[_LAYER_TYPE_MAX] = {
         [LAYER_DIRECTORY] = "directory",
@@ -51,7 +37,7 @@ Plan *plan_new(void) {
         p->cpu_quota_per_sec_usec = USEC_INFINITY;
         p->seccomp_default_action = (SeccompAction) { .type = SECCOMP_ACTION_ERRNO, .errno_value = EPERM };
         p->restart = RESTART_NO;
-        p->kill_signal = 15;
+        p->kill_signal = SIGTERM;
         return p;
 }
 

@@ -18,29 +18,10 @@
 #include "device-util.h"
 #include "namespace-util.h"
 #include "seccomp-action.h"
+#include "service-types.h"
 #include "string-table.h"
 
 #define PLAN_FORMAT_VERSION 1
-
-typedef enum NetworkMode {
-        NETWORK_NONE,   /* own network namespace with only lo, up */
-        NETWORK_HOST,   /* the host's network namespace */
-        _NETWORK_MODE_MAX,
-        _NETWORK_MODE_INVALID = -EINVAL,
-} NetworkMode;
-DECLARE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
-
-typedef enum RestartPolicy {
-        RESTART_NO,
-        RESTART_ON_SUCCESS,
-        RESTART_ON_FAILURE,
-        RESTART_ON_ABNORMAL,
-        RESTART_ON_ABORT,
-        RESTART_ALWAYS,
-        _RESTART_POLICY_MAX,
-        _RESTART_POLICY_INVALID = -EINVAL,
-} RestartPolicy;
-DECLARE_STRING_TABLE_LOOKUP(restart_policy, RestartPolicy);
 
 typedef enum LayerType {
         LAYER_DIRECTORY,
@@ -110,11 +91,6 @@ typedef struct PlanSyscallCeiling {
         uint32_t max;           /* the highest syscall number libseccomp knows there */
 } PlanSyscallCeiling;
 
-typedef struct PlanRlimit {
-        bool set;
-        uint64_t soft, hard;    /* RLIM_INFINITY for infinity */
-} PlanRlimit;
-
 /* One entry of the device allow list, which every cgroup driver enforces
  * (the v1 devices controller, a BPF_CGROUP_DEVICE program on cgroup v2,
  * or systemd's DevicePolicy=closed + DeviceAllow=). Nothing else is
@@ -156,7 +132,7 @@ typedef struct Plan {
         gid_t gid;
         gid_t *supplementary_gids;
         size_t n_supplementary_gids;
-        PlanRlimit rlimits[RLIMIT_NLIMITS];
+        ResourceLimit rlimits[RLIMIT_NLIMITS];
 
         /* Privileges: final masks of CAP_* bits (1 << cap). */
         uint64_t cap_bounding;

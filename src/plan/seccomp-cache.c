@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "plan-seccomp.h"
 #include "plan.h"
@@ -168,10 +169,9 @@ int plan_seccomp_cache_lookup(Plan *p) {
 }
 
 int plan_seccomp_cache_store(const Plan *p) {
-        _cleanup_free_ char *key = NULL, *path = NULL, *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *key = NULL, *path = NULL, *buf = NULL;
         uint64_t trailer[2];
-        size_t key_len;
+        size_t key_len, size;
         struct stat st;
         int r;
 
@@ -202,20 +202,16 @@ int plan_seccomp_cache_store(const Plan *p) {
                 if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
                         return negative_errno();
         }
-        if (asprintf(&tmp, "%s.%d.tmp", path, (int) getpid()) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return negative_errno();
         trailer[0] = p->seccomp_bpf_size;
         trailer[1] = fnv1a(p->seccomp_bpf, p->seccomp_bpf_size);
-        if (write(fd, key, key_len + 1) != (ssize_t) (key_len + 1) ||
-            write(fd, trailer, sizeof(trailer)) != (ssize_t) sizeof(trailer) ||
-            write(fd, p->seccomp_bpf, p->seccomp_bpf_size) != (ssize_t) p->seccomp_bpf_size ||
-            rename(tmp, path) < 0) {
-                r = errno > 0 ? -errno : -EIO;
-                (void) unlink(tmp);
+        size = key_len + 1 + sizeof(trailer) + p->seccomp_bpf_size;
+        buf = malloc(size);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(mempcpy(mempcpy(buf, key, key_len + 1), trailer, sizeof(trailer)), p->seccomp_bpf, p->seccomp_bpf_size);
+        /* sandboxctl and sandboxd may store the same filter at once. */
+        r = write_file_atomic_at_full(AT_FDCWD, path, buf, size, 0600, WRITE_ATOMIC_SHARED);
+        if (r < 0)
                 return r;
-        }
         return 1;
 }

@@ -199,8 +199,11 @@ static int parse_ns_mask(ConfContext *c, const char *v, void *data) {
         r = namespace_mask_from_string(v, &m, &bad);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0)
-                return conf_error(c, "Unknown namespace type \"%s\", expected pid, mount, uts, ipc, net, cgroup, user or time.", strna(bad));
+        if (r < 0) {
+                size_t n;
+                const char *const *names = namespace_type_names(&n);
+                return conf_error_unknown(c, "Unknown namespace type", strna(bad), names, n);
+        }
         *mask |= m;
         return 0;
 }

@@ -7,8 +7,10 @@
 #include "cap-util.h"
 #include "conf-parser.h"
 #include "extract-word.h"
+#include "namespace-util.h"
 #include "parse-util.h"
 #include "path-util.h"
+#include "sandbox-limits.h"
 #include "string-util.h"
 #include "strv.h"
 #include "unit.h"
@@ -51,8 +53,8 @@ static int parse_image(ConfContext *c, const char *v, void *data) {
                 return conf_error(c, "Image path \"%s\" is not absolute.", v);
         if (!path_is_normalized_absolute(v))
                 return conf_error(c, "Image path \"%s\" is not normalized.", v);
-        if (u->n_images >= 64)
-                return conf_error(c, "Too many image layers (at most 64).");
+        if (u->n_images >= LAYERS_MAX)
+                return conf_error(c, "Too many image layers (at most %u).", LAYERS_MAX);
 
         n = reallocarray(u->images, u->n_images + 1, sizeof(UnitImage));
         if (!n)
@@ -87,11 +89,9 @@ static int parse_namespaces(ConfContext *c, const char *v, void *data) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                static const char *const names[] = { "pid", "mount", "uts", "ipc", "net", "cgroup", "user", "time" };
-                const char *hint = bad ? closest_match(bad, names, ELEMENTSOF(names)) : NULL;
-                if (hint)
-                        return conf_error(c, "Unknown namespace type \"%s\"; did you mean \"%s\"?", strna(bad), hint);
-                return conf_error(c, "Unknown namespace type \"%s\", expected pid, mount, uts, ipc, net, cgroup, user or time.", strna(bad));
+                size_t n;
+                const char *const *names = namespace_type_names(&n);
+                return conf_error_unknown(c, "Unknown namespace type", strna(bad), names, n);
         }
         u->namespaces |= m;
         u->namespaces_set = true;
@@ -101,7 +101,7 @@ static int parse_namespaces(ConfContext *c, const char *v, void *data) {
 static bool hostname_is_valid(const char *s) {
         size_t l = strlen(s);
 
-        if (l == 0 || l > 64 || s[0] == '-' || s[0] == '.' || s[l - 1] == '.' || s[l - 1] == '-')
+        if (l == 0 || l > HOSTNAME_LENGTH_MAX || s[0] == '-' || s[0] == '.' || s[l - 1] == '.' || s[l - 1] == '-')
                 return false;
         for (const char *p = s; *p; p++) {
                 if (!isalnum((unsigned char) *p) && *p != '-' && *p != '.')
@@ -114,7 +114,8 @@ static bool hostname_is_valid(const char *s) {
 
 static int parse_hostname(ConfContext *c, const char *v, void *data) {
         if (!isempty(v) && !hostname_is_valid(v))
-                return conf_error(c, "Invalid hostname \"%s\" (letters, digits, '-' and '.', at most 64 characters).", v);
+                return conf_error(c, "Invalid hostname \"%s\" (letters, digits, '-' and '.', at most %u characters).", v,
+                                  HOSTNAME_LENGTH_MAX);
         return conf_parse_string(c, v, data);
 }
 
@@ -129,11 +130,9 @@ static int parse_network(ConfContext *c, const char *v, void *data) {
         }
         k = network_mode_from_string(v);
         if (k < 0) {
-                static const char *const names[] = { "none", "host" };
-                const char *hint = closest_match(v, names, ELEMENTSOF(names));
-                if (hint)
-                        return conf_error(c, "Invalid network mode \"%s\"; did you mean \"%s\"?", v, hint);
-                return conf_error(c, "Invalid network mode \"%s\", expected none or host.", v);
+                size_t n;
+                const char *const *names = network_mode_names(&n);
+                return conf_error_unknown(c, "Invalid network mode", v, names, n);
         }
         *m = k;
         return 0;
@@ -216,8 +215,8 @@ static int parse_bind(ConfContext *c, const char *v, bool read_only) {
                         return conf_error(c, "Bind destination \"%s\" is not an absolute, normalized path.", dst);
                 if (streq(dst, "/"))
                         return conf_error(c, "Bind destination may not be \"/\"; the root comes from Image=.");
-                if (u->n_binds >= 256)
-                        return conf_error(c, "Too many bind mounts (at most 256).");
+                if (u->n_binds >= BIND_MOUNTS_MAX)
+                        return conf_error(c, "Too many bind mounts (at most %u).", BIND_MOUNTS_MAX);
 
                 n = reallocarray(u->binds, u->n_binds + 1, sizeof(UnitBind));
                 if (!n)
@@ -539,8 +538,8 @@ static int parse_weight(ConfContext *c, const char *v, void *data) {
                 *x = 0;
                 return 0;
         }
-        if (safe_atou64(v, x) < 0 || *x < 1 || *x > 10000)
-                return conf_error(c, "Invalid weight \"%s\", expected 1..10000.", v);
+        if (safe_atou64(v, x) < 0 || *x < 1 || *x > CG_WEIGHT_MAX)
+                return conf_error(c, "Invalid weight \"%s\", expected 1..%u.", v, CG_WEIGHT_MAX);
         return 0;
 }
 
@@ -554,7 +553,7 @@ static int parse_rlimit_key(ConfContext *c, const char *v, void *data) {
         if (res < 0)
                 return 0;
         if (isempty(v)) {
-                u->rlimits[res] = (PlanRlimit) {};
+                u->rlimits[res] = (ResourceLimit) {};
                 return 1;
         }
         r = parse_rlimit(v, rlimit_value_kind(res), &soft, &hard);
@@ -562,7 +561,7 @@ static int parse_rlimit_key(ConfContext *c, const char *v, void *data) {
                 return conf_error(c, "Soft limit above hard limit in \"%s\".", v);
         if (r < 0)
                 return conf_error(c, "Invalid limit \"%s\", expected a value or SOFT:HARD, or infinity.", v);
-        u->rlimits[res] = (PlanRlimit) { .set = true, .soft = soft, .hard = hard };
+        u->rlimits[res] = (ResourceLimit) { .set = true, .soft = soft, .hard = hard };
         return 1;
 }
 
@@ -588,8 +587,8 @@ static int parse_exec_start(ConfContext *c, const char *v, void *data) {
                 return conf_error(c, "Program \"%s\" is not an absolute path inside the image.", argv[0]);
         if (!path_is_normalized_absolute(argv[0]))
                 return conf_error(c, "Program path \"%s\" is not normalized.", argv[0]);
-        if (strv_length(argv) > 4096)
-                return conf_error(c, "Too many arguments (at most 4096).");
+        if (strv_length(argv) > ARGV_MAX)
+                return conf_error(c, "Too many arguments (at most %u).", ARGV_MAX);
         if (u->exec_start)
                 return conf_error(c, "ExecStart= is already set (only one command; use an empty ExecStart= first to replace it).");
         u->exec_start = TAKE_PTR(argv);
@@ -656,8 +655,8 @@ static int parse_supplementary_groups(ConfContext *c, const char *v, void *data)
                 if (parse_uid(*g, &id) < 0 && !user_name_is_valid(*g))
                         return conf_error(c, "Invalid group \"%s\".", *g);
         }
-        if (strv_length(*l) > 64)
-                return conf_error(c, "Too many supplementary groups (at most 64).");
+        if (strv_length(*l) > SUPPLEMENTARY_GROUPS_MAX)
+                return conf_error(c, "Too many supplementary groups (at most %u).", SUPPLEMENTARY_GROUPS_MAX);
         return 0;
 }
 
@@ -670,11 +669,9 @@ static int parse_restart(ConfContext *c, const char *v, void *data) {
         }
         k = restart_policy_from_string(v);
         if (k < 0) {
-                static const char *const names[] = { "no", "on-success", "on-failure", "on-abnormal", "on-abort", "always" };
-                const char *hint = closest_match(v, names, ELEMENTSOF(names));
-                if (hint)
-                        return conf_error(c, "Invalid restart policy \"%s\"; did you mean \"%s\"?", v, hint);
-                return conf_error(c, "Invalid restart policy \"%s\", expected no, on-success, on-failure, on-abnormal, on-abort or always.", v);
+                size_t n;
+                const char *const *names = restart_policy_names(&n);
+                return conf_error_unknown(c, "Invalid restart policy", v, names, n);
         }
         *p = k;
         return 0;
@@ -687,7 +684,7 @@ static int parse_positive_unsigned(ConfContext *c, const char *v, void *data) {
                 *x = UINT32_MAX; /* unset: the default applies */
                 return 0;
         }
-        if (safe_atou(v, x) < 0 || *x > 1000000)
+        if (safe_atou(v, x) < 0 || *x > RESTART_COUNT_MAX)
                 return conf_error(c, "Invalid number \"%s\".", v);
         return 0;
 }

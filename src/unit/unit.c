@@ -12,6 +12,7 @@
 #include "string-util.h"
 #include "strv.h"
 #include "unit.h"
+#include "unit-name.h"
 
 Unit *unit_new(const char *name) {
         Unit *u = calloc(1, sizeof(Unit));
@@ -94,16 +95,6 @@ bool unit_restricts_address_families(const Unit *u) {
         /* As systemd: an allow list restricts even when empty ("none"), a
          * deny list only when it names something. */
         return u->address_families_allow_list || u->address_families != 0;
-}
-
-static bool unit_name_is_valid(const char *n) {
-        if (!filename_is_valid(n) || strlen(n) > 128)
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      strchr("-_.@", *p)))
-                        return false;
-        return true;
 }
 
 /* Open path for parsing as u's caller; a diagnostic on failure. */
@@ -251,7 +242,7 @@ int unit_load_as(const char *arg, uid_t caller, Unit **ret, Diagnostics *diags) 
         }
 
         if (!unit_name_is_valid(name))
-                return diag_add(diags, arg, 0, NULL, "Invalid unit name \"%s\" (letters, digits, '-', '_', '.', '@').", name);
+                return diag_add(diags, arg, 0, NULL, "Invalid unit name \"%s\": " UNIT_NAME_RULE ".", name);
 
         u = unit_new(name);
         if (!u)

@@ -13,7 +13,7 @@
 #include "device-util.h"
 #include "af-util.h"
 #include "diag.h"
-#include "plan.h"
+#include "service-types.h"
 
 /* Time keys that were never set (infinity is a value a unit may give). */
 #define UNIT_USEC_UNSET (USEC_INFINITY - 1)
@@ -86,7 +86,7 @@ typedef struct Unit {
         uint64_t memory_max, memory_high, memory_swap_max, tasks_max;
         uint64_t cpu_quota_per_sec_usec;
         uint64_t cpu_weight, io_weight;
-        PlanRlimit rlimits[RLIMIT_NLIMITS];
+        ResourceLimit rlimits[RLIMIT_NLIMITS];
 
         /* [Service] */
         char **exec_start;              /* argv */

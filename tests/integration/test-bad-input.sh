@@ -105,6 +105,20 @@ bad typo "typo.unit:4" "unknown key, reported as FILE:LINE"
 unit_with noexecstart "Image=$IMAGE" ""
 bad noexecstart "ExecStart" "no ExecStart="
 
+# One rule for unit names (sandbox.unit(5)), the same in sandboxd: up to
+# 128 characters.
+long=$ID-$(printf 'l%.0s' $(seq $((128 - ${#ID} - 1))))
+unit_with "$long" "Image=$IMAGE" "ExecStart=/bin/echo long name ran"
+leftovers_snapshot "$TESTDIR/before"
+sbx_run "$long"
+check "a ${#long}-character unit name runs" test "$RC" = 0
+expect_match "$OUT" "long name ran" "a ${#long}-character unit name: the service ran"
+leftovers_check "$TESTDIR/before" "a ${#long}-character unit name"
+unit_with "${long}x" "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN"
+bad "${long}x" "1 to 128 characters" "a 129-character unit name"
+unit_with "colon:name" "Image=$IMAGE" "ExecStart=/bin/echo SHOULD-NOT-RUN"
+bad "colon:name" "Invalid unit name" "a unit name with ':'"
+
 leftovers_snapshot "$TESTDIR/before"
 sbx_run "$TESTDIR/no-such.unit"
 check "missing unit file: fails" test "$RC" != 0

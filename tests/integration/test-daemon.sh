@@ -852,12 +852,28 @@ ok "sandboxctl start $ID-bad: exit $RC, $(grep -F "$ID-bad.unit:6" <<<"$SC_ERR" 
 [ "$(sbx_pids | sort)" = "$pids_before" ] || fail "processes came or went with the start of $ID-bad: $(sbx_pids | tr '\n' ' ')"
 ok "nothing left of $ID-bad (no process, no cgroup, not running)"
 
-for bad in ".hidden" "-dash" "a b" "semi;colon" "$(printf 'x%.0s' {1..65})" "rel/dir.unit" "../$ID-web"; do
+for bad in ".hidden" "-dash" "a b" "semi;colon" "colon:name" "$(printf 'x%.0s' {1..129})" "rel/dir.unit" "../$ID-web"; do
         sc start -- "$bad"
         [ "$RC" != 0 ] || fail "sandboxctl start '$bad' succeeded"
         [ ! -e "$RUN/services/$bad" ] || fail "sandboxctl start '$bad' made $RUN/services/$bad"
 done
-ok "invalid names refused (.hidden, -dash, 'a b', 'semi;colon', 65 characters, relative paths), nothing made in services/"
+ok "invalid names refused (.hidden, -dash, 'a b', 'semi;colon', 'colon:name', 129 characters, relative paths), nothing made in services/"
+# The one rule of unit names (sandbox.unit(5)) up to its 128 characters:
+# what sandboxctl run accepts, sandboxd accepts too.
+long=$ID-$(printf 'l%.0s' $(seq $((128 - ${#ID} - 1))))
+write_unit "$long" <<'EOF'
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Service]
+ExecStart=/bin/sh -c "echo ready; while :; do sleep 1; done"
+EOF
+must start "$long"
+long_running() { [ "$(unit_state "$long")" = running ]; }
+wait_for 10 long_running || fail "$long (${#long} characters): $(unit_state "$long"), expected running"
+must stop "$long"
+ok "a ${#long}-character name: started, running, stopped"
 # The daemon's own check, without sandboxctl's: raw D-Bus on the private socket.
 if command -v busctl >/dev/null &&
         out=$(timeout 10 busctl --address="unix:path=$RUN/private" call org.sandboxd1 /org/sandboxd1 \

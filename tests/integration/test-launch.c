@@ -73,7 +73,7 @@ static void test_user_and_caps(void) {
         p->n_supplementary_gids = 2;
         p->cap_bounding = (1 << 10) | (1 << 0);
         p->cap_ambient = p->cap_inheritable = p->cap_permitted = p->cap_effective = 1 << 10;
-        p->rlimits[RLIMIT_NOFILE] = (PlanRlimit) { true, 123, 456 };
+        p->rlimits[RLIMIT_NOFILE] = (ResourceLimit) { true, 123, 456 };
         CHECK(run(p, out, sizeof(out), &status) >= 0);
         CHECK(status == 0);
         CHECK_CONTAINS(out, "33\n33\n");

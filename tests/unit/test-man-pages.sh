@@ -39,8 +39,8 @@ before=$failures
 items=$(sed -n '/^static const ConfItem unit_items\[\]/,/^};/p' "$src/src/unit/unit-parse.c" |
         sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", "\([A-Za-z]*\)",.*/\1 \2/p')
 [[ -n $items ]] || fail "no keys found in unit_items"
-# { "NOFILE", RLIMIT_NOFILE, RLIMIT_VALUE_NUMBER },
-limits=$(sed -n 's/^[[:space:]]*{ "\([A-Z]*\)", RLIMIT_[A-Z]*, RLIMIT_VALUE_[A-Z]* },.*/Limit\1/p' \
+# RLIMIT_ENTRY(NOFILE, RLIMIT_VALUE_NUMBER),
+limits=$(sed -n 's/^[[:space:]]*RLIMIT_ENTRY(\([A-Z]*\), RLIMIT_VALUE_[A-Z]*),.*/Limit\1/p' \
          "$src/src/basic/parse-util.c")
 [[ -n $limits ]] || fail "no rlimits found in src/basic/parse-util.c"
 sections=$(sed -n '/^static const char \*const unit_sections\[\]/,/};/p' "$src/src/unit/unit-parse.c" |

@@ -12,6 +12,7 @@
 #include "string-util.h"
 #include "strv.h"
 #include "tests.h"
+#include "unit-name.h"
 
 TEST(size) {
         uint64_t v;
@@ -218,6 +219,35 @@ TEST(base64) {
         ASSERT_EQ(base64_decode("Z!9v", &d, &n), -EINVAL);
 }
 
+/* One rule for the unit loader, sandboxctl and sandboxd. */
+TEST(unit_name) {
+        char name[UNIT_NAME_MAX + 2];
+
+        ASSERT_TRUE(unit_name_is_valid("web"));
+        ASSERT_TRUE(unit_name_is_valid("getty@tty1"));
+        ASSERT_TRUE(unit_name_is_valid("a.b_c-d"));
+        ASSERT_TRUE(!unit_name_is_valid(NULL));
+        ASSERT_TRUE(!unit_name_is_valid(""));
+        ASSERT_TRUE(!unit_name_is_valid("."));
+        ASSERT_TRUE(!unit_name_is_valid(".."));
+        ASSERT_TRUE(!unit_name_is_valid(".hidden"));
+        ASSERT_TRUE(!unit_name_is_valid("-web"));
+        ASSERT_TRUE(!unit_name_is_valid("a/b"));
+        ASSERT_TRUE(!unit_name_is_valid("a:b"));
+        ASSERT_TRUE(!unit_name_is_valid("a b"));
+        ASSERT_TRUE(!unit_name_is_valid("caf\xc3\xa9"));
+
+        memset(name, 'x', sizeof(name));
+        name[UNIT_NAME_MAX] = '\0';
+        ASSERT_TRUE(unit_name_is_valid(name));
+        name[65] = '\0';
+        ASSERT_TRUE(unit_name_is_valid(name));
+        name[65] = 'x';
+        name[UNIT_NAME_MAX] = 'x';
+        name[UNIT_NAME_MAX + 1] = '\0';
+        ASSERT_TRUE(!unit_name_is_valid(name));
+}
+
 int main(void) {
         RUN(size);
         RUN(time);
@@ -228,5 +258,6 @@ int main(void) {
         RUN(utf8_and_hints);
         RUN(caps_and_namespaces);
         RUN(base64);
+        RUN(unit_name);
         return 0;
 }

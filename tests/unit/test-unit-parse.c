@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include "namespace-util.h"
 #include "strv.h"
 #include "test-helpers.h"
 #include "unit.h"

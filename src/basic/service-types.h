@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The vocabulary a unit file, the launch plan and the supervisor share:
+ * enumerated key values with their one string table each, and the value
+ * of a Limit*= key. Below src/unit and src/plan so that both speak it and
+ * neither includes the other. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "string-table.h"
+
+typedef enum NetworkMode {
+        NETWORK_NONE,   /* own network namespace with only lo, up */
+        NETWORK_HOST,   /* the host's network namespace */
+        _NETWORK_MODE_MAX,
+        _NETWORK_MODE_INVALID = -EINVAL,
+} NetworkMode;
+DECLARE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
+
+typedef enum RestartPolicy {
+        RESTART_NO,
+        RESTART_ON_SUCCESS,
+        RESTART_ON_FAILURE,
+        RESTART_ON_ABNORMAL,
+        RESTART_ON_ABORT,
+        RESTART_ALWAYS,
+        _RESTART_POLICY_MAX,
+        _RESTART_POLICY_INVALID = -EINVAL,
+} RestartPolicy;
+DECLARE_STRING_TABLE_LOOKUP(restart_policy, RestartPolicy);
+
+/* One Limit*= key, as the unit says it and the launcher applies it. */
+typedef struct ResourceLimit {
+        bool set;
+        uint64_t soft, hard;    /* RLIM_INFINITY for infinity */
+} ResourceLimit;
