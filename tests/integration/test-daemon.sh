@@ -333,14 +333,14 @@ Restart=on-failure
 RestartSec=100ms
 EOF
 
-# Compiles, but cannot be set up: the bind target is not in the read-only
+# Compiles, but cannot be set up: a directory bound over a file of the
 # image. sandboxd's lines about the failure must name the service.
 mkdir -p "$TESTDIR/bindsrc"
 write_unit "$ID-nobind" <<'EOF'
 [Sandbox]
 Image=@IMAGE@
 ReadOnly=yes
-BindPaths=@TESTDIR@/bindsrc:/no-such-target-@ID@
+BindPaths=@TESTDIR@/bindsrc:/etc/passwd
 Environment=SBXTEST_ID=@ID@
 
 [Security]
@@ -880,13 +880,13 @@ ok "sandboxctl logs of an unknown unit: exit 5, $SC_ERR"
 # A launch that fails: every line sandboxd logs about it names the service.
 mark=$(wc -l <"$DLOG")
 sc start "$ID-nobind"
-[ "$RC" != 0 ] || fail "sandboxctl start $ID-nobind (bind target missing in a read-only image) succeeded"
+[ "$RC" != 0 ] || fail "sandboxctl start $ID-nobind (a directory bound over a file) succeeded"
 STARTED_UNITS+=("$ID-nobind")
 lines=$(tail -n +"$((mark + 1))" "$DLOG" | grep -v '^#' || true)
-grep -q "no-such-target-$ID" <<<"$lines" || fail "sandboxd's log does not say what failed for $ID-nobind: $lines"
+grep -q "on /etc/passwd" <<<"$lines" || fail "sandboxd's log does not say what failed for $ID-nobind: $lines"
 unnamed=$(grep -v -- "$ID-nobind" <<<"$lines" || true)
 [ -z "$unnamed" ] || fail "sandboxd logged lines about the launch of $ID-nobind without its name: $unnamed"
-[ "$(grep -c "Bind target /no-such-target-$ID" <<<"$lines")" = 1 ] ||
+[ "$(grep -c "bind-mount .* on /etc/passwd" <<<"$lines")" = 1 ] ||
         fail "the launch failure of $ID-nobind is not logged exactly once: $lines"
 ok "a failed launch: each of sandboxd's $(grep -c . <<<"$lines") lines names $ID-nobind, the failed step once"
 

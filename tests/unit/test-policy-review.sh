@@ -33,6 +33,12 @@ umask 022
 mkdir -p "$tmp/image/etc" "$tmp/units" "$tmp/policies"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$tmp/image/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/image/etc/group"
+# What the units expect of a busybox image: the compiler checks ExecStart=
+# binaries, and the mount targets of a read-only root, against it.
+mkdir -p "$tmp/image/bin" "$tmp/image/tmp" "$tmp/image/run" "$tmp/image/var/www" "$tmp/image/srv"
+for b in sh echo true httpd; do
+        printf '#!/bin/sh\n' >"$tmp/image/bin/$b" && chmod 755 "$tmp/image/bin/$b"
+done
 for u in "$src"/units/*.unit; do
         sed "s#/var/lib/sandboxd/images/busybox#$tmp/image#" "$u" >"$tmp/units/${u##*/}"
 done
