@@ -99,7 +99,7 @@ __sandboxctl_services() {
 
 _sandboxctl() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-        local verbs="check plan policy run start stop restart status list logs exec enable disable reset-failed daemon-reload"
+        local verbs="check plan analyze policy run start stop restart status list logs exec enable disable reset-failed daemon-reload"
         local cmd=${COMP_WORDS[0]} verb="" i vi=0 w
         local -a args=()
 
@@ -111,7 +111,7 @@ _sandboxctl() {
                 w=${COMP_WORDS[i]}
                 if [[ -z $verb ]]; then
                         [[ $w != -* ]] && verb=$w vi=$i
-                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != @(--from-json|-n|--lines|--since|=) ]]; then
+                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != @(--from-json|-n|--lines|--since|--threshold|=) ]]; then
                         args+=("$w")
                 fi
         done
@@ -152,14 +152,25 @@ _sandboxctl() {
                         __sandboxctl_units
                 fi
                 ;;
+        analyze)
+                if [[ $prev == --threshold || ( $prev == = && ${COMP_WORDS[COMP_CWORD - 2]} == --threshold ) ]]; then
+                        :
+                elif [[ $cur == -* ]]; then
+                        __sandboxctl_add $'--threshold\n--json\n-h\n--help'
+                else
+                        __sandboxctl_units
+                fi
+                ;;
         policy)
                 if [[ $cur == -* ]]; then
                         __sandboxctl_add $'-h\n--help'
                 elif [[ ${#args[@]} -eq 0 ]]; then
-                        __sandboxctl_add $'show\ngroups\noci'
+                        __sandboxctl_add $'show\ndiff\ngroups\noci'
+                elif [[ ${#args[@]} -eq 2 && ${args[0]} == diff ]]; then
+                        __sandboxctl_policies
                 elif [[ ${#args[@]} -eq 1 ]]; then
                         case ${args[0]} in
-                        show | oci)
+                        show | oci | diff)
                                 __sandboxctl_policies
                                 ;;
                         groups)

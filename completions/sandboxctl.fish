@@ -121,6 +121,7 @@ complete -c sandboxctl -n $no_verb -s h -l help -d 'Show help'
 complete -c sandboxctl -n $no_verb -l version -d 'Show the version'
 complete -c sandboxctl -n $no_verb -a check -d 'Compile units and policies, report every problem'
 complete -c sandboxctl -n $no_verb -a plan -d 'Show the launch plan of a unit'
+complete -c sandboxctl -n $no_verb -a analyze -d "Score how exposed a unit's service would be"
 complete -c sandboxctl -n $no_verb -a policy -d 'Show a policy, the syscall groups, or OCI seccomp JSON'
 complete -c sandboxctl -n $no_verb -a run -d 'Run a unit in the foreground, in its sandbox'
 complete -c sandboxctl -n $no_verb -a start -d 'Start units under sandboxd'
@@ -154,14 +155,33 @@ complete -c sandboxctl -n '__sandboxctl_verb_is plan; and __sandboxctl_nargs 0; 
 complete -c sandboxctl -n '__sandboxctl_verb_is plan; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
     -a '(__sandboxctl_paths .unit)'
 
-# policy show|oci POLICY, policy groups [GROUP]
+# analyze [--threshold=N] [--json] UNIT...
+complete -c sandboxctl -n '__sandboxctl_verb_is analyze' -l threshold -x -d 'Exit 1 if a unit scores above N (0-10)'
+complete -c sandboxctl -n '__sandboxctl_verb_is analyze' -l json -d 'Print one JSON object per unit'
+complete -c sandboxctl -n '__sandboxctl_verb_is analyze' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is analyze; and not __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_names units .unit)' -d Unit
+complete -c sandboxctl -n '__sandboxctl_verb_is analyze; and __sandboxctl_token_is_path' \
+    -a '(__sandboxctl_paths .unit)'
+
+# policy show|oci POLICY, policy diff OLD NEW, policy groups [GROUP]
 complete -c sandboxctl -n '__sandboxctl_verb_is policy' -s h -l help -d 'Show help'
 complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a show -d "Print a policy's expanded, sorted syscall list"
 complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
+    -a diff -d 'What changes from one policy to another, + and -'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a groups -d 'List the syscall groups, or the syscalls of one'
 complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a oci -d "Print the policy as an OCI linux.seccomp object"
+function __sandboxctl_policy_diff_arg
+    set -l a (__sandboxctl_args)
+    test "$a[1]" = diff; and test (count $a) -le 2
+end
+complete -c sandboxctl -n "__sandboxctl_verb_is policy; and __sandboxctl_policy_diff_arg; and not __sandboxctl_token_is_path" \
+    -a '(__sandboxctl_names policies .policy)' -d Policy
+complete -c sandboxctl -n "__sandboxctl_verb_is policy; and __sandboxctl_policy_diff_arg; and __sandboxctl_token_is_path" \
+    -a '(__sandboxctl_paths .policy)'
 for sub in show oci
     complete -c sandboxctl -n "__sandboxctl_verb_is policy; and __sandboxctl_policy_sub $sub; and not __sandboxctl_token_is_path" \
         -a '(__sandboxctl_names policies .policy)' -d Policy

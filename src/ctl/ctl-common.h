@@ -27,6 +27,7 @@ int ctl_parse_lines(const char *s, uint64_t *ret);
 
 /* Every verb: argc/argv start at the verb's own name (argv[0] = "run").
  * A positive return is the exit status, < 0 exits with 1. */
+int verb_analyze(int argc, char *argv[]);
 int verb_check(int argc, char *argv[]);
 int verb_plan(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);

@@ -19,6 +19,7 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "check", verb_check, "Compile units and policies, report every problem", false },
         { "plan", verb_plan, "Show the launch plan of a unit (--json for the stable format)", false },
+        { "analyze", verb_analyze, "Score how exposed a unit's service would be (0 locked down, 10 unprotected)", false },
         { "policy", verb_policy, "Show a policy's syscalls, or the syscall groups", false },
         { "run", verb_run, "Run a unit's service in the foreground, in its sandbox", false },
         { "start", verb_start, "Start units under sandboxd", true },

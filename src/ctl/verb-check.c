@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "ctl-common.h"
 #include "diag.h"
@@ -13,7 +14,8 @@ static void help(void) {
         printf("sandboxctl check [OPTIONS] FILE|NAME...\n\n"
                "Compile units (and the policies they name) without running anything.\n"
                "Arguments ending in .policy are checked as policies.\n"
-               "Prints FILE:LINE: Key: message for every problem; exits 1 if there was any.\n\n"
+               "Prints FILE:LINE: Key: message for every problem; exits 1 if there was any.\n"
+               "Warnings (FILE:LINE: Key: warning: ...) are printed too and do not fail.\n\n"
                "  -q --quiet     Print nothing for units that compile\n"
                "  -h --help      Show this help\n");
 }
@@ -57,23 +59,29 @@ int verb_check(int argc, char *argv[]) {
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "check: expected at least one unit (see sandboxctl check --help).");
 
         for (int i = optind; i < argc; i++) {
-                _cleanup_(diagnostics_done) Diagnostics d = {};
+                _cleanup_(diagnostics_done) Diagnostics d = {}, w = {};
                 _cleanup_(plan_freep) Plan *p = NULL;
                 int r;
 
                 if (endswith(argv[i], ".policy"))
                         r = check_policy(argv[i], &d);
                 else
-                        r = plan_compile_unit(argv[i], &p, &d);
+                        r = plan_compile_unit_full(argv[i], geteuid(), &p, &d, &w);
                 if (r == -ENOMEM)
                         return log_oom();
+                diagnostics_print(&w, stderr);
                 if (r < 0 || d.n > 0) {
                         diagnostics_print(&d, stderr);
                         if (d.n == 0)
                                 fprintf(stderr, "%s: %s\n", argv[i], strerror(-r));
                         ret = -EINVAL;
-                } else if (!quiet)
-                        printf("%s: OK\n", argv[i]);
+                } else if (!quiet) {
+                        if (diagnostics_count(&w) > 0)
+                                printf("%s: OK (%zu warning%s)\n", argv[i], diagnostics_count(&w),
+                                       diagnostics_count(&w) == 1 ? "" : "s");
+                        else
+                                printf("%s: OK\n", argv[i]);
+                }
         }
         return ret;
 }

@@ -7,21 +7,28 @@
 
 #include "af-util.h"
 #include "cap-util.h"
+#include "device-util.h"
 #include "ctl-common.h"
 #include "diag.h"
 #include "log.h"
 #include "oci-seccomp.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
+#include "string-util.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
 static void help(void) {
         printf("sandboxctl policy show NAME|FILE\n"
+               "sandboxctl policy diff OLD NEW\n"
                "sandboxctl policy groups [GROUP]\n"
                "sandboxctl policy oci NAME|FILE\n\n"
                "show    Print a policy's expanded, sorted syscall list per action, each\n"
                "        with the group it came from, so a review sees what a change does.\n"
+               "diff    Print what changes from policy OLD to NEW, one line each, - for\n"
+               "        what goes, + for what comes: every syscall whose action changes\n"
+               "        (groups expanded), capabilities, namespaces, address families,\n"
+               "        devices, bind paths and the other ceilings. Nothing if they agree.\n"
                "groups  List the syscall groups, or the syscalls of one group.\n"
                "oci     Print the policy's seccomp rules as an OCI runtime config's\n"
                "        \"linux.seccomp\" object (for crun/runc), argument filters included.\n\n"
@@ -165,6 +172,212 @@ static int oci(const char *arg) {
         return 0;
 }
 
+/* ---- diff ---- */
+
+/* The policy as sorted lines of one kind each ("capability CAP_CHOWN"), so
+ * that two of them compare as sets. Syscalls are compared apart, by the
+ * action each one ends up with. */
+typedef enum FactKind {
+        FACT_DEFAULT_ACTION,
+        FACT_ARCHITECTURE,
+        FACT_NAMESPACE_CREATION,
+        FACT_CAPABILITY,
+        FACT_REQUIRE_NAMESPACE,
+        FACT_HOST_NETWORK,
+        FACT_ROOT_OWNED_BINDS,
+        FACT_ADDRESS_FAMILY,
+        FACT_DEVICE,
+        FACT_BIND_PATH,
+        _FACT_KIND_MAX,
+} FactKind;
+
+typedef struct PolicyFacts {
+        char **lines[_FACT_KIND_MAX];
+        PlanSyscall *syscalls;
+        size_t n_syscalls;
+        SeccompAction default_action;
+} PolicyFacts;
+
+static void policy_facts_done(PolicyFacts *f) {
+        for (size_t k = 0; k < _FACT_KIND_MAX; k++)
+                f->lines[k] = strv_free(f->lines[k]);
+        plan_syscalls_free(f->syscalls, f->n_syscalls);
+        f->syscalls = NULL;
+        f->n_syscalls = 0;
+}
+
+static int fact_add(PolicyFacts *f, FactKind k, const char *what, const char *value) {
+        _cleanup_free_ char *l = strjoin(what, " ", value);
+
+        if (!l)
+                return -ENOMEM;
+        return strv_consume(&f->lines[k], TAKE_PTR(l));
+}
+
+static int fact_add_words(PolicyFacts *f, FactKind k, const char *what, const char *words, const char *none) {
+        _cleanup_free_ char *copy = strdup(words ?: "");
+        char *save = NULL;
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        if (isempty(copy) && none)
+                return fact_add(f, k, what, none);
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                r = fact_add(f, k, what, w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int policy_facts(const char *arg, PolicyFacts *ret) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(policy_freep) Policy *p = NULL;
+        _cleanup_strv_free_ char **arches = NULL;
+        _cleanup_free_ char *caps = NULL, *req = NULL, *nsallow = NULL, *afs = NULL;
+        char abuf[SECCOMP_ACTION_STRING_MAX];
+        PolicyFacts f = {};
+        int r;
+
+        r = policy_load(arg, &p, &d);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                diagnostics_print(&d, stderr);
+                return r;
+        }
+        r = policy_expand(p, &f.syscalls, &f.n_syscalls);
+        if (r < 0)
+                return log_error_errno(r, "Failed to expand policy %s: %m", arg);
+        f.default_action = p->default_action;
+        r = policy_resolve_architectures(p->architectures, &arches);
+        if (r < 0) {
+                policy_facts_done(&f);
+                return log_error_errno(r, "Failed to resolve the architectures of %s: %m", arg);
+        }
+        if (capability_mask_to_string(p->capabilities, &caps) < 0 ||
+            namespace_mask_to_string(p->require_namespaces, &req) < 0 ||
+            namespace_mask_to_string(p->allow_namespaces, &nsallow) < 0 ||
+            (p->address_families_set && af_mask_to_string(p->address_families, &afs) < 0))
+                goto oom;
+
+        r = fact_add(&f, FACT_DEFAULT_ACTION, "default-action", seccomp_action_to_string(p->default_action, abuf));
+        STRV_FOREACH(a, arches)
+                if (r >= 0)
+                        r = fact_add(&f, FACT_ARCHITECTURE, "architecture", *a);
+        if (r >= 0)
+                r = fact_add_words(&f, FACT_NAMESPACE_CREATION, "namespace-creation", nsallow, NULL);
+        if (r >= 0)
+                r = fact_add_words(&f, FACT_CAPABILITY, "capability", caps, NULL);
+        if (r >= 0)
+                r = fact_add_words(&f, FACT_REQUIRE_NAMESPACE, "require-namespace", req, NULL);
+        if (r >= 0)
+                r = fact_add(&f, FACT_HOST_NETWORK, "host-network", p->allow_host_network > 0 ? "allowed" : "refused");
+        if (r >= 0)
+                r = fact_add(&f, FACT_ROOT_OWNED_BINDS, "root-owned-binds",
+                             p->allow_root_owned_binds > 0 ? "allowed" : "refused");
+        if (r >= 0)
+                r = fact_add_words(&f, FACT_ADDRESS_FAMILY, "address-family", p->address_families_set ? afs : "any",
+                                   "none");
+        for (size_t i = 0; i < p->n_allow_devices && r >= 0; i++) {
+                char buf[DEVICE_ACCESS_STRING_MAX];
+                _cleanup_free_ char *v = strjoin(p->allow_devices[i].spec, " ",
+                                                 device_access_to_string(p->allow_devices[i].access, buf));
+
+                r = v ? fact_add(&f, FACT_DEVICE, "device", v) : -ENOMEM;
+        }
+        STRV_FOREACH(b, p->allow_bind_paths)
+                if (r >= 0)
+                        r = fact_add(&f, FACT_BIND_PATH, "bind-path", *b);
+        if (r < 0)
+                goto oom;
+        for (size_t k = 0; k < _FACT_KIND_MAX; k++)
+                strv_sort(f.lines[k]);
+        *ret = f;
+        return 0;
+
+oom:
+        policy_facts_done(&f);
+        return log_oom();
+}
+
+static void diff_lines(char **old, char **new) {
+        size_t i = 0, j = 0, n_old = strv_length(old), n_new = strv_length(new);
+
+        /* Both sorted: a merge. */
+        while (i < n_old || j < n_new) {
+                int c = i >= n_old ? 1 : j >= n_new ? -1 : strcmp(old[i], new[j]);
+
+                if (c == 0) {
+                        i++;
+                        j++;
+                } else if (c < 0)
+                        printf("- %s\n", old[i++]);
+                else
+                        printf("+ %s\n", new[j++]);
+        }
+}
+
+static const PlanSyscall *find_syscall(const PolicyFacts *f, const char *name) {
+        for (size_t i = 0; i < f->n_syscalls; i++)
+                if (streq(f->syscalls[i].name, name))
+                        return &f->syscalls[i];
+        return NULL;
+}
+
+static void print_syscall(char sign, const char *name, const PolicyFacts *f, const PlanSyscall *s) {
+        char abuf[SECCOMP_ACTION_STRING_MAX];
+
+        printf("%c syscall %-24s %s (%s)\n", sign, name, seccomp_action_to_string(s ? s->action : f->default_action, abuf),
+               !s ? "default" : isempty(s->origin) ? "named" : s->origin);
+}
+
+/* Every syscall either policy lists, with the action it ends up with on
+ * each side (its own, or the default): a syscall whose action changes is
+ * a - and a + line, whichever side names it. Both lists are sorted. */
+static void diff_syscalls(const PolicyFacts *old, const PolicyFacts *new) {
+        size_t i = 0, j = 0;
+
+        while (i < old->n_syscalls || j < new->n_syscalls) {
+                int c = i >= old->n_syscalls ? 1
+                      : j >= new->n_syscalls ? -1
+                                              : strcmp(old->syscalls[i].name, new->syscalls[j].name);
+                const char *name = c <= 0 ? old->syscalls[i].name : new->syscalls[j].name;
+                const PlanSyscall *a = c <= 0 ? &old->syscalls[i] : find_syscall(old, name);
+                const PlanSyscall *b = c >= 0 ? &new->syscalls[j] : find_syscall(new, name);
+
+                if (c <= 0)
+                        i++;
+                if (c >= 0)
+                        j++;
+                if (seccomp_action_equal(a ? a->action : old->default_action, b ? b->action : new->default_action))
+                        continue;
+                print_syscall('-', name, old, a);
+                print_syscall('+', name, new, b);
+        }
+}
+
+static int diff(const char *old_arg, const char *new_arg) {
+        PolicyFacts old = {}, new = {};
+        int r;
+
+        r = policy_facts(old_arg, &old);
+        if (r < 0)
+                return r;
+        r = policy_facts(new_arg, &new);
+        if (r < 0) {
+                policy_facts_done(&old);
+                return r;
+        }
+        for (size_t k = 0; k < _FACT_KIND_MAX; k++)
+                diff_lines(old.lines[k], new.lines[k]);
+        diff_syscalls(&old, &new);
+        policy_facts_done(&old);
+        policy_facts_done(&new);
+        return 0;
+}
+
 typedef struct GroupList {
         char **names;
         char **origins;
@@ -239,12 +452,17 @@ int verb_policy(int argc, char *argv[]) {
                         return -EINVAL;
                 }
         if (optind >= argc)
-                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: expected show or groups (see sandboxctl policy --help).");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: expected show, diff, groups or oci (see sandboxctl policy --help).");
 
         if (streq(argv[optind], "show")) {
                 if (argc - optind != 2)
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy show: expected one policy name or file.");
                 return show(argv[optind + 1]);
+        }
+        if (streq(argv[optind], "diff")) {
+                if (argc - optind != 3)
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy diff: expected two policy names or files.");
+                return diff(argv[optind + 1], argv[optind + 2]);
         }
         if (streq(argv[optind], "groups")) {
                 if (argc - optind > 2)
@@ -256,5 +474,5 @@ int verb_policy(int argc, char *argv[]) {
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy oci: expected one policy name or file.");
                 return oci(argv[optind + 1]);
         }
-        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show, groups or oci.", argv[optind]);
+        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show, diff, groups or oci.", argv[optind]);
 }

@@ -32,6 +32,7 @@ typedef struct UnitStatus {
         char *control_group;
         char *cgroup_driver;
         char *last_exit;
+        char *last_start_error;
         char *user;
         char *userns_range;
         char **namespaces;
@@ -63,6 +64,7 @@ static void unit_status_done(UnitStatus *u) {
         free(u->control_group);
         free(u->cgroup_driver);
         free(u->last_exit);
+        free(u->last_start_error);
         free(u->user);
         free(u->userns_range);
         strv_free(u->namespaces);
@@ -82,6 +84,7 @@ static const struct {
         { "ControlGroup", "s", offsetof(UnitStatus, control_group) },
         { "CgroupDriver", "s", offsetof(UnitStatus, cgroup_driver) },
         { "LastExit", "s", offsetof(UnitStatus, last_exit) },
+        { "LastStartError", "s", offsetof(UnitStatus, last_start_error) },
         { "User", "s", offsetof(UnitStatus, user) },
         { "Namespaces", "as", offsetof(UnitStatus, namespaces) },
         { "UserNamespaceRange", "s", offsetof(UnitStatus, userns_range) },
@@ -356,6 +359,8 @@ static void print_status(const UnitStatus *u, const char *name) {
 
                 print_field("Last exit", "%s%s%s%s", u->last_exit, sig ? " (" : "", strempty(sig), sig ? ")" : "");
         }
+        if (!isempty(u->last_start_error))
+                print_field("Start error", "%s", u->last_start_error);
 }
 
 static void help_status(void) {

@@ -310,7 +310,7 @@ static void emit_on(Manager *m, sd_bus *bus, Service *s, const char *path) {
         if (path)
                 (void) sd_bus_emit_properties_changed(bus, path, BUS_API_UNIT_INTERFACE, "State", "Result", "MainPID",
                                                       "ActiveSinceRealtime", "StateChangeRealtime", "NRestarts",
-                                                      "NextRestartRealtime", "LastExit", NULL);
+                                                      "NextRestartRealtime", "LastExit", "LastStartError", NULL);
 }
 
 void bus_api_emit_unit_changed(Manager *m, Service *s) {
@@ -781,6 +781,8 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                         buf[0] = 0;
                 return sd_bus_message_append(reply, "s", buf);
         }
+        if (streq(property, "LastStartError"))
+                return sd_bus_message_append(reply, "s", strempty(s->last_start_error));
         if (streq(property, "User")) {
                 if (p)
                         (void) snprintf(buf, sizeof(buf), "%u:%u", (unsigned) p->uid, (unsigned) p->gid);
@@ -884,6 +886,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("MemoryMax", "t", unit_get_number, 0, 0),
         SD_BUS_PROPERTY("TasksMax", "t", unit_get_number, 0, 0),
         SD_BUS_PROPERTY("LastExit", "s", unit_get_string, 0, UNIT_CHANGES),
+        SD_BUS_PROPERTY("LastStartError", "s", unit_get_string, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("Enabled", "b", unit_get_enabled, 0, 0),
         SD_BUS_PROPERTY("Namespaces", "as", unit_get_namespaces, 0, 0),
         SD_BUS_PROPERTY("User", "s", unit_get_string, 0, 0),

@@ -96,6 +96,29 @@ void service_set_result(Service *s, const char *result) {
         (void) snprintf(s->rt.result, sizeof(s->rt.result), "%s", result);
 }
 
+/* Kept without the "Failed to start NAME: " of the client's message:
+ * status shows it under the service's name. */
+static void service_set_start_error(Service *s, const char *message) {
+        _cleanup_free_ char *prefix = NULL;
+        const char *m = message;
+
+        s->last_start_error = mfree(s->last_start_error);
+        if (!m)
+                return;
+        if (asprintf_safe(&prefix, "Failed to start %s: ", s->name) >= 0 && startswith(m, prefix))
+                m += strlen(prefix);
+        s->last_start_error = strdup(m);
+        /* It quotes the unit (paths): a D-Bus string must be UTF-8, and it
+         * reaches a terminal. */
+        if (s->last_start_error) {
+                bool utf8 = utf8_is_valid(s->last_start_error, strlen(s->last_start_error));
+
+                for (unsigned char *p = (unsigned char *) s->last_start_error; *p; p++)
+                        if (*p < ' ' || *p == 127 || (!utf8 && *p >= 0x80))
+                                *p = '?';
+        }
+}
+
 static const char *exit_code_name(int code) {
         return code == CLD_EXITED ? "exited" : code == CLD_DUMPED ? "dumped" : "killed";
 }
@@ -155,6 +178,7 @@ Service *service_free(Service *s) {
                 sd_bus_message_unref(s->stop_waiters[i]);
         free(s->stop_waiters);
         plan_free(s->plan);
+        free(s->last_start_error);
         free(s->unit_path);
         free(s->name);
         free(s);
@@ -590,8 +614,18 @@ int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **r
                         s->state_change_realtime = service_now_usec(CLOCK_REALTIME);
                 service_log_transition(s, old, ev, e, &t);
 
-                if (t.actions & SERVICE_ACTION_LAUNCH)
-                        launch_r = service_launch(s, reterr_message);
+                if (t.actions & SERVICE_ACTION_LAUNCH) {
+                        _cleanup_free_ char *msg = NULL;
+
+                        /* A new run: an exit of the one before is not its. */
+                        s->has_last_exit = false;
+                        launch_r = service_launch(s, &msg);
+                        service_set_start_error(s, launch_r < 0 ? msg : NULL);
+                        if (reterr_message && msg) {
+                                free(*reterr_message);
+                                *reterr_message = TAKE_PTR(msg);
+                        }
+                }
                 if (t.actions & SERVICE_ACTION_SEND_KILL_SIGNAL)
                         service_send_kill_signal(s);
                 if ((t.actions & SERVICE_ACTION_ARM_STOP_TIMER) && s->plan->timeout_stop_usec > 0 &&

@@ -28,7 +28,12 @@ typedef struct Service {
 
         ServiceRuntime rt;
         ServiceExit last_exit;
-        bool has_last_exit;
+        bool has_last_exit;             /* of the current run: cleared at each launch */
+        /* Why the last launch failed ("ExecStart= binary ... is not in the
+         * image."), until a launch succeeds: a start-limit-hit or an
+         * automatic restart that failed has no client to tell. Not kept
+         * across a sandboxd restart. */
+        char *last_start_error;
 
         pid_t main_pid;                 /* 0 when not running */
         uint64_t main_pid_starttime;

@@ -19,6 +19,7 @@
 #include "path-util.h"
 #include "plan-compile.h"
 #include "plan-devices.h"
+#include "plan-image-check.h"
 #include "plan-seccomp.h"
 #include "string-util.h"
 #include "strv.h"
@@ -1022,6 +1023,10 @@ static int compile_service(Compiler *c) {
 }
 
 int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags) {
+        return plan_compile_full(u, pol, ret, diags, NULL);
+}
+
+int plan_compile_full(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags, Diagnostics *warnings) {
         _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_(image_user_done) ImageUser iu = {};
         Compiler c;
@@ -1069,6 +1074,14 @@ int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diag
                 c.failed = r;
         else if (r < 0)
                 return r;
+        r = plan_check_image(u, p, diags);
+        if (r == -EINVAL)
+                c.failed = r;
+        else if (r < 0)
+                return r;
+        r = plan_check_warnings(u, p, warnings);
+        if (r < 0)
+                return r;
 
         if (c.failed < 0)
                 return c.failed;
@@ -1081,6 +1094,10 @@ int plan_compile_unit(const char *arg, Plan **ret, Diagnostics *diags) {
 }
 
 int plan_compile_unit_as(const char *arg, uid_t caller, Plan **ret, Diagnostics *diags) {
+        return plan_compile_unit_full(arg, caller, ret, diags, NULL);
+}
+
+int plan_compile_unit_full(const char *arg, uid_t caller, Plan **ret, Diagnostics *diags, Diagnostics *warnings) {
         _cleanup_(unit_freep) Unit *u = NULL;
         _cleanup_(policy_freep) Policy *pol = NULL;
         int r;
@@ -1096,5 +1113,5 @@ int plan_compile_unit_as(const char *arg, uid_t caller, Plan **ret, Diagnostics 
                         (void) diag_add(diags, u->policy_file, u->policy_line, "Policy", "Cannot load policy %s.", u->policy);
                 return r;
         }
-        return plan_compile(u, pol, ret, diags);
+        return plan_compile_full(u, pol, ret, diags, warnings);
 }

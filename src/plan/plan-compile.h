@@ -17,6 +17,11 @@ int plan_compile_unit(const char *name_or_path, Plan **ret, Diagnostics *diags);
 /* The same for caller (plan_compile_unit(): geteuid()): the unit's files
  * are checked as unit_load_as() and policy_load_as() say for that uid. */
 int plan_compile_unit_as(const char *name_or_path, uid_t caller, Plan **ret, Diagnostics *diags);
+/* The same, with what is allowed but likely wrong (plan-image-check.h)
+ * added to warnings (NULL: not looked for); warnings never fail it. */
+int plan_compile_full(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags, Diagnostics *warnings);
+int plan_compile_unit_full(const char *name_or_path, uid_t caller, Plan **ret, Diagnostics *diags,
+                           Diagnostics *warnings);
 /* The policy's final syscall list: sorted by name, deny over allow, each
  * with the group it came from ("" when named directly). */
 int policy_expand(const Policy *pol, PlanSyscall **ret, size_t *ret_n);

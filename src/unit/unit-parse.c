@@ -279,6 +279,7 @@ static int parse_tmpfs(ConfContext *c, const char *v, void *data) {
                 for (size_t i = 0; i < u->n_tmpfs; i++) {
                         free(u->tmpfs[i].path);
                         free(u->tmpfs[i].options);
+                        free(u->tmpfs[i].file);
                 }
                 u->tmpfs = mfree(u->tmpfs);
                 u->n_tmpfs = 0;
@@ -317,7 +318,11 @@ static int parse_tmpfs(ConfContext *c, const char *v, void *data) {
                         return -ENOMEM;
                 }
                 u->tmpfs = n;
-                u->tmpfs[u->n_tmpfs++] = (UnitTmpfs) { .path = TAKE_PTR(p), .options = opts };
+                u->tmpfs[u->n_tmpfs++] = (UnitTmpfs) {
+                        .path = TAKE_PTR(p), .options = opts, .line = c->line, .file = strdup(c->file),
+                };
+                if (!u->tmpfs[u->n_tmpfs - 1].file)
+                        return -ENOMEM;
         }
         return 0;
 }

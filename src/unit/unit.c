@@ -65,6 +65,7 @@ Unit *unit_free(Unit *u) {
         for (size_t i = 0; i < u->n_tmpfs; i++) {
                 free(u->tmpfs[i].path);
                 free(u->tmpfs[i].options);
+                free(u->tmpfs[i].file);
         }
         free(u->tmpfs);
         strv_free(u->environment);

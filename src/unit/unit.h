@@ -34,6 +34,8 @@ typedef struct UnitBind {
 typedef struct UnitTmpfs {
         char *path;
         char *options;
+        unsigned line;          /* for diagnostics at compile time */
+        char *file;
 } UnitTmpfs;
 
 typedef struct UnitImage {

@@ -53,9 +53,10 @@ EOF
 unit_with noimage "Image=$TESTDIR/no-such-image" "ExecStart=/bin/echo SHOULD-NOT-RUN"
 bad noimage "$TESTDIR/no-such-image" "missing image"
 
+# The compiler looks in the image: FILE:LINE: Key:, before anything starts.
 unit_with nobinary "Image=$IMAGE" "ExecStart=/usr/bin/no-such-binary --flag"
-bad nobinary "/usr/bin/no-such-binary" "ExecStart= binary missing in the image"
-if [ "$RC" = 127 ]; then ok "missing binary: exit 127 (not found)"; else fail "missing binary: exit $RC, expected 127"; fi
+bad nobinary "ExecStart: ExecStart= binary /usr/bin/no-such-binary is not in the image" "ExecStart= binary missing in the image"
+if [ "$RC" = 1 ]; then ok "missing binary: exit 1 (does not compile)"; else fail "missing binary: exit $RC, expected 1"; fi
 
 unit_with noexec "Image=$IMAGE" "ExecStart=/etc/passwd"
 bad noexec "/etc/passwd" "ExecStart= not executable"

@@ -333,14 +333,14 @@ Restart=on-failure
 RestartSec=100ms
 EOF
 
-# Compiles, but cannot be set up: the bind target is not in the read-only
+# Compiles, but cannot be set up: a directory bound over a file of the
 # image. sandboxd's lines about the failure must name the service.
 mkdir -p "$TESTDIR/bindsrc"
 write_unit "$ID-nobind" <<'EOF'
 [Sandbox]
 Image=@IMAGE@
 ReadOnly=yes
-BindPaths=@TESTDIR@/bindsrc:/no-such-target-@ID@
+BindPaths=@TESTDIR@/bindsrc:/etc/passwd
 Environment=SBXTEST_ID=@ID@
 
 [Security]
@@ -574,6 +574,8 @@ crash_failed() { [ "$(unit_state "$ID-crash")" = failed ]; }
 wait_for 10 crash_failed || fail "$ID-crash (ExecStart=/bin/false, Restart=always) is not failed after 10 s: $(unit_state "$ID-crash")"
 status_json "$ID-crash"
 [ "$(jf Result result)" = start-limit-hit ] || fail "$ID-crash: result '$(jf Result result)', expected start-limit-hit"
+[ "$(jf LastExit)" = "exited 1" ] || fail "$ID-crash: LastExit '$(jf LastExit)', expected 'exited 1'"
+[ -z "$(jf LastStartError)" ] || fail "$ID-crash started every time, yet LastStartError is '$(jf LastStartError)'"
 ok "crash loop (StartLimitBurst=3): state failed, result start-limit-hit, NRestarts $(jf NRestarts)"
 sc status "$ID-crash"
 [ "$RC" = 3 ] || fail "sandboxctl status of a failed unit: exit $RC, expected 3"
@@ -598,6 +600,24 @@ if grep -q "host-secret-$ID" "$swap_log"; then
         fail "$ID-swap: after its automatic restart the service read the host's marker through /config: $(tr '\n' ' ' <"$swap_log")"
 fi
 ok "$ID-swap: app/config swapped for a symlink to a host directory; the automatic restart did not mount it"
+
+# Its automatic restarts fail until the start limit: status must still say
+# why the last start failed, and no earlier run's exit may pass for it.
+swap_failed() { [ "$(unit_state "$ID-swap")" = failed ]; }
+if wait_for 15 swap_failed; then
+        status_json "$ID-swap"
+        [ "$(jf Result)" = start-limit-hit ] || fail "$ID-swap: result '$(jf Result)', expected start-limit-hit"
+        grep -q "changed since the unit was compiled" <<<"$(jf LastStartError)" ||
+                fail "$ID-swap: LastStartError does not say why the last start failed: '$(jf LastStartError)'"
+        [ -z "$(jf LastExit)" ] || fail "$ID-swap: LastExit '$(jf LastExit)' is an earlier run's"
+        sc status "$ID-swap"
+        grep -q "Start error: .*changed since the unit was compiled" <<<"$SC_OUT" ||
+                fail "sandboxctl status $ID-swap has no Start error line: $SC_OUT"
+        grep -q "Last exit" <<<"$SC_OUT" && fail "sandboxctl status $ID-swap shows an earlier run's exit: $SC_OUT"
+        ok "$ID-swap after start-limit-hit: status says $(grep 'Start error:' <<<"$SC_OUT" | sed 's/^ *//'), no Last exit"
+else
+        fail "$ID-swap: not failed (start-limit-hit) within 15 s: $(unit_state "$ID-swap")"
+fi
 sc status "$ID-swap"
 want="BindReadOnlyPaths= source $TESTDIR/swap/app/config changed since the unit was compiled"
 grep -qF "$want" <<<"$SC_OUT" || fail "sandboxctl status $ID-swap does not say \"$want\": $SC_OUT"
@@ -896,13 +916,13 @@ ok "sandboxctl logs of an unknown unit: exit 5, $SC_ERR"
 # A launch that fails: every line sandboxd logs about it names the service.
 mark=$(wc -l <"$DLOG")
 sc start "$ID-nobind"
-[ "$RC" != 0 ] || fail "sandboxctl start $ID-nobind (bind target missing in a read-only image) succeeded"
+[ "$RC" != 0 ] || fail "sandboxctl start $ID-nobind (a directory bound over a file) succeeded"
 STARTED_UNITS+=("$ID-nobind")
 lines=$(tail -n +"$((mark + 1))" "$DLOG" | grep -v '^#' || true)
-grep -q "no-such-target-$ID" <<<"$lines" || fail "sandboxd's log does not say what failed for $ID-nobind: $lines"
+grep -q "on /etc/passwd" <<<"$lines" || fail "sandboxd's log does not say what failed for $ID-nobind: $lines"
 unnamed=$(grep -v -- "$ID-nobind" <<<"$lines" || true)
 [ -z "$unnamed" ] || fail "sandboxd logged lines about the launch of $ID-nobind without its name: $unnamed"
-[ "$(grep -c "Bind target /no-such-target-$ID" <<<"$lines")" = 1 ] ||
+[ "$(grep -c "bind-mount .* on /etc/passwd" <<<"$lines")" = 1 ] ||
         fail "the launch failure of $ID-nobind is not logged exactly once: $lines"
 ok "a failed launch: each of sandboxd's $(grep -c . <<<"$lines") lines names $ID-nobind, the failed step once"
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,28 @@ static inline char *diag_string(const Diagnostics *d) {
                 }                                                                               \
                 free(_s_);                                                                      \
         } while (0)
+
+/* What the units of the tests expect in a directory image, beside its
+ * /etc: the compiler checks ExecStart= binaries, and mount targets of a
+ * read-only root, against the image. */
+static inline void make_stand_in_image(const char *img) {
+        static const char *const dirs[] = { "bin", "tmp", "run", "srv", "data", "d", "x", "y", "var", "var/www" };
+        static const char *const programs[] = { "bin/sh", "bin/true", "bin/httpd", "bin/x" };
+
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+                char *p;
+
+                ASSERT_TRUE(asprintf(&p, "%s/%s", img, dirs[i]) > 0);
+                ASSERT_TRUE(mkdir(p, 0755) == 0 || errno == EEXIST);
+                free(p);
+        }
+        for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+                char *p = write_file(img, programs[i], "#!/bin/sh\n");
+
+                ASSERT_TRUE(chmod(p, 0755) == 0);
+                free(p);
+        }
+}
 
 static inline void rm_rf(const char *dir) {
         char *cmd;

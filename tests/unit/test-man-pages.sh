@@ -120,6 +120,12 @@ if [[ -n $ctl && -x $ctl ]]; then
         mkdir -p "$tmp/image/etc" "$tmp/units"
         printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$tmp/image/etc/passwd"
         printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/image/etc/group"
+        # What the units expect of a busybox image: the compiler checks ExecStart=
+        # binaries, and the mount targets of a read-only root, against it.
+        mkdir -p "$tmp/image/bin" "$tmp/image/tmp" "$tmp/image/run" "$tmp/image/var/www" "$tmp/image/srv"
+        for b in sh echo true httpd; do
+                printf '#!/bin/sh\n' >"$tmp/image/bin/$b" && chmod 755 "$tmp/image/bin/$b"
+        done
         # Each .EX block whose first line is "# /etc/sandboxd/units/FILE", roff escapes undone.
         awk -v dir="$tmp/units" -v img="$tmp/image" '
                 /^\.EX$/ { ex = 1; out = ""; next }

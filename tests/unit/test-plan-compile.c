@@ -23,6 +23,7 @@ static void setup(void) {
         dir = make_tmpdir();
         ASSERT_TRUE(asprintf(&img, "%s/img", dir) > 0 && mkdir(img, 0755) == 0);
         ASSERT_TRUE(asprintf(&etc, "%s/etc", img) > 0 && mkdir(etc, 0755) == 0);
+        make_stand_in_image(img);
         free(write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/sh\n"
                                        "www:x:33:33:web:/var/www:/bin/false\n"
                                        "broken line\n"
@@ -652,6 +653,88 @@ TEST(devices) {
                      "bad.unit:6: DeviceAllow: char-mem (char 1:*) rw is not allowed by policy devs");
 }
 
+/* What the launcher would only find at start: a target missing from a
+ * read-only image, an ExecStart= binary missing from any. */
+TEST(image_contents) {
+        Diagnostics d = {}, w = {};
+        char *tar, *cmd, *unit;
+        Plan *p;
+
+        ASSERT_TRUE(asprintf(&unit, "[Seccomp]\nAllow=@system-service\n[Sandbox]\nAllowBindPaths=%s\n", img) > 0);
+        free(write_file(policies, "imgbind.policy", unit));
+        free(unit);
+
+        expect_error("[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/usr/sbin/ngnix -g daemon\n",
+                     "bad.unit:4: ExecStart: ExecStart= binary /usr/sbin/ngnix is not in the image (");
+        expect_error("[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/var\n",
+                     "bad.unit:4: ExecStart: ExecStart= binary /var is a directory in the image");
+        expect_error("[Sandbox]\nImage=%1$s\nBindReadOnlyPaths=%1$s/etc:/sock\n[Security]\nPolicy=imgbind\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:3: BindReadOnlyPaths: Target /sock does not exist in the image (");
+        expect_error("[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/tmp /cache\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:3: TemporaryFileSystem: Target /cache does not exist in the image");
+        /* A bind is made before the tmpfs: under one, its target must exist too. */
+        expect_error("[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/run\n[Service]\nExecStart=/bin/true\n"
+                     "[Sandbox]\nBindReadOnlyPaths=%1$s/etc:/run/etc\n[Security]\nPolicy=imgbind\n",
+                     "bad.unit:7: BindReadOnlyPaths: Target /run/etc does not exist");
+        /* Where the launcher finds or makes the target itself: fine. */
+        free(compile_ok("imgok",
+                        "[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/tmp /tmp/deeper /dev/x\n"
+                        "BindReadOnlyPaths=%1$s/etc:/dev/etc %1$s/etc:/x -%1$s/etc:/nope\n[Security]\nPolicy=imgbind\n"
+                        "[Service]\nExecStart=/tmp/built-at-runtime\n") ? NULL : NULL);
+        free(compile_ok("imgrw", "[Sandbox]\nImage=%1$s\nReadOnly=no\nTemporaryFileSystem=/cache\n[Service]\nExecStart=/bin/sh\n")
+                     ? NULL : NULL);
+        /* An image symlink resolves inside the image. */
+        ASSERT_TRUE(asprintf(&cmd, "ln -s /bin/true %s/bin/link", img) > 0 && system(cmd) == 0);
+        free(cmd);
+        plan_free(compile_ok("imglink", "[Sandbox]\nImage=%1$s\n[Service]\nExecStart=/bin/link\n"));
+
+        /* A tarball, read without unpacking. */
+        ASSERT_TRUE(asprintf(&tar, "%s/image.tar.gz", dir) > 0);
+        ASSERT_TRUE(asprintf(&cmd, "tar -C %s -czf %s ./etc ./bin/sh ./srv", img, tar) > 0 && system(cmd) == 0);
+        free(cmd);
+        ASSERT_TRUE(asprintf(&unit, "[Sandbox]\nImage=%s\nTemporaryFileSystem=/srv /etc\n[Service]\nExecStart=/bin/sh\n", tar) > 0);
+        plan_free(compile_ok("imgtar", unit));
+        free(unit);
+        ASSERT_TRUE(asprintf(&unit, "[Sandbox]\nImage=%s\nTemporaryFileSystem=/tmp\n[Service]\nExecStart=/bin/true\n", tar) > 0);
+        p = compile("bad", unit, &d);
+        ASSERT_TRUE(!p);
+        ASSERT_DIAG(&d, "bad.unit:3: TemporaryFileSystem: Target /tmp does not exist in the image");
+        ASSERT_DIAG(&d, "bad.unit:5: ExecStart: ExecStart= binary /bin/true is not in the image");
+        diagnostics_done(&d);
+        free(unit);
+        free(tar);
+
+        /* /tmp its non-root user cannot write: a warning, not an error. */
+        free(write_file(units, "tmpw.unit", ""));
+        {
+                char *text;
+
+                ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\nTemporaryFileSystem=/tmp /run\n[Service]\nUser=www\nExecStart=/bin/true\n", img) > 0);
+                free(write_file(units, "tmpw.unit", text));
+                free(text);
+        }
+        ASSERT_OK(plan_compile_unit_full("tmpw", geteuid(), &p, &d, &w));
+        ASSERT_EQ(d.n, 0);
+        ASSERT_EQ(w.n, 1);
+        ASSERT_DIAG(&w, "tmpw.unit:3: TemporaryFileSystem: warning: /tmp is a tmpfs of mode 0755 owned by uid 0, "
+                        "which the service's user (uid 33) cannot write to; say /tmp:mode=1777");
+        plan_free(p);
+        diagnostics_done(&w);
+        {
+                char *text;
+
+                ASSERT_TRUE(asprintf(&text, "%s/var/tmp", img) > 0 && mkdir(text, 0755) == 0);
+                free(text);
+                ASSERT_TRUE(asprintf(&text, "[Sandbox]\nImage=%s\nTemporaryFileSystem=/tmp:mode=1777 /var/tmp:uid=33,mode=0700\n"
+                                            "[Service]\nUser=www\nExecStart=/bin/true\n", img) > 0);
+                free(write_file(units, "tmpw.unit", text));
+                free(text);
+        }
+        ASSERT_OK(plan_compile_unit_full("tmpw", geteuid(), &p, &d, &w));
+        ASSERT_EQ(w.n, 0);
+        plan_free(p);
+}
+
 int main(void) {
         setup();
         RUN(bounded_defaults);
@@ -667,6 +750,7 @@ int main(void) {
         RUN(exec_start_variables);
         RUN(pinned_host_paths);
         RUN(user_namespace);
+        RUN(image_contents);
         rm_rf(dir);
         return 0;
 }

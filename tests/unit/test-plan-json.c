@@ -20,6 +20,7 @@ static Plan *make_plan(void) {
         dir = make_tmpdir();
         ASSERT_TRUE(asprintf(&img, "%s/img", dir) > 0 && mkdir(img, 0755) == 0);
         ASSERT_TRUE(asprintf(&etc, "%s/etc", img) > 0 && mkdir(etc, 0755) == 0);
+        make_stand_in_image(img);
         free(write_file(etc, "passwd", "www:x:33:33:web:/var/www:/bin/false\n"));
         ASSERT_TRUE(asprintf(&units, "%s/units", dir) > 0 && mkdir(units, 0755) == 0);
         ASSERT_TRUE(asprintf(&pol, "%s/policies", dir) > 0 && mkdir(pol, 0755) == 0);
