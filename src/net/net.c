@@ -230,6 +230,14 @@ int net_veth_add(const PlanNetwork *n, int netns_fd) {
         return r;
 }
 
+void net_veth_del(const PlanNetwork *n) {
+        _cleanup_(rtnl_closep) Rtnl *rt = NULL;
+        char veth[NET_VETH_NAME_MAX];
+
+        if (rtnl_open(&rt) >= 0)
+                (void) rtnl_link_delete(rt, net_veth_name(n, veth));
+}
+
 int net_inside_configure(const PlanNetwork *n, const char **reterr_step) {
         _cleanup_(rtnl_closep) Rtnl *rt = NULL;
         struct in_addr gw = plan_network_gateway(n);

@@ -35,6 +35,8 @@ void net_host_release(const Plan *p);
 /* Launcher, parent, at SYNC 1: the veth pair, its peer named eth0 in the
  * network namespace netns_fd. */
 int net_veth_add(const PlanNetwork *n, int netns_fd);
+/* Launcher, parent, when the launch failed after net_veth_add(). */
+void net_veth_del(const PlanNetwork *n);
 /* Child, in its network namespace: lo and eth0 up, the addresses, the
  * default routes via the bridge. */
 int net_inside_configure(const PlanNetwork *n, const char **reterr_step);
