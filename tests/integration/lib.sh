@@ -320,10 +320,12 @@ leftovers_snapshot() {
                 sbx_pids | awk '{ print "process", $2 }' | sort
                 # Network=private: host ends of veths, published ports.
                 echo "# network"
-                ip -o link show type veth 2>/dev/null | awk -F': ' '$2 ~ /^sbx/ { sub(/@.*/, "", $2); print "veth", $2 }' | sort
+                { ip -o link show type veth 2>/dev/null || true; } |
+                        awk -F': ' '$2 ~ /^sbx/ { sub(/@.*/, "", $2); print "veth", $2 }' | sort
                 if command -v nft >/dev/null; then
                         for m in pub4_any pub4_addr; do
-                                nft list map inet sandboxd "$m" 2>/dev/null | sed -n 's/^[[:space:]]*elements = /nft '"$m"' /p'
+                                { nft list map inet sandboxd "$m" 2>/dev/null || true; } |
+                                        sed -n 's/^[[:space:]]*elements = /nft '"$m"' /p'
                         done
                 fi
                 echo "# files"
