@@ -7,14 +7,17 @@ BUILD_DEPS=(
         gcc clang meson ninja-build pkg-config
         libsystemd-dev libseccomp-dev libcap-dev libinih-dev libmount-dev
         libjson-c-dev libarchive-dev libcurl4-openssl-dev
+        libmnl-dev libnftables-dev              # Network=private (src/net)
         musl-tools
         libclang-rt-14-dev
 )
 RUNTIME_DEPS=(
         busybox-static iproute2 util-linux procps
+        libmnl0 libnftables1                    # Network=private; libnftables is dlopen()ed
 )
 TEST_DEPS=(
         python3                                 # tools/test.sh, the shell tests' JSON checks
+        nftables curl                           # test-network: inspect the table, HTTP through published ports
         man-db groff-base zsh fish              # unit: man pages, completions
         cppcheck                                # static
         qemu-system-x86 linux-image-amd64 kmod  # vm

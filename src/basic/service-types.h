@@ -6,6 +6,7 @@
  * of a Limit*= key. Below src/unit and src/plan so that both speak it and
  * neither includes the other. */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,10 +15,20 @@
 typedef enum NetworkMode {
         NETWORK_NONE,   /* own network namespace with only lo, up */
         NETWORK_HOST,   /* the host's network namespace */
+        NETWORK_PRIVATE, /* own network namespace, a veth into sandboxd's bridge, an address */
         _NETWORK_MODE_MAX,
         _NETWORK_MODE_INVALID = -EINVAL,
 } NetworkMode;
 DECLARE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
+
+/* PublishPort=[HOSTIP:]HOSTPORT:CONTAINERPORT[/PROTO], as the unit says it
+ * and the plan carries it. */
+typedef struct PortMapping {
+        int protocol;                   /* IPPROTO_TCP, IPPROTO_UDP */
+        struct in_addr host_address;    /* 0.0.0.0: every local address */
+        uint16_t host_port;
+        uint16_t container_port;
+} PortMapping;
 
 typedef enum RestartPolicy {
         RESTART_NO,

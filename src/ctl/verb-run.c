@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "cgroup.h"
 #include "ctl-common.h"
 #include "ctl-escape.h"
@@ -80,6 +81,12 @@ static int send_signal(int pidfd, int sig) {
         if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
                 return negative_errno();
         return 0;
+}
+
+/* Its ports and its veth, on every way out once it was launched. */
+static void net_releasep(Plan **p) {
+        if (*p)
+                net_host_release(*p);
 }
 
 static void kill_all(Cgroup *cg, int pidfd) {
@@ -307,6 +314,7 @@ int verb_run(int argc, char *argv[]) {
         _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, out_w = -EBADF, err_w = -EBADF;
         _cleanup_(relay_done) Relay relay = {};
+        _cleanup_(net_releasep) Plan *net_owner = NULL;
         int relay_w[2];
         int c, r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
@@ -370,6 +378,16 @@ int verb_run(int argc, char *argv[]) {
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
 
+        if (plan->network == NETWORK_PRIVATE) {
+                _cleanup_free_ char *net_msg = NULL;
+
+                r = net_host_prepare(plan, NULL, &net_msg);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to prepare the network of %s: %s", plan->name, strna(net_msg));
+                        return LAUNCH_EXIT_SETUP;
+                }
+        }
+
         driver = cgroup_driver_pick();
         r = cgroup_create_full(driver, plan, &cg, &msg);
         if (r < 0) {
@@ -408,6 +426,18 @@ int verb_run(int argc, char *argv[]) {
         /* The service's copies only: EOF once it and its children are gone. */
         out_w = safe_close(out_w);
         err_w = safe_close(err_w);
+
+        net_owner = plan;
+        if (plan->network == NETWORK_PRIVATE) {
+                _cleanup_free_ char *net_msg = NULL;
+
+                r = net_host_publish(plan, true, &net_msg);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to publish the ports of %s: %s", plan->name, strna(net_msg));
+                        kill_all(cg, pidfd);
+                        return LAUNCH_EXIT_SETUP;
+                }
+        }
 
         r = wait_for_service(plan, cg, &l, sig_fd, &relay, &si);
         if (r < 0) {

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "cgroup.h"
 #include "manager.h"
 #include "plan-json.h"
@@ -143,6 +144,16 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                 }
                 log_unit_info(s, "Re-adopted, main PID %d.", (int) s->main_pid);
                 service_log_adopt(s);
+                /* Its ports again: a no-op where they are, the table made
+                 * anew where another tool flushed it meanwhile. */
+                if (s->plan->network == NETWORK_PRIVATE) {
+                        _cleanup_free_ char *net_msg = NULL;
+
+                        r = net_host_publish(s->plan, false, &net_msg);
+                        if (r < 0)
+                                log_unit_warning_errno(s, r, "Failed to restore the published ports, ignoring: %s",
+                                                       strna(net_msg));
+                }
 
                 if (s->rt.state == SERVICE_STARTING)
                         /* It was saved between the launch and STARTED. */

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "net.h"
 #include "cgroup.h"
 #include "launch.h"
 #include "log.h"
@@ -260,6 +261,9 @@ void service_cleanup(Service *s) {
                         log_unit_warning_errno(s, r, "Failed to remove the cgroup %s: %m", strna(s->cgroup->name));
                 s->cgroup = cgroup_free(s->cgroup);
         }
+        /* Its ports and its veth; the lease stays for its next start. */
+        if (s->plan)
+                net_host_release(s->plan);
         s->main_pid = 0;
         s->main_pid_starttime = 0;
         s->is_child = false;
@@ -412,6 +416,22 @@ static int service_launch(Service *s, char **reterr_message) {
                         log_unit_warning_errno(s, r, "Failed to save the plan: %m");
         }
 
+        /* Network=private: bridge, table, the lease (the same address at
+         * every start) and the host's DNS servers, into the plan. */
+        if (s->plan->network == NETWORK_PRIVATE) {
+                _cleanup_free_ char *net_msg = NULL;
+
+                r = net_host_prepare(s->plan, NULL, &net_msg);
+                if (r < 0) {
+                        log_unit_error_errno(s, r, "Failed to prepare the network: %s", strna(net_msg));
+                        set_message(m, "Failed to start %s: %s", s->name, strna(net_msg));
+                        return r;
+                }
+                r = service_save_plan(s);
+                if (r < 0)
+                        log_unit_warning_errno(s, r, "Failed to save the plan: %m");
+        }
+
         r = cgroup_create_full(driver, s->plan, &cg, &msg);
         if (r < 0) {
                 if (msg) {
@@ -492,6 +512,21 @@ static int service_launch(Service *s, char **reterr_message) {
         pidfd = l.pidfd;
         out_w = safe_close(out_w);
 
+        /* Once it runs, so that a failed launch never published anything. */
+        if (s->plan->network == NETWORK_PRIVATE) {
+                _cleanup_free_ char *net_msg = NULL;
+
+                r = net_host_publish(s->plan, true, &net_msg);
+                if (r < 0) {
+                        log_unit_error_errno(s, r, "Failed to publish the ports: %s", strna(net_msg));
+                        set_message(m, "Failed to start %s: %s", s->name, strna(net_msg));
+                        (void) pidfd_signal(pidfd, SIGKILL);
+                        (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED);
+                        net_host_release(s->plan);
+                        return r;
+                }
+        }
+
         /* The child is ours and not reaped: /proc/PID is still it, even
          * if it has exited already. */
         r = pid_get_starttime(l.pid, &starttime);
@@ -524,6 +559,7 @@ kill:
         /* We could not supervise it: it must not run unsupervised. */
         (void) pidfd_signal(pidfd, SIGKILL);
         (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED);
+        net_host_release(s->plan);
         set_message(m, "Failed to start %s: could not supervise it (%s).", s->name, strerror(-r));
         return r;
 }

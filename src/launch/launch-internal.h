@@ -60,6 +60,7 @@ typedef struct LaunchContext {
         size_t n_passed_fds;
         size_t next_passed_fd;  /* child: the next rootidmap bind's tree */
         int dev_fd;             /* child: the root of the /dev tmpfs until it is made read-only, or -EBADF */
+        char *resolv_conf;      /* Network=private: /etc/resolv.conf's text, made by the parent */
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -78,6 +79,7 @@ void launch_vfork_stack_free(void);
 int userns_write_map(pid_t pid, int pidfd, const char *file, const char *line, size_t len);
 int userns_write_maps(pid_t pid, int pidfd, uint32_t base, uint32_t count);
 int userns_open_ns(pid_t pid, int pidfd, int *ret_fd);
+int launch_open_ns(pid_t pid, int pidfd, const char *type, int *ret_fd);
 int userns_open_root_path(pid_t pid, int pidfd, const char *path, int *ret_fd);
 int userns_become_root(LaunchError *e);
 
@@ -140,6 +142,10 @@ int dev_seal(LaunchContext *c, LaunchError *e);
 
 /* net.c */
 int net_loopback_up(LaunchError *e);
+/* Network=private (child): eth0 and lo configured from the plan. */
+int net_configure(const Plan *p, LaunchError *e);
+/* Network=private (child, before /dev is sealed): /etc/resolv.conf. */
+int net_mount_resolv_conf(LaunchContext *c, int root_fd, LaunchError *e);
 
 /* caps.c */
 int caps_apply(const Plan *p, LaunchError *e);

@@ -37,6 +37,7 @@
 #include "idrange.h"
 #include "launch-internal.h"
 #include "log.h"
+#include "net.h"
 #include "plan-seccomp.h"
 #include "seccomp-load.h"
 #include "plan.h"
@@ -80,6 +81,7 @@ static void launch_context_close_join_fds(LaunchContext *c) {
 
 static void launch_context_done(LaunchContext *c) {
         c->layer_dirs = strv_free(c->layer_dirs);
+        c->resolv_conf = mfree(c->resolv_conf);
         c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
         launch_context_close_join_fds(c);
 }
@@ -344,6 +346,10 @@ static _noreturn_ void child_main(LaunchContext *c) {
                 goto fail;
         if (p->network == NETWORK_NONE && (p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)) && net_loopback_up(&e) < 0)
                 goto fail;
+        /* The veth's end is here since SYNC 1; we are root of the user
+         * namespace that owns this network namespace. */
+        if (p->network == NETWORK_PRIVATE && net_configure(p, &e) < 0)
+                goto fail;
 
         if (!c->pidns)
                 service_main(c);
@@ -434,6 +440,11 @@ static int check_plan(const Plan *p) {
                 if (p->mounts[i].root_idmap && !(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)))
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has a rootidmap bind without a user namespace.",
                                                strna(p->name));
+        if (p->network == NETWORK_PRIVATE &&
+            (!(p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)) || p->net.address.s_addr == 0 || !p->net.bridge))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "The plan of %s has Network=private without a network namespace or an address.",
+                                       strna(p->name));
         if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_base < 65536)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "The plan of %s has no host id range for its user namespace (base %u).",
@@ -508,6 +519,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         size_t n_passed = 0;
         LaunchError e = {};
         char go = 'g';
+        bool veth_added = false;
         siginfo_t si;
         ssize_t n;
         pid_t pid;
@@ -549,6 +561,13 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         r = image_prepare_layers(p, params->state_dir, &c.layer_dirs);
         if (r < 0)
                 goto finish;
+        if (p->network == NETWORK_PRIVATE) {
+                r = net_resolv_conf(&p->net, &c.resolv_conf);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to make resolv.conf for %s: %m", strna(p->name));
+                        goto finish;
+                }
+        }
         r = mount_prepare(p, &c.mount_prep);
         if (r < 0) {
                 log_error_errno(r, "Failed to parse the mount options of %s: %m", strna(p->name));
@@ -602,6 +621,22 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 if (r < 0)
                         goto kill;      /* logged */
         }
+        /* The veth, its peer made directly in the child's network
+         * namespace (owned by its user namespace: we, host root, may). */
+        if (p->network == NETWORK_PRIVATE) {
+                _cleanup_close_ int netns_fd = -EBADF;
+                char veth[NET_VETH_NAME_MAX];
+
+                r = launch_open_ns(pid, pidfd, "net", &netns_fd);
+                if (r >= 0)
+                        r = net_veth_add(&p->net, netns_fd);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to create the veth %s of %s on bridge %s: %m",
+                                        net_veth_name(&p->net, veth), strna(p->name), p->net.bridge);
+                        goto kill;
+                }
+                veth_added = true;
+        }
         /* If the child is already gone, this fails with EPIPE and the recv
          * below finds the reason it left. */
         (void) idmap_send(pair[0], go, passed, n_passed);
@@ -638,6 +673,9 @@ kill:
         (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
         while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
                 ;
+        /* Gone with the namespace too, but later: a failed launch leaves nothing now. */
+        if (veth_added)
+                net_veth_del(&p->net);
 finish:
         if (params->reterr_exit_status)
                 *params->reterr_exit_status = status;

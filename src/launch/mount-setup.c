@@ -423,6 +423,11 @@ int mount_plan(LaunchContext *c, int root_fd, LaunchError *e) {
                 if (r < 0)
                         return r;
         }
+        if (c->resolv_conf) {
+                r = net_mount_resolv_conf(c, root_fd, e);
+                if (r < 0)
+                        return r;
+        }
         return dev_seal(c, e);
 }
 

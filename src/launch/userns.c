@@ -99,13 +99,19 @@ int userns_open_root_path(pid_t pid, int pidfd, const char *path, int *ret_fd) {
 }
 
 int userns_open_ns(pid_t pid, int pidfd, int *ret_fd) {
+        return launch_open_ns(pid, pidfd, "user", ret_fd);
+}
+
+int launch_open_ns(pid_t pid, int pidfd, const char *type, int *ret_fd) {
         _cleanup_close_ int dir_fd = -EBADF;
+        char path[32];
         int fd, r;
 
         r = open_proc_dir(pid, pidfd, &dir_fd);
         if (r < 0)
                 return r;
-        fd = openat(dir_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof(path), "ns/%s", type);
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         *ret_fd = fd;

@@ -20,6 +20,7 @@
 #include "plan-compile.h"
 #include "plan-devices.h"
 #include "plan-image-check.h"
+#include "plan-network.h"
 #include "plan-seccomp.h"
 #include "string-util.h"
 #include "strv.h"
@@ -126,19 +127,17 @@ static int compile_namespaces(Compiler *c) {
         unsigned nsline = u->loc_namespaces.line;
         uint64_t missing;
 
+        /* The policy's AllowNetwork= is checked in plan-network.c. */
         p->network = u->network >= 0 ? u->network : NETWORK_NONE;
         if (p->network == NETWORK_HOST) {
-                if (pol->allow_host_network <= 0)
-                        fail_at(c, loc_file(c, &u->loc_network), u->loc_network.line, "Network",
-                                "Network=host is not allowed by policy %s (%s: [Sandbox] AllowHostNetwork=no).",
-                                pol->name, pol->path);
                 if (u->namespaces_set && (ns & NAMESPACE_MASK(NAMESPACE_NET)))
                         fail_at(c, nsfile, nsline, "Namespaces",
                                 "Namespaces= has net, but Network=host shares the host's network namespace.");
                 ns &= ~NAMESPACE_MASK(NAMESPACE_NET);
         } else if (!(ns & NAMESPACE_MASK(NAMESPACE_NET)))
                 fail_at(c, nsfile, nsline, "Namespaces",
-                        "Network=none needs the net namespace; add net to Namespaces= or say Network=host.");
+                        "Network=%s needs the net namespace; add net to Namespaces= or say Network=host.",
+                        network_mode_to_string(p->network));
 
         /* The root is set up with pivot_root inside a private mount
          * namespace; without one the launcher would change the host. */
@@ -1068,6 +1067,11 @@ int plan_compile_full(const Unit *u, const Policy *pol, Plan **ret, Diagnostics 
                 return r;
         r = compile_seccomp(&c);
         if (r < 0)
+                return r;
+        r = plan_compile_network(u, pol, NULL, p, diags);
+        if (r == -EINVAL)
+                c.failed = r;
+        else if (r < 0)
                 return r;
         r = plan_compile_devices(u, pol, p, diags);
         if (r == -EINVAL)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include "af-util.h"
 #include "base64.h"
 #include "cap-util.h"
+#include "in-addr-util.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "plan-json.h"
@@ -72,6 +74,35 @@ static json_object *j_file_id(const PlanFileId *id) {
 static json_object *j_action(SeccompAction a) {
         char buf[SECCOMP_ACTION_STRING_MAX];
         return json_object_new_string(seccomp_action_to_string(a, buf));
+}
+
+static json_object *j_net(const PlanNetwork *n) {
+        json_object *o = json_object_new_object(), *a = json_object_new_array();
+        char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+
+        json_object_object_add(o, "bridge", j_str(n->bridge));
+        snprintf(buf, sizeof(buf), "%s/%u", inet_ntop(AF_INET, &n->subnet, addr, sizeof(addr)), n->prefixlen);
+        json_object_object_add(o, "subnet", j_str(buf));
+        if (n->prefixlen6 > 0) {
+                snprintf(buf, sizeof(buf), "%s/%u", inet_ntop(AF_INET6, &n->subnet6, addr, sizeof(addr)), n->prefixlen6);
+                json_object_object_add(o, "subnet6", j_str(buf));
+        } else
+                json_object_object_add(o, "subnet6", NULL);
+        json_object_object_add(o, "address", n->address.s_addr == 0 ? NULL :
+                               j_str(inet_ntop(AF_INET, &n->address, addr, sizeof(addr))));
+        json_object_object_add(o, "address_static", json_object_new_boolean(n->address_static));
+        json_object_object_add(o, "dns", j_strv(n->dns));
+        for (size_t i = 0; i < n->n_ports; i++) {
+                json_object *x = json_object_new_object();
+
+                json_object_object_add(x, "protocol", j_str(n->ports[i].protocol == IPPROTO_UDP ? "udp" : "tcp"));
+                json_object_object_add(x, "host_address", j_str(inet_ntop(AF_INET, &n->ports[i].host_address, addr, sizeof(addr))));
+                json_object_object_add(x, "host_port", json_object_new_int64(n->ports[i].host_port));
+                json_object_object_add(x, "container_port", json_object_new_int64(n->ports[i].container_port));
+                json_object_array_add(a, x);
+        }
+        json_object_object_add(o, "ports", a);
+        return o;
 }
 
 int plan_to_json(const Plan *p, char **ret) {
@@ -238,6 +269,8 @@ int plan_to_json(const Plan *p, char **ret) {
                 json_object_array_add(a, x);
         }
         json_object_object_add(o, "devices", a);
+        if (p->network == NETWORK_PRIVATE)
+                json_object_object_add(o, "net", j_net(&p->net));
 
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)
@@ -670,12 +703,94 @@ static int read_seccomp(Reader *r, json_object *o, Plan *p) {
         return 0;
 }
 
+static int get_in4(Reader *r, json_object *o, const char *k, bool nullable, struct in_addr *ret) {
+        _cleanup_free_ char *v = NULL;
+
+        TRY(get_str(r, o, k, nullable, &v));
+        if (!v) {
+                *ret = (struct in_addr) {};
+                return 0;
+        }
+        if (in4_addr_from_string(v, ret) < 0)
+                return rfail(r, "net.%s is not an IPv4 address.", k);
+        return 0;
+}
+
+static int read_net(Reader *r, json_object *o, PlanNetwork *n) {
+        static const char *const keys[] = { "bridge", "subnet", "subnet6", "address", "address_static", "dns", "ports", NULL };
+        static const char *const pkeys[] = { "protocol", "host_address", "host_port", "container_port", NULL };
+        _cleanup_free_ char *subnet = NULL, *subnet6 = NULL;
+        json_object *x = NULL, *a = NULL;
+        uint64_t v;
+
+        TRY(get_obj(r, o, "net", &x));
+        TRY(check_keys(r, x, "net", keys));
+        TRY(get_str(r, x, "bridge", false, &n->bridge));
+        if (!ifname_is_valid(n->bridge))
+                return rfail(r, "net.bridge is not a valid interface name.");
+        TRY(get_str(r, x, "subnet", false, &subnet));
+        if (in4_prefix_from_string(subnet, false, &n->subnet, &n->prefixlen) < 0 || n->prefixlen < 8 || n->prefixlen > 30)
+                return rfail(r, "net.subnet is not an IPv4 subnet between /8 and /30.");
+        TRY(get_str(r, x, "subnet6", true, &subnet6));
+        if (subnet6 && (in6_prefix_from_string(subnet6, false, &n->subnet6, &n->prefixlen6) < 0 || n->prefixlen6 != 64))
+                return rfail(r, "net.subnet6 is not an IPv6 /64.");
+        TRY(get_in4(r, x, "address", true, &n->address));
+        if (n->address.s_addr != 0 && !in4_prefix_contains(n->subnet, n->prefixlen, n->address))
+                return rfail(r, "net.address is outside net.subnet.");
+        TRY(get_bool(r, x, "address_static", &n->address_static));
+        TRY(get_strv(r, x, "dns", 16, &n->dns));
+        STRV_FOREACH(d, n->dns) {
+                struct in6_addr a6;
+                unsigned len;
+
+                if (in6_prefix_from_string(*d, false, &a6, &len) < 0 || len != 128) {
+                        struct in_addr a4;
+
+                        if (in4_addr_from_string(*d, &a4) < 0)
+                                return rfail(r, "net.dns has \"%s\", which is not an IP address.", *d);
+                }
+        }
+        TRY(get_arr(r, x, "ports", 1024, &a));
+        if (json_object_array_length(a) > 0) {
+                n->ports = calloc(json_object_array_length(a), sizeof(PlanPort));
+                if (!n->ports)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *pj = json_object_array_get_idx(a, i);
+                _cleanup_free_ char *proto = NULL;
+                PlanPort *pp = &n->ports[i];
+
+                if (!json_object_is_type(pj, json_type_object))
+                        return rfail(r, "net.ports[%zu] must be an object.", i);
+                TRY(check_keys(r, pj, "net.ports[]", pkeys));
+                n->n_ports = i + 1;
+                TRY(get_str(r, pj, "protocol", false, &proto));
+                if (streq(proto, "tcp"))
+                        pp->protocol = IPPROTO_TCP;
+                else if (streq(proto, "udp"))
+                        pp->protocol = IPPROTO_UDP;
+                else
+                        return rfail(r, "net.ports[%zu].protocol must be tcp or udp.", i);
+                TRY(get_in4(r, pj, "host_address", false, &pp->host_address));
+                TRY(get_u64(r, pj, "host_port", 65535, &v));
+                if (v == 0)
+                        return rfail(r, "net.ports[%zu].host_port must be 1-65535.", i);
+                pp->host_port = (uint16_t) v;
+                TRY(get_u64(r, pj, "container_port", 65535, &v));
+                if (v == 0)
+                        return rfail(r, "net.ports[%zu].container_port must be 1-65535.", i);
+                pp->container_port = (uint16_t) v;
+        }
+        return 0;
+}
+
 static int read_plan(Reader *r, json_object *o, Plan *p) {
         static const char *const keys[] = {
                 "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
                 "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
-                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", NULL,
+                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
         static const char *const lkeys[] = { "type", "path", "id", NULL };
@@ -716,7 +831,11 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         TRY(get_str(r, o, "network", false, &network));
         p->network = network_mode_from_string(network);
         if (p->network < 0)
-                return rfail(r, "\"network\" must be none or host.");
+                return rfail(r, "\"network\" must be none, host or private.");
+        if (p->network == NETWORK_PRIVATE)
+                TRY(read_net(r, o, &p->net));
+        else if (field(o, "net"))
+                return rfail(r, "\"net\" is only for \"network\": \"private\".");
 
         TRY(get_arr(r, o, "layers", LAYERS_MAX, &a));
         if (json_object_array_length(a) == 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <signal.h>
+#include <arpa/inet.h>
 
 #include "plan.h"
 #include "strv.h"
@@ -81,6 +82,9 @@ Plan *plan_free(Plan *p) {
                 free(p->devices[i].name);
         free(p->devices);
         plan_syscall_ceilings_free(p->seccomp_enosys, p->n_seccomp_enosys);
+        free(p->net.bridge);
+        strv_free(p->net.dns);
+        free(p->net.ports);
         free(p);
         return NULL;
 }
@@ -138,4 +142,26 @@ int plan_add_device(Plan *p, const char *name, bool block, uint32_t major, uint3
 
 unsigned long plan_clone_flags(const Plan *p) {
         return namespace_mask_to_clone_flags(p->namespaces);
+}
+
+struct in_addr plan_network_gateway(const PlanNetwork *n) {
+        return (struct in_addr) { .s_addr = htonl(ntohl(n->subnet.s_addr) + 1) };
+}
+
+struct in6_addr plan_network_address6(const PlanNetwork *n, struct in_addr a) {
+        struct in6_addr r = n->subnet6;
+        uint32_t host = ntohl(a.s_addr) & ~(n->prefixlen == 0 ? 0 : UINT32_MAX << (32 - n->prefixlen));
+
+        r.s6_addr[12] = host >> 24;
+        r.s6_addr[13] = host >> 16;
+        r.s6_addr[14] = host >> 8;
+        r.s6_addr[15] = host;
+        return r;
+}
+
+struct in6_addr plan_network_gateway6(const PlanNetwork *n) {
+        struct in6_addr r = n->subnet6;
+
+        r.s6_addr[15] |= 1;
+        return r;
 }

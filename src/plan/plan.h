@@ -10,6 +10,7 @@
  * never opens a unit or policy file. A Plan serialises to JSON and back
  * (plan-json.h), which is how sandboxd keeps it under /run. */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -103,6 +104,27 @@ typedef struct PlanDevice {
         unsigned access;        /* DEVICE_ACCESS_READ | _WRITE | _MKNOD */
 } PlanDevice;
 
+/* PublishPort=: host traffic to host_address:host_port (any local
+ * address when host_address is 0) goes to the service's container_port. */
+typedef PortMapping PlanPort;
+
+/* Network=private. The bridge and subnets come from sandboxd.conf at
+ * compile time; the address is the unit's Address=, or 0.0.0.0 for
+ * "leased at start" (the caller of the launcher fills it in, as it does
+ * the id range, and the plan under /run records it). */
+typedef struct PlanNetwork {
+        char *bridge;                   /* "sandbox0" */
+        struct in_addr subnet;          /* 10.89.0.0 */
+        unsigned prefixlen;             /* 16 */
+        struct in6_addr subnet6;        /* a ULA /64; :: for none */
+        unsigned prefixlen6;
+        struct in_addr address;         /* the service's; 0.0.0.0: leased at start */
+        bool address_static;            /* Address= */
+        char **dns;                     /* DNS=; empty: the host's servers (filled at start) */
+        PlanPort *ports;
+        size_t n_ports;
+} PlanNetwork;
+
 typedef struct Plan {
         /* Identity of the service and where it came from (for status and
          * diagnostics only; the launcher never opens these). */
@@ -191,7 +213,15 @@ typedef struct Plan {
          * such rule (a plan built by hand). */
         PlanSyscallCeiling *seccomp_enosys;
         size_t n_seccomp_enosys;
+        /* Network=private only. */
+        PlanNetwork net;
 } Plan;
+
+/* The gateway (the bridge's address): the subnet's first host. */
+struct in_addr plan_network_gateway(const PlanNetwork *n);
+/* The service's IPv6 address: the subnet6 prefix with the IPv4 host part. */
+struct in6_addr plan_network_address6(const PlanNetwork *n, struct in_addr a);
+struct in6_addr plan_network_gateway6(const PlanNetwork *n);
 
 void plan_syscall_ceilings_free(PlanSyscallCeiling *l, size_t n);
 

@@ -19,7 +19,7 @@
 #include "strv.h"
 #include "syscall-groups.h"
 
-static const char *const policy_sections[] = { "Policy", "Seccomp", "Capabilities", "Sandbox", NULL };
+static const char *const policy_sections[] = { "Policy", "Seccomp", "Capabilities", "Sandbox", "Network", NULL };
 
 Policy *policy_new(const char *name) {
         Policy *p = calloc(1, sizeof(Policy));
@@ -329,6 +329,44 @@ static int parse_address_families(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+static int parse_allow_network(ConfContext *c, const char *v, void *data) {
+        Policy *p = data;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        p->allow_network_set = true;
+        if (isempty(v)) {
+                p->allow_network = 0;
+                return 0;
+        }
+        r = conf_parse_strv(c, v, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words) {
+                if (streq(*w, "none"))
+                        p->allow_network |= UINT64_C(1) << POLICY_NETWORK_NONE;
+                else if (streq(*w, "host"))
+                        p->allow_network |= UINT64_C(1) << POLICY_NETWORK_HOST;
+                else if (streq(*w, "private"))
+                        p->allow_network |= UINT64_C(1) << POLICY_NETWORK_PRIVATE;
+                else if (streq(*w, "service"))
+                        p->allow_network |= UINT64_C(1) << POLICY_NETWORK_SERVICE;
+                else
+                        return conf_error(c, "Unknown network mode \"%s\", expected none, private, host or service.", *w);
+        }
+        return 0;
+}
+
+uint64_t policy_network_mask(const Policy *p) {
+        uint64_t m = p->allow_network_set ? p->allow_network : UINT64_C(1) << POLICY_NETWORK_NONE;
+
+        if (p->allow_host_network > 0)
+                m |= UINT64_C(1) << POLICY_NETWORK_HOST;
+        else if (p->allow_host_network == 0)
+                m &= ~(UINT64_C(1) << POLICY_NETWORK_HOST);
+        return m;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -344,6 +382,7 @@ static const ConfItem policy_items[] = {
         { "Sandbox", "AllowRootOwnedBinds", conf_parse_bool, P(allow_root_owned_binds) },
         { "Sandbox", "AllowBindPaths", parse_bind_paths, 0 },
         { "Sandbox", "AllowDevices", parse_allow_devices, 0 },
+        { "Network", "AllowNetwork", parse_allow_network, 0 },
 };
 #undef P
 

@@ -52,7 +52,20 @@ typedef struct Policy {
          * RestrictAddressFamilies=. Unset: any family. */
         bool address_families_set;
         uint64_t address_families;      /* mask of 1 << AF_* */
+        /* [Network] AllowNetwork=: mask of 1 << NetworkMode (POLICY_NETWORK_SERVICE
+         * for service:NAME). Unset: none, plus host where AllowHostNetwork=yes. */
+        bool allow_network_set;
+        uint64_t allow_network;
 } Policy;
+
+/* Bits of allow_network: the values of the plan's NetworkMode (the
+ * compiler checks they agree), and service:NAME. */
+#define POLICY_NETWORK_NONE 0
+#define POLICY_NETWORK_HOST 1
+#define POLICY_NETWORK_PRIVATE 2
+#define POLICY_NETWORK_SERVICE 3
+/* What the policy lets a unit ask for, AllowHostNetwork= applied as an alias. */
+uint64_t policy_network_mask(const Policy *p);
 
 Policy *policy_new(const char *name);
 Policy *policy_free(Policy *p);

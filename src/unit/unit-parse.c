@@ -8,6 +8,7 @@
 #include "conf-parser.h"
 #include "extract-word.h"
 #include "namespace-util.h"
+#include "in-addr-util.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "sandbox-limits.h"
@@ -135,6 +136,111 @@ static int parse_network(ConfContext *c, const char *v, void *data) {
                 return conf_error_unknown(c, "Invalid network mode", v, names, n);
         }
         *m = k;
+        return 0;
+}
+
+static int parse_address(ConfContext *c, const char *v, void *data) {
+        struct in_addr a;
+
+        if (set_location(c, &unit_of(c)->loc_address) < 0)
+                return -ENOMEM;
+        if (!isempty(v) && in4_addr_from_string(v, &a) < 0)
+                return conf_error(c, "Invalid IPv4 address \"%s\".", v);
+        return conf_parse_string(c, v, data);
+}
+
+static int parse_dns(ConfContext *c, const char *v, void *data) {
+        char ***l = data;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (set_location(c, &unit_of(c)->loc_dns) < 0)
+                return -ENOMEM;
+        if (isempty(v)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        r = conf_parse_strv(c, v, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words) {
+                struct in_addr a4;
+                struct in6_addr a6;
+                unsigned len;
+
+                if (in4_addr_from_string(*w, &a4) < 0 &&
+                    (strchr(*w, '/') || in6_prefix_from_string(*w, false, &a6, &len) < 0))
+                        return conf_error(c, "Invalid DNS server \"%s\": expected an IPv4 or IPv6 address.", *w);
+                r = strv_extend(l, *w);
+                if (r < 0)
+                        return r;
+        }
+        if (strv_length(*l) > 3)
+                return conf_error(c, "At most 3 DNS servers (resolv.conf's MAXNS).");
+        return 0;
+}
+
+static int parse_port(const char *s, uint16_t *ret) {
+        unsigned v;
+
+        if (safe_atou(s, &v) < 0 || v == 0 || v > 65535)
+                return -ERANGE;
+        *ret = (uint16_t) v;
+        return 0;
+}
+
+/* Quadlet's syntax: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. */
+static int parse_publish_port(ConfContext *c, const char *v, void *data) {
+        Unit *u = unit_of(c);
+        _cleanup_free_ char *buf = NULL;
+        PortMapping port = { .protocol = IPPROTO_TCP };
+        char *slash, *last, *host_port;
+        PortMapping *n;
+
+        if (set_location(c, &u->loc_publish) < 0)
+                return -ENOMEM;
+        if (isempty(v)) {
+                u->publish_ports = mfree(u->publish_ports);
+                u->n_publish_ports = 0;
+                return 0;
+        }
+        buf = strdup(v);
+        if (!buf)
+                return -ENOMEM;
+        slash = strchr(buf, '/');
+        if (slash) {
+                *slash = '\0';
+                if (streq(slash + 1, "udp"))
+                        port.protocol = IPPROTO_UDP;
+                else if (!streq(slash + 1, "tcp"))
+                        return conf_error(c, "Invalid protocol \"%s\" in \"%s\": expected tcp or udp.", slash + 1, v);
+        }
+        last = strrchr(buf, ':');
+        if (!last)
+                return conf_error(c, "Invalid PublishPort=%s: expected [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp].", v);
+        *last = '\0';
+        if (parse_port(last + 1, &port.container_port) < 0)
+                return conf_error(c, "Invalid container port \"%s\" in \"%s\": expected 1-65535.", last + 1, v);
+        host_port = strrchr(buf, ':');
+        if (host_port) {
+                *host_port++ = '\0';
+                if (in4_addr_from_string(buf, &port.host_address) < 0)
+                        return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected an IPv4 address.", buf, v);
+        } else
+                host_port = buf;
+        if (parse_port(host_port, &port.host_port) < 0)
+                return conf_error(c, "Invalid host port \"%s\" in \"%s\": expected 1-65535.", host_port, v);
+        for (size_t i = 0; i < u->n_publish_ports; i++)
+                if (u->publish_ports[i].host_port == port.host_port && u->publish_ports[i].protocol == port.protocol &&
+                    (u->publish_ports[i].host_address.s_addr == 0 || port.host_address.s_addr == 0 ||
+                     u->publish_ports[i].host_address.s_addr == port.host_address.s_addr))
+                        return conf_error(c, "Host port %u/%s is published twice.", port.host_port,
+                                          port.protocol == IPPROTO_UDP ? "udp" : "tcp");
+        n = reallocarray(u->publish_ports, u->n_publish_ports + 1, sizeof(PortMapping));
+        if (!n)
+                return -ENOMEM;
+        u->publish_ports = n;
+        n[u->n_publish_ports++] = port;
         return 0;
 }
 
@@ -748,6 +854,9 @@ static const ConfItem unit_items[] = {
         { "Sandbox", "Namespaces", parse_namespaces, 0 },
         { "Sandbox", "Hostname", parse_hostname, U(hostname) },
         { "Sandbox", "Network", parse_network, U(network) },
+        { "Sandbox", "Address", parse_address, U(address) },
+        { "Sandbox", "DNS", parse_dns, U(dns) },
+        { "Sandbox", "PublishPort", parse_publish_port, 0 },
         { "Sandbox", "BindPaths", parse_bind_rw, 0 },
         { "Sandbox", "BindReadOnlyPaths", parse_bind_ro, 0 },
         { "Sandbox", "TemporaryFileSystem", parse_tmpfs, 0 },

@@ -83,6 +83,12 @@ Unit *unit_free(Unit *u) {
         free(u->loc_capabilities.file);
         free(u->loc_ambient.file);
         free(u->loc_network.file);
+        free(u->address);
+        strv_free(u->dns);
+        free(u->publish_ports);
+        free(u->loc_address.file);
+        free(u->loc_dns.file);
+        free(u->loc_publish.file);
         free(u->loc_namespaces.file);
         free(u->loc_images.file);
         device_allow_free_all(&u->devices, &u->n_devices);

@@ -126,6 +126,12 @@ typedef struct Unit {
         bool address_families_allow_list;       /* true: only these; false: all but these */
         uint64_t address_families;              /* mask of 1 << AF_* */
         UnitLocation loc_address_family[AF_MASK_BITS]; /* where each family was allowed */
+        /* [Sandbox] Network=private: Address=, DNS=, PublishPort= */
+        char *address;
+        char **dns;
+        PortMapping *publish_ports;
+        size_t n_publish_ports;
+        UnitLocation loc_address, loc_dns, loc_publish;
 } Unit;
 
 Unit *unit_new(const char *name);

@@ -309,7 +309,7 @@ _cgroup_dirs() {
 }
 
 # leftovers_snapshot FILE: mounts (mount point, type, source), cgroup
-# directories, and this test's processes.
+# directories, this test's processes, sandbox veths and published ports.
 leftovers_snapshot() {
         {
                 echo "# mounts"
@@ -318,6 +318,16 @@ leftovers_snapshot() {
                 _cgroup_dirs | sed 's/^/cgroup /' | sort -u
                 echo "# processes"
                 sbx_pids | awk '{ print "process", $2 }' | sort
+                # Network=private: host ends of veths, published ports.
+                echo "# network"
+                { ip -o link show type veth 2>/dev/null || true; } |
+                        awk -F': ' '$2 ~ /^sbx/ { sub(/@.*/, "", $2); print "veth", $2 }' | sort
+                if command -v nft >/dev/null; then
+                        for m in pub4_any pub4_addr; do
+                                { nft list map inet sandboxd "$m" 2>/dev/null || true; } |
+                                        sed -n 's/^[[:space:]]*elements = /nft '"$m"' /p'
+                        done
+                fi
                 echo "# files"
                 find "$TESTDIR/image" -newer "$TESTDIR/image/etc/passwd" 2>/dev/null | sed 's/^/file /' | sort
         } >"$1"

@@ -169,7 +169,15 @@ TEST(errors_name_file_line_key) {
         expect_error("[Sandbox]\nReadOnly=perhaps\n", "bad.unit:2: ReadOnly: Invalid boolean");
         expect_error("[Sandbox]\nNamespaces=pid mnt\n", "bad.unit:2: Namespaces: Unknown namespace type \"mnt\"");
         expect_error("[Sandbox]\nNetwork=hots\n", "bad.unit:2: Network: Invalid network mode \"hots\"; did you mean \"host\"?");
-        expect_error("[Sandbox]\nNetwork=private\n", "bad.unit:2: Network: Invalid network mode");
+        expect_error("[Sandbox]\nNetwork=bridge\n", "bad.unit:2: Network: Invalid network mode");
+        expect_error("[Sandbox]\nPublishPort=0:80\n", "bad.unit:2: PublishPort: Invalid host port \"0\"");
+        expect_error("[Sandbox]\nPublishPort=80:65536\n", "bad.unit:2: PublishPort: Invalid container port \"65536\"");
+        expect_error("[Sandbox]\nPublishPort=80\n", "bad.unit:2: PublishPort: Invalid PublishPort=80");
+        expect_error("[Sandbox]\nPublishPort=80:80/icmp\n", "bad.unit:2: PublishPort: Invalid protocol \"icmp\"");
+        expect_error("[Sandbox]\nPublishPort=::1:80:80\n", "bad.unit:2: PublishPort: Invalid host address");
+        expect_error("[Sandbox]\nPublishPort=8080:80\nPublishPort=127.0.0.1:8080:81\n", "bad.unit:3: PublishPort: Host port 8080/tcp is published twice");
+        expect_error("[Sandbox]\nAddress=10.89.0.300\n", "bad.unit:2: Address: Invalid IPv4 address");
+        expect_error("[Sandbox]\nDNS=1.1.1.1 dns.example\n", "bad.unit:2: DNS: Invalid DNS server \"dns.example\"");
         expect_error("[Sandbox]\nHostname=-bad\n", "bad.unit:2: Hostname: Invalid hostname");
         expect_error("[Sandbox]\nBindPaths=relative:/x\n", "bad.unit:2: BindPaths: Bind source \"relative\"");
         expect_error("[Sandbox]\nBindPaths=/a:/\n", "bad.unit:2: BindPaths: Bind destination may not be \"/\"");

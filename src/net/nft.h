@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The nftables table "inet sandboxd", through libnftables (dlopen()ed).
+ *
+ * One table that ops can read with `nft list table inet sandboxd`:
+ *   postrouting  masquerade of the subnet towards anything but the
+ *                bridge; of 127.0.0.0/8 and of hairpinned DNAT towards it
+ *   prerouting, output  (nat, dstnat) local destinations -> published
+ *   published    dnat through the two maps below
+ *   pub4_any     proto . port               : address . port   (PublishPort=P:C)
+ *   pub4_addr    host address . proto . port : address . port  (PublishPort=IP:P:C)
+ * A service's published ports are elements of those maps, keyed by what
+ * they publish: they are added and deleted without rule handles, adding
+ * one that is there is a no-op (re-adoption does not duplicate), and two
+ * services cannot publish the same key (the second is refused). */
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "plan.h"
+
+#define NFT_TABLE_FAMILY "inet"
+#define NFT_TABLE_NAME "sandboxd"
+
+/* Loads libnftables; makes the table with its chains and maps unless it
+ * is all there already. reterr_message: what nft said, or what to install. */
+int nft_table_ensure(const PlanNetwork *n, char **reterr_message);
+/* The plan's published ports to net->address. exclusive: refuse a key
+ * already in a map (a start), else accept one with the same value (a
+ * re-adoption). -EADDRINUSE names the port in *reterr_message. */
+int nft_ports_add(const PlanNetwork *n, bool exclusive, char **reterr_message);
+/* Each port's element, if there. */
+void nft_ports_remove(const PlanNetwork *n);
+/* For tests and status: run one nft command, its output in *ret_output. */
+int nft_run(const char *cmd, char **ret_output, char **reterr_message);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "in-addr-util.h"
+#include "macro.h"
+#include "net-config.h"
+#include "plan-network.h"
+#include "plan.h"
+#include "policy.h"
+#include "strv.h"
+#include "unit.h"
+
+_Static_assert(POLICY_NETWORK_NONE == NETWORK_NONE && POLICY_NETWORK_HOST == NETWORK_HOST &&
+               POLICY_NETWORK_PRIVATE == NETWORK_PRIVATE, "policy and plan network modes differ");
+
+static const char *loc(const Unit *u, const UnitLocation *l) {
+        return l->file ?: u->path;
+}
+
+static const char *modes_of(uint64_t m, char buf[static 40]) {
+        static const char *const names[] = { "none", "host", "private", "service" };
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (m & (UINT64_C(1) << i)) {
+                        if (buf[0])
+                                strcat(buf, " ");
+                        strcat(buf, names[i]);
+                }
+        if (!buf[0])
+                strcpy(buf, "nothing");
+        return buf;
+}
+
+int plan_compile_network(const Unit *u, const Policy *pol, const char *config_path, Plan *p, Diagnostics *diags) {
+        _cleanup_(net_config_done) NetConfig cfg = {};
+        uint64_t allowed = policy_network_mask(pol);
+        int failed = 0, r;
+        char buf[40];
+
+        if (!(allowed & (UINT64_C(1) << p->network)))
+                failed = diag_add(diags, loc(u, &u->loc_network), u->loc_network.line, "Network",
+                                  "Network=%s is not allowed by policy %s (%s: [Network] AllowNetwork=%s).",
+                                  network_mode_to_string(p->network), pol->name, pol->path, modes_of(allowed, buf));
+
+        if (p->network != NETWORK_PRIVATE) {
+                if (u->address)
+                        failed = diag_add(diags, loc(u, &u->loc_address), u->loc_address.line, "Address",
+                                          "Address= needs Network=private.");
+                if (u->n_publish_ports > 0)
+                        failed = diag_add(diags, loc(u, &u->loc_publish), u->loc_publish.line, "PublishPort",
+                                          "PublishPort= needs Network=private.");
+                if (strv_length(u->dns) > 0)
+                        failed = diag_add(diags, loc(u, &u->loc_dns), u->loc_dns.line, "DNS", "DNS= needs Network=private.");
+                return failed;
+        }
+
+        r = net_config_load(config_path, &cfg, diags);
+        if (r == -EINVAL)
+                return r;       /* the diagnostics name sandboxd.conf's lines */
+        if (r < 0)
+                return diag_add(diags, config_path ?: NET_CONFIG_PATH, 0, "Network", "Cannot read the network configuration: %s.",
+                                strerror(-r));
+
+        p->net.bridge = TAKE_PTR(cfg.bridge);
+        p->net.subnet = cfg.subnet;
+        p->net.prefixlen = cfg.prefixlen;
+        p->net.subnet6 = cfg.subnet6;
+        p->net.prefixlen6 = cfg.prefixlen6;
+
+        if (u->address) {
+                struct in_addr a;
+                uint32_t host;
+
+                (void) in4_addr_from_string(u->address, &a);   /* checked by the parser */
+                host = ntohl(a.s_addr) & ~in4_netmask(p->net.prefixlen);
+                if (!in4_prefix_contains(p->net.subnet, p->net.prefixlen, a))
+                        failed = diag_add(diags, loc(u, &u->loc_address), u->loc_address.line, "Address",
+                                          "Address %s is outside the subnet %s/%u of bridge %s (sandboxd.conf [Network] Subnet=).",
+                                          u->address, inet_ntoa(p->net.subnet), p->net.prefixlen, p->net.bridge);
+                else if (host <= 1 || host == ~in4_netmask(p->net.prefixlen))
+                        failed = diag_add(diags, loc(u, &u->loc_address), u->loc_address.line, "Address",
+                                          "Address %s is the subnet's network, gateway or broadcast address.", u->address);
+                p->net.address = a;
+                p->net.address_static = true;
+        }
+        p->net.dns = strv_copy(u->dns);
+        if (!p->net.dns)
+                return -ENOMEM;
+        if (u->n_publish_ports > 0) {
+                p->net.ports = calloc(u->n_publish_ports, sizeof(PlanPort));
+                if (!p->net.ports)
+                        return -ENOMEM;
+                memcpy(p->net.ports, u->publish_ports, u->n_publish_ports * sizeof(PlanPort));
+                p->net.n_ports = u->n_publish_ports;
+        }
+        return failed;
+}

@@ -1,0 +1,202 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Network=private with real traffic, on loopback and in network namespaces
+# this test makes: a service reached by its address from the host and from
+# a second service; outbound NAT to a "remote" namespace linked to the host
+# by a veth (it must see the host's address as the source); PublishPort=
+# from the remote and from 127.0.0.1; the same address at every start; no
+# veth and no published port left once a service ended; bad input.
+# The bridge and the table are removed at the end if this test made them.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+itest_init
+command -v nft >/dev/null || skip "nft (Debian package nftables) is needed to inspect the table"
+command -v ip >/dev/null || skip "ip (iproute2) is needed for the remote namespace"
+command -v python3 >/dev/null || skip "python3 is needed for the remote's server"
+
+BRIDGE=sandbox0
+had_bridge=no had_table=no
+ip link show "$BRIDGE" >/dev/null 2>&1 && had_bridge=yes
+nft list table inet sandboxd >/dev/null 2>&1 && had_table=yes
+[ -e /etc/sandboxd/sandboxd.conf ] && skip "/etc/sandboxd/sandboxd.conf exists; this test expects the default subnet"
+[ "$had_bridge" = no ] || itest_log "# $BRIDGE exists already; kept at the end"
+at_exit '[ "$had_bridge" = yes ] || ip link del '"$BRIDGE"' 2>/dev/null'
+at_exit '[ "$had_table" = yes ] || nft delete table inet sandboxd 2>/dev/null'
+# This test's leases (the names of its units), and the directory if it made it.
+had_netdir=no
+[ -d /var/lib/sandboxd/net ] && had_netdir=yes
+at_exit "sed -i -E '/ (web1|client|out|web2|web3|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
+at_exit '[ "$had_netdir" = yes ] || rm -rf /var/lib/sandboxd/net'
+
+# The "remote machine": testbeds §4, with names of this test.
+NS=sbxnet$$
+RH=sbr$$
+at_exit "ip netns pids $NS 2>/dev/null | xargs -r kill -KILL; ip netns del $NS 2>/dev/null; ip link del $RH 2>/dev/null"
+ip netns add "$NS"
+ip link add "$RH" type veth peer name r-peer netns "$NS"
+ip addr add 10.250.8.1/24 dev "$RH"
+ip link set "$RH" up
+ip -n "$NS" addr add 10.250.8.2/24 dev r-peer
+ip -n "$NS" link set r-peer up
+ip -n "$NS" link set lo up
+ip -n "$NS" route add default via 10.250.8.1
+
+before=$TESTDIR/leftovers.before
+leftovers_snapshot "$before"
+
+# ---- bad input: compile errors naming FILE:LINE: Key ----
+write_unit bad-pub <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=none
+PublishPort=8080:80
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-pub
+expect_rc 1 "a compile error exits 1"
+expect_match "$ERR" 'bad-pub.unit:4: PublishPort: PublishPort= needs Network=private' "PublishPort= without private names FILE:LINE: Key"
+
+write_unit bad-addr <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+Address=192.168.7.7
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-addr
+expect_match "$ERR" 'bad-addr.unit:4: Address: Address 192.168.7.7 is outside the subnet 10.89.0.0/16' "Address= outside the subnet"
+
+write_unit bad-port <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+PublishPort=70000:80
+PublishPort=8080:80/sctp
+PublishPort=1.2.3:8080:80
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-port
+expect_match "$ERR" 'bad-port.unit:4: PublishPort: Invalid host port "70000"' "host port out of range"
+expect_match "$ERR" 'bad-port.unit:5: PublishPort: Invalid protocol "sctp"' "bad protocol"
+expect_match "$ERR" 'bad-port.unit:6: PublishPort: Invalid host address "1.2.3"' "bad host address"
+
+write_unit bad-policy <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+[Security]
+Policy=strict
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-policy
+expect_match "$ERR" 'bad-policy.unit:3: Network: Network=private is not allowed by policy strict .*AllowNetwork=none' "strict policy refuses Network=private"
+check "no bridge made by a unit that did not compile" test "$had_bridge" = yes -o ! -e /sys/class/net/$BRIDGE
+
+# ---- a server with a fixed address, reached from the host ----
+write_unit web1 <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+Address=10.89.7.10
+PublishPort=18780:8080
+PublishPort=127.0.0.1:18781:8080
+TemporaryFileSystem=/tmp
+[Service]
+ExecStart=/bin/sh -c "echo web1-@ID@ >/tmp/index.html; exec httpd -f -p 8080 -h /tmp"
+X
+sbx_start web1
+WEB1_PID=$SBX_PID
+check "web1 answers on its address from the host" wait_for 10 sh -c "curl -sf --max-time 2 http://10.89.7.10:8080/ | grep -qx web1-$ID"
+kill -0 "$WEB1_PID" 2>/dev/null || itest_log "# web1 ended: $(tr '\n' ' ' <"$ERR")"
+check "the bridge has 10.89.0.1/16" sh -c "ip -o -4 addr show dev $BRIDGE | grep -q 'inet 10.89.0.1/16'"
+check "the host end of web1's veth is on the bridge" sh -c "ip -o link show master $BRIDGE | grep -q 'sbx0a59070a'"
+check "published on 127.0.0.1 (any address)" sh -c "curl -sf --max-time 2 http://127.0.0.1:18780/ | grep -qx web1-$ID"
+check "published on 127.0.0.1:18781 (that address)" sh -c "curl -sf --max-time 2 http://127.0.0.1:18781/ | grep -qx web1-$ID"
+check "published port from the remote namespace" sh -c "ip netns exec $NS curl -sf --max-time 2 http://10.250.8.1:18780/ | grep -qx web1-$ID"
+check "127.0.0.1-only port not reachable from the remote" sh -c "! ip netns exec $NS curl -sf --max-time 2 http://10.250.8.1:18781/"
+check "the table lists the ports" sh -c "nft list map inet sandboxd pub4_any | grep -q 'tcp . 18780 : 10.89.7.10 . 8080'"
+
+# ---- a second service reaches the first by address; its own resolv.conf, route ----
+write_unit client <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+DNS=192.0.2.53
+# The image has no /etc/resolv.conf: a writable root gets one made.
+ReadOnly=no
+[Service]
+ExecStart=/bin/sh -c "wget -qO- http://10.89.7.10:8080/; cat /etc/resolv.conf; ip route; ip -o -4 addr show dev eth0"
+X
+sbx_run client
+expect_line "$OUT" "web1-$ID" "a second service reaches web1 by its address"
+expect_line "$OUT" "nameserver 192.0.2.53" "DNS= becomes /etc/resolv.conf"
+expect_match "$OUT" '^default via 10\.89\.0\.1 dev eth0' "default route via the bridge"
+addr1=$(sed -n 's/.*inet \(10\.89\.[0-9.]*\)\/16.*/\1/p' "$OUT")
+sbx_run client
+addr2=$(sed -n 's/.*inet \(10\.89\.[0-9.]*\)\/16.*/\1/p' "$OUT")
+check "a leased address ($addr1) is the same at the next start ($addr2)" test -n "$addr1" -a "$addr1" = "$addr2"
+
+# ---- a published port already published, or in use on the host ----
+write_unit web2 <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+PublishPort=18780:80
+[Service]
+ExecStart=/bin/true
+X
+sbx_run web2
+expect_match "$ERR" '18780/tcp is (in use|already published)' "a host port taken by another service fails the start, naming it"
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",18790)); s.listen(); time.sleep(30)' &
+bg_track $!
+LISTENER=$!
+wait_for 5 sh -c "ss -ltn | grep -q ':18790 '" || true
+write_unit web3 <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+PublishPort=18790:80
+[Service]
+ExecStart=/bin/true
+X
+sbx_run web3
+expect_match "$ERR" 'Host port 0.0.0.0:18790/tcp is in use' "a host port with a listener fails the start, naming it"
+kill "$LISTENER" 2>/dev/null || true
+
+# ---- outbound NAT: the remote sees the host's address ----
+cat >"$TESTDIR/peer.py" <<'X'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.250.8.2", 18713))
+s.listen()
+c, a = s.accept()
+c.sendall((a[0] + "\n").encode())
+open(sys.argv[1], "w").write(a[0] + "\n")
+X
+ip netns exec "$NS" python3 "$TESTDIR/peer.py" "$TESTDIR/peer.seen" &
+bg_track $!
+wait_for 5 sh -c "ip netns exec $NS ss -ltn | grep -q ':18713 '" || true
+write_unit out <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+[Service]
+ExecStart=/bin/sh -c "nc 10.250.8.2 18713 </dev/null"
+X
+sbx_run out
+expect_line "$OUT" "10.250.8.1" "outbound NAT: the remote sees the host's address as the source"
+
+# ---- stop: no veth, no ports; the lease stays ----
+kill -TERM "$WEB1_PID" 2>/dev/null || true
+sbx_wait "$WEB1_PID" 10
+check "web1's published ports are gone" sh -c "! nft list map inet sandboxd pub4_any | grep -q 18780"
+check "web1's veth is gone" sh -c "! ip -o link show sbx0a59070a 2>/dev/null | grep -q ."
+check "web1's lease is kept" grep -q "^10.89.7.10 web1$" /var/lib/sandboxd/net/leases
+leftovers_check "$before" "every Network=private run"
+itest_finish
