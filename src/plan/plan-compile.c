@@ -20,6 +20,7 @@
 #include "plan-compile.h"
 #include "plan-devices.h"
 #include "plan-seccomp.h"
+#include "plan-sockets.h"
 #include "string-util.h"
 #include "strv.h"
 #include "syscall-groups.h"
@@ -1065,6 +1066,11 @@ int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diag
         if (r < 0)
                 return r;
         r = plan_compile_devices(u, pol, p, diags);
+        if (r == -EINVAL)
+                c.failed = r;
+        else if (r < 0)
+                return r;
+        r = plan_compile_sockets(u, pol, p, diags);
         if (r == -EINVAL)
                 c.failed = r;
         else if (r < 0)

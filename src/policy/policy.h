@@ -10,6 +10,7 @@
 
 #include "device-util.h"
 #include "diag.h"
+#include "port-range.h"
 #include "seccomp-action.h"
 
 typedef struct PolicyEntry {
@@ -52,6 +53,12 @@ typedef struct Policy {
          * RestrictAddressFamilies=. Unset: any family. */
         bool address_families_set;
         uint64_t address_families;      /* mask of 1 << AF_* */
+
+        /* [Network] AllowPublishPorts=: the ports a unit may listen on
+         * (ListenStream= and friends; AF_UNIX paths are not ports). None:
+         * no port at all. */
+        PortRange *allow_publish_ports;
+        size_t n_allow_publish_ports;
 } Policy;
 
 Policy *policy_new(const char *name);
