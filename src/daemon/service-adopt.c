@@ -143,6 +143,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                 }
                 log_unit_info(s, "Re-adopted, main PID %d.", (int) s->main_pid);
                 service_log_adopt(s);
+                service_adopt_sockets(s);
 
                 if (s->rt.state == SERVICE_STARTING)
                         /* It was saved between the launch and STARTED. */
