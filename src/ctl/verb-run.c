@@ -28,6 +28,7 @@
 #include "log.h"
 #include "plan.h"
 #include "root-check.h"
+#include "strv.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -290,6 +291,18 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
 /* The service's stdin, when ours is a terminal: the terminal opened
  * again read-only, so the service can read it but not write to it or
  * change its settings through fd 0. */
+/* Socket activation: the sockets live as long as this run. */
+typedef struct RunSockets {
+        int *fds;
+        size_t n;
+        char **files;
+} RunSockets;
+
+static void run_sockets_done(RunSockets *s) {
+        launch_close_sockets(s->fds, s->n, s->files);
+        strv_free(s->files);
+}
+
 static int setup_terminal_stdin(LaunchParams *params, int *ret_stdin) {
         if (!ctl_escape_wanted(STDIN_FILENO))
                 return 0;
@@ -315,6 +328,7 @@ int verb_run(int argc, char *argv[]) {
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, out_w = -EBADF, err_w = -EBADF;
         _cleanup_(relay_done) Relay relay = {};
         _cleanup_(net_releasep) Plan *net_owner = NULL;
+        _cleanup_(run_sockets_done) RunSockets sockets = {};
         int relay_w[2];
         int c, r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
@@ -396,6 +410,17 @@ int verb_run(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to create the cgroup of %s (%s driver): %m", plan->name, driver->name);
         }
 
+        /* In our network namespace (the host's), before the sandbox exists. */
+        r = launch_socket_files(plan, &sockets.files);
+        if (r < 0)
+                return log_oom();
+        r = launch_open_sockets(plan, &sockets.fds, &sockets.n, NULL);
+        if (r < 0) {
+                /* Only what it made is removed. */
+                sockets.files = strv_free(sockets.files);
+                return LAUNCH_EXIT_SETUP;
+        }
+
         /* A reader of our output that goes away closes that stream only
          * (relay_run); the service gets the default back (process.c). */
         if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -413,6 +438,8 @@ int verb_run(int argc, char *argv[]) {
                 .cgroup = cg,
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
+                .listen_fds = sockets.fds,
+                .n_listen_fds = sockets.n,
         };
         r = setup_terminal_stdin(&params, &tty_in);
         if (r >= 0)

@@ -36,6 +36,7 @@ typedef struct UnitStatus {
         char *user;
         char *userns_range;
         char **namespaces;
+        char **listen;
         uint32_t main_pid;
         uint32_t n_restarts;
         uint64_t active_since_realtime;
@@ -68,6 +69,7 @@ static void unit_status_done(UnitStatus *u) {
         free(u->user);
         free(u->userns_range);
         strv_free(u->namespaces);
+        strv_free(u->listen);
 }
 
 /* The properties we show, by D-Bus type; the others only go to --json. */
@@ -88,6 +90,7 @@ static const struct {
         { "User", "s", offsetof(UnitStatus, user) },
         { "Namespaces", "as", offsetof(UnitStatus, namespaces) },
         { "UserNamespaceRange", "s", offsetof(UnitStatus, userns_range) },
+        { "Listen", "as", offsetof(UnitStatus, listen) },
         { "MainPID", "u", offsetof(UnitStatus, main_pid) },
         { "NRestarts", "u", offsetof(UnitStatus, n_restarts) },
         { "ActiveSinceRealtime", "t", offsetof(UnitStatus, active_since_realtime) },
@@ -347,6 +350,8 @@ static void print_status(const UnitStatus *u, const char *name) {
         }
         if (!isempty(u->userns_range))
                 print_field("Host IDs", "%s (ids 0 and up inside)", u->userns_range);
+        STRV_FOREACH(l, u->listen)
+                print_field(l == u->listen ? "Listen" : "", "%s", *l);
         if (u->next_restart_realtime > 0) {
                 uint64_t now = now_realtime();
 

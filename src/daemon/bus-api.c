@@ -282,6 +282,8 @@ void bus_api_finish_restart(Manager *m, Service *s) {
         r = manager_start_unit_as(m, s->name, NULL, s->started_by, NULL, &message, &bad);
         if (r < 0)
                 log_error_errno(r, "Failed to restart %s: %s", s->name, message ?: strerror(-r));
+        /* A start that never got as far as the launch keeps nothing open. */
+        service_release_sockets_if_idle(s);
 
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -390,6 +392,8 @@ static int method_stop_unit(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 if (r < 0)
                         return sd_bus_error_set_errnof(error, r, "Failed to stop %s: %m", name);
         }
+        /* A restart that was waiting held the sockets. */
+        service_release_sockets_if_idle(s);
         /* service_stop() may have finished already (auto-restart -> inactive). */
         if (!service_has_process(s))
                 return sd_bus_reply_method_return(msg, NULL);
@@ -864,6 +868,29 @@ static int unit_get_namespaces(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_close_container(reply);
 }
 
+/* Socket activation: "ADDRESS (Stream)", as systemctl status shows a
+ * socket unit's Listen: lines. */
+static int unit_get_listen(sd_bus *bus, const char *path, const char *interface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Service *s = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; s->plan && i < s->plan->n_sockets; i++) {
+                const PlanSocket *k = &s->plan->sockets[i];
+                char buf[LISTEN_ADDRESS_STRING_MAX + 32];
+
+                (void) snprintf(buf, sizeof(buf), "%s (%s)", k->address,
+                                k->type == LISTEN_DATAGRAM ? "Datagram" : k->type == LISTEN_SEQUENTIAL_PACKET ? "SequentialPacket" : "Stream");
+                r = sd_bus_message_append(reply, "s", buf);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 #define UNIT_CHANGES SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable unit_vtable[] = {
@@ -891,6 +918,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("Namespaces", "as", unit_get_namespaces, 0, 0),
         SD_BUS_PROPERTY("User", "s", unit_get_string, 0, 0),
         SD_BUS_PROPERTY("UserNamespaceRange", "s", unit_get_string, 0, 0),
+        SD_BUS_PROPERTY("Listen", "as", unit_get_listen, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

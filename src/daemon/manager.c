@@ -287,6 +287,7 @@ void manager_service_changed(Manager *m, Service *s) {
                 bus_api_answer_stop_waiters(m, s);
                 if (s->restart_after_stop)
                         manager_schedule_deferred(m);
+                service_release_sockets_if_idle(s);
         }
         if (m->n_pending_plans > 0 && !service_has_process(s))
                 manager_schedule_deferred(m);

@@ -154,6 +154,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                                 log_unit_warning_errno(s, r, "Failed to restore the published ports, ignoring: %s",
                                                        strna(net_msg));
                 }
+                service_adopt_sockets(s);
 
                 if (s->rt.state == SERVICE_STARTING)
                         /* It was saved between the launch and STARTED. */

@@ -53,5 +53,8 @@ int service_watch_pidfd(Service *s);
 void service_collect_exit(Service *s, ServiceExit *ret);
 /* Feed an event to the table and perform its actions. */
 int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **reterr_message);
+/* A re-adopted service: take its listening sockets back from its init
+ * (or, without one, from the service's fds 3...). */
+void service_adopt_sockets(Service *s);
 /* rm services_dir/NAME: only the files we write, then the directory. */
 int service_runtime_dir_remove(const char *services_dir, const char *name);

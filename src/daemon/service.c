@@ -32,6 +32,7 @@
 #include "fileio.h"
 #include "state-file.h"
 #include "string-util.h"
+#include "strv.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -178,6 +179,11 @@ Service *service_free(Service *s) {
         for (size_t i = 0; i < s->n_stop_waiters; i++)
                 sd_bus_message_unref(s->stop_waiters[i]);
         free(s->stop_waiters);
+        /* Our copies only, files kept: a running service still uses them,
+         * and the next sandboxd takes them back. */
+        close_many(s->listen_fds, s->n_listen_fds);
+        free(s->listen_fds);
+        strv_free(s->listen_files);
         plan_free(s->plan);
         free(s->last_start_error);
         free(s->unit_path);
@@ -369,6 +375,70 @@ int service_watch_pidfd(Service *s) {
         return sd_event_add_io(s->manager->event, &s->pidfd_source, s->pidfd, EPOLLIN, on_pidfd, s);
 }
 
+/* ---- socket activation ---- */
+
+static void service_close_sockets(Service *s) {
+        if (s->n_listen_fds == 0 && !s->listen_files)
+                return;
+        launch_close_sockets(s->listen_fds, s->n_listen_fds, s->listen_files);
+        s->listen_fds = NULL;
+        s->n_listen_fds = 0;
+        s->listen_files = strv_free(s->listen_files);
+}
+
+void service_release_sockets_if_idle(Service *s) {
+        if (s->n_listen_fds == 0)
+                return;
+        if ((s->rt.state != SERVICE_INACTIVE && s->rt.state != SERVICE_FAILED) || s->restart_after_stop)
+                return;
+        log_unit_debug(s, "Closing its %zu listening socket%s.", s->n_listen_fds, s->n_listen_fds == 1 ? "" : "s");
+        service_close_sockets(s);
+}
+
+/* The sockets of the run before serve this one if the plan still asks
+ * for the same; else they go, and the plan's are opened. */
+static int service_acquire_sockets(Service *s, char **reterr_message) {
+        _cleanup_strv_free_ char **files = NULL;
+        bool same = s->n_listen_fds == s->plan->n_sockets;
+        int r;
+
+        for (size_t i = 0; same && i < s->n_listen_fds; i++)
+                same = launch_socket_matches(s->listen_fds[i], &s->plan->sockets[i]) > 0;
+        if (same && (s->n_listen_fds > 0 || s->plan->n_sockets == 0))
+                return 0;
+
+        service_close_sockets(s);
+        if (s->plan->n_sockets == 0)
+                return 0;
+        r = launch_socket_files(s->plan, &files);
+        if (r < 0)
+                return r;
+        r = launch_open_sockets(s->plan, &s->listen_fds, &s->n_listen_fds, reterr_message);
+        if (r < 0)
+                return r;
+        s->listen_files = TAKE_PTR(files);
+        return 0;
+}
+
+void service_adopt_sockets(Service *s) {
+        int r;
+
+        if (!s->plan || s->plan->n_sockets == 0 || s->pidfd < 0)
+                return;
+        service_close_sockets(s);
+        r = launch_take_sockets(s->plan, s->main_pid, s->pidfd, s->has_init, &s->listen_fds, &s->n_listen_fds);
+        if (r < 0) {
+                log_unit_warning_errno(s, r, "Failed to take the listening sockets back from PID %d, they are opened "
+                                       "again at the next start: %m", (int) s->main_pid);
+                return;
+        }
+        r = launch_socket_files(s->plan, &s->listen_files);
+        if (r < 0)
+                log_oom();
+        log_unit_debug(s, "Took %zu listening socket%s back from PID %d.", s->n_listen_fds,
+                       s->n_listen_fds == 1 ? "" : "s", (int) s->main_pid);
+}
+
 /* ---- launching ---- */
 
 /* The LAUNCH action: cgroup, exit file, launch_start(), and on success the
@@ -432,6 +502,22 @@ static int service_launch(Service *s, char **reterr_message) {
                         log_unit_warning_errno(s, r, "Failed to save the plan: %m");
         }
 
+        /* On the host, before the sandbox; kept from the run before. */
+        r = service_acquire_sockets(s, &msg);
+        if (r < 0) {
+                if (msg) {
+                        log_unit_error_errno(s, r, "%s", msg);
+                        set_message(m, "Failed to start %s: %s", s->name, msg);
+                } else {
+                        log_unit_error_errno(s, r, "Failed to open the listening sockets: %m");
+                        set_message(m, "Failed to start %s: cannot open its listening sockets (%s).", s->name,
+                                    strerror(-r));
+                }
+                if (*m)
+                        service_log_note(s, *m);
+                return r;
+        }
+
         r = cgroup_create_full(driver, s->plan, &cg, &msg);
         if (r < 0) {
                 if (msg) {
@@ -485,6 +571,8 @@ static int service_launch(Service *s, char **reterr_message) {
                 /* init holds the pipe for the next sandboxd. */
                 .keep_output = pidns && out_r >= 0,
                 .output_read_fd = out_r,
+                .listen_fds = s->listen_fds,
+                .n_listen_fds = s->n_listen_fds,
         };
         r = launch_start(s->plan, &params, &l);
         if (r < 0) {

@@ -62,6 +62,12 @@ typedef struct Service {
         uid_t started_by;
         /* Additions by service-log.c: */
         ServiceLog *log;                /* without journald: the log file, the current run's pipe */
+        /* Socket activation: the listening sockets, opened at the first
+         * start and kept while the service is active or restarting (a
+         * client waits in the backlog meanwhile), closed when it stops. */
+        int *listen_fds;
+        size_t n_listen_fds;
+        char **listen_files;            /* the AF_UNIX socket files to remove then */
 } Service;
 
 /* A new, inactive service object registered with m. */
@@ -76,6 +82,10 @@ int service_start(Service *s, Plan *plan, char **reterr_message);
 /* KillSignal=, stop timer; the state change to inactive comes later. */
 int service_stop(Service *s);
 int service_reset_failed(Service *s);
+
+/* Close the listening sockets (removing their files) unless the service
+ * is active, restarting, or about to start again (RestartUnit). */
+void service_release_sockets_if_idle(Service *s);
 
 /* Stats for status: from the cgroup driver; UINT64_MAX fields when unknown. */
 int service_get_stats(Service *s, CgroupStats *ret);

@@ -124,8 +124,10 @@ static _noreturn_ void command_main(ExecContext *c) {
         };
         LaunchError e = {};
 
-        (void) launch_become_service(c->plan, &o, c->sync_fd, &e);
-        launch_child_exit(c->sync_fd, &e);
+        int sync_fd = c->sync_fd;
+
+        (void) launch_become_service(c->plan, &o, &sync_fd, &e);
+        launch_child_exit(sync_fd, &e);
 }
 
 static _noreturn_ void exec_child_main(ExecContext *c) {
@@ -140,7 +142,7 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
 
         /* 0, 1, 2 are the caller's stdio, 3 the sync socket, 4 the target's
          * pidfd, nothing else. */
-        r = fd_setup_stdio(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->target_pidfd, -EBADF, -EBADF, &e);
+        r = fd_setup_stdio(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->target_pidfd, -EBADF, -EBADF, NULL, 0, &e);
         if (r < 0)
                 goto fail;
         c->sync_fd = r;
@@ -232,7 +234,7 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
         }
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         /* SYNC 2 (child, relay): our copy of the socket closes here. */
-        init_run(command, c->sync_fd, -EBADF, -EBADF);
+        init_run(command, c->sync_fd, -EBADF, -EBADF, 0);
 
 fail:
         launch_child_exit(c->sync_fd, &e);

@@ -15,6 +15,13 @@
  * end is held by init and never read (LaunchParams.keep_output, init.c).
  * None of them reaches the service: they are closed before seccomp in the process that execs.
  *
+ * Socket activation's listening sockets (LaunchParams.listen_fds) follow
+ * at LAUNCH_INIT_LISTEN_FD and up: init holds them there (so a restarted
+ * sandboxd can take them back), and the service gets them as 3, 4, ...
+ * (fd_pass_listen(), the last step before seccomp), the one case where
+ * the service inherits fds of the host. They are sockets the caller opened
+ * for it, checked to be sockets by launch_start().
+ *
  * The journald stdout stream is connected here too: it replaces 1 and 2. */
 
 #include <fcntl.h>
@@ -34,10 +41,13 @@ static int close_from(unsigned first) {
 
 /* Returns the sync socket's new fd number (LAUNCH_SYNC_FD); kept_fd,
  * init_fd and output_fd, if >= 0, are moved to LAUNCH_KEPT_FD,
- * LAUNCH_INIT_FD and LAUNCH_OUTPUT_FD. A number whose fd is not given is
- * left closed. */
+ * LAUNCH_INIT_FD and LAUNCH_OUTPUT_FD, and the n_listen fds of listen to
+ * LAUNCH_INIT_LISTEN_FD and up. A number whose fd is not given is left
+ * closed. */
 int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, int output_fd,
-                   LaunchError *e) {
+                   const int *listen, size_t n_listen, LaunchError *e) {
+        const int above = LAUNCH_INIT_LISTEN_FD + (int) n_listen;
+        int ltmp[LAUNCH_MAX_LISTEN_FDS];
         int src[7] = { stdin_fd, stdout_fd, stderr_fd, sync_fd, kept_fd, init_fd, output_fd }, tmp[7];
         int null_fd = -EBADF, r;
 
@@ -60,9 +70,16 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int 
                         tmp[i] = -EBADF;
                         continue;
                 }
-                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, LAUNCH_OUTPUT_FD + 1);
+                tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, above);
                 if (tmp[i] < 0)
                         return launch_error(e, negative_errno(), "stdio", "duplicate fd %d", src[i]);
+        }
+        if (n_listen > LAUNCH_MAX_LISTEN_FDS)
+                return launch_error(e, -E2BIG, "listen-fds", "pass %zu listening sockets", n_listen);
+        for (size_t i = 0; i < n_listen; i++) {
+                ltmp[i] = fcntl(listen[i], F_DUPFD_CLOEXEC, above);
+                if (ltmp[i] < 0)
+                        return launch_error(e, negative_errno(), "listen-fds", "duplicate listening socket %d", listen[i]);
         }
         for (int i = 0; i < 3; i++)
                 if (dup3(tmp[i], i, 0) < 0)
@@ -75,7 +92,15 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int 
                         return launch_error(e, negative_errno(), "stdio", "move fd %d to fd %d", src[i], i);
         }
 
-        r = close_from(LAUNCH_OUTPUT_FD + 1);
+        for (size_t i = 0; i < n_listen; i++)
+                if (dup3(ltmp[i], LAUNCH_INIT_LISTEN_FD + (int) i, O_CLOEXEC) < 0)
+                        return launch_error(e, negative_errno(), "listen-fds", "move listening socket %d to fd %d",
+                                            listen[i], LAUNCH_INIT_LISTEN_FD + (int) i);
+        /* Nothing between the fixed numbers and the listening sockets. */
+        for (int i = LAUNCH_OUTPUT_FD + 1; i < LAUNCH_INIT_LISTEN_FD; i++)
+                (void) close(i);
+
+        r = close_from((unsigned) above);
         if (r < 0)
                 return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
         return LAUNCH_SYNC_FD;
@@ -83,11 +108,37 @@ int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int 
 
 /* In the process that execs: everything but stdio and the sync socket
  * (which its execve closes), the kept fd and the output pipe's read end
- * included. */
-int fd_close_others(LaunchError *e) {
-        int r;
+ * included. With n_listen sockets at LAUNCH_INIT_LISTEN_FD and up, those
+ * become 3, 4, ... (not close-on-exec), and the sync socket moves above
+ * them: *sync_fd is its new number. */
+int fd_pass_listen(size_t n_listen, int *sync_fd, LaunchError *e) {
+        int s, r;
 
-        r = close_from(LAUNCH_KEPT_FD);
+        if (n_listen == 0) {
+                r = close_from(LAUNCH_KEPT_FD);
+                if (r < 0)
+                        return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
+                return 0;
+        }
+
+        /* Above everything that is still to move. */
+        s = fcntl(*sync_fd, F_DUPFD_CLOEXEC, LAUNCH_INIT_LISTEN_FD + (int) n_listen);
+        if (s < 0)
+                return launch_error(e, negative_errno(), "listen-fds", "move the sync socket");
+        (void) close(*sync_fd);
+        *sync_fd = s;
+        if (syscall(SYS_close_range, LAUNCH_SYNC_FD, LAUNCH_INIT_LISTEN_FD - 1, 0) < 0)
+                return launch_error(e, negative_errno(), "close-fds", "close the launcher's file descriptors");
+        /* Upwards: 3 + i is below 7 + i, and a source it overwrites
+         * (7 + j, j < i) has been moved already. dup2 clears close-on-exec. */
+        for (size_t i = 0; i < n_listen; i++)
+                if (dup2(LAUNCH_INIT_LISTEN_FD + (int) i, LAUNCH_SYNC_FD + (int) i) < 0)
+                        return launch_error(e, negative_errno(), "listen-fds", "pass listening socket %zu as fd %zu",
+                                            i, LAUNCH_SYNC_FD + i);
+        if ((unsigned) s > LAUNCH_SYNC_FD + n_listen &&
+            syscall(SYS_close_range, LAUNCH_SYNC_FD + (unsigned) n_listen, (unsigned) s - 1, 0) < 0)
+                return launch_error(e, negative_errno(), "close-fds", "close the launcher's file descriptors");
+        r = close_from((unsigned) s + 1);
         if (r < 0)
                 return launch_error(e, r, "close-fds", "close the launcher's file descriptors");
         return 0;

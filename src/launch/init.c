@@ -74,6 +74,13 @@
  * read from it is the service's own output. The service never has it, as
  * for the exit status file.
  *
+ * The listening sockets of socket activation (LaunchParams.listen_fds),
+ * at LAUNCH_INIT_LISTEN_FD and up: the service has them too (as 3, 4,
+ * ...), so init's copies give it nothing it lacks, and init never
+ * accepts on them. They let a restarted sandboxd take the sockets back
+ * with pidfd_getfd(2), as for the output pipe, so that it holds them for
+ * the next run while the service restarts.
+ *
  * This file is compiled into sandbox-init too: no stdio, nothing from
  * libbasic but macro.h. */
 
@@ -147,8 +154,9 @@ static void report_exit(int fd, int wstatus) {
 }
 
 /* close_range(2) around the fds in keep (any order; entries < 0 are
- * ignored). */
-void init_close_fds_except(const int *keep, size_t n) {
+ * ignored; all below LAUNCH_INIT_LISTEN_FD) and the n_listen listening
+ * sockets from LAUNCH_INIT_LISTEN_FD up. */
+void init_close_fds_except(const int *keep, size_t n, size_t n_listen) {
         int sorted[4];
         unsigned from = 0;
         size_t m = 0;
@@ -167,6 +175,11 @@ void init_close_fds_except(const int *keep, size_t n) {
                 if ((unsigned) sorted[i] > from)
                         (void) syscall(SYS_close_range, from, (unsigned) sorted[i] - 1, 0U);
                 from = (unsigned) sorted[i] + 1;
+        }
+        if (n_listen > 0) {
+                if (from < LAUNCH_INIT_LISTEN_FD)
+                        (void) syscall(SYS_close_range, from, LAUNCH_INIT_LISTEN_FD - 1U, 0U);
+                from = LAUNCH_INIT_LISTEN_FD + (unsigned) n_listen;
         }
         (void) syscall(SYS_close_range, from, ~0U, 0U);
 }
@@ -207,13 +220,13 @@ _noreturn_ void init_loop(pid_t service, int exit_fd) {
 /* exit_fd: the exit status file, or < 0; output_fd: the output pipe's
  * read end, or < 0; sync_fd may be < 0 (closed already). This is also the
  * loop of launch_exec()'s relay process (exec.c), without either. */
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd) {
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, size_t n_listen) {
         /* Nothing of the host stays (not even stdio: init writes nothing)
          * but the exit status file and the output pipe. The sync socket
          * goes last: the launcher takes its EOF (once the service's copy is
          * closed by its execve and this one is gone) to mean that init is
          * set up. */
-        init_close_fds_except((const int[]) { sync_fd, exit_fd, output_fd }, 3);
+        init_close_fds_except((const int[]) { sync_fd, exit_fd, output_fd }, 3, n_listen);
         if (sync_fd >= 0)
                 (void) close(sync_fd);
         init_loop(service, exit_fd);

@@ -61,6 +61,9 @@ typedef struct LaunchContext {
         size_t next_passed_fd;  /* child: the next rootidmap bind's tree */
         int dev_fd;             /* child: the root of the /dev tmpfs until it is made read-only, or -EBADF */
         char *resolv_conf;      /* Network=private: /etc/resolv.conf's text, made by the parent */
+        char **service_env;     /* the plan's environment with LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID
+                                 * (socket activation), or NULL */
+        char *listen_pid;       /* in service_env: where the service writes its pid */
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -97,9 +100,10 @@ int idmap_mount_root(const LaunchContext *c, int *ret_root_fd, LaunchError *e);
 #define LAUNCH_KEPT_FD 4
 #define LAUNCH_INIT_FD 5
 #define LAUNCH_OUTPUT_FD LAUNCH_INIT_OUTPUT_FD
+#define LAUNCH_MAX_LISTEN_FDS 64
 int fd_setup_stdio(int stdin_fd, int stdout_fd, int stderr_fd, int sync_fd, int kept_fd, int init_fd, int output_fd,
-                   LaunchError *e);
-int fd_close_others(LaunchError *e);
+                   const int *listen, size_t n_listen, LaunchError *e);
+int fd_pass_listen(size_t n_listen, int *sync_fd, LaunchError *e);
 int fd_connect_journal(const char *identifier, LaunchError *e);
 
 /* process.c */
@@ -154,9 +158,9 @@ int caps_drop_for_init(LaunchError *e);
 /* init.c (also the middle process of launch_exec, with exit_fd < 0; and
  * compiled into sandbox-init) */
 int init_block_signals(void);
-void init_close_fds_except(const int *keep, size_t n);
+void init_close_fds_except(const int *keep, size_t n, size_t n_listen);
 _noreturn_ void init_loop(pid_t service, int exit_fd);
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd);
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, size_t n_listen);
 
 /* init-exe.c: sandbox-init's image. Parent: a sealed memfd, made once per
  * process (the fd stays open, cached), or < 0 when there is none (logged
@@ -167,7 +171,7 @@ _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd)
 #define INIT_PROTOCOL "1"
 #define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
 int init_exe_get(void);
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd);
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, size_t n_listen);
 
 /* launch.c: the last steps, shared by the service and launch_exec()'s
  * command. Returns only on failure, with e filled. */
@@ -177,8 +181,14 @@ typedef struct BecomeOptions {
         const char *where;      /* "the image", "the sandbox" */
         bool search_path;       /* argv[0] without '/' is looked up in the plan's PATH */
         bool die_with_parent;   /* re-arm the parent death signal after the uid change */
+        size_t n_listen_fds;    /* listening sockets at LAUNCH_INIT_LISTEN_FD..., passed as 3... */
+        char **environment;     /* NULL: the plan's */
+        char *listen_pid;       /* in environment: the digits of "LISTEN_PID=", written with our pid
+                                 * (LAUNCH_LISTEN_PID_DIGITS bytes and a NUL) */
 } BecomeOptions;
-int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e);
+#define LAUNCH_LISTEN_PID_DIGITS 11
+/* *sync_fd may move (fd_pass_listen()). */
+int launch_become_service(const Plan *p, const BecomeOptions *o, int *sync_fd, LaunchError *e);
 _noreturn_ void launch_child_exit(int sync_fd, const LaunchError *e);
 /* launch.c, parent side: one sentence for a child's LaunchError, and the
  * LAUNCH_EXIT_* status that goes with it. */

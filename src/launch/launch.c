@@ -41,6 +41,7 @@
 #include "plan-seccomp.h"
 #include "seccomp-load.h"
 #include "plan.h"
+#include "string-util.h"
 #include "strv.h"
 
 #ifndef P_PIDFD
@@ -82,6 +83,7 @@ static void launch_context_close_join_fds(LaunchContext *c) {
 static void launch_context_done(LaunchContext *c) {
         c->layer_dirs = strv_free(c->layer_dirs);
         c->resolv_conf = mfree(c->resolv_conf);
+        c->service_env = strv_free(c->service_env);
         c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
         launch_context_close_join_fds(c);
 }
@@ -138,7 +140,8 @@ static bool path_entry_lacks_it(int r) {
  * not the sandbox's), and only execve(2) calls: this runs under the filter.
  * An empty PATH entry means the working directory, as POSIX has it. */
 static int exec_in_path(const Plan *p, const BecomeOptions *o, LaunchError *e) {
-        const char *bin = o->argv[0], *path = strv_env_get(p->environment, "PATH") ?: LAUNCH_DEFAULT_PATH;
+        char **env = o->environment ?: p->environment;
+        const char *bin = o->argv[0], *path = strv_env_get(env, "PATH") ?: LAUNCH_DEFAULT_PATH;
         bool denied = false;
         char buf[PATH_MAX];
 
@@ -150,7 +153,7 @@ static int exec_in_path(const Plan *p, const BecomeOptions *o, LaunchError *e) {
                 if (n > 0 && (size_t) n < sizeof(buf)) {
                         int r;
 
-                        execve(buf, o->argv, p->environment);
+                        execve(buf, o->argv, env);
                         r = negative_errno();
                         if (r == -EACCES)
                                 denied = true;
@@ -170,7 +173,7 @@ static int exec_in_path(const Plan *p, const BecomeOptions *o, LaunchError *e) {
 /* Become the plan's process and exec: the service itself, init's child, or
  * the command of launch_exec(). One path, so that a command run in a
  * sandbox later gets exactly what the service got. */
-int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e) {
+int launch_become_service(const Plan *p, const BecomeOptions *o, int *sync_fd, LaunchError *e) {
         sigset_t none;
         bool nnp;
         int r;
@@ -193,7 +196,7 @@ int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, La
 
         /* The uid change cleared the parent death signal. */
         if (o->die_with_parent) {
-                r = process_die_with_parent(sync_fd, e);
+                r = process_die_with_parent(*sync_fd, e);
                 if (r < 0)
                         return r;
         }
@@ -212,9 +215,14 @@ int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, La
                                     p->working_directory ?: "/");
         umask(0022);
 
-        r = fd_close_others(e);
+        r = fd_pass_listen(o->n_listen_fds, sync_fd, e);
         if (r < 0)
                 return r;
+        /* LISTEN_PID is the pid the service sees for itself: in a pid
+         * namespace, not init's 1 and not the host's. We are the process
+         * that execs, so getpid() is it. */
+        if (o->listen_pid)
+                (void) snprintf(o->listen_pid, LAUNCH_LISTEN_PID_DIGITS + 1, "%d", (int) getpid());
 
         /* Last before exec: from here on only what the filter allows. */
         r = load_seccomp(p, e);
@@ -225,7 +233,7 @@ int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, La
          * socket (close-on-exec); a failure returns the LaunchError. */
         if (o->search_path && !strchr(o->argv[0], '/'))
                 return exec_in_path(p, o, e);
-        execve(o->argv[0], o->argv, p->environment);
+        execve(o->argv[0], o->argv, o->environment ?: p->environment);
         return exec_failed(p, o, o->argv[0], negative_errno(), e);
 }
 
@@ -238,11 +246,17 @@ static _noreturn_ void service_main(LaunchContext *c) {
                 /* With a pid namespace init carries it, and the service
                  * dies with init. */
                 .die_with_parent = c->params->die_with_parent && !c->pidns,
+                .n_listen_fds = c->params->n_listen_fds,
+                .environment = c->service_env,
+                .listen_pid = c->listen_pid,
         };
+        /* Ours: with a pid namespace we share init's memory (vfork), and
+         * init's c->sync_fd must stay its own. */
+        int sync_fd = c->sync_fd;
         LaunchError e = {};
 
-        (void) launch_become_service(c->plan, &o, c->sync_fd, &e);
-        launch_child_exit(c->sync_fd, &e);
+        (void) launch_become_service(c->plan, &o, &sync_fd, &e);
+        launch_child_exit(sync_fd, &e);
 }
 
 static int service_vforked(void *userdata) {
@@ -279,7 +293,8 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * nothing else. */
         r = fd_setup_stdio(params->stdin_fd, params->stdout_fd, params->stderr_fd, c->sync_fd,
                            c->report_exit ? params->exit_status_fd : -EBADF, c->init_exe_fd,
-                           c->keep_output ? params->output_read_fd : -EBADF, &e);
+                           c->keep_output ? params->output_read_fd : -EBADF, params->listen_fds,
+                           params->n_listen_fds, &e);
         if (r < 0)
                 goto fail;
         c->sync_fd = r;
@@ -390,12 +405,12 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * exec of sandbox-init, or in init_run() if there is none (init
          * then stays this fork, as it does if the exec fails). */
         if (c->init_exe_fd >= 0) {
-                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd);
+                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd, params->n_listen_fds);
                 c->sync_fd = -EBADF;
         }
         /* This fork stays init: the service's stack is ours to free. */
         launch_vfork_stack_free();
-        init_run(service, c->sync_fd, exit_fd, output_fd);
+        init_run(service, c->sync_fd, exit_fd, output_fd, params->n_listen_fds);
 
 fail:
         launch_child_exit(c->sync_fd, &e);
@@ -511,6 +526,66 @@ static int check_output_read_fd(int fd) {
         return 0;
 }
 
+/* Only what the plan asks for reaches the service: one socket per entry. */
+static int check_listen_fds(const Plan *p, const LaunchParams *params) {
+        if (params->n_listen_fds != p->n_sockets || params->n_listen_fds > LAUNCH_MAX_LISTEN_FDS ||
+            (params->n_listen_fds > 0 && !params->listen_fds))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has %zu listening sockets, %zu were passed.",
+                                       strna(p->name), p->n_sockets, params->n_listen_fds);
+        for (size_t i = 0; i < params->n_listen_fds; i++) {
+                struct stat st;
+
+                if (fstat(params->listen_fds[i], &st) < 0 || !S_ISSOCK(st.st_mode))
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Listening socket %zu of %s (fd %d) is not a socket.",
+                                               i, strna(p->name), params->listen_fds[i]);
+        }
+        return 0;
+}
+
+/* The plan's environment, whatever it says of LISTEN_*, and systemd's
+ * three variables; LISTEN_PID's digits are the service's to write. */
+static int service_environment(LaunchContext *c) {
+        const Plan *p = c->plan;
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ char *names = NULL;
+        char *pid_var;
+        size_t n = 0;
+        int r;
+
+        STRV_FOREACH(v, p->environment)
+                if (!startswith(*v, "LISTEN_PID=") && !startswith(*v, "LISTEN_FDS=") && !startswith(*v, "LISTEN_FDNAMES=")) {
+                        r = strv_extend(&env, *v);
+                        if (r < 0)
+                                return r;
+                }
+        for (size_t i = 0; i < p->n_sockets; i++)
+                n += strlen(p->sockets[i].name) + 1;
+        names = malloc(n + 1);
+        if (!names)
+                return -ENOMEM;
+        names[0] = 0;
+        for (size_t i = 0; i < p->n_sockets; i++) {
+                if (i > 0)
+                        strcat(names, ":");
+                strcat(names, p->sockets[i].name);
+        }
+        for (int k = 0; k < 3; k++) {
+                char *v;
+
+                if ((k == 0 ? asprintf(&v, "LISTEN_FDS=%zu", p->n_sockets)
+                     : k == 1 ? asprintf(&v, "LISTEN_FDNAMES=%s", names)
+                              : asprintf(&v, "LISTEN_PID=%0*d", LAUNCH_LISTEN_PID_DIGITS, 0)) < 0)
+                        return -ENOMEM;
+                r = strv_consume(&env, v);
+                if (r < 0)
+                        return r;
+        }
+        pid_var = env[strv_length(env) - 1];
+        c->listen_pid = pid_var + strlen("LISTEN_PID=");
+        c->service_env = TAKE_PTR(env);
+        return 0;
+}
+
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
@@ -550,6 +625,17 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 r = check_output_read_fd(params->output_read_fd);
                 if (r < 0)
                         goto finish;
+        }
+
+        r = check_listen_fds(p, params);
+        if (r < 0)
+                goto finish;
+        if (p->n_sockets > 0) {
+                r = service_environment(&c);
+                if (r < 0) {
+                        log_oom();
+                        goto finish;
+                }
         }
 
         /* Made once per process and kept (init-exe.c); without it init

@@ -8,6 +8,7 @@
 
 typedef struct Plan Plan;
 typedef struct Cgroup Cgroup;
+typedef struct PlanSocket PlanSocket;
 
 /* Exit statuses for a service that never ran (launch_start failed), in
  * the shells' convention: 127 the ExecStart= binary is not in the image,
@@ -54,11 +55,20 @@ typedef struct LaunchParams {
                                  * with pidfd_getfd(2) on init. Needs a pid namespace: ignored
                                  * without one (no init). */
         int output_read_fd;     /* a pipe opened O_RDONLY (else launch_start fails with -EINVAL) */
+        /* Socket activation: one socket per p->sockets entry, in order
+         * (launch_open_sockets()), else launch_start fails with -EINVAL. The
+         * service gets them as fds 3... with LISTEN_FDS, LISTEN_FDNAMES and
+         * LISTEN_PID; init holds copies at LAUNCH_INIT_LISTEN_FD... for a
+         * restarted caller (launch_take_sockets()). */
+        const int *listen_fds;
+        size_t n_listen_fds;
 } LaunchParams;
 
 /* Where init holds LaunchParams.output_read_fd, in the launcher's fork and
  * in sandbox-init alike. */
 #define LAUNCH_INIT_OUTPUT_FD 6
+/* ... and the listening sockets of socket activation, from here up. */
+#define LAUNCH_INIT_LISTEN_FD 7
 
 typedef struct Launched {
         pid_t pid;              /* host pid of the sandbox's PID 1 (init) or of the service */
@@ -77,6 +87,29 @@ typedef struct Launched {
  * one fd open for the rest of the process, on purpose: sandbox-init's
  * sealed copy (a memfd, close-on-exec), shared by every later sandbox. */
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret);
+
+/* Socket activation (socket-activate.c), on the caller's side. Open the
+ * plan's listening sockets in the caller's network namespace: *ret_fds
+ * has one per p->sockets entry, in order. On failure nothing is left open
+ * and no socket file it made is left behind, and the sentence that names
+ * the address is logged, or put in *reterr_message if that is non-NULL
+ * (the caller logs it). A socket file whose listener is gone is removed
+ * first (a stale one); any other file at the path is "in use". */
+int launch_open_sockets(const Plan *p, int **ret_fds, size_t *ret_n, char **reterr_message);
+/* The AF_UNIX socket files of p, for launch_close_sockets(). */
+int launch_socket_files(const Plan *p, char ***ret);
+/* Close the n fds (and free the array) and remove those of files that
+ * are still sockets. */
+void launch_close_sockets(int *fds, size_t n, char **files);
+/* Is fd a listening socket of the kind and at the address s says (the
+ * one the previous launch_open_sockets() made)? 1 yes, 0 no, < 0 error. */
+int launch_socket_matches(int fd, const PlanSocket *s);
+/* A restarted caller takes the listening sockets back from a running
+ * sandbox whose first process is pidfd (pid): from init
+ * (LAUNCH_INIT_LISTEN_FD...) when has_init, else from the service's fds
+ * 3.... Each is checked with launch_socket_matches(). 0 and the fds, or
+ * < 0 (not logged). */
+int launch_take_sockets(const Plan *p, pid_t pid, int pidfd, bool has_init, int **ret_fds, size_t *ret_n);
 
 /* A plan with a user namespace comes from the compiler with no host id
  * range (uid_map_base 0: "allocated at start"); this takes the one

@@ -10,7 +10,8 @@
  * the execve: every forwarded signal blocked (so nothing sent to the
  * sandbox meanwhile is lost, a SIGCHLD of the service included), its
  * session, root and cwd, uid 0 with CAP_KILL alone under no_new_privs, no
- * other fd but the output pipe's read end at LAUNCH_INIT_OUTPUT_FD, which
+ * other fd but the output pipe's read end at LAUNCH_INIT_OUTPUT_FD and the
+ * listening sockets of socket activation from LAUNCH_INIT_LISTEN_FD up, which
  * it only holds (init.c). Then it is init.c's loop.
  *
  * Nobody listens any more when it starts (the launcher has returned), so

@@ -22,6 +22,7 @@
 #include "plan-image-check.h"
 #include "plan-network.h"
 #include "plan-seccomp.h"
+#include "plan-sockets.h"
 #include "string-util.h"
 #include "strv.h"
 #include "syscall-groups.h"
@@ -1079,6 +1080,11 @@ int plan_compile_full(const Unit *u, const Policy *pol, Plan **ret, Diagnostics 
         else if (r < 0)
                 return r;
         r = plan_check_image(u, p, diags);
+        if (r == -EINVAL)
+                c.failed = r;
+        else if (r < 0)
+                return r;
+        r = plan_compile_sockets(u, pol, p, diags);
         if (r == -EINVAL)
                 c.failed = r;
         else if (r < 0)

@@ -9,6 +9,7 @@
 #include "base64.h"
 #include "cap-util.h"
 #include "in-addr-util.h"
+#include "listen-address.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "plan-json.h"
@@ -271,6 +272,23 @@ int plan_to_json(const Plan *p, char **ret) {
         json_object_object_add(o, "devices", a);
         if (p->network == NETWORK_PRIVATE)
                 json_object_object_add(o, "net", j_net(&p->net));
+
+        a = json_object_new_array();
+        for (size_t i = 0; i < p->n_sockets; i++) {
+                const PlanSocket *k = &p->sockets[i];
+
+                x = json_object_new_object();
+                json_object_object_add(x, "type", j_str(listen_type_to_string(k->type)));
+                json_object_object_add(x, "address", j_str(k->address));
+                json_object_object_add(x, "name", j_str(k->name));
+                json_object_object_add(x, "backlog", json_object_new_int64(k->backlog));
+                json_object_object_add(x, "bind_ipv6_only", j_str(bind_ipv6_only_to_string(k->bind_ipv6_only)));
+                json_object_object_add(x, "user", json_object_new_int64(k->uid));
+                json_object_object_add(x, "group", json_object_new_int64(k->gid));
+                json_object_object_add(x, "mode", json_object_new_int64(k->mode));
+                json_object_array_add(a, x);
+        }
+        json_object_object_add(o, "sockets", a);
 
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)
@@ -607,6 +625,64 @@ static int read_devices(Reader *r, json_object *o, Plan *p) {
         return 0;
 }
 
+/* Absent in plans written before socket activation: none. */
+static int read_sockets(Reader *r, json_object *o, Plan *p) {
+        static const char *const keys[] = { "type", "address", "name", "backlog", "bind_ipv6_only", "user", "group",
+                                            "mode", NULL };
+        json_object *a;
+
+        if (!field(o, "sockets"))
+                return 0;
+        TRY(get_arr(r, o, "sockets", 64, &a));
+        p->sockets = calloc(json_object_array_length(a) + 1, sizeof(PlanSocket));
+        if (!p->sockets)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *d = json_object_array_get_idx(a, i);
+                PlanSocket *ps = &p->sockets[i];
+                _cleanup_free_ char *type = NULL, *v6 = NULL;
+                char canonical[LISTEN_ADDRESS_STRING_MAX], why[256];
+                ListenAddress la;
+                uint64_t v;
+
+                if (!json_object_is_type(d, json_type_object))
+                        return rfail(r, "sockets[%zu] must be an object.", i);
+                TRY(check_keys(r, d, "sockets[]", keys));
+                p->n_sockets = i + 1;
+                TRY(get_str(r, d, "type", false, &type));
+                ps->type = listen_type_from_string(type);
+                if (ps->type < 0)
+                        return rfail(r, "sockets[%zu].type \"%s\" is not stream, datagram or seqpacket.", i, type);
+                TRY(get_str(r, d, "address", false, &ps->address));
+                /* The launcher binds what this says: only the compiler's own spelling. */
+                if (listen_address_parse(ps->address, &la, why, sizeof(why)) < 0)
+                        return rfail(r, "sockets[%zu].address: %s.", i, why);
+                listen_address_format(&la, canonical);
+                if (!streq(canonical, ps->address))
+                        return rfail(r, "sockets[%zu].address \"%s\" is not canonical (\"%s\").", i, ps->address, canonical);
+                if (ps->type == LISTEN_SEQUENTIAL_PACKET && la.family != AF_UNIX)
+                        return rfail(r, "sockets[%zu]: a seqpacket socket must be AF_UNIX.", i);
+                TRY(get_str(r, d, "name", false, &ps->name));
+                if (!fd_name_is_valid(ps->name))
+                        return rfail(r, "sockets[%zu].name \"%s\" is not a valid fd name.", i, ps->name);
+                TRY(get_u64(r, d, "backlog", INT32_MAX, &v));
+                if (v == 0)
+                        return rfail(r, "sockets[%zu].backlog must be positive.", i);
+                ps->backlog = (unsigned) v;
+                TRY(get_str(r, d, "bind_ipv6_only", false, &v6));
+                ps->bind_ipv6_only = bind_ipv6_only_from_string(v6);
+                if (ps->bind_ipv6_only < 0)
+                        return rfail(r, "sockets[%zu].bind_ipv6_only \"%s\" is unknown.", i, v6);
+                TRY(get_u64(r, d, "user", UINT32_MAX - 1, &v));
+                ps->uid = (uid_t) v;
+                TRY(get_u64(r, d, "group", UINT32_MAX - 1, &v));
+                ps->gid = (gid_t) v;
+                TRY(get_u64(r, d, "mode", 0777, &v));
+                ps->mode = (unsigned) v;
+        }
+        return 0;
+}
+
 /* null: any family; else the names of the families socket() may create. */
 static int read_address_families(Reader *r, json_object *sc, Plan *p) {
         json_object *a = NULL;
@@ -790,7 +866,8 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
                 "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
-                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", NULL,
+                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", "sockets",
+                NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
         static const char *const lkeys[] = { "type", "path", "id", NULL };
@@ -955,6 +1032,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         if (p->read_only != (p->upper_size == 0))
                 return rfail(r, "\"upper_size\" must be 0 with a read-only root, and only then.");
         TRY(read_devices(r, o, p));
+        TRY(read_sockets(r, o, p));
         return 0;
 }
 

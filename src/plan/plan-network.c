@@ -12,6 +12,7 @@
 #include "plan-network.h"
 #include "plan.h"
 #include "policy.h"
+#include "port-range.h"
 #include "strv.h"
 #include "unit.h"
 
@@ -92,6 +93,20 @@ int plan_compile_network(const Unit *u, const Policy *pol, const char *config_pa
         p->net.dns = strv_copy(u->dns);
         if (!p->net.dns)
                 return -ENOMEM;
+        /* The host side of every published port is bounded by the same
+         * ceiling as socket activation's: a host port is a host port. */
+        for (size_t i = 0; i < u->n_publish_ports; i++) {
+                _cleanup_free_ char *ports = NULL;
+
+                if (port_ranges_contain(pol->allow_publish_ports, pol->n_allow_publish_ports,
+                                        u->publish_ports[i].host_port))
+                        continue;
+                if (port_ranges_to_string(pol->allow_publish_ports, pol->n_allow_publish_ports, &ports) < 0)
+                        return -ENOMEM;
+                failed = diag_add(diags, loc(u, &u->loc_publish), u->loc_publish.line, "PublishPort",
+                                  "Port %u not allowed by policy %s (%s: [Network] AllowPublishPorts=%s).",
+                                  (unsigned) u->publish_ports[i].host_port, pol->name, pol->path, ports);
+        }
         if (u->n_publish_ports > 0) {
                 p->net.ports = calloc(u->n_publish_ports, sizeof(PlanPort));
                 if (!p->net.ports)

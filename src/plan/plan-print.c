@@ -160,6 +160,21 @@ void plan_print(const Plan *p, FILE *f) {
                         device_access_to_string(p->devices[i].access, acc));
         }
 
+        if (p->n_sockets > 0) {
+                fprintf(f, "\nSockets (opened on the host before the start, kept across restarts; fds 3 and up)\n");
+                for (size_t i = 0; i < p->n_sockets; i++) {
+                        const PlanSocket *k = &p->sockets[i];
+
+                        fprintf(f, "  fd %-3zu %-9s %-28s name %s, backlog %u", 3 + i, listen_type_to_string(k->type),
+                                k->address, k->name, k->backlog);
+                        if (k->address[0] == '/')
+                                fprintf(f, ", owner %u:%u, mode %04o", (unsigned) k->uid, (unsigned) k->gid, k->mode);
+                        else if (k->bind_ipv6_only != BIND_IPV6_ONLY_DEFAULT)
+                                fprintf(f, ", BindIPv6Only=%s", bind_ipv6_only_to_string(k->bind_ipv6_only));
+                        fputc('\n', f);
+                }
+        }
+
         fprintf(f, "\nLifecycle\n");
         fprintf(f, "  Restart:     %s, after %s", restart_policy_to_string(p->restart), format_usec(buf, sizeof(buf), p->restart_usec));
         if (p->restart_steps > 0)

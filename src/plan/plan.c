@@ -85,8 +85,31 @@ Plan *plan_free(Plan *p) {
         free(p->net.bridge);
         strv_free(p->net.dns);
         free(p->net.ports);
+        plan_sockets_free(p->sockets, p->n_sockets);
         free(p);
         return NULL;
+}
+
+void plan_sockets_free(PlanSocket *l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(l[i].address);
+                free(l[i].name);
+        }
+        free(l);
+}
+
+bool plan_sockets_equal(const Plan *a, const Plan *b) {
+        if (!a || !b || a->n_sockets != b->n_sockets)
+                return false;
+        for (size_t i = 0; i < a->n_sockets; i++) {
+                const PlanSocket *x = &a->sockets[i], *y = &b->sockets[i];
+
+                if (x->type != y->type || !x->address || !y->address || !streq(x->address, y->address) || x->backlog != y->backlog ||
+                    x->bind_ipv6_only != y->bind_ipv6_only || x->uid != y->uid || x->gid != y->gid ||
+                    x->mode != y->mode)
+                        return false;
+        }
+        return true;
 }
 
 int plan_add_mount(Plan *p, MountType type, const char *source, const char *target, const char *options,

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "device-util.h"
+#include "listen-address.h"
 #include "namespace-util.h"
 #include "seccomp-action.h"
 #include "service-types.h"
@@ -124,6 +125,19 @@ typedef struct PlanNetwork {
         PlanPort *ports;
         size_t n_ports;
 } PlanNetwork;
+/* One listening socket of socket activation: opened on the host by the
+ * caller of the launcher, before the sandbox exists, and passed to the
+ * service as fd 3 + its index (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID). */
+typedef struct PlanSocket {
+        ListenType type;
+        char *address;          /* canonical (listen_address_format()): "[::]:8080", "/run/web.sock" */
+        char *name;             /* its LISTEN_FDNAMES entry */
+        unsigned backlog;
+        BindIPv6Only bind_ipv6_only;
+        uid_t uid;              /* AF_UNIX: owner, group and mode of the socket file (host ids) */
+        gid_t gid;
+        unsigned mode;
+} PlanSocket;
 
 typedef struct Plan {
         /* Identity of the service and where it came from (for status and
@@ -215,6 +229,9 @@ typedef struct Plan {
         size_t n_seccomp_enosys;
         /* Network=private only. */
         PlanNetwork net;
+        /* Socket activation, in fd order. */
+        PlanSocket *sockets;
+        size_t n_sockets;
 } Plan;
 
 /* The gateway (the bridge's address): the subnet's first host. */
@@ -233,6 +250,11 @@ int plan_add_mount(Plan *p, MountType type, const char *source, const char *targ
                    bool read_only, bool recursive, bool ignore_missing);
 
 int plan_add_device(Plan *p, const char *name, bool block, uint32_t major, uint32_t minor, unsigned access);
+
+void plan_sockets_free(PlanSocket *l, size_t n);
+/* Do a and b open the same sockets (names aside: those are only the
+ * environment)? Then the sockets of one run serve the next. */
+bool plan_sockets_equal(const Plan *a, const Plan *b);
 
 /* Clone flags for the plan's namespaces. */
 unsigned long plan_clone_flags(const Plan *p);

@@ -59,6 +59,7 @@ Policy *policy_free(Policy *p) {
         free(p->description);
         strv_free(p->architectures);
         strv_free(p->allow_bind_paths);
+        free(p->allow_publish_ports);
         device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
         free(p);
         return NULL;
@@ -367,6 +368,29 @@ uint64_t policy_network_mask(const Policy *p) {
         return m;
 }
 
+/* Ports and ranges accumulate; an empty assignment allows none again. */
+static int parse_publish_ports(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        _cleanup_free_ char *bad = NULL;
+        int r;
+
+        if (isempty(v)) {
+                p->allow_publish_ports = mfree(p->allow_publish_ports);
+                p->n_allow_publish_ports = 0;
+                return 0;
+        }
+        r = port_ranges_parse(v, &p->allow_publish_ports, &p->n_allow_publish_ports, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ERANGE)
+                return conf_error(c, "Port or range \"%s\" is out of range (ports are 1-65535, a range is FIRST-LAST).",
+                                  strna(bad));
+        if (r < 0)
+                return conf_error(c, "\"%s\" is not a port or a range of ports (e.g. \"80 443 8000-8999\").",
+                                  bad ?: v);
+        return 0;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -383,6 +407,7 @@ static const ConfItem policy_items[] = {
         { "Sandbox", "AllowBindPaths", parse_bind_paths, 0 },
         { "Sandbox", "AllowDevices", parse_allow_devices, 0 },
         { "Network", "AllowNetwork", parse_allow_network, 0 },
+        { "Network", "AllowPublishPorts", parse_publish_ports, 0 },
 };
 #undef P
 

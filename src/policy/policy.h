@@ -10,6 +10,7 @@
 
 #include "device-util.h"
 #include "diag.h"
+#include "port-range.h"
 #include "seccomp-action.h"
 
 typedef struct PolicyEntry {
@@ -56,6 +57,12 @@ typedef struct Policy {
          * for service:NAME). Unset: none, plus host where AllowHostNetwork=yes. */
         bool allow_network_set;
         uint64_t allow_network;
+
+        /* [Network] AllowPublishPorts=: the ports a unit may listen on
+         * (ListenStream= and friends; AF_UNIX paths are not ports). None:
+         * no port at all. */
+        PortRange *allow_publish_ports;
+        size_t n_allow_publish_ports;
 } Policy;
 
 /* Bits of allow_network: the values of the plan's NetworkMode (the

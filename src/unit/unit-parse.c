@@ -17,7 +17,7 @@
 #include "unit.h"
 
 static const char *const unit_sections[] = {
-        "Unit", "Sandbox", "Security", "Resources", "Service", "Install", NULL,
+        "Unit", "Sandbox", "Security", "Resources", "Service", "Socket", "Install", NULL,
 };
 
 static Unit *unit_of(ConfContext *c) {
@@ -709,7 +709,7 @@ static int parse_exec_start(ConfContext *c, const char *v, void *data) {
         return u->exec_start_file ? 0 : -ENOMEM;
 }
 
-static bool user_name_is_valid(const char *s) {
+bool user_name_is_valid(const char *s) {
         size_t l = strlen(s);
 
         if (l == 0 || l > 32 || s[0] == '-' || isdigit((unsigned char) s[0]))
@@ -892,6 +892,17 @@ static const ConfItem unit_items[] = {
         { "Service", "StartLimitIntervalSec", parse_usec_or_unset, U(start_limit_interval_usec) },
         { "Service", "KillSignal", parse_signal_or_unset, U(kill_signal) },
         { "Service", "TimeoutStopSec", parse_usec_or_unset, U(timeout_stop_usec) },
+
+        { "Socket", "ListenStream", unit_parse_listen, 0 },
+        { "Socket", "ListenDatagram", unit_parse_listen, 0 },
+        { "Socket", "ListenSequentialPacket", unit_parse_listen, 0 },
+        { "Socket", "FileDescriptorName", unit_parse_fd_name, 0 },
+        { "Socket", "Backlog", unit_parse_backlog, 0 },
+        { "Socket", "BindIPv6Only", unit_parse_bind_ipv6_only, 0 },
+        { "Socket", "SocketUser", unit_parse_socket_owner, 0 },
+        { "Socket", "SocketGroup", unit_parse_socket_owner, 0 },
+        { "Socket", "SocketMode", unit_parse_socket_mode, 0 },
+        { "Socket", "Accept", unit_parse_accept, 0 },
 
         { "Install", "WantedBy", parse_wanted_by, U(wanted_by) },
 };

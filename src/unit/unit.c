@@ -39,6 +39,7 @@ Unit *unit_new(const char *name) {
         u->timeout_stop_usec = UNIT_USEC_UNSET;
         u->restart_steps = UINT32_MAX;
         u->caller_uid = geteuid();
+        u->socket.mode = -1;
         return u;
 }
 
@@ -94,6 +95,7 @@ Unit *unit_free(Unit *u) {
         device_allow_free_all(&u->devices, &u->n_devices);
         for (size_t i = 0; i < AF_MASK_BITS; i++)
                 free(u->loc_address_family[i].file);
+        unit_socket_done(&u->socket);
         free(u);
         return NULL;
 }

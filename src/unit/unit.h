@@ -12,6 +12,8 @@
 
 #include "device-util.h"
 #include "af-util.h"
+#include "listen-address.h"
+#include "conf-parser.h"
 #include "diag.h"
 #include "service-types.h"
 
@@ -49,6 +51,27 @@ typedef struct UnitLocation {
         char *file;
         unsigned line;
 } UnitLocation;
+
+/* [Socket]: one ListenStream=, ListenDatagram= or ListenSequentialPacket=. */
+typedef struct UnitListen {
+        ListenType type;
+        ListenAddress address;
+        char *file;
+        unsigned line;
+} UnitListen;
+
+/* [Socket], systemd.socket(5)'s keys for the sockets sandboxd opens on
+ * the host and hands to the service (socket activation). */
+typedef struct UnitSocket {
+        UnitListen *listens;            /* in order: the service's fds 3, 4, ... */
+        size_t n_listens;
+        char *fd_name;                  /* FileDescriptorName=; NULL: the unit's name */
+        unsigned backlog;               /* 0: unset (SOMAXCONN) */
+        BindIPv6Only bind_ipv6_only;
+        char *user, *group;             /* SocketUser=, SocketGroup=: host names or ids, as written */
+        int mode;                       /* SocketMode=; -1 unset (0666) */
+        UnitLocation loc_user, loc_group, loc_mode;
+} UnitSocket;
 
 typedef struct Unit {
         char *name;                     /* "web" */
@@ -132,6 +155,8 @@ typedef struct Unit {
         PortMapping *publish_ports;
         size_t n_publish_ports;
         UnitLocation loc_address, loc_dns, loc_publish;
+        /* [Socket] (unit-socket.c) */
+        UnitSocket socket;
 } Unit;
 
 Unit *unit_new(const char *name);
@@ -153,6 +178,18 @@ int unit_load(const char *name_or_path, Unit **ret, Diagnostics *diags);
  * diagnostic "FILE: is writable by ...; refusing." unit_load() is
  * unit_load_as(..., geteuid(), ...). */
 int unit_load_as(const char *name_or_path, uid_t caller, Unit **ret, Diagnostics *diags);
+
+/* unit-socket.c: the [Socket] keys, for unit-parse.c's table. */
+int unit_parse_listen(ConfContext *c, const char *v, void *data);
+int unit_parse_fd_name(ConfContext *c, const char *v, void *data);
+int unit_parse_backlog(ConfContext *c, const char *v, void *data);
+int unit_parse_bind_ipv6_only(ConfContext *c, const char *v, void *data);
+int unit_parse_socket_owner(ConfContext *c, const char *v, void *data);
+int unit_parse_socket_mode(ConfContext *c, const char *v, void *data);
+int unit_parse_accept(ConfContext *c, const char *v, void *data);
+void unit_socket_done(UnitSocket *s);
+/* A user or group name as useradd(8) takes it. */
+bool user_name_is_valid(const char *s);
 
 /* RestrictAddressFamilies= restricts anything (a reset list does not). */
 bool unit_restricts_address_families(const Unit *u);

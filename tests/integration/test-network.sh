@@ -97,6 +97,23 @@ sbx_run bad-policy
 expect_match "$ERR" 'bad-policy.unit:3: Network: Network=private is not allowed by policy strict .*AllowNetwork=none' "strict policy refuses Network=private"
 check "no bridge made by a unit that did not compile" test "$had_bridge" = yes -o ! -e /sys/class/net/$BRIDGE
 
+# ---- published ports are host ports: bounded by AllowPublishPorts= ----
+write_unit pub-default <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+PublishPort=18780:8080
+[Service]
+ExecStart=/bin/true
+X
+sbx_run pub-default
+expect_match "$ERR" 'pub-default.unit:4: PublishPort: Port 18780 not allowed by policy default \(.*default.policy: \[Network\] AllowPublishPorts=\)' \
+        "PublishPort= under the default policy (no ports) names both files"
+# The rest of this test publishes ports of 18780-18799 under a copy of the
+# default policy that allows them.
+mkdir -p "$TESTDIR/pol"
+sed 's/^AllowPublishPorts=.*/AllowPublishPorts=18780-18799/' "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/netpub.policy"
+
 # ---- a server with a fixed address, reached from the host ----
 write_unit web1 <<'X'
 [Sandbox]
@@ -106,6 +123,8 @@ Address=10.89.7.10
 PublishPort=18780:8080
 PublishPort=127.0.0.1:18781:8080
 TemporaryFileSystem=/tmp
+[Security]
+Policy=@TESTDIR@/pol/netpub.policy
 [Service]
 ExecStart=/bin/sh -c "echo web1-@ID@ >/tmp/index.html; exec httpd -f -p 8080 -h /tmp"
 X
@@ -147,6 +166,8 @@ write_unit web2 <<'X'
 Image=@IMAGE@
 Network=private
 PublishPort=18780:80
+[Security]
+Policy=@TESTDIR@/pol/netpub.policy
 [Service]
 ExecStart=/bin/true
 X
@@ -161,6 +182,8 @@ write_unit web3 <<'X'
 Image=@IMAGE@
 Network=private
 PublishPort=18790:80
+[Security]
+Policy=@TESTDIR@/pol/netpub.policy
 [Service]
 ExecStart=/bin/true
 X

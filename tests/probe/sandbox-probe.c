@@ -674,6 +674,92 @@ static int cmd_listen(int argc, char **argv) {
         }
 }
 
+/* Socket activation's service: what it was given (LISTEN_* and its own
+ * pid, the fds it holds), then answer on fds 3... one line per
+ * connection or datagram: "hello pid=P fd=N name=NAME served=K".
+ * --crash-after K: exit 3 after the K-th answer (a crash, for
+ * Restart=always); --delay-ms D: wait D ms before each answer. */
+static int cmd_listen_fd(int argc, char **argv) {
+        const char *fds_s = getenv("LISTEN_FDS"), *pid_s = getenv("LISTEN_PID"), *names = getenv("LISTEN_FDNAMES");
+        unsigned crash_after = 0, delay_ms = 0, served = 0;
+        struct pollfd p[64];
+        char name[64][256];
+        int n;
+
+        for (int i = 1; i + 1 < argc; i += 2) {
+                if (strcmp(argv[i], "--crash-after") == 0)
+                        crash_after = (unsigned) strtoul(argv[i + 1], NULL, 10);
+                else if (strcmp(argv[i], "--delay-ms") == 0)
+                        delay_ms = (unsigned) strtoul(argv[i + 1], NULL, 10);
+                else
+                        return usage();
+        }
+        printf("getpid=%d\nlisten_pid=%s\nlisten_fds=%s\nlisten_fdnames=%s\n", (int) getpid(), pid_s ? pid_s : "",
+               fds_s ? fds_s : "", names ? names : "");
+        n = fds_s ? atoi(fds_s) : 0;
+        if (n < 0 || n > 64)
+                n = 0;
+        for (int i = 0; i < n; i++) {
+                int type = 0, acc = 0;
+                socklen_t l = sizeof(int);
+                const char *start = names ? names : "";
+
+                for (int k = 0; k < i && start; k++) {
+                        start = strchr(start, ':');
+                        if (start)
+                                start++;
+                }
+                snprintf(name[i], sizeof(name[i]), "%.*s", start ? (int) strcspn(start, ":") : 0, start ? start : "");
+                (void) getsockopt(3 + i, SOL_SOCKET, SO_TYPE, &type, &l);
+                l = sizeof(int);
+                (void) getsockopt(3 + i, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l);
+                printf("listen_fd=%d type=%s accepting=%d\n", 3 + i,
+                       type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : type == SOCK_SEQPACKET ? "seqpacket" : "none",
+                       acc);
+                p[i] = (struct pollfd) { .fd = 3 + i, .events = POLLIN };
+        }
+        print_fds();
+        printf("serving\n");
+        fflush(stdout);
+
+        for (;;) {
+                if (poll(p, (nfds_t) n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return 1;
+                }
+                for (int i = 0; i < n; i++) {
+                        char line[1024], buf[512];
+                        int type = 0, c;
+                        socklen_t l = sizeof(int);
+
+                        if (!(p[i].revents & POLLIN))
+                                continue;
+                        (void) getsockopt(p[i].fd, SOL_SOCKET, SO_TYPE, &type, &l);
+                        if (delay_ms)
+                                usleep(delay_ms * 1000);
+                        served++;
+                        snprintf(line, sizeof(line), "hello pid=%d fd=%d name=%.256s served=%u\n", (int) getpid(), p[i].fd,
+                                 name[i], served);
+                        if (type == SOCK_DGRAM) {
+                                struct sockaddr_storage from;
+                                socklen_t fl = sizeof(from);
+
+                                if (recvfrom(p[i].fd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl) >= 0)
+                                        (void) sendto(p[i].fd, line, strlen(line), 0, (struct sockaddr *) &from, fl);
+                        } else {
+                                c = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
+                                if (c < 0)
+                                        continue;
+                                (void) write(c, line, strlen(line));
+                                close(c);
+                        }
+                        if (crash_after && served >= crash_after)
+                                _exit(3);
+                }
+        }
+}
+
 static int usage(void) {
         fprintf(stderr,
                 "usage: sandbox-probe identity|env|fds\n"
@@ -685,6 +771,7 @@ static int usage(void) {
                 "       sandbox-probe stdout-attack | flood SEC\n"
                 "       sandbox-probe device PATH r|w|rw [c|b MAJOR MINOR] | fill PATH MB | df PATH\n"
                 "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n"
+                "       sandbox-probe listen-fd [--crash-after N] [--delay-ms MS]\n"
                 "       sandbox-probe families | syscall NR...\n");
         return 2;
 }
@@ -759,6 +846,8 @@ int main(int argc, char **argv) {
                 r = cmd_flood(argc, argv);
         else if (strcmp(cmd, "listen") == 0)
                 r = cmd_listen(argc, argv);
+        else if (strcmp(cmd, "listen-fd") == 0)
+                r = cmd_listen_fd(argc, argv);
         else if (strcmp(cmd, "fork") == 0)
                 r = cmd_fork(argc, argv);
         else if (strcmp(cmd, "alloc") == 0)

@@ -220,6 +220,54 @@ TEST(shipped_policies) {
         free(pp);
 }
 
+TEST(port_ranges) {
+        PortRange *r = NULL;
+        _cleanup_free_ char *bad = NULL, *text = NULL;
+        size_t n = 0;
+
+        ASSERT_OK(port_ranges_parse("80 443 8000-8999", &r, &n, NULL));
+        ASSERT_EQ(n, 3);
+        ASSERT_TRUE(port_ranges_contain(r, n, 80));
+        ASSERT_TRUE(port_ranges_contain(r, n, 8000));
+        ASSERT_TRUE(port_ranges_contain(r, n, 8999));
+        ASSERT_TRUE(!port_ranges_contain(r, n, 81));
+        ASSERT_TRUE(!port_ranges_contain(r, n, 9000));
+        ASSERT_TRUE(!port_ranges_contain(r, n, 1023));
+        ASSERT_OK(port_ranges_to_string(r, n, &text));
+        ASSERT_STREQ(text, "80 443 8000-8999");
+        /* Errors append nothing and name the word. */
+        ASSERT_EQ(port_ranges_parse("22 70000", &r, &n, &bad), -ERANGE);
+        ASSERT_STREQ(bad, "70000");
+        ASSERT_EQ(n, 3);
+        bad = mfree(bad);
+        ASSERT_EQ(port_ranges_parse("9000-8000", &r, &n, &bad), -ERANGE);
+        bad = mfree(bad);
+        ASSERT_EQ(port_ranges_parse("0", &r, &n, &bad), -ERANGE);
+        bad = mfree(bad);
+        ASSERT_EQ(port_ranges_parse("http", &r, &n, &bad), -EINVAL);
+        ASSERT_STREQ(bad, "http");
+        bad = mfree(bad);
+        ASSERT_EQ(port_ranges_parse("80-", &r, &n, &bad), -EINVAL);
+        ASSERT_EQ(n, 3);
+        free(r);
+
+        /* In a policy: accumulate, reset, and a clear error. */
+        {
+                Diagnostics d = {};
+                Policy *p = load("ports.policy", "[Seccomp]\nDefaultAction=kill-process\nAllow=read\n[Network]\nAllowPublishPorts=80\nAllowPublishPorts=8000-8001\n", &d);
+
+                ASSERT_TRUE(p);
+                ASSERT_EQ(p->n_allow_publish_ports, 2);
+                policy_free(p);
+                p = load("ports.policy", "[Seccomp]\nDefaultAction=kill-process\nAllow=read\n[Network]\nAllowPublishPorts=80\nAllowPublishPorts=\n", &d);
+                ASSERT_TRUE(p);
+                ASSERT_EQ(p->n_allow_publish_ports, 0);
+                policy_free(p);
+                diagnostics_done(&d);
+        }
+        expect_error("[Network]\nAllowPublishPorts=80 99999\n", "bad.policy:2: AllowPublishPorts: Port or range \"99999\" is out of range");
+}
+
 int main(void) {
         dir = make_tmpdir();
         RUN(parse);
@@ -228,6 +276,7 @@ int main(void) {
         RUN(empty_resets);
         RUN(address_families);
         RUN(shipped_policies);
+        RUN(port_ranges);
         rm_rf(dir);
         free(dir);
         return 0;
