@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "parse-util.h"
 #include "path-util.h"
+#include "proc-cgroup.h"
 #include "state-file.h"
 #include "string-util.h"
 
@@ -259,32 +260,15 @@ int pid_get_starttime(pid_t pid, uint64_t *ret) {
 }
 
 bool proc_cgroup_contains(const char *text, size_t size, const char *control_group) {
-        const char *p = text, *end = text + size;
-        size_t cl;
+        const char *p = text;
+        ProcCgroupLine l;
 
-        if (!path_is_absolute(control_group))
-                return false;
-        cl = strlen(control_group);
         /* "/" would match every process: never a service's own cgroup. */
-        if (cl < 2)
+        if (!path_is_absolute(control_group) || strlen(control_group) < 2)
                 return false;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p)), *le = nl ?: end, *c1, *c2, *path;
-                size_t l;
-
-                /* "ID:CONTROLLERS:PATH"; PATH may itself hold ':'. */
-                c1 = memchr(p, ':', (size_t) (le - p));
-                c2 = c1 ? memchr(c1 + 1, ':', (size_t) (le - c1 - 1)) : NULL;
-                if (c2) {
-                        path = c2 + 1;
-                        l = (size_t) (le - path);
-                        if (l >= cl && memcmp(path, control_group, cl) == 0 && (l == cl || path[cl] == '/'))
-                                return true;
-                }
-                if (!nl)
-                        break;
-                p = nl + 1;
-        }
+        while (proc_cgroup_next(&p, text + size, &l))
+                if (proc_cgroup_line_below(&l, control_group))
+                        return true;
         return false;
 }
 
