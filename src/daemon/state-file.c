@@ -100,18 +100,6 @@ static bool has_control_chars(const char *s) {
         return false;
 }
 
-static bool result_is_valid(const char *s) {
-        size_t n = strlen(s);
-
-        /* Empty: a stop is under way. Else a word like "exit-code". */
-        if (n >= sizeof(((ServiceRuntime *) NULL)->result))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-                        return false;
-        return true;
-}
-
 /* Both go out over D-Bus (UnitPath, ControlGroup), where a string that is
  * not UTF-8 makes the whole reply fail: for every client, not just one. */
 static bool unit_path_is_valid(const char *s) {
@@ -298,7 +286,7 @@ int state_file_format(const StateFile *f, char **ret) {
         FILE *out;
         int r;
 
-        if (!service_state_to_string(f->rt.state) || !result_is_valid(f->rt.result) ||
+        if (!service_state_to_string(f->rt.state) || !service_result_to_string(f->rt.result) ||
             (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
             !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
             !driver_is_valid(f->cgroup_driver))
@@ -331,7 +319,7 @@ int state_file_format(const StateFile *f, char **ret) {
                 "stop_requested=%d\n"
                 "restart_at_usec=%" PRIu64 "\n"
                 "last_exit=%s\n",
-                service_state_to_string(f->rt.state), f->rt.result, strempty(f->unit), (int) f->main_pid,
+                service_state_to_string(f->rt.state), service_result_to_string(f->rt.result), strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
@@ -373,9 +361,10 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                 f->rt.state = (ServiceState) r;
                 return NULL;
         case KEY_RESULT:
-                if (!result_is_valid(v))
+                r = service_result_from_string(v);
+                if (r < 0)
                         return "not a result word";
-                (void) snprintf(f->rt.result, sizeof(f->rt.result), "%s", v);
+                f->rt.result = (ServiceResult) r;
                 return NULL;
         case KEY_PATH:
                 if (isempty(v))
