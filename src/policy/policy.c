@@ -362,25 +362,9 @@ int policy_load_as(const char *arg, uid_t caller, Policy **ret, Diagnostics *dia
                         }
                 }
         } else {
-                const char *e = endswith(arg, ".policy");
-                _cleanup_free_ char *file = NULL;
-
                 if (!filename_is_valid(arg))
                         return diag_add(diags, NULL, 0, NULL, "Invalid policy name \"%s\".", arg);
-                name = e ? strndup(arg, (size_t) (e - arg)) : strdup(arg);
-                if (!name)
-                        return -ENOMEM;
-                file = strjoin(name, ".policy");
-                if (!file)
-                        return -ENOMEM;
-                r = search_path_find(SEARCH_POLICIES, file, &path);
-                if (r == -ENOENT) {
-                        _cleanup_strv_free_ char **dirs = NULL;
-                        _cleanup_free_ char *j = NULL;
-                        (void) search_path_get(SEARCH_POLICIES, &dirs);
-                        j = dirs ? strv_join(dirs, ":") : NULL;
-                        return diag_add(diags, NULL, 0, NULL, "Policy %s not found in the policy search path (%s).", file, strna(j));
-                }
+                r = search_path_resolve(SEARCH_POLICIES, arg, &name, NULL, &path, diags);
                 if (r < 0)
                         return r;
         }
