@@ -118,7 +118,7 @@ _sandboxctl() {
 
         if [[ -z $verb ]]; then
                 if [[ $cur == -* ]]; then
-                        __sandboxctl_add $'-h\n--help\n--version'
+                        __sandboxctl_add $'-h\n--help\n--version\n--log-level='
                 else
                         __sandboxctl_add "${verbs// /$'\n'}"
                 fi

@@ -119,6 +119,7 @@ set -l no_verb __sandboxctl_no_verb
 complete -c sandboxctl -f
 complete -c sandboxctl -n $no_verb -s h -l help -d 'Show help'
 complete -c sandboxctl -n $no_verb -l version -d 'Show the version'
+complete -c sandboxctl -n $no_verb -l log-level -x -a 'emerg alert crit err warning notice info debug' -d 'The least important message shown'
 complete -c sandboxctl -n $no_verb -a check -d 'Compile units and policies, report every problem'
 complete -c sandboxctl -n $no_verb -a plan -d 'Show the launch plan of a unit'
 complete -c sandboxctl -n $no_verb -a analyze -d "Score how exposed a unit's service would be"

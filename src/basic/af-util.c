@@ -97,7 +97,7 @@ const char *af_closest_name(const char *name) {
 }
 
 static const char *af_bit_name(unsigned bit, char buf[static 64]) {
-        return af_to_name((int) bit);
+        return af_to_name((int) bit) ?: "";
 }
 
 int af_mask_from_string(const char *s, uint64_t *ret, char **reterr_word) {

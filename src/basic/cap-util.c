@@ -38,10 +38,9 @@ int capability_from_name(const char *name) {
 const char *capability_to_name(unsigned cap, char buf[static 64]) {
         char *n = cap_to_name((cap_value_t) cap);
 
-        if (!n) {
-                (void) snprintf(buf, 64, "CAP_%u", cap);
-                return buf;
-        }
+        /* libcap allocates the name; a number instead would be a wrong plan. */
+        if (!n)
+                return NULL;
         (void) snprintf(buf, 64, "%s", n);
         for (char *p = buf; *p; p++)
                 *p = (char) toupper((unsigned char) *p);

@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/uio.h>
 
 /* Our CODE_FILE/CODE_LINE/CODE_FUNC are the caller's; without this,
@@ -24,6 +26,35 @@ void log_set_max_level(int level) {
 
 int log_get_max_level(void) {
         return max_level;
+}
+
+int log_level_from_string(const char *s) {
+        static const char *const names[] = {
+                [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert", [LOG_CRIT] = "crit", [LOG_ERR] = "err",
+                [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+        };
+
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(s, names[i]))
+                        return (int) i;
+        if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
+                return s[0] - '0';
+        return -EINVAL;
+}
+
+int log_set_max_level_from_env(void) {
+        const char *e = getenv("SANDBOXD_LOG_LEVEL");
+        int l;
+
+        if (!e)
+                return 0;
+        l = log_level_from_string(e);
+        if (l < 0)
+                return l;
+        max_level = l;
+        return 0;
 }
 
 void log_set_target(LogTarget t) {

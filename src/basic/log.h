@@ -21,6 +21,14 @@ typedef enum LogTarget {
 
 void log_set_max_level(int level);
 int log_get_max_level(void);
+/* "emerg" ... "debug" (syslog's names, as systemd's --log-level=) or 0..7;
+ * -EINVAL for anything else. */
+int log_level_from_string(const char *s);
+/* The names, for messages: "emerg, alert, ... or debug". */
+#define LOG_LEVEL_NAMES "emerg, alert, crit, err, warning, notice, info or debug"
+/* The level from $SANDBOXD_LOG_LEVEL when it is set: 0, or -EINVAL (the
+ * level left as it was) for a value that is not a level. */
+int log_set_max_level_from_env(void);
 void log_set_target(LogTarget target);
 void log_set_prefix(const char *prefix);
 /* Extra journal field attached to every entry, e.g. "SANDBOX_UNIT=web". */

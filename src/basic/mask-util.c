@@ -41,7 +41,9 @@ int mask_to_words(uint64_t mask, unsigned n_bits, const char *(*to_name)(unsigne
                 if (!(mask & (UINT64_C(1) << i)))
                         continue;
                 n = to_name(i, buf);
-                if (n && strv_extend(&l, n) < 0)
+                if (!n)
+                        return -ENOMEM;
+                if (*n && strv_extend(&l, n) < 0)
                         return -ENOMEM;
         }
         s = l ? strv_join(l, " ") : strdup("");

@@ -12,7 +12,7 @@
 int mask_from_words(const char *s, int (*from_name)(const char *name), uint64_t *ret, char **reterr_word);
 
 /* The names of the bits of mask below n_bits, in bit order, separated by
- * one space; "" for none. to_name may use buf; a bit it gives no name
- * (NULL) is left out. */
+ * one space; "" for none. to_name may use buf; a bit it names "" is left
+ * out, NULL means it could not allocate (-ENOMEM). */
 int mask_to_words(uint64_t mask, unsigned n_bits, const char *(*to_name)(unsigned bit, char buf[static 64]),
                   char **ret);

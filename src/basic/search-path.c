@@ -66,6 +66,39 @@ int search_path_find(SearchKind kind, const char *file, char **ret) {
         return -ENOENT;
 }
 
+int search_path_resolve(SearchKind kind, const char *arg, char **ret_name, char **ret_file, char **ret_path,
+                        Diagnostics *diags) {
+        const char *suffix = kind == SEARCH_UNITS ? ".unit" : ".policy";
+        const char *what = kind == SEARCH_UNITS ? "unit" : "policy";
+        _cleanup_free_ char *name = NULL, *file = NULL, *path = NULL;
+        const char *e = endswith(arg, suffix);
+        int r;
+
+        name = e ? strndup(arg, (size_t) (e - arg)) : strdup(arg);
+        if (!name)
+                return -ENOMEM;
+        file = strjoin(name, suffix);
+        if (!file)
+                return -ENOMEM;
+        r = search_path_find(kind, file, &path);
+        if (r == -ENOENT) {
+                _cleanup_strv_free_ char **dirs = NULL;
+                _cleanup_free_ char *j = NULL;
+
+                (void) search_path_get(kind, &dirs);
+                j = dirs ? strv_join(dirs, ":") : NULL;
+                return diag_add(diags, NULL, 0, NULL, "%s %s not found in the %s search path (%s).",
+                                kind == SEARCH_UNITS ? "Unit" : "Policy", file, what, strna(j));
+        }
+        if (r < 0)
+                return r;
+        *ret_name = TAKE_PTR(name);
+        if (ret_file)
+                *ret_file = TAKE_PTR(file);
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
 int search_path_list(SearchKind kind, const char *suffix, char ***ret) {
         _cleanup_strv_free_ char **dirs = NULL, **names = NULL;
         int r;

@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "parse-util.h"
 #include "path-util.h"
+#include "proc-cgroup.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -153,40 +154,27 @@ static bool proc_key_matches_mount(const char *proc_key, const char *super_optio
         return any;
 }
 
-typedef struct ProcCgroupLine {
+typedef struct ProcCgroupEntry {
         char *key;      /* "" for the "0::" line */
         char *path;
-} ProcCgroupLine;
+} ProcCgroupEntry;
 
-static int proc_cgroup_find(const char *text, bool v2, const char *super_options, ProcCgroupLine *ret) {
-        for (const char *p = text; p && *p;) {
-                size_t l = strcspn(p, "\n");
-                _cleanup_free_ char *line = strndup(p, l);
-                char *c1, *c2;
+static int proc_cgroup_find(const char *text, bool v2, const char *super_options, ProcCgroupEntry *ret) {
+        const char *p = text;
+        ProcCgroupLine l;
 
-                p += l;
-                if (*p == '\n')
-                        p++;
-                if (!line)
+        while (proc_cgroup_next(&p, text + strlen(text), &l)) {
+                _cleanup_free_ char *key = strndup(l.controllers, l.controllers_len);
+
+                if (!key)
                         return -ENOMEM;
-                c1 = strchr(line, ':');
-                if (!c1)
+                if (v2 ? !proc_cgroup_line_is_v2(&l)
+                       : (l.id_len == 1 && l.id[0] == '0') || !proc_key_matches_mount(key, super_options))
                         continue;
-                c2 = strchr(c1 + 1, ':');
-                if (!c2)
-                        continue;
-                *c1 = *c2 = 0;
-
-                if (v2 ? !(streq(line, "0") && c1[1] == 0) : (streq(line, "0") || !proc_key_matches_mount(c1 + 1, super_options)))
-                        continue;
-
-                ret->key = strdup(c1 + 1);
-                ret->path = strdup(c2 + 1);
-                if (!ret->key || !ret->path) {
-                        free(ret->key);
-                        free(ret->path);
+                ret->path = strndup(l.path, l.path_len);
+                if (!ret->path)
                         return -ENOMEM;
-                }
+                ret->key = TAKE_PTR(key);
                 return 1;
         }
         return 0;
@@ -211,7 +199,7 @@ static void layout_forget_at(CgroupLayout *l, const char *mount_point, bool belo
 
 static int layout_add(CgroupLayout *l, MountEntry *m, const char *proc_cgroup) {
         bool v2 = streq(m->fstype, "cgroup2");
-        ProcCgroupLine pl = {};
+        ProcCgroupEntry pl = {};
         CgroupHierarchy h;
         int r;
 
@@ -521,39 +509,26 @@ bool cg_file_exists(int dir_fd, const char *file) {
 
 int cg_pid_in_cgroup(pid_t pid, const char *proc_key, const char *rel) {
         _cleanup_free_ char *path = NULL, *text = NULL;
+        const char *p;
+        ProcCgroupLine l;
+        size_t size;
         int r;
 
         if (asprintf(&path, "/proc/%d/cgroup", (int) pid) < 0)
                 return -ENOMEM;
-        r = read_full_file(path, 1024 * 1024, &text, NULL);
+        r = read_full_file(path, 1024 * 1024, &text, &size);
         if (r == -ENOENT || r == -ESRCH)
                 return 0;
         if (r < 0)
                 return r;
 
-        for (char *p = text; *p;) {
-                size_t l = strcspn(p, "\n");
-                char *line = p, *c1, *c2, *cg;
-
-                p += l;
-                if (*p)
-                        *p++ = 0;
-                c1 = strchr(line, ':');
-                if (!c1)
+        p = text;
+        while (proc_cgroup_next(&p, text + size, &l)) {
+                if (l.controllers_len != strlen(proc_key) || memcmp(l.controllers, proc_key, l.controllers_len) != 0)
                         continue;
-                c2 = strchr(c1 + 1, ':');
-                if (!c2)
+                if (proc_key[0] == '\0' && !proc_cgroup_line_is_v2(&l))
                         continue;
-                *c2 = 0;
-                if (!streq(c1 + 1, proc_key))
-                        continue;
-                if (proc_key[0] == '\0' && !strneq(line, "0:", 2))
-                        continue;
-                cg = c2 + 1;
-                if (streq(rel, "/"))
-                        return 1;
-                const char *tail = startswith(cg, rel);
-                return tail && (*tail == 0 || *tail == '/');
+                return proc_cgroup_line_below(&l, rel);
         }
         return 0;
 }

@@ -49,6 +49,8 @@ static void help(void) {
         printf("\nOptions:\n"
                "  -h --help      Show this help (COMMAND --help for a command's)\n"
                "     --version   Show the version\n"
+               "     --log-level=LEVEL  debug, info (default), notice, warning, err, ...\n"
+               "                 (also $SANDBOXD_LOG_LEVEL)\n"
                "\nUnits are found in $SANDBOXD_UNIT_PATH or /etc/sandboxd/units,\n"
                "/run/sandboxd/units, /usr/lib/sandboxd/units; sandboxd is reached through\n"
                "$SANDBOXD_RUNTIME_DIR/private (default /run/sandboxd) or the system bus.\n"
@@ -56,15 +58,19 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100 };
+        enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
         };
         int c, r;
 
         log_set_prefix("sandboxctl");
+        if (log_set_max_level_from_env() < 0)
+                log_warning("Ignoring SANDBOXD_LOG_LEVEL=%s: not one of %s.", getenv("SANDBOXD_LOG_LEVEL"),
+                            LOG_LEVEL_NAMES);
 
         /* '+': stop at the first non-option, the verb parses its own. */
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
@@ -75,6 +81,16 @@ int main(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("sandboxctl %s\n", PACKAGE_VERSION);
                         return 0;
+                case ARG_LOG_LEVEL: {
+                        int level = log_level_from_string(optarg);
+
+                        if (level < 0) {
+                                log_error("--log-level= takes %s, not \"%s\".", LOG_LEVEL_NAMES, optarg);
+                                return 2;
+                        }
+                        log_set_max_level(level);
+                        break;
+                }
                 default:
                         return 2;
                 }

@@ -308,7 +308,7 @@ void bus_api_finish_restart(Manager *m, Service *s) {
 
 static void emit_on(Manager *m, sd_bus *bus, Service *s, const char *path) {
         (void) sd_bus_emit_signal(bus, BUS_API_PATH, BUS_API_MANAGER_INTERFACE, "UnitStateChanged", "sss", s->name,
-                                  strempty(service_state_to_string(s->rt.state)), s->rt.result);
+                                  strempty(service_state_to_string(s->rt.state)), strempty(service_result_to_string(s->rt.result)));
         if (path)
                 (void) sd_bus_emit_properties_changed(bus, path, BUS_API_UNIT_INTERFACE, "State", "Result", "MainPID",
                                                       "ActiveSinceRealtime", "StateChangeRealtime", "NRestarts",
@@ -501,7 +501,7 @@ static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *
                 service_stats_or_unknown(s, &st);
                 r = sd_bus_message_append(reply, "(ssssuutt)", s->name,
                                           s->plan ? strempty(s->plan->description) : "",
-                                          strempty(service_state_to_string(s->rt.state)), s->rt.result,
+                                          strempty(service_state_to_string(s->rt.state)), strempty(service_result_to_string(s->rt.result)),
                                           (uint32_t) s->main_pid, (uint32_t) s->rt.n_restarts,
                                           s->active_since_realtime, st.memory_current);
                 if (r < 0)
@@ -770,7 +770,7 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
         if (streq(property, "State"))
                 return sd_bus_message_append(reply, "s", strempty(service_state_to_string(s->rt.state)));
         if (streq(property, "Result"))
-                return sd_bus_message_append(reply, "s", s->rt.result);
+                return sd_bus_message_append(reply, "s", strempty(service_result_to_string(s->rt.result)));
         if (streq(property, "ControlGroup"))
                 return sd_bus_message_append(reply, "s",
                                              s->cgroup ? strempty(s->cgroup->control_group ?: s->cgroup->v2_path) : "");

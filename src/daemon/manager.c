@@ -611,7 +611,7 @@ bool manager_uid_is_admin(Manager *m, uid_t uid) {
  * failed with result "bad-unit" ("untrusted-files" when its files failed
  * the ownership checks, "enabler-not-admin" when whoever enabled it may no
  * longer start units), so that status shows why it is not up. */
-static void service_mark_bad_unit(Manager *m, const char *name, const char *path, const char *result) {
+static void service_mark_bad_unit(Manager *m, const char *name, const char *path, ServiceResult result) {
         struct timespec ts;
         Service *s;
         char *p;
@@ -629,7 +629,7 @@ static void service_mark_bad_unit(Manager *m, const char *name, const char *path
                 s->unit_path = p;
         }
         s->rt.state = SERVICE_FAILED;
-        snprintf(s->rt.result, sizeof(s->rt.result), "%s", result);
+        s->rt.result = result;
         if (clock_gettime(CLOCK_REALTIME, &ts) >= 0)
                 s->state_change_realtime = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
         manager_service_changed(m, s);
@@ -699,7 +699,7 @@ static int start_enabled_unit(Manager *m, int dir_fd, const char *dir, const cha
         if (!manager_uid_is_admin(m, st.st_uid)) {
                 log_error("Not starting enabled unit %s: it was enabled by uid %u, who is no longer root or in the admin group.",
                           name, (unsigned) st.st_uid);
-                service_mark_bad_unit(m, name, target, "enabler-not-admin");
+                service_mark_bad_unit(m, name, target, SERVICE_RESULT_ENABLER_NOT_ADMIN);
                 return 0;
         }
 
@@ -712,7 +712,8 @@ static int start_enabled_unit(Manager *m, int dir_fd, const char *dir, const cha
                 log_text_lines(LOG_ERR, name, message);
                 /* Our own wording for a failed ownership check (file-trust.c, policy.c). */
                 service_mark_bad_unit(m, name, target,
-                                      message && strstr(message, "; refusing.") ? "untrusted-files" : "bad-unit");
+                                      message && strstr(message, "; refusing.") ? SERVICE_RESULT_UNTRUSTED_FILES
+                                                                                      : SERVICE_RESULT_BAD_UNIT);
         } else if (r < 0)
                 log_error_errno(r, "Failed to start enabled unit %s: %s", name, message ?: strerror(-r));
         return 0;

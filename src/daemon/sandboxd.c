@@ -49,12 +49,13 @@ static void help(void) {
                "     --admin-group=GROUP        Members of GROUP may change state, besides root\n"
                "     --cgroup-driver=DRIVER     auto (default), systemd or cgroupfs\n"
                "     --log-target=TARGET        auto (default), journal or stderr\n"
+               "     --log-level=LEVEL          debug, info (default), notice, warning, err, ...\n"
                "     --log-size-max=SIZE        Without journald: a service's log file is rotated\n"
                "                                before it passes SIZE (default 8M)\n"
                "     --log-files-max=N          ... and N files are kept, NAME.log included (default 2)\n"
                "     --no-system-bus            Serve the API on the private socket only\n"
                "\nEnvironment: SANDBOXD_RUNTIME_DIR (/run/sandboxd), SANDBOXD_CONFIG_DIR (/etc/sandboxd),\n"
-               "SANDBOXD_UNIT_PATH, SANDBOXD_POLICY_PATH.\n");
+               "SANDBOXD_UNIT_PATH, SANDBOXD_POLICY_PATH, SANDBOXD_LOG_LEVEL (as --log-level=).\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -66,6 +67,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_SYSTEM_BUS,
                 ARG_LOG_SIZE_MAX,
                 ARG_LOG_FILES_MAX,
+                ARG_LOG_LEVEL,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -76,6 +78,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-system-bus", no_argument, NULL, ARG_NO_SYSTEM_BUS },
                 { "log-size-max", required_argument, NULL, ARG_LOG_SIZE_MAX },
                 { "log-files-max", required_argument, NULL, ARG_LOG_FILES_MAX },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
         };
         int c;
@@ -116,6 +119,15 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_SYSTEM_BUS:
                         arg_system_bus = false;
                         break;
+                case ARG_LOG_LEVEL: {
+                        int l = log_level_from_string(optarg);
+
+                        if (l < 0)
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "--log-level= takes %s, not \"%s\".",
+                                                       LOG_LEVEL_NAMES, optarg);
+                        log_set_max_level(l);
+                        break;
+                }
                 case ARG_LOG_SIZE_MAX: {
                         LogFileLimits l = arg_log_limits;
 
@@ -255,6 +267,9 @@ static int run(int argc, char *argv[]) {
         int r;
 
         log_set_prefix("sandboxd");
+        if (log_set_max_level_from_env() < 0)
+                log_warning("Ignoring SANDBOXD_LOG_LEVEL=%s: not one of %s.", getenv("SANDBOXD_LOG_LEVEL"),
+                            LOG_LEVEL_NAMES);
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r;

@@ -66,7 +66,7 @@ static int service_adopt_bad(Service *s, const char *driver, const char *cgroup,
         service_cleanup(s);
         service_disarm_timers(s);
         s->rt.state = SERVICE_FAILED;
-        service_set_result(s, "bad-state");
+        s->rt.result = SERVICE_RESULT_BAD_STATE;
         s->state_change_realtime = service_now_usec(CLOCK_REALTIME);
         r = service_save(s, false);
         if (r < 0)

@@ -43,7 +43,6 @@ static inline uint64_t service_now_usec(clockid_t clock) {
 
 /* ---- service.c's actions, for service-adopt.c ---- */
 
-void service_set_result(Service *s, const char *result);
 void service_arm_timer(Service *s, uint64_t at_usec);
 void service_disarm_timers(Service *s);
 /* The CLEANUP action: pidfd and its source closed, cgroup destroyed, pid forgotten. */

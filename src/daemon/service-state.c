@@ -28,6 +28,23 @@ static const char *const service_event_table[_SERVICE_EVENT_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(service_event, ServiceEvent);
 
+static const char *const service_result_table[_SERVICE_RESULT_MAX] = {
+        [SERVICE_RESULT_NONE] = "",
+        [SERVICE_RESULT_SUCCESS] = "success",
+        [SERVICE_RESULT_EXIT_CODE] = "exit-code",
+        [SERVICE_RESULT_SIGNAL] = "signal",
+        [SERVICE_RESULT_CORE_DUMP] = "core-dump",
+        [SERVICE_RESULT_OOM_KILL] = "oom-kill",
+        [SERVICE_RESULT_TIMEOUT] = "timeout",
+        [SERVICE_RESULT_RESOURCES] = "resources",
+        [SERVICE_RESULT_START_LIMIT_HIT] = "start-limit-hit",
+        [SERVICE_RESULT_BAD_STATE] = "bad-state",
+        [SERVICE_RESULT_BAD_UNIT] = "bad-unit",
+        [SERVICE_RESULT_UNTRUSTED_FILES] = "untrusted-files",
+        [SERVICE_RESULT_ENABLER_NOT_ADMIN] = "enabler-not-admin",
+};
+DEFINE_STRING_TABLE_LOOKUP(service_result, ServiceResult);
+
 static bool is_clean_signal(int sig) {
         return sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE;
 }
@@ -94,25 +111,21 @@ bool service_start_limit_check(const Plan *p, ServiceRuntime *rt, uint64_t now) 
         return true;
 }
 
-static void set_result(ServiceRuntime *rt, const char *r) {
-        (void) snprintf(rt->result, sizeof(rt->result), "%s", r);
-}
-
-static const char *exit_result(ServiceExitKind k) {
+static ServiceResult exit_result(ServiceExitKind k) {
         switch (k) {
-        case SERVICE_EXIT_CLEAN: return "success";
-        case SERVICE_EXIT_FAILURE: return "exit-code";
-        case SERVICE_EXIT_SIGNAL: return "signal";
-        case SERVICE_EXIT_CORE: return "core-dump";
-        case SERVICE_EXIT_OOM: return "oom-kill";
+        case SERVICE_EXIT_CLEAN: return SERVICE_RESULT_SUCCESS;
+        case SERVICE_EXIT_FAILURE: return SERVICE_RESULT_EXIT_CODE;
+        case SERVICE_EXIT_SIGNAL: return SERVICE_RESULT_SIGNAL;
+        case SERVICE_EXIT_CORE: return SERVICE_RESULT_CORE_DUMP;
+        case SERVICE_EXIT_OOM: return SERVICE_RESULT_OOM_KILL;
         }
-        return "unknown";
+        return SERVICE_RESULT_EXIT_CODE;
 }
 
 /* Start (or restart) unless the start limit says no. */
 static ServiceTransition try_start(const Plan *p, ServiceRuntime *rt, uint64_t now) {
         if (!service_start_limit_check(p, rt, now)) {
-                set_result(rt, "start-limit-hit");
+                rt->result = SERVICE_RESULT_START_LIMIT_HIT;
                 return (ServiceTransition) { .next = SERVICE_FAILED, .actions = SERVICE_ACTION_DISARM_TIMERS };
         }
         rt->stop_requested = false;
@@ -164,7 +177,7 @@ ServiceTransition service_transition(const Plan *p, ServiceRuntime *rt, ServiceE
                         break;
                 }
                 if (ev == SERVICE_EVENT_START_FAILED) {
-                        set_result(rt, "resources");
+                        rt->result = SERVICE_RESULT_RESOURCES;
                         t = after_end(p, rt, SERVICE_EXIT_FAILURE, now);
                         break;
                 }
@@ -173,11 +186,11 @@ ServiceTransition service_transition(const Plan *p, ServiceRuntime *rt, ServiceE
         case SERVICE_RUNNING:
                 if (ev == SERVICE_EVENT_EXITED && exit) {
                         k = service_exit_classify(exit);
-                        set_result(rt, exit_result(k));
+                        rt->result = exit_result(k);
                         t = after_end(p, rt, k, now);
                 } else if (ev == SERVICE_EVENT_STOP) {
                         rt->stop_requested = true;
-                        rt->result[0] = 0;
+                        rt->result = SERVICE_RESULT_NONE;
                         t = (ServiceTransition) { .next = SERVICE_STOPPING,
                                                   .actions = SERVICE_ACTION_SEND_KILL_SIGNAL | SERVICE_ACTION_ARM_STOP_TIMER };
                 }
@@ -186,16 +199,16 @@ ServiceTransition service_transition(const Plan *p, ServiceRuntime *rt, ServiceE
         case SERVICE_STOPPING:
                 if (ev == SERVICE_EVENT_STOP_TIMEOUT) {
                         /* Still there after TimeoutStopSec: no more asking. */
-                        set_result(rt, "timeout");
+                        rt->result = SERVICE_RESULT_TIMEOUT;
                         t = (ServiceTransition) { .next = SERVICE_STOPPING, .actions = SERVICE_ACTION_KILL_CGROUP };
                 } else if (ev == SERVICE_EVENT_EXITED) {
                         rt->running_since_usec = 0;
-                        if (streq(rt->result, "timeout"))
+                        if (rt->result == SERVICE_RESULT_TIMEOUT)
                                 /* It had to be killed: as in systemd, that is a failure. */
                                 t = (ServiceTransition) { .next = SERVICE_FAILED,
                                                           .actions = SERVICE_ACTION_CLEANUP | SERVICE_ACTION_DISARM_TIMERS };
                         else {
-                                set_result(rt, "success");
+                                rt->result = SERVICE_RESULT_SUCCESS;
                                 t = after_end(p, rt, SERVICE_EXIT_CLEAN, now);
                         }
                 }

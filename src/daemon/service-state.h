@@ -66,6 +66,27 @@ ServiceExitKind service_exit_classify(const ServiceExit *e);
 /* Would Restart= restart after this exit? (never after a requested stop) */
 bool restart_policy_applies(RestartPolicy r, ServiceExitKind k);
 
+/* How a service's last run ended, as systemd's Result=. The strings are
+ * the contract (the state file, D-Bus, `sandboxctl status`). */
+typedef enum ServiceResult {
+        SERVICE_RESULT_NONE,                    /* "": a stop is under way */
+        SERVICE_RESULT_SUCCESS,
+        SERVICE_RESULT_EXIT_CODE,
+        SERVICE_RESULT_SIGNAL,
+        SERVICE_RESULT_CORE_DUMP,
+        SERVICE_RESULT_OOM_KILL,
+        SERVICE_RESULT_TIMEOUT,                 /* killed after TimeoutStopSec= */
+        SERVICE_RESULT_RESOURCES,               /* the launch failed */
+        SERVICE_RESULT_START_LIMIT_HIT,
+        SERVICE_RESULT_BAD_STATE,               /* its state under /run could not be re-adopted */
+        SERVICE_RESULT_BAD_UNIT,                /* an enabled unit that does not compile */
+        SERVICE_RESULT_UNTRUSTED_FILES,         /* ... whose files failed the ownership checks */
+        SERVICE_RESULT_ENABLER_NOT_ADMIN,       /* ... enabled by a uid that may no longer */
+        _SERVICE_RESULT_MAX,
+        _SERVICE_RESULT_INVALID = -EINVAL,
+} ServiceResult;
+DECLARE_STRING_TABLE_LOOKUP(service_result, ServiceResult);
+
 /* Counters the supervisor keeps per service (and persists under /run). */
 typedef struct ServiceRuntime {
         ServiceState state;
@@ -74,7 +95,7 @@ typedef struct ServiceRuntime {
         unsigned starts_in_window;
         uint64_t running_since_usec;
         bool stop_requested;
-        char result[32];                /* "success", "exit-code", "signal", "oom-kill", "start-limit-hit", ... */
+        ServiceResult result;
 } ServiceRuntime;
 
 /* The delay before the next automatic restart: RestartSec, growing

@@ -94,10 +94,6 @@ _printf_(2, 3) static void set_message(char **reterr_message, const char *fmt, .
         *reterr_message = m;
 }
 
-void service_set_result(Service *s, const char *result) {
-        (void) snprintf(s->rt.result, sizeof(s->rt.result), "%s", result);
-}
-
 /* Kept without the "Failed to start NAME: " of the client's message:
  * status shows it under the service's name. */
 static void service_set_start_error(Service *s, const char *message) {
@@ -144,7 +140,7 @@ int service_new(Manager *m, const char *name, Service **ret) {
         }
         s->pidfd = -EBADF;
         s->rt.state = SERVICE_INACTIVE;
-        service_set_result(s, "success");
+        s->rt.result = SERVICE_RESULT_SUCCESS;
         s->manager = m;
 
         r = manager_add_service(m, s);
@@ -686,9 +682,9 @@ static void service_log_transition(Service *s, ServiceState old, ServiceEvent ev
                               format_usec(buf, sizeof(buf), t->restart_delay_usec), s->rt.n_restarts);
                 break;
         case SERVICE_FAILED:
-                if (streq(s->rt.result, "start-limit-hit"))
+                if (s->rt.result == SERVICE_RESULT_START_LIMIT_HIT)
                         log_unit_warning(s, "Start request repeated too quickly.");
-                log_unit_warning(s, "Failed with result '%s'.", s->rt.result);
+                log_unit_warning(s, "Failed with result '%s'.", service_result_to_string(s->rt.result));
                 if (ev == SERVICE_EVENT_START_FAILED || ev == SERVICE_EVENT_RESTART_TIMER ||
                     ev == SERVICE_EVENT_START)
                         log_unit_error(s, "Failed to start %s.", service_description(s));
@@ -723,12 +719,11 @@ int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **r
 
         for (;;) {
                 ServiceState old = s->rt.state;
-                char old_result[sizeof(s->rt.result)];
+                ServiceResult old_result = s->rt.result;
                 uint64_t now = service_now_usec(CLOCK_MONOTONIC);
                 int launch_r = 1, r;
                 ServiceTransition t;
 
-                memcpy(old_result, s->rt.result, sizeof(old_result));
                 t = service_transition(s->plan, &s->rt, ev, e, now);
                 if (ev == SERVICE_EVENT_EXITED && e) {
                         s->last_exit = *e;
@@ -767,7 +762,7 @@ int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **r
                 if (t.actions & SERVICE_ACTION_DISARM_TIMERS)
                         service_disarm_timers(s);
 
-                if (t.next != old || t.actions != 0 || !streq(old_result, s->rt.result)) {
+                if (t.next != old || t.actions != 0 || old_result != s->rt.result) {
                         dirty = true;
                         manager_service_changed(s->manager, s);
                 }
@@ -810,7 +805,7 @@ int service_start(Service *s, Plan *plan, char **reterr_message) {
                 /* From failed or inactive the table resets the restart and
                  * start-limit counters itself: a client's start is fresh,
                  * and so is its result. */
-                service_set_result(s, "success");
+                s->rt.result = SERVICE_RESULT_SUCCESS;
                 break;
         }
 
@@ -830,7 +825,7 @@ int service_start(Service *s, Plan *plan, char **reterr_message) {
         r = service_dispatch(s, SERVICE_EVENT_START, NULL, reterr_message);
         if (r < 0)
                 return r;
-        if (s->rt.state == SERVICE_FAILED && streq(s->rt.result, "start-limit-hit")) {
+        if (s->rt.state == SERVICE_FAILED && s->rt.result == SERVICE_RESULT_START_LIMIT_HIT) {
                 set_message(reterr_message, "%s: start request repeated too quickly; ResetFailed clears the limit.",
                             s->name);
                 return -EAGAIN;
@@ -857,7 +852,7 @@ int service_reset_failed(Service *s) {
         if (s->rt.state == SERVICE_FAILED) {
                 s->rt.state = SERVICE_INACTIVE;
                 s->rt.n_restarts = 0;
-                service_set_result(s, "success");
+                s->rt.result = SERVICE_RESULT_SUCCESS;
                 s->state_change_realtime = service_now_usec(CLOCK_REALTIME);
                 r = service_save(s, false);
                 if (r < 0)

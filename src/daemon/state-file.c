@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "parse-util.h"
 #include "path-util.h"
+#include "proc-cgroup.h"
 #include "state-file.h"
 #include "string-util.h"
 
@@ -106,18 +107,6 @@ static bool has_control_chars(const char *s) {
                 if (*p < ' ' || *p == 127)
                         return true;
         return false;
-}
-
-static bool result_is_valid(const char *s) {
-        size_t n = strlen(s);
-
-        /* Empty: a stop is under way. Else a word like "exit-code". */
-        if (n >= sizeof(((ServiceRuntime *) NULL)->result))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-                        return false;
-        return true;
 }
 
 /* Both go out over D-Bus (UnitPath, ControlGroup), where a string that is
@@ -268,32 +257,15 @@ int pid_get_starttime(pid_t pid, uint64_t *ret) {
 }
 
 bool proc_cgroup_contains(const char *text, size_t size, const char *control_group) {
-        const char *p = text, *end = text + size;
-        size_t cl;
+        const char *p = text;
+        ProcCgroupLine l;
 
-        if (!path_is_absolute(control_group))
-                return false;
-        cl = strlen(control_group);
         /* "/" would match every process: never a service's own cgroup. */
-        if (cl < 2)
+        if (!path_is_absolute(control_group) || strlen(control_group) < 2)
                 return false;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p)), *le = nl ?: end, *c1, *c2, *path;
-                size_t l;
-
-                /* "ID:CONTROLLERS:PATH"; PATH may itself hold ':'. */
-                c1 = memchr(p, ':', (size_t) (le - p));
-                c2 = c1 ? memchr(c1 + 1, ':', (size_t) (le - c1 - 1)) : NULL;
-                if (c2) {
-                        path = c2 + 1;
-                        l = (size_t) (le - path);
-                        if (l >= cl && memcmp(path, control_group, cl) == 0 && (l == cl || path[cl] == '/'))
-                                return true;
-                }
-                if (!nl)
-                        break;
-                p = nl + 1;
-        }
+        while (proc_cgroup_next(&p, text + size, &l))
+                if (proc_cgroup_line_below(&l, control_group))
+                        return true;
         return false;
 }
 
@@ -323,7 +295,7 @@ int state_file_format(const StateFile *f, char **ret) {
         FILE *out;
         int r;
 
-        if (!service_state_to_string(f->rt.state) || !result_is_valid(f->rt.result) ||
+        if (!service_state_to_string(f->rt.state) || !service_result_to_string(f->rt.result) ||
             (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
             !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
             !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1)
@@ -357,7 +329,7 @@ int state_file_format(const StateFile *f, char **ret) {
                 "restart_at_usec=%" PRIu64 "\n"
                 "last_exit=%s\n"
                 "started_by=%u\n",
-                service_state_to_string(f->rt.state), f->rt.result, strempty(f->unit), (int) f->main_pid,
+                service_state_to_string(f->rt.state), service_result_to_string(f->rt.result), strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
@@ -399,9 +371,10 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                 f->rt.state = (ServiceState) r;
                 return NULL;
         case KEY_RESULT:
-                if (!result_is_valid(v))
+                r = service_result_from_string(v);
+                if (r < 0)
                         return "not a result word";
-                (void) snprintf(f->rt.result, sizeof(f->rt.result), "%s", v);
+                f->rt.result = (ServiceResult) r;
                 return NULL;
         case KEY_PATH:
                 if (isempty(v))

@@ -23,273 +23,329 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 /* ---- writing ---- */
 
-static json_object *j_str(const char *s) {
-        return s ? json_object_new_string(s) : json_object_new_null();
+/* Every value and every insertion goes through these: json-c stores a NULL
+ * it was handed as JSON null, so an allocation failure would otherwise
+ * write a plan that sandboxd later refuses to read back. The first failure
+ * is remembered and plan_to_json() returns -ENOMEM. */
+typedef struct JsonWriter {
+        bool oom;
+} JsonWriter;
+
+static json_object *j_new(JsonWriter *w, json_object *v) {
+        if (!v)
+                w->oom = true;
+        return v;
 }
 
-static json_object *j_u64(uint64_t v) {
+#define j_object(w) j_new((w), json_object_new_object())
+#define j_array(w) j_new((w), json_object_new_array())
+#define j_string(w, s) j_new((w), json_object_new_string(s))
+#define j_i64(w, v) j_new((w), json_object_new_int64(v))
+#define j_bool(w, v) j_new((w), json_object_new_boolean(v))
+
+/* v NULL is JSON null. */
+static void add(JsonWriter *w, json_object *o, const char *k, json_object *v) {
+        if (!o || json_object_object_add(o, k, v) < 0) {
+                json_object_put(v);
+                w->oom = true;
+        }
+}
+
+static void append(JsonWriter *w, json_object *a, json_object *v) {
+        if (!a || json_object_array_add(a, v) < 0) {
+                json_object_put(v);
+                w->oom = true;
+        }
+}
+
+static json_object *j_str(JsonWriter *w, const char *s) {
+        return s ? j_string(w, s) : NULL;
+}
+
+static json_object *j_u64(JsonWriter *w, uint64_t v) {
         /* JSON numbers past 2^53 lose precision in many readers; "infinity"
          * is the only value that large we use. */
         if (v == UINT64_MAX)
-                return json_object_new_string("infinity");
-        return json_object_new_int64((int64_t) v);
+                return j_string(w, "infinity");
+        return j_i64(w, (int64_t) v);
 }
 
-static json_object *j_strv(char * const *l) {
-        json_object *a = json_object_new_array();
+static json_object *j_strv(JsonWriter *w, char * const *l) {
+        json_object *a = j_array(w);
         for (char * const *s = l; s && *s; s++)
-                json_object_array_add(a, json_object_new_string(*s));
+                append(w, a, j_string(w, *s));
         return a;
 }
 
-static json_object *j_caps(uint64_t mask) {
-        json_object *a = json_object_new_array();
+static json_object *j_caps(JsonWriter *w, uint64_t mask) {
+        json_object *a = j_array(w);
         char buf[64];
 
         for (unsigned c = 0; c < 64; c++)
-                if (mask & (UINT64_C(1) << c))
-                        json_object_array_add(a, json_object_new_string(capability_to_name(c, buf)));
+                if (mask & (UINT64_C(1) << c)) {
+                        const char *n = capability_to_name(c, buf);
+
+                        append(w, a, n ? j_string(w, n) : j_new(w, NULL));
+                }
         return a;
 }
 
-static json_object *j_namespaces(uint64_t mask) {
-        json_object *a = json_object_new_array();
+static json_object *j_namespaces(JsonWriter *w, uint64_t mask) {
+        json_object *a = j_array(w);
 
         for (NamespaceType t = 0; t < _NAMESPACE_TYPE_MAX; t++)
                 if (mask & NAMESPACE_MASK(t))
-                        json_object_array_add(a, json_object_new_string(namespace_type_to_string(t)));
+                        append(w, a, j_string(w, namespace_type_to_string(t)));
         return a;
 }
 
-static json_object *j_file_id(const PlanFileId *id) {
+static json_object *j_file_id(JsonWriter *w, const PlanFileId *id) {
         json_object *x;
 
         if (id->ino == 0)
-                return json_object_new_null();
-        x = json_object_new_object();
-        json_object_object_add(x, "device", json_object_new_int64((int64_t) id->dev));
-        json_object_object_add(x, "inode", json_object_new_int64((int64_t) id->ino));
+                return NULL;
+        x = j_object(w);
+        add(w, x, "device", j_i64(w, (int64_t) id->dev));
+        add(w, x, "inode", j_i64(w, (int64_t) id->ino));
         return x;
 }
 
-static json_object *j_action(SeccompAction a) {
+static json_object *j_action(JsonWriter *w, SeccompAction a) {
         char buf[SECCOMP_ACTION_STRING_MAX];
-        return json_object_new_string(seccomp_action_to_string(a, buf));
+        return j_string(w, seccomp_action_to_string(a, buf));
 }
 
-static json_object *j_net(const PlanNetwork *n) {
-        json_object *o = json_object_new_object(), *a = json_object_new_array();
+static json_object *j_net(JsonWriter *w, const PlanNetwork *n) {
+        json_object *o = j_object(w), *a = j_array(w);
         char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
 
-        json_object_object_add(o, "bridge", j_str(n->bridge));
+        add(w, o, "bridge", j_str(w, n->bridge));
         snprintf(buf, sizeof(buf), "%s/%u", inet_ntop(AF_INET, &n->subnet, addr, sizeof(addr)), n->prefixlen);
-        json_object_object_add(o, "subnet", j_str(buf));
+        add(w, o, "subnet", j_str(w, buf));
         if (n->prefixlen6 > 0) {
                 snprintf(buf, sizeof(buf), "%s/%u", inet_ntop(AF_INET6, &n->subnet6, addr, sizeof(addr)), n->prefixlen6);
-                json_object_object_add(o, "subnet6", j_str(buf));
+                add(w, o, "subnet6", j_str(w, buf));
         } else
-                json_object_object_add(o, "subnet6", NULL);
-        json_object_object_add(o, "address", n->address.s_addr == 0 ? NULL :
-                               j_str(inet_ntop(AF_INET, &n->address, addr, sizeof(addr))));
-        json_object_object_add(o, "address_static", json_object_new_boolean(n->address_static));
-        json_object_object_add(o, "dns", j_strv(n->dns));
+                add(w, o, "subnet6", NULL);
+        add(w, o, "address", n->address.s_addr == 0 ? NULL : j_str(w, inet_ntop(AF_INET, &n->address, addr, sizeof(addr))));
+        add(w, o, "address_static", j_bool(w, n->address_static));
+        add(w, o, "dns", j_strv(w, n->dns));
         for (size_t i = 0; i < n->n_ports; i++) {
-                json_object *x = json_object_new_object();
+                json_object *x = j_object(w);
 
-                json_object_object_add(x, "protocol", j_str(n->ports[i].protocol == IPPROTO_UDP ? "udp" : "tcp"));
-                json_object_object_add(x, "host_address", j_str(inet_ntop(AF_INET, &n->ports[i].host_address, addr, sizeof(addr))));
-                json_object_object_add(x, "host_port", json_object_new_int64(n->ports[i].host_port));
-                json_object_object_add(x, "container_port", json_object_new_int64(n->ports[i].container_port));
-                json_object_array_add(a, x);
+                add(w, x, "protocol", j_str(w, n->ports[i].protocol == IPPROTO_UDP ? "udp" : "tcp"));
+                add(w, x, "host_address", j_str(w, inet_ntop(AF_INET, &n->ports[i].host_address, addr, sizeof(addr))));
+                add(w, x, "host_port", j_i64(w, n->ports[i].host_port));
+                add(w, x, "container_port", j_i64(w, n->ports[i].container_port));
+                append(w, a, x);
         }
-        json_object_object_add(o, "ports", a);
+        add(w, o, "ports", a);
         return o;
 }
 
-int plan_to_json(const Plan *p, char **ret) {
-        _cleanup_json_ json_object *o = json_object_new_object();
+int plan_to_json_object(const Plan *p, struct json_object **ret) {
+        JsonWriter writer = {}, *w = &writer;
+        _cleanup_json_ json_object *o = j_object(w);
         json_object *a, *x, *sc, *cg, *sv, *rl;
-        const char *s;
-        char *copy;
 
         if (!o)
                 return -ENOMEM;
 
-        json_object_object_add(o, "format", json_object_new_int(PLAN_FORMAT_VERSION));
-        json_object_object_add(o, "name", j_str(p->name));
-        json_object_object_add(o, "description", j_str(p->description));
-        json_object_object_add(o, "unit_path", j_str(p->unit_path));
-        json_object_object_add(o, "dropin_paths", j_strv(p->dropin_paths));
-        json_object_object_add(o, "policy_path", j_str(p->policy_path));
+        add(w, o, "format", j_i64(w, PLAN_FORMAT_VERSION));
+        add(w, o, "name", j_str(w, p->name));
+        add(w, o, "description", j_str(w, p->description));
+        add(w, o, "unit_path", j_str(w, p->unit_path));
+        add(w, o, "dropin_paths", j_strv(w, p->dropin_paths));
+        add(w, o, "policy_path", j_str(w, p->policy_path));
 
-        json_object_object_add(o, "namespaces", j_namespaces(p->namespaces));
-        x = json_object_new_object();
-        json_object_object_add(x, "base", json_object_new_int64(p->uid_map_base));
-        json_object_object_add(x, "count", json_object_new_int64(p->uid_map_count));
-        json_object_object_add(o, "uid_map", x);
-        json_object_object_add(o, "hostname", j_str(p->hostname));
-        json_object_object_add(o, "network", j_str(network_mode_to_string(p->network)));
+        add(w, o, "namespaces", j_namespaces(w, p->namespaces));
+        x = j_object(w);
+        add(w, x, "base", j_i64(w, p->uid_map_base));
+        add(w, x, "count", j_i64(w, p->uid_map_count));
+        add(w, o, "uid_map", x);
+        add(w, o, "hostname", j_str(w, p->hostname));
+        add(w, o, "network", j_str(w, network_mode_to_string(p->network)));
 
-        a = json_object_new_array();
+        a = j_array(w);
         for (size_t i = 0; i < p->n_layers; i++) {
-                x = json_object_new_object();
-                json_object_object_add(x, "type", j_str(layer_type_to_string(p->layers[i].type)));
-                json_object_object_add(x, "path", j_str(p->layers[i].path));
-                json_object_object_add(x, "id", j_file_id(&p->layers[i].id));
-                json_object_array_add(a, x);
+                x = j_object(w);
+                add(w, x, "type", j_str(w, layer_type_to_string(p->layers[i].type)));
+                add(w, x, "path", j_str(w, p->layers[i].path));
+                add(w, x, "id", j_file_id(w, &p->layers[i].id));
+                append(w, a, x);
         }
-        json_object_object_add(o, "layers", a);
-        json_object_object_add(o, "read_only", json_object_new_boolean(p->read_only));
+        add(w, o, "layers", a);
+        add(w, o, "read_only", j_bool(w, p->read_only));
 
-        a = json_object_new_array();
+        a = j_array(w);
         for (size_t i = 0; i < p->n_mounts; i++) {
                 const PlanMount *m = &p->mounts[i];
-                x = json_object_new_object();
-                json_object_object_add(x, "type", j_str(mount_type_to_string(m->type)));
-                json_object_object_add(x, "source", j_str(m->source));
-                json_object_object_add(x, "target", j_str(m->target));
-                json_object_object_add(x, "options", j_str(m->options));
-                json_object_object_add(x, "read_only", json_object_new_boolean(m->read_only));
-                json_object_object_add(x, "recursive", json_object_new_boolean(m->recursive));
-                json_object_object_add(x, "ignore_missing", json_object_new_boolean(m->ignore_missing));
+                x = j_object(w);
+                add(w, x, "type", j_str(w, mount_type_to_string(m->type)));
+                add(w, x, "source", j_str(w, m->source));
+                add(w, x, "target", j_str(w, m->target));
+                add(w, x, "options", j_str(w, m->options));
+                add(w, x, "read_only", j_bool(w, m->read_only));
+                add(w, x, "recursive", j_bool(w, m->recursive));
+                add(w, x, "ignore_missing", j_bool(w, m->ignore_missing));
                 if (m->root_idmap)
-                        json_object_object_add(x, "root_idmap", json_object_new_boolean(true));
+                        add(w, x, "root_idmap", j_bool(w, true));
                 if (m->type == MOUNT_BIND)
-                        json_object_object_add(x, "source_id", m->source_missing ? json_object_new_string("missing")
-                                                                                 : j_file_id(&m->source_id));
-                json_object_array_add(a, x);
+                        add(w, x, "source_id", m->source_missing ? j_string(w, "missing")
+                                                                                 : j_file_id(w, &m->source_id));
+                append(w, a, x);
         }
-        json_object_object_add(o, "mounts", a);
+        add(w, o, "mounts", a);
 
-        json_object_object_add(o, "argv", j_strv(p->argv));
-        json_object_object_add(o, "environment", j_strv(p->environment));
-        json_object_object_add(o, "environment_sources", j_strv(p->environment_sources));
-        json_object_object_add(o, "working_directory", j_str(p->working_directory));
-        json_object_object_add(o, "uid", json_object_new_int64(p->uid));
-        json_object_object_add(o, "gid", json_object_new_int64(p->gid));
-        a = json_object_new_array();
+        add(w, o, "argv", j_strv(w, p->argv));
+        add(w, o, "environment", j_strv(w, p->environment));
+        add(w, o, "environment_sources", j_strv(w, p->environment_sources));
+        add(w, o, "working_directory", j_str(w, p->working_directory));
+        add(w, o, "uid", j_i64(w, p->uid));
+        add(w, o, "gid", j_i64(w, p->gid));
+        a = j_array(w);
         for (size_t i = 0; i < p->n_supplementary_gids; i++)
-                json_object_array_add(a, json_object_new_int64(p->supplementary_gids[i]));
-        json_object_object_add(o, "supplementary_gids", a);
+                append(w, a, j_i64(w, p->supplementary_gids[i]));
+        add(w, o, "supplementary_gids", a);
 
-        rl = json_object_new_object();
+        rl = j_object(w);
         for (int i = 0; i < RLIMIT_NLIMITS; i++) {
                 if (!p->rlimits[i].set || !rlimit_to_name(i))
                         continue;
-                x = json_object_new_object();
-                json_object_object_add(x, "soft", j_u64(p->rlimits[i].soft));
-                json_object_object_add(x, "hard", j_u64(p->rlimits[i].hard));
-                json_object_object_add(rl, rlimit_to_name(i), x);
+                x = j_object(w);
+                add(w, x, "soft", j_u64(w, p->rlimits[i].soft));
+                add(w, x, "hard", j_u64(w, p->rlimits[i].hard));
+                add(w, rl, rlimit_to_name(i), x);
         }
-        json_object_object_add(o, "rlimits", rl);
+        add(w, o, "rlimits", rl);
 
-        x = json_object_new_object();
-        json_object_object_add(x, "bounding", j_caps(p->cap_bounding));
-        json_object_object_add(x, "permitted", j_caps(p->cap_permitted));
-        json_object_object_add(x, "effective", j_caps(p->cap_effective));
-        json_object_object_add(x, "inheritable", j_caps(p->cap_inheritable));
-        json_object_object_add(x, "ambient", j_caps(p->cap_ambient));
-        json_object_object_add(o, "capabilities", x);
-        json_object_object_add(o, "no_new_privileges", json_object_new_boolean(p->no_new_privileges));
+        x = j_object(w);
+        add(w, x, "bounding", j_caps(w, p->cap_bounding));
+        add(w, x, "permitted", j_caps(w, p->cap_permitted));
+        add(w, x, "effective", j_caps(w, p->cap_effective));
+        add(w, x, "inheritable", j_caps(w, p->cap_inheritable));
+        add(w, x, "ambient", j_caps(w, p->cap_ambient));
+        add(w, o, "capabilities", x);
+        add(w, o, "no_new_privileges", j_bool(w, p->no_new_privileges));
 
-        sc = json_object_new_object();
-        json_object_object_add(sc, "default_action", j_action(p->seccomp_default_action));
-        json_object_object_add(sc, "architectures", j_strv(p->seccomp_architectures));
-        json_object_object_add(sc, "allow_namespaces", j_namespaces(p->seccomp_allow_namespaces));
-        a = json_object_new_array();
+        sc = j_object(w);
+        add(w, sc, "default_action", j_action(w, p->seccomp_default_action));
+        add(w, sc, "architectures", j_strv(w, p->seccomp_architectures));
+        add(w, sc, "allow_namespaces", j_namespaces(w, p->seccomp_allow_namespaces));
+        a = j_array(w);
         for (size_t i = 0; i < p->n_syscalls; i++) {
-                x = json_object_new_object();
-                json_object_object_add(x, "name", j_str(p->syscalls[i].name));
-                json_object_object_add(x, "action", j_action(p->syscalls[i].action));
-                json_object_object_add(x, "origin", j_str(p->syscalls[i].origin));
-                json_object_array_add(a, x);
+                x = j_object(w);
+                add(w, x, "name", j_str(w, p->syscalls[i].name));
+                add(w, x, "action", j_action(w, p->syscalls[i].action));
+                add(w, x, "origin", j_str(w, p->syscalls[i].origin));
+                append(w, a, x);
         }
-        json_object_object_add(sc, "syscalls", a);
+        add(w, sc, "syscalls", a);
         if (p->seccomp_bpf) {
                 _cleanup_free_ char *b = NULL;
                 if (base64_encode(p->seccomp_bpf, p->seccomp_bpf_size, &b) < 0)
                         return -ENOMEM;
-                json_object_object_add(sc, "bpf", json_object_new_string(b));
+                add(w, sc, "bpf", j_string(w, b));
         } else
-                json_object_object_add(sc, "bpf", json_object_new_null());
+                add(w, sc, "bpf", NULL);
         if (p->seccomp_restrict_address_families) {
-                a = json_object_new_array();
+                a = j_array(w);
                 for (int af = 0; af < AF_MASK_BITS; af++)
                         if ((p->seccomp_address_families & (UINT64_C(1) << af)) && af_to_name(af))
-                                json_object_array_add(a, json_object_new_string(af_to_name(af)));
-                json_object_object_add(sc, "address_families", a);
+                                append(w, a, j_string(w, af_to_name(af)));
+                add(w, sc, "address_families", a);
         } else
-                json_object_object_add(sc, "address_families", json_object_new_null());
-        x = json_object_new_object();
+                add(w, sc, "address_families", NULL);
+        x = j_object(w);
         for (size_t i = 0; i < p->n_seccomp_enosys; i++)
-                json_object_object_add(x, p->seccomp_enosys[i].arch, json_object_new_int64(p->seccomp_enosys[i].max));
-        json_object_object_add(sc, "enosys_above", x);
-        json_object_object_add(o, "seccomp", sc);
+                add(w, x, p->seccomp_enosys[i].arch, j_i64(w, p->seccomp_enosys[i].max));
+        add(w, sc, "enosys_above", x);
+        add(w, o, "seccomp", sc);
 
-        cg = json_object_new_object();
-        json_object_object_add(cg, "memory_max", j_u64(p->memory_max));
-        json_object_object_add(cg, "memory_high", j_u64(p->memory_high));
-        json_object_object_add(cg, "memory_swap_max", j_u64(p->memory_swap_max));
-        json_object_object_add(cg, "tasks_max", j_u64(p->tasks_max));
-        json_object_object_add(cg, "cpu_quota_per_sec_usec", j_u64(p->cpu_quota_per_sec_usec));
-        json_object_object_add(cg, "cpu_weight", p->cpu_weight ? j_u64(p->cpu_weight) : json_object_new_null());
-        json_object_object_add(cg, "io_weight", p->io_weight ? j_u64(p->io_weight) : json_object_new_null());
-        json_object_object_add(o, "cgroup", cg);
+        cg = j_object(w);
+        add(w, cg, "memory_max", j_u64(w, p->memory_max));
+        add(w, cg, "memory_high", j_u64(w, p->memory_high));
+        add(w, cg, "memory_swap_max", j_u64(w, p->memory_swap_max));
+        add(w, cg, "tasks_max", j_u64(w, p->tasks_max));
+        add(w, cg, "cpu_quota_per_sec_usec", j_u64(w, p->cpu_quota_per_sec_usec));
+        add(w, cg, "cpu_weight", p->cpu_weight ? j_u64(w, p->cpu_weight) : NULL);
+        add(w, cg, "io_weight", p->io_weight ? j_u64(w, p->io_weight) : NULL);
+        add(w, o, "cgroup", cg);
 
-        sv = json_object_new_object();
-        json_object_object_add(sv, "restart", j_str(restart_policy_to_string(p->restart)));
-        json_object_object_add(sv, "restart_usec", j_u64(p->restart_usec));
-        json_object_object_add(sv, "restart_steps", json_object_new_int64(p->restart_steps));
-        json_object_object_add(sv, "restart_max_delay_usec", j_u64(p->restart_max_delay_usec));
-        json_object_object_add(sv, "start_limit_burst", json_object_new_int64(p->start_limit_burst));
-        json_object_object_add(sv, "start_limit_interval_usec", j_u64(p->start_limit_interval_usec));
+        sv = j_object(w);
+        add(w, sv, "restart", j_str(w, restart_policy_to_string(p->restart)));
+        add(w, sv, "restart_usec", j_u64(w, p->restart_usec));
+        add(w, sv, "restart_steps", j_i64(w, p->restart_steps));
+        add(w, sv, "restart_max_delay_usec", j_u64(w, p->restart_max_delay_usec));
+        add(w, sv, "start_limit_burst", j_i64(w, p->start_limit_burst));
+        add(w, sv, "start_limit_interval_usec", j_u64(w, p->start_limit_interval_usec));
         if (signal_to_name(p->kill_signal))
-                json_object_object_add(sv, "kill_signal", j_str(signal_to_name(p->kill_signal)));
+                add(w, sv, "kill_signal", j_str(w, signal_to_name(p->kill_signal)));
         else {
                 /* Real-time signals have no name of their own: their number. */
                 char num[16];
                 (void) snprintf(num, sizeof(num), "%d", p->kill_signal);
-                json_object_object_add(sv, "kill_signal", j_str(num));
+                add(w, sv, "kill_signal", j_str(w, num));
         }
-        json_object_object_add(sv, "timeout_stop_usec", j_u64(p->timeout_stop_usec));
-        json_object_object_add(sv, "wanted", json_object_new_boolean(p->wanted));
-        json_object_object_add(o, "service", sv);
+        add(w, sv, "timeout_stop_usec", j_u64(w, p->timeout_stop_usec));
+        add(w, sv, "wanted", j_bool(w, p->wanted));
+        add(w, o, "service", sv);
 
-        json_object_object_add(o, "upper_size", json_object_new_int64((int64_t) p->upper_size));
-        a = json_object_new_array();
+        add(w, o, "upper_size", j_i64(w, (int64_t) p->upper_size));
+        a = j_array(w);
         for (size_t i = 0; i < p->n_devices; i++) {
                 const PlanDevice *d = &p->devices[i];
                 char acc[DEVICE_ACCESS_STRING_MAX];
 
-                x = json_object_new_object();
-                json_object_object_add(x, "name", j_str(d->name));
-                json_object_object_add(x, "type", j_str(d->block ? "block" : "char"));
-                json_object_object_add(x, "major", d->major == PLAN_DEVICE_ANY ? j_str("*") : json_object_new_int64(d->major));
-                json_object_object_add(x, "minor", d->minor == PLAN_DEVICE_ANY ? j_str("*") : json_object_new_int64(d->minor));
-                json_object_object_add(x, "access", j_str(device_access_to_string(d->access, acc)));
-                json_object_array_add(a, x);
+                x = j_object(w);
+                add(w, x, "name", j_str(w, d->name));
+                add(w, x, "type", j_str(w, d->block ? "block" : "char"));
+                add(w, x, "major", d->major == PLAN_DEVICE_ANY ? j_str(w, "*") : j_i64(w, d->major));
+                add(w, x, "minor", d->minor == PLAN_DEVICE_ANY ? j_str(w, "*") : j_i64(w, d->minor));
+                add(w, x, "access", j_str(w, device_access_to_string(d->access, acc)));
+                append(w, a, x);
         }
-        json_object_object_add(o, "devices", a);
+        add(w, o, "devices", a);
         if (p->network == NETWORK_PRIVATE)
-                json_object_object_add(o, "net", j_net(&p->net));
+                add(w, o, "net", j_net(w, &p->net));
 
-        a = json_object_new_array();
+        a = j_array(w);
         for (size_t i = 0; i < p->n_sockets; i++) {
                 const PlanSocket *k = &p->sockets[i];
 
-                x = json_object_new_object();
-                json_object_object_add(x, "type", j_str(listen_type_to_string(k->type)));
-                json_object_object_add(x, "address", j_str(k->address));
-                json_object_object_add(x, "name", j_str(k->name));
-                json_object_object_add(x, "backlog", json_object_new_int64(k->backlog));
-                json_object_object_add(x, "bind_ipv6_only", j_str(bind_ipv6_only_to_string(k->bind_ipv6_only)));
-                json_object_object_add(x, "user", json_object_new_int64(k->uid));
-                json_object_object_add(x, "group", json_object_new_int64(k->gid));
-                json_object_object_add(x, "mode", json_object_new_int64(k->mode));
-                json_object_array_add(a, x);
+                x = j_object(w);
+                add(w, x, "type", j_str(w, listen_type_to_string(k->type)));
+                add(w, x, "address", j_str(w, k->address));
+                add(w, x, "name", j_str(w, k->name));
+                add(w, x, "backlog", j_i64(w, k->backlog));
+                add(w, x, "bind_ipv6_only", j_str(w, bind_ipv6_only_to_string(k->bind_ipv6_only)));
+                add(w, x, "user", j_i64(w, k->uid));
+                add(w, x, "group", j_i64(w, k->gid));
+                add(w, x, "mode", j_i64(w, k->mode));
+                append(w, a, x);
         }
-        json_object_object_add(o, "sockets", a);
+        add(w, o, "sockets", a);
 
+        if (w->oom)
+                return -ENOMEM;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int plan_to_json(const Plan *p, char **ret) {
+        _cleanup_json_ json_object *o = NULL;
+        const char *s;
+        char *copy;
+        int r;
+
+        r = plan_to_json_object(p, &o);
+        if (r < 0)
+                return r;
+        /* json-c's printer ignores a failed append of its buffer here and
+         * there (0.16): under memory pressure the text could lack a piece,
+         * which the strict reader refuses at re-adoption. Reading it back
+         * here would not help: json-c's parser does not survive a failed
+         * allocation either. */
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)
                 return -ENOMEM;

@@ -8,6 +8,7 @@
 #include "af-util.h"
 #include "cap-util.h"
 #include "conf-parser.h"
+#include "conf-values.h"
 #include "extract-word.h"
 #include "file-trust.h"
 #include "namespace-util.h"
@@ -189,42 +190,11 @@ static int parse_architectures(ConfContext *c, const char *v, void *data) {
 }
 
 static int parse_ns_mask(ConfContext *c, const char *v, void *data) {
-        uint64_t *mask = data, m;
-        _cleanup_free_ char *bad = NULL;
-        int r;
-
-        if (isempty(v)) {
-                *mask = 0;
-                return 0;
-        }
-        r = namespace_mask_from_string(v, &m, &bad);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
-                size_t n;
-                const char *const *names = namespace_type_names(&n);
-                return conf_error_unknown(c, "Unknown namespace type", strna(bad), names, n);
-        }
-        *mask |= m;
-        return 0;
+        return conf_parse_namespace_mask(c, v, data);
 }
 
 static int parse_caps(ConfContext *c, const char *v, void *data) {
-        uint64_t *mask = data, m;
-        _cleanup_free_ char *bad = NULL;
-        int r;
-
-        if (isempty(v)) {
-                *mask = 0;
-                return 0;
-        }
-        r = capability_mask_from_string(v, &m, &bad);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return conf_error(c, "Unknown capability \"%s\" (names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE).", strna(bad));
-        *mask |= m;
-        return 0;
+        return conf_parse_capability_mask(c, v, data);
 }
 
 static int parse_bind_paths(ConfContext *c, const char *v, void *data) {
@@ -278,28 +248,14 @@ bool policy_allows_bind_path(const Policy *p, const char *canonical_path) {
 
 static int parse_allow_devices(ConfContext *c, const char *v, void *data) {
         Policy *p = c->userdata;
-        int r;
 
-        if (isempty(v)) {
-                device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
-                return 0;
-        }
-        r = device_allow_append(&p->allow_devices, &p->n_allow_devices, v, c->file, c->line);
-        if (r == -ENOMEM)
-                return r;
-        if (r == -E2BIG)
-                return conf_error(c, "Too many AllowDevices= entries (at most %d).", DEVICE_ALLOW_MAX);
-        if (r < 0)
-                return conf_error(c, "Invalid device \"%s\", expected /dev/NODE, char-NAME, block-NAME, char-* or block-*, "
-                                  "then optionally the access letters r, w, m (e.g. \"/dev/fuse rw\").", v);
-        return 0;
+        return conf_parse_device_allow(c, v, &p->allow_devices, &p->n_allow_devices);
 }
 
 /* A ceiling is a list: names accumulate, "none" allows no family at all,
  * an empty assignment lifts the restriction. */
 static int parse_address_families(ConfContext *c, const char *v, void *data) {
         Policy *p = c->userdata;
-        _cleanup_free_ char *bad = NULL;
         uint64_t m;
         int r;
 
@@ -315,16 +271,9 @@ static int parse_address_families(ConfContext *c, const char *v, void *data) {
         }
         if (v[0] == '~')
                 return conf_error(c, "A ceiling lists the families allowed; \"~\" (all but these) is for a unit's RestrictAddressFamilies=.");
-        r = af_mask_from_string(v, &m, &bad);
-        if (r == -ENOMEM)
+        r = conf_parse_address_family_mask(c, v, &m);
+        if (r < 0)
                 return r;
-        if (r < 0) {
-                const char *hint = bad ? af_closest_name(bad) : NULL;
-
-                if (hint)
-                        return conf_error(c, "Unknown address family \"%s\"; did you mean \"%s\"?", strna(bad), hint);
-                return conf_error(c, "Unknown address family \"%s\" (names as in address_families(7), e.g. AF_UNIX AF_INET AF_INET6, or none).", strna(bad));
-        }
         p->address_families_set = true;
         p->address_families |= m;
         return 0;
@@ -477,25 +426,9 @@ int policy_load_as(const char *arg, uid_t caller, Policy **ret, Diagnostics *dia
                         }
                 }
         } else {
-                const char *e = endswith(arg, ".policy");
-                _cleanup_free_ char *file = NULL;
-
                 if (!filename_is_valid(arg))
                         return diag_add(diags, NULL, 0, NULL, "Invalid policy name \"%s\".", arg);
-                name = e ? strndup(arg, (size_t) (e - arg)) : strdup(arg);
-                if (!name)
-                        return -ENOMEM;
-                file = strjoin(name, ".policy");
-                if (!file)
-                        return -ENOMEM;
-                r = search_path_find(SEARCH_POLICIES, file, &path);
-                if (r == -ENOENT) {
-                        _cleanup_strv_free_ char **dirs = NULL;
-                        _cleanup_free_ char *j = NULL;
-                        (void) search_path_get(SEARCH_POLICIES, &dirs);
-                        j = dirs ? strv_join(dirs, ":") : NULL;
-                        return diag_add(diags, NULL, 0, NULL, "Policy %s not found in the policy search path (%s).", file, strna(j));
-                }
+                r = search_path_resolve(SEARCH_POLICIES, arg, &name, NULL, &path, diags);
                 if (r < 0)
                         return r;
         }

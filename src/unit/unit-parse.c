@@ -6,6 +6,7 @@
 
 #include "cap-util.h"
 #include "conf-parser.h"
+#include "conf-values.h"
 #include "extract-word.h"
 #include "namespace-util.h"
 #include "in-addr-util.h"
@@ -74,27 +75,14 @@ static int parse_image(ConfContext *c, const char *v, void *data) {
 
 static int parse_namespaces(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
-        _cleanup_free_ char *bad = NULL;
-        uint64_t m;
         int r;
 
         r = set_location(c, &u->loc_namespaces);
         if (r < 0)
                 return r;
-        if (isempty(v)) {
-                u->namespaces = 0;
-                u->namespaces_set = true;
-                return 0;
-        }
-        r = namespace_mask_from_string(v, &m, &bad);
-        if (r == -ENOMEM)
+        r = conf_parse_namespace_mask(c, v, &u->namespaces);
+        if (r < 0)
                 return r;
-        if (r < 0) {
-                size_t n;
-                const char *const *names = namespace_type_names(&n);
-                return conf_error_unknown(c, "Unknown namespace type", strna(bad), names, n);
-        }
-        u->namespaces |= m;
         u->namespaces_set = true;
         return 0;
 }
@@ -483,8 +471,7 @@ static int parse_environment_file(ConfContext *c, const char *v, void *data) {
 
 static int parse_caps(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
-        uint64_t *mask = data, m;
-        _cleanup_free_ char *bad = NULL;
+        uint64_t *mask = data;
         int r;
 
         r = set_location(c, mask == &u->capabilities ? &u->loc_capabilities : &u->loc_ambient);
@@ -492,17 +479,7 @@ static int parse_caps(ConfContext *c, const char *v, void *data) {
                 return r;
         if (mask == &u->capabilities)
                 u->capabilities_set = true;
-        if (isempty(v)) {
-                *mask = 0;
-                return 0;
-        }
-        r = capability_mask_from_string(v, &m, &bad);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return conf_error(c, "Unknown capability \"%s\" (names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE).", strna(bad));
-        *mask |= m;
-        return 0;
+        return conf_parse_capability_mask(c, v, mask);
 }
 
 /* systemd's RestrictAddressFamilies=: "AF_UNIX AF_INET", "~AF_PACKET",
@@ -510,7 +487,6 @@ static int parse_caps(ConfContext *c, const char *v, void *data) {
  * not a warning: a typo must not silently widen or narrow the list. */
 static int parse_address_families(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
-        _cleanup_free_ char *bad = NULL;
         bool invert = false;
         uint64_t m;
         int r;
@@ -531,18 +507,9 @@ static int parse_address_families(ConfContext *c, const char *v, void *data) {
                 invert = true;
                 v++;
         }
-        r = af_mask_from_string(v, &m, &bad);
-        if (r == -ENOMEM)
+        r = conf_parse_address_family_mask(c, v, &m);
+        if (r < 0)
                 return r;
-        if (r < 0 || m == 0) {
-                const char *hint = bad ? af_closest_name(bad) : NULL;
-
-                if (!bad)
-                        return conf_error(c, "Expected address family names after \"~\".");
-                if (hint)
-                        return conf_error(c, "Unknown address family \"%s\"; did you mean \"%s\"?", bad, hint);
-                return conf_error(c, "Unknown address family \"%s\" (names as in address_families(7), e.g. AF_UNIX AF_INET AF_INET6, or none).", bad);
-        }
 
         if (!u->address_families_listed) {
                 u->address_families_listed = true;
@@ -611,21 +578,8 @@ static int parse_tasks_max(ConfContext *c, const char *v, void *data) {
 
 static int parse_device_allow(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
-        int r;
 
-        if (isempty(v)) {
-                device_allow_free_all(&u->devices, &u->n_devices);
-                return 0;
-        }
-        r = device_allow_append(&u->devices, &u->n_devices, v, c->file, c->line);
-        if (r == -ENOMEM)
-                return r;
-        if (r == -E2BIG)
-                return conf_error(c, "Too many DeviceAllow= entries (at most %d).", DEVICE_ALLOW_MAX);
-        if (r < 0)
-                return conf_error(c, "Invalid device \"%s\", expected /dev/NODE, char-NAME, block-NAME, char-* or block-*, "
-                                  "then optionally the access letters r, w, m (e.g. \"/dev/fuse rw\").", v);
-        return 0;
+        return conf_parse_device_allow(c, v, &u->devices, &u->n_devices);
 }
 
 static int parse_cpu_quota(ConfContext *c, const char *v, void *data) {

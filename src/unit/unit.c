@@ -230,22 +230,7 @@ int unit_load_as(const char *arg, uid_t caller, Unit **ret, Diagnostics *diags) 
                 if (!e)
                         return diag_add(diags, arg, 0, NULL, "Unit file names end in .unit.");
         } else {
-                const char *e = endswith(arg, ".unit");
-
-                name = e ? strndup(arg, (size_t) (e - arg)) : strdup(arg);
-                if (!name)
-                        return -ENOMEM;
-                file = strjoin(name, ".unit");
-                if (!file)
-                        return -ENOMEM;
-                r = search_path_find(SEARCH_UNITS, file, &path);
-                if (r == -ENOENT) {
-                        _cleanup_strv_free_ char **sp = NULL;
-                        _cleanup_free_ char *j = NULL;
-                        (void) search_path_get(SEARCH_UNITS, &sp);
-                        j = sp ? strv_join(sp, ":") : NULL;
-                        return diag_add(diags, NULL, 0, NULL, "Unit %s not found in the unit search path (%s).", file, strna(j));
-                }
+                r = search_path_resolve(SEARCH_UNITS, arg, &name, &file, &path, diags);
                 if (r < 0)
                         return r;
         }

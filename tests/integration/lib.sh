@@ -350,3 +350,142 @@ leftovers_check() {
                 sbx_pids | awk '{ print $1 }' | xargs -r kill -KILL 2>/dev/null || true
         fi
 }
+
+# ---- sandboxd ----
+#
+# For the tests that drive sandboxd (test-daemon, test-boundary,
+# test-trust):
+#
+#   . "$(dirname "$0")/lib.sh"
+#   itest_subreaper "$@"        # first: orphans come back to this test
+#   itest_init
+#   daemon_init                 # SANDBOXD, and directories of the test's own
+#   DAEMON_ARGS=(--admin-group=G)
+#   start_daemon                # answers on $RUN/private, or the test fails
+#   must status web             # sandboxctl: SC_OUT, SC_ERR, RC; must: RC 0
+#   stop_daemon [SIGNAL]        # TERM by default; SIGKILL after 10 s
+#   daemon_cleanup UNIT...      # at exit: stop them, kill and remove what is left
+
+# itest_subreaper ARGS: re-run this script as a child subreaper. PID 1 of
+# some hosts never reaps, and a SIGKILLed sandboxd leaves its services'
+# inits behind by design; the flag survives execve, and bash reaps
+# children it does not know.
+itest_subreaper() {
+        if [ -z "${SBXD_TEST_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
+                export SBXD_TEST_SUBREAPER=1
+                exec python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
+        fi
+}
+
+# itest_fail_fast: from here on, the first failed check ends the test
+# (lib.sh's checks otherwise go on), and so does any failed command.
+itest_fail_fast() {
+        ok() {
+                ITEST_CHECKS=$((ITEST_CHECKS + 1))
+                echo "ok: $*"
+        }
+        fail() {
+                echo "FAIL: $*"
+                exit 1
+        }
+        die() { fail "$*"; }
+        trap 'echo "FAIL: line $LINENO: unexpected failure of: $BASH_COMMAND"' ERR
+}
+
+daemon_init() {
+        SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
+        # A program of this project that is missing is a failure, never a skip.
+        [ -x "$SANDBOXD" ] || die "no sandboxd at $SANDBOXD"
+        "$SANDBOXCTL" --help 2>/dev/null | grep -qE '^ +start ' || die "$SANDBOXCTL has no start verb"
+        export SANDBOXD_RUNTIME_DIR=$TESTDIR/run
+        export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
+        export SANDBOXD_LOG_DIR=$TESTDIR/log
+        mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
+        RUN=$SANDBOXD_RUNTIME_DIR
+        DLOG=$TESTDIR/sandboxd.log
+        DPID=
+        DAEMON_ARGS=()
+}
+
+# sc ARGS...: sandboxctl, bounded in time; SC_OUT, SC_ERR, RC.
+sc() {
+        RC=0
+        timeout -s KILL 30 "$SANDBOXCTL" "$@" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?
+        SC_OUT=$(cat "$TESTDIR/sc.out")
+        SC_ERR=$(cat "$TESTDIR/sc.err")
+}
+
+# must ARGS...: sandboxctl, which must succeed.
+must() {
+        sc "$@"
+        [ "$RC" = 0 ] || fail "sandboxctl $*: exit $RC: $SC_ERR"
+}
+
+daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
+
+# The daemon carries the caller canary, so sbx_pids sees it and every init
+# it forks (inits do not exec); services carry SBXTEST_ID.
+start_daemon() {
+        echo "# --- sandboxd started $(date +%T.%N) ${DAEMON_ARGS[*]}" >>"$DLOG"
+        env --default-signal=INT,QUIT SBX_CALLER_CANARY="caller-$ID" \
+                "$SANDBOXD" --no-system-bus --log-target=stderr "${DAEMON_ARGS[@]}" </dev/null >>"$DLOG" 2>&1 &
+        DPID=$!
+        # Ours to reap (bash still does), but not a job whose SIGKILL bash reports.
+        disown "$DPID"
+        local i
+        for ((i = 0; i < 100; i++)); do
+                daemon_alive || die "sandboxd exited at start: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
+                if [ -S "$RUN/private" ] && timeout 5 "$SANDBOXCTL" list >/dev/null 2>&1; then
+                        return 0
+                fi
+                sleep 0.1
+        done
+        die "sandboxd does not answer on $RUN/private after 10 s: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
+}
+
+stop_daemon() {  # [SIGNAL]
+        local sig=${1:-TERM} i
+        daemon_alive || return 0
+        [ "$DPID" -gt 1 ] || die "refusing to signal pid '$DPID'"
+        kill -s "$sig" "$DPID"
+        for ((i = 0; i < 100; i++)); do
+                kill -0 "$DPID" 2>/dev/null || break
+                sleep 0.1
+        done
+        if kill -0 "$DPID" 2>/dev/null; then
+                kill -KILL "$DPID"
+                echo "# sandboxd ignored SIG$sig for 10 s: SIGKILL"
+                for ((i = 0; i < 50; i++)); do
+                        kill -0 "$DPID" 2>/dev/null || break
+                        sleep 0.1
+                done
+        fi
+        DPID=
+}
+
+# daemon_cleanup UNIT...: stop these units and sandboxd, then kill what
+# is left of the services (their processes) and remove their cgroups.
+daemon_cleanup() {
+        local n d
+        if daemon_alive; then
+                for n in "$@"; do
+                        timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
+                done
+                stop_daemon KILL
+        fi
+        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
+        sleep 0.2
+        for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
+                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        done
+}
+
+# daemon_log_tail RC: after a failure, the last lines of sandboxd's log.
+daemon_log_tail() {
+        if [ "$1" != 0 ] && [ -f "${DLOG:-}" ]; then
+                echo "# --- last lines of sandboxd's log ($DLOG)"
+                tail -n 40 "$DLOG" | sed 's/^/#   /'
+        fi
+}

@@ -19,26 +19,10 @@
 # Environment as for test-daemon.sh (SANDBOXD is the daemon binary).
 set -eEuo pipefail
 
-# Orphans come back to us (see test-daemon.sh).
-if [ -z "${SBXD_TEST_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-        export SBXD_TEST_SUBREAPER=1
-        exec python3 -c 'import ctypes, os, sys
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
-fi
-
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-
-ok() {
-        ITEST_CHECKS=$((ITEST_CHECKS + 1))
-        echo "ok: $*"
-}
-fail() {
-        echo "FAIL: $*"
-        exit 1
-}
-trap 'echo "FAIL: line $LINENO: unexpected failure of: $BASH_COMMAND"' ERR
+itest_subreaper "$@"
+itest_fail_fast
 die() {
         case $* in
         *mkimage*) skip "the busybox image cannot be built: $*" ;;
@@ -47,21 +31,11 @@ die() {
 }
 itest_init
 die() { fail "$*"; }
-
-SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
-[ -x "$SANDBOXD" ] || skip "no sandboxd at $SANDBOXD"
+daemon_init
 for t in setpriv python3 useradd userdel prlimit script tar; do
         command -v $t >/dev/null || skip "$t is not installed"
 done
 
-export SANDBOXD_RUNTIME_DIR=$TESTDIR/run
-export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
-export SANDBOXD_LOG_DIR=$TESTDIR/log
-mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
-RUN=$SANDBOXD_RUNTIME_DIR
-DLOG=$TESTDIR/sandboxd.log
-DPID=
-DAEMON_ARGS=()
 STARTED_UNITS=()
 ADMIN_GID=4243
 # Uids without an account, as the subordinate uids of one user.
@@ -80,51 +54,6 @@ as_user() {
         local groups=--clear-groups
         case $1 in --groups=*) groups=$1; shift ;; esac
         setpriv --reuid="$AUID" --regid="$AGID" "$groups" "$@"
-}
-
-# ---- sandboxd ----
-
-sc() {
-        RC=0
-        timeout -s KILL 30 "$SANDBOXCTL" "$@" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?
-        SC_OUT=$(cat "$TESTDIR/sc.out")
-        SC_ERR=$(cat "$TESTDIR/sc.err")
-}
-must() {
-        sc "$@"
-        [ "$RC" = 0 ] || fail "sandboxctl $*: exit $RC: $SC_ERR"
-}
-
-daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
-
-start_daemon() {
-        echo "# --- sandboxd started $(date +%T.%N) ${DAEMON_ARGS[*]}" >>"$DLOG"
-        env --default-signal=INT,QUIT SBX_CALLER_CANARY="caller-$ID" \
-                "$SANDBOXD" --no-system-bus --log-target=stderr "${DAEMON_ARGS[@]}" </dev/null >>"$DLOG" 2>&1 &
-        DPID=$!
-        disown "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                daemon_alive || fail "sandboxd exited at start: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
-                if [ -S "$RUN/private" ] && timeout 5 "$SANDBOXCTL" list >/dev/null 2>&1; then
-                        return 0
-                fi
-                sleep 0.1
-        done
-        fail "sandboxd does not answer on $RUN/private after 10 s"
-}
-
-stop_daemon() {
-        daemon_alive || return 0
-        [ "$DPID" -gt 1 ] || fail "refusing to signal pid '$DPID'"
-        kill -TERM "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                kill -0 "$DPID" 2>/dev/null || break
-                sleep 0.1
-        done
-        kill -0 "$DPID" 2>/dev/null && kill -KILL "$DPID"
-        DPID=
 }
 
 ATTACKERS=()
@@ -147,21 +76,11 @@ CACHE_MODE=$(stat -c %a "$CACHE" 2>/dev/null || true)
 TAR_SHA=
 
 cleanup() {
-        local rc=$? n d
+        local rc=$?
         trap - ERR
         set +e
         stop_attackers
-        if daemon_alive; then
-                for n in "${STARTED_UNITS[@]}"; do
-                        timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
-                done
-                stop_daemon
-        fi
-        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
-        sleep 0.2
-        for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
-                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-        done
+        daemon_cleanup "${STARTED_UNITS[@]}"
         if [ -d "$CACHE" ]; then
                 chown root:root "$CACHE"
                 [ -n "$TAR_SHA" ] && rm -rf --one-file-system "${CACHE:?}/$TAR_SHA"
@@ -173,10 +92,7 @@ cleanup() {
                         [ -z "$STATE_EXISTED" ] && rmdir /var/lib/sandboxd 2>/dev/null
                 fi
         fi
-        if [ $rc != 0 ] && [ -f "$DLOG" ]; then
-                echo "# --- last lines of sandboxd's log ($DLOG)"
-                tail -n 40 "$DLOG" | sed 's/^/#   /'
-        fi
+        daemon_log_tail $rc
         (exit $rc)
         itest_cleanup
 }

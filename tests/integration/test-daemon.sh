@@ -18,66 +18,20 @@
 # daemon binary; meson sets it).
 set -eEuo pipefail
 
-# Orphans must come back to us: PID 1 of some hosts never reaps, and a
-# SIGKILLed sandboxd leaves its services' inits behind by design. A child
-# subreaper flag survives execve, and bash reaps children it does not know.
-if [ -z "${SBXD_TEST_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-        export SBXD_TEST_SUBREAPER=1
-        exec python3 -c 'import ctypes, os, sys
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
-fi
-
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-
+itest_subreaper "$@"
 # This test stops at its first failure (lib.sh's checks go on).
-ok() {
-        ITEST_CHECKS=$((ITEST_CHECKS + 1))
-        echo "ok: $*"
-}
-fail() {
-        echo "FAIL: $*"
-        exit 1
-}
-trap 'echo "FAIL: line $LINENO: unexpected failure of: $BASH_COMMAND"' ERR
-
+itest_fail_fast
 itest_init
-die() { fail "$*"; }
-
-SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
-# A program of this project that is missing is a failure, never a skip.
-[ -x "$SANDBOXD" ] || fail "no sandboxd at $SANDBOXD"
-"$SANDBOXCTL" --help 2>/dev/null | grep -qE '^ +start ' || fail "$SANDBOXCTL has no start verb"
+daemon_init
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 command -v python3 >/dev/null || skip "python3 is needed to parse status --json"
 
-export SANDBOXD_RUNTIME_DIR=$TESTDIR/run
-export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
-export SANDBOXD_LOG_DIR=$TESTDIR/log
-mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
-RUN=$SANDBOXD_RUNTIME_DIR
-DLOG=$TESTDIR/sandboxd.log
-DPID=
 DECOY=
-DAEMON_ARGS=()
 STARTED_UNITS=()
 
 # ---- helpers ----
-
-# sc ARGS...: sandboxctl, bounded in time; SC_OUT, SC_ERR, RC.
-sc() {
-        RC=0
-        timeout -s KILL 30 "$SANDBOXCTL" "$@" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?
-        SC_OUT=$(cat "$TESTDIR/sc.out")
-        SC_ERR=$(cat "$TESTDIR/sc.err")
-}
-
-# must ARGS...: sandboxctl, which must succeed.
-must() {
-        sc "$@"
-        [ "$RC" = 0 ] || fail "sandboxctl $*: exit $RC: $SC_ERR"
-}
 
 # sc_nobody ARGS...: sandboxctl as uid/gid 65534 without groups.
 sc_nobody() {
@@ -153,69 +107,13 @@ is_running_with_new_pid() {  # NAME OLD-MAIN-PID
         [ "$st" = running ] && [ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "$2" ] && [ -n "$(service_pid "$pid")" ]
 }
 
-daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
-
-# The daemon carries the caller canary, so sbx_pids sees it and every init
-# it forks (inits do not exec); services carry SBXTEST_ID.
-start_daemon() {
-        echo "# --- sandboxd started $(date +%T.%N)" >>"$DLOG"
-        env --default-signal=INT,QUIT SBX_CALLER_CANARY="caller-$ID" \
-                "$SANDBOXD" --no-system-bus --log-target=stderr "${DAEMON_ARGS[@]}" </dev/null >>"$DLOG" 2>&1 &
-        DPID=$!
-        # Ours to reap (bash still does), but not a job whose SIGKILL bash reports.
-        disown "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                daemon_alive || fail "sandboxd exited at start: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
-                if [ -S "$RUN/private" ] && timeout 5 "$SANDBOXCTL" list >/dev/null 2>&1; then
-                        return 0
-                fi
-                sleep 0.1
-        done
-        fail "sandboxd does not answer on $RUN/private after 10 s: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
-}
-
-stop_daemon() {  # SIGNAL
-        daemon_alive || return 0
-        [ "$DPID" -gt 1 ] || fail "refusing to signal pid '$DPID'"
-        kill -s "$1" "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                kill -0 "$DPID" 2>/dev/null || break
-                sleep 0.1
-        done
-        if kill -0 "$DPID" 2>/dev/null; then
-                kill -KILL "$DPID"
-                echo "# sandboxd ignored SIG$1 for 10 s: SIGKILL"
-                for ((i = 0; i < 50; i++)); do
-                        kill -0 "$DPID" 2>/dev/null || break
-                        sleep 0.1
-                done
-        fi
-        DPID=
-}
-
 cleanup() {
-        local rc=$? n d
+        local rc=$?
         trap - ERR
         set +e
-        if daemon_alive; then
-                for n in "${STARTED_UNITS[@]}"; do
-                        timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
-                done
-                stop_daemon KILL
-        fi
-        # What is left of the services: their processes, then their cgroups.
-        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
         [ -n "$DECOY" ] && [ "$DECOY" -gt 1 ] 2>/dev/null && kill -KILL "$DECOY" 2>/dev/null
-        sleep 0.2
-        for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
-                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-        done
-        if [ $rc != 0 ] && [ -f "$DLOG" ]; then
-                echo "# --- last lines of sandboxd's log ($DLOG)"
-                tail -n 40 "$DLOG" | sed 's/^/#   /'
-        fi
+        daemon_cleanup "${STARTED_UNITS[@]}"
+        daemon_log_tail $rc
         (exit $rc)
         itest_cleanup
 }

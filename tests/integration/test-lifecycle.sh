@@ -21,6 +21,25 @@ ${3:-}
 EOF
 }
 
+# ---- log level ----
+
+# The drivers' debug lines are seen only when asked for, by either spelling.
+probe_unit "loglevel" "/usr/bin/sandbox-probe exit 0"
+sbx_run "loglevel"
+expect_rc 0 "log level: the default run succeeds"
+expect_no_match "$ERR" "Created cgroup" "log level: no debug line by default"
+SANDBOXD_LOG_LEVEL=debug sbx_run "loglevel"
+expect_rc 0 "log level: SANDBOXD_LOG_LEVEL=debug: the run succeeds"
+expect_match "$ERR" "Created cgroup" "log level: SANDBOXD_LOG_LEVEL=debug shows the cgroup driver's debug line"
+RC=0
+"$SANDBOXCTL" --log-level=debug run "$UNITDIR/loglevel.unit" </dev/null >"$TESTDIR/ll.out" 2>"$TESTDIR/ll.err" || RC=$?
+expect_rc 0 "log level: --log-level=debug: the run succeeds"
+expect_match "$TESTDIR/ll.err" "Created cgroup" "log level: --log-level=debug shows the cgroup driver's debug line"
+RC=0
+"$SANDBOXCTL" --log-level=loud run "$UNITDIR/loglevel.unit" </dev/null >"$TESTDIR/ll.out" 2>"$TESTDIR/ll.err" || RC=$?
+expect_rc 2 "log level: --log-level=loud is refused"
+expect_match "$TESTDIR/ll.err" "takes emerg, alert" "log level: the refusal names the levels"
+
 # ---- exit statuses ----
 
 for st in 0 1 42 255; do

@@ -21,9 +21,6 @@ set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 itest_init
-
-SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
-[ -x "$SANDBOXD" ] || skip "no sandboxd at $SANDBOXD"
 for t in useradd userdel groupadd groupdel gpasswd setpriv python3; do
         command -v "$t" >/dev/null || skip "$t is not installed"
 done
@@ -153,57 +150,9 @@ expect_match "$ERR" "BindReadOnlyPaths: $TESTDIR/srv-link \(/etc\) not allowed b
 
 # ---- sandboxd, with the test group as its admin group ----
 
-export SANDBOXD_RUNTIME_DIR=$TESTDIR/run
-export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
-export SANDBOXD_LOG_DIR=$TESTDIR/log
-mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
-RUN=$SANDBOXD_RUNTIME_DIR
-DLOG=$TESTDIR/sandboxd.log
-DPID=
-
-daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
-start_daemon() {
-        env --default-signal=INT,QUIT SBX_CALLER_CANARY="caller-$ID" \
-                "$SANDBOXD" --no-system-bus --log-target=stderr --admin-group="$TGROUP" </dev/null >>"$DLOG" 2>&1 &
-        DPID=$!
-        disown "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                daemon_alive || die "sandboxd exited at start: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
-                [ -S "$RUN/private" ] && timeout 5 "$SANDBOXCTL" list >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        die "sandboxd does not answer on $RUN/private"
-}
-stop_daemon() {
-        daemon_alive || return 0
-        [ "$DPID" -gt 1 ] || die "refusing to signal pid '$DPID'"
-        kill -TERM "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                kill -0 "$DPID" 2>/dev/null || break
-                sleep 0.1
-        done
-        kill -KILL "$DPID" 2>/dev/null || true
-        DPID=
-}
-daemon_cleanup() {
-        local n d
-        if daemon_alive; then
-                for n in "$ID-env" "$ID-en" "$ID-evil" "$ID-own"; do
-                        timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
-                done
-                stop_daemon
-        fi
-        # What a sandboxd that let a hole through may have left: the
-        # services' processes, then their cgroups.
-        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
-        sleep 0.2
-        for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
-                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-        done
-}
-at_exit daemon_cleanup
+daemon_init
+DAEMON_ARGS=(--admin-group="$TGROUP")
+at_exit 'daemon_cleanup "$ID-env" "$ID-en" "$ID-evil" "$ID-own"'
 # The user's own field of a status --json answer, or nothing.
 status_field() {  # NAME FIELD
         timeout -s KILL 10 "$SANDBOXCTL" status --json "$1" 2>/dev/null |

@@ -98,7 +98,7 @@ bash -n "$comp/sandboxctl.bash" || fail "bash -n completions/sandboxctl.bash"
 
 expect "bash: verbs" "${verbs[*]}" "$(bash_complete sandboxctl '')"
 expect "bash: verb prefix" "check" "$(bash_complete sandboxctl ch)"
-expect "bash: global options" "-h --help --version" "$(bash_complete sandboxctl -)"
+expect "bash: global options" "-h --help --version --log-level=" "$(bash_complete sandboxctl -)"
 for v in "${verbs[@]}"; do
         want=$(verb_options "$v" | tr '\n' ' ')
         [[ -n $want ]] || continue

@@ -1,11 +1,49 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <json-c/json.h>
+
 #include "plan-compile.h"
 #include "plan-json.h"
 #include "strv.h"
 #include "test-helpers.h"
 
 static char *dir, *img;
+
+/* Allocation failures injected one at a time: the Nth call of malloc,
+ * calloc or realloc in this process fails. Not under a sanitizer, which
+ * brings its own allocator. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define INJECT_ALLOC_FAILURES 0
+#else
+#define INJECT_ALLOC_FAILURES 1
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t m);
+void *__libc_realloc(void *p, size_t n);
+
+static long alloc_fail_at = -1, alloc_count;
+
+static bool alloc_fails(void) {
+        if (alloc_fail_at < 0 || alloc_count++ != alloc_fail_at)
+                return false;
+        errno = ENOMEM;
+        return true;
+}
+
+void *malloc(size_t n) {
+        return alloc_fails() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t m) {
+        return alloc_fails() ? NULL : __libc_calloc(n, m);
+}
+
+void *realloc(void *p, size_t n) {
+        return alloc_fails() ? NULL : __libc_realloc(p, n);
+}
+#endif
 
 static Plan *make_plan(void) {
         char *units, *pol, *etc;
@@ -246,10 +284,50 @@ TEST(pinned_paths) {
         plan_free(p);
 }
 
+/* json-c stores a NULL it is handed as JSON null: a failed allocation
+ * must fail the whole write, never produce a plan with nulls that sandboxd
+ * then refuses to read back. */
+TEST(out_of_memory) {
+#if INJECT_ALLOC_FAILURES
+        Plan *p = make_plan();
+        char *ref = NULL;
+        long n;
+
+        ASSERT_OK(plan_to_json(p, &ref));
+        for (n = 0;; n++) {
+                struct json_object *o = NULL;
+                bool injected;
+                int r;
+
+                alloc_count = 0;
+                alloc_fail_at = n;
+                r = plan_to_json_object(p, &o);
+                alloc_fail_at = -1;
+                injected = alloc_count > n;
+                if (r < 0) {
+                        ASSERT_EQ(r, -ENOMEM);
+                        continue;
+                }
+                ASSERT_STREQ(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                       JSON_C_TO_STRING_NOSLASHESCAPE),
+                             ref);
+                json_object_put(o);
+                if (!injected)
+                        break;  /* nothing failed: every allocation has been tried */
+        }
+        fprintf(stderr, "each of the %ld allocations of plan_to_json_object() failed once: -ENOMEM or the same plan\n", n);
+        free(ref);
+        plan_free(p);
+#else
+        fprintf(stderr, "not injected under a sanitizer\n");
+#endif
+}
+
 int main(void) {
         RUN(round_trip);
         RUN(strict_reader);
         RUN(pinned_paths);
+        RUN(out_of_memory);
         rm_rf(dir);
         free(dir);
         free(img);

@@ -81,7 +81,7 @@ TEST(lifecycle) {
         ASSERT_EQ(t.next, SERVICE_AUTO_RESTART);
         ASSERT_TRUE(t.actions & SERVICE_ACTION_ARM_RESTART_TIMER);
         ASSERT_U64(t.restart_delay_usec, 100 * MSEC);
-        ASSERT_STREQ(rt.result, "exit-code");
+        ASSERT_STREQ(service_result_to_string(rt.result), "exit-code");
         t = service_transition(p, &rt, SERVICE_EVENT_RESTART_TIMER, NULL, now + 2 * SEC);
         ASSERT_EQ(t.next, SERVICE_STARTING);
         t = service_transition(p, &rt, SERVICE_EVENT_STARTED, NULL, now + 2 * SEC);
@@ -101,7 +101,7 @@ TEST(lifecycle) {
         ASSERT_TRUE(t.actions & SERVICE_ACTION_KILL_CGROUP);
         t = service_transition(p, &rt, SERVICE_EVENT_EXITED, &exit_kill, now + 95 * SEC);
         ASSERT_EQ(t.next, SERVICE_FAILED);
-        ASSERT_STREQ(rt.result, "timeout");
+        ASSERT_STREQ(service_result_to_string(rt.result), "timeout");
 
         /* A requested stop is never restarted, even with Restart=always. */
         p->restart = RESTART_ALWAYS;
@@ -110,7 +110,7 @@ TEST(lifecycle) {
         service_transition(p, &rt, SERVICE_EVENT_STOP, NULL, now + 101 * SEC);
         t = service_transition(p, &rt, SERVICE_EVENT_EXITED, &exit_term, now + 101 * SEC);
         ASSERT_EQ(t.next, SERVICE_INACTIVE);
-        ASSERT_STREQ(rt.result, "success");
+        ASSERT_STREQ(service_result_to_string(rt.result), "success");
 
         /* Events that make no sense change nothing. */
         t = service_transition(p, &rt, SERVICE_EVENT_STOP_TIMEOUT, NULL, now);
@@ -135,7 +135,7 @@ TEST(start_limit) {
         }
         /* 5 starts in 10 s allowed; the 6th within the window fails the unit. */
         ASSERT_EQ(t.next, SERVICE_FAILED);
-        ASSERT_STREQ(rt.result, "start-limit-hit");
+        ASSERT_STREQ(service_result_to_string(rt.result), "start-limit-hit");
         ASSERT_EQ(rt.starts_in_window, 5);
 
         /* A start by hand resets the limit. */

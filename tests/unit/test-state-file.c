@@ -41,7 +41,7 @@ static StateFile sample(void) {
                 .last_exit = { .code = CLD_KILLED, .status = SIGKILL },
                 .started_by = 1000,
         };
-        snprintf(f.rt.result, sizeof(f.rt.result), "success");
+        f.rt.result = SERVICE_RESULT_SUCCESS;
         return f;
 }
 
@@ -116,7 +116,7 @@ TEST(round_trip) {
         ASSERT_OK(state_file_parse(t, strlen(t), &g, &msg));
         ASSERT_TRUE(!msg);
         ASSERT_EQ(g.rt.state, SERVICE_RUNNING);
-        ASSERT_STREQ(g.rt.result, "success");
+        ASSERT_STREQ(service_result_to_string(g.rt.result), "success");
         ASSERT_STREQ(g.unit, f.unit);
         ASSERT_EQ(g.main_pid, 1234);
         ASSERT_U64(g.main_pid_starttime, 555666);
@@ -145,7 +145,7 @@ TEST(round_trip) {
         /* Not running: empty unit, cgroup and last_exit read back as none. */
         f = sample();
         f.rt.state = SERVICE_FAILED;
-        snprintf(f.rt.result, sizeof(f.rt.result), "start-limit-hit");
+        f.rt.result = SERVICE_RESULT_START_LIMIT_HIT;
         f.unit = NULL;
         f.cgroup = NULL;
         f.main_pid = 0;
@@ -158,7 +158,7 @@ TEST(round_trip) {
         ASSERT_TRUE(strstr(t, "last_exit=\n"));
         ASSERT_OK(state_file_parse(t, strlen(t), &g, NULL));
         ASSERT_EQ(g.rt.state, SERVICE_FAILED);
-        ASSERT_STREQ(g.rt.result, "start-limit-hit");
+        ASSERT_STREQ(service_result_to_string(g.rt.result), "start-limit-hit");
         ASSERT_TRUE(!g.unit && !g.cgroup && !g.has_last_exit && g.rt.stop_requested);
         ASSERT_STREQ(g.cgroup_driver, "systemd");
         free(t);
@@ -190,7 +190,7 @@ TEST(writer_refuses) {
         f.cgroup = (char *) "/sys/fs/cgroup/x\ncgroup=/";
         ASSERT_EQ(state_file_format(&f, &t), -EINVAL);
         f = sample();
-        snprintf(f.rt.result, sizeof(f.rt.result), "bad\nresult");
+        f.rt.result = _SERVICE_RESULT_MAX;
         ASSERT_EQ(state_file_format(&f, &t), -EINVAL);
         f = sample();
         f.rt.state = _SERVICE_STATE_MAX;
