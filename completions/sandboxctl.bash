@@ -111,7 +111,7 @@ _sandboxctl() {
                 w=${COMP_WORDS[i]}
                 if [[ -z $verb ]]; then
                         [[ $w != -* ]] && verb=$w vi=$i
-                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != @(--from-json|-n|--lines|--since|--threshold|=) ]]; then
+                elif [[ $w != -* && $w != = && ${COMP_WORDS[i - 1]} != @(--from-json|-n|--lines|--since|--threshold|-u|--user|-w|--workdir|-e|--env|=) ]]; then
                         args+=("$w")
                 fi
         done
@@ -183,7 +183,7 @@ _sandboxctl() {
                 ;;
         run)
                 if [[ $cur == -* ]]; then
-                        __sandboxctl_add $'--raw\n-h\n--help'
+                        __sandboxctl_add $'-t\n--tty\n-T\n--no-tty\n--raw\n-h\n--help'
                 elif [[ ${#args[@]} -eq 0 ]]; then
                         __sandboxctl_units
                 fi
@@ -231,8 +231,10 @@ _sandboxctl() {
         exec)
                 # After NAME, the words are the command's, inside the sandbox.
                 if [[ ${#args[@]} -eq 0 ]]; then
-                        if [[ $cur == -* ]]; then
-                                __sandboxctl_add $'-h\n--help'
+                        if [[ $prev == @(-u|--user|-w|--workdir|-e|--env) ]]; then
+                                :
+                        elif [[ $cur == -* ]]; then
+                                __sandboxctl_add $'-t\n--tty\n-i\n--interactive\n-u\n--user\n-w\n--workdir\n-e\n--env\n-h\n--help'
                         else
                                 __sandboxctl_add "$(__sandboxctl_services running)"
                         fi

@@ -194,7 +194,9 @@ complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_policy_
 
 # run UNIT
 complete -c sandboxctl -n '__sandboxctl_verb_is run' -s h -l help -d 'Show help'
-complete -c sandboxctl -n '__sandboxctl_verb_is run' -l raw -d 'Give the service the terminal as it is'
+complete -c sandboxctl -n '__sandboxctl_verb_is run' -s t -l tty -d 'A terminal inside the sandbox'
+complete -c sandboxctl -n '__sandboxctl_verb_is run' -s T -l no-tty -d 'Pipes, even on a terminal'
+complete -c sandboxctl -n '__sandboxctl_verb_is run' -l raw -d 'Write the output unescaped, also to a terminal'
 complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and not __sandboxctl_token_is_path' \
     -a '(__sandboxctl_names units .unit)' -d Unit
 complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
@@ -240,6 +242,11 @@ complete -c sandboxctl -n '__sandboxctl_verb_is logs; and __sandboxctl_nargs 0' 
 
 # exec NAME COMMAND...: after NAME the words are the command's
 complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s h -l help -d 'Show help'
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s t -l tty -d 'A terminal inside the sandbox'
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s i -l interactive -d 'Pass stdin on'
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s u -l user -x -d 'Run as USER[:GROUP]'
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s w -l workdir -x -d 'Start in DIR'
+complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' -s e -l env -x -d 'Set NAME=VALUE'
 complete -c sandboxctl -n '__sandboxctl_verb_is exec; and __sandboxctl_nargs 0' \
     -a '(__sandboxctl_services running)' -d 'Running service'
 

@@ -55,8 +55,8 @@ static int utf8_decode(const unsigned char *s, size_t n, uint32_t *ret_cp) {
         return len;
 }
 
-static bool is_control(uint32_t cp) {
-        return (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7f && cp <= 0x9f);
+static bool is_control(uint32_t cp, bool pass_cr) {
+        return (cp < 0x20 && cp != '\n' && cp != '\t' && !(pass_cr && cp == '\r')) || (cp >= 0x7f && cp <= 0x9f);
 }
 
 static void put_hex(FILE *f, const unsigned char *s, size_t n) {
@@ -66,7 +66,7 @@ static void put_hex(FILE *f, const unsigned char *s, size_t n) {
 
 /* Writes the whole sequences of s; returns how many bytes it consumed
  * (less than n only when the tail is an unfinished sequence and !final). */
-static size_t escape_some(FILE *f, const unsigned char *s, size_t n, bool final) {
+static size_t escape_some(FILE *f, const unsigned char *s, size_t n, bool final, bool pass_cr) {
         size_t i = 0, run = 0;
 
         while (i < n) {
@@ -75,7 +75,7 @@ static size_t escape_some(FILE *f, const unsigned char *s, size_t n, bool final)
 
                 if (l == 0 && !final)
                         break;
-                if (l > 0 && !is_control(cp)) {
+                if (l > 0 && !is_control(cp, pass_cr)) {
                         i += (size_t) l;
                         continue;
                 }
@@ -123,7 +123,7 @@ int ctl_escape_write(CtlEscape *e, FILE *f, const void *buf, size_t n) {
                         }
                         continue;
                 }
-                if (is_control(cp))
+                if (is_control(cp, e->pass_cr))
                         put_hex(f, tmp, (size_t) l);
                 else
                         fwrite(tmp, 1, (size_t) l, f);
@@ -132,7 +132,7 @@ int ctl_escape_write(CtlEscape *e, FILE *f, const void *buf, size_t n) {
                 n--;
         }
 
-        used = escape_some(f, s, n, false);
+        used = escape_some(f, s, n, false, e->pass_cr);
         memcpy(e->pending + e->n_pending, s + used, n - used);
         e->n_pending += n - used;
         return ferror(f) ? -EIO : 0;
@@ -152,6 +152,6 @@ int ctl_escape_fputs(FILE *f, const char *s, size_t n, bool escape) {
                         return -EIO;
                 return 0;
         }
-        (void) escape_some(f, (const unsigned char *) s, n, true);
+        (void) escape_some(f, (const unsigned char *) s, n, true, false);
         return ferror(f) ? -EIO : 0;
 }

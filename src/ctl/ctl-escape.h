@@ -22,6 +22,8 @@ bool ctl_escape_wanted(int fd);
  * completed by the next. */
 typedef struct CtlEscape {
         bool escape;            /* false: bytes pass unchanged */
+        bool pass_cr;           /* carriage return passes too: the output of a pty, whose newlines
+                                 * are "\r\n", to a terminal in raw mode */
         unsigned char pending[4];
         size_t n_pending;
 } CtlEscape;

@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "ctl-common.h"
 #include "ctl-escape.h"
+#include "ctl-relay.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
@@ -34,11 +35,18 @@
 #define P_PIDFD 3
 #endif
 
+/* After the service's exit: how long what it left may keep the pipes open. */
+#define DRAIN_IDLE_MSEC 100
+#define DRAIN_MAX_MSEC 1000
+
 static void help(void) {
         printf("sandboxctl run [OPTIONS] UNIT\n\n"
                "Run the service of UNIT (a unit file, or a name looked up on the unit\n"
-               "search path) in its sandbox, in the foreground, with this terminal's\n"
-               "stdin; its stdout and stderr are pipes copied to this one's.\n\n"
+               "search path) in its sandbox, in the foreground. It never gets this\n"
+               "terminal or these files: when stdin and stdout are terminals (or with\n"
+               "-t) it gets a new terminal inside the sandbox, relayed with this one in\n"
+               "raw mode, so ^C and ^Z reach it; otherwise its stdin, stdout and stderr\n"
+               "are pipes copied from and to ours.\n\n"
                "SIGINT and SIGTERM stop the service: KillSignal= first, then SIGKILL to\n"
                "everything in its cgroup after TimeoutStopSec=; a second one kills at\n"
                "once. SIGHUP, SIGUSR1 and SIGUSR2 are passed on to the service.\n\n"
@@ -47,11 +55,14 @@ static void help(void) {
                "be executed, 127 when it is not in the image, 1 when the unit does not\n"
                "compile.\n\n"
                "On a terminal, the service's output is escaped: control characters\n"
-               "(but newline and tab) and bytes that are not UTF-8 are shown as \\xNN;\n"
-               "its stdin is the terminal opened read-only.\n\n"
+               "(but newline, tab, and carriage return from its terminal) and bytes\n"
+               "that are not UTF-8 are shown as \\xNN.\n\n"
                "Options:\n"
-               "     --raw     Give the service this terminal as it is, and its output\n"
-               "                unchanged (escape sequences reach the terminal)\n"
+               "  -t --tty      A terminal inside the sandbox (default when stdin and\n"
+               "                stdout are terminals)\n"
+               "  -T --no-tty   Pipes, even on a terminal\n"
+               "     --raw     The service's output unchanged (escape sequences reach\n"
+               "                the terminal): for interactive programs\n"
                "  -h --help     Show this help\n");
 }
 
@@ -102,142 +113,19 @@ static void kill_all(Cgroup *cg, int pidfd) {
         (void) send_signal(pidfd, SIGKILL);
 }
 
-/* ---- the output relay ----
- *
- * The service's stdout and stderr are pipes that we copy to ours, so that
- * it never holds the caller's file or terminal: a root service could
- * fchmod (setuid) or ftruncate a file it was given as fd 1. One pipe when
- * our stdout and stderr are the same file (a terminal, 2>&1), so that the
- * order of its lines is kept; else one each. A stream whose reader went
- * away (EPIPE) is closed, and the service gets EPIPE in turn, as it would
- * have writing there itself. The service's stdin stays the caller's. */
-
-typedef struct RelayStream {
-        int from;               /* our read end, O_NONBLOCK; < 0 when done */
-        int to;                 /* STDOUT_FILENO or STDERR_FILENO */
-        char buf[PIPE_BUF];     /* one write of at most PIPE_BUF cannot block a pipe that polled writable */
-        size_t len, off;
-        FILE *file;             /* stdout or stderr: escaped output goes through stdio */
-        CtlEscape esc;          /* a terminal gets control characters escaped (ctl-escape.c) */
-} RelayStream;
-
-typedef struct Relay {
-        RelayStream s[2];
-        size_t n;
-} Relay;
-
-static void relay_done(Relay *r) {
-        for (size_t i = 0; i < r->n; i++)
-                r->s[i].from = safe_close(r->s[i].from);
-}
-
-static bool same_file(int a, int b) {
-        struct stat sa, sb;
-
-        return fstat(a, &sa) >= 0 && fstat(b, &sb) >= 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* The pipes; their write ends go to the launcher as the service's 1 and 2. */
-static int relay_setup(Relay *r, int ret_write[static 2]) {
-        bool one = same_file(STDOUT_FILENO, STDERR_FILENO);
-
-        ret_write[0] = ret_write[1] = -EBADF;
-        for (size_t i = 0; i < (one ? 1U : 2U); i++) {
-                int fds[2] = { -EBADF, -EBADF };
-
-                if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
-                        int error = negative_errno();
-
-                        close_many(fds, 2);
-                        close_many(ret_write, 2);
-                        return error;
-                }
-                r->s[i] = (RelayStream) {
-                        .from = fds[0],
-                        .to = i == 0 ? STDOUT_FILENO : STDERR_FILENO,
-                        .file = i == 0 ? stdout : stderr,
-                        .esc.escape = ctl_escape_wanted(i == 0 ? STDOUT_FILENO : STDERR_FILENO),
-                };
-                r->n++;
-                ret_write[i] = fds[1];
-        }
-        if (one)
-                ret_write[1] = ret_write[0];
-        return 0;
-}
-
-/* What to wait for: data to read, or room to write what we hold. */
-static size_t relay_pollfds(const Relay *r, struct pollfd *pfd) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < r->n; i++) {
-                const RelayStream *st = &r->s[i];
-
-                if (st->from < 0)
-                        continue;
-                pfd[n++] = st->len > st->off ? (struct pollfd) { .fd = st->to, .events = POLLOUT }
-                                             : (struct pollfd) { .fd = st->from, .events = POLLIN };
-        }
-        return n;
-}
-
-/* One step per stream that is ready; with drain, until every pipe is
- * empty (the service is gone: what it wrote last must not be lost). */
-static void relay_run(Relay *r, bool drain) {
-        for (size_t i = 0; i < r->n; i++) {
-                RelayStream *st = &r->s[i];
-
-                while (st->from >= 0) {
-                        ssize_t k;
-
-                        if (st->len == st->off) {
-                                k = read(st->from, st->buf, sizeof(st->buf));
-                                if (k < 0 && errno == EINTR)
-                                        continue;
-                                if (k < 0 && errno == EAGAIN)
-                                        break;
-                                if (k <= 0) {
-                                        (void) ctl_escape_flush(&st->esc, st->file);
-                                        fflush(st->file);
-                                        st->from = safe_close(st->from);
-                                        break;
-                                }
-                                st->len = (size_t) k;
-                                st->off = 0;
-                        }
-                        if (st->esc.escape) {
-                                /* A terminal: escaped, whole, through stdio. */
-                                (void) ctl_escape_write(&st->esc, st->file, st->buf + st->off, st->len - st->off);
-                                k = fflush(st->file) == 0 ? (ssize_t) (st->len - st->off) : -1;
-                        } else
-                                k = write(st->to, st->buf + st->off, st->len - st->off);
-                        if (k < 0 && (errno == EINTR || errno == EAGAIN))
-                                continue;
-                        if (k < 0) {
-                                /* Our reader is gone (EPIPE), or our file failed. */
-                                st->from = safe_close(st->from);
-                                break;
-                        }
-                        st->off += (size_t) k;
-                        if (!drain)
-                                break;
-                }
-        }
-}
-
 /* Wait for the sandbox to end, passing signals on and relaying its
  * output; returns the wait status. */
-static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, Relay *relay, siginfo_t *ret) {
+static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, CtlRelay *relay, siginfo_t *ret) {
         uint64_t deadline = 0;
         bool stopping = false;
         int r;
 
         for (;;) {
-                struct pollfd pfd[4] = {
+                struct pollfd pfd[2 + CTL_RELAY_MAX_POLLFDS] = {
                         { .fd = l->pidfd, .events = POLLIN },
                         { .fd = sig_fd, .events = POLLIN },
                 };
-                size_t n_relay = relay_pollfds(relay, pfd + 2);
+                size_t n_relay = ctl_relay_pollfds(relay, pfd + 2);
                 int timeout = -1;
 
                 if (deadline > 0) {
@@ -259,13 +147,15 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 }
                 if (pfd[0].revents)
                         break;
-                relay_run(relay, false);
+                ctl_relay_dispatch(relay, pfd + 2);
                 if (pfd[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
 
                         if (read(sig_fd, &si, sizeof(si)) != (ssize_t) sizeof(si))
                                 continue;
-                        if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+                        if (si.ssi_signo == SIGWINCH)
+                                ctl_relay_winch(relay);
+                        else if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
                                 if (stopping) {
                                         kill_all(cg, l->pidfd);
                                         continue;
@@ -281,16 +171,16 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 }
         }
 
-        relay_run(relay, true);
+        /* Gone, and with a pid namespace everything in it: what it wrote
+         * last must not be lost. Without one, a daemonised child may keep
+         * the pipes open: bounded. */
+        ctl_relay_drain(relay, DRAIN_IDLE_MSEC, DRAIN_MAX_MSEC);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to reap the service: %m");
         return 0;
 }
 
-/* The service's stdin, when ours is a terminal: the terminal opened
- * again read-only, so the service can read it but not write to it or
- * change its settings through fd 0. */
 /* Socket activation: the sockets live as long as this run. */
 typedef struct RunSockets {
         int *fds;
@@ -303,33 +193,25 @@ static void run_sockets_done(RunSockets *s) {
         strv_free(s->files);
 }
 
-static int setup_terminal_stdin(LaunchParams *params, int *ret_stdin) {
-        if (!ctl_escape_wanted(STDIN_FILENO))
-                return 0;
-        *ret_stdin = open("/proc/self/fd/0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
-        if (*ret_stdin < 0)
-                log_debug_errno(negative_errno(), "Failed to open the terminal again read-only, the service "
-                                "gets /dev/null as stdin: %m");
-        params->stdin_fd = *ret_stdin >= 0 ? *ret_stdin : -1;
-        return 0;
-}
-
 int verb_run(int argc, char *argv[]) {
         enum { ARG_RAW = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "raw", no_argument, NULL, ARG_RAW },
+                { "tty", no_argument, NULL, 't' },
+                { "no-tty", no_argument, NULL, 'T' },
                 {}
         };
         _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_close_ int tty_in = -EBADF;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_free_ char *msg = NULL, *why = NULL;
-        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, out_w = -EBADF, err_w = -EBADF;
-        _cleanup_(relay_done) Relay relay = {};
+        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
+        _cleanup_(ctl_relay_done) CtlRelay relay = { .master = -EBADF };
+        int service_fds[3] = { -EBADF, -EBADF, -EBADF };
+        /* A terminal of its own when ours is one, as for a login. */
+        bool tty = isatty(STDIN_FILENO) > 0 && isatty(STDOUT_FILENO) > 0;
         _cleanup_(net_releasep) Plan *net_owner = NULL;
         _cleanup_(run_sockets_done) RunSockets sockets = {};
-        int relay_w[2];
         int c, r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
         LaunchParams params;
@@ -338,11 +220,17 @@ int verb_run(int argc, char *argv[]) {
         sigset_t mask;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "htT", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
+                case 't':
+                        tty = true;
+                        break;
+                case 'T':
+                        tty = false;
+                        break;
                 case ARG_RAW:
                         ctl_escape_set_raw(true);
                         break;
@@ -382,6 +270,7 @@ int verb_run(int argc, char *argv[]) {
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGUSR1);
         sigaddset(&mask, SIGUSR2);
+        sigaddset(&mask, SIGWINCH);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(negative_errno(), "Failed to block signals: %m");
         sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -422,37 +311,51 @@ int verb_run(int argc, char *argv[]) {
         }
 
         /* A reader of our output that goes away closes that stream only
-         * (relay_run); the service gets the default back (process.c). */
+         * (ctl-relay.c); the service gets the default back (process.c). */
         if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
                 return log_error_errno(negative_errno(), "Failed to ignore SIGPIPE: %m");
-        r = relay_setup(&relay, relay_w);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the pipes for the service's output: %m");
-        out_w = relay_w[0];
-        err_w = relay_w[1] != relay_w[0] ? relay_w[1] : -EBADF;
 
+        /* Never our own stdio (ctl-relay.h): pipes, or a pty of the
+         * sandbox's devpts. Without a terminal the service's 0 1 2 are
+         * init's only, which the pty replaces in the service. */
         params = (LaunchParams) {
-                .stdin_fd = STDIN_FILENO,
-                .stdout_fd = relay_w[0],
-                .stderr_fd = relay_w[1],
+                .stdin_fd = -1,
+                .stdout_fd = -1,
+                .stderr_fd = -1,
                 .cgroup = cg,
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
                 .listen_fds = sockets.fds,
                 .n_listen_fds = sockets.n,
+                .tty = tty,
         };
-        r = setup_terminal_stdin(&params, &tty_in);
-        if (r >= 0)
-                r = launch_start(plan, &params, &l);
-        tty_in = safe_close(tty_in);
+        if (tty)
+                ctl_relay_window_size(&params.tty_rows, &params.tty_cols);
+        else {
+                r = ctl_relay_pipes(&relay, /* input= */ true, /* escape= */ true, service_fds);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the pipes for the service's stdio: %m");
+                params.stdin_fd = service_fds[0];
+                params.stdout_fd = service_fds[1];
+                params.stderr_fd = service_fds[2];
+        }
+        r = launch_start(plan, &params, &l);
+        /* The service's copies only: EOF once it and its children are gone. */
+        close_many(service_fds, service_fds[2] == service_fds[1] ? 2 : 3);
         if (r < 0) {
                 /* launch_start logged; the cgroup goes with cgroup_freep. */
                 return status;
         }
         pidfd = l.pidfd;
-        /* The service's copies only: EOF once it and its children are gone. */
-        out_w = safe_close(out_w);
-        err_w = safe_close(err_w);
+        if (tty) {
+                r = ctl_relay_pty(&relay, l.pty_master, /* input= */ true, /* escape= */ true);
+                if (r >= 0)
+                        r = ctl_relay_raw_terminal();
+                if (r < 0) {
+                        log_error_errno(r, "Failed to set up the terminal: %m");
+                        kill_all(cg, pidfd);
+                }
+        }
 
         net_owner = plan;
         if (plan->network == NETWORK_PRIVATE) {

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* launch_exec(): a command in a running sandbox (sandboxctl exec). It
+/* launch_exec_start(): a command in a running sandbox (sandboxctl exec). It
  * becomes the plan's process exactly as the service did, by the same code
  * (launch_become_service), after joining what launch_start() created:
  *
  *   parent                              child (a fork of the caller)
  *   pidfd is target_pid, alive
- *   block the forwarded signals
  *   clone ------------------------------> not dumpable; stdio 0 1 2 (the
- *                                       caller's), sync 3, target pidfd 4
+ *                                       caller's pipes, or /dev/null),
+ *                                       sync 3, target pidfd 4
  *                                       parent death signal, default
  *                                       signal handlers, setsid
  *                                       join the target's cgroups, while
@@ -21,13 +21,16 @@
  *                                       pid ns: fork; this process stays
  *                                       outside as a relay (init_run) with
  *                                       CAP_KILL only; the fork setsid()s
+ *                                       tty: a pty of the sandbox's devpts,
+ *                                       its master sent back (pty.c)
  *                                       launch_become_service: rlimits,
  *                                       ids, capabilities, no_new_privs,
  *                                       cwd, close fds, seccomp, execve
- *   SYNC 2: EOF = exec'd, or the
- *   LaunchError
- *   forward SIGINT SIGTERM SIGHUP
- *   SIGUSR1 SIGUSR2, wait, status
+ *   SYNC 2: (the pty's master) EOF =
+ *   exec'd, or the LaunchError
+ *   the caller relays, forwards signals
+ *   and waits (launch_exec: SIGINT
+ *   SIGTERM SIGHUP SIGUSR1 SIGUSR2)
  *
  * Why each step:
  *
@@ -51,9 +54,14 @@
  *   fork, and its parent stays outside, invisible from inside the sandbox
  *   (its pid namespace has no number for it), as init's loop: it forwards
  *   signals and exits with the command's status, or 128+N.
- * - Its own session, so that it has no controlling terminal: a sandboxed
- *   process must not push input into the caller's terminal (TIOCSTI), and
- *   the terminal's ^C reaches the caller, which forwards it.
+ * - Its own session, and never the caller's stdio: a process of the
+ *   sandbox with the command's uid can open /proc/PID/fd/0 of the command
+ *   and keep whatever it is, so the caller's terminal, pipe or file must
+ *   not be there (TIOCSTI, a fake password prompt, reading what the
+ *   operator types after the command ended). The caller gives pipes it
+ *   relays, or asks for a pty made inside the sandbox (pty.c), whose
+ *   master it relays. Without one, the terminal's ^C reaches the caller,
+ *   which forwards it.
  * - The command dies with the caller (parent death signal): it belongs to
  *   the `sandboxctl exec` that started it, like a command run over ssh,
  *   and no one else would wait for it. It is in the service's cgroups, so
@@ -86,6 +94,7 @@
 
 typedef struct ExecContext {
         const Plan *plan;
+        const LaunchExecParams *params;
         char **argv;
         pid_t target_pid;
         int target_pidfd;       /* child: LAUNCH_KEPT_FD */
@@ -121,6 +130,9 @@ static _noreturn_ void command_main(ExecContext *c) {
                 .where = "the sandbox",
                 .search_path = true,
                 .die_with_parent = true,
+                .tty = c->params->tty,
+                .tty_rows = c->params->tty_rows,
+                .tty_cols = c->params->tty_cols,
         };
         LaunchError e = {};
 
@@ -140,9 +152,12 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
          * /proc/PID/exe (the caller's binary) or our memory. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-        /* 0, 1, 2 are the caller's stdio, 3 the sync socket, 4 the target's
-         * pidfd, nothing else. */
-        r = fd_setup_stdio(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->target_pidfd, -EBADF, -EBADF, NULL, 0, &e);
+        /* 0, 1, 2 are the stdio the caller made for the command (never its
+         * own: see launch.h), 3 the sync socket, 4 the target's pidfd,
+         * nothing else. With a terminal, 0, 1, 2 are /dev/null until the
+         * command opens it inside. */
+        r = fd_setup_stdio(c->params->tty ? -1 : c->params->stdin_fd, c->params->tty ? -1 : c->params->stdout_fd,
+                           c->params->tty ? -1 : c->params->stderr_fd, c->sync_fd, c->target_pidfd, -EBADF, -EBADF, NULL, 0, &e);
         if (r < 0)
                 goto fail;
         c->sync_fd = r;
@@ -311,9 +326,11 @@ static int wait_forwarding(int pidfd, int sfd, int *ret_status) {
         }
 }
 
-int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, int *ret_status) {
+int launch_exec_start(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, const LaunchExecParams *params,
+                      LaunchExeced *ret) {
         ExecContext c = {
                 .plan = p,
+                .params = params,
                 .argv = argv,
                 .target_pid = target_pid,
                 .target_pidfd = target_pidfd,
@@ -321,9 +338,7 @@ int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, 
                 .pidns = p->namespaces & NAMESPACE_MASK(NAMESPACE_PID),
         };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF, sfd = -EBADF;
-        sigset_t forwarded, old_mask, added, pending;
-        int status = LAUNCH_EXIT_SETUP;
+        _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF;
         LaunchError e = {};
         pid_t pid;
         ssize_t n;
@@ -347,6 +362,59 @@ int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(negative_errno(), "Failed to create the sync socket: %m");
 
+        pid = launch_clone(0, -EBADF, &pidfd, NULL);
+        if (pid < 0)
+                return log_error_errno(pid, "Failed to fork the command for %s: %m", strna(p->name));
+        if (pid == 0) {
+                c.sync_fd = pair[1];
+                exec_child_main(&c);
+        }
+        pair[1] = safe_close(pair[1]);
+
+        /* SYNC 2 (parent): EOF once the command has exec'd, or the error;
+         * with a terminal its master first. */
+        n = pty_recv_sync(pair[0], &e, params->tty ? &pty_master : NULL);
+        if (n == 0 && params->tty && pty_master < 0)
+                n = -1, errno = EBADMSG;
+        if (n == 0) {
+                *ret = (LaunchExeced) {
+                        .pid = pid,
+                        .pidfd = TAKE_FD(pidfd),
+                        .pty_master = TAKE_FD(pty_master),
+                };
+                return 0;
+        }
+        if (n == (ssize_t) sizeof(e)) {
+                e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
+                r = launch_log_child_error(&e);
+                if (params->reterr_exit_status)
+                        *params->reterr_exit_status = launch_exit_status_of(&e);
+                /* The child exits right after sending this; with a pid
+                 * namespace the relay first reaps the command, which must
+                 * not be left to the sandbox's init as a zombie of ours. */
+                (void) wait_status(pidfd, &(int) { 0 });
+                return r;
+        }
+        r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
+                            "Failed to read from the command's sync socket: %m");
+        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        (void) wait_status(pidfd, &(int) { 0 });
+        return r;
+}
+
+int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, const LaunchExecParams *params,
+                int *ret_status) {
+        LaunchExecParams ep = *params;
+        _cleanup_close_ int sfd = -EBADF;
+        sigset_t forwarded, old_mask, added, pending;
+        int status = -1;
+        LaunchExeced x;
+        int r;
+
+        if (params->tty)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "launch_exec() relays no terminal.");
+        ep.reterr_exit_status = &status;
+
         /* Blocked from before the clone, so that a ^C while the command is
          * being set up is passed on once it runs, rather than lost or
          * ending us. Only those we block here are drained at the end: a
@@ -364,47 +432,21 @@ int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, 
                 goto restore;
         }
 
-        pid = launch_clone(0, -EBADF, &pidfd, NULL);
-        if (pid < 0) {
-                r = log_error_errno(pid, "Failed to fork the command for %s: %m", strna(p->name));
+        r = launch_exec_start(p, target_pid, target_pidfd, argv, &ep, &x);
+        if (r < 0) {
+                /* It failed in the sandbox: that is its status, not our failure. */
+                if (status >= 0)
+                        r = 0;
                 goto restore;
         }
-        if (pid == 0) {
-                c.sync_fd = pair[1];
-                exec_child_main(&c);
+        r = wait_forwarding(x.pidfd, sfd, &status);
+        if (r < 0) {
+                log_error_errno(r, "Failed to wait for the command in %s: %m", strna(p->name));
+                (void) syscall(SYS_pidfd_send_signal, x.pidfd, SIGKILL, NULL, 0);
+                (void) wait_status(x.pidfd, &(int) { 0 });
         }
-        pair[1] = safe_close(pair[1]);
+        safe_close(x.pidfd);
 
-        /* SYNC 2 (parent): EOF once the command has exec'd, or the error. */
-        do
-                n = recv(pair[0], &e, sizeof(e), 0);
-        while (n < 0 && errno == EINTR);
-        if (n == 0) {
-                r = wait_forwarding(pidfd, sfd, &status);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to wait for the command in %s: %m", strna(p->name));
-                        goto kill;
-                }
-                goto restore;
-        }
-        if (n == (ssize_t) sizeof(e)) {
-                e.step[sizeof(e.step) - 1] = e.what[sizeof(e.what) - 1] = '\0';
-                (void) launch_log_child_error(&e);
-                /* It never ran: that is its status, not our failure. The
-                 * child exits right after sending this; with a pid
-                 * namespace the relay first reaps the command, which must
-                 * not be left to the sandbox's init as a zombie of ours. */
-                status = launch_exit_status_of(&e);
-                r = 0;
-                (void) wait_status(pidfd, &(int) { 0 });
-                goto restore;
-        }
-        r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
-                            "Failed to read from the command's sync socket: %m");
-
-kill:
-        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        (void) wait_status(pidfd, &(int) { 0 });
 restore:
         /* Signals that came too late to be passed on are dropped, not
          * delivered to a caller that may not expect them. */

@@ -144,6 +144,15 @@ int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep
 /* After the plan's last mount: /dev read-only, so nothing can add a node. */
 int dev_seal(LaunchContext *c, LaunchError *e);
 
+/* pty.c. Child, in the sandbox's root and about to become the service
+ * or the command: a pty of the plan's devpts, its master sent over
+ * sync_fd, its slave as 0 1 2 and controlling terminal, made by the
+ * plan's user (launch_become_service calls it after the uid change; rows and cols:
+ * the window size, 0: unset). Parent: recv() for SYNC 2 that keeps the
+ * master if one comes first (pty_master NULL: none may come). */
+int pty_setup_child(const Plan *p, int sync_fd, unsigned short rows, unsigned short cols, LaunchError *e);
+ssize_t pty_recv_sync(int sock, LaunchError *e, int *pty_master);
+
 /* net.c */
 int net_loopback_up(LaunchError *e);
 /* Network=private (child): eth0 and lo configured from the plan. */
@@ -185,6 +194,8 @@ typedef struct BecomeOptions {
         char **environment;     /* NULL: the plan's */
         char *listen_pid;       /* in environment: the digits of "LISTEN_PID=", written with our pid
                                  * (LAUNCH_LISTEN_PID_DIGITS bytes and a NUL) */
+        bool tty;               /* stdio: a pty of the sandbox's devpts (pty.c), after the uid change */
+        unsigned short tty_rows, tty_cols;
 } BecomeOptions;
 #define LAUNCH_LISTEN_PID_DIGITS 11
 /* *sync_fd may move (fd_pass_listen()). */

@@ -201,6 +201,13 @@ int launch_become_service(const Plan *p, const BecomeOptions *o, int *sync_fd, L
                         return r;
         }
 
+        /* Made by the user who will use it, so that it is theirs. */
+        if (o->tty) {
+                r = pty_setup_child(p, *sync_fd, o->tty_rows, o->tty_cols, e);
+                if (r < 0)
+                        return r;
+        }
+
         /* seccomp(2) refuses a filter to a process that has neither
          * no_new_privs nor CAP_SYS_ADMIN; like systemd, a filter implies
          * NoNewPrivileges= then (the compiler should say so in the plan). */
@@ -249,6 +256,9 @@ static _noreturn_ void service_main(LaunchContext *c) {
                 .n_listen_fds = c->params->n_listen_fds,
                 .environment = c->service_env,
                 .listen_pid = c->listen_pid,
+                .tty = c->params->tty,
+                .tty_rows = c->params->tty_rows,
+                .tty_cols = c->params->tty_cols,
         };
         /* Ours: with a pid namespace we share init's memory (vfork), and
          * init's c->sync_fd must stay its own. */
@@ -589,7 +599,7 @@ static int service_environment(LaunchContext *c) {
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF;
         int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];
         size_t n_passed = 0;
         LaunchError e = {};
@@ -728,15 +738,17 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         (void) idmap_send(pair[0], go, passed, n_passed);
         close_many(passed, n_passed);
 
-        /* SYNC 2 (parent): EOF once the service has exec'd, or the error. */
-        do
-                n = recv(pair[0], &e, sizeof(e), 0);
-        while (n < 0 && errno == EINTR);
+        /* SYNC 2 (parent): EOF once the service has exec'd, or the error;
+         * with a terminal its master first. */
+        n = pty_recv_sync(pair[0], &e, params->tty ? &pty_master : NULL);
+        if (n == 0 && params->tty && pty_master < 0)
+                n = -1, errno = EBADMSG;
         if (n == 0) {
                 *ret = (Launched) {
                         .pid = pid,
                         .pidfd = TAKE_FD(pidfd),
                         .has_init = c.pidns,
+                        .pty_master = TAKE_FD(pty_master),
                 };
                 return 0;
         }

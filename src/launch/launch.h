@@ -62,6 +62,12 @@ typedef struct LaunchParams {
          * restarted caller (launch_take_sockets()). */
         const int *listen_fds;
         size_t n_listen_fds;
+        /* Additions for a terminal (sandboxctl run -t): */
+        bool tty;               /* the service gets a new pseudo-terminal of the sandbox's own devpts
+                                 * as 0, 1, 2 and controlling terminal, in a session of its own;
+                                 * stdin_fd, stdout_fd and stderr_fd are then init's only, and the
+                                 * master comes back in Launched.pty_master (src/launch/pty.c) */
+        unsigned short tty_rows, tty_cols; /* its window size; 0: the kernel's default */
 } LaunchParams;
 
 /* Where init holds LaunchParams.output_read_fd, in the launcher's fork and
@@ -75,6 +81,7 @@ typedef struct Launched {
         int pidfd;              /* pidfd of that process; the caller owns it */
         bool has_init;          /* pid is our init: it exits with the service's status, and
                                  * 128+N when the service was killed by signal N */
+        int pty_master;         /* LaunchParams.tty: the pty's master, the caller owns it; else -EBADF */
 } Launched;
 
 /* Start the sandbox described by p: returns once the service has been
@@ -118,17 +125,51 @@ int launch_take_sockets(const Plan *p, pid_t pid, int pidfd, bool has_init, int 
  * Plans without a user namespace are left alone. Logs its errors. */
 int launch_acquire_id_range(Plan *p, const char *state_dir);
 
-/* Run argv inside the running sandbox of plan p (the plan of the current
+/* How a command run in a sandbox gets its stdio. Never the caller's own
+ * terminal, pipe or file: any process of the sandbox with the command's
+ * uid could reopen it through /proc/PID/fd and keep it after the command
+ * ended. */
+typedef struct LaunchExecParams {
+        int stdin_fd;           /* without tty: the command's 0, 1, 2, such as pipes the
+                                 * caller relays; -1: /dev/null */
+        int stdout_fd;
+        int stderr_fd;
+        bool tty;               /* a new pseudo-terminal of the sandbox's own devpts as 0, 1, 2 and
+                                 * controlling terminal; its master is LaunchExeced.pty_master */
+        unsigned short tty_rows, tty_cols; /* its window size; 0: the kernel's default */
+        int *reterr_exit_status; /* if non-NULL, set when the command failed in the sandbox, before
+                                 * its execve, to the status that stands for it: LAUNCH_EXIT_*;
+                                 * left alone when nothing was started */
+} LaunchExecParams;
+
+typedef struct LaunchExeced {
+        pid_t pid;              /* the process to wait for: it exits with the command's status, or
+                                 * 128+N when signal N killed it; signals sent to it are passed on */
+        int pidfd;              /* its pidfd; the caller owns it */
+        int pty_master;         /* tty: the pty's master, the caller owns it; else -EBADF */
+} LaunchExeced;
+
+/* Start argv inside the running sandbox of plan p (the plan of the current
  * run), whose first process is target_pid, pinned by target_pidfd: the
  * sandbox's namespaces, root and cgroups, the plan's identity, rlimits,
  * capabilities, no_new_privs, seccomp filter and environment, its working
- * directory, in a session of its own (no controlling terminal). argv[0]
- * without a '/' is looked up in the plan's PATH inside the sandbox. stdio
- * are the caller's; the command dies with the caller. SIGINT, SIGTERM,
- * SIGHUP, SIGUSR1 and SIGUSR2 the caller gets meanwhile are passed on.
- * Returns 0 and *ret_status: the exit status, 128+N for signal N, or
- * LAUNCH_EXIT_* if it never ran (the reason is logged). < 0 (logged) when
- * nothing was started: the sandbox is not running (-ESRCH), the pidfd is
- * not target_pid's, or the caller's own steps failed. Single-threaded
- * callers only, as for launch_start(). */
-int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, int *ret_status);
+ * directory, in a session of its own (with tty: the pty its controlling
+ * terminal). argv[0] without a '/' is looked up in the plan's PATH inside
+ * the sandbox. The command dies with the caller's thread. Returns 0 once
+ * the command has exec'd; the caller waits for ret->pidfd. < 0 (logged)
+ * when it did not: nothing was started (the sandbox is not running:
+ * -ESRCH; the pidfd is not target_pid's: -EINVAL; the caller's own
+ * steps), or it failed in the sandbox (*params->reterr_exit_status set:
+ * LAUNCH_EXIT_SETUP, LAUNCH_EXIT_CANNOT_EXECUTE, LAUNCH_EXIT_NOT_FOUND).
+ * Single-threaded callers only, as for launch_start(); block the signals
+ * you forward before the call. */
+int launch_exec_start(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, const LaunchExecParams *params,
+                      LaunchExeced *ret);
+
+/* launch_exec_start(), then wait for the command, passing on SIGINT,
+ * SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 the caller gets meanwhile. Returns
+ * 0 and *ret_status: the exit status, 128+N for signal N, or LAUNCH_EXIT_*
+ * if it never ran (the reason is logged). < 0 (logged) when nothing was
+ * started because of the sandbox or the caller. Not for tty. */
+int launch_exec(const Plan *p, pid_t target_pid, int target_pidfd, char **argv, const LaunchExecParams *params,
+                int *ret_status);

@@ -53,7 +53,8 @@ static void copy_file(const char *from, const char *to, mode_t mode) {
 
 static void make_image(void) {
         static const char *const dirs[] = { "bin", "etc", "proc", "sys", "dev", "tmp", "var", "var/empty" };
-        static const char *const applets[] = { "sh", "cat", "grep", "hostname", "id", "ls", "echo", "sleep", "true", "touch", "readlink" };
+        static const char *const applets[] = { "sh", "cat", "grep", "hostname", "id", "ls", "echo", "sleep", "true", "touch", "readlink",
+                                               "tty", "stty", "stat", "cut" };
         char p[512];
 
         snprintf(image, sizeof(image), "%s/image", tmpdir);

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +27,10 @@
 #include "plan-seccomp.h"
 #include "plan.h"
 #include "strv.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 /* ---- launch_exec ---- */
 
@@ -47,8 +54,8 @@ static void stop_sandbox(Launched *l) {
         close(l->pidfd);
 }
 
-/* launch_exec with our stdout and stderr (launch_exec's own messages
- * included) in a file; returns launch_exec's result. */
+/* launch_exec with the command's stdout and stderr in a file, and ours
+ * (launch_exec's own messages) too; returns launch_exec's result. */
 static int exec_capture(const Plan *p, const Launched *l, char **argv, char *out, size_t size, int *ret_status) {
         char path[512];
         int fd, saved_out, saved_err, r;
@@ -64,7 +71,8 @@ static int exec_capture(const Plan *p, const Launched *l, char **argv, char *out
         if (saved_out < 0 || saved_err < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
                 die("dup2");
         *ret_status = -1;
-        r = launch_exec(p, l->pid, l->pidfd, argv, ret_status);
+        r = launch_exec(p, l->pid, l->pidfd, argv,
+                        &(LaunchExecParams) { .stdin_fd = -1, .stdout_fd = fd, .stderr_fd = fd }, ret_status);
         fflush(stderr);
         if (dup2(saved_out, STDOUT_FILENO) < 0 || dup2(saved_err, STDERR_FILENO) < 0)
                 die("dup2");
@@ -259,13 +267,16 @@ static void test_exec_namespaces(void) {
         plan_free(p);
 }
 
-/* The caller's terminal: the command is in a session of its own, so it
- * cannot push input into it (TIOCSTI on its stdin, the caller's tty). The
+/* The caller's terminal never reaches the command: with a controlling
+ * terminal as our stdin, the command's stdin is not a terminal, it has no
+ * controlling terminal, and it cannot push input anywhere (TIOCSTI). The
  * plan has no seccomp filter here, which would refuse TIOCSTI anyway. */
 static void test_exec_tty(void) {
         char out[4096];
-        char *probe[] = { (char *) "sandbox-probe", (char *) "escape", (char *) "--tty-stdin",
-                          (char *) "--only", (char *) "tiocsti-stdin", NULL };
+        char *script[] = { (char *) "/bin/sh", (char *) "-c",
+                           (char *) "[ -t 0 ] || echo stdin-not-tty; [ -t 1 ] || echo stdout-not-tty; "
+                                    "(echo x > /dev/tty) 2>/dev/null || echo no-tty; "
+                                    "sandbox-probe escape --tty-stdin --only tiocsti-stdin", NULL };
         Snapshot before = snapshot();
         Plan *p = make_plan("exec sleep 1000");
         int st = 0, status;
@@ -286,9 +297,10 @@ static void test_exec_tty(void) {
                     unlockpt(m) < 0 || !(name = ptsname(m)) || (s = open(name, O_RDWR)) < 0 ||
                     ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, STDIN_FILENO) < 0)
                         _exit(2);
-                if (exec_capture(p, &l, probe, out, sizeof(out), &status) < 0 || status != 0)
+                if (exec_capture(p, &l, script, out, sizeof(out), &status) < 0 || status != 0)
                         _exit(3);
-                if (!strstr(out, "test tiocsti-stdin: blocked")) {
+                if (!strstr(out, "stdin-not-tty\nstdout-not-tty\nno-tty\n") ||
+                    !strstr(out, "test tiocsti-stdin: skip")) {
                         fprintf(stderr, "%s", out);
                         _exit(4);
                 }
@@ -296,6 +308,57 @@ static void test_exec_tty(void) {
         }
         CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        stop_sandbox(&l);
+        check_nothing_left(before, __LINE__);
+        plan_free(p);
+}
+
+/* A pty of the sandbox's own (launch_exec_start with tty): its master is
+ * of the sandbox's devpts instance, not the host's; the command has the
+ * slave as its controlling terminal, with the size we asked for, owned by
+ * the plan's user; the master ends with EIO once the command is gone. */
+static void test_exec_pty(void) {
+        char out[4096] = "", hostpts[64];
+        char *script[] = { (char *) "/bin/sh", (char *) "-c",
+                           (char *) "tty; stty size; stat -c owner=%u:%g $(tty); "
+                                    "[ \"$(cut -d' ' -f6 /proc/$$/stat)\" = \"$$\" ] && echo session-leader; exit 5", NULL };
+        Snapshot before = snapshot();
+        Plan *p = make_plan("exec sleep 1000");
+        LaunchExecParams params = { .tty = true, .tty_rows = 33, .tty_cols = 77 };
+        struct stat st_master, st_host;
+        struct statfs sfs;
+        LaunchExeced x;
+        siginfo_t si = {};
+        size_t len = 0;
+        Launched l;
+
+        p->uid = p->gid = 33;
+        CHECK(start_sleeper(p, NULL, &l) >= 0);
+        CHECK(launch_exec_start(p, l.pid, l.pidfd, script, &params, &x) >= 0);
+        CHECK(x.pty_master >= 0);
+        CHECK(fstatfs(x.pty_master, &sfs) >= 0 && sfs.f_type == DEVPTS_SUPER_MAGIC);
+        snprintf(hostpts, sizeof(hostpts), "/dev/pts/ptmx");
+        CHECK(fstat(x.pty_master, &st_master) >= 0);
+        if (stat(hostpts, &st_host) >= 0)
+                CHECK(st_master.st_dev != st_host.st_dev);
+        for (;;) {
+                ssize_t n = read(x.pty_master, out + len, sizeof(out) - 1 - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;  /* EIO: the slave's last fd is closed */
+                len += (size_t) n;
+        }
+        out[len] = '\0';
+        CHECK(waitid((idtype_t) P_PIDFD, (id_t) x.pidfd, &si, WEXITED) >= 0);
+        CHECK(si.si_code == CLD_EXITED && si.si_status == 5);
+        CHECK_CONTAINS(out, "/dev/pts/0\r\n");
+        CHECK_CONTAINS(out, "33 77\r\n");
+        CHECK_CONTAINS(out, "owner=33:33\r\n");
+        CHECK_CONTAINS(out, "session-leader\r\n");
+        close(x.pty_master);
+        close(x.pidfd);
         stop_sandbox(&l);
         check_nothing_left(before, __LINE__);
         plan_free(p);
@@ -344,6 +407,7 @@ int main(void) {
         test_exec_main();
         test_exec_namespaces();
         test_exec_tty();
+        test_exec_pty();
         test_exec_signals();
 
         return launch_fixture_finish();
