@@ -31,6 +31,7 @@ int verb_check(int argc, char *argv[]);
 int verb_plan(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_run(int argc, char *argv[]);
+int verb_image(int argc, char *argv[]);
 int verb_start(int argc, char *argv[]);
 int verb_stop(int argc, char *argv[]);
 int verb_restart(int argc, char *argv[]);
