@@ -10,6 +10,9 @@ typedef struct Plan Plan;
  * unit search path, with its drop-ins and policy, into a plan. Diagnostics
  * are printed to stderr as FILE:LINE: Key: message; returns < 0 on any. */
 int ctl_compile_unit(const char *arg, Plan **ret);
+/* Imports the unit's oci:, oci-archive: and docker-archive: images into
+ * the store (as root), before ctl_compile_unit() resolves them there. */
+int ctl_import_unit_images(const char *arg);
 
 /* The logs of a service, for `logs` and for the tail of `status`: from
  * journald when it runs on this machine, else from the file sandboxd

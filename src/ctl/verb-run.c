@@ -344,6 +344,9 @@ int verb_run(int argc, char *argv[]) {
                 return LAUNCH_EXIT_SETUP;
         }
 
+        r = ctl_import_unit_images(argv[optind]);
+        if (r < 0)
+                return r;
         r = ctl_compile_unit(argv[optind], &plan);
         if (r < 0)
                 return r;

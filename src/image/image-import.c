@@ -71,6 +71,39 @@ static void import_done(Import *im) {
         free(im->manifest_json);
 }
 
+/* The mount points the launcher needs in a root it cannot write: images
+ * from registries rarely have /proc or /sys (docker and podman make them in
+ * a writable copy). The compiler puts this below every store image. */
+static int skeleton_make(int store_fd) {
+        static const struct {
+                const char *name;
+                mode_t mode;
+        } dirs[] = { { "dev", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "run", 0755 }, { "tmp", 01777 } };
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[32];
+        int r = 0;
+
+        if (faccessat(store_fd, IMAGE_STORE_SKELETON, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                return 0;
+        snprintf(tmp, sizeof(tmp), ".tmp-skeleton-%d", (int) getpid());
+        (void) rm_rf_at(store_fd, tmp);
+        if (mkdirat(store_fd, tmp, 0755) < 0)
+                return negative_errno();
+        fd = openat(store_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                r = negative_errno();
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dirs); i++)
+                if (mkdirat(fd, dirs[i].name, 0700) < 0 || fchmodat(fd, dirs[i].name, dirs[i].mode, 0) < 0)
+                        r = negative_errno();
+        if (r >= 0 && fchmod(fd, 0755) < 0)
+                r = negative_errno();
+        if (r >= 0 && renameat(store_fd, tmp, store_fd, IMAGE_STORE_SKELETON) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+                r = negative_errno();
+        if (faccessat(store_fd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                (void) rm_rf_at(store_fd, tmp);
+        return r;
+}
+
 int image_store_open_locked(const char *store, int *ret_fd, int *ret_lock_fd, ImageError *e) {
         _cleanup_free_ char *parent = NULL;
         _cleanup_close_ int fd = -EBADF, pfd = -EBADF, lock = -EBADF;
@@ -107,6 +140,9 @@ int image_store_open_locked(const char *store, int *ret_fd, int *ret_lock_fd, Im
         (void) mkdirat(fd, "blobs", 0700);
         (void) mkdirat(fd, "blobs/sha256", 0700);
         (void) mkdirat(fd, "layers", 0700);
+        r = skeleton_make(fd);
+        if (r < 0)
+                return image_error(e, r, "cannot make %s/" IMAGE_STORE_SKELETON ": %s", store, strerror(-r));
         lock = openat(fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (lock < 0)
                 return image_error(e, negative_errno(), "cannot open %s/lock: %m", store);
@@ -305,14 +341,12 @@ static int blob_get(Import *im, const char *digest, ImageError *e) {
 
         if (!hex)
                 return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest", digest);
-        if (im->layout_fd < 0) {
-                for (size_t i = 0; i < im->n_members; i++)
-                        if (streq(im->members[i].hex, hex))
-                                return 0;
-                return image_error(e, -EBADMSG, "the blob %s is not in the archive", digest);
-        }
+        /* Content-addressed and checked when it was written, by whichever
+         * import: the same bytes. */
         if (fstatat(im->blobs_fd, hex, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
-                return 0;       /* checked when it was written */
+                return 0;
+        if (im->layout_fd < 0)
+                return image_error(e, -EBADMSG, "the blob %s is not in the archive", digest);
         snprintf(path, sizeof(path), "blobs/sha256/%s", hex);
         fd = openat(im->layout_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
@@ -819,7 +853,26 @@ int image_import(const char *store, const ImageRef *ref, const char *name, char 
         return 0;
 }
 
-int image_import_unit(const char *store, const Unit *u, char **reterr_text) {
+/* sandboxd imports as root for a caller who may not be: the file must be
+ * one the caller could read itself (its own, or readable by others), so
+ * a unit cannot make sandboxd copy a private archive into a sandbox. */
+static int caller_may_read(const ImageRef *ref, uid_t caller) {
+        _cleanup_free_ char *file = NULL;
+        struct stat st;
+
+        if (caller == 0)
+                return 0;
+        file = ref->type == IMAGE_REF_OCI ? strjoin(ref->path, "/index.json") : strdup(ref->path);
+        if (!file)
+                return -ENOMEM;
+        if (stat(file, &st) < 0)
+                return negative_errno();
+        if (st.st_uid != caller && !(st.st_mode & S_IROTH))
+                return -EACCES;
+        return 0;
+}
+
+int image_import_unit(const char *store, const Unit *u, uid_t caller, char **reterr_text) {
         for (size_t i = 0; i < u->n_images; i++) {
                 const UnitImage *img = &u->images[i];
                 _cleanup_(image_ref_freep) ImageRef *ref = NULL;
@@ -832,7 +885,11 @@ int image_import_unit(const char *store, const Unit *u, char **reterr_text) {
                 if (ref->type != IMAGE_REF_OCI && ref->type != IMAGE_REF_OCI_ARCHIVE &&
                     ref->type != IMAGE_REF_DOCKER_ARCHIVE)
                         continue;
-                r = image_import(store, ref, NULL, NULL, &e);
+                r = caller_may_read(ref, caller);
+                if (r < 0)
+                        (void) image_error(&e, r, "%s", r == -EACCES ? "the caller may not read it" : strerror(-r));
+                else
+                        r = image_import(store, ref, NULL, NULL, &e);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {

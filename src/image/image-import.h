@@ -9,6 +9,8 @@
  * leaves complete blobs and layers, and no name that leads to a half
  * image. Writers hold STORE/lock. */
 
+#include <sys/types.h>
+
 #include "image-oci.h"
 #include "image-ref.h"
 
@@ -29,9 +31,10 @@ int image_import(const char *store, const ImageRef *ref, const char *name, char 
  * only index.json an OCI archive. -EMEDIUMTYPE: neither. */
 int image_import_guess(const char *path, ImageRefType *ret);
 
-/* Every local-form Image= of the unit, before it is compiled. Fills
+/* Every local-form Image= of the unit, before it is compiled, for caller
+ * (whose file the archive must be, or readable by all). Fills
  * reterr_text with "FILE:LINE: Image: REF: what failed". */
-int image_import_unit(const char *store, const Unit *u, char **reterr_text);
+int image_import_unit(const char *store, const Unit *u, uid_t caller, char **reterr_text);
 
 typedef struct ImageStoreIndex ImageStoreIndex;
 

@@ -12,6 +12,8 @@
  *                            image that has it; whiteouts in overlayfs form
  *   STORE/index.json         {"tags": {"NAME:TAG": "sha256:..."},
  *                             "sources": {KEY: {"source": REF, "manifest": "sha256:..."}}}
+ *   STORE/skeleton/          empty mount points (dev proc sys run tmp), the
+ *                            layer below every store image
  *   STORE/lock               flock(2) of every writer
  *
  * STORE is STATE_DIR/store, root's and 0700, or $SANDBOXD_STORE_DIR.
@@ -28,6 +30,7 @@
 #include "sha256.h"
 
 #define IMAGE_JSON_MAX (4u * 1024u * 1024u)
+#define IMAGE_STORE_SKELETON "skeleton"
 
 const char *image_store_dir(void);
 

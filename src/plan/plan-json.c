@@ -103,10 +103,15 @@ int plan_to_json(const Plan *p, char **ret) {
                 json_object_object_add(x, "type", j_str(layer_type_to_string(p->layers[i].type)));
                 json_object_object_add(x, "path", j_str(p->layers[i].path));
                 json_object_object_add(x, "id", j_file_id(&p->layers[i].id));
+                json_object_object_add(x, "diff_id", j_str(p->layers[i].diff_id));
+                json_object_object_add(x, "image", j_str(p->layers[i].image));
+                json_object_object_add(x, "manifest", j_str(p->layers[i].manifest));
                 json_object_array_add(a, x);
         }
         json_object_object_add(o, "layers", a);
         json_object_object_add(o, "read_only", json_object_new_boolean(p->read_only));
+        json_object_object_add(o, "pull", j_str(pull_policy_to_string(p->pull)));
+        json_object_object_add(o, "exposed_ports", j_strv(p->exposed_ports));
 
         a = json_object_new_array();
         for (size_t i = 0; i < p->n_mounts; i++) {
@@ -674,10 +679,10 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
                 "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
-                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", NULL,
+                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "pull", "exposed_ports", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
-        static const char *const lkeys[] = { "type", "path", "id", NULL };
+        static const char *const lkeys[] = { "type", "path", "id", "diff_id", "image", "manifest", NULL };
         static const char *const ckeys[] = { "bounding", "permitted", "effective", "inheritable", "ambient", NULL };
         static const char *const gkeys[] = { "memory_max", "memory_high", "memory_swap_max", "tasks_max",
                                              "cpu_quota_per_sec_usec", "cpu_weight", "io_weight", NULL };
@@ -737,8 +742,22 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                         return rfail(r, "layers[%zu].type must be directory or tarball.", i);
                 TRY(get_path(r, l, "path", false, &p->layers[i].path));
                 TRY(get_file_id(r, l, "id", &p->layers[i].id));
+                TRY(get_str(r, l, "diff_id", true, &p->layers[i].diff_id));
+                TRY(get_str(r, l, "image", true, &p->layers[i].image));
+                TRY(get_str(r, l, "manifest", true, &p->layers[i].manifest));
         }
         TRY(get_bool(r, o, "read_only", &p->read_only));
+        /* Both absent in plans of an sandboxd without images. */
+        if (field(o, "pull")) {
+                _cleanup_free_ char *pull = NULL;
+
+                TRY(get_str(r, o, "pull", false, &pull));
+                p->pull = pull_policy_from_string(pull);
+                if (p->pull < 0)
+                        return rfail(r, "\"pull\" must be missing, always, never or newer.");
+        }
+        if (field(o, "exposed_ports"))
+                TRY(get_strv(r, o, "exposed_ports", 1024, &p->exposed_ports));
         TRY(read_mounts(r, o, p));
 
         TRY(get_strv(r, o, "argv", 4096, &p->argv));
