@@ -19,6 +19,7 @@ TEST_DEPS=(
         cppcheck                                # static
         qemu-system-x86 linux-image-amd64 kmod  # vm
         mmdebstrap                              # testhost, vm-sandboxd
+        umoci skopeo                            # integration: test-oci builds OCI images offline
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")

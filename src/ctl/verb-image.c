@@ -123,23 +123,13 @@ static int resolve(const char *arg, char **ret_digest, ImageError *e) {
         return 0;
 }
 
-/* The services whose plans pin every layer of the image. */
-static int users_of(const ImageInfo *info, const ImageUse *uses, size_t n_uses, char ***ret) {
+/* The services whose plans name the image's manifest. */
+static int users_of(const char *digest, const ImageUse *uses, size_t n_uses, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
 
-        for (size_t i = 0; i < n_uses; i++) {
-                bool all = true;
-
-                for (size_t k = 0; k < info->config.n_diff_ids && all; k++) {
-                        _cleanup_free_ char *p = image_store_layer_path(image_store_dir(), info->config.diff_ids[k]);
-
-                        if (!p)
-                                return -ENOMEM;
-                        all = strv_contains(uses[i].layers, p);
-                }
-                if (all && strv_extend(&l, uses[i].service) < 0)
+        for (size_t i = 0; i < n_uses; i++)
+                if (strv_contains(uses[i].manifests, digest) && strv_extend(&l, uses[i].service) < 0)
                         return -ENOMEM;
-        }
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -180,8 +170,8 @@ static int image_list_verb(bool json) {
                         *colon = '\0';
                         t = colon + 1;
                 }
-                if (image_store_load(image_store_dir(), digest, &info, &e) >= 0 &&
-                    users_of(info, uses, n_uses, &users) < 0)
+                (void) image_store_load(image_store_dir(), digest, &info, &e);
+                if (users_of(digest, uses, n_uses, &users) < 0)
                         return log_oom();
                 if (json) {
                         json_object *o = json_object_new_object();

@@ -32,6 +32,7 @@ void image_uses_free(ImageUse *u, size_t n) {
                 free(u[i].service);
                 free(u[i].state);
                 strv_free(u[i].layers);
+                strv_free(u[i].manifests);
         }
         free(u);
 }
@@ -98,11 +99,14 @@ int image_uses_load(ImageUse **ret, size_t *ret_n) {
                 if (!l[n++].service)
                         goto oom;
                 for (size_t i = 0; i < json_object_array_length(layers); i++) {
-                        json_object *p;
+                        json_object *x = json_object_array_get_idx(layers, i), *p, *m;
 
-                        if (json_object_object_get_ex(json_object_array_get_idx(layers, i), "path", &p) &&
-                            json_object_is_type(p, json_type_string) &&
+                        if (json_object_object_get_ex(x, "path", &p) && json_object_is_type(p, json_type_string) &&
                             strv_extend(&l[n - 1].layers, json_object_get_string(p)) < 0)
+                                goto oom;
+                        if (json_object_object_get_ex(x, "manifest", &m) && json_object_is_type(m, json_type_string) &&
+                            !strv_contains(l[n - 1].manifests, json_object_get_string(m)) &&
+                            strv_extend(&l[n - 1].manifests, json_object_get_string(m)) < 0)
                                 goto oom;
                 }
         }
@@ -234,22 +238,11 @@ static int collect(const char *store, int store_fd, const ImageUse *uses, size_t
         return 0;
 }
 
-static bool layers_of_image_used(const char *store, const char *digest, const ImageUse *uses, size_t n_uses,
-                                 const char **ret_service) {
-        _cleanup_(image_info_freep) ImageInfo *info = NULL;
-
-        if (image_store_load(store, digest, &info, NULL) < 0)
-                return false;
-        for (size_t k = 0; k < info->config.n_diff_ids; k++) {
-                _cleanup_free_ char *p = image_store_layer_path(store, info->config.diff_ids[k]);
-
-                for (size_t i = 0; p && i < n_uses; i++)
-                        if (image_use_active(&uses[i]) && strv_contains(uses[i].layers, p)) {
-                                *ret_service = uses[i].service;
-                                return true;
-                        }
-        }
-        return false;
+static const char *image_user(const char *digest, const ImageUse *uses, size_t n_uses) {
+        for (size_t i = 0; i < n_uses; i++)
+                if (image_use_active(&uses[i]) && strv_contains(uses[i].manifests, digest))
+                        return uses[i].service;
+        return NULL;
 }
 
 int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_stats, ImageError *e) {
@@ -283,7 +276,8 @@ int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_sta
 
                 if (!match)
                         continue;
-                if (layers_of_image_used(store, digest, uses, n_uses, &who)) {
+                who = image_user(digest, uses, n_uses);
+                if (who) {
                         r = image_error(e, -EBUSY, "the service %s runs it (stop it first)", who);
                         goto finish;
                 }

@@ -13,6 +13,7 @@ typedef struct ImageUse {
         char *service;
         char *state;            /* "running", "auto-restart", ... */
         char **layers;          /* the plan's layer paths */
+        char **manifests;       /* the manifests its store layers came from */
 } ImageUse;
 
 void image_uses_free(ImageUse *u, size_t n);
@@ -28,7 +29,7 @@ typedef struct ImageGcStats {
 
 /* Removes the names ref has (a tag; a local source), then what no name
  * and no active service references. -EBUSY (message names the service)
- * when an active service runs the image. */
+ * when an active service runs the image (its plan names the manifest). */
 int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_stats, ImageError *e);
 
 /* Removes blobs and layers that no name and no active service
