@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,49 @@ oom:
         closedir(d);
         image_uses_free(l, n);
         return -ENOMEM;
+}
+
+int image_store_hold_layers(const char *store, const PlanLayer *layers, size_t n_layers, int *ret_fd) {
+        _cleanup_free_ char *path = NULL;
+        bool any = false;
+        int fd;
+
+        for (size_t i = 0; i < n_layers; i++)
+                any = any || layers[i].diff_id;
+        if (!any) {
+                *ret_fd = -EBADF;
+                return 0;
+        }
+        path = strjoin(store, "/run.lock");
+        if (!path)
+                return -ENOMEM;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return negative_errno();
+        /* Waits for a prune that is removing things. */
+        if (flock(fd, LOCK_SH) < 0) {
+                safe_close(fd);
+                return negative_errno();
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+/* rm and prune: no sandboxctl run may be using the store's layers. */
+static int no_foreground_runs(int store_fd, int *ret_fd, ImageError *e) {
+        int fd = openat(store_fd, "run.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+
+        if (fd < 0)
+                return image_error(e, negative_errno(), "cannot open run.lock of the store: %m");
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+
+                safe_close(fd);
+                return image_error(e, r, "%s", r == -EBUSY ? "a sandboxctl run is running an image of the store; "
+                                   "try again when it has exited" : strerror(-r));
+        }
+        *ret_fd = fd;
+        return 0;
 }
 
 /* ---- mark ---- */
@@ -247,7 +291,7 @@ static const char *image_user(const char *digest, const ImageUse *uses, size_t n
 
 int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_stats, ImageError *e) {
         _cleanup_(image_store_index_done) ImageStoreIndex x = {};
-        _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF;
+        _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF, run_fd = -EBADF;
         ImageUse *uses = NULL;
         size_t n_uses = 0, removed = 0;
         ImageGcStats stats = {};
@@ -255,6 +299,9 @@ int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_sta
         int r;
 
         r = image_store_open_locked(store, &store_fd, &lock_fd, e);
+        if (r < 0)
+                return r;
+        r = no_foreground_runs(store_fd, &run_fd, e);
         if (r < 0)
                 return r;
         r = image_store_index_load(store, &x, e);
@@ -371,13 +418,16 @@ static int prune_legacy(const char *cache, const ImageUse *uses, size_t n_uses, 
 }
 
 int image_store_prune(const char *store, const char *legacy_cache, ImageGcStats *ret_stats, ImageError *e) {
-        _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF;
+        _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF, run_fd = -EBADF;
         ImageUse *uses = NULL;
         size_t n_uses = 0;
         ImageGcStats stats = {};
         int r;
 
         r = image_store_open_locked(store, &store_fd, &lock_fd, e);
+        if (r < 0)
+                return r;
+        r = no_foreground_runs(store_fd, &run_fd, e);
         if (r < 0)
                 return r;
         r = image_uses_load(&uses, &n_uses);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "image-oci.h"
+#include "plan.h"
 #include "image-ref.h"
 
 /* Who uses what: the services sandboxd knows ($SANDBOXD_RUNTIME_DIR, by
@@ -36,3 +37,8 @@ int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_sta
  * references, and the unpacked trees of the old tarball cache
  * (STATE/images) that no active service uses. */
 int image_store_prune(const char *store, const char *legacy_cache, ImageGcStats *ret_stats, ImageError *e);
+
+/* For a service sandboxd does not know (sandboxctl run): a shared lock on
+ * STORE/run.lock while it runs, when its plan has store layers; rm and
+ * prune refuse to run meanwhile. *ret_fd is -EBADF without store layers. */
+int image_store_hold_layers(const char *store, const PlanLayer *layers, size_t n_layers, int *ret_fd);

@@ -178,6 +178,16 @@ printf '[Sandbox]\nImage=t/img:1\n[Service]\nExecStart=/bin/cat /data/kept\n' >"
 sbx_run reg
 expect_line "$OUT" "stays" "a tag of the store runs (Image=t/img:1)"
 
+# ---- a sandboxctl run holds the store's layers ----
+printf '[Sandbox]\nImage=t/img:1\n[Service]\nExecStart=/bin/sh -c "echo up; exec /bin/busybox sleep 60"\n' >"$UNITDIR/fg.unit"
+sbx_start fg
+wait_for 20 grep -q up "$OUT" || fail "the foreground run did not start"
+ctl image prune >"$TESTDIR/busy.out" 2>&1 && RC=0 || RC=$?
+check "prune is refused while a sandboxctl run runs a store image" [ "$RC" != 0 ]
+expect_match "$TESTDIR/busy.out" "a sandboxctl run is running an image of the store" "prune says why"
+kill -TERM "$SBX_PID" 2>/dev/null || true
+sbx_wait "$SBX_PID" 20
+
 # ---- rm refused while in use; restarts keep the pinned layers; prune ----
 ctl image import "$O" t/pin:1 >/dev/null
 printf '[Sandbox]\nImage=t/pin:1\n[Service]\nExecStart=/bin/true\n' >"$UNITDIR/pin.unit"
