@@ -66,7 +66,7 @@ void plan_print(const Plan *p, FILE *f) {
                         fprintf(f, "  Image:       %s\n               manifest %s\n", strna(l->image), strna(l->manifest));
                 fprintf(f, "  Layer %zu:     %s\n               diff_id %s\n", i, l->path, l->diff_id);
         }
-        if (p->exposed_ports) {
+        if (p->exposed_ports && p->exposed_ports[0]) {
                 _cleanup_free_ char *ports = strv_join(p->exposed_ports, " ");
 
                 fprintf(f, "  Ports:       %s (the image's ExposedPorts; nothing is published)\n", strna(ports));

@@ -140,6 +140,8 @@ expect_match "$TESTDIR/plan.txt" "manifest $manifest" "plan shows the manifest d
 n=$(grep -c 'diff_id sha256:' "$TESTDIR/plan.txt" || true)
 check "plan shows the three diff_ids" [ "$n" = 3 ]
 expect_match "$TESTDIR/plan.txt" "Ports: +8080/tcp" "plan shows ExposedPorts"
+ctl plan --from-json "$TESTDIR/plan.json" >"$TESTDIR/plan-back.txt" 2>&1 || true
+expect_match "$TESTDIR/plan-back.txt" "manifest $manifest" "the JSON plan reads back with its pins"
 check "plan --json pins diff_id and manifest" python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
