@@ -99,7 +99,7 @@ __sandboxctl_services() {
 
 _sandboxctl() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-        local verbs="check plan analyze policy run start stop restart status list logs exec enable disable reset-failed daemon-reload"
+        local verbs="check plan analyze policy run image start stop restart status list logs exec enable disable reset-failed daemon-reload"
         local cmd=${COMP_WORDS[0]} verb="" i vi=0 w
         local -a args=()
 
@@ -186,6 +186,18 @@ _sandboxctl() {
                         __sandboxctl_add $'-t\n--tty\n-T\n--no-tty\n--raw\n-h\n--help'
                 elif [[ ${#args[@]} -eq 0 ]]; then
                         __sandboxctl_units
+                fi
+                ;;
+        image)
+                if [[ $cur == -* ]]; then
+                        __sandboxctl_add $'--json\n-h\n--help'
+                elif [[ ${#args[@]} -eq 0 ]]; then
+                        __sandboxctl_add $'import\nlist\ninspect\nrm\nprune'
+                elif [[ ${args[0]} == import && ${#args[@]} -eq 1 ]]; then
+                        __sandboxctl_add_paths
+                elif [[ ${args[0]} == @(inspect|rm) ]]; then
+                        type -P "$cmd" >/dev/null 2>&1 || cmd=sandboxctl
+                        __sandboxctl_add "$("$cmd" image list 2>/dev/null | awk 'NR > 1 { print ($2 == "-" ? $1 : $1 ":" $2) }')"
                 fi
                 ;;
         start | enable)

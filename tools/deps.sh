@@ -23,6 +23,7 @@ TEST_DEPS=(
         qemu-system-x86 linux-image-amd64 kmod  # vm
         mmdebstrap                              # testhost, vm-sandboxd
         docker-registry openssl                 # integration: registries on loopback
+        umoci skopeo                            # integration: test-oci builds OCI images offline
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")

@@ -6,6 +6,15 @@
 #include "macro.h"
 
 DLSYM_DEFINE(archive_entry_filetype);
+DLSYM_DEFINE(archive_entry_hardlink);
+DLSYM_DEFINE(archive_entry_rdevmajor);
+DLSYM_DEFINE(archive_entry_rdevminor);
+DLSYM_DEFINE(archive_entry_xattr_add_entry);
+DLSYM_DEFINE(archive_entry_xattr_clear);
+DLSYM_DEFINE(archive_entry_xattr_next);
+DLSYM_DEFINE(archive_entry_xattr_reset);
+DLSYM_DEFINE(archive_read_open);
+DLSYM_DEFINE(archive_read_support_format_raw);
 DLSYM_DEFINE(archive_entry_pathname);
 DLSYM_DEFINE(archive_entry_perm);
 DLSYM_DEFINE(archive_entry_set_perm);
@@ -31,6 +40,15 @@ DLSYM_DEFINE(archive_write_header);
 int dlopen_libarchive(const char **reterr_message) {
         static const DlSym table[] = {
                 DLSYM_ENTRY(archive_entry_filetype),
+                DLSYM_ENTRY(archive_entry_hardlink),
+                DLSYM_ENTRY(archive_entry_rdevmajor),
+                DLSYM_ENTRY(archive_entry_rdevminor),
+                DLSYM_ENTRY(archive_entry_xattr_add_entry),
+                DLSYM_ENTRY(archive_entry_xattr_clear),
+                DLSYM_ENTRY(archive_entry_xattr_next),
+                DLSYM_ENTRY(archive_entry_xattr_reset),
+                DLSYM_ENTRY(archive_read_open),
+                DLSYM_ENTRY(archive_read_support_format_raw),
                 DLSYM_ENTRY(archive_entry_pathname),
                 DLSYM_ENTRY(archive_entry_perm),
                 DLSYM_ENTRY(archive_entry_set_perm),

@@ -16,6 +16,15 @@
 #include "dlopen-util.h"
 
 DLSYM_PROTOTYPE(archive_entry_filetype);
+DLSYM_PROTOTYPE(archive_entry_hardlink);
+DLSYM_PROTOTYPE(archive_entry_rdevmajor);
+DLSYM_PROTOTYPE(archive_entry_rdevminor);
+DLSYM_PROTOTYPE(archive_entry_xattr_add_entry);
+DLSYM_PROTOTYPE(archive_entry_xattr_clear);
+DLSYM_PROTOTYPE(archive_entry_xattr_next);
+DLSYM_PROTOTYPE(archive_entry_xattr_reset);
+DLSYM_PROTOTYPE(archive_read_open);
+DLSYM_PROTOTYPE(archive_read_support_format_raw);
 DLSYM_PROTOTYPE(archive_entry_pathname);
 DLSYM_PROTOTYPE(archive_entry_perm);
 DLSYM_PROTOTYPE(archive_entry_set_perm);

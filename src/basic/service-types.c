@@ -18,3 +18,11 @@ static const char *const restart_policy_table[_RESTART_POLICY_MAX] = {
         [RESTART_ALWAYS] = "always",
 };
 DEFINE_STRING_TABLE_LOOKUP(restart_policy, RestartPolicy);
+
+static const char *const pull_policy_table[_PULL_POLICY_MAX] = {
+        [PULL_MISSING] = "missing",
+        [PULL_ALWAYS] = "always",
+        [PULL_NEVER] = "never",
+        [PULL_NEWER] = "newer",
+};
+DEFINE_STRING_TABLE_LOOKUP(pull_policy, PullPolicy);

@@ -30,6 +30,17 @@ typedef struct PortMapping {
         uint16_t container_port;
 } PortMapping;
 
+/* Pull= (Quadlet's key): when a registry reference is pulled at start. */
+typedef enum PullPolicy {
+        PULL_MISSING,
+        PULL_ALWAYS,
+        PULL_NEVER,
+        PULL_NEWER,
+        _PULL_POLICY_MAX,
+        _PULL_POLICY_INVALID = -EINVAL,
+} PullPolicy;
+DECLARE_STRING_TABLE_LOOKUP(pull_policy, PullPolicy);
+
 typedef enum RestartPolicy {
         RESTART_NO,
         RESTART_ON_SUCCESS,

@@ -7,9 +7,34 @@
 
 #include "ctl-common.h"
 #include "diag.h"
+#include "image-import.h"
+#include "image-store.h"
+#include "unit.h"
 #include "log.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
+
+int ctl_import_unit_images(const char *arg) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(unit_freep) Unit *u = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        /* The store is root's; without root the compile says what is missing. */
+        if (geteuid() != 0)
+                return 0;
+        /* A unit that does not load is the compiler's to report. */
+        if (unit_load(arg, &u, &d) < 0)
+                return 0;
+        r = image_import_unit(image_store_dir(), u, 0, &text);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                fprintf(stderr, "%s\n", text ?: "Failed to import an image.");
+                return r;
+        }
+        return 0;
+}
 
 int ctl_compile_unit(const char *arg, Plan **ret) {
         _cleanup_(diagnostics_done) Diagnostics d = {};

@@ -10,6 +10,9 @@ typedef struct Plan Plan;
  * unit search path, with its drop-ins and policy, into a plan. Diagnostics
  * are printed to stderr as FILE:LINE: Key: message; returns < 0 on any. */
 int ctl_compile_unit(const char *arg, Plan **ret);
+/* Imports the unit's oci:, oci-archive: and docker-archive: images into
+ * the store (as root), before ctl_compile_unit() resolves them there. */
+int ctl_import_unit_images(const char *arg);
 
 /* The logs of a service, for `logs` and for the tail of `status`: from
  * journald when it runs on this machine, else from the file sandboxd
@@ -32,6 +35,7 @@ int verb_check(int argc, char *argv[]);
 int verb_plan(int argc, char *argv[]);
 int verb_policy(int argc, char *argv[]);
 int verb_run(int argc, char *argv[]);
+int verb_image(int argc, char *argv[]);
 int verb_start(int argc, char *argv[]);
 int verb_stop(int argc, char *argv[]);
 int verb_restart(int argc, char *argv[]);

@@ -23,6 +23,8 @@
 #include "net.h"
 #include "cgroup.h"
 #include "ctl-common.h"
+#include "image-gc.h"
+#include "image-store.h"
 #include "ctl-escape.h"
 #include "ctl-relay.h"
 #include "launch.h"
@@ -203,6 +205,7 @@ int verb_run(int argc, char *argv[]) {
                 {}
         };
         _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_close_ int store_hold_fd = -EBADF;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
@@ -254,9 +257,17 @@ int verb_run(int argc, char *argv[]) {
                 return LAUNCH_EXIT_SETUP;
         }
 
+        r = ctl_import_unit_images(argv[optind]);
+        if (r < 0)
+                return r;
         r = ctl_compile_unit(argv[optind], &plan);
         if (r < 0)
                 return r;
+        /* sandboxd does not know this service: rm and prune of the store
+         * wait for the layers it runs by this lock instead. */
+        r = image_store_hold_layers(image_store_dir(), plan->layers, plan->n_layers, &store_hold_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock the image store %s: %m", image_store_dir());
 
         /* A sandboxed process must not reach this one through /proc/PID/exe
          * or ptrace (without a pid namespace it can see us). */

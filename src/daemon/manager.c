@@ -19,6 +19,8 @@
 #include "bus-api.h"
 #include "diag.h"
 #include "fileio.h"
+#include "image-import.h"
+#include "image-store.h"
 #include "log.h"
 #include "manager.h"
 #include "path-util.h"
@@ -28,6 +30,7 @@
 #include "service.h"
 #include "string-util.h"
 #include "strv.h"
+#include "unit.h"
 
 #define RUNTIME_DIR_DEFAULT "/run/sandboxd"
 #define CONFIG_DIR_DEFAULT "/etc/sandboxd"
@@ -362,6 +365,16 @@ void manager_set_service_nofile(uint64_t soft, uint64_t hard) {
         service_nofile = (ResourceLimit) { .set = true, .soft = soft, .hard = hard };
 }
 
+int manager_import_unit_images(const char *unit, uid_t caller, char **reterr_text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(unit_freep) Unit *u = NULL;
+
+        /* A unit that does not load is the compiler's to report. */
+        if (unit_load_as(unit, caller, &u, &d) < 0)
+                return 0;
+        return image_import_unit(image_store_dir(), u, caller, reterr_text);
+}
+
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text) {
         return manager_compile_unit_as(unit, 0, ret, reterr_text);
 }
@@ -416,7 +429,11 @@ int manager_start_unit_as(Manager *m, const char *name, const char *path, uid_t 
          * is found again by its name. */
         unit = path ?: (s && s->unit_path ? s->unit_path : name);
 
-        r = manager_compile_unit_as(unit, caller, &plan, &message);
+        /* A client start imports the unit's local image forms first (a
+         * restart runs the layers its plan pinned). */
+        r = manager_import_unit_images(unit, caller, &message);
+        if (r >= 0)
+                r = manager_compile_unit_as(unit, caller, &plan, &message);
         if (r < 0) {
                 if (reterr_bad_unit)
                         *reterr_bad_unit = true;

@@ -104,6 +104,9 @@ void manager_notify(Manager *m, const char *extra);
 int manager_parse_unit_arg(const char *arg, bool allow_path, char **ret_name, char **ret_path);
 /* Compile unit (a name or a path). On failure, *reterr_text is the
  * diagnostics (FILE:LINE: Key: message lines, at most MANAGER_DIAGNOSTICS_MAX). */
+/* Imports the unit's oci:, oci-archive: and docker-archive: images into
+ * the store before a client start compiles it. */
+int manager_import_unit_images(const char *unit, uid_t caller, char **reterr_text);
 int manager_compile_unit(const char *unit, Plan **ret, char **reterr_text);
 /* The same for a caller (manager_compile_unit(): root): see
  * plan_compile_unit_as() for what that checks. */

@@ -352,6 +352,10 @@ static int overlay_from_trees(const LaunchContext *c, int target, int *ret_fd, L
                 return launch_error(e, r, "root", "build the overlay options for %zu layers", p->n_layers);
         if (fsconfig(ov_fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
                 return launch_error(e, negative_errno(), "root", "give the overlay its %zu image layers", p->n_layers);
+        /* In a user namespace, overlay cannot use trusted.* xattrs: the
+         * store marks opaque directories with user.overlay.opaque too. */
+        if (fsconfig(ov_fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+                return launch_error(e, negative_errno(), "root", "give the overlay the userxattr option");
 
         if (!p->read_only) {
                 char size[32];
@@ -379,9 +383,6 @@ static int overlay_from_trees(const LaunchContext *c, int target, int *ret_fd, L
                 r = fsconfig_fd_path(ov_fs, "upperdir", upper_fd);
                 if (r >= 0)
                         r = fsconfig_fd_path(ov_fs, "workdir", work_fd);
-                /* In a user namespace, overlay cannot use trusted.* xattrs. */
-                if (r >= 0 && fsconfig(ov_fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-                        r = negative_errno();
                 if (r < 0)
                         return launch_error(e, r, "root", "give the overlay its writable layer");
         }

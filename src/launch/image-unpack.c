@@ -48,101 +48,13 @@
 #include "config.h"
 #include "fileio.h"
 #include "launch-internal.h"
+#include "layer-unpack.h"
 #include "log.h"
 #include "path-util.h"
-#include "sha256.h"
+#include "fs-util.h"
 #include "string-util.h"
 
 #define BY_STAT_DIR ".by-stat"
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *copy = strdup(path);
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *p = copy + 1; ; p++) {
-                bool end = *p == '\0';
-
-                if (*p != '/' && !end)
-                        continue;
-                *p = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return negative_errno();
-                if (end)
-                        return 0;
-                *p = '/';
-        }
-}
-
-/* Remove name below dir_fd and everything in it, without following
- * symlinks or crossing into other file systems. */
-static int rm_rf_at(int dir_fd, const char *name) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        DIR *d;
-        int r = 0;
-
-        if (unlinkat(dir_fd, name, 0) >= 0 || errno == ENOENT)
-                return 0;
-        if (errno != EISDIR && errno != EPERM)
-                return negative_errno();
-
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d)
-                return negative_errno();
-        fd = -EBADF;    /* owned by d now */
-        for (struct dirent *de; (de = readdir(d)); ) {
-                struct stat cst;
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (S_ISDIR(cst.st_mode) && cst.st_dev != st.st_dev) {
-                        r = -EXDEV;
-                        continue;
-                }
-                if (S_ISDIR(cst.st_mode)) {
-                        int q = rm_rf_at(dirfd(d), de->d_name);
-                        if (q < 0 && r == 0)
-                                r = q;
-                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0)
-                        r = negative_errno();
-        }
-        closedir(d);
-        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && r == 0)
-                r = negative_errno();
-        return r;
-}
-
-static int hash_fd(int fd, char ret[static SHA256_HEX_SIZE]) {
-        uint8_t digest[SHA256_DIGEST_SIZE], buf[128 * 1024];
-        Sha256 s;
-        off_t off = 0;
-
-        sha256_init(&s);
-        for (;;) {
-                ssize_t n = pread(fd, buf, sizeof(buf), off);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                sha256_update(&s, buf, (size_t) n);
-                off += n;
-        }
-        sha256_finish(&s, digest);
-        sha256_to_hex(digest, ret);
-        return 0;
-}
 
 static void stat_key(const char *path, const struct stat *st, char ret[static SHA256_HEX_SIZE]) {
         uint64_t v[] = {
@@ -158,148 +70,6 @@ static void stat_key(const char *path, const struct stat *st, char ret[static SH
         sha256_update(&s, v, sizeof(v));
         sha256_finish(&s, digest);
         sha256_to_hex(digest, ret);
-}
-
-static bool is_hex_digest(const char *s) {
-        if (strlen(s) != SHA256_HEX_SIZE - 1)
-                return false;
-        return strspn(s, "0123456789abcdef") == SHA256_HEX_SIZE - 1;
-}
-
-static int copy_data(struct archive *a, struct archive *w) {
-        for (;;) {
-                const void *buf;
-                size_t n;
-                la_int64_t off;
-                int r;
-
-                r = sym_archive_read_data_block(a, &buf, &n, &off);
-                if (r == ARCHIVE_EOF)
-                        return ARCHIVE_OK;
-                if (r < ARCHIVE_WARN)
-                        return r;
-                r = (int) sym_archive_write_data_block(w, buf, n, off);
-                if (r < ARCHIVE_WARN)
-                        return r;
-        }
-}
-
-/* In the forked child, chroot()ed into the new tree. Returns a message
- * for the parent, or NULL. */
-static const char *extract(int archive_fd, char *msg, size_t size) {
-        struct archive *a = NULL, *w = NULL;
-        struct archive_entry *entry;
-        const char *err = NULL;
-        int r;
-
-        if (dlopen_libarchive(&err) < 0)
-                goto finish;
-        a = sym_archive_read_new();
-        w = sym_archive_write_disk_new();
-        if (!a || !w) {
-                err = "out of memory";
-                goto finish;
-        }
-        sym_archive_read_support_filter_all(a);
-        sym_archive_read_support_format_tar(a);
-        sym_archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-                                              ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                              ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-
-        if (sym_archive_read_open_fd(a, archive_fd, 64 * 1024) != ARCHIVE_OK) {
-                snprintf(msg, size, "%s", sym_archive_error_string(a) ?: "cannot read the archive");
-                err = msg;
-                goto finish;
-        }
-        while ((r = sym_archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-                unsigned type = sym_archive_entry_filetype(entry);
-
-                if (type == AE_IFCHR || type == AE_IFBLK)
-                        continue;
-                sym_archive_entry_set_perm(entry, sym_archive_entry_perm(entry) & ~(mode_t) (S_ISUID | S_ISGID));
-                /* Not archive_read_extract2(): it turns a refused header
-                 * (an absolute or ".." path) into a warning and goes on. */
-                r = sym_archive_write_header(w, entry);
-                if (r >= ARCHIVE_WARN)
-                        r = copy_data(a, w);
-                if (r >= ARCHIVE_WARN)
-                        r = sym_archive_write_finish_entry(w);
-                if (r < ARCHIVE_WARN) {
-                        snprintf(msg, size, "%s: %s", sym_archive_entry_pathname(entry) ?: "?",
-                                 sym_archive_error_string(w) ?: sym_archive_error_string(a) ?: "cannot extract");
-                        err = msg;
-                        goto finish;
-                }
-        }
-        if (r != ARCHIVE_EOF) {
-                snprintf(msg, size, "%s", sym_archive_error_string(a) ?: "cannot read the archive");
-                err = msg;
-                goto finish;
-        }
-        /* Directory permissions and times are applied at close. */
-        if (sym_archive_write_close(w) != ARCHIVE_OK) {
-                snprintf(msg, size, "%s", sym_archive_error_string(w) ?: "cannot finish the extraction");
-                err = msg;
-        }
-finish:
-        if (w)
-                sym_archive_write_free(w);
-        if (a)
-                sym_archive_read_free(a);
-        return err;
-}
-
-static int unpack_into(int archive_fd, int images_fd, const char *tmp, char *msg, size_t size) {
-        _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
-        int wstatus;
-        ssize_t n;
-        const char *why;
-        pid_t pid;
-        int r;
-
-        /* Here, not in the child: it chroot()s into the new tree, where no
-         * library can be found. */
-        r = dlopen_libarchive(&why);
-        if (r < 0) {
-                snprintf(msg, size, "%s", why);
-                return r;
-        }
-
-        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
-                return negative_errno();
-
-        pid = fork();
-        if (pid < 0)
-                return negative_errno();
-        if (pid == 0) {
-                const char *err;
-
-                pipe_fds[0] = safe_close(pipe_fds[0]);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-                if (fchdir(images_fd) < 0 || chdir(tmp) < 0 || chroot(".") < 0 || chdir("/") < 0) {
-                        snprintf(msg, size, "cannot enter %s: %m", tmp);
-                        err = msg;
-                } else {
-                        umask(0);
-                        err = extract(archive_fd, msg, size);
-                }
-                if (err)
-                        (void) write(pipe_fds[1], err, strlen(err));
-                _exit(err ? 1 : 0);
-        }
-
-        pipe_fds[1] = safe_close(pipe_fds[1]);
-        n = read(pipe_fds[0], msg, size - 1);
-        msg[n > 0 ? n : 0] = '\0';
-        while (waitpid(pid, &wstatus, 0) < 0)
-                if (errno != EINTR)
-                        return negative_errno();
-        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-                if (msg[0] == '\0')
-                        snprintf(msg, size, "the unpacking process failed");
-                return -EBADMSG;
-        }
-        return 0;
 }
 
 /* The unpacked trees and the memo of an image cache that was open to
@@ -318,7 +88,7 @@ static void cache_discard_trees(int images_fd) {
                 return;
         TAKE_FD(fd);
         for (struct dirent *de; (de = readdir(d)); )
-                if (is_hex_digest(de->d_name) || startswith(de->d_name, ".tmp-"))
+                if (sha256_hex_valid(de->d_name) || startswith(de->d_name, ".tmp-"))
                         (void) rm_rf_at(images_fd, de->d_name);
         closedir(d);
 }
@@ -421,12 +191,12 @@ int image_unpack_tarball(const char *path, const PlanFileId *id, const char *sta
                 struct stat tree;
 
                 link[n] = '\0';
-                if (is_hex_digest(link) && fstatat(images_fd, link, &tree, AT_SYMLINK_NOFOLLOW) >= 0 &&
+                if (sha256_hex_valid(link) && fstatat(images_fd, link, &tree, AT_SYMLINK_NOFOLLOW) >= 0 &&
                     S_ISDIR(tree.st_mode))
                         goto found;
         }
 
-        r = hash_fd(fd, hex);
+        r = sha256_fd(fd, hex);
         if (r < 0)
                 return log_error_errno(r, "Failed to read image %s: %m", path);
         memcpy(link, hex, sizeof(hex));
@@ -439,7 +209,7 @@ int image_unpack_tarball(const char *path, const PlanFileId *id, const char *sta
                 tmp = path_basename(tmp_path);
                 (void) chmod(tmp_path, 0755);
                 log_debug("Unpacking image %s into %s/%s", path, images, hex);
-                r = unpack_into(fd, images_fd, tmp, msg, sizeof(msg));
+                r = layer_unpack(fd, images_fd, tmp, 0, NULL, msg, sizeof(msg));
                 if (r >= 0)
                         r = RET_NERRNO(syncfs(images_fd));
                 if (r >= 0 && renameat(images_fd, tmp, images_fd, hex) < 0) {

@@ -186,10 +186,11 @@ static int mount_overlay(const LaunchContext *c, const char *where, LaunchError 
                         r = append(data, sizeof(data), &pos, ",workdir=");
                 if (r >= 0)
                         r = append(data, sizeof(data), &pos, fd_path(work_fd, fdp));
-                /* In a user namespace, overlay cannot use trusted.* xattrs. */
-                if (r >= 0 && c->userns)
-                        r = append(data, sizeof(data), &pos, ",userxattr");
         }
+        /* In a user namespace, overlay cannot use trusted.* xattrs (the
+         * store's opaque directories carry user.overlay.opaque too). */
+        if (r >= 0 && c->userns)
+                r = append(data, sizeof(data), &pos, ",userxattr");
         if (r < 0) {
                 r = launch_error(e, r, "root", "build the overlay options for %zu layers", p->n_layers);
                 goto finish;

@@ -4,6 +4,9 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <limits.h>
+#include <stdio.h>
 
 #include "dlopen-archive.h"
 #include "image-users.h"
@@ -126,16 +129,100 @@ static int read_from_tarball(const char *path, const char *rel, char **ret) {
         return 0;
 }
 
+typedef enum Shadow {
+        SHADOW_NONE,
+        SHADOW_WHITEOUT,        /* rel or a directory above it is deleted in this layer */
+        SHADOW_OPAQUE,          /* a directory above it is opaque here: lower layers do not count */
+} Shadow;
+
+/* How a directory layer (an OCI layer of the store, in overlayfs form)
+ * shadows rel for the layers below it. Components are not followed. */
+static Shadow layer_shadow(const char *dir, const char *rel) {
+        _cleanup_close_ int dfd = -EBADF;
+        char prefix[PATH_MAX], xpath[PATH_MAX + 32];
+        Shadow s = SHADOW_NONE;
+        size_t n = strlen(rel);
+
+        if (n >= sizeof(prefix))
+                return SHADOW_NONE;
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return SHADOW_NONE;
+        for (size_t i = 0; i <= n; i++) {
+                struct stat st;
+                char v;
+
+                if (rel[i] != '/' && rel[i] != '\0')
+                        continue;
+                memcpy(prefix, rel, i);
+                prefix[i] = '\0';
+                if (fstatat(dfd, prefix, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        break;
+                if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+                        return SHADOW_WHITEOUT;
+                if (!S_ISDIR(st.st_mode) || i == n)
+                        break;
+                snprintf(xpath, sizeof(xpath), "%s/%s", dir, prefix);
+                if (lgetxattr(xpath, "trusted.overlay.opaque", &v, 1) == 1 && v == 'y')
+                        s = SHADOW_OPAQUE;
+        }
+        return s;
+}
+
 static int read_db(const PlanLayer *layers, size_t n_layers, const char *rel, char **ret) {
         for (size_t i = n_layers; i > 0; i--) {
                 const PlanLayer *l = &layers[i - 1];
-                int r = l->type == LAYER_TARBALL ? read_from_tarball(l->path, rel, ret)
-                                                  : read_from_dir(l->path, rel, ret);
+                Shadow s = l->diff_id ? layer_shadow(l->path, rel) : SHADOW_NONE;
+                int r;
+
+                if (s == SHADOW_WHITEOUT)
+                        return -ENODATA;
+                r = l->type == LAYER_TARBALL ? read_from_tarball(l->path, rel, ret) : read_from_dir(l->path, rel, ret);
+                if (r == -ENOENT && s == SHADOW_OPAQUE)
+                        return -ENODATA;
                 if (r == -ENOENT)
                         continue;
                 return r;
         }
         return -ENODATA;
+}
+
+int image_find_program(const PlanLayer *layers, size_t n_layers, const char *path, const char *name, char **ret) {
+        _cleanup_free_ char *copy = strdup(path);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *rel = NULL;
+
+                if (d[0] != '/')
+                        continue;
+                rel = strjoin(d + 1, d[1] ? "/" : "", name);
+                if (!rel)
+                        return -ENOMEM;
+                for (size_t i = n_layers; i > 0; i--) {
+                        const PlanLayer *l = &layers[i - 1];
+                        Shadow s = l->diff_id ? layer_shadow(l->path, rel) : SHADOW_NONE;
+                        _cleanup_close_ int dfd = -EBADF;
+                        struct stat st;
+
+                        if (s == SHADOW_WHITEOUT || l->type != LAYER_DIRECTORY)
+                                break;
+                        dfd = open(l->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (dfd >= 0 && fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) >= 0) {
+                                char *p = strjoin("/", rel);
+
+                                if (!p)
+                                        return -ENOMEM;
+                                *ret = p;
+                                return 0;
+                        }
+                        if (s == SHADOW_OPAQUE)
+                                break;
+                }
+        }
+        return -ENOENT;
 }
 
 /* Splits a passwd/group line into its first n fields (in place). */

@@ -21,4 +21,7 @@ void image_user_done(ImageUser *u);
 
 /* -ENOENT: no such user; -ENODATA: the image has no /etc/passwd. */
 int image_find_user(const PlanLayer *layers, size_t n_layers, const char *name, uid_t uid, ImageUser *ret);
+/* The first PATH directory whose NAME exists in the image (layers top
+ * down, whiteouts honoured): "/bin/sh". -ENOENT if none. */
+int image_find_program(const PlanLayer *layers, size_t n_layers, const char *path, const char *name, char **ret);
 int image_find_group(const PlanLayer *layers, size_t n_layers, const char *name, gid_t *ret);

@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "hash-util.h"
 #include "host-path.h"
+#include "image-store.h"
 #include "image-users.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -45,6 +46,10 @@ typedef struct Compiler {
         Plan *p;
         Diagnostics *diags;
         int failed;
+        ImageInfo *image;               /* the uppermost image of the store, for its config */
+        const char *image_file;         /* its Image= line */
+        bool skeleton;                  /* the store's mount points are the lowest layer */
+        unsigned image_line;
 } Compiler;
 
 static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) _printf_(5, 6);
@@ -78,6 +83,108 @@ static LayerType layer_type_of(const char *path, const struct stat *st) {
         return _LAYER_TYPE_INVALID;
 }
 
+/* The layers of an image in the store, each pinned as a directory. The
+ * store is read, never written: importing a local form is the caller's
+ * step before the compile (image-import.h), pulling the registry client's. */
+static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *ref) {
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        _cleanup_free_ char *digest = NULL;
+        const char *store = image_store_dir();
+        Plan *p = c->p;
+        ImageError e = {};
+        int r;
+
+        r = image_store_resolve(store, ref, &digest, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ENOENT && ref->type == IMAGE_REF_REGISTRY) {
+                if (c->u->pull == PULL_NEVER)
+                        fail_at(c, img->file, img->line, "Image", "%s is not in the local store, and Pull=never.",
+                                ref->string);
+                else
+                        fail_at(c, img->file, img->line, "Image",
+                                "%s is not in the local store; run sandboxctl image pull %s", ref->string, ref->string);
+                return 0;
+        }
+        if (r == -ENOENT) {
+                fail_at(c, img->file, img->line, "Image",
+                        "%s is not in the local store (or changed since it was imported); sandboxctl run and start "
+                        "import it, or run sandboxctl image import %s", ref->string, ref->string);
+                return 0;
+        }
+        if (r < 0) {
+                fail_at(c, img->file, img->line, "Image", "%s: %s", ref->string, e.msg);
+                return 0;
+        }
+        r = image_store_load(store, digest, &info, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                fail_at(c, img->file, img->line, "Image", "%s: %s", ref->string, e.msg);
+                return 0;
+        }
+        if (p->n_layers + info->config.n_diff_ids + 1 > 64) {
+                fail_at(c, img->file, img->line, "Image", "Too many image layers (at most 64).");
+                return 0;
+        }
+        /* Below the first image of the store: the mount points it may lack. */
+        if (!c->skeleton) {
+                _cleanup_free_ char *path = strjoin(store, "/" IMAGE_STORE_SKELETON);
+                mode_t mode = 0;
+                PlanFileId id;
+
+                if (!path)
+                        return -ENOMEM;
+                r = host_path_pin(path, &id, &mode);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || !S_ISDIR(mode)) {
+                        fail_at(c, img->file, img->line, "Image", "%s: the store has no %s; import the image again",
+                                ref->string, path);
+                        return 0;
+                }
+                memmove(p->layers + 1, p->layers, p->n_layers * sizeof(PlanLayer));
+                p->layers[0] = (PlanLayer) { .type = LAYER_DIRECTORY, .path = TAKE_PTR(path), .id = id };
+                p->n_layers++;
+                c->skeleton = true;
+        }
+        for (size_t i = 0; i < info->config.n_diff_ids; i++) {
+                _cleanup_free_ char *path = image_store_layer_path(store, info->config.diff_ids[i]);
+                PlanLayer *l = &p->layers[p->n_layers];
+                mode_t mode = 0;
+                PlanFileId id;
+
+                if (!path)
+                        return -ENOMEM;
+                r = host_path_pin(path, &id, &mode);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || !S_ISDIR(mode)) {
+                        fail_at(c, img->file, img->line, "Image", "%s: the layer %s is not unpacked in the store (%s); "
+                                "import the image again", ref->string, info->config.diff_ids[i],
+                                r < 0 ? strerror(-r) : "not a directory");
+                        return 0;
+                }
+                *l = (PlanLayer) {
+                        .type = LAYER_DIRECTORY,
+                        .path = TAKE_PTR(path),
+                        .id = id,
+                        .diff_id = strdup(info->config.diff_ids[i]),
+                        .image = strdup(ref->string),
+                        .manifest = strdup(digest),
+                };
+                p->n_layers++;
+                if (!l->diff_id || !l->image || !l->manifest)
+                        return -ENOMEM;
+        }
+        /* The uppermost image's config gives the defaults. */
+        image_info_free(c->image);
+        c->image = TAKE_PTR(info);
+        c->image_file = img->file;
+        c->image_line = img->line;
+        return 0;
+}
+
 static int compile_layers(Compiler *c) {
         const Unit *u = c->u;
         Plan *p = c->p;
@@ -86,16 +193,38 @@ static int compile_layers(Compiler *c) {
                 fail_at(c, u->path, 0, "Image", "No Image= given: a unit needs a root image (a directory or a tarball).");
                 return 0;
         }
-        p->layers = calloc(u->n_images, sizeof(PlanLayer));
+        p->pull = u->pull >= 0 ? u->pull : PULL_MISSING;
+        /* Up to 64 layers in all, however the images add up. */
+        p->layers = calloc(64, sizeof(PlanLayer));
         if (!p->layers)
                 return -ENOMEM;
         for (size_t i = 0; i < u->n_images; i++) {
                 const UnitImage *img = &u->images[i];
+                _cleanup_(image_ref_freep) ImageRef *ref = NULL;
                 _cleanup_free_ char *canonical = NULL;
+                const char *why = NULL;
                 struct stat st = {};
                 PlanFileId id;
                 LayerType t;
                 int r;
+
+                r = image_ref_parse(img->path, &ref, &why);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        fail_at(c, img->file, img->line, "Image", "Invalid image reference \"%s\": %s.", img->path, why);
+                        continue;
+                }
+                if (ref->type != IMAGE_REF_PATH) {
+                        r = compile_image_ref(c, img, ref);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (p->n_layers >= 64) {
+                        fail_at(c, img->file, img->line, "Image", "Too many image layers (at most 64).");
+                        continue;
+                }
 
                 r = host_path_canonicalize(img->path, &canonical);
                 if (r >= 0)
@@ -329,15 +458,23 @@ static int compile_mounts(Compiler *c) {
 static int compile_identity(Compiler *c, ImageUser *ret_user) {
         const Unit *u = c->u;
         Plan *p = c->p;
-        const char *ufile = u->user_file ?: u->path;
+        const char *ufile = u->user_file ?: u->path, *user = u->user, *ukey = "User";
+        unsigned uline = u->user_line;
         ImageUser iu = {};
         bool have_iu = false;
         int r;
 
         p->uid = 0;
         p->gid = 0;
-        if (u->user && p->n_layers > 0) {
-                _cleanup_free_ char *x = strdup(u->user);
+        /* The image's User= unless the unit has one (as podman run --user). */
+        if (!user && c->image && !isempty(c->image->config.user)) {
+                user = c->image->config.user;
+                ufile = c->image_file;
+                uline = c->image_line;
+                ukey = "Image";
+        }
+        if (user && p->n_layers > 0) {
+                _cleanup_free_ char *x = strdup(user);
                 char *colon;
                 uid_t uid;
 
@@ -362,16 +499,28 @@ static int compile_identity(Compiler *c, ImageUser *ret_user) {
                         if (r == -ENOMEM)
                                 return r;
                         if (r == -ENOENT)
-                                fail_at(c, ufile, u->user_line, "User", "User \"%s\" not found in the image's /etc/passwd.", x);
+                                fail_at(c, ufile, uline, ukey, "User \"%s\" not found in the image's /etc/passwd.", x);
                         else if (r == -ENODATA)
-                                fail_at(c, ufile, u->user_line, "User", "User \"%s\" cannot be resolved: the image has no /etc/passwd.", x);
+                                fail_at(c, ufile, uline, ukey, "User \"%s\" cannot be resolved: the image has no /etc/passwd.", x);
                         else if (r < 0)
-                                fail_at(c, ufile, u->user_line, "User", "Cannot read the image's /etc/passwd: %s.", strerror(-r));
+                                fail_at(c, ufile, uline, ukey, "Cannot read the image's /etc/passwd: %s.", strerror(-r));
                         else {
                                 have_iu = true;
                                 p->uid = iu.uid;
                                 p->gid = iu.gid;
                         }
+                }
+                /* NAME:GROUP, the image config's form. */
+                if (colon && parse_uid(colon + 1, &p->gid) < 0) {
+                        gid_t g;
+
+                        r = image_find_group(p->layers, p->n_layers, colon + 1, &g);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                fail_at(c, ufile, uline, ukey, "Group \"%s\" not found in the image's /etc/group.", colon + 1);
+                        else
+                                p->gid = g;
                 }
         }
 
@@ -411,7 +560,7 @@ static int compile_identity(Compiler *c, ImageUser *ret_user) {
 
         if (p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) {
                 if (p->uid >= p->uid_map_count || p->gid >= p->uid_map_count)
-                        fail_at(c, ufile, u->user_line, "User", "With a user namespace, uid and gid must be below %u.", p->uid_map_count);
+                        fail_at(c, ufile, uline, ukey, "With a user namespace, uid and gid must be below %u.", p->uid_map_count);
         }
 
         if (have_iu)
@@ -533,6 +682,11 @@ static int compile_environment(Compiler *c, const ImageUser *iu) {
                         return r;
         }
 
+        /* The image's Env is the base the unit's variables override. */
+        if (c->image)
+                STRV_FOREACH(a, c->image->config.env)
+                        if (strchr(*a, '=') && (r = strv_env_set(&env, *a)) < 0)
+                                return r;
         STRV_FOREACH(a, u->environment) {
                 r = strv_env_set(&env, *a);
                 if (r < 0)
@@ -976,21 +1130,76 @@ static int expand_argv(char * const *argv, char * const *env, char ***ret) {
 
 /* ---- the rest ---- */
 
+/* Entrypoint + Cmd, as podman runs them: the exec form, no variable
+ * expansion; a program without '/' is looked up in the image's PATH (the
+ * plan's, which the image's Env may have set), in its layers. */
+static int compile_image_command(Compiler *c) {
+        _cleanup_strv_free_ char **argv = NULL;
+        Plan *p = c->p;
+        int r;
+
+        r = strv_extend_strv(&argv, c->image->config.entrypoint);
+        if (r >= 0)
+                r = strv_extend_strv(&argv, c->image->config.cmd);
+        if (r < 0)
+                return r;
+        if (!argv || !argv[0] || isempty(argv[0])) {
+                fail_at(c, c->image_file, c->image_line, "Image", "The image's Entrypoint and Cmd are empty; give ExecStart=.");
+                return 0;
+        }
+        if (!strchr(argv[0], '/')) {
+                _cleanup_free_ char *found = NULL;
+
+                r = image_find_program(p->layers, p->n_layers, strv_env_get(p->environment, "PATH") ?: DEFAULT_PATH,
+                                       argv[0], &found);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        fail_at(c, c->image_file, c->image_line, "Image", "The image's command \"%s\" is not found in its PATH.",
+                                argv[0]);
+                        return 0;
+                }
+                free(argv[0]);
+                argv[0] = TAKE_PTR(found);
+        } else if (!path_is_normalized_absolute(argv[0])) {
+                fail_at(c, c->image_file, c->image_line, "Image", "The image's command \"%s\" is not an absolute path.",
+                        argv[0]);
+                return 0;
+        }
+        p->argv = TAKE_PTR(argv);
+        return 0;
+}
+
 static int compile_service(Compiler *c) {
         const Unit *u = c->u;
         Plan *p = c->p;
         int r;
 
-        if (!u->exec_start) {
-                fail_at(c, u->path, 0, "ExecStart", "No ExecStart= given: what should run?");
+        if (u->exec_start) {
+                r = expand_argv(u->exec_start, p->environment, &p->argv);
+                if (r < 0)
+                        return r;
+        } else if (c->image && (c->image->config.entrypoint || c->image->config.cmd)) {
+                r = compile_image_command(c);
+                if (r < 0)
+                        return r;
+        } else {
+                fail_at(c, u->path, 0, "ExecStart", "No ExecStart= given%s: what should run?",
+                        c->image ? ", and the image has no Entrypoint or Cmd" : "");
                 return 0;
         }
-        r = expand_argv(u->exec_start, p->environment, &p->argv);
-        if (r < 0)
-                return r;
-        p->working_directory = strdup(u->working_directory ?: "/");
+        p->working_directory = strdup(u->working_directory ?:
+                                      c->image && !isempty(c->image->config.working_dir) ? c->image->config.working_dir : "/");
         if (!p->working_directory)
                 return -ENOMEM;
+        if (!path_is_normalized_absolute(p->working_directory))
+                fail_at(c, c->image_file, c->image_line, "Image", "The image's WorkingDir \"%s\" is not an absolute path.",
+                        p->working_directory);
+        if (c->image && c->image->config.exposed_ports) {
+                p->exposed_ports = strv_copy(c->image->config.exposed_ports);
+                if (!p->exposed_ports)
+                        return -ENOMEM;
+        }
 
         for (int i = 0; i < RLIMIT_NLIMITS; i++)
                 p->rlimits[i] = u->rlimits[i];
@@ -1015,11 +1224,24 @@ static int compile_service(Compiler *c) {
         p->start_limit_interval_usec = u->start_limit_interval_usec != UNIT_USEC_UNSET ? u->start_limit_interval_usec
                                                                                        : DEFAULT_START_LIMIT_INTERVAL_USEC;
         p->kill_signal = u->kill_signal > 0 ? u->kill_signal : SIGTERM;
+        if (u->kill_signal <= 0 && c->image && !isempty(c->image->config.stop_signal)) {
+                int sig;
+
+                if (parse_signal(c->image->config.stop_signal, &sig) < 0)
+                        fail_at(c, c->image_file, c->image_line, "Image", "The image's StopSignal \"%s\" is not a signal.",
+                                c->image->config.stop_signal);
+                else
+                        p->kill_signal = sig;
+        }
         p->timeout_stop_usec = u->timeout_stop_usec != UNIT_USEC_UNSET ? u->timeout_stop_usec : DEFAULT_TIMEOUT_STOP_USEC;
         p->wanted = !!u->wanted_by && u->wanted_by[0];
         p->read_only = u->read_only != 0;
         p->upper_size = p->read_only ? 0 : plan_default_tmpfs_size(p->memory_max);
         return 0;
+}
+
+static void compiler_done(Compiler *c) {
+        c->image = image_info_free(c->image);
 }
 
 int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags) {
@@ -1029,7 +1251,7 @@ int plan_compile(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diag
 int plan_compile_full(const Unit *u, const Policy *pol, Plan **ret, Diagnostics *diags, Diagnostics *warnings) {
         _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_(image_user_done) ImageUser iu = {};
-        Compiler c;
+        _cleanup_(compiler_done) Compiler c = {};
         int r;
 
         p = plan_new();

@@ -172,10 +172,15 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
                 add(w, x, "type", j_str(w, layer_type_to_string(p->layers[i].type)));
                 add(w, x, "path", j_str(w, p->layers[i].path));
                 add(w, x, "id", j_file_id(w, &p->layers[i].id));
+                add(w, x, "diff_id", j_str(w, p->layers[i].diff_id));
+                add(w, x, "image", j_str(w, p->layers[i].image));
+                add(w, x, "manifest", j_str(w, p->layers[i].manifest));
                 append(w, a, x);
         }
         add(w, o, "layers", a);
         add(w, o, "read_only", j_bool(w, p->read_only));
+        add(w, o, "pull", j_str(w, pull_policy_to_string(p->pull)));
+        add(w, o, "exposed_ports", j_strv(w, p->exposed_ports));
 
         a = j_array(w);
         for (size_t i = 0; i < p->n_mounts; i++) {
@@ -923,10 +928,10 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
                 "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
                 "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", "sockets",
-                NULL,
+                "pull", "exposed_ports", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
-        static const char *const lkeys[] = { "type", "path", "id", NULL };
+        static const char *const lkeys[] = { "type", "path", "id", "diff_id", "image", "manifest", NULL };
         static const char *const ckeys[] = { "bounding", "permitted", "effective", "inheritable", "ambient", NULL };
         static const char *const gkeys[] = { "memory_max", "memory_high", "memory_swap_max", "tasks_max",
                                              "cpu_quota_per_sec_usec", "cpu_weight", "io_weight", NULL };
@@ -990,8 +995,22 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                         return rfail(r, "layers[%zu].type must be directory or tarball.", i);
                 TRY(get_path(r, l, "path", false, &p->layers[i].path));
                 TRY(get_file_id(r, l, "id", &p->layers[i].id));
+                TRY(get_str(r, l, "diff_id", true, &p->layers[i].diff_id));
+                TRY(get_str(r, l, "image", true, &p->layers[i].image));
+                TRY(get_str(r, l, "manifest", true, &p->layers[i].manifest));
         }
         TRY(get_bool(r, o, "read_only", &p->read_only));
+        /* Both absent in plans of an sandboxd without images. */
+        if (field(o, "pull")) {
+                _cleanup_free_ char *pull = NULL;
+
+                TRY(get_str(r, o, "pull", false, &pull));
+                p->pull = pull_policy_from_string(pull);
+                if (p->pull < 0)
+                        return rfail(r, "\"pull\" must be missing, always, never or newer.");
+        }
+        if (field(o, "exposed_ports"))
+                TRY(get_strv(r, o, "exposed_ports", 1024, &p->exposed_ports));
         TRY(read_mounts(r, o, p));
 
         TRY(get_strv(r, o, "argv", ARGV_MAX, &p->argv));

@@ -53,8 +53,24 @@ void plan_print(const Plan *p, FILE *f) {
                         p->uid_map_base + p->uid_map_count - 1);
         fprintf(f, "  Hostname:    %s\n", p->hostname ?: "(unchanged)");
         fprintf(f, "  Network:     %s\n", network_mode_to_string(p->network));
-        for (size_t i = 0; i < p->n_layers; i++)
-                fprintf(f, "  Layer %zu:     %s (%s)\n", i, p->layers[i].path, layer_type_to_string(p->layers[i].type));
+        for (size_t i = 0; i < p->n_layers; i++) {
+                const PlanLayer *l = &p->layers[i];
+
+                if (!l->diff_id) {
+                        fprintf(f, "  Layer %zu:     %s (%s)\n", i, l->path, layer_type_to_string(l->type));
+                        continue;
+                }
+                /* The first layer of each image names it and its manifest. */
+                if (i == 0 || !p->layers[i - 1].manifest || !streq(p->layers[i - 1].manifest, strna(l->manifest)) ||
+                    !streq(strna(p->layers[i - 1].image), strna(l->image)))
+                        fprintf(f, "  Image:       %s\n               manifest %s\n", strna(l->image), strna(l->manifest));
+                fprintf(f, "  Layer %zu:     %s\n               diff_id %s\n", i, l->path, l->diff_id);
+        }
+        if (p->exposed_ports && p->exposed_ports[0]) {
+                _cleanup_free_ char *ports = strv_join(p->exposed_ports, " ");
+
+                fprintf(f, "  Ports:       %s (the image's ExposedPorts; nothing is published)\n", strna(ports));
+        }
         if (p->read_only)
                 fprintf(f, "  Root:        read-only\n");
         else

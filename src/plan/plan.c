@@ -12,6 +12,7 @@ static const char *const layer_type_table[_LAYER_TYPE_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(layer_type, LayerType);
 
+
 static const char *const mount_type_table[_MOUNT_TYPE_MAX] = {
         [MOUNT_BIND] = "bind",
         [MOUNT_TMPFS] = "tmpfs",
@@ -57,8 +58,13 @@ Plan *plan_free(Plan *p) {
         strv_free(p->dropin_paths);
         free(p->policy_path);
         free(p->hostname);
-        for (size_t i = 0; i < p->n_layers; i++)
+        for (size_t i = 0; i < p->n_layers; i++) {
                 free(p->layers[i].path);
+                free(p->layers[i].diff_id);
+                free(p->layers[i].image);
+                free(p->layers[i].manifest);
+        }
+        strv_free(p->exposed_ports);
         free(p->layers);
         for (size_t i = 0; i < p->n_mounts; i++) {
                 free(p->mounts[i].source);

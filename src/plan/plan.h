@@ -45,7 +45,14 @@ typedef struct PlanLayer {
         LayerType type;
         char *path;     /* absolute host path */
         PlanFileId id;  /* of path when compiled */
+        /* A layer of an image in the store (src/image): its diff_id, the
+         * Image= reference and the manifest it was resolved to. NULL for
+         * a plain directory or tarball. */
+        char *diff_id;
+        char *image;
+        char *manifest;
 } PlanLayer;
+
 
 /* The mount steps, performed in plan order after the root is set up and
  * before pivot_root. Targets are absolute paths inside the sandbox and are
@@ -157,6 +164,8 @@ typedef struct Plan {
         PlanLayer *layers;              /* lowest first; at least one */
         size_t n_layers;
         bool read_only;                 /* no: writes land in a tmpfs upper layer */
+        PullPolicy pull;
+        char **exposed_ports;           /* the image's ExposedPorts, shown only */
         PlanMount *mounts;              /* in order */
         size_t n_mounts;
 

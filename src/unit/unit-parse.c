@@ -51,10 +51,12 @@ static int parse_image(ConfContext *c, const char *v, void *data) {
                 u->n_images = 0;
                 return 0;
         }
-        if (!path_is_absolute(v))
-                return conf_error(c, "Image path \"%s\" is not absolute.", v);
-        if (!path_is_normalized_absolute(v))
+        /* A path is checked here; an image reference (oci:..., a registry
+         * name) by the compiler, which resolves it against the store. */
+        if (path_is_absolute(v) && !path_is_normalized_absolute(v))
                 return conf_error(c, "Image path \"%s\" is not normalized.", v);
+        if (!path_is_absolute(v) && (strchr(v, ' ') || string_has_cc(v)))
+                return conf_error(c, "Image \"%s\" is neither an absolute path nor an image reference.", v);
         if (u->n_images >= LAYERS_MAX)
                 return conf_error(c, "Too many image layers (at most %u).", LAYERS_MAX);
 
@@ -725,6 +727,20 @@ static int parse_supplementary_groups(ConfContext *c, const char *v, void *data)
         return 0;
 }
 
+static int parse_pull(ConfContext *c, const char *v, void *data) {
+        PullPolicy *p = data, k;
+
+        if (isempty(v)) {
+                *p = _PULL_POLICY_INVALID;
+                return 0;
+        }
+        k = pull_policy_from_string(v);
+        if (k < 0)
+                return conf_error(c, "Invalid pull policy \"%s\", expected missing, always, never or newer.", v);
+        *p = k;
+        return 0;
+}
+
 static int parse_restart(ConfContext *c, const char *v, void *data) {
         RestartPolicy *p = data, k;
 
@@ -804,6 +820,7 @@ static const ConfItem unit_items[] = {
         { "Unit", "Documentation", conf_parse_strv, U(documentation) },
 
         { "Sandbox", "Image", parse_image, 0 },
+        { "Sandbox", "Pull", parse_pull, U(pull) },
         { "Sandbox", "ReadOnly", parse_bool_or_unset, U(read_only) },
         { "Sandbox", "Namespaces", parse_namespaces, 0 },
         { "Sandbox", "Hostname", parse_hostname, U(hostname) },

@@ -32,6 +32,7 @@ Unit *unit_new(const char *name) {
         u->tasks_max = UNIT_TASKS_MAX_UNSET;
         u->cpu_quota_per_sec_usec = USEC_INFINITY;
         u->restart = _RESTART_POLICY_INVALID;
+        u->pull = _PULL_POLICY_INVALID;
         u->restart_usec = UNIT_USEC_UNSET;
         u->restart_max_delay_usec = UNIT_USEC_UNSET;
         u->start_limit_burst = UINT32_MAX;

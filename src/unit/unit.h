@@ -83,8 +83,9 @@ typedef struct Unit {
         char **documentation;
 
         /* [Sandbox] */
-        UnitImage *images;
+        UnitImage *images;              /* paths or image references (src/image/image-ref.h) */
         size_t n_images;
+        PullPolicy pull;                /* _PULL_POLICY_INVALID unset: missing */
         int read_only;                  /* -1 unset */
         uint64_t namespaces;
         bool namespaces_set;

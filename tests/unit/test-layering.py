@@ -3,7 +3,7 @@
 #
 # The layers of src/ may only look down (docs/architecture.md):
 #
-#   basic <- unit, policy <- plan <- cgroup, net, image <- launch <- daemon, ctl
+#   basic <- unit, policy, oci <- plan <- cgroup, net, image <- launch <- daemon, ctl
 #
 # The build enforces it: each library is compiled with the include
 # directories of its own layer and of the layers below it, so an upward
@@ -27,12 +27,15 @@ import subprocess
 import sys
 
 # Each layer and the layers directly below it; the closure is allowed.
-# net and image stand beside cgroup: on the plan, below the launcher.
+# net and image stand beside cgroup: on the plan, below the launcher;
+# oci (the image store's read side) is below the plan, which resolves
+# Image= with it.
 BELOW = {
     'basic': [],
     'unit': ['basic'],
     'policy': ['basic'],
-    'plan': ['unit', 'policy'],
+    'oci': ['basic'],
+    'plan': ['unit', 'policy', 'oci'],
     'cgroup': ['plan'],
     'net': ['plan'],
     'image': ['plan'],

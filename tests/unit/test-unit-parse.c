@@ -164,7 +164,10 @@ TEST(errors_name_file_line_key) {
         expect_error("[Resources]\nLimitNOFILE=lots\n", "bad.unit:2: LimitNOFILE: Invalid limit");
         expect_error("[Resources]\nLimitNOFILE=10:5\n", "bad.unit:2: LimitNOFILE: Soft limit above hard");
         expect_error("[Resources]\nLimitFROB=1\n", "bad.unit:2: LimitFROB: Unknown key in section [Resources]");
-        expect_error("[Sandbox]\nImage=relative/path\n", "bad.unit:2: Image: Image path \"relative/path\" is not absolute.");
+        expect_error("[Sandbox]\nImage=relative path\n",
+                     "bad.unit:2: Image: Image \"relative path\" is neither an absolute path nor an image reference.");
+        expect_error("[Sandbox]\nPull=sometimes\n",
+                     "bad.unit:2: Pull: Invalid pull policy \"sometimes\", expected missing, always, never or newer.");
         expect_error("[Sandbox]\nImage=/a/../b\n", "bad.unit:2: Image: Image path \"/a/../b\" is not normalized.");
         expect_error("[Sandbox]\nReadOnly=perhaps\n", "bad.unit:2: ReadOnly: Invalid boolean");
         expect_error("[Sandbox]\nNamespaces=pid mnt\n", "bad.unit:2: Namespaces: Unknown namespace type \"mnt\"");

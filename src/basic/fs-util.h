@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sha256.h"
+
+/* mkdir -p, each missing component with mode. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Remove name below dir_fd and everything in it, without following
+ * symlinks or crossing into other file systems (-EXDEV, the rest is
+ * removed). */
+int rm_rf_at(int dir_fd, const char *name);
+
+/* The sha256 of everything fd holds, read with pread() from offset 0, as
+ * lower-case hex. */
+int sha256_fd(int fd, char ret[static SHA256_HEX_SIZE]);
+
+/* 64 lower-case hex digits, nothing else. */
+bool sha256_hex_valid(const char *s);
