@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Image= references (src/image/image-ref.c) and the OCI documents an
- * archive or a registry hands us (src/image/image-oci.c). */
+/* Image= references (src/oci/image-ref.c) and the OCI documents an
+ * archive or a registry hands us (src/oci/image-oci.c). */
 
 #include <stdlib.h>
 #include <string.h>

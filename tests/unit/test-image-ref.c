@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The Image= reference parser (src/image/image-ref.c): the local forms,
+/* The Image= reference parser (src/oci/image-ref.c): the local forms,
  * podman's normalisation of registry names, and what is refused. Also the
  * OCI document parsers on a few hand-written inputs. */
 
