@@ -192,7 +192,7 @@ sbx_wait "$SBX_PID" 20
 
 # ---- rm refused while in use; restarts keep the pinned layers; prune ----
 ctl image import "$O" t/pin:1 >/dev/null
-printf '[Sandbox]\nImage=t/pin:1\n[Service]\nExecStart=/bin/true\n' >"$UNITDIR/pin.unit"
+printf '[Sandbox]\nImage=t/pin:1\n[Service]\nExecStart=/bin/echo pinned\n' >"$UNITDIR/pin.unit"
 mkdir -p "$SANDBOXD_RUNTIME_DIR/services/pin"
 ctl plan --json "$UNITDIR/pin.unit" >"$SANDBOXD_RUNTIME_DIR/services/pin/plan.json"
 printf 'state=running\n' >"$SANDBOXD_RUNTIME_DIR/services/pin/state"
