@@ -23,10 +23,13 @@
 #include "cgroup.h"
 #include "ctl-common.h"
 #include "ctl-escape.h"
+#include "ctl-format.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
 #include "root-check.h"
+#include "seccomp-bpf.h"
+#include "seccomp-notify.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -217,19 +220,93 @@ static void relay_run(Relay *r, bool drain) {
         }
 }
 
-/* Wait for the sandbox to end, passing signals on and relaying its
- * output; returns the wait status. */
-static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, Relay *relay, siginfo_t *ret) {
+/* ---- denials ----
+ * The filter's listener (src/launch/seccomp-notify.h): each denied call
+ * is answered as the policy says and counted; the summary goes to stderr
+ * at the end. One service in the foreground: no rate limit, but at most
+ * DENIALS_BATCH answers between two looks at the rest. */
+
+#define DENIALS_BATCH 64U
+
+typedef struct RunDenials {
+        SeccompListener listener;       /* .fd < 0: none */
+        SeccompDenials table;
+        char kill_reason[128];          /* the service itself was killed by the filter */
+} RunDenials;
+
+static void run_denials_done(RunDenials *d) {
+        d->listener.fd = safe_close(d->listener.fd);
+}
+
+static void denials_run(RunDenials *d, const Plan *p, bool has_init) {
+        for (unsigned i = 0; i < DENIALS_BATCH && d->listener.fd >= 0; i++) {
+                char name[SECCOMP_NAME_MAX], pol[PLAN_POLICY_NAME_MAX];
+                struct timespec ts;
+                SeccompEvent ev;
+                int r;
+
+                r = seccomp_listener_handle(&d->listener, &ev);
+                if (r == 0)
+                        return;
+                if (r < 0) {
+                        /* -EPIPE: nothing is left under the filter. */
+                        if (r != -EPIPE)
+                                log_warning_errno(r, "Failed to answer a denied syscall: %m");
+                        d->listener.fd = safe_close(d->listener.fd);
+                        return;
+                }
+                clock_gettime(CLOCK_REALTIME, &ts);
+                (void) seccomp_denials_add(&d->table, &ev,
+                                           (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC);
+                /* The service is the sandbox's PID 2, init's first child. */
+                if (ev.killed && has_init && ev.sandbox_pid == 2)
+                        (void) snprintf(d->kill_reason, sizeof(d->kill_reason), "%s denied by policy %s",
+                                        seccomp_event_syscall_name(ev.arch, ev.nr, name), plan_policy_name(p, pol));
+        }
+}
+
+static void denials_print(const RunDenials *d, const Plan *p) {
+        const SeccompDenials *t = &d->table;
+        char names[SECCOMP_DENIALS_MAX][SECCOMP_NAME_MAX], actions[SECCOMP_DENIALS_MAX][SECCOMP_ACTION_STRING_MAX];
+        size_t order[SECCOMP_DENIALS_MAX];
+        CtlDenial l[SECCOMP_DENIALS_MAX];
+        _cleanup_free_ char *line = NULL;
+
+        if (!isempty(d->kill_reason))
+                log_error("Service %s was killed by seccomp: %s.", p->name, d->kill_reason);
+        if (t->n == 0)
+                return;
+        seccomp_denials_order(t, order);
+        for (size_t i = 0; i < t->n; i++) {
+                const SeccompDenial *e = &t->items[order[i]];
+
+                l[i] = (CtlDenial) {
+                        .name = seccomp_event_syscall_name(e->arch, e->nr, names[i]),
+                        .action = seccomp_action_to_string(e->action, actions[i]),
+                        .count = e->count,
+                };
+        }
+        line = ctl_format_denials(l, t->n, SECCOMP_DENIALS_MAX);
+        if (line)
+                fprintf(stderr, "Denied: %s%s\n", line, t->n_unlisted > 0 ? ", and more" : "");
+}
+
+/* Wait for the sandbox to end, passing signals on, relaying its output
+ * and answering its filter's denials; returns the wait status. */
+static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, Relay *relay, RunDenials *denials,
+                            siginfo_t *ret) {
         uint64_t deadline = 0;
         bool stopping = false;
         int r;
 
         for (;;) {
-                struct pollfd pfd[4] = {
+                struct pollfd pfd[5] = {
                         { .fd = l->pidfd, .events = POLLIN },
                         { .fd = sig_fd, .events = POLLIN },
+                        /* poll ignores a negative fd */
+                        { .fd = denials->listener.fd, .events = POLLIN },
                 };
-                size_t n_relay = relay_pollfds(relay, pfd + 2);
+                size_t n_relay = relay_pollfds(relay, pfd + 3);
                 int timeout = -1;
 
                 if (deadline > 0) {
@@ -244,13 +321,15 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                         timeout = (int) MIN(DIV_ROUND_UP(deadline - n, USEC_PER_MSEC), (uint64_t) INT32_MAX);
                 }
 
-                if (poll(pfd, 2 + n_relay, timeout) < 0) {
+                if (poll(pfd, 3 + n_relay, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(negative_errno(), "Failed to wait for the service: %m");
                 }
                 if (pfd[0].revents)
                         break;
+                if (pfd[2].revents)
+                        denials_run(denials, p, l->has_init);
                 relay_run(relay, false);
                 if (pfd[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
@@ -273,6 +352,8 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 }
         }
 
+        /* The last ones (a killed service's call was answered before its exit). */
+        denials_run(denials, p, l->has_init);
         relay_run(relay, true);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
@@ -307,6 +388,7 @@ int verb_run(int argc, char *argv[]) {
         _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, out_w = -EBADF, err_w = -EBADF;
         _cleanup_(relay_done) Relay relay = {};
+        _cleanup_(run_denials_done) RunDenials denials = { .listener.fd = -EBADF };
         int relay_w[2];
         int c, r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
@@ -395,6 +477,7 @@ int verb_run(int argc, char *argv[]) {
                 .cgroup = cg,
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
+                .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
         };
         r = setup_terminal_stdin(&params, &tty_in);
         if (r >= 0)
@@ -405,15 +488,21 @@ int verb_run(int argc, char *argv[]) {
                 return status;
         }
         pidfd = l.pidfd;
+        denials.listener = (SeccompListener) {
+                .fd = l.listener_fd,
+                .prog = plan->seccomp_bpf,
+                .n = plan->seccomp_bpf_size / sizeof(struct sock_filter),
+        };
         /* The service's copies only: EOF once it and its children are gone. */
         out_w = safe_close(out_w);
         err_w = safe_close(err_w);
 
-        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &si);
+        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &denials, &si);
         if (r < 0) {
                 kill_all(cg, pidfd);
                 return r;
         }
+        denials_print(&denials, plan);
         status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 
         oom = cgroup_oom_killed(cg);

@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "manager.h"
 #include "plan-json.h"
+#include "service-denials.h"
 #include "service-internal.h"
 #include "service-log.h"
 #include "fileio.h"
@@ -143,6 +144,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                 }
                 log_unit_info(s, "Re-adopted, main PID %d.", (int) s->main_pid);
                 service_log_adopt(s);
+                service_denials_adopt(s);
 
                 if (s->rt.state == SERVICE_STARTING)
                         /* It was saved between the launch and STARTED. */

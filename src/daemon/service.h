@@ -19,6 +19,7 @@
 
 typedef struct Manager Manager;
 typedef struct ServiceLog ServiceLog;
+typedef struct ServiceDenials ServiceDenials;
 
 typedef struct Service {
         Manager *manager;
@@ -57,6 +58,8 @@ typedef struct Service {
         uid_t started_by;
         /* Additions by service-log.c: */
         ServiceLog *log;                /* without journald: the log file, the current run's pipe */
+        /* Additions by service-denials.c: */
+        ServiceDenials *denials;        /* the seccomp listener of the run, what it denied */
 } Service;
 
 /* A new, inactive service object registered with m. */

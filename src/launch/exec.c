@@ -232,7 +232,7 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
         }
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         /* SYNC 2 (child, relay): our copy of the socket closes here. */
-        init_run(command, c->sync_fd, -EBADF, -EBADF);
+        init_run(command, c->sync_fd, -EBADF, -EBADF, -EBADF);
 
 fail:
         launch_child_exit(c->sync_fd, &e);

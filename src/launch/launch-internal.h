@@ -14,7 +14,10 @@
 #include "launch.h"
 #include "macro.h"
 
+/* linux/filter.h's: sandbox-init, built with musl, includes this too. */
+struct sock_filter;
 typedef struct PlanMount PlanMount;
+typedef struct BecomeOptions BecomeOptions;
 typedef struct PlanFileId PlanFileId;
 
 /* A failure in the child, sent as one SOCK_SEQPACKET message. */
@@ -60,6 +63,8 @@ typedef struct LaunchContext {
         size_t n_passed_fds;
         size_t next_passed_fd;  /* child: the next rootidmap bind's tree */
         int dev_fd;             /* child: the root of the /dev tmpfs until it is made read-only, or -EBADF */
+        struct sock_filter *notify_prog; /* the plan's filter with its denials notifying (listener.c), or NULL */
+        size_t notify_n;
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -138,6 +143,25 @@ int dev_mount(LaunchContext *c, int root_fd, const PlanMount *m, const MountPrep
 /* After the plan's last mount: /dev read-only, so nothing can add a node. */
 int dev_seal(LaunchContext *c, LaunchError *e);
 
+/* listener.c: the seccomp listener, from the service to the launcher
+ * and to init. */
+typedef struct LaunchListenerMsg {
+        char tag[4];            /* "lsn" */
+        int32_t fd;             /* the listener in the service, or -1: loaded without one */
+} LaunchListenerMsg;
+/* Parent, before the clone: c->notify_prog, or none (0). */
+int listener_prepare(LaunchContext *c);
+/* Service: the filter with a listener, announced on sync_fd, and kept
+ * until the launcher has taken it. */
+int listener_load(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e);
+/* init, once the service has exec'd: the listener at LAUNCH_INIT_LISTENER_FD
+ * (1), or none (0). */
+int listener_init_recv(int sync_fd, LaunchError *e);
+/* Parent, on a LaunchListenerMsg from pid: the listener taken from the
+ * service (*ret_fd, or -EBADF if it had none), the service let go on, and
+ * init sent its copy. Logs. */
+int listener_take(int sock, const LaunchListenerMsg *m, pid_t pid, int *ret_fd);
+
 /* net.c */
 int net_loopback_up(LaunchError *e);
 
@@ -150,7 +174,7 @@ int caps_drop_for_init(LaunchError *e);
 int init_block_signals(void);
 void init_close_fds_except(const int *keep, size_t n);
 _noreturn_ void init_loop(pid_t service, int exit_fd);
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd);
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, int listener_fd);
 
 /* init-exe.c: sandbox-init's image. Parent: a sealed memfd, made once per
  * process (the fd stays open, cached), or < 0 when there is none (logged
@@ -161,7 +185,7 @@ _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd)
 #define INIT_PROTOCOL "1"
 #define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
 int init_exe_get(void);
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd);
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, int listener_fd);
 
 /* launch.c: the last steps, shared by the service and launch_exec()'s
  * command. Returns only on failure, with e filled. */
@@ -171,6 +195,8 @@ typedef struct BecomeOptions {
         const char *where;      /* "the image", "the sandbox" */
         bool search_path;       /* argv[0] without '/' is looked up in the plan's PATH */
         bool die_with_parent;   /* re-arm the parent death signal after the uid change */
+        const struct sock_filter *notify_prog; /* load this with a listener instead (listener.c) */
+        size_t notify_n;
 } BecomeOptions;
 int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e);
 _noreturn_ void launch_child_exit(int sync_fd, const LaunchError *e);

@@ -20,6 +20,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,6 +40,7 @@
 #include "log.h"
 #include "plan-seccomp.h"
 #include "seccomp-load.h"
+#include "seccomp-notify.h"
 #include "plan.h"
 #include "strv.h"
 
@@ -82,6 +84,7 @@ static void launch_context_done(LaunchContext *c) {
         c->layer_dirs = strv_free(c->layer_dirs);
         c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
         launch_context_close_join_fds(c);
+        c->notify_prog = mfree(c->notify_prog);
 }
 
 /* ---- the child ---- */
@@ -215,7 +218,7 @@ int launch_become_service(const Plan *p, const BecomeOptions *o, int sync_fd, La
                 return r;
 
         /* Last before exec: from here on only what the filter allows. */
-        r = load_seccomp(p, e);
+        r = o->notify_prog ? listener_load(p, o, sync_fd, e) : load_seccomp(p, e);
         if (r < 0)
                 return r;
 
@@ -236,6 +239,8 @@ static _noreturn_ void service_main(LaunchContext *c) {
                 /* With a pid namespace init carries it, and the service
                  * dies with init. */
                 .die_with_parent = c->params->die_with_parent && !c->pidns,
+                .notify_prog = c->notify_prog,
+                .notify_n = c->notify_n,
         };
         LaunchError e = {};
 
@@ -253,7 +258,7 @@ static _noreturn_ void child_main(LaunchContext *c) {
         _cleanup_close_ int root_fd = -EBADF;
         LaunchError e = {};
         pid_t service;
-        int exit_fd, output_fd;
+        int exit_fd, output_fd, listener_fd = -EBADF;
         char go;
         int r;
 
@@ -371,6 +376,17 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * until the service runs: its first instruction comes 0.5 to 1.5
          * ms sooner. */
         (void) sched_yield();
+        /* The listener's copy that the launcher sent after taking it from
+         * the service (listener.c). */
+        if (c->notify_prog) {
+                r = listener_init_recv(c->sync_fd, &e);
+                if (r < 0) {
+                        (void) kill(service, SIGKILL);
+                        goto fail;
+                }
+                if (r > 0)
+                        listener_fd = LAUNCH_INIT_LISTENER_FD;
+        }
         if (caps_drop_for_init(&e) < 0) {
                 (void) kill(service, SIGKILL);
                 goto fail;
@@ -384,12 +400,12 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * exec of sandbox-init, or in init_run() if there is none (init
          * then stays this fork, as it does if the exec fails). */
         if (c->init_exe_fd >= 0) {
-                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd);
+                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd, listener_fd);
                 c->sync_fd = -EBADF;
         }
         /* This fork stays init: the service's stack is ours to free. */
         launch_vfork_stack_free();
-        init_run(service, c->sync_fd, exit_fd, output_fd);
+        init_run(service, c->sync_fd, exit_fd, output_fd, listener_fd);
 
 fail:
         launch_child_exit(c->sync_fd, &e);
@@ -500,10 +516,64 @@ static int check_output_read_fd(int fd) {
         return 0;
 }
 
+/* One message of SYNC 2 into e (*ret_n: its size, 0 at EOF), and the
+ * sender's pid. Meanwhile the listener's notifications are answered as
+ * the policy says: they come from the service's own last steps (a failed
+ * execve's checks), before anyone else could. */
+static int sync2_recv(int sock, int listener_fd, const Plan *p, LaunchError *e, ssize_t *ret_n, pid_t *ret_pid) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(struct ucred))];
+        } control;
+        struct iovec iov = { .iov_base = e, .iov_len = sizeof(*e) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n;
+
+        while (listener_fd >= 0) {
+                struct pollfd pfd[2] = {
+                        { .fd = sock, .events = POLLIN },
+                        { .fd = listener_fd, .events = POLLIN },
+                };
+                SeccompListener l = {
+                        .fd = listener_fd,
+                        .prog = p->seccomp_bpf,
+                        .n = p->seccomp_bpf_size / sizeof(struct sock_filter),
+                };
+                SeccompEvent ev;
+
+                if (poll(pfd, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(negative_errno(), "Failed to wait for the sandbox: %m");
+                }
+                if (pfd[0].revents)
+                        break;
+                if (pfd[1].revents)
+                        (void) seccomp_listener_handle(&l, &ev);
+        }
+        do {
+                mh.msg_control = &control;
+                mh.msg_controllen = sizeof(control);
+                n = recvmsg(sock, &mh, 0);
+        } while (n < 0 && errno == EINTR);
+        *ret_pid = 0;
+        if (n > 0)
+                for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS &&
+                            cm->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+                                struct ucred u;
+
+                                memcpy(&u, CMSG_DATA(cm), sizeof(u));
+                                *ret_pid = u.pid;
+                        }
+        *ret_n = n < 0 ? negative_errno() : n;
+        return 0;
+}
+
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, listener_fd = -EBADF;
         int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];
         size_t n_passed = 0;
         LaunchError e = {};
@@ -561,8 +631,16 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                         goto finish;
                 }
         }
+        r = listener_prepare(&c);
+        if (r < 0)
+                goto finish;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 r = log_error_errno(negative_errno(), "Failed to create the sync socket: %m");
+                goto finish;
+        }
+        /* The service's pid comes with its listener message (listener.c). */
+        if (c.notify_prog && setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0) {
+                r = log_error_errno(negative_errno(), "Failed to set up the sync socket: %m");
                 goto finish;
         }
 
@@ -607,15 +685,29 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         (void) idmap_send(pair[0], go, passed, n_passed);
         close_many(passed, n_passed);
 
-        /* SYNC 2 (parent): EOF once the service has exec'd, or the error. */
-        do
-                n = recv(pair[0], &e, sizeof(e), 0);
-        while (n < 0 && errno == EINTR);
+        /* SYNC 2 (parent): EOF once the service has exec'd, or the error;
+         * before them, with a listener, its message (listener.c). */
+        for (;;) {
+                pid_t sender = 0;
+
+                r = sync2_recv(pair[0], listener_fd, p, &e, &n, &sender);
+                if (r < 0)
+                        goto kill;
+                if (n != (ssize_t) sizeof(LaunchListenerMsg) || !c.notify_prog || listener_fd >= 0)
+                        break;
+                r = listener_take(pair[0], (const LaunchListenerMsg *) &e, sender, &listener_fd);
+                if (r < 0)
+                        goto kill;
+                /* Without one (the kernel refused it) the filter is the plain one. */
+                if (listener_fd < 0)
+                        c.notify_prog = mfree(c.notify_prog);
+        }
         if (n == 0) {
                 *ret = (Launched) {
                         .pid = pid,
                         .pidfd = TAKE_FD(pidfd),
                         .has_init = c.pidns,
+                        .listener_fd = TAKE_FD(listener_fd),
                 };
                 return 0;
         }
@@ -629,7 +721,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 else
                         r = launch_log_child_error(&e);
         } else
-                r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
+                r = log_error_errno(n < 0 ? (int) n : SYNTHETIC_ERRNO(EBADMSG),
                                     "Failed to read from the sandbox's sync socket: %m");
 
 kill:

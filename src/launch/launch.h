@@ -54,17 +54,30 @@ typedef struct LaunchParams {
                                  * with pidfd_getfd(2) on init. Needs a pid namespace: ignored
                                  * without one (no init). */
         int output_read_fd;     /* a pipe opened O_RDONLY (else launch_start fails with -EINVAL) */
+        /* Additions for denials: */
+        unsigned seccomp_notify; /* SECCOMP_NOTIFY_* (src/plan/seccomp-bpf.h): which returns of the
+                                 * plan's filter go to a listener instead (SECCOMP_RET_USER_NOTIF),
+                                 * handed out as Launched.listener_fd, for the caller to answer
+                                 * (src/launch/seccomp-notify.h). init holds a copy at
+                                 * LAUNCH_INIT_LISTENER_FD, for a restarted caller. Needs a pid
+                                 * namespace and a filter: else ignored (listener_fd -1), as it is
+                                 * when the filter would not let the service's last steps
+                                 * (write and read on the sync socket) through. */
 } LaunchParams;
 
 /* Where init holds LaunchParams.output_read_fd, in the launcher's fork and
  * in sandbox-init alike. */
 #define LAUNCH_INIT_OUTPUT_FD 6
+/* Where init holds the seccomp listener (LaunchParams.seccomp_notify). */
+#define LAUNCH_INIT_LISTENER_FD 7
 
 typedef struct Launched {
         pid_t pid;              /* host pid of the sandbox's PID 1 (init) or of the service */
         int pidfd;              /* pidfd of that process; the caller owns it */
         bool has_init;          /* pid is our init: it exits with the service's status, and
                                  * 128+N when the service was killed by signal N */
+        int listener_fd;        /* the seccomp listener (LaunchParams.seccomp_notify), or -EBADF;
+                                 * the caller owns it */
 } Launched;
 
 /* Start the sandbox described by p: returns once the service has been

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdio.h>
+#include <string.h>
+
 #include "plan.h"
 #include "strv.h"
 
@@ -152,4 +155,19 @@ int plan_add_device(Plan *p, const char *name, bool block, uint32_t major, uint3
 
 unsigned long plan_clone_flags(const Plan *p) {
         return namespace_mask_to_clone_flags(p->namespaces);
+}
+
+const char *plan_policy_name(const Plan *p, char buf[static PLAN_POLICY_NAME_MAX]) {
+        const char *path = p ? p->policy_path : NULL, *base;
+        size_t n;
+
+        if (!path)
+                return "(none)";
+        base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        n = strlen(base);
+        if (n > 7 && streq(base + n - 7, ".policy"))
+                n -= 7;
+        (void) snprintf(buf, PLAN_POLICY_NAME_MAX, "%.*s", (int) MIN(n, (size_t) PLAN_POLICY_NAME_MAX - 1), base);
+        return buf;
 }
