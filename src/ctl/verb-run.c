@@ -232,16 +232,33 @@ typedef struct RunDenials {
         SeccompListener listener;       /* .fd < 0: none */
         SeccompDenials table;
         char kill_reason[128];          /* the service itself was killed by the filter */
+        const Plan *plan;
 } RunDenials;
 
 static void run_denials_done(RunDenials *d) {
         d->listener.fd = safe_close(d->listener.fd);
 }
 
-static void denials_run(RunDenials *d, const Plan *p, bool has_init) {
+static void denials_note(RunDenials *d, const SeccompEvent *ev) {
+        char name[SECCOMP_NAME_MAX], pol[PLAN_POLICY_NAME_MAX];
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        (void) seccomp_denials_add(&d->table, ev,
+                                   (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC);
+        /* The service is the sandbox's PID 2, init's first child. */
+        if (ev->killed && d->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID) && ev->sandbox_pid == 2)
+                (void) snprintf(d->kill_reason, sizeof(d->kill_reason), "%s denied by policy %s",
+                                seccomp_event_syscall_name(ev->arch, ev->nr, name), plan_policy_name(d->plan, pol));
+}
+
+/* LaunchParams.on_seccomp_event */
+static void denials_note_launch(const SeccompEvent *ev, void *userdata) {
+        denials_note(userdata, ev);
+}
+
+static void denials_run(RunDenials *d) {
         for (unsigned i = 0; i < DENIALS_BATCH && d->listener.fd >= 0; i++) {
-                char name[SECCOMP_NAME_MAX], pol[PLAN_POLICY_NAME_MAX];
-                struct timespec ts;
                 SeccompEvent ev;
                 int r;
 
@@ -255,13 +272,7 @@ static void denials_run(RunDenials *d, const Plan *p, bool has_init) {
                         d->listener.fd = safe_close(d->listener.fd);
                         return;
                 }
-                clock_gettime(CLOCK_REALTIME, &ts);
-                (void) seccomp_denials_add(&d->table, &ev,
-                                           (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC);
-                /* The service is the sandbox's PID 2, init's first child. */
-                if (ev.killed && has_init && ev.sandbox_pid == 2)
-                        (void) snprintf(d->kill_reason, sizeof(d->kill_reason), "%s denied by policy %s",
-                                        seccomp_event_syscall_name(ev.arch, ev.nr, name), plan_policy_name(p, pol));
+                denials_note(d, &ev);
         }
 }
 
@@ -329,7 +340,7 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 if (pfd[0].revents)
                         break;
                 if (pfd[2].revents)
-                        denials_run(denials, p, l->has_init);
+                        denials_run(denials);
                 relay_run(relay, false);
                 if (pfd[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
@@ -353,7 +364,7 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
         }
 
         /* The last ones (a killed service's call was answered before its exit). */
-        denials_run(denials, p, l->has_init);
+        denials_run(denials);
         relay_run(relay, true);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
@@ -478,7 +489,10 @@ int verb_run(int argc, char *argv[]) {
                 .die_with_parent = true,
                 .reterr_exit_status = &status,
                 .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
+                .on_seccomp_event = denials_note_launch,
+                .seccomp_event_userdata = &denials,
         };
+        denials.plan = plan;
         r = setup_terminal_stdin(&params, &tty_in);
         if (r >= 0)
                 r = launch_start(plan, &params, &l);

@@ -56,7 +56,7 @@ static void note(ServiceDenials *d, const SeccompEvent *ev) {
         r = seccomp_denials_add(&d->table, ev, service_now_usec(CLOCK_REALTIME));
         (void) seccomp_event_syscall_name(ev->arch, ev->nr, name);
         /* The service itself is the sandbox's PID 2: init's first child. */
-        if (ev->killed && s->has_init && ev->sandbox_pid == 2)
+        if (ev->killed && s->plan && (s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID)) && ev->sandbox_pid == 2)
                 (void) snprintf(d->kill_reason, sizeof(d->kill_reason), "%s denied by policy %s", name,
                                 policy_name(s, pol));
         if (r == -ENOSPC && !d->logged_full) {
@@ -138,6 +138,23 @@ static ServiceDenials *denials_get(Service *s) {
         return s->denials;
 }
 
+int service_denials_reset(Service *s) {
+        ServiceDenials *d = denials_get(s);
+
+        if (!d)
+                return log_oom();
+        stop_answering(d);
+        *d = (ServiceDenials) { .service = s, .listener.fd = -EBADF };
+        return 0;
+}
+
+void service_denials_note(const SeccompEvent *ev, void *userdata) {
+        Service *s = userdata;
+
+        if (s->denials)
+                note(s->denials, ev);
+}
+
 void service_denials_start(Service *s, int listener_fd) {
         _cleanup_close_ int fd = listener_fd;
         ServiceDenials *d = denials_get(s);
@@ -148,7 +165,6 @@ void service_denials_start(Service *s, int listener_fd) {
                 return;
         }
         stop_answering(d);
-        *d = (ServiceDenials) { .service = s, .listener.fd = -EBADF };
         if (fd < 0)
                 return;
         r = watch(d, fd);

@@ -11,9 +11,15 @@
 
 typedef struct Service Service;
 typedef struct ServiceDenials ServiceDenials;
+struct SeccompEvent;
 
-/* A new run (its counts start at zero): answer listener_fd (taken over;
- * < 0: the run has none) on the event loop. */
+/* Before a launch: the counts start at zero. */
+int service_denials_reset(Service *s);
+/* LaunchParams.on_seccomp_event, userdata the Service: a call the
+ * launcher answered. */
+void service_denials_note(const struct SeccompEvent *ev, void *userdata);
+/* After the launch: answer listener_fd (taken over; < 0: the run has
+ * none) on the event loop. */
 void service_denials_start(Service *s, int listener_fd);
 /* A re-adopted service: take the listener back from its init
  * (pidfd_getfd(2)). Nothing if the run has none. */

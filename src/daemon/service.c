@@ -29,6 +29,7 @@
 #include "service-internal.h"
 #include "seccomp-bpf.h"
 #include "service-denials.h"
+#include "seccomp-notify.h"
 #include "service-log.h"
 #include "fileio.h"
 #include "state-file.h"
@@ -448,7 +449,14 @@ static int service_launch(Service *s, char **reterr_message) {
                 .output_read_fd = out_r,
                 /* Denied syscalls come to us, by name (service-denials.c). */
                 .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
+                .on_seccomp_event = service_denials_note,
+                .seccomp_event_userdata = s,
         };
+        r = service_denials_reset(s);
+        if (r < 0) {
+                set_message(m, "Failed to start %s: out of memory.", s->name);
+                return r;
+        }
         r = launch_start(s->plan, &params, &l);
         if (r < 0) {
                 /* launch_start() logged the failed step; say what it means. */

@@ -520,7 +520,8 @@ static int check_output_read_fd(int fd) {
  * sender's pid. Meanwhile the listener's notifications are answered as
  * the policy says: they come from the service's own last steps (a failed
  * execve's checks), before anyone else could. */
-static int sync2_recv(int sock, int listener_fd, const Plan *p, LaunchError *e, ssize_t *ret_n, pid_t *ret_pid) {
+static int sync2_recv(int sock, int listener_fd, const Plan *p, const LaunchParams *params, LaunchError *e,
+                      ssize_t *ret_n, pid_t *ret_pid) {
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -548,8 +549,8 @@ static int sync2_recv(int sock, int listener_fd, const Plan *p, LaunchError *e, 
                 }
                 if (pfd[0].revents)
                         break;
-                if (pfd[1].revents)
-                        (void) seccomp_listener_handle(&l, &ev);
+                if (pfd[1].revents && seccomp_listener_handle(&l, &ev) > 0 && params->on_seccomp_event)
+                        params->on_seccomp_event(&ev, params->seccomp_event_userdata);
         }
         do {
                 mh.msg_control = &control;
@@ -690,7 +691,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         for (;;) {
                 pid_t sender = 0;
 
-                r = sync2_recv(pair[0], listener_fd, p, &e, &n, &sender);
+                r = sync2_recv(pair[0], listener_fd, p, params, &e, &n, &sender);
                 if (r < 0)
                         goto kill;
                 if (n != (ssize_t) sizeof(LaunchListenerMsg) || !c.notify_prog || listener_fd >= 0)

@@ -8,6 +8,7 @@
 
 typedef struct Plan Plan;
 typedef struct Cgroup Cgroup;
+struct SeccompEvent;
 
 /* Exit statuses for a service that never ran (launch_start failed), in
  * the shells' convention: 127 the ExecStart= binary is not in the image,
@@ -63,6 +64,11 @@ typedef struct LaunchParams {
                                  * namespace and a filter: else ignored (listener_fd -1), as it is
                                  * when the filter would not let the service's last steps
                                  * (write and read on the sync socket) through. */
+        /* Called for each call the launcher answered itself while it waited for the exec (the
+         * service's first calls, or a failed execve's checks): the caller counts them as it
+         * counts those it answers later. May be NULL. */
+        void (*on_seccomp_event)(const struct SeccompEvent *ev, void *userdata);
+        void *seccomp_event_userdata;
 } LaunchParams;
 
 /* Where init holds LaunchParams.output_read_fd, in the launcher's fork and

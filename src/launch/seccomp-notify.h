@@ -16,14 +16,15 @@
 
 #include "seccomp-action.h"
 
-typedef struct SeccompEvent {
+typedef struct SeccompEvent SeccompEvent;
+struct SeccompEvent {
         uint32_t arch;          /* AUDIT_ARCH_* of the call */
         int nr;                 /* its number on that ABI */
         SeccompAction action;   /* what the policy does with it */
         pid_t pid;              /* the calling process (thread group), as the supervisor sees it; 0 gone */
         pid_t sandbox_pid;      /* the same in the sandbox's pid namespace; 0 unknown */
         bool killed;            /* kill-process: SIGKILL was sent */
-} SeccompEvent;
+};
 
 typedef struct SeccompListener {
         int fd;
