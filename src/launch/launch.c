@@ -549,8 +549,16 @@ static int sync2_recv(int sock, int listener_fd, const Plan *p, const LaunchPara
                 }
                 if (pfd[0].revents)
                         break;
-                if (pfd[1].revents && seccomp_listener_handle(&l, &ev) > 0 && params->on_seccomp_event)
-                        params->on_seccomp_event(&ev, params->seccomp_event_userdata);
+                if (pfd[1].revents) {
+                        int k = seccomp_listener_handle(&l, &ev);
+
+                        if (k > 0 && params->on_seccomp_event)
+                                params->on_seccomp_event(&ev, params->seccomp_event_userdata);
+                        if (k < 0)
+                                /* Nothing left under the filter (or worse): the
+                                 * socket says the rest. */
+                                listener_fd = -EBADF;
+                }
         }
         do {
                 mh.msg_control = &control;
