@@ -10,8 +10,9 @@
  *    PR_SET_NO_NEW_PRIVS, median in microseconds;
  * 3. per-syscall cost: a getppid and an ioctl(FIONREAD) loop in a forked
  *    child without a filter, with a one-instruction allow-all filter (the
- *    kernel's fixed price for having any filter), and with the unit's
- *    filter; ns per call.
+ *    kernel's fixed price for having any filter), with the unit's
+ *    filter, and with the variant a service runs under (its denials
+ *    notifying a listener); ns per call.
  *
  * Output: "key value" lines for bench/run.sh. */
 
@@ -30,6 +31,7 @@
 #include "diag.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
+#include "seccomp-bpf.h"
 #include "seccomp-load.h"
 #include "plan.h"
 
@@ -76,7 +78,18 @@ static int load_allow_all(void) {
         return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -1 : 0;
 }
 
-enum { FILTER_NONE, FILTER_ALLOW_ALL, FILTER_PLAN };
+enum { FILTER_NONE, FILTER_ALLOW_ALL, FILTER_PLAN, FILTER_NOTIFY };
+
+/* What a service gets: the plan's program with its denials notifying
+ * (seccomp-bpf.h), loaded with a listener. */
+static int load_notify(const Plan *p) {
+        _cleanup_free_ struct sock_filter *v = NULL;
+        size_t n = p->seccomp_bpf_size / sizeof(struct sock_filter), k;
+
+        if (seccomp_bpf_notify_variant(p->seccomp_bpf, n, SECCOMP_NOTIFY_DENIALS, &v, &k) < 0)
+                return -1;
+        return launch_seccomp_load_listener(v, n) < 0 ? -1 : 0;
+}
 
 static double in_child(const Plan *p, int filter, int which, long n) {
         int fd[2], status;
@@ -96,6 +109,8 @@ static double in_child(const Plan *p, int filter, int which, long n) {
                         _exit(1);
                 t0 = now_ns();
                 if (filter == FILTER_PLAN && launch_seccomp_load(p) < 0)
+                        _exit(1);
+                if (filter == FILTER_NOTIFY && load_notify(p) < 0)
                         _exit(1);
                 if (filter == FILTER_ALLOW_ALL && load_allow_all() < 0)
                         _exit(1);
@@ -154,13 +169,14 @@ int main(int argc, char *argv[]) {
 
         /* Plain and filtered children alternate, so drift hits both alike. */
         for (int which = 0; which < 2; which++) {
-                double plain[LOOPS], trivial[LOOPS], filt[LOOPS];
+                double plain[LOOPS], trivial[LOOPS], filt[LOOPS], notif[LOOPS];
 
                 for (int i = 0; i < LOOPS; i++) {
                         plain[i] = in_child(p, FILTER_NONE, which, n);
                         trivial[i] = in_child(p, FILTER_ALLOW_ALL, which, n);
                         filt[i] = in_child(p, FILTER_PLAN, which, n);
-                        if (plain[i] < 0 || trivial[i] < 0 || filt[i] < 0) {
+                        notif[i] = in_child(p, FILTER_NOTIFY, which, n);
+                        if (plain[i] < 0 || trivial[i] < 0 || filt[i] < 0 || notif[i] < 0) {
                                 fprintf(stderr, "seccomp-cost: loop child failed\n");
                                 return 1;
                         }
@@ -168,6 +184,7 @@ int main(int argc, char *argv[]) {
                 printf("%s_plain_ns %.2f\n", which ? "ioctl" : "getppid", median(plain, LOOPS));
                 printf("%s_allowall_ns %.2f\n", which ? "ioctl" : "getppid", median(trivial, LOOPS));
                 printf("%s_filtered_ns %.2f\n", which ? "ioctl" : "getppid", median(filt, LOOPS));
+                printf("%s_notify_ns %.2f\n", which ? "ioctl" : "getppid", median(notif, LOOPS));
         }
         return 0;
 }

@@ -2,6 +2,8 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,4 +95,36 @@ bool ctl_use_color(void) {
         const char *term = getenv("TERM");
 
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && !streq(term, "dumb");
+}
+
+bool ctl_locale_is_utf8(void) {
+        static const char *const keys[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+        const char *v = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                v = getenv(keys[i]);
+                if (v && *v)
+                        break;
+        }
+        return v && (strcasestr(v, "utf-8") || strcasestr(v, "utf8"));
+}
+
+char *ctl_format_denials(const CtlDenial *d, size_t n, size_t max) {
+        const char *times = ctl_locale_is_utf8() ? "×" : "x";
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < n && i < max; i++)
+                fprintf(f, "%s%s %s%" PRIu64 " (%s)", i > 0 ? ", " : "", d[i].name, times, d[i].count, d[i].action);
+        if (n > max)
+                fprintf(f, ", and %zu more", n - max);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
 }

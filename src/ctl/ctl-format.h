@@ -20,3 +20,16 @@ bool ctl_use_color(void);
 #define ANSI_GREEN "\x1b[0;1;32m"
 #define ANSI_RED "\x1b[0;1;31m"
 #define ANSI_NORMAL "\x1b[0m"
+
+/* One syscall the filter denied, as status and run show it. */
+typedef struct CtlDenial {
+        const char *name;       /* "keyctl" */
+        const char *action;     /* "errno:EPERM", "kill-process" */
+        uint64_t count;
+} CtlDenial;
+/* "keyctl ×3 (errno:EPERM), socketpair ×1 (kill-process)", the first max
+ * entries (the caller orders them, latest first) then "and N more";
+ * "x" for "×" where the locale's charset is not UTF-8. NULL on ENOMEM. */
+char *ctl_format_denials(const CtlDenial *d, size_t n, size_t max);
+/* Whether LC_ALL, LC_CTYPE or LANG (the first set) names UTF-8. */
+bool ctl_locale_is_utf8(void);

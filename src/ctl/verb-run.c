@@ -26,11 +26,14 @@
 #include "image-gc.h"
 #include "image-store.h"
 #include "ctl-escape.h"
+#include "ctl-format.h"
 #include "ctl-relay.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
 #include "root-check.h"
+#include "seccomp-bpf.h"
+#include "seccomp-notify.h"
 #include "strv.h"
 
 #ifndef P_PIDFD
@@ -115,19 +118,104 @@ static void kill_all(Cgroup *cg, int pidfd) {
         (void) send_signal(pidfd, SIGKILL);
 }
 
-/* Wait for the sandbox to end, passing signals on and relaying its
- * output; returns the wait status. */
-static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, CtlRelay *relay, siginfo_t *ret) {
+/* ---- denials ----
+ * The filter's listener (src/launch/seccomp-notify.h): each denied call
+ * is answered as the policy says and counted; the summary goes to stderr
+ * at the end. One service in the foreground: no rate limit, but at most
+ * DENIALS_BATCH answers between two looks at the rest. */
+
+#define DENIALS_BATCH 64U
+
+typedef struct RunDenials {
+        SeccompListener listener;       /* .fd < 0: none */
+        SeccompDenials table;
+        char kill_reason[128];          /* the service itself was killed by the filter */
+        const Plan *plan;
+} RunDenials;
+
+static void run_denials_done(RunDenials *d) {
+        d->listener.fd = safe_close(d->listener.fd);
+}
+
+static void denials_note(RunDenials *d, const SeccompEvent *ev) {
+        char name[SECCOMP_NAME_MAX], pol[PLAN_POLICY_NAME_MAX];
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        (void) seccomp_denials_add(&d->table, ev,
+                                   (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC);
+        /* The service is the sandbox's PID 2, init's first child. */
+        if (ev->killed && d->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID) && ev->sandbox_pid == 2)
+                (void) snprintf(d->kill_reason, sizeof(d->kill_reason), "%s denied by policy %s",
+                                seccomp_event_syscall_name(ev->arch, ev->nr, name), plan_policy_name(d->plan, pol));
+}
+
+/* LaunchParams.on_seccomp_event */
+static void denials_note_launch(const SeccompEvent *ev, void *userdata) {
+        denials_note(userdata, ev);
+}
+
+static void denials_run(RunDenials *d) {
+        for (unsigned i = 0; i < DENIALS_BATCH && d->listener.fd >= 0; i++) {
+                SeccompEvent ev;
+                int r;
+
+                r = seccomp_listener_handle(&d->listener, &ev);
+                if (r == 0)
+                        return;
+                if (r < 0) {
+                        /* -EPIPE: nothing is left under the filter. */
+                        if (r != -EPIPE)
+                                log_warning_errno(r, "Failed to answer a denied syscall: %m");
+                        d->listener.fd = safe_close(d->listener.fd);
+                        return;
+                }
+                denials_note(d, &ev);
+        }
+}
+
+static void denials_print(const RunDenials *d, const Plan *p) {
+        const SeccompDenials *t = &d->table;
+        char names[SECCOMP_DENIALS_MAX][SECCOMP_NAME_MAX], actions[SECCOMP_DENIALS_MAX][SECCOMP_ACTION_STRING_MAX];
+        size_t order[SECCOMP_DENIALS_MAX];
+        CtlDenial l[SECCOMP_DENIALS_MAX];
+        _cleanup_free_ char *line = NULL;
+
+        if (!isempty(d->kill_reason))
+                log_error("Service %s was killed by seccomp: %s.", p->name, d->kill_reason);
+        if (t->n == 0)
+                return;
+        seccomp_denials_order(t, order);
+        for (size_t i = 0; i < t->n; i++) {
+                const SeccompDenial *e = &t->items[order[i]];
+
+                l[i] = (CtlDenial) {
+                        .name = seccomp_event_syscall_name(e->arch, e->nr, names[i]),
+                        .action = seccomp_action_to_string(e->action, actions[i]),
+                        .count = e->count,
+                };
+        }
+        line = ctl_format_denials(l, t->n, SECCOMP_DENIALS_MAX);
+        if (line)
+                fprintf(stderr, "Denied: %s%s\n", line, t->n_unlisted > 0 ? ", and more" : "");
+}
+
+/* Wait for the sandbox to end, passing signals on, relaying its output
+ * and answering its filter's denials; returns the wait status. */
+static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, CtlRelay *relay,
+                            RunDenials *denials, siginfo_t *ret) {
         uint64_t deadline = 0;
         bool stopping = false;
         int r;
 
         for (;;) {
-                struct pollfd pfd[2 + CTL_RELAY_MAX_POLLFDS] = {
+                struct pollfd pfd[3 + CTL_RELAY_MAX_POLLFDS] = {
                         { .fd = l->pidfd, .events = POLLIN },
                         { .fd = sig_fd, .events = POLLIN },
+                        /* poll ignores a negative fd */
+                        { .fd = denials->listener.fd, .events = POLLIN },
                 };
-                size_t n_relay = ctl_relay_pollfds(relay, pfd + 2);
+                size_t n_relay = ctl_relay_pollfds(relay, pfd + 3);
                 int timeout = -1;
 
                 if (deadline > 0) {
@@ -142,14 +230,16 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                         timeout = (int) MIN(DIV_ROUND_UP(deadline - n, USEC_PER_MSEC), (uint64_t) INT32_MAX);
                 }
 
-                if (poll(pfd, 2 + n_relay, timeout) < 0) {
+                if (poll(pfd, 3 + n_relay, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(negative_errno(), "Failed to wait for the service: %m");
                 }
                 if (pfd[0].revents)
                         break;
-                ctl_relay_dispatch(relay, pfd + 2);
+                if (pfd[2].revents)
+                        denials_run(denials);
+                ctl_relay_dispatch(relay, pfd + 3);
                 if (pfd[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
 
@@ -176,6 +266,8 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
         /* Gone, and with a pid namespace everything in it: what it wrote
          * last must not be lost. Without one, a daemonised child may keep
          * the pipes open: bounded. */
+        /* The last denials (a killed service's call was answered before its exit). */
+        denials_run(denials);
         ctl_relay_drain(relay, DRAIN_IDLE_MSEC, DRAIN_MAX_MSEC);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
@@ -210,6 +302,7 @@ int verb_run(int argc, char *argv[]) {
         _cleanup_free_ char *msg = NULL, *why = NULL;
         _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
         _cleanup_(ctl_relay_done) CtlRelay relay = { .master = -EBADF };
+        _cleanup_(run_denials_done) RunDenials denials = { .listener.fd = -EBADF };
         int service_fds[3] = { -EBADF, -EBADF, -EBADF };
         /* A terminal of its own when ours is one, as for a login. */
         bool tty = isatty(STDIN_FILENO) > 0 && isatty(STDOUT_FILENO) > 0;
@@ -339,7 +432,11 @@ int verb_run(int argc, char *argv[]) {
                 .listen_fds = sockets.fds,
                 .n_listen_fds = sockets.n,
                 .tty = tty,
+                .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
+                .on_seccomp_event = denials_note_launch,
+                .seccomp_event_userdata = &denials,
         };
+        denials.plan = plan;
         if (tty)
                 ctl_relay_window_size(&params.tty_rows, &params.tty_cols);
         else {
@@ -358,6 +455,11 @@ int verb_run(int argc, char *argv[]) {
                 return status;
         }
         pidfd = l.pidfd;
+        denials.listener = (SeccompListener) {
+                .fd = l.listener_fd,
+                .prog = plan->seccomp_bpf,
+                .n = plan->seccomp_bpf_size / sizeof(struct sock_filter),
+        };
         if (tty) {
                 r = ctl_relay_pty(&relay, l.pty_master, /* input= */ true, /* escape= */ true);
                 if (r >= 0)
@@ -380,11 +482,14 @@ int verb_run(int argc, char *argv[]) {
                 }
         }
 
-        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &si);
+        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &denials, &si);
         if (r < 0) {
                 kill_all(cg, pidfd);
                 return r;
         }
+        /* After the output, so that the summary is the last thing said
+         * (the terminal is restored by then, see ctl_relay_done). */
+        denials_print(&denials, plan);
         status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 
         oom = cgroup_oom_killed(cg);

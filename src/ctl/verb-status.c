@@ -37,6 +37,10 @@ typedef struct UnitStatus {
         char *userns_range;
         char **namespaces;
         char **listen;
+        char *seccomp_kill;
+        char **denial_strings;  /* name, action, name, action, ... */
+        uint64_t *denial_counts;
+        size_t n_denials;
         uint32_t main_pid;
         uint32_t n_restarts;
         uint64_t active_since_realtime;
@@ -70,6 +74,9 @@ static void unit_status_done(UnitStatus *u) {
         free(u->userns_range);
         strv_free(u->namespaces);
         strv_free(u->listen);
+        free(u->seccomp_kill);
+        strv_free(u->denial_strings);
+        free(u->denial_counts);
 }
 
 /* The properties we show, by D-Bus type; the others only go to --json. */
@@ -91,6 +98,7 @@ static const struct {
         { "Namespaces", "as", offsetof(UnitStatus, namespaces) },
         { "UserNamespaceRange", "s", offsetof(UnitStatus, userns_range) },
         { "Listen", "as", offsetof(UnitStatus, listen) },
+        { "SeccompKill", "s", offsetof(UnitStatus, seccomp_kill) },
         { "MainPID", "u", offsetof(UnitStatus, main_pid) },
         { "NRestarts", "u", offsetof(UnitStatus, n_restarts) },
         { "ActiveSinceRealtime", "t", offsetof(UnitStatus, active_since_realtime) },
@@ -103,6 +111,49 @@ static const struct {
         { "TasksMax", "t", offsetof(UnitStatus, tasks_max) },
         { "Enabled", "b", offsetof(UnitStatus, enabled) },
 };
+
+/* Denials, a(sssttu): a list of objects keyed as the struct's fields. */
+static int read_denials(sd_bus_message *m, UnitStatus *u, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *list = json_object_new_array();
+        const char *name, *arch, *action;
+        uint64_t count, last;
+        uint32_t pid;
+        int r;
+
+        if (!list)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "(sssttu)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(sssttu)", &name, &arch, &action, &count, &last, &pid)) > 0) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+                uint64_t *c;
+
+                if (!o || json_object_object_add(o, "Name", json_object_new_string(name)) < 0 ||
+                    json_object_object_add(o, "Arch", json_object_new_string(arch)) < 0 ||
+                    json_object_object_add(o, "Action", json_object_new_string(action)) < 0 ||
+                    json_object_object_add(o, "Count", json_object_new_uint64(count)) < 0 ||
+                    json_object_object_add(o, "LastTime", json_object_new_uint64(last)) < 0 ||
+                    json_object_object_add(o, "Pid", json_object_new_int64(pid)) < 0 ||
+                    json_object_array_add(list, o) < 0)
+                        return -ENOMEM;
+                TAKE_PTR(o);
+                c = reallocarray(u->denial_counts, u->n_denials + 1, sizeof(uint64_t));
+                if (!c)
+                        return -ENOMEM;
+                u->denial_counts = c;
+                if (strv_extend(&u->denial_strings, name) < 0 || strv_extend(&u->denial_strings, action) < 0)
+                        return -ENOMEM;
+                c[u->n_denials++] = count;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(list);
+        return 0;
+}
 
 /* One variant's value: into the struct when it is one of ours, and into
  * the JSON object (UINT64_MAX, "unknown" or "no limit", as null). */
@@ -192,6 +243,10 @@ static int read_property(sd_bus_message *m, const char *key, const char *type, U
                         strv_free(*(char ***) field);
                         *(char ***) field = TAKE_PTR(l);
                 }
+        } else if (streq(type, "a(sssttu)") && streq(key, "Denials")) {
+                r = read_denials(m, u, &v);
+                if (r < 0)
+                        return r;
         } else
                 /* A type a later sandboxd may add: not ours to guess. */
                 return sd_bus_message_skip(m, type);
@@ -359,13 +414,26 @@ static void print_status(const UnitStatus *u, const char *name) {
                             ctl_format_timespan(a, u->next_restart_realtime > now ? u->next_restart_realtime - now : 0));
         } else
                 print_field("Restarts", "%" PRIu32, u->n_restarts);
-        if (!isempty(u->last_exit)) {
+        if (!isempty(u->last_exit) && !isempty(u->seccomp_kill) && startswith(u->last_exit, "killed "))
+                /* sandboxd's SIGKILL for the filter's kill action */
+                print_field("Last exit", "killed by seccomp: %s", u->seccomp_kill);
+        else if (!isempty(u->last_exit)) {
                 const char *sig = last_exit_signal(u->last_exit);
 
                 print_field("Last exit", "%s%s%s%s", u->last_exit, sig ? " (" : "", strempty(sig), sig ? ")" : "");
         }
         if (!isempty(u->last_start_error))
                 print_field("Start error", "%s", u->last_start_error);
+        if (u->n_denials > 0) {
+                _cleanup_free_ CtlDenial *d = calloc(u->n_denials, sizeof(CtlDenial));
+                _cleanup_free_ char *line = NULL;
+
+                for (size_t i = 0; d && i < u->n_denials; i++)
+                        d[i] = (CtlDenial) { u->denial_strings[2 * i], u->denial_strings[2 * i + 1], u->denial_counts[i] };
+                line = d ? ctl_format_denials(d, u->n_denials, 8) : NULL;
+                if (line)
+                        print_field("Denied", "%s", line);
+        }
 }
 
 static void help_status(void) {

@@ -20,6 +20,7 @@
 #include "path-util.h"
 #include "plan-json.h"
 #include "plan.h"
+#include "service-denials.h"
 #include "service.h"
 #include "state-file.h"
 #include "string-util.h"
@@ -792,6 +793,8 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                         (void) snprintf(buf, sizeof(buf), "%u:%u", (unsigned) p->uid, (unsigned) p->gid);
                 return sd_bus_message_append(reply, "s", buf);
         }
+        if (streq(property, "SeccompKill"))
+                return sd_bus_message_append(reply, "s", service_denials_kill_reason(s));
         if (streq(property, "UserNamespaceRange")) {
                 /* Empty until the first start allocated it. */
                 if (p && (p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_base > 0 && p->uid_map_count > 0)
@@ -891,6 +894,11 @@ static int unit_get_listen(sd_bus *bus, const char *path, const char *interface,
         return sd_bus_message_close_container(reply);
 }
 
+static int unit_get_denials(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return service_denials_append(userdata, reply);
+}
+
 #define UNIT_CHANGES SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable unit_vtable[] = {
@@ -919,6 +927,8 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("User", "s", unit_get_string, 0, 0),
         SD_BUS_PROPERTY("UserNamespaceRange", "s", unit_get_string, 0, 0),
         SD_BUS_PROPERTY("Listen", "as", unit_get_listen, 0, 0),
+        SD_BUS_PROPERTY("Denials", "a(sssttu)", unit_get_denials, 0, 0),
+        SD_BUS_PROPERTY("SeccompKill", "s", unit_get_string, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "manager.h"
 #include "plan-json.h"
+#include "service-denials.h"
 #include "service-internal.h"
 #include "service-log.h"
 #include "fileio.h"
@@ -155,6 +156,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                                                        strna(net_msg));
                 }
                 service_adopt_sockets(s);
+                service_denials_adopt(s);
 
                 if (s->rt.state == SERVICE_STARTING)
                         /* It was saved between the launch and STARTED. */

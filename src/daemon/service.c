@@ -28,6 +28,9 @@
 #include "path-util.h"
 #include "plan-json.h"
 #include "service-internal.h"
+#include "seccomp-bpf.h"
+#include "service-denials.h"
+#include "seccomp-notify.h"
 #include "service-log.h"
 #include "fileio.h"
 #include "state-file.h"
@@ -167,6 +170,8 @@ Service *service_free(Service *s) {
          * sandboxd. */
         service_log_close(s, false);
         s->log = service_log_free(s->log);
+        /* Closed: init keeps the listener for the next sandboxd too. */
+        s->denials = service_denials_free(s->denials);
         /* The driver's free() only, not cgroup_free(): that would destroy
          * the cgroup, and a forgotten service keeps running (sandboxd
          * exiting leaves its services for the next one to adopt). */
@@ -255,6 +260,7 @@ void service_cleanup(Service *s) {
         s->pidfd = safe_close(s->pidfd);
         /* Its last words, before the cgroup takes what is left. */
         service_log_close(s, true);
+        service_denials_stop(s);
         if (s->cgroup) {
                 /* Whatever the service left behind (daemonised children
                  * without a pid namespace) goes with the cgroup. */
@@ -445,7 +451,7 @@ static int service_launch(Service *s, char **reterr_message) {
         /* An automatic restart has no client to tell, but the log wants the sentence. */
         char **m = reterr_message ?: &local_message;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
-        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, out_w = -EBADF, out_r = -EBADF, pidfd = -EBADF,
+        _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, out_w = -EBADF, out_r = -EBADF, pidfd = -EBADF, listener_fd = -EBADF,
                             in_r = -EBADF;
         _cleanup_free_ char *msg = NULL, *launch_msg = NULL;
         const CgroupDriver *driver = s->manager->cgroup_driver;
@@ -569,7 +575,16 @@ static int service_launch(Service *s, char **reterr_message) {
                 .output_read_fd = out_r,
                 .listen_fds = s->listen_fds,
                 .n_listen_fds = s->n_listen_fds,
+                /* Denied syscalls come to us, by name (service-denials.c). */
+                .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
+                .on_seccomp_event = service_denials_note,
+                .seccomp_event_userdata = s,
         };
+        r = service_denials_reset(s);
+        if (r < 0) {
+                set_message(m, "Failed to start %s: out of memory.", s->name);
+                return r;
+        }
         r = launch_start(s->plan, &params, &l);
         if (r < 0) {
                 /* launch_start() logged the failed step; say what it means. */
@@ -594,6 +609,7 @@ static int service_launch(Service *s, char **reterr_message) {
                 return r;
         }
         pidfd = l.pidfd;
+        listener_fd = l.listener_fd;
         out_w = safe_close(out_w);
 
         /* Once it runs, so that a failed launch never published anything. */
@@ -633,6 +649,7 @@ static int service_launch(Service *s, char **reterr_message) {
         s->cgroup = TAKE_PTR(cg);
         s->active_since_realtime = service_now_usec(CLOCK_REALTIME);
         service_log_start(s, TAKE_FD(out_r));
+        service_denials_start(s, TAKE_FD(listener_fd));
 
         /* Saved by service_dispatch() once the launch's transitions are
          * done: nothing between here and there can block. plan.json is

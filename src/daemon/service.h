@@ -19,6 +19,7 @@
 
 typedef struct Manager Manager;
 typedef struct ServiceLog ServiceLog;
+typedef struct ServiceDenials ServiceDenials;
 
 typedef struct Service {
         Manager *manager;
@@ -68,6 +69,8 @@ typedef struct Service {
         int *listen_fds;
         size_t n_listen_fds;
         char **listen_files;            /* the AF_UNIX socket files to remove then */
+        /* Additions by service-denials.c: */
+        ServiceDenials *denials;        /* the seccomp listener of the run, what it denied */
 } Service;
 
 /* A new, inactive service object registered with m. */

@@ -185,7 +185,7 @@ int init_exe_get(void) {
  * So from here on nothing is reported: an exec that fails leaves init in
  * the fork (the caller falls back to init_run()). That is also why the
  * version is checked by init_exe_get(), and not by sandbox-init. */
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, size_t n_listen) {
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, int listener_fd, size_t n_listen) {
         char pid_s[16], exit_s[16];
         char *argv[] = { (char *) "sandbox-init", (char *) INIT_PROTOCOL, pid_s, exit_s, NULL };
         char *envp[] = { NULL };
@@ -196,7 +196,7 @@ int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, size_t 
         /* The memfd stays close-on-exec: the exec holds its file. The
          * output pipe keeps its number: a restarted sandboxd takes it from
          * there (LAUNCH_INIT_OUTPUT_FD); sandbox-init need not know it. */
-        init_close_fds_except((const int[]) { exit_fd, exe_fd, output_fd }, 3, n_listen);
+        init_close_fds_except((const int[]) { exit_fd, exe_fd, output_fd, listener_fd }, 4, n_listen);
         if (exit_fd >= 0 && fcntl(exit_fd, F_SETFD, 0) < 0)
                 return negative_errno();
         /* The listening sockets keep their numbers too (LAUNCH_INIT_LISTEN_FD). */
@@ -204,6 +204,9 @@ int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, size_t 
                 if (fcntl(LAUNCH_INIT_LISTEN_FD + (int) i, F_SETFD, 0) < 0)
                         return negative_errno();
         if (output_fd >= 0 && fcntl(output_fd, F_SETFD, 0) < 0)
+                return negative_errno();
+        /* The same for the listener (LAUNCH_INIT_LISTENER_FD). */
+        if (listener_fd >= 0 && fcntl(listener_fd, F_SETFD, 0) < 0)
                 return negative_errno();
 
         (void) syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);

@@ -81,6 +81,19 @@
  * with pidfd_getfd(2), as for the output pipe, so that it holds them for
  * the next run while the service restarts.
  *
+ * The third one (LaunchParams.seccomp_notify): the listener of the
+ * service's seccomp filter, at LAUNCH_INIT_LISTENER_FD, which init never
+ * reads either. It is the one fd here that would matter in the service's
+ * hands: whoever holds it answers the filter's denials, and could answer
+ * "go on" (SECCOMP_USER_NOTIF_FLAG_CONTINUE). So it is held only where
+ * the rest of init already is out of reach: /proc/1/fd/7 and
+ * pidfd_getfd(2) need what /proc/1/mem needs (the points above), and the
+ * service closes its own copy before its execve (close-on-exec, and the
+ * launcher has taken it by then). Held, the listener survives a killed
+ * sandboxd: the service's denied calls wait for the next one, which takes
+ * it back from here; without a listener at all the kernel would make
+ * them fail with ENOSYS, kill actions included.
+ *
  * This file is compiled into sandbox-init too: no stdio, nothing from
  * libbasic but macro.h. */
 
@@ -161,7 +174,7 @@ void init_close_fds_except(const int *keep, size_t n, size_t n_listen) {
         unsigned from = 0;
         size_t m = 0;
 
-        /* Callers keep at most three. */
+        /* Callers keep at most four. */
         for (size_t i = 0; i < n && m < ELEMENTSOF(sorted); i++) {
                 size_t j;
 
@@ -218,15 +231,15 @@ _noreturn_ void init_loop(pid_t service, int exit_fd) {
 }
 
 /* exit_fd: the exit status file, or < 0; output_fd: the output pipe's
- * read end, or < 0; sync_fd may be < 0 (closed already). This is also the
+ * read end, or < 0; listener_fd: the seccomp listener, or < 0; sync_fd may be < 0 (closed already). This is also the
  * loop of launch_exec()'s relay process (exec.c), without either. */
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, size_t n_listen) {
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, int listener_fd, size_t n_listen) {
         /* Nothing of the host stays (not even stdio: init writes nothing)
          * but the exit status file and the output pipe. The sync socket
          * goes last: the launcher takes its EOF (once the service's copy is
          * closed by its execve and this one is gone) to mean that init is
          * set up. */
-        init_close_fds_except((const int[]) { sync_fd, exit_fd, output_fd }, 3, n_listen);
+        init_close_fds_except((const int[]) { sync_fd, exit_fd, output_fd, listener_fd }, 4, n_listen);
         if (sync_fd >= 0)
                 (void) close(sync_fd);
         init_loop(service, exit_fd);

@@ -14,7 +14,10 @@
 #include "launch.h"
 #include "macro.h"
 
+/* linux/filter.h's: sandbox-init, built with musl, includes this too. */
+struct sock_filter;
 typedef struct PlanMount PlanMount;
+typedef struct BecomeOptions BecomeOptions;
 typedef struct PlanFileId PlanFileId;
 
 /* A failure in the child, sent as one SOCK_SEQPACKET message. */
@@ -64,6 +67,8 @@ typedef struct LaunchContext {
         char **service_env;     /* the plan's environment with LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID
                                  * (socket activation), or NULL */
         char *listen_pid;       /* in service_env: where the service writes its pid */
+        struct sock_filter *notify_prog; /* the plan's filter with its denials notifying (listener.c), or NULL */
+        size_t notify_n;
 } LaunchContext;
 
 /* PATH for a command looked up in a plan without one, as systemd's. */
@@ -150,8 +155,28 @@ int dev_seal(LaunchContext *c, LaunchError *e);
  * plan's user (launch_become_service calls it after the uid change; rows and cols:
  * the window size, 0: unset). Parent: recv() for SYNC 2 that keeps the
  * master if one comes first (pty_master NULL: none may come). */
+/* The one byte of the message that carries the master (SCM_RIGHTS). */
+#define PTY_MESSAGE 't'
 int pty_setup_child(const Plan *p, int sync_fd, unsigned short rows, unsigned short cols, LaunchError *e);
 ssize_t pty_recv_sync(int sock, LaunchError *e, int *pty_master);
+/* listener.c: the seccomp listener, from the service to the launcher
+ * and to init. */
+typedef struct LaunchListenerMsg {
+        char tag[4];            /* "lsn" */
+        int32_t fd;             /* the listener in the service, or -1: loaded without one */
+} LaunchListenerMsg;
+/* Parent, before the clone: c->notify_prog, or none (0). */
+int listener_prepare(LaunchContext *c);
+/* Service: the filter with a listener, announced on sync_fd, and kept
+ * until the launcher has taken it. */
+int listener_load(const Plan *p, const BecomeOptions *o, int sync_fd, LaunchError *e);
+/* init, once the service has exec'd: the listener at LAUNCH_INIT_LISTENER_FD
+ * (1), or none (0). */
+int listener_init_recv(int sync_fd, LaunchError *e);
+/* Parent, on a LaunchListenerMsg from pid: the listener taken from the
+ * service (*ret_fd, or -EBADF if it had none), the service let go on, and
+ * init sent its copy. Logs. */
+int listener_take(int sock, const LaunchListenerMsg *m, pid_t pid, int *ret_fd);
 
 /* net.c */
 int net_loopback_up(LaunchError *e);
@@ -169,7 +194,7 @@ int caps_drop_for_init(LaunchError *e);
 int init_block_signals(void);
 void init_close_fds_except(const int *keep, size_t n, size_t n_listen);
 _noreturn_ void init_loop(pid_t service, int exit_fd);
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, size_t n_listen);
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, int listener_fd, size_t n_listen);
 
 /* init-exe.c: sandbox-init's image. Parent: a sealed memfd, made once per
  * process (the fd stays open, cached), or < 0 when there is none (logged
@@ -180,7 +205,7 @@ _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd,
 #define INIT_PROTOCOL "1"
 #define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
 int init_exe_get(void);
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, size_t n_listen);
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, int listener_fd, size_t n_listen);
 
 /* launch.c: the last steps, shared by the service and launch_exec()'s
  * command. Returns only on failure, with e filled. */
@@ -196,6 +221,8 @@ typedef struct BecomeOptions {
                                  * (LAUNCH_LISTEN_PID_DIGITS bytes and a NUL) */
         bool tty;               /* stdio: a pty of the sandbox's devpts (pty.c), after the uid change */
         unsigned short tty_rows, tty_cols;
+        const struct sock_filter *notify_prog; /* load this with a listener instead (listener.c) */
+        size_t notify_n;
 } BecomeOptions;
 #define LAUNCH_LISTEN_PID_DIGITS 11
 /* *sync_fd may move (fd_pass_listen()). */

@@ -20,6 +20,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@
 #include "net.h"
 #include "plan-seccomp.h"
 #include "seccomp-load.h"
+#include "seccomp-notify.h"
 #include "plan.h"
 #include "string-util.h"
 #include "strv.h"
@@ -86,6 +88,7 @@ static void launch_context_done(LaunchContext *c) {
         c->service_env = strv_free(c->service_env);
         c->mount_prep = mount_prep_free(c->mount_prep, c->plan->n_mounts);
         launch_context_close_join_fds(c);
+        c->notify_prog = mfree(c->notify_prog);
 }
 
 /* ---- the child ---- */
@@ -232,7 +235,7 @@ int launch_become_service(const Plan *p, const BecomeOptions *o, int *sync_fd, L
                 (void) snprintf(o->listen_pid, LAUNCH_LISTEN_PID_DIGITS + 1, "%d", (int) getpid());
 
         /* Last before exec: from here on only what the filter allows. */
-        r = load_seccomp(p, e);
+        r = o->notify_prog ? listener_load(p, o, *sync_fd, e) : load_seccomp(p, e);
         if (r < 0)
                 return r;
 
@@ -259,6 +262,8 @@ static _noreturn_ void service_main(LaunchContext *c) {
                 .tty = c->params->tty,
                 .tty_rows = c->params->tty_rows,
                 .tty_cols = c->params->tty_cols,
+                .notify_prog = c->notify_prog,
+                .notify_n = c->notify_n,
         };
         /* Ours: with a pid namespace we share init's memory (vfork), and
          * init's c->sync_fd must stay its own. */
@@ -279,7 +284,7 @@ static _noreturn_ void child_main(LaunchContext *c) {
         _cleanup_close_ int root_fd = -EBADF;
         LaunchError e = {};
         pid_t service;
-        int exit_fd, output_fd;
+        int exit_fd, output_fd, listener_fd = -EBADF;
         char go;
         int r;
 
@@ -402,6 +407,17 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * until the service runs: its first instruction comes 0.5 to 1.5
          * ms sooner. */
         (void) sched_yield();
+        /* The listener's copy that the launcher sent after taking it from
+         * the service (listener.c). */
+        if (c->notify_prog) {
+                r = listener_init_recv(c->sync_fd, &e);
+                if (r < 0) {
+                        (void) kill(service, SIGKILL);
+                        goto fail;
+                }
+                if (r > 0)
+                        listener_fd = LAUNCH_INIT_LISTENER_FD;
+        }
         if (caps_drop_for_init(&e) < 0) {
                 (void) kill(service, SIGKILL);
                 goto fail;
@@ -415,12 +431,12 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * exec of sandbox-init, or in init_run() if there is none (init
          * then stays this fork, as it does if the exec fails). */
         if (c->init_exe_fd >= 0) {
-                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd, params->n_listen_fds);
+                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd, listener_fd, params->n_listen_fds);
                 c->sync_fd = -EBADF;
         }
         /* This fork stays init: the service's stack is ours to free. */
         launch_vfork_stack_free();
-        init_run(service, c->sync_fd, exit_fd, output_fd, params->n_listen_fds);
+        init_run(service, c->sync_fd, exit_fd, output_fd, listener_fd, params->n_listen_fds);
 
 fail:
         launch_child_exit(c->sync_fd, &e);
@@ -596,17 +612,88 @@ static int service_environment(LaunchContext *c) {
         return 0;
 }
 
+/* One message of SYNC 2 into e (*ret_n: its size, 0 at EOF), and the
+ * sender's pid. Meanwhile the listener's notifications are answered as
+ * the policy says: they come from the service's own last steps (a failed
+ * execve's checks), before anyone else could. */
+static int sync2_recv(int sock, int listener_fd, const Plan *p, const LaunchParams *params, LaunchError *e,
+                      ssize_t *ret_n, pid_t *ret_pid, int *ret_fd) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+        } control;
+        struct iovec iov = { .iov_base = e, .iov_len = sizeof(*e) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n;
+
+        while (listener_fd >= 0) {
+                struct pollfd pfd[2] = {
+                        { .fd = sock, .events = POLLIN },
+                        { .fd = listener_fd, .events = POLLIN },
+                };
+                SeccompListener l = {
+                        .fd = listener_fd,
+                        .prog = p->seccomp_bpf,
+                        .n = p->seccomp_bpf_size / sizeof(struct sock_filter),
+                };
+                SeccompEvent ev;
+
+                if (poll(pfd, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(negative_errno(), "Failed to wait for the sandbox: %m");
+                }
+                if (pfd[0].revents)
+                        break;
+                if (pfd[1].revents) {
+                        int k = seccomp_listener_handle(&l, &ev);
+
+                        if (k > 0 && params->on_seccomp_event)
+                                params->on_seccomp_event(&ev, params->seccomp_event_userdata);
+                        if (k < 0)
+                                /* Nothing left under the filter (or worse): the
+                                 * socket says the rest. */
+                                listener_fd = -EBADF;
+                }
+        }
+        do {
+                mh.msg_control = &control;
+                mh.msg_controllen = sizeof(control);
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        } while (n < 0 && errno == EINTR);
+        *ret_pid = 0;
+        *ret_fd = -EBADF;
+        if (n >= 0)
+                for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS &&
+                            cm->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+                                struct ucred u;
+
+                                memcpy(&u, CMSG_DATA(cm), sizeof(u));
+                                *ret_pid = u.pid;
+                        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+                                   cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+                                /* The pty's master (LaunchParams.tty): one fd, and
+                                 * only in its own message; the caller checks. */
+                                safe_close(*ret_fd);
+                                memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+                        }
+                }
+        *ret_n = n < 0 ? negative_errno() : n;
+        return 0;
+}
+
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF, listener_fd = -EBADF;
         int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];
         size_t n_passed = 0;
         LaunchError e = {};
         char go = 'g';
         bool veth_added = false;
         siginfo_t si;
-        ssize_t n;
+        ssize_t n = 0;
         pid_t pid;
         int r;
 
@@ -676,8 +763,16 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                         goto finish;
                 }
         }
+        r = listener_prepare(&c);
+        if (r < 0)
+                goto finish;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 r = log_error_errno(negative_errno(), "Failed to create the sync socket: %m");
+                goto finish;
+        }
+        /* The service's pid comes with its listener message (listener.c). */
+        if (c.notify_prog && setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0) {
+                r = log_error_errno(negative_errno(), "Failed to set up the sync socket: %m");
                 goto finish;
         }
 
@@ -739,16 +834,44 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         close_many(passed, n_passed);
 
         /* SYNC 2 (parent): EOF once the service has exec'd, or the error;
-         * with a terminal its master first. */
-        n = pty_recv_sync(pair[0], &e, params->tty ? &pty_master : NULL);
+         * before them, with a terminal its master, with a listener its
+         * message (listener.c). */
+        for (;;) {
+                pid_t sender = 0;
+                int fd = -EBADF;
+
+                r = sync2_recv(pair[0], listener_fd, p, params, &e, &n, &sender, &fd);
+                if (r < 0)
+                        goto kill;
+                if (n == 1 && *(const char *) &e == PTY_MESSAGE) {
+                        /* Only one is ever sent, and only when it was asked for. */
+                        if (!params->tty || pty_master >= 0 || fd < 0) {
+                                safe_close(fd);
+                                n = -EBADMSG;
+                                break;
+                        }
+                        pty_master = fd;
+                        continue;
+                }
+                safe_close(fd);
+                if (n != (ssize_t) sizeof(LaunchListenerMsg) || !c.notify_prog || listener_fd >= 0)
+                        break;
+                r = listener_take(pair[0], (const LaunchListenerMsg *) &e, sender, &listener_fd);
+                if (r < 0)
+                        goto kill;
+                /* Without one (the kernel refused it) the filter is the plain one. */
+                if (listener_fd < 0)
+                        c.notify_prog = mfree(c.notify_prog);
+        }
         if (n == 0 && params->tty && pty_master < 0)
-                n = -1, errno = EBADMSG;
+                n = -EBADMSG;
         if (n == 0) {
                 *ret = (Launched) {
                         .pid = pid,
                         .pidfd = TAKE_FD(pidfd),
                         .has_init = c.pidns,
                         .pty_master = TAKE_FD(pty_master),
+                        .listener_fd = TAKE_FD(listener_fd),
                 };
                 return 0;
         }
@@ -762,7 +885,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 else
                         r = launch_log_child_error(&e);
         } else
-                r = log_error_errno(n < 0 ? negative_errno() : SYNTHETIC_ERRNO(EBADMSG),
+                r = log_error_errno(n < 0 ? (int) n : SYNTHETIC_ERRNO(EBADMSG),
                                     "Failed to read from the sandbox's sync socket: %m");
 
 kill:

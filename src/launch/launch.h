@@ -9,6 +9,7 @@
 typedef struct Plan Plan;
 typedef struct Cgroup Cgroup;
 typedef struct PlanSocket PlanSocket;
+struct SeccompEvent;
 
 /* Exit statuses for a service that never ran (launch_start failed), in
  * the shells' convention: 127 the ExecStart= binary is not in the image,
@@ -68,13 +69,29 @@ typedef struct LaunchParams {
                                  * stdin_fd, stdout_fd and stderr_fd are then init's only, and the
                                  * master comes back in Launched.pty_master (src/launch/pty.c) */
         unsigned short tty_rows, tty_cols; /* its window size; 0: the kernel's default */
+        /* Additions for denials: */
+        unsigned seccomp_notify; /* SECCOMP_NOTIFY_* (src/plan/seccomp-bpf.h): which returns of the
+                                 * plan's filter go to a listener instead (SECCOMP_RET_USER_NOTIF),
+                                 * handed out as Launched.listener_fd, for the caller to answer
+                                 * (src/launch/seccomp-notify.h). init holds a copy at
+                                 * LAUNCH_INIT_LISTENER_FD, for a restarted caller. Needs a pid
+                                 * namespace and a filter: else ignored (listener_fd -1), as it is
+                                 * when the filter would not let the service's last steps
+                                 * (write and read on the sync socket) through. */
+        /* Called for each call the launcher answered itself while it waited for the exec (the
+         * service's first calls, or a failed execve's checks): the caller counts them as it
+         * counts those it answers later. May be NULL. */
+        void (*on_seccomp_event)(const struct SeccompEvent *ev, void *userdata);
+        void *seccomp_event_userdata;
 } LaunchParams;
 
 /* Where init holds LaunchParams.output_read_fd, in the launcher's fork and
  * in sandbox-init alike. */
 #define LAUNCH_INIT_OUTPUT_FD 6
+/* Where init holds the seccomp listener (LaunchParams.seccomp_notify). */
+#define LAUNCH_INIT_LISTENER_FD 7
 /* ... and the listening sockets of socket activation, from here up. */
-#define LAUNCH_INIT_LISTEN_FD 7
+#define LAUNCH_INIT_LISTEN_FD 8
 
 typedef struct Launched {
         pid_t pid;              /* host pid of the sandbox's PID 1 (init) or of the service */
@@ -82,6 +99,8 @@ typedef struct Launched {
         bool has_init;          /* pid is our init: it exits with the service's status, and
                                  * 128+N when the service was killed by signal N */
         int pty_master;         /* LaunchParams.tty: the pty's master, the caller owns it; else -EBADF */
+        int listener_fd;        /* the seccomp listener (LaunchParams.seccomp_notify), or -EBADF;
+                                 * the caller owns it */
 } Launched;
 
 /* Start the sandbox described by p: returns once the service has been

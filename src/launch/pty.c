@@ -45,7 +45,6 @@
 #include "launch-internal.h"
 #include "plan.h"
 
-#define PTY_MESSAGE 't'
 
 static const char *devpts_of(const Plan *p) {
         for (size_t i = 0; i < p->n_mounts; i++)

@@ -30,3 +30,25 @@ int launch_seccomp_load(const Plan *p) {
                 return negative_errno();
         return 0;
 }
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+int launch_seccomp_load_listener(const struct sock_filter *prog, size_t n) {
+        struct sock_fprog fprog = {
+                .len = (unsigned short) n,
+                .filter = (struct sock_filter *) prog,
+        };
+        int fd;
+
+        if (!prog || n == 0 || n > BPF_MAXINSNS)
+                return -EINVAL;
+        fd = (int) syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+                           SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
+        if (fd < 0 && errno == EINVAL)
+                fd = (int) syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+        if (fd < 0)
+                return negative_errno();
+        return fd;
+}

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "plan.h"
 #include "strv.h"
@@ -193,4 +195,19 @@ struct in6_addr plan_network_gateway6(const PlanNetwork *n) {
 
         r.s6_addr[15] |= 1;
         return r;
+}
+
+const char *plan_policy_name(const Plan *p, char buf[static PLAN_POLICY_NAME_MAX]) {
+        const char *path = p ? p->policy_path : NULL, *base;
+        size_t n;
+
+        if (!path)
+                return "(none)";
+        base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        n = strlen(base);
+        if (n > 7 && streq(base + n - 7, ".policy"))
+                n -= 7;
+        (void) snprintf(buf, PLAN_POLICY_NAME_MAX, "%.*s", (int) MIN(n, (size_t) PLAN_POLICY_NAME_MAX - 1), base);
+        return buf;
 }

@@ -253,6 +253,10 @@ void plan_syscall_ceilings_free(PlanSyscallCeiling *l, size_t n);
 
 Plan *plan_new(void);
 Plan *plan_free(Plan *p);
+/* The policy's name as units write it ("strict" for .../strict.policy);
+ * "(none)" without one. */
+#define PLAN_POLICY_NAME_MAX 64
+const char *plan_policy_name(const Plan *p, char buf[static PLAN_POLICY_NAME_MAX]);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Plan *, plan_free);
 
 int plan_add_mount(Plan *p, MountType type, const char *source, const char *target, const char *options,

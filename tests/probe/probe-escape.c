@@ -129,7 +129,8 @@ static void count_lines(const char *buf, Counts *c) {
 }
 
 /* A child killed before it printed a line for name (seccomp's SIGSYS, or
- * no such ABI): say so in that line's place. */
+ * no such ABI; SIGKILL where the supervisor answers the filter's kill
+ * action and kills for it): say so in that line's place. */
 static void report_killed(const char *name, size_t n, const char *buf, const EscapeTest *t, int status,
                           Counts *c) {
         char prefix[128];
@@ -144,7 +145,7 @@ static void report_killed(const char *name, size_t n, const char *buf, const Esc
                 return;
         }
         sig = WTERMSIG(status);
-        if (sig == SIGSYS || t->signal_blocks) {
+        if (sig == SIGSYS || sig == SIGKILL || t->signal_blocks) {
                 printf("%sblocked (killed by SIG%s)\n", prefix, sigabbrev_np(sig) ?: "?");
                 c->blocked++;
         } else {

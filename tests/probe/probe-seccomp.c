@@ -11,11 +11,15 @@
  * only that child: "=killed:SIGSYS". */
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -133,5 +137,63 @@ int cmd_syscall(int argc, char **argv) {
                 snprintf(key, sizeof key, "syscall.%s", argv[i]);
                 run_child(key, do_syscall, nr, 0, 0);
         }
+        return 0;
+}
+
+/*   sandbox-probe deny NAME COUNT [SLEEP]
+ *
+ * In this process (not a child: a kill action must kill the service
+ * itself), COUNT calls of a syscall the test policies deny: keyctl,
+ * add_key (each with arguments that would fail anyway) or socketpair
+ * (AF_UNIX). Prints "deny.NAME=ERRNO count=COUNT usec=ELAPSED", then
+ * sleeps SLEEP seconds, so that status sees a running service.
+ *
+ *   sandbox-probe own-listener
+ *
+ * Tries to install a filter of its own with a listener, which could answer
+ * "continue" to its own calls ahead of ours: "own-listener=EBUSY". */
+int cmd_deny(int argc, char **argv) {
+        struct timespec t0, t1;
+        long count, sleep_s = 0, nr, r = 0;
+        int sv[2], e = 0;
+
+        if (argc < 3)
+                return 2;
+        count = strtol(argv[2], NULL, 10);
+        if (argc > 3)
+                sleep_s = strtol(argv[3], NULL, 10);
+        if (strcmp(argv[1], "keyctl") == 0)
+                nr = SYS_keyctl;
+        else if (strcmp(argv[1], "add_key") == 0)
+                nr = SYS_add_key;
+        else if (strcmp(argv[1], "socketpair") == 0)
+                nr = SYS_socketpair;
+        else
+                return 2;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (long i = 0; i < count; i++) {
+                if (nr == SYS_socketpair)
+                        r = syscall(nr, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+                else
+                        r = syscall(nr, 0, 0, 0, 0, 0);
+                e = r < 0 ? errno : 0;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("deny.%s=%s count=%ld usec=%ld\n", argv[1], e ? errno_name(e) : "ok", count,
+               (long) ((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000));
+        fflush(stdout);
+        if (sleep_s > 0)
+                sleep((unsigned) sleep_s);
+        return 0;
+}
+
+int cmd_own_listener(void) {
+        struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+        struct sock_fprog prog = { .len = 1, .filter = &allow };
+        long fd;
+
+        (void) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        printf("own-listener=%s\n", fd < 0 ? errno_name(errno) : "ok");
         return 0;
 }

@@ -43,6 +43,8 @@ int run_escape(const EscapeOptions *o);
 /* probe-seccomp.c: exact answers of the filter. */
 int cmd_families(void);
 int cmd_syscall(int argc, char **argv);
+int cmd_deny(int argc, char **argv);
+int cmd_own_listener(void);
 
 /* ---- shared by the escape attempts (probe-escape*.c) ---- */
 

@@ -31,6 +31,8 @@
  *                                   "listening", then "accepted=KIND" per connection
  *   sandbox-probe families          socket/socketpair per address family (probe-seccomp.c)
  *   sandbox-probe syscall NR...     raw syscalls: "syscall.NR=ERRNO|ok|killed:SIGSYS"
+ *   sandbox-probe deny NAME COUNT [SLEEP]  COUNT denied calls in this process (probe-seccomp.c)
+ *   sandbox-probe own-listener      a seccomp listener of its own: "own-listener=EBUSY"
  */
 
 #include <dirent.h>
@@ -772,7 +774,7 @@ static int usage(void) {
                 "       sandbox-probe device PATH r|w|rw [c|b MAJOR MINOR] | fill PATH MB | df PATH\n"
                 "       sandbox-probe listen [--tcp PORT] [--abstract NAME] [--unix PATH]\n"
                 "       sandbox-probe listen-fd [--crash-after N] [--delay-ms MS]\n"
-                "       sandbox-probe families | syscall NR...\n");
+                "       sandbox-probe families | syscall NR... | deny NAME COUNT [SLEEP] | own-listener\n");
         return 2;
 }
 
@@ -862,6 +864,10 @@ int main(int argc, char **argv) {
                 r = cmd_families();
         else if (strcmp(cmd, "syscall") == 0)
                 r = cmd_syscall(argc, argv);
+        else if (strcmp(cmd, "deny") == 0)
+                r = cmd_deny(argc, argv);
+        else if (strcmp(cmd, "own-listener") == 0)
+                r = cmd_own_listener();
         else
                 return usage();
 

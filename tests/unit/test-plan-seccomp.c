@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
+#include "seccomp-bpf.h"
 #include "seccomp-load.h"
 #include "plan.h"
 #include "policy.h"
@@ -764,6 +765,73 @@ static bool probe_int80(void) {
         return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* The supervisor's reading of the program (seccomp-bpf.c): the same
+ * answers as the kernel gives, and the notify variant changes only the
+ * denied returns. */
+static uint32_t emulate(const struct sock_filter *prog, size_t n, uint32_t arch, int nr, uint64_t a0, uint64_t a1) {
+        struct seccomp_data d = { .nr = nr, .arch = arch, .args = { a0, a1 } };
+        uint32_t r = 0;
+
+        ASSERT_OK(seccomp_bpf_run(prog, n, &d, &r));
+        return r;
+}
+
+static void test_notify_variant(void) {
+        _cleanup_(plan_freep) Plan *p = make_plan(act_errno(EPERM), "@system-service", 0);
+        _cleanup_free_ struct sock_filter *v = NULL;
+        const SeccompAction kill = { .type = SECCOMP_ACTION_KILL_PROCESS };
+        uint32_t native = seccomp_arch_native();
+        size_t n, k, rets = 0;
+        SeccompAction a;
+
+        plan_set(p, "keyctl", kill);
+        ASSERT_OK(plan_seccomp_resolve_enosys(p));
+        ASSERT_OK(plan_compile_seccomp(p));
+        n = p->seccomp_bpf_size / sizeof(struct sock_filter);
+
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, __NR_getppid, 0, 0), SECCOMP_RET_ALLOW);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, __NR_keyctl, 0, 0), SECCOMP_RET_KILL_PROCESS);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, __NR_mount, 0, 0), SECCOMP_RET_ERRNO | EPERM);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, __NR_ioctl, 0, TIOCSTI), SECCOMP_RET_ERRNO | EPERM);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, __NR_ioctl, 0, FIONREAD), SECCOMP_RET_ALLOW);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, __NR_ioctl, 0, (1ULL << 32) | TIOCSTI), SECCOMP_RET_ERRNO | EPERM);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, native, 1000, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+        ASSERT_EQ(emulate(p->seccomp_bpf, n, 0x12345678, __NR_getppid, 0, 0), SECCOMP_RET_KILL_PROCESS);
+        ASSERT_OK(seccomp_action_from_ret(SECCOMP_RET_ERRNO | EPERM, &a));
+        ASSERT_TRUE(a.type == SECCOMP_ACTION_ERRNO && a.errno_value == EPERM);
+
+        ASSERT_OK(seccomp_bpf_notify_variant(p->seccomp_bpf, n, SECCOMP_NOTIFY_DENIALS, &v, &k));
+        ASSERT_TRUE(k > 0);
+        for (size_t i = 0; i < n; i++) {
+                const struct sock_filter *o = &((const struct sock_filter *) p->seccomp_bpf)[i];
+
+                if (o->code == (BPF_RET | BPF_K) && seccomp_ret_notifies(o->k, SECCOMP_NOTIFY_DENIALS)) {
+                        ASSERT_EQ(v[i].k, SECCOMP_RET_USER_NOTIF);
+                        rets++;
+                } else
+                        ASSERT_TRUE(memcmp(o, &v[i], sizeof(*o)) == 0);
+        }
+        ASSERT_EQ(rets, k);
+        ASSERT_EQ(emulate(v, n, native, __NR_getppid, 0, 0), SECCOMP_RET_ALLOW);
+        ASSERT_EQ(emulate(v, n, native, __NR_keyctl, 0, 0), SECCOMP_RET_USER_NOTIF);
+        ASSERT_EQ(emulate(v, n, native, __NR_mount, 0, 0), SECCOMP_RET_USER_NOTIF);
+        /* ENOSYS is not a denial: a libc probes it on every fork. */
+        ASSERT_EQ(emulate(v, n, native, 1000, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+
+        /* Malformed programs are refused, not run past their end. */
+        {
+                struct sock_filter bad[] = { BPF_JUMP(BPF_JMP | BPF_JA, 5, 0, 0), BPF_STMT(BPF_RET | BPF_K, 0) };
+                struct sock_filter noret[] = { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0) };
+                struct sock_filter oob[] = { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 64), BPF_STMT(BPF_RET | BPF_A, 0) };
+                struct seccomp_data d = {};
+                uint32_t r;
+
+                ASSERT_EQ(seccomp_bpf_run(bad, 2, &d, &r), -EINVAL);
+                ASSERT_EQ(seccomp_bpf_run(noret, 1, &d, &r), -EINVAL);
+                ASSERT_EQ(seccomp_bpf_run(oob, 2, &d, &r), -EINVAL);
+        }
+}
+
 int main(void) {
         test_pid = getpid();
         have_int80 = probe_int80();
@@ -776,6 +844,7 @@ int main(void) {
         RUN(foreign_abi_listed);
         RUN(address_families);
         RUN(enosys_above_table);
+        RUN(notify_variant);
         RUN(errors);
         RUN(timing);
         return 0;
