@@ -234,7 +234,7 @@ ok "exec -t: the outer window size (33 77) inside"
 read -r tdev _ <"$T/caller-tty"
 [ "$tdev" = "$HOST_PTS_DEV" ] || fail "the caller's terminal is not on the host's devpts ($tdev, $HOST_PTS_DEV)"
 # The sandbox's own pty, opened by the attacker: it was watching.
-grep -E '^spy-opened [0-9]+ [0-9]+ character special' "$SPYLOG" | grep -vq "^spy-opened $HOST_PTS_DEV " ||
+grep -E '^spy-opened [0-9]+ [0-9]+ character special' "$SPYLOG" | grep -v "^spy-opened $HOST_PTS_DEV " >/dev/null ||
         fail "the attacker never opened the sandbox's own pty: $(grep spy-opened "$SPYLOG" | sort -u | head)"
 ok "the attacker opened the sandbox's own pty (so it looked while exec ran)"
 
@@ -251,7 +251,7 @@ on_tty "$T/exec.out" "stat -L -c '%d %i' /proc/\$\$/fd/0 >'$T/caller-tty2'; exec
 grep -q stdin-no-tty "$T/exec.out" && grep -q stdout-no-tty "$T/exec.out" ||
         fail "exec: the command got a terminal: $(cat -v "$T/exec.out")"
 ok "exec without -t on a terminal: the command's stdin and stdout are no terminal, stdin is empty"
-grep -E '^spy-opened .* fifo ' "$SPYLOG" | grep -q 'pipe:' ||
+grep -E '^spy-opened .* fifo ' "$SPYLOG" | grep 'pipe:' >/dev/null ||
         fail "the attacker never opened exec's pipes: $(grep spy-opened "$SPYLOG" | sort -u | head)"
 ok "the attacker opened the command's pipes"
 
@@ -324,7 +324,7 @@ ok "run on a terminal: a pty inside ($(grep -oE '^/dev/pts/[0-9]+' "$T/run-t.out
 read -r d i <"$T/caller-run"
 grep -q "^spy-opened $d $i " "$T/run-t.out" && fail "run: the service opened the caller's terminal"
 grep -q "^spy-opened $HOST_PTS_DEV " "$T/run-t.out" && fail "run: the service opened a host terminal"
-grep -E '^spy-opened [0-9]+ [0-9]+ character special' "$T/run-t.out" | grep -vq "^spy-opened $HOST_PTS_DEV " ||
+grep -E '^spy-opened [0-9]+ [0-9]+ character special' "$T/run-t.out" | grep -v "^spy-opened $HOST_PTS_DEV " >/dev/null ||
         fail "run: the attacker beside the service never opened its pty: $(cat -v "$T/run-t.out")"
 ok "run on a terminal: the attacker beside the service got its pty, never the caller's terminal"
 
