@@ -41,6 +41,8 @@ typedef struct UnitStatus {
         char **denial_strings;  /* name, action, name, action, ... */
         uint64_t *denial_counts;
         size_t n_denials;
+        char **addresses;
+        char **published;       /* "0.0.0.0:18780 -> 8080/tcp" */
         uint32_t main_pid;
         uint32_t n_restarts;
         uint64_t active_since_realtime;
@@ -77,6 +79,8 @@ static void unit_status_done(UnitStatus *u) {
         free(u->seccomp_kill);
         strv_free(u->denial_strings);
         free(u->denial_counts);
+        strv_free(u->addresses);
+        strv_free(u->published);
 }
 
 /* The properties we show, by D-Bus type; the others only go to --json. */
@@ -99,6 +103,7 @@ static const struct {
         { "UserNamespaceRange", "s", offsetof(UnitStatus, userns_range) },
         { "Listen", "as", offsetof(UnitStatus, listen) },
         { "SeccompKill", "s", offsetof(UnitStatus, seccomp_kill) },
+        { "Addresses", "as", offsetof(UnitStatus, addresses) },
         { "MainPID", "u", offsetof(UnitStatus, main_pid) },
         { "NRestarts", "u", offsetof(UnitStatus, n_restarts) },
         { "ActiveSinceRealtime", "t", offsetof(UnitStatus, active_since_realtime) },
@@ -157,6 +162,57 @@ static int read_denials(sd_bus_message *m, UnitStatus *u, json_object **ret) {
 
 /* One variant's value: into the struct when it is one of ours, and into
  * the JSON object (UINT64_MAX, "unknown" or "no limit", as null). */
+static int json_add(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* PublishedPorts a(sqqs): a list of objects for JSON, "HOST:PORT -> PORT/PROTO"
+ * lines for the text. */
+static int read_published_ports(sd_bus_message *m, UnitStatus *u, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *v = json_object_new_array();
+        _cleanup_strv_free_ char **lines = NULL;
+        const char *host, *proto;
+        uint16_t host_port, container_port;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "(sqqs)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(sqqs)", &host, &host_port, &container_port, &proto)) > 0) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+                _cleanup_free_ char *line = NULL;
+
+                if (!o ||
+                    json_add(o, "HostAddress", json_object_new_string(host)) < 0 ||
+                    json_add(o, "HostPort", json_object_new_int64(host_port)) < 0 ||
+                    json_add(o, "ContainerPort", json_object_new_int64(container_port)) < 0 ||
+                    json_add(o, "Protocol", json_object_new_string(proto)) < 0 ||
+                    json_object_array_add(v, o) < 0)
+                        return -ENOMEM;
+                TAKE_PTR(o);
+                if (asprintf_safe(&line, "%s:%u -> %u/%s", host, host_port, container_port, proto) < 0 ||
+                    strv_extend(&lines, line) < 0)
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        strv_free(u->published);
+        u->published = TAKE_PTR(lines);
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 static int read_property(sd_bus_message *m, const char *key, const char *type, UnitStatus *u, json_object *obj) {
         _cleanup_(json_object_putp) json_object *v = NULL;
         void *field = NULL;
@@ -222,6 +278,10 @@ static int read_property(sd_bus_message *m, const char *key, const char *type, U
                 if (r < 0)
                         return r;
                 v = json_object_new_int64(x);
+        } else if (streq(key, "PublishedPorts") && streq(type, "a(sqqs)")) {
+                r = read_published_ports(m, u, &v);
+                if (r < 0)
+                        return r;
         } else if (streq(type, "as")) {
                 _cleanup_strv_free_ char **l = NULL;
 
@@ -407,6 +467,10 @@ static void print_status(const UnitStatus *u, const char *name) {
                 print_field("Host IDs", "%s (ids 0 and up inside)", u->userns_range);
         STRV_FOREACH(l, u->listen)
                 print_field(l == u->listen ? "Listen" : "", "%s", *l);
+        STRV_FOREACH(l, u->addresses)
+                print_field(l == u->addresses ? "Address" : "", "%s", *l);
+        STRV_FOREACH(l, u->published)
+                print_field(l == u->published ? "Published" : "", "%s", *l);
         if (u->next_restart_realtime > 0) {
                 uint64_t now = now_realtime();
 
@@ -560,11 +624,11 @@ int verb_status(int argc, char *argv[]) {
 
 /* ---- list ---- */
 
-typedef struct ListRow {
-        char *cols[8];
-} ListRow;
+enum { COL_UNIT, COL_STATE, COL_RESULT, COL_PID, COL_RESTARTS, COL_MEMORY, COL_ADDRESS, COL_SINCE, COL_DESCRIPTION, _COL_MAX };
 
-enum { COL_UNIT, COL_STATE, COL_RESULT, COL_PID, COL_RESTARTS, COL_MEMORY, COL_SINCE, COL_DESCRIPTION, _COL_MAX };
+typedef struct ListRow {
+        char *cols[_COL_MAX];
+} ListRow;
 
 static void list_rows_free(ListRow *rows, size_t n) {
         for (size_t i = 0; i < n; i++)
@@ -585,7 +649,7 @@ static char *format_since(uint64_t usec) {
 
 static void print_table(ListRow *rows, size_t n, bool legend) {
         static const char *const headers[_COL_MAX] = {
-                "UNIT", "STATE", "RESULT", "PID", "RESTARTS", "MEMORY", "SINCE", "DESCRIPTION",
+                "UNIT", "STATE", "RESULT", "PID", "RESTARTS", "MEMORY", "ADDRESS", "SINCE", "DESCRIPTION",
         };
         size_t width[_COL_MAX];
         bool color = ctl_use_color();
@@ -636,12 +700,47 @@ static void help_list(void) {
                "  -h --help         Show this help\n");
 }
 
-static int list_add_json(json_object *array, const char *name, const char *description, const char *state,
-                         const char *result, uint32_t pid, uint32_t restarts, uint64_t since, uint64_t memory) {
-        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+/* Not in ListUnits (its signature is API): the unit's Addresses property.
+ * Empty, not an error, when the unit went away meanwhile. */
+static int unit_addresses(sd_bus *bus, const char *name, char ***ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *path;
+        int r;
 
-        if (!o)
+        r = ctl_bus_call(bus, "GetUnit", 0, &e, &reply, "s", name);
+        if (r < 0) {
+                *ret = calloc(1, sizeof(char *));
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_strv(bus, sd_bus_is_bus_client(bus) > 0 ? SANDBOXD_BUS_NAME : NULL, path,
+                                     SANDBOXD_UNIT_INTERFACE, "Addresses", &e, ret);
+        if (r < 0 && r != -ENOMEM) {
+                *ret = calloc(1, sizeof(char *));
+                return *ret ? 0 : -ENOMEM;
+        }
+        return r;
+}
+
+static int list_add_json(json_object *array, const char *name, const char *description, const char *state,
+                         const char *result, uint32_t pid, uint32_t restarts, uint64_t since, uint64_t memory,
+                         char **addresses) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        _cleanup_(json_object_putp) json_object *a = json_object_new_array();
+
+        if (!o || !a)
                 return -ENOMEM;
+        STRV_FOREACH(s, addresses) {
+                json_object *e = json_object_new_string(*s);
+
+                if (!e || json_object_array_add(a, e) < 0) {
+                        json_object_put(e);
+                        return -ENOMEM;
+                }
+        }
         if (json_object_object_add(o, "Name", json_object_new_string(name)) < 0 ||
             json_object_object_add(o, "Description", json_object_new_string(description)) < 0 ||
             json_object_object_add(o, "State", json_object_new_string(state)) < 0 ||
@@ -649,8 +748,10 @@ static int list_add_json(json_object *array, const char *name, const char *descr
             json_object_object_add(o, "MainPID", json_object_new_int64(pid)) < 0 ||
             json_object_object_add(o, "NRestarts", json_object_new_int64(restarts)) < 0 ||
             json_object_object_add(o, "ActiveSinceRealtime", json_object_new_uint64(since)) < 0 ||
-            json_object_object_add(o, "MemoryCurrent", memory == UINT64_MAX ? NULL : json_object_new_uint64(memory)) < 0)
+            json_object_object_add(o, "MemoryCurrent", memory == UINT64_MAX ? NULL : json_object_new_uint64(memory)) < 0 ||
+            json_object_object_add(o, "Addresses", a) < 0)
                 return -ENOMEM;
+        TAKE_PTR(a);
         if (json_object_array_add(array, o) < 0)
                 return -ENOMEM;
         TAKE_PTR(o);
@@ -711,11 +812,15 @@ int verb_list(int argc, char *argv[]) {
                 goto parse_error;
         while ((r = sd_bus_message_read(reply, "(ssssuutt)", &name, &description, &state, &result, &pid, &restarts,
                                         &since, &memory)) > 0) {
+                _cleanup_strv_free_ char **addresses = NULL;
                 char buf[CTL_FORMAT_MAX];
                 ListRow *nr, *row;
 
+                if (unit_addresses(bus, name, &addresses) < 0)
+                        goto oom;
                 if (json) {
-                        if (list_add_json(array, name, description, state, result, pid, restarts, since, memory) < 0)
+                        if (list_add_json(array, name, description, state, result, pid, restarts, since, memory,
+                                          addresses) < 0)
                                 goto oom;
                         continue;
                 }
@@ -735,6 +840,7 @@ int verb_list(int argc, char *argv[]) {
                         row->cols[COL_PID] = strdup("-");
                 (void) asprintf_safe(&row->cols[COL_RESTARTS], "%" PRIu32, restarts);
                 row->cols[COL_MEMORY] = strdup(memory == UINT64_MAX ? "-" : ctl_format_bytes(buf, memory));
+                row->cols[COL_ADDRESS] = strdup(addresses && addresses[0] ? addresses[0] : "-");
                 row->cols[COL_SINCE] = format_since(since);
                 row->cols[COL_DESCRIPTION] = strdup(description);
                 for (size_t k = 0; k < _COL_MAX; k++)

@@ -4,6 +4,7 @@
  * checked here before it reaches the manager or a path, and every method
  * that changes state checks the caller first. */
 
+#include <arpa/inet.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -899,6 +900,56 @@ static int unit_get_denials(sd_bus *bus, const char *path, const char *interface
         return service_denials_append(userdata, reply);
 }
 
+/* Network=private: the service's addresses while it runs (its lease
+ * outlives it, its veth does not). */
+static int unit_get_addresses(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Service *s = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        if (s->plan && s->plan->network == NETWORK_PRIVATE && s->plan->net.address.s_addr != 0 && s->main_pid > 0) {
+                const PlanNetwork *n = &s->plan->net;
+                char buf[INET6_ADDRSTRLEN];
+
+                r = sd_bus_message_append(reply, "s", inet_ntop(AF_INET, &n->address, buf, sizeof(buf)));
+                if (r < 0)
+                        return r;
+                if (n->prefixlen6 > 0) {
+                        struct in6_addr a6 = plan_network_address6(n, n->address);
+
+                        r = sd_bus_message_append(reply, "s", inet_ntop(AF_INET6, &a6, buf, sizeof(buf)));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+/* PublishPort=: (HostAddress, HostPort, ContainerPort, Protocol). */
+static int unit_get_published_ports(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Service *s = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sqqs)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; s->plan && s->plan->network == NETWORK_PRIVATE && i < s->plan->net.n_ports; i++) {
+                const PlanPort *p = &s->plan->net.ports[i];
+                char host[INET_ADDRSTRLEN];
+
+                r = sd_bus_message_append(reply, "(sqqs)", inet_ntop(AF_INET, &p->host_address, host, sizeof(host)),
+                                          (uint16_t) p->host_port, (uint16_t) p->container_port,
+                                          p->protocol == IPPROTO_UDP ? "udp" : "tcp");
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 #define UNIT_CHANGES SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable unit_vtable[] = {
@@ -929,6 +980,8 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("Listen", "as", unit_get_listen, 0, 0),
         SD_BUS_PROPERTY("Denials", "a(sssttu)", unit_get_denials, 0, 0),
         SD_BUS_PROPERTY("SeccompKill", "s", unit_get_string, 0, 0),
+        SD_BUS_PROPERTY("Addresses", "as", unit_get_addresses, 0, UNIT_CHANGES),
+        SD_BUS_PROPERTY("PublishedPorts", "a(sqqs)", unit_get_published_ports, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

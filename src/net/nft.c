@@ -58,48 +58,64 @@ int nft_run(const char *cmd, char **ret_output, char **reterr_message) {
         return 0;
 }
 
+/* The last rule of each chain carries one of these: all of them in the
+ * listing means the table is whole. `nft flush table` keeps the chains and
+ * maps but not the rules, so the chains' existence proves nothing. */
+#define NFT_MARK "sandboxd-rules-1"
+
 int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
-        _cleanup_free_ char *cmd = NULL;
-        char net[INET_ADDRSTRLEN], net6[INET6_ADDRSTRLEN], v6[256] = "";
+        _cleanup_free_ char *cmd = NULL, *listing = NULL;
+        char net[INET_ADDRSTRLEN], net6[INET6_ADDRSTRLEN], v6[512] = "";
+        const char *t = NFT_TABLE_FAMILY " " NFT_TABLE_NAME;
+        const char *p;
+        unsigned marks = 0;
         int r;
 
-        /* All there (the last thing the definition makes): nothing to do.
-         * Partly there (someone flushed or deleted part of it): made anew,
-         * and the callers add their elements again. */
-        r = nft_run("list chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " postrouting", NULL, NULL);
-        if (r >= 0)
-                return 0;
+        r = nft_run("list table " NFT_TABLE_FAMILY " " NFT_TABLE_NAME, &listing, NULL);
         if (r == -EOPNOTSUPP)
                 return nft_run("", NULL, reterr_message);       /* says what to install */
+        for (p = listing; p && (p = strstr(p, NFT_MARK)); p++)
+                marks++;
+        if (r >= 0 && marks == 5)
+                return 0;
 
+        /* Missing or partly there (someone flushed it or deleted part of
+         * it): the chains' rules are written anew in one transaction, the
+         * maps kept with their elements (the services' ports, their egress
+         * chains), and the callers add their own elements again. */
         inet_ntop(AF_INET, &n->subnet, net, sizeof(net));
         if (n->prefixlen6 > 0)
-                snprintf(v6, sizeof(v6), "ip6 saddr %s/%u oifname != \"%s\" masquerade\n",
+                snprintf(v6, sizeof(v6), "add rule %s postrouting ip6 saddr %s/%u oifname != \"%s\" masquerade\n", t,
                          inet_ntop(AF_INET6, &n->subnet6, net6, sizeof(net6)), n->prefixlen6, n->bridge);
         if (asprintf(&cmd,
-                     "add table " NFT_TABLE_FAMILY " " NFT_TABLE_NAME "\n"
-                     "delete table " NFT_TABLE_FAMILY " " NFT_TABLE_NAME "\n"
-                     "table " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " {\n"
-                     "  map pub4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-                     "  map pub4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-                     "  chain published {\n"
-                     "    meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr\n"
-                     "    meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any\n"
-                     "  }\n"
-                     "  chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
-                     "    fib daddr type local jump published\n"
-                     "  }\n"
-                     "  chain output { type nat hook output priority -100; policy accept;\n"
-                     "    fib daddr type local jump published\n"
-                     "  }\n"
-                     "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
-                     "    ip saddr %s/%u oifname != \"%s\" masquerade\n"
-                     "    %s"
-                     "    ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n"
-                     "    ip saddr %s/%u oifname \"%s\" ct status dnat masquerade\n"
-                     "  }\n"
-                     "}\n",
-                     net, n->prefixlen, n->bridge, v6, n->bridge, net, n->prefixlen, n->bridge) < 0)
+                     "add table %1$s\n"
+                     "add map %1$s pub4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+                     "add map %1$s pub4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+                     "add map %1$s egress { type ifname : verdict; }\n"
+                     "add chain %1$s published\n"
+                     "add chain %1$s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+                     "add chain %1$s output { type nat hook output priority -100; policy accept; }\n"
+                     "add chain %1$s postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+                     "add chain %1$s forward { type filter hook forward priority filter; policy accept; }\n"
+                     "flush chain %1$s published\n"
+                     "flush chain %1$s prerouting\n"
+                     "flush chain %1$s output\n"
+                     "flush chain %1$s postrouting\n"
+                     "flush chain %1$s forward\n"
+                     "add rule %1$s published meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr\n"
+                     "add rule %1$s published meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any comment \"" NFT_MARK "\"\n"
+                     "add rule %1$s prerouting fib daddr type local jump published comment \"" NFT_MARK "\"\n"
+                     "add rule %1$s output fib daddr type local jump published comment \"" NFT_MARK "\"\n"
+                     "add rule %1$s postrouting ip saddr %2$s/%3$u oifname != \"%4$s\" masquerade\n"
+                     "%5$s"
+                     "add rule %1$s postrouting ip saddr 127.0.0.0/8 oifname \"%4$s\" masquerade\n"
+                     "add rule %1$s postrouting ip saddr %2$s/%3$u oifname \"%4$s\" ct status dnat masquerade comment \"" NFT_MARK "\"\n"
+                     /* IPAddressAllow=/IPAddressDeny=: what a service sends
+                      * through the host; the answers to what it was sent,
+                      * and what it may send, go on. */
+                     "add rule %1$s forward ct state established,related accept\n"
+                     "add rule %1$s forward iifname vmap @egress comment \"" NFT_MARK "\"\n",
+                     t, net, n->prefixlen, n->bridge, v6) < 0)
                 return -ENOMEM;
         return nft_run(cmd, NULL, reterr_message);
 }

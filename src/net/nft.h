@@ -10,6 +10,9 @@
  *   published    dnat through the two maps below
  *   pub4_any     proto . port               : address . port   (PublishPort=P:C)
  *   pub4_addr    host address . proto . port : address . port  (PublishPort=IP:P:C)
+ *   forward      (filter) replies accepted, then the service's veth
+ *                through the egress vmap to its chain egress_VETH
+ *                (IPAddressAllow=, IPAddressDeny=)
  * A service's published ports are elements of those maps, keyed by what
  * they publish: they are added and deleted without rule handles, adding
  * one that is there is a no-op (re-adoption does not duplicate), and two
@@ -24,7 +27,8 @@
 #define NFT_TABLE_NAME "sandboxd"
 
 /* Loads libnftables; makes the table with its chains and maps unless it
- * is all there already. reterr_message: what nft said, or what to install. */
+ * is all there already; rewrites the chains' rules when they are not (a
+ * flushed table), keeping the maps' elements. reterr_message: what nft said, or what to install. */
 int nft_table_ensure(const PlanNetwork *n, char **reterr_message);
 /* The plan's published ports to net->address. exclusive: refuse a key
  * already in a map (a start), else accept one with the same value (a

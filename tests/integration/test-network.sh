@@ -26,7 +26,7 @@ at_exit '[ "$had_table" = yes ] || nft delete table inet sandboxd 2>/dev/null'
 # This test's leases (the names of its units), and the directory if it made it.
 had_netdir=no
 [ -d /var/lib/sandboxd/net ] && had_netdir=yes
-at_exit "sed -i -E '/ (web1|client|out|web2|web3|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
+at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
 at_exit '[ "$had_netdir" = yes ] || rm -rf /var/lib/sandboxd/net'
 
 # The "remote machine": testbeds §4, with names of this test.
@@ -214,6 +214,72 @@ ExecStart=/bin/sh -c "nc 10.250.8.2 18713 </dev/null"
 X
 sbx_run out
 expect_line "$OUT" "10.250.8.1" "outbound NAT: the remote sees the host's address as the source"
+
+# ---- sandboxd: status and list show the address and the ports ----
+daemon_init
+# First at exit: the service and sandboxd go before the bridge and table.
+ITEST_AT_EXIT=("daemon_cleanup dweb" "${ITEST_AT_EXIT[@]}")
+write_unit dweb <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+Address=10.89.7.20
+PublishPort=18782:8080
+TemporaryFileSystem=/tmp
+[Security]
+Policy=@TESTDIR@/pol/netpub.policy
+[Service]
+ExecStart=/bin/sh -c "echo dweb-@ID@ >/tmp/index.html; exec httpd -f -p 8080 -h /tmp"
+X
+dweb_answers() { curl -sf --max-time 2 http://127.0.0.1:18782/ | grep -qx "dweb-$ID"; }
+# Elements of the table that name port 18782 (the map's element, no more).
+pub_count() { nft list table inet sandboxd 2>/dev/null | grep -c '18782' || true; }
+readopted() { [ "$(grep -c 'dweb.*Re-adopted' "$DLOG")" -ge "$1" ]; }
+start_daemon
+must start dweb
+check "sandboxd: dweb answers on its published port" wait_for 10 dweb_answers
+sc status -n 0 dweb
+expect_match "$TESTDIR/sc.out" '^ +Address: 10\.89\.7\.20$' "status shows Address:"
+expect_match "$TESTDIR/sc.out" '^ +: fd89:5bd0:7e1a::714$' "status shows the IPv6 address"
+expect_match "$TESTDIR/sc.out" '^ +Published: 0\.0\.0\.0:18782 -> 8080/tcp$' "status shows Published:"
+sc status --json dweb
+check "status --json has Addresses and PublishedPorts" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["Addresses"] == ["10.89.7.20", "fd89:5bd0:7e1a::714"], d["Addresses"]
+assert d["PublishedPorts"] == [{"HostAddress": "0.0.0.0", "HostPort": 18782, "ContainerPort": 8080, "Protocol": "tcp"}], d["PublishedPorts"]' \
+        "$TESTDIR/sc.out"
+sc list
+check "list shows the address" sh -c "grep -qE '^dweb +running .* 10\.89\.7\.20 ' '$TESTDIR/sc.out'"
+sc list --json
+check "list --json has Addresses" python3 -c '
+import json, sys
+d = {u["Name"]: u for u in json.load(open(sys.argv[1]))}
+assert d["dweb"]["Addresses"][0] == "10.89.7.20", d' "$TESTDIR/sc.out"
+
+# ---- re-adoption: kill -9 of sandboxd, with and without the table ----
+n_pub=$(pub_count)
+check "one table entry for port 18782 ($n_pub)" test "$n_pub" = 1
+stop_daemon KILL
+check "sandboxd down: dweb still answers" dweb_answers
+start_daemon
+check "sandboxd re-adopted dweb" wait_for 10 readopted 1
+check "re-adopted: dweb answers" dweb_answers
+check "re-adopted: no duplicated entry ($(pub_count))" test "$(pub_count)" = 1
+sc status -n 0 dweb
+expect_match "$TESTDIR/sc.out" '^ +Address: 10\.89\.7\.20$' "re-adopted: the same address"
+stop_daemon KILL
+nft flush table inet sandboxd
+check "table flushed: the port does not answer" sh -c '! curl -sf --max-time 2 http://127.0.0.1:18782/'
+start_daemon
+check "sandboxd re-adopted dweb again" wait_for 10 readopted 2
+check "re-adopted after the flush: dweb answers again" wait_for 5 dweb_answers
+check "re-adopted after the flush: one entry ($(pub_count))" test "$(pub_count)" = 1
+must stop dweb
+check "stop: dweb's port entry is gone" test "$(pub_count)" = 0
+check "stop: dweb's veth is gone" sh -c "! ip link show sbx0a590714 >/dev/null 2>&1"
+check "stop: dweb's lease is kept" grep -q "^10.89.7.20 dweb$" /var/lib/sandboxd/net/leases
+stop_daemon
 
 # ---- stop: no veth, no ports; the lease stays ----
 kill -TERM "$WEB1_PID" 2>/dev/null || true
