@@ -340,7 +340,7 @@ void image_store_blob_abort(ImageBlobWriter *w) {
                 (void) unlinkat(w->blobs_fd, w->tmp, 0);
 }
 
-int image_store_blob_commit(ImageBlobWriter *w, char ret_hex[static SHA256_HEX_SIZE], ImageError *e) {
+int image_store_blob_commit(ImageBlobWriter *w, char *ret_hex, ImageError *e) {
         uint8_t d[SHA256_DIGEST_SIZE];
         char hex[SHA256_HEX_SIZE];
         int r;

@@ -72,7 +72,8 @@ int image_store_blob_begin(int blobs_fd, const char *expect_hex, bool keep_parti
 int image_store_blob_write(ImageBlobWriter *w, const void *data, size_t size);
 /* Drops what was written (a server that ignored the Range). */
 int image_store_blob_rewind(ImageBlobWriter *w);
-int image_store_blob_commit(ImageBlobWriter *w, char ret_hex[static SHA256_HEX_SIZE], ImageError *e);
+/* ret_hex: NULL, or SHA256_HEX_SIZE bytes for the digest. */
+int image_store_blob_commit(ImageBlobWriter *w, char *ret_hex, ImageError *e);
 void image_store_blob_abort(ImageBlobWriter *w);
 
 /* Unpacks the layer blob digest (in blobs_fd) into layers_fd/HEX of
