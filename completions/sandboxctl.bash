@@ -190,9 +190,9 @@ _sandboxctl() {
                 ;;
         image)
                 if [[ $cur == -* ]]; then
-                        __sandboxctl_add $'--json\n-h\n--help'
+                        __sandboxctl_add $'--json\n--tls-verify\n-h\n--help'
                 elif [[ ${#args[@]} -eq 0 ]]; then
-                        __sandboxctl_add $'import\nlist\ninspect\nrm\nprune'
+                        __sandboxctl_add $'pull\nimport\nlist\ninspect\nrm\nprune'
                 elif [[ ${args[0]} == import && ${#args[@]} -eq 1 ]]; then
                         __sandboxctl_add_paths
                 elif [[ ${args[0]} == @(inspect|rm) ]]; then

@@ -125,7 +125,7 @@ complete -c sandboxctl -n $no_verb -a plan -d 'Show the launch plan of a unit'
 complete -c sandboxctl -n $no_verb -a analyze -d "Score how exposed a unit's service would be"
 complete -c sandboxctl -n $no_verb -a policy -d 'Show a policy, the syscall groups, or OCI seccomp JSON'
 complete -c sandboxctl -n $no_verb -a run -d 'Run a unit in the foreground, in its sandbox'
-complete -c sandboxctl -n $no_verb -a image -d 'Import, list, inspect and remove images of the local store'
+complete -c sandboxctl -n $no_verb -a image -d 'Pull, import, list, inspect and remove images of the local store'
 complete -c sandboxctl -n $no_verb -a start -d 'Start units under sandboxd'
 complete -c sandboxctl -n $no_verb -a stop -d 'Stop services'
 complete -c sandboxctl -n $no_verb -a restart -d 'Stop services and start them again'
@@ -203,9 +203,11 @@ complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; a
 complete -c sandboxctl -n '__sandboxctl_verb_is run; and __sandboxctl_nargs 0; and __sandboxctl_token_is_path' \
     -a '(__sandboxctl_paths .unit)'
 
-# image import|list|inspect|rm|prune
+# image pull|import|list|inspect|rm|prune
 complete -c sandboxctl -n '__sandboxctl_verb_is image' -s h -l help -d 'Show help'
 complete -c sandboxctl -n '__sandboxctl_verb_is image' -l json -d 'Print JSON'
+complete -c sandboxctl -n '__sandboxctl_verb_is image' -l tls-verify -x -a 'true false' -d 'Check certificates (false: plain http too)'
+complete -c sandboxctl -n '__sandboxctl_verb_is image; and __sandboxctl_nargs 0' -a pull -d 'Pull an image from a registry'
 complete -c sandboxctl -n '__sandboxctl_verb_is image; and __sandboxctl_nargs 0' -a import -d 'Import an OCI layout or archive, or docker save output'
 complete -c sandboxctl -n '__sandboxctl_verb_is image; and __sandboxctl_nargs 0' -a list -d 'List the images of the store'
 complete -c sandboxctl -n '__sandboxctl_verb_is image; and __sandboxctl_nargs 0' -a inspect -d "Show an image's manifest, config and layers"

@@ -22,7 +22,7 @@ static const Verb verbs[] = {
         { "analyze", verb_analyze, "Score how exposed a unit's service would be (0 locked down, 10 unprotected)", false },
         { "policy", verb_policy, "Show a policy's syscalls, or the syscall groups", false },
         { "run", verb_run, "Run a unit's service in the foreground, in its sandbox", false },
-        { "image", verb_image, "Import, list, inspect and remove images of the local store", false },
+        { "image", verb_image, "Pull, import, list, inspect and remove images of the local store", false },
         { "start", verb_start, "Start units under sandboxd", true },
         { "stop", verb_stop, "Stop services", true },
         { "restart", verb_restart, "Stop services and start them again from their units", true },

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* sandboxctl image import|list|inspect|rm|prune: the local store, worked
+/* sandboxctl image pull|import|list|inspect|rm|prune: the local store, worked
  * on directly (root only: the store is root's 0700). Writers take the
  * store's lock, so they wait for an import sandboxd is doing. */
 
@@ -15,6 +15,8 @@
 #include "ctl-format.h"
 #include "image-gc.h"
 #include "image-import.h"
+#include "image-pull.h"
+#include "parse-util.h"
 #include "image-store.h"
 #include "log.h"
 #include "string-util.h"
@@ -24,12 +26,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
 static void help(void) {
-        printf("sandboxctl image import FILE|DIR|REF [NAME[:TAG]]\n"
+        printf("sandboxctl image pull [--tls-verify=false] REF\n"
+               "sandboxctl image import FILE|DIR|REF [NAME[:TAG]]\n"
                "sandboxctl image list [--json]\n"
                "sandboxctl image inspect [--json] REF\n"
                "sandboxctl image rm REF...\n"
                "sandboxctl image prune\n\n"
                "The local image store (%s).\n\n"
+               "  pull     Pull an image from a registry into the store\n"
                "  import   Import an OCI layout directory, an OCI archive or docker save\n"
                "           output (oci:, oci-archive:, docker-archive: REF forms too)\n"
                "  list     Every image: name, tag, digest, size, the services using it\n"
@@ -39,6 +43,7 @@ static void help(void) {
                "  prune    Remove what no name and no running service uses, and the\n"
                "           unused trees of the tarball cache\n\n"
                "  --json      Print JSON\n"
+               "  --tls-verify=BOOL  false: no certificate checks, plain http allowed\n"
                "  -h --help   Show this help\n", image_store_dir());
 }
 
@@ -98,6 +103,48 @@ static int image_import_verb(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "%s: %s", ref->string, e.msg);
         printf("%s %s%s%s\n", digest, ref->string, name ? " as " : "", name ? name->string : "");
+        return 0;
+}
+
+static void pull_progress(void *userdata, const char *what, const char *digest, uint64_t size, uint64_t resumed_from,
+                          bool present) {
+        char b[CTL_FORMAT_MAX], rb[CTL_FORMAT_MAX];
+
+        if (present)
+                printf("Copying %s %.19s... skipped: already in the store\n", what, digest);
+        else if (resumed_from > 0)
+                printf("Copying %s %.19s... %s (resumed at %s)\n", what, digest, ctl_format_bytes(b, size),
+                       ctl_format_bytes(rb, resumed_from));
+        else
+                printf("Copying %s %.19s... %s\n", what, digest, ctl_format_bytes(b, size));
+        fflush(stdout);
+}
+
+static int image_pull_verb(int argc, char *argv[], bool tls_verify) {
+        _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+        _cleanup_free_ char *digest = NULL;
+        RegistryOptions o = {
+                .tls_verify = tls_verify,
+                .certs_dir = SYSCONFDIR "/sandboxd/certs.d",
+                .auth_file = getenv("REGISTRY_AUTH_FILE") ?: SYSCONFDIR "/sandboxd/auth.json",
+        };
+        const char *why = NULL;
+        ImageError e = {};
+        int r;
+
+        if (argc != 2)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "image pull takes one REF.");
+        r = image_ref_parse_registry(argv[1], &ref, &why);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "Invalid image reference \"%s\": %s.", argv[1], why);
+        r = image_pull(image_store_dir(), ref, &o, pull_progress, NULL, &digest, &e);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s: %s", ref->string, e.msg);
+        printf("%s %s\n", digest, ref->string);
         return 0;
 }
 
@@ -166,7 +213,7 @@ static int image_list_verb(bool json) {
                         return log_oom();
                 /* The tag is what follows the last ':' after the last '/'. */
                 colon = strrchr(n, ':');
-                if (tag && colon && colon > strrchr(n, '/')) {
+                if (tag && colon && colon > strrchr(n, '/') && !strchr(n, '@')) {
                         *colon = '\0';
                         t = colon + 1;
                 }
@@ -342,15 +389,16 @@ static int image_prune_verb(void) {
 }
 
 int verb_image(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100 };
+        enum { ARG_JSON = 0x100, ARG_TLS_VERIFY };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
+                { "tls-verify", required_argument, NULL, ARG_TLS_VERIFY },
                 {}
         };
-        bool json = false;
+        bool json = false, tls_verify = true;
         const char *sub;
-        int c;
+        int c, r;
 
         /* "image VERB ...": options may come after the sub-verb. */
         if (argc < 2 || streq(argv[1], "-h") || streq(argv[1], "--help")) {
@@ -369,6 +417,12 @@ int verb_image(int argc, char *argv[]) {
                 case ARG_JSON:
                         json = true;
                         break;
+                case ARG_TLS_VERIFY:
+                        r = parse_boolean(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --tls-verify=%s: not a boolean.", optarg);
+                        tls_verify = r;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -376,6 +430,8 @@ int verb_image(int argc, char *argv[]) {
         argc -= optind - 1;
         argv += optind - 1;
 
+        if (streq(sub, "pull"))
+                return image_pull_verb(argc, argv, tls_verify);
         if (streq(sub, "import"))
                 return image_import_verb(argc, argv);
         if (streq(sub, "list") || streq(sub, "ls")) {
@@ -395,6 +451,6 @@ int verb_image(int argc, char *argv[]) {
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "image prune takes no argument.");
                 return image_prune_verb();
         }
-        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unknown image verb \"%s\" (import, list, inspect, rm, prune).",
+        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unknown image verb \"%s\" (pull, import, list, inspect, rm, prune).",
                                sub);
 }

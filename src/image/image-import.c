@@ -17,6 +17,7 @@
  * from its config and layers, so every image in the store is a manifest
  * digest. */
 
+#include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -250,6 +251,120 @@ int image_store_set_tag(int store_fd, const char *store, const char *name, const
 
 /* ---- blobs ---- */
 
+/* ---- the blob writer ---- */
+
+int image_store_blob_begin(int blobs_fd, const char *expect_hex, bool keep_partial, ImageBlobWriter *ret,
+                           ImageError *e) {
+        ImageBlobWriter w = { .blobs_fd = blobs_fd, .fd = -EBADF };
+        char buf[128 * 1024];
+        int r;
+
+        assert(ret);
+        assert(!keep_partial || expect_hex);
+
+        sha256_init(&w.hash);
+        if (expect_hex)
+                snprintf(w.expect_hex, sizeof(w.expect_hex), "%s", expect_hex);
+        if (keep_partial) {
+                /* Named by what it will be: a pull killed half-way finds its
+                 * bytes again (the store's lock makes the name ours). */
+                if (mkdirat(blobs_fd, IMAGE_STORE_PARTIAL, 0700) < 0 && errno != EEXIST)
+                        return image_error(e, negative_errno(), "cannot create " IMAGE_STORE_PARTIAL " in the store: %m");
+                snprintf(w.tmp, sizeof(w.tmp), IMAGE_STORE_PARTIAL "/%s", expect_hex);
+                w.fd = openat(blobs_fd, w.tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (w.fd < 0)
+                        return image_error(e, negative_errno(), "cannot open the partial blob sha256:%s: %m", expect_hex);
+                w.partial = true;
+                /* What was written before is hashed again, not trusted. */
+                for (;;) {
+                        ssize_t n = read(w.fd, buf, sizeof(buf));
+
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0) {
+                                r = image_error(e, negative_errno(), "cannot read the partial blob sha256:%s: %m", expect_hex);
+                                safe_close(w.fd);
+                                return r;
+                        }
+                        if (n == 0)
+                                break;
+                        sha256_update(&w.hash, buf, (size_t) n);
+                        w.size += (uint64_t) n;
+                }
+        } else
+                for (unsigned attempt = 0;; attempt++) {
+                        snprintf(w.tmp, sizeof(w.tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
+                        w.fd = openat(blobs_fd, w.tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                        if (w.fd >= 0)
+                                break;
+                        if (errno != EEXIST || attempt > 16)
+                                return image_error(e, negative_errno(), "cannot create a blob in the store: %m");
+                }
+        *ret = w;
+        return 0;
+}
+
+int image_store_blob_write(ImageBlobWriter *w, const void *data, size_t size) {
+        const uint8_t *p = data;
+
+        sha256_update(&w->hash, data, size);
+        while (size > 0) {
+                ssize_t k = write(w->fd, p, size);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                p += k;
+                size -= (size_t) k;
+                w->size += (uint64_t) k;
+        }
+        return 0;
+}
+
+int image_store_blob_rewind(ImageBlobWriter *w) {
+        if (ftruncate(w->fd, 0) < 0 || lseek(w->fd, 0, SEEK_SET) < 0)
+                return negative_errno();
+        sha256_init(&w->hash);
+        w->size = 0;
+        return 0;
+}
+
+void image_store_blob_abort(ImageBlobWriter *w) {
+        if (w->fd < 0)
+                return;
+        w->fd = safe_close(w->fd);
+        /* A partial blob stays for the next pull to resume; it is renamed,
+         * never used, unless its bytes hash to its name. */
+        if (!w->partial)
+                (void) unlinkat(w->blobs_fd, w->tmp, 0);
+}
+
+int image_store_blob_commit(ImageBlobWriter *w, char *ret_hex, ImageError *e) {
+        uint8_t d[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE];
+        int r;
+
+        sha256_finish(&w->hash, d);
+        sha256_to_hex(d, hex);
+        if (w->expect_hex[0] && !streq(hex, w->expect_hex)) {
+                r = image_error(e, -EBADMSG, "the blob sha256:%s does not match its digest (its content is sha256:%.12s...)",
+                                w->expect_hex, hex);
+                w->partial = false;     /* wrong bytes: nothing to resume */
+                image_store_blob_abort(w);
+                return r;
+        }
+        if (fsync(w->fd) < 0 || renameat(w->blobs_fd, w->tmp, w->blobs_fd, hex) < 0) {
+                r = image_error(e, negative_errno(), "cannot write a blob to the store: %m");
+                image_store_blob_abort(w);
+                return r;
+        }
+        w->fd = safe_close(w->fd);
+        if (ret_hex)
+                memcpy(ret_hex, hex, SHA256_HEX_SIZE);
+        return 0;
+}
+
 typedef ssize_t (*ReadFn)(void *userdata, void *buf, size_t n);
 
 static ssize_t read_fd_fn(void *userdata, void *buf, size_t n) {
@@ -271,64 +386,37 @@ static ssize_t read_archive_fn(void *userdata, void *buf, size_t n) {
  * the digest it must have. */
 static int blob_write(Import *im, ReadFn fn, void *userdata, const char *expect_hex, char ret_hex[static SHA256_HEX_SIZE],
                       uint64_t *ret_size, ImageError *e) {
-        _cleanup_close_ int fd = -EBADF;
-        char tmp[32], buf[128 * 1024];
-        uint8_t d[SHA256_DIGEST_SIZE];
-        uint64_t total = 0;
-        Sha256 s;
+        ImageBlobWriter w;
+        char buf[128 * 1024];
+        uint64_t size;
         int r;
 
-        snprintf(tmp, sizeof(tmp), ".tmp-%d-XXXXXX", (int) getpid());
-        for (unsigned attempt = 0;; attempt++) {
-                snprintf(tmp, sizeof(tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
-                fd = openat(im->blobs_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd >= 0 || errno != EEXIST || attempt > 16)
-                        break;
-        }
-        if (fd < 0)
-                return image_error(e, negative_errno(), "cannot create a blob in the store: %m");
-        sha256_init(&s);
+        r = image_store_blob_begin(im->blobs_fd, expect_hex, false, &w, e);
+        if (r < 0)
+                return r;
         for (;;) {
                 ssize_t n = fn(userdata, buf, sizeof(buf));
 
                 if (n < 0) {
-                        r = image_error(e, (int) n, "cannot read %s: %s", expect_hex ? "a blob" : "a member",
-                                        n == -EBADMSG ? "the archive is truncated or corrupt" : strerror((int) -n));
-                        goto fail;
+                        image_store_blob_abort(&w);
+                        return image_error(e, (int) n, "cannot read %s: %s", expect_hex ? "a blob" : "a member",
+                                           n == -EBADMSG ? "the archive is truncated or corrupt" : strerror((int) -n));
                 }
                 if (n == 0)
                         break;
-                sha256_update(&s, buf, (size_t) n);
-                for (ssize_t off = 0; off < n;) {
-                        ssize_t w = write(fd, buf + off, (size_t) (n - off));
-
-                        if (w < 0 && errno == EINTR)
-                                continue;
-                        if (w < 0) {
-                                r = image_error(e, negative_errno(), "cannot write a blob to the store: %m");
-                                goto fail;
-                        }
-                        off += w;
+                r = image_store_blob_write(&w, buf, (size_t) n);
+                if (r < 0) {
+                        image_store_blob_abort(&w);
+                        return image_error(e, r, "cannot write a blob to the store: %s", strerror(-r));
                 }
-                total += (uint64_t) n;
         }
-        sha256_finish(&s, d);
-        sha256_to_hex(d, ret_hex);
-        if (expect_hex && !streq(ret_hex, expect_hex)) {
-                r = image_error(e, -EBADMSG, "the blob sha256:%s does not match its digest (its content is sha256:%.12s...)",
-                                expect_hex, ret_hex);
-                goto fail;
-        }
-        if (fsync(fd) < 0 || renameat(im->blobs_fd, tmp, im->blobs_fd, ret_hex) < 0) {
-                r = image_error(e, negative_errno(), "cannot write a blob to the store: %m");
-                goto fail;
-        }
+        size = w.size;
+        r = image_store_blob_commit(&w, ret_hex, e);
+        if (r < 0)
+                return r;
         if (ret_size)
-                *ret_size = total;
+                *ret_size = size;
         return 0;
-fail:
-        (void) unlinkat(im->blobs_fd, tmp, 0);
-        return r;
 }
 
 /* Makes sure the blob digest is in the store (from the layout or the
@@ -672,43 +760,55 @@ finish:
         return r;
 }
 
+int image_store_add_layer(int blobs_fd, int layers_fd, const char *digest, const char *diff_id, ImageError *e) {
+        const char *blob = oci_digest_hex(digest), *diff = oci_digest_hex(diff_id);
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[32], got[SHA256_HEX_SIZE], msg[1024];
+        struct stat st;
+        int r;
+
+        if (!blob || !diff)
+                return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest", blob ? diff_id : digest);
+        if (fstatat(layers_fd, diff, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
+                return 0;       /* another image has it */
+        fd = openat(blobs_fd, blob, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return image_error(e, negative_errno(), "cannot open the layer %s: %m", digest);
+        for (unsigned attempt = 0;; attempt++) {
+                snprintf(tmp, sizeof(tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
+                if (mkdirat(layers_fd, tmp, 0755) >= 0)
+                        break;
+                if (errno != EEXIST || attempt > 16)
+                        return image_error(e, negative_errno(), "cannot make a layer directory: %m");
+        }
+        r = layer_unpack(fd, layers_fd, tmp, LAYER_UNPACK_OCI, got, msg, sizeof(msg));
+        if (r < 0)
+                r = image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
+        else if (!streq(got, diff))
+                r = image_error(e, -EBADMSG, "layer %s: its content is sha256:%.12s..., not the config's diff_id %s",
+                                digest, got, diff_id);
+        else if (syncfs(layers_fd) < 0)
+                r = image_error(e, negative_errno(), "cannot sync the layer: %m");
+        else if (renameat(layers_fd, tmp, layers_fd, diff) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+                r = image_error(e, negative_errno(), "cannot rename the layer into place: %m");
+        if (r < 0 || faccessat(layers_fd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                (void) rm_rf_at(layers_fd, tmp);
+        return r;
+}
+
 static int unpack_layers(Import *im, const ImageInfo *info, ImageError *e) {
         for (size_t i = 0; i < info->manifest.n_layers; i++) {
-                const char *blob = oci_digest_hex(info->manifest.layers[i].digest);
-                const char *diff = oci_digest_hex(info->config.diff_ids[i]);
-                _cleanup_close_ int fd = -EBADF;
-                char tmp[32], got[SHA256_HEX_SIZE], msg[1024];
                 struct stat st;
                 int r;
 
-                if (fstatat(im->layers_fd, diff, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
-                        continue;       /* another image has it */
+                if (fstatat(im->layers_fd, oci_digest_hex(info->config.diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 &&
+                    S_ISDIR(st.st_mode))
+                        continue;       /* no need for its blob */
                 r = blob_get(im, info->manifest.layers[i].digest, e);
                 if (r < 0)
                         return r;
-                fd = openat(im->blobs_fd, blob, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        return image_error(e, negative_errno(), "cannot open the layer %s: %m", info->manifest.layers[i].digest);
-                for (unsigned attempt = 0;; attempt++) {
-                        snprintf(tmp, sizeof(tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
-                        if (mkdirat(im->layers_fd, tmp, 0755) >= 0)
-                                break;
-                        if (errno != EEXIST || attempt > 16)
-                                return image_error(e, negative_errno(), "cannot make a layer directory: %m");
-                }
-                r = layer_unpack(fd, im->layers_fd, tmp, LAYER_UNPACK_OCI, got, msg, sizeof(msg));
-                if (r < 0)
-                        r = image_error(e, r, "layer %s: %s", info->manifest.layers[i].digest,
-                                        r == -EBADMSG ? msg : strerror(-r));
-                else if (!streq(got, diff))
-                        r = image_error(e, -EBADMSG, "layer %s: its content is sha256:%.12s..., not the config's diff_id %s",
-                                        info->manifest.layers[i].digest, got, info->config.diff_ids[i]);
-                else if (syncfs(im->layers_fd) < 0)
-                        r = image_error(e, negative_errno(), "cannot sync the layer: %m");
-                else if (renameat(im->layers_fd, tmp, im->layers_fd, diff) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-                        r = image_error(e, negative_errno(), "cannot rename the layer into place: %m");
-                if (r < 0 || faccessat(im->layers_fd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
-                        (void) rm_rf_at(im->layers_fd, tmp);
+                r = image_store_add_layer(im->blobs_fd, im->layers_fd, info->manifest.layers[i].digest,
+                                          info->config.diff_ids[i], e);
                 if (r < 0)
                         return r;
         }

@@ -9,10 +9,13 @@
  * leaves complete blobs and layers, and no name that leads to a half
  * image. Writers hold STORE/lock. */
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "image-oci.h"
 #include "image-ref.h"
+#include "sha256.h"
 
 typedef struct Unit Unit;
 
@@ -43,3 +46,36 @@ int image_store_index_save(int store_fd, const ImageStoreIndex *x);
 
 /* Writes the index with tag name -> digest added (digest NULL: removed). */
 int image_store_set_tag(int store_fd, const char *store, const char *name, const char *digest, ImageError *e);
+
+/* Where blobs being downloaded wait, under blobs/sha256/, named by the
+ * digest they must have, so that a pull killed half-way resumes. */
+#define IMAGE_STORE_PARTIAL ".partial"
+
+/* One blob being written into blobs/sha256 (the directory blobs_fd), hashed
+ * on the way: under a temporary name, or with keep_partial under
+ * .partial/HEX, whose bytes from an earlier attempt are hashed first (size
+ * says how many: the offset to resume from). Commit checks the digest,
+ * fsyncs and renames; a mismatch removes the file. Abort removes a
+ * temporary file and keeps a partial one. */
+typedef struct ImageBlobWriter {
+        int blobs_fd;
+        int fd;
+        bool partial;
+        char tmp[sizeof(IMAGE_STORE_PARTIAL "/") + SHA256_HEX_SIZE];
+        char expect_hex[SHA256_HEX_SIZE];       /* "": any */
+        Sha256 hash;
+        uint64_t size;
+} ImageBlobWriter;
+
+int image_store_blob_begin(int blobs_fd, const char *expect_hex, bool keep_partial, ImageBlobWriter *ret,
+                           ImageError *e);
+int image_store_blob_write(ImageBlobWriter *w, const void *data, size_t size);
+/* Drops what was written (a server that ignored the Range). */
+int image_store_blob_rewind(ImageBlobWriter *w);
+/* ret_hex: NULL, or SHA256_HEX_SIZE bytes for the digest. */
+int image_store_blob_commit(ImageBlobWriter *w, char *ret_hex, ImageError *e);
+void image_store_blob_abort(ImageBlobWriter *w);
+
+/* Unpacks the layer blob digest (in blobs_fd) into layers_fd/HEX of
+ * diff_id, unless it is there; the uncompressed tar must hash to diff_id. */
+int image_store_add_layer(int blobs_fd, int layers_fd, const char *digest, const char *diff_id, ImageError *e);

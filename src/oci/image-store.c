@@ -159,6 +159,20 @@ int image_store_resolve(const char *store, const ImageRef *ref, char **ret_diges
         if (ref->type == IMAGE_REF_REGISTRY && ref->digest) {
                 _cleanup_free_ char *p = blob_path(store, ref->digest);
 
+                /* A digest of an index: the pull tagged the reference with
+                 * the manifest it picked from it. */
+                if (image_store_index_load(store, &x, NULL) >= 0)
+                        for (size_t i = 0; i < x.n_tags; i++)
+                                if (streq(x.tags[i].name, ref->string))
+                                        found = x.tags[i].manifest;
+                if (found) {
+                        want = strdup(found);
+                        if (!want)
+                                return -ENOMEM;
+                        *ret_digest = TAKE_PTR(want);
+                        return 0;
+                }
+
                 if (!p)
                         return -EINVAL;
                 if (access(p, F_OK) < 0)

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* sandboxctl image pull: manifest (and index), then the config, then the
+ * layers in parallel, every byte hashed on its way to the disk. The config
+ * comes first so that an image for another machine is refused before its
+ * layers are downloaded. The store's lock is held throughout: it makes
+ * blobs/sha256/.partial/HEX ours, and imports wait for the pull. */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image-import.h"
+#include "image-pull.h"
+#include "image-store.h"
+#include "string-util.h"
+
+typedef struct PullBlob {
+        const OciDescriptor *d;
+        const char *what;
+        ImageBlobWriter w;
+        uint64_t resumed_from;
+        bool open;
+} PullBlob;
+
+typedef struct Pull {
+        RegistryClient *client;
+        int store_fd, blobs_fd, layers_fd;
+        ImagePullProgress progress;
+        void *userdata;
+} Pull;
+
+static void pull_done(Pull *p) {
+        registry_client_free(p->client);
+        safe_close(p->blobs_fd);
+        safe_close(p->layers_fd);
+}
+
+static int client_error(Pull *p, int r, ImageError *e) {
+        if (r == -ENOMEM)
+                return r;
+        return image_error(e, r, "%s", p->client ? registry_client_error(p->client) ?: strerror(-r) : strerror(-r));
+}
+
+static bool blob_present(Pull *p, const char *digest) {
+        struct stat st;
+
+        return fstatat(p->blobs_fd, oci_digest_hex(digest), &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode);
+}
+
+/* A manifest or index by tag or digest; by digest, its bytes must hash to
+ * it (the registry is not trusted with that). */
+static int get_manifest(Pull *p, const char *reference, char **ret_body, size_t *ret_size, OciMediaKind *ret_kind,
+                        char ret_hex[static SHA256_HEX_SIZE], ImageError *e) {
+        _cleanup_free_ char *body = NULL, *type = NULL;
+        uint8_t d[SHA256_DIGEST_SIZE];
+        const char *want = oci_digest_hex(reference);
+        OciMediaKind kind;
+        Sha256 s;
+        size_t size;
+        int r;
+
+        r = registry_get_manifest(p->client, reference, &body, &size, &type);
+        if (r < 0)
+                return client_error(p, r, e);
+        sha256_init(&s);
+        sha256_update(&s, body, size);
+        sha256_finish(&s, d);
+        sha256_to_hex(d, ret_hex);
+        if (want && !streq(want, ret_hex))
+                return image_error(e, -EBADMSG, "the manifest sha256:%s does not match its digest (its content is sha256:%.12s...)",
+                                   want, ret_hex);
+        kind = oci_media_kind(type);
+        if (kind != OCI_MEDIA_INDEX && kind != OCI_MEDIA_MANIFEST)
+                return image_error(e, -EMEDIUMTYPE, "unknown manifest media type %s", strna(type));
+        *ret_body = TAKE_PTR(body);
+        *ret_size = size;
+        *ret_kind = kind;
+        return 0;
+}
+
+static int blob_cb_write(void *userdata, const void *data, size_t size) {
+        PullBlob *b = userdata;
+
+        return image_store_blob_write(&b->w, data, size);
+}
+
+static int blob_cb_rewind(void *userdata) {
+        PullBlob *b = userdata;
+
+        b->resumed_from = 0;
+        return image_store_blob_rewind(&b->w);
+}
+
+/* Downloads the blobs not in the store yet, in parallel, into .partial/;
+ * each complete one is checked and renamed, whatever the others did. */
+static int get_blobs(Pull *p, PullBlob *pb, size_t n, ImageError *e) {
+        _cleanup_free_ RegistryBlob *rb = NULL;
+        size_t m = 0;
+        int r, ret = 0;
+        ImageError first = {};
+
+        rb = calloc(n, sizeof(RegistryBlob));
+        if (!rb)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (blob_present(p, pb[i].d->digest)) {
+                        if (p->progress)
+                                p->progress(p->userdata, pb[i].what, pb[i].d->digest, (uint64_t) pb[i].d->size, 0, true);
+                        continue;
+                }
+                r = image_store_blob_begin(p->blobs_fd, oci_digest_hex(pb[i].d->digest), true, &pb[i].w, e);
+                if (r < 0)
+                        goto finish;
+                pb[i].open = true;
+                if (pb[i].w.size > (uint64_t) pb[i].d->size) {
+                        r = image_store_blob_rewind(&pb[i].w);
+                        if (r < 0) {
+                                r = image_error(e, r, "cannot write the blob %s: %s", pb[i].d->digest, strerror(-r));
+                                goto finish;
+                        }
+                }
+                pb[i].resumed_from = pb[i].w.size;
+                rb[m++] = (RegistryBlob) {
+                        .digest = pb[i].d->digest,
+                        .size = (uint64_t) pb[i].d->size,
+                        .offset = pb[i].w.size,
+                        .write = blob_cb_write,
+                        .rewind = blob_cb_rewind,
+                        .userdata = &pb[i],
+                };
+        }
+        if (m > 0)
+                ret = registry_get_blobs(p->client, rb, m, 0);
+        if (ret < 0)
+                (void) client_error(p, ret, &first);
+        for (size_t k = 0; k < m; k++) {
+                PullBlob *b = rb[k].userdata;
+
+                if (rb[k].result < 0)
+                        continue;
+                r = image_store_blob_commit(&b->w, NULL, ret < 0 ? NULL : e);
+                b->open = false;
+                if (r < 0 && ret >= 0) {
+                        ret = r;
+                        continue;
+                }
+                if (r >= 0 && p->progress)
+                        p->progress(p->userdata, b->what, b->d->digest, (uint64_t) b->d->size, b->resumed_from, false);
+        }
+        if (ret < 0 && first.msg[0])
+                *e = first;
+        r = ret;
+finish:
+        for (size_t i = 0; i < n; i++)
+                if (pb[i].open) {
+                        image_store_blob_abort(&pb[i].w);
+                        pb[i].open = false;
+                }
+        return r;
+}
+
+static int write_manifest(Pull *p, const char *body, size_t size, const char *hex, ImageError *e) {
+        ImageBlobWriter w;
+        char d[sizeof("sha256:") + SHA256_HEX_SIZE];
+        int r;
+
+        snprintf(d, sizeof(d), "sha256:%s", hex);
+        if (blob_present(p, d))
+                return 0;
+        r = image_store_blob_begin(p->blobs_fd, hex, false, &w, e);
+        if (r < 0)
+                return r;
+        r = image_store_blob_write(&w, body, size);
+        if (r < 0) {
+                image_store_blob_abort(&w);
+                return image_error(e, r, "cannot write the manifest to the store: %s", strerror(-r));
+        }
+        return image_store_blob_commit(&w, NULL, e);
+}
+
+int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o, ImagePullProgress progress,
+               void *userdata, char **ret_digest, ImageError *e) {
+        _cleanup_(pull_done) Pull p = { .blobs_fd = -EBADF, .layers_fd = -EBADF, .progress = progress,
+                                        .userdata = userdata };
+        _cleanup_(oci_manifest_done) OciManifest m = {};
+        _cleanup_(oci_config_done) OciConfig cfg = {};
+        _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF;
+        _cleanup_free_ char *body = NULL, *c = NULL, *digest = NULL;
+        _cleanup_free_ PullBlob *pb = NULL;
+        char hex[SHA256_HEX_SIZE];
+        OciMediaKind kind;
+        size_t size, csize;
+        int r;
+
+        if (ref->type != IMAGE_REF_REGISTRY)
+                return image_error(e, -EINVAL, "only registry references can be pulled");
+
+        r = registry_client_new(ref->domain, ref->repository, o, &p.client);
+        if (r < 0)
+                return image_error(e, r, "cannot make a registry client: %s", strerror(-r));
+        r = image_store_open_locked(store, &store_fd, &lock_fd, e);
+        if (r < 0)
+                return r;
+        p.store_fd = store_fd;
+        p.blobs_fd = openat(store_fd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        p.layers_fd = openat(store_fd, "layers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (p.blobs_fd < 0 || p.layers_fd < 0)
+                return image_error(e, negative_errno(), "cannot open the image store %s: %m", store);
+
+        r = get_manifest(&p, ref->digest ?: ref->registry_tag, &body, &size, &kind, hex, e);
+        if (r < 0)
+                return r;
+        if (kind == OCI_MEDIA_INDEX) {
+                OciDescriptor *d = NULL;
+                size_t n = 0, pick;
+                _cleanup_free_ char *picked = NULL;
+
+                r = oci_index_parse(body, size, &d, &n, e);
+                if (r < 0)
+                        return r;
+                r = oci_index_pick(d, n, NULL, &pick, e);
+                if (r >= 0 && oci_media_kind(d[pick].media_type) != OCI_MEDIA_MANIFEST)
+                        r = image_error(e, -EMEDIUMTYPE, "the index names a %s for linux/%s, not an image manifest",
+                                        strna(d[pick].media_type), oci_native_architecture());
+                if (r >= 0) {
+                        picked = strdup(d[pick].digest);
+                        if (!picked)
+                                r = -ENOMEM;
+                }
+                oci_descriptors_free(d, n);
+                if (r < 0)
+                        return r;
+                body = mfree(body);
+                r = get_manifest(&p, picked, &body, &size, &kind, hex, e);
+                if (r < 0)
+                        return r;
+                if (kind != OCI_MEDIA_MANIFEST)
+                        return image_error(e, -EMEDIUMTYPE, "the index names another index for linux/%s",
+                                           oci_native_architecture());
+        }
+        r = oci_manifest_parse(body, size, &m, e);
+        if (r < 0)
+                return r;
+
+        pb = calloc(m.n_layers + 1, sizeof(PullBlob));
+        if (!pb)
+                return -ENOMEM;
+        pb[0] = (PullBlob) { .d = &m.config, .what = "config" };
+        for (size_t i = 0; i < m.n_layers; i++)
+                pb[i + 1] = (PullBlob) { .d = &m.layers[i], .what = "blob" };
+
+        r = get_blobs(&p, pb, 1, e);
+        if (r < 0)
+                return r;
+        r = image_store_read_blob(store, m.config.digest, IMAGE_JSON_MAX, &c, &csize, e);
+        if (r < 0)
+                return r;
+        r = oci_config_parse(c, csize, &cfg, e);
+        if (r < 0)
+                return r;
+        if (!streq(cfg.os, "linux") || !streq(cfg.architecture, oci_native_architecture()))
+                return image_error(e, -ENOEXEC, "the image is for %s/%s, this machine is linux/%s", cfg.os,
+                                   cfg.architecture, oci_native_architecture());
+        if (cfg.n_diff_ids != m.n_layers)
+                return image_error(e, -EBADMSG, "the manifest has %zu layers but the config %zu diff_ids", m.n_layers,
+                                   cfg.n_diff_ids);
+
+        r = get_blobs(&p, pb + 1, m.n_layers, e);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m.n_layers; i++) {
+                r = image_store_add_layer(p.blobs_fd, p.layers_fd, m.layers[i].digest, cfg.diff_ids[i], e);
+                if (r < 0)
+                        return r;
+        }
+
+        /* The manifest after what it names, the tag last: no name leads to
+         * a half image. */
+        r = write_manifest(&p, body, size, hex, e);
+        if (r < 0)
+                return r;
+        digest = strjoin("sha256:", hex);
+        if (!digest)
+                return -ENOMEM;
+        r = image_store_set_tag(store_fd, store, ref->string, digest, e);
+        if (r < 0)
+                return r;
+        if (ret_digest)
+                *ret_digest = TAKE_PTR(digest);
+        return 0;
+}
