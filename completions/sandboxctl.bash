@@ -162,10 +162,14 @@ _sandboxctl() {
                 fi
                 ;;
         policy)
-                if [[ $cur == -* ]]; then
+                if [[ $cur == -* && ${args[0]:-} == learn ]]; then
+                        __sandboxctl_add $'-h\n--help\n--duration=\n--base=\n-o\n--output=\n--diff\n-t\n--tty\n-T\n--no-tty'
+                elif [[ $cur == -* ]]; then
                         __sandboxctl_add $'-h\n--help'
+                elif [[ ${args[0]:-} == learn ]]; then
+                        __sandboxctl_units
                 elif [[ ${#args[@]} -eq 0 ]]; then
-                        __sandboxctl_add $'show\ndiff\ngroups\noci'
+                        __sandboxctl_add $'show\ndiff\nlearn\ngroups\noci'
                 elif [[ ${#args[@]} -eq 2 && ${args[0]} == diff ]]; then
                         __sandboxctl_policies
                 elif [[ ${#args[@]} -eq 1 ]]; then

@@ -173,6 +173,12 @@ complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0
 complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a diff -d 'What changes from one policy to another, + and -'
 complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
+    -a learn -d 'Run a unit, then write a policy that allows what it used'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __fish_seen_subcommand_from learn' -l duration -r -d 'learn: stop the service after SEC'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __fish_seen_subcommand_from learn' -l base -r -d 'learn: the base policy'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __fish_seen_subcommand_from learn' -s o -l output -r -F -d 'learn: write the policy to FILE'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __fish_seen_subcommand_from learn' -l diff -d 'learn: print the change against the unit\'s policy'
+complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a groups -d 'List the syscall groups, or the syscalls of one'
 complete -c sandboxctl -n '__sandboxctl_verb_is policy; and __sandboxctl_nargs 0' \
     -a oci -d "Print the policy as an OCI linux.seccomp object"

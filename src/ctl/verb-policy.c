@@ -9,6 +9,7 @@
 #include "cap-util.h"
 #include "device-util.h"
 #include "ctl-common.h"
+#include "ctl-policy.h"
 #include "diag.h"
 #include "log.h"
 #include "oci-seccomp.h"
@@ -21,6 +22,7 @@
 static void help(void) {
         printf("sandboxctl policy show NAME|FILE\n"
                "sandboxctl policy diff OLD NEW\n"
+               "sandboxctl policy learn [--duration=SEC] [--base=POLICY] [-o FILE] [--diff] UNIT\n"
                "sandboxctl policy groups [GROUP]\n"
                "sandboxctl policy oci NAME|FILE\n\n"
                "show    Print a policy's expanded, sorted syscall list per action, each\n"
@@ -29,6 +31,9 @@ static void help(void) {
                "        what goes, + for what comes: every syscall whose action changes\n"
                "        (groups expanded), capabilities, namespaces, address families,\n"
                "        devices, bind paths and the other ceilings. Nothing if they agree.\n"
+               "learn   Run UNIT in the foreground with every syscall its policy would\n"
+               "        not allow reported and let through, then write a policy that\n"
+               "        allows what it used (see sandboxctl policy learn --help).\n"
                "groups  List the syscall groups, or the syscalls of one group.\n"
                "oci     Print the policy's seccomp rules as an OCI runtime config's\n"
                "        \"linux.seccomp\" object (for crun/runc), argument filters included.\n\n"
@@ -231,30 +236,21 @@ static int fact_add_words(PolicyFacts *f, FactKind k, const char *what, const ch
         return 0;
 }
 
-static int policy_facts(const char *arg, PolicyFacts *ret) {
-        _cleanup_(diagnostics_done) Diagnostics d = {};
-        _cleanup_(policy_freep) Policy *p = NULL;
+static int policy_facts(const Policy *p, PolicyFacts *ret) {
         _cleanup_strv_free_ char **arches = NULL;
         _cleanup_free_ char *caps = NULL, *req = NULL, *nsallow = NULL, *afs = NULL;
         char abuf[SECCOMP_ACTION_STRING_MAX];
         PolicyFacts f = {};
         int r;
 
-        r = policy_load(arg, &p, &d);
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0) {
-                diagnostics_print(&d, stderr);
-                return r;
-        }
         r = policy_expand(p, &f.syscalls, &f.n_syscalls);
         if (r < 0)
-                return log_error_errno(r, "Failed to expand policy %s: %m", arg);
+                return log_error_errno(r, "Failed to expand policy %s: %m", p->path);
         f.default_action = p->default_action;
         r = policy_resolve_architectures(p->architectures, &arches);
         if (r < 0) {
                 policy_facts_done(&f);
-                return log_error_errno(r, "Failed to resolve the architectures of %s: %m", arg);
+                return log_error_errno(r, "Failed to resolve the architectures of %s: %m", p->path);
         }
         if (capability_mask_to_string(p->capabilities, &caps) < 0 ||
             namespace_mask_to_string(p->require_namespaces, &req) < 0 ||
@@ -358,14 +354,39 @@ static void diff_syscalls(const PolicyFacts *old, const PolicyFacts *new) {
         }
 }
 
+static int load(const char *arg, Policy **ret) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        int r;
+
+        r = policy_load(arg, ret, &d);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                diagnostics_print(&d, stderr);
+        return r;
+}
+
 static int diff(const char *old_arg, const char *new_arg) {
+        _cleanup_(policy_freep) Policy *a = NULL, *b = NULL;
+        int r;
+
+        r = load(old_arg, &a);
+        if (r < 0)
+                return r;
+        r = load(new_arg, &b);
+        if (r < 0)
+                return r;
+        return ctl_policy_diff(a, b);
+}
+
+int ctl_policy_diff(const Policy *a, const Policy *b) {
         PolicyFacts old = {}, new = {};
         int r;
 
-        r = policy_facts(old_arg, &old);
+        r = policy_facts(a, &old);
         if (r < 0)
                 return r;
-        r = policy_facts(new_arg, &new);
+        r = policy_facts(b, &new);
         if (r < 0) {
                 policy_facts_done(&old);
                 return r;
@@ -452,7 +473,7 @@ int verb_policy(int argc, char *argv[]) {
                         return -EINVAL;
                 }
         if (optind >= argc)
-                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: expected show, diff, groups or oci (see sandboxctl policy --help).");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: expected show, diff, learn, groups or oci (see sandboxctl policy --help).");
 
         if (streq(argv[optind], "show")) {
                 if (argc - optind != 2)
@@ -464,6 +485,8 @@ int verb_policy(int argc, char *argv[]) {
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy diff: expected two policy names or files.");
                 return diff(argv[optind + 1], argv[optind + 2]);
         }
+        if (streq(argv[optind], "learn"))
+                return verb_policy_learn(argc - optind, argv + optind);
         if (streq(argv[optind], "groups")) {
                 if (argc - optind > 2)
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy groups: expected at most one group.");
@@ -474,5 +497,5 @@ int verb_policy(int argc, char *argv[]) {
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy oci: expected one policy name or file.");
                 return oci(argv[optind + 1]);
         }
-        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show, diff, groups or oci.", argv[optind]);
+        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: unknown command \"%s\", expected show, diff, learn, groups or oci.", argv[optind]);
 }

@@ -28,6 +28,7 @@
 #include "ctl-escape.h"
 #include "ctl-format.h"
 #include "ctl-relay.h"
+#include "ctl-run.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
@@ -131,6 +132,7 @@ typedef struct RunDenials {
         SeccompDenials table;
         char kill_reason[128];          /* the service itself was killed by the filter */
         const Plan *plan;
+        const CtlRunOptions *options;   /* on_log */
 } RunDenials;
 
 static void run_denials_done(RunDenials *d) {
@@ -141,6 +143,12 @@ static void denials_note(RunDenials *d, const SeccompEvent *ev) {
         char name[SECCOMP_NAME_MAX], pol[PLAN_POLICY_NAME_MAX];
         struct timespec ts;
 
+        /* Let through, not denied: the learning run's to record. */
+        if (ev->action.type == SECCOMP_ACTION_LOG) {
+                if (d->options->on_log)
+                        d->options->on_log(ev, d->options->userdata);
+                return;
+        }
         clock_gettime(CLOCK_REALTIME, &ts);
         (void) seccomp_denials_add(&d->table, ev,
                                    (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC);
@@ -202,11 +210,22 @@ static void denials_print(const RunDenials *d, const Plan *p) {
 
 /* Wait for the sandbox to end, passing signals on, relaying its output
  * and answering its filter's denials; returns the wait status. */
+static void begin_stop(const Plan *p, const Launched *l, uint64_t *deadline) {
+        int r;
+
+        r = send_signal(l->pidfd, p->kill_signal);
+        if (r < 0)
+                log_warning_errno(r, "Failed to send %s to the service: %m", strsignal(p->kill_signal));
+        if (p->timeout_stop_usec > 0 && p->timeout_stop_usec != USEC_INFINITY)
+                *deadline = now_usec() + p->timeout_stop_usec;
+}
+
+/* stop_at: CLOCK_MONOTONIC usec at which to stop the service as ^C
+ * would; 0 never. */
 static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int sig_fd, CtlRelay *relay,
-                            RunDenials *denials, siginfo_t *ret) {
+                            RunDenials *denials, uint64_t stop_at, siginfo_t *ret) {
         uint64_t deadline = 0;
         bool stopping = false;
-        int r;
 
         for (;;) {
                 struct pollfd pfd[3 + CTL_RELAY_MAX_POLLFDS] = {
@@ -218,6 +237,17 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                 size_t n_relay = ctl_relay_pollfds(relay, pfd + 3);
                 int timeout = -1;
 
+                if (stop_at > 0 && !stopping) {
+                        uint64_t n = now_usec();
+
+                        if (n >= stop_at) {
+                                log_info("Stopping service %s: its time is up.", p->name);
+                                stopping = true;
+                                begin_stop(p, l, &deadline);
+                                continue;
+                        }
+                        timeout = (int) MIN(DIV_ROUND_UP(stop_at - n, USEC_PER_MSEC), (uint64_t) INT32_MAX);
+                }
                 if (deadline > 0) {
                         uint64_t n = now_usec();
 
@@ -253,11 +283,7 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
                                         continue;
                                 }
                                 stopping = true;
-                                r = send_signal(l->pidfd, p->kill_signal);
-                                if (r < 0)
-                                        log_warning_errno(r, "Failed to send %s to the service: %m", strsignal(p->kill_signal));
-                                if (p->timeout_stop_usec > 0 && p->timeout_stop_usec != USEC_INFINITY)
-                                        deadline = now_usec() + p->timeout_stop_usec;
+                                begin_stop(p, l, &deadline);
                         } else
                                 (void) send_signal(l->pidfd, (int) si.ssi_signo);
                 }
@@ -297,23 +323,12 @@ int verb_run(int argc, char *argv[]) {
                 {}
         };
         _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_close_ int store_hold_fd = -EBADF;
-        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
-        _cleanup_free_ char *msg = NULL, *why = NULL;
-        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
-        _cleanup_(ctl_relay_done) CtlRelay relay = { .master = -EBADF };
-        _cleanup_(run_denials_done) RunDenials denials = { .listener.fd = -EBADF };
-        int service_fds[3] = { -EBADF, -EBADF, -EBADF };
         /* A terminal of its own when ours is one, as for a login. */
-        bool tty = isatty(STDIN_FILENO) > 0 && isatty(STDOUT_FILENO) > 0;
-        _cleanup_(net_releasep) Plan *net_owner = NULL;
-        _cleanup_(run_sockets_done) RunSockets sockets = {};
-        int c, r, status = LAUNCH_EXIT_SETUP, oom;
-        const CgroupDriver *driver;
-        LaunchParams params;
-        Launched l;
-        siginfo_t si = {};
-        sigset_t mask;
+        CtlRunOptions o = {
+                .tty = isatty(STDIN_FILENO) > 0 && isatty(STDOUT_FILENO) > 0,
+                .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
+        };
+        int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "htT", options, NULL)) >= 0)
@@ -322,10 +337,10 @@ int verb_run(int argc, char *argv[]) {
                         help();
                         return 0;
                 case 't':
-                        tty = true;
+                        o.tty = true;
                         break;
                 case 'T':
-                        tty = false;
+                        o.tty = false;
                         break;
                 case ARG_RAW:
                         ctl_escape_set_raw(true);
@@ -335,6 +350,22 @@ int verb_run(int argc, char *argv[]) {
                 }
         if (optind + 1 != argc)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "run takes exactly one unit (see sandboxctl run --help).");
+
+        r = ctl_run_check_root();
+        if (r != 0)
+                return r;
+        r = ctl_import_unit_images(argv[optind]);
+        if (r < 0)
+                return r;
+        r = ctl_compile_unit(argv[optind], &plan);
+        if (r < 0)
+                return r;
+        return ctl_run_plan(plan, &o);
+}
+
+int ctl_run_check_root(void) {
+        _cleanup_free_ char *why = NULL;
+        int r;
 
         /* The sandbox's mount namespace is a copy of ours: under a chroot
          * the host's tree would sit above its root (src/launch/root-check.c). */
@@ -349,13 +380,27 @@ int verb_run(int argc, char *argv[]) {
                           "(a container's root made with pivot_root is fine).", why);
                 return LAUNCH_EXIT_SETUP;
         }
+        return 0;
+}
 
-        r = ctl_import_unit_images(argv[optind]);
-        if (r < 0)
-                return r;
-        r = ctl_compile_unit(argv[optind], &plan);
-        if (r < 0)
-                return r;
+int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
+        _cleanup_close_ int store_hold_fd = -EBADF;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        _cleanup_free_ char *msg = NULL;
+        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
+        _cleanup_(ctl_relay_done) CtlRelay relay = { .master = -EBADF };
+        _cleanup_(run_denials_done) RunDenials denials = { .listener.fd = -EBADF, .options = o };
+        int service_fds[3] = { -EBADF, -EBADF, -EBADF };
+        bool tty = o->tty;
+        _cleanup_(net_releasep) Plan *net_owner = NULL;
+        _cleanup_(run_sockets_done) RunSockets sockets = {};
+        int r, status = LAUNCH_EXIT_SETUP, oom;
+        const CgroupDriver *driver;
+        LaunchParams params;
+        Launched l;
+        siginfo_t si = {};
+        sigset_t mask;
+
         /* sandboxd does not know this service: rm and prune of the store
          * wait for the layers it runs by this lock instead. */
         r = image_store_hold_layers(image_store_dir(), plan->layers, plan->n_layers, &store_hold_fd);
@@ -432,7 +477,7 @@ int verb_run(int argc, char *argv[]) {
                 .listen_fds = sockets.fds,
                 .n_listen_fds = sockets.n,
                 .tty = tty,
-                .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
+                .seccomp_notify = o->seccomp_notify,
                 .on_seccomp_event = denials_note_launch,
                 .seccomp_event_userdata = &denials,
         };
@@ -460,6 +505,14 @@ int verb_run(int argc, char *argv[]) {
                 .prog = plan->seccomp_bpf,
                 .n = plan->seccomp_bpf_size / sizeof(struct sock_filter),
         };
+        if (o->require_listener && denials.listener.fd < 0) {
+                log_error("Service %s runs without a seccomp listener (it needs a PID namespace, and sandboxctl "
+                          "must not run under a filter with a listener itself): nothing to learn from, stopping it.",
+                          plan->name);
+                kill_all(cg, pidfd);
+                (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED);
+                return LAUNCH_EXIT_SETUP;
+        }
         if (tty) {
                 r = ctl_relay_pty(&relay, l.pty_master, /* input= */ true, /* escape= */ true);
                 if (r >= 0)
@@ -482,7 +535,8 @@ int verb_run(int argc, char *argv[]) {
                 }
         }
 
-        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &denials, &si);
+        r = wait_for_service(plan, cg, &l, sig_fd, &relay, &denials,
+                             o->duration_usec > 0 ? now_usec() + o->duration_usec : 0, &si);
         if (r < 0) {
                 kill_all(cg, pidfd);
                 return r;

@@ -364,6 +364,25 @@ int policy_parse_file(Policy *p, const char *path, Diagnostics *diags) {
         return conf_parse_file(path, policy_sections, policy_items, ELEMENTSOF(policy_items), p, p, diags);
 }
 
+int policy_parse_fd(Policy *p, int fd, const char *path, Diagnostics *diags) {
+        return conf_parse_fd(fd, path, policy_sections, policy_items, ELEMENTSOF(policy_items), p, p, diags);
+}
+
+void policy_make_learning(Policy *p) {
+        /* Allow= entries stay as they are: what the policy allows costs
+         * nothing under the filter and is not reported. Everything else
+         * becomes "log", which the supervisor's listener answers with
+         * "continue". Deny= entries get an explicit action, since a Deny=
+         * without one means errno:EPERM under DefaultAction=log. */
+        p->default_action = (SeccompAction) { .type = SECCOMP_ACTION_LOG };
+        p->default_action_set = true;
+        for (size_t i = 0; i < p->n_entries; i++)
+                if (p->entries[i].deny) {
+                        p->entries[i].has_action = true;
+                        p->entries[i].action = p->default_action;
+                }
+}
+
 /* Is path's directory one of the policy search path's (both canonical)? */
 static int in_policy_search_path(const char *path) {
         _cleanup_strv_free_ char **dirs = NULL;

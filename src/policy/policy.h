@@ -79,6 +79,14 @@ Policy *policy_free(Policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 
 int policy_parse_file(Policy *p, const char *path, Diagnostics *diags);
+/* The same from an open fd (no trust check: the caller made the text);
+ * path is what diagnostics name. */
+int policy_parse_fd(Policy *p, int fd, const char *path, Diagnostics *diags);
+/* The learning variant of p (`sandboxctl policy learn`): DefaultAction=
+ * and every Deny= become "log", so whatever p would not allow is reported
+ * to the supervisor and then let through. Unconfined for syscalls: only
+ * for a run the operator chose to learn from. */
+void policy_make_learning(Policy *p);
 /* name ("web", "web.policy") in the policy search path, or an absolute path. */
 int policy_load(const char *name_or_path, Policy **ret, Diagnostics *diags);
 /* The same for caller (policy_load(): geteuid()): the file and the

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The foreground run of a compiled plan, shared by `run` and `policy
+ * learn`: cgroup, network, sockets, launch, the stdio relay, the filter's
+ * listener, stop requests, the exit status. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seccomp-notify.h"
+
+typedef struct Plan Plan;
+
+typedef struct CtlRunOptions {
+        bool tty;
+        unsigned seccomp_notify;        /* SECCOMP_NOTIFY_* (seccomp-bpf.h) */
+        /* Each "log" return of the filter, let through by the listener
+         * (SECCOMP_NOTIFY_LOG); the denials are counted and summed up at
+         * the end as `run` does. */
+        void (*on_log)(const SeccompEvent *ev, void *userdata);
+        void *userdata;
+        /* Fail, and stop the service, when the filter's listener could
+         * not be had (no pid namespace, or a listener above ours). */
+        bool require_listener;
+        /* > 0: after this long, stop the service as ^C would (KillSignal=,
+         * then SIGKILL after TimeoutStopSec=). */
+        uint64_t duration_usec;
+} CtlRunOptions;
+
+/* Runs plan in the foreground until its service is gone. Returns the
+ * exit status as `sandboxctl run` documents it (the service's, 128+N,
+ * 125/126/127 for a launch that failed), or < 0 when it could not wait. */
+int ctl_run_plan(Plan *plan, const CtlRunOptions *o);
+/* 0, or the exit status (125) after saying why no sandbox can be run from
+ * here (a chroot). */
+int ctl_run_check_root(void);
