@@ -22,8 +22,8 @@ ctl=build/src/ctl/sandboxctl
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-step sandboxctl check units/hello.unit units/web.unit
-$ctl check units/hello.unit units/web.unit
+step sandboxctl check units/hello.unit units/web.unit units/web-public.unit units/greeter.unit
+$ctl check units/hello.unit units/web.unit units/web-public.unit units/greeter.unit
 
 step sandboxctl plan units/web.unit
 $ctl plan units/web.unit
@@ -43,7 +43,7 @@ mkdir -p "$SANDBOXD_RUNTIME_DIR"
 build/src/daemon/sandboxd --no-system-bus --log-target=stderr 2>"$SANDBOXD_RUNTIME_DIR.log" &
 daemon=$!
 cleanup() {
-        $ctl stop web hello >/dev/null 2>&1 || true
+        $ctl stop web hello web-public greeter >/dev/null 2>&1 || true
         kill -TERM $daemon 2>/dev/null && wait $daemon 2>/dev/null || true
         rm -rf "$SANDBOXD_RUNTIME_DIR" "$SANDBOXD_RUNTIME_DIR.log"
 }
@@ -88,6 +88,31 @@ for _ in $(seq 50); do
 done
 $ctl logs -n 20 hello
 
-step "sandboxctl stop web   # KillSignal=, then SIGKILL to the cgroup after TimeoutStopSec="
-$ctl stop web
+step "sandboxctl start web-public   # the same server on sandboxd's bridge, PublishPort=8080:80"
+$ctl start web-public
+for _ in $(seq 50); do
+        timeout 2 busybox wget -q -O- http://127.0.0.1:8080/ >/dev/null 2>&1 && break
+        sleep 0.1
+done
+$ctl status web-public | grep -E 'Active:|Address:|Published:'
+
+step "wget http://127.0.0.1:8080/   # from the host, through the published port"
+timeout 5 busybox wget -q -O- http://127.0.0.1:8080/
+
+step "sandboxctl start greeter; nc 127.0.0.1 8081   # socket activation: the host's socket, the service's fd 3"
+$ctl start greeter
+for _ in $(seq 50); do
+        out=$(timeout 2 busybox nc 127.0.0.1 8081 </dev/null 2>/dev/null) && [ -n "$out" ] && break
+        sleep 0.1
+done
+echo "$out"
+
+step "sandboxctl restart greeter; nc 127.0.0.1 8081   # the socket stays open: a client waits, never refused"
+$ctl restart greeter &
+restart=$!
+timeout 5 busybox nc 127.0.0.1 8081 </dev/null
+wait $restart
+
+step "sandboxctl stop web web-public greeter   # KillSignal=, then SIGKILL to the cgroup after TimeoutStopSec="
+$ctl stop web web-public greeter
 $ctl list

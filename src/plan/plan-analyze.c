@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <arpa/inet.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@ typedef enum FactorId {
         FACTOR_TASKS_MAX,
         FACTOR_ADDRESS_FAMILIES,
         FACTOR_DEVICES,
+        FACTOR_HOST_PORTS,
         _FACTOR_MAX,
 } FactorId;
 
@@ -66,6 +68,9 @@ const PlanExposureFactorInfo plan_exposure_factors[_FACTOR_MAX] = {
                 "when any family may be created)." },
         [FACTOR_DEVICES] = { "devices", 10,
                 "Devices beyond the minimal set: each is a driver the service talks to directly." },
+        [FACTOR_HOST_PORTS] = { "host-ports", 6,
+                "Each host port the service answers on (PublishPort=, or a socket-activation port) is reachable from "
+                "other machines (2 points), or from the host's own processes only when bound to loopback (1)." },
 };
 const size_t n_plan_exposure_factors = _FACTOR_MAX;
 
@@ -171,6 +176,36 @@ static int analyze_writable_binds(const Plan *p, char ***detail, unsigned *point
                         if (strv_extend(detail, p->mounts[i].target) < 0)
                                 return -ENOMEM;
                 }
+        return 0;
+}
+
+static bool address_is_loopback(const char *a) {
+        return startswith(a, "127.") || startswith(a, "[::1]:");
+}
+
+static int analyze_host_ports(const Plan *p, char ***detail, unsigned *points) {
+        char buf[64];
+
+        if (p->network == NETWORK_PRIVATE)
+                for (size_t i = 0; i < p->net.n_ports; i++) {
+                        const PlanPort *pp = &p->net.ports[i];
+                        bool lo = (ntohl(pp->host_address.s_addr) >> 24) == 127;
+
+                        *points += lo ? 1 : 2;
+                        (void) snprintf(buf, sizeof(buf), "%s%u/%s", lo ? "127.x:" : "", (unsigned) pp->host_port,
+                                        pp->protocol == IPPROTO_UDP ? "udp" : "tcp");
+                        if (strv_extend(detail, buf) < 0)
+                                return -ENOMEM;
+                }
+        for (size_t i = 0; i < p->n_sockets; i++) {
+                const char *a = p->sockets[i].address;
+
+                if (a[0] == '/')
+                        continue;       /* AF_UNIX: a host path, not a port */
+                *points += address_is_loopback(a) ? 1 : 2;
+                if (strv_extend(detail, a) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -387,6 +422,9 @@ int plan_analyze(const Plan *p, PlanExposure *ret) {
                         break;
                 case FACTOR_DEVICES:
                         r = analyze_devices(p, &detail, &points);
+                        break;
+                case FACTOR_HOST_PORTS:
+                        r = analyze_host_ports(p, &detail, &points);
                         break;
                 default:
                         break;

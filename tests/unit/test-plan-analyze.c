@@ -146,6 +146,35 @@ TEST(factors) {
         plan_free(p);
 }
 
+TEST(host_ports) {
+        Plan *p = locked_plan();
+        PlanExposure e;
+
+        ASSERT_OK(plan_analyze(p, &e));
+        ASSERT_EQ(factor(&e, "host-ports")->points, 0);
+        plan_exposure_done(&e);
+
+        /* A published port on every address (2), one on loopback (1), a
+         * socket on loopback (1), one on every address (2), an AF_UNIX
+         * path (nothing): 6, the factor's maximum. */
+        p->network = NETWORK_PRIVATE;
+        ASSERT_TRUE(p->net.ports = calloc(2, sizeof(PlanPort)));
+        p->net.ports[0] = (PlanPort) { .protocol = IPPROTO_TCP, .host_port = 8080, .container_port = 80 };
+        p->net.ports[1] = (PlanPort) { .protocol = IPPROTO_UDP, .host_port = 5353, .container_port = 53,
+                                       .host_address.s_addr = htonl(INADDR_LOOPBACK) };
+        p->net.n_ports = 2;
+        ASSERT_TRUE(p->sockets = calloc(3, sizeof(PlanSocket)));
+        ASSERT_TRUE(p->sockets[0].address = strdup("127.0.0.1:8081"));
+        ASSERT_TRUE(p->sockets[1].address = strdup("[::]:8082"));
+        ASSERT_TRUE(p->sockets[2].address = strdup("/run/web.sock"));
+        p->n_sockets = 3;
+        ASSERT_OK(plan_analyze(p, &e));
+        ASSERT_EQ(factor(&e, "host-ports")->points, 6);
+        ASSERT_STREQ(factor(&e, "host-ports")->detail, "8080/tcp 127.x:5353/udp 127.0.0.1:8081 [::]:8082");
+        plan_exposure_done(&e);
+        plan_free(p);
+}
+
 TEST(syscalls_count_once) {
         Plan *p = locked_plan();
         PlanExposure e;
@@ -299,6 +328,7 @@ int main(void) {
         RUN(locked_down_is_zero);
         RUN(host_network_and_sys_admin_rank_worse);
         RUN(factors);
+        RUN(host_ports);
         RUN(syscalls_count_once);
         RUN(score_is_capped);
         RUN(man_page_agrees);

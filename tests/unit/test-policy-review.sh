@@ -36,8 +36,9 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/image/etc/group"
 # What the units expect of a busybox image: the compiler checks ExecStart=
 # binaries, and the mount targets of a read-only root, against it.
 mkdir -p "$tmp/image/bin" "$tmp/image/tmp" "$tmp/image/run" "$tmp/image/var/www" "$tmp/image/srv"
-for b in sh echo true httpd; do
-        printf '#!/bin/sh\n' >"$tmp/image/bin/$b" && chmod 755 "$tmp/image/bin/$b"
+mkdir -p "$tmp/image/usr/bin"
+for b in bin/sh bin/echo bin/true bin/httpd usr/bin/sandbox-probe; do
+        printf '#!/bin/sh\n' >"$tmp/image/$b" && chmod 755 "$tmp/image/$b"
 done
 for u in "$src"/units/*.unit; do
         sed "s#/var/lib/sandboxd/images/busybox#$tmp/image#" "$u" >"$tmp/units/${u##*/}"
@@ -102,7 +103,7 @@ awk -v a="$admin" -v p="$plain" 'BEGIN { exit !(a > p) }' ||
 out=$("$ctl" analyze admin)
 expect_line analyze "$out" "$(printf '  ✗ %-19s %2u/%-2u  %s' network-host 15 15 'Network=host: every host interface, every port the service listens on is the host'"'"'s, and the host'"'"'s loopback-only services are reachable.')"
 grep -q '^  ✗ capabilities        15/30  CAP_SYS_ADMIN: ' <<<"$out" || fail "analyze: no capabilities line with CAP_SYS_ADMIN in: $out"
-[[ $(grep -c '^  [✓✗] ' <<<"$out") == 14 ]] || fail "analyze: not one line per factor: $out"
+[[ $(grep -c '^  [✓✗] ' <<<"$out") == 15 ]] || fail "analyze: not one line per factor: $out"
 
 "$ctl" analyze --threshold="$plain" plain >/dev/null 2>&1 || fail "analyze --threshold=$plain fails the unit that scores $plain"
 out=$("$ctl" analyze --threshold="$plain" plain admin 2>&1 >/dev/null)
