@@ -1035,7 +1035,8 @@ int image_import_guess(const char *path, ImageRefType *ret) {
 
                         if (!p)
                                 continue;
-                        p = startswith(p, "./") ?: p;
+                        if (startswith(p, "./"))
+                                p += 2;
                         index = index || streq(p, "index.json");
                         manifest = manifest || streq(p, "manifest.json");
                 }

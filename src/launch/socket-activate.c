@@ -62,7 +62,8 @@ static int remove_stale(const char *path, int type) {
 static int open_one(const PlanSocket *s, int *ret_fd, bool *ret_made_file) {
         struct sockaddr_storage ss;
         _cleanup_close_ int fd = -EBADF;
-        int type = listen_type_to_socket_type(s->type);
+        int type = listen_type_to_socket_type(s->type), one = 1,
+            v6only = s->bind_ipv6_only == BIND_IPV6_ONLY_IPV6_ONLY;
         bool made_file = false;
         ListenAddress a;
         socklen_t len;
@@ -83,11 +84,10 @@ static int open_one(const PlanSocket *s, int *ret_fd, bool *ret_made_file) {
         if (fd < 0)
                 return negative_errno();
 
-        if (a.family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int)) < 0)
+        if (a.family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
                 return negative_errno();
         if (a.family == AF_INET6 && s->bind_ipv6_only != BIND_IPV6_ONLY_DEFAULT &&
-            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int) { s->bind_ipv6_only == BIND_IPV6_ONLY_IPV6_ONLY },
-                       sizeof(int)) < 0)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0)
                 return negative_errno();
 
         len = listen_address_sockaddr(&a, &ss);

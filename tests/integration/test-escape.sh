@@ -233,8 +233,10 @@ TTY_OUT=$TESTDIR/tty.out
 script -qec "env SBX_CALLER_CANARY=caller-$ID $SANDBOXCTL run $UNITDIR/esctty.unit" /dev/null \
         </dev/null >"$TTY_OUT" 2>&1 || true
 # An injected character is echoed by the terminal: it shows up as a blank
-# before the probe's line.
-tr -d '\r' <"$TTY_OUT" | sed 's/^ *//' >"$TTY_OUT.clean"
+# before the probe's line. So does the end of sandboxctl's stdin (script's
+# /dev/null), passed on as the pty's end-of-file character, which is NUL
+# when the service's terminal is in raw mode.
+tr -d '\r\000' <"$TTY_OUT" | sed 's/^ *//' >"$TTY_OUT.clean"
 line=$(grep -m1 '^test tiocsti-stdin: ' "$TTY_OUT.clean" || true)
 case ${line#test tiocsti-stdin: } in
 blocked*) ok "tty: tiocsti-stdin - TIOCSTI into the caller's terminal (CVE-2017-5226): ${line#*: }" ;;
