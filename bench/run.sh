@@ -14,7 +14,8 @@
 # Measured:
 #   1. cold start to exit of /bin/true with full isolation: sandboxctl run,
 #      crun run (sandboxd's OCI seccomp, Docker's default profile, none),
-#      bwrap, and bench/floor.c; with and without a network namespace;
+#      bwrap, and bench/floor.c; with and without a network namespace,
+#      and sandboxctl run with Network=private (veth, address, route);
 #   2. seccomp: BPF compile and load time, ns per allowed syscall;
 #   3. compile time of a unit with 3 drop-ins and a policy;
 #   4. sandboxd under load (bench/daemon.py): sandboxctl start latency, 100
@@ -83,8 +84,16 @@ WORK=$(mktemp -d /tmp/sandboxd-bench.XXXXXX)
 chmod 0755 "$WORK"
 CRUN_ROOT=$WORK/crun-state
 CRUN_IDS=$WORK/crun-ids
+# The Network=private row makes sandboxd's bridge and nft table, which
+# stay (sandbox.unit(5)); remove them again if this run made them.
+had_bridge=no
+[ -e /sys/class/net/sandbox0 ] && had_bridge=yes
 cleanup() {
         local id
+        if [ $had_bridge = no ]; then
+                ip link del sandbox0 2>/dev/null || true
+                nft delete table inet sandboxd 2>/dev/null || true
+        fi
         # Containers that a failed run left behind (crun run deletes its own).
         if [ -d "$CRUN_ROOT" ]; then
                 for id in $(ls "$CRUN_ROOT" 2>/dev/null); do
@@ -140,6 +149,8 @@ ALLNS="pid mount uts ipc net cgroup user"
 NONET="pid mount uts ipc cgroup user"
 unit bench-full "$ALLNS" none default yes /bin/true
 unit bench-full-nolimits "$ALLNS" none default no /bin/true
+# Network=private: a veth into sandboxd's bridge, an address, a route.
+unit bench-private "$ALLNS" private default yes /bin/true
 unit bench-nonet "$NONET" host bench-hostnet yes /bin/true
 unit bench-nonet-nolimits "$NONET" host bench-hostnet no /bin/true
 unit bench-loop "$ALLNS" none default yes "/usr/bin/syscall-loop getppid $LOOP"
@@ -228,6 +239,7 @@ SPEC=$WORK/start.spec
                 printf 'crun-sdseccomp%s\t%s %s\n' "$sfx" "@cg2 $BIN/crun-run" "$WORK/crun-sd-$net"
                 [ -n "$DOCKER_PROFILE" ] && printf 'crun-docker%s\t%s %s\n' "$sfx" "@cg2 $BIN/crun-run" "$WORK/crun-docker-$net"
                 printf 'crun-noseccomp%s\t%s %s\n' "$sfx" "@cg2 $BIN/crun-run" "$WORK/crun-none-$net"
+                [ $net = yes ] && printf 'sandboxctl-private\t%s run bench-private\n' "$CTL"
                 if [ $net = yes ]; then
                         printf 'bwrap\tbwrap --unshare-all --ro-bind %s / --proc /proc --dev /dev --cap-drop ALL /bin/true\n' "$IMG"
                 else
