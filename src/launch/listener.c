@@ -121,6 +121,23 @@ int listener_init_recv(int sync_fd, LaunchError *e) {
         ssize_t n;
         int fd = -EBADF;
 
+        /* The service and init share this socket, and the launcher sends
+         * the service's acknowledgement ('a') before init's message: both
+         * wait to read, and whichever the kernel wakes first takes the
+         * head. So init only looks (MSG_PEEK, without a control buffer,
+         * which installs no fd) until the 'a' is gone, and then reads its
+         * own. Bounded: a service that died before reading its 'a' makes
+         * the launcher kill us anyway. */
+        for (unsigned i = 0; i < 20000; i++) {
+                char head;
+
+                n = recv(sync_fd, &head, 1, MSG_PEEK);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n != 1 || head != 'a')
+                        break;
+                (void) usleep(500);
+        }
         do
                 n = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
