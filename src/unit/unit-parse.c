@@ -170,15 +170,6 @@ static int parse_dns(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
-static int parse_port(const char *s, uint16_t *ret) {
-        unsigned v;
-
-        if (safe_atou(s, &v) < 0 || v == 0 || v > 65535)
-                return -ERANGE;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 /* Quadlet's syntax: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. */
 static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
@@ -209,7 +200,7 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         if (!last)
                 return conf_error(c, "Invalid PublishPort=%s: expected [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp].", v);
         *last = '\0';
-        if (parse_port(last + 1, &port.container_port) < 0)
+        if (parse_ip_port(last + 1, &port.container_port) < 0)
                 return conf_error(c, "Invalid container port \"%s\" in \"%s\": expected 1-65535.", last + 1, v);
         host_port = strrchr(buf, ':');
         if (host_port) {
@@ -218,7 +209,7 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
                         return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected an IPv4 address.", buf, v);
         } else
                 host_port = buf;
-        if (parse_port(host_port, &port.host_port) < 0)
+        if (parse_ip_port(host_port, &port.host_port) < 0)
                 return conf_error(c, "Invalid host port \"%s\" in \"%s\": expected 1-65535.", host_port, v);
         for (size_t i = 0; i < u->n_publish_ports; i++)
                 if (u->publish_ports[i].host_port == port.host_port && u->publish_ports[i].protocol == port.protocol &&
