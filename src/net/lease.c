@@ -104,6 +104,25 @@ static const Lease *leases_find_address(const Leases *ls, struct in_addr a) {
         return NULL;
 }
 
+/* NAME's lease (MINE, or a new one) is A from now on, written before it
+ * is handed out. */
+static int leases_assign(int dir_fd, Leases *ls, Lease *mine, const char *name, struct in_addr a, struct in_addr *ret) {
+        int r;
+
+        if (mine)
+                mine->address = a;
+        else {
+                r = leases_add(ls, a, name);
+                if (r < 0)
+                        return r;
+        }
+        r = leases_write(dir_fd, ls);
+        if (r < 0)
+                return r;
+        *ret = a;
+        return 0;
+}
+
 int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet, unsigned prefixlen, struct in_addr want,
                   struct in_addr *ret) {
         _cleanup_close_ int dir_fd = -EBADF;
@@ -137,18 +156,7 @@ int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet
                         *ret = want;
                         return 0;
                 }
-                if (mine)
-                        mine->address = want;
-                else {
-                        r = leases_add(&ls, want, name);
-                        if (r < 0)
-                                return r;
-                }
-                r = leases_write(dir_fd, &ls);
-                if (r < 0)
-                        return r;
-                *ret = want;
-                return 0;
+                return leases_assign(dir_fd, &ls, mine, name, want, ret);
         }
 
         /* Kept while it lies in the subnet (sandboxd.conf may have changed it). */
@@ -164,18 +172,7 @@ int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet
 
                 if (leases_find_address(&ls, a))
                         continue;
-                if (mine)
-                        mine->address = a;
-                else {
-                        r = leases_add(&ls, a, name);
-                        if (r < 0)
-                                return r;
-                }
-                r = leases_write(dir_fd, &ls);
-                if (r < 0)
-                        return r;
-                *ret = a;
-                return 0;
+                return leases_assign(dir_fd, &ls, mine, name, a, ret);
         }
         return -ENOSPC;
 }
