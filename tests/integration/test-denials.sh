@@ -40,7 +40,7 @@ sed -e 's|^AllowBindPaths=.*|AllowBindPaths='"$TESTDIR"'/trigger|' "$SRC_DIR/pol
 printf '\n[Seccomp]\nDeny=socketpair:kill-process\n' >>"$TESTDIR/policies/denykill.policy"
 chmod 0644 "$TESTDIR/policies/denykill.policy"
 
-at_exit 'daemon_cleanup "${STARTED[@]}"; [ "$ITEST_FAILS" = 0 ] || daemon_log_tail 1'
+at_exit 'daemon_cleanup "${STARTED[@]}"; daemon_log_tail "$ITEST_RC"'
 
 # jfield NAME PYTHON-EXPR: evaluated on status --json's object as `u`.
 jfield() {

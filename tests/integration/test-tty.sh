@@ -39,16 +39,7 @@ done
 STARTED_UNITS=()
 T=$TESTDIR
 
-cleanup() {
-        local rc=$?
-        trap - ERR
-        set +e
-        daemon_cleanup "${STARTED_UNITS[@]}"
-        daemon_log_tail $rc
-        (exit $rc)
-        itest_cleanup
-}
-trap cleanup EXIT
+at_exit 'daemon_cleanup "${STARTED_UNITS[@]}"; daemon_log_tail "$ITEST_RC"'
 
 # on_tty FILE COMMAND: COMMAND (a shell string) on a terminal of its own,
 # 33 rows by 77 columns, with our stdin passed to it; its output in FILE.
