@@ -35,18 +35,6 @@ const char *listen_type_to_key(ListenType t) {
                                                : "ListenStream";
 }
 
-static int parse_port(const char *s, uint16_t *ret) {
-        unsigned v;
-
-        if (safe_atou(s, &v) < 0)
-                return -EINVAL;
-        /* Port 0 would be a port the kernel picks: nothing a client can be told. */
-        if (v == 0 || v > 65535)
-                return -ERANGE;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 bool listen_path_is_forbidden(const char *path) {
         static const char *const kernel_fs[] = { "/proc", "/sys", "/dev" };
 
@@ -124,7 +112,7 @@ int listen_address_parse(const char *s, ListenAddress *ret, char *why, size_t wh
                 a.family = AF_INET6;
                 a.in6 = in6addr_any;
                 a.port_only = true;
-                r = parse_port(s, &a.port);
+                r = parse_ip_port(s, &a.port);
                 if (r == -ERANGE) {
                         (void) snprintf(why, why_size, "port %s is out of range (1-65535)", s);
                         return r;
@@ -135,7 +123,7 @@ int listen_address_parse(const char *s, ListenAddress *ret, char *why, size_t wh
                 return 0;
         }
 
-        r = parse_port(colon + 1, &a.port);
+        r = parse_ip_port(colon + 1, &a.port);
         if (r == -ERANGE) {
                 (void) snprintf(why, why_size, "port %s is out of range (1-65535)", colon + 1);
                 return r;

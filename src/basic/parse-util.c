@@ -66,6 +66,17 @@ int safe_atou(const char *s, unsigned *ret) {
         return 0;
 }
 
+int parse_ip_port(const char *s, uint16_t *ret) {
+        unsigned v;
+
+        if (safe_atou(s, &v) < 0)
+                return -EINVAL;
+        if (v == 0 || v > 65535)
+                return -ERANGE;
+        *ret = (uint16_t) v;
+        return 0;
+}
+
 /* Splits "12.5M" into integer, fraction (as digits) and suffix. */
 static int split_number(const char **p, uint64_t *ret_int, uint64_t *ret_frac, uint64_t *ret_frac_div) {
         uint64_t v = 0, f = 0, d = 1;

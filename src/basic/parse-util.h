@@ -19,6 +19,9 @@ int parse_size(const char *s, uint64_t *ret);
 int parse_time_usec(const char *s, uint64_t *ret);
 /* "50%" -> 50 ; percent may exceed 100 when allow_over_100. */
 int parse_percent(const char *s, bool allow_over_100, uint64_t *ret);
+/* A TCP/UDP port, 1..65535: -EINVAL if not a number, -ERANGE outside.
+ * Port 0 would be one the kernel picks: nothing a client can be told. */
+int parse_ip_port(const char *s, uint16_t *ret);
 int parse_uid(const char *s, uid_t *ret);                /* 0..4294967294, not -1 */
 int parse_signal(const char *s, int *ret);               /* "SIGTERM", "TERM", "15" */
 const char *signal_to_name(int sig);

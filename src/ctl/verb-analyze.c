@@ -101,6 +101,9 @@ static int add_json(const Plan *p, const PlanExposure *e) {
 
 int verb_analyze(int argc, char *argv[]) {
         enum { ARG_JSON = 0x100, ARG_THRESHOLD };
+        /* Like every verb's, this table and its getopt loop stay in the verb's
+         * body: test-man-pages.sh and test-completions.sh read the options
+         * from here, and the cases after -h and --json are the verb's own. */
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },

@@ -53,6 +53,9 @@ static int read_stdin(char **ret, size_t *ret_size) {
 
 int verb_plan(int argc, char *argv[]) {
         enum { ARG_JSON = 0x100, ARG_FROM_JSON };
+        /* Like every verb's, this table and its getopt loop stay in the verb's
+         * body: test-man-pages.sh and test-completions.sh read the options
+         * from here, and the cases after -h and --json are the verb's own. */
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },

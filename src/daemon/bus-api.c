@@ -858,18 +858,16 @@ static int unit_get_enabled(sd_bus *bus, const char *path, const char *interface
 static int unit_get_namespaces(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Service *s = userdata;
+        _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "s");
-        if (r < 0)
-                return r;
         for (NamespaceType t = 0; s->plan && t < _NAMESPACE_TYPE_MAX; t++)
                 if (s->plan->namespaces & NAMESPACE_MASK(t)) {
-                        r = sd_bus_message_append(reply, "s", namespace_type_to_string(t));
+                        r = strv_extend(&l, namespace_type_to_string(t));
                         if (r < 0)
                                 return r;
                 }
-        return sd_bus_message_close_container(reply);
+        return sd_bus_message_append_strv(reply, l);
 }
 
 /* Socket activation: "ADDRESS (Stream)", as systemctl status shows a
@@ -877,22 +875,20 @@ static int unit_get_namespaces(sd_bus *bus, const char *path, const char *interf
 static int unit_get_listen(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Service *s = userdata;
+        _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "s");
-        if (r < 0)
-                return r;
         for (size_t i = 0; s->plan && i < s->plan->n_sockets; i++) {
                 const PlanSocket *k = &s->plan->sockets[i];
                 char buf[LISTEN_ADDRESS_STRING_MAX + 32];
 
                 (void) snprintf(buf, sizeof(buf), "%s (%s)", k->address,
                                 k->type == LISTEN_DATAGRAM ? "Datagram" : k->type == LISTEN_SEQUENTIAL_PACKET ? "SequentialPacket" : "Stream");
-                r = sd_bus_message_append(reply, "s", buf);
+                r = strv_extend(&l, buf);
                 if (r < 0)
                         return r;
         }
-        return sd_bus_message_close_container(reply);
+        return sd_bus_message_append_strv(reply, l);
 }
 
 static int unit_get_denials(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -905,27 +901,23 @@ static int unit_get_denials(sd_bus *bus, const char *path, const char *interface
 static int unit_get_addresses(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Service *s = userdata;
+        _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "s");
-        if (r < 0)
-                return r;
         if (s->plan && s->plan->network == NETWORK_PRIVATE && s->plan->net.address.s_addr != 0 && s->main_pid > 0) {
                 const PlanNetwork *n = &s->plan->net;
                 char buf[INET6_ADDRSTRLEN];
 
-                r = sd_bus_message_append(reply, "s", inet_ntop(AF_INET, &n->address, buf, sizeof(buf)));
-                if (r < 0)
-                        return r;
-                if (n->prefixlen6 > 0) {
+                r = strv_extend(&l, inet_ntop(AF_INET, &n->address, buf, sizeof(buf)));
+                if (r >= 0 && n->prefixlen6 > 0) {
                         struct in6_addr a6 = plan_network_address6(n, n->address);
 
-                        r = sd_bus_message_append(reply, "s", inet_ntop(AF_INET6, &a6, buf, sizeof(buf)));
-                        if (r < 0)
-                                return r;
+                        r = strv_extend(&l, inet_ntop(AF_INET6, &a6, buf, sizeof(buf)));
                 }
+                if (r < 0)
+                        return r;
         }
-        return sd_bus_message_close_container(reply);
+        return sd_bus_message_append_strv(reply, l);
 }
 
 /* PublishPort=: (HostAddress, HostPort, ContainerPort, Protocol). */

@@ -162,11 +162,13 @@ static bool token_is_valid(const char *s) {
         return true;
 }
 
-static int parse_json(const char *text, size_t size, json_object **ret) {
+/* A JSON object of at most AUTH_FILE_MAX bytes (a token answer or an
+ * auth file), or -EBADMSG. */
+static int parse_json_object(const char *text, size_t size, json_object **ret) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         json_object *o;
 
-        if (size > INT_MAX)
+        if (size > AUTH_FILE_MAX || size > INT_MAX)
                 return -EBADMSG;
         tok = json_tokener_new_ex(16);
         if (!tok)
@@ -188,9 +190,7 @@ int auth_token_parse(const char *json, size_t size, char **ret) {
         char *copy;
         int r;
 
-        if (size > AUTH_FILE_MAX)
-                return -EBADMSG;
-        r = parse_json(json, size, &o);
+        r = parse_json_object(json, size, &o);
         if (r < 0)
                 return r;
         if ((!json_object_object_get_ex(o, "token", &t) || !json_object_is_type(t, json_type_string) ||
@@ -247,9 +247,7 @@ int auth_file_lookup(const char *json, size_t size, const char *host, char **ret
         char *colon;
         int r;
 
-        if (size > AUTH_FILE_MAX)
-                return -EBADMSG;
-        r = parse_json(json, size, &o);
+        r = parse_json_object(json, size, &o);
         if (r < 0)
                 return r;
         if (!json_object_object_get_ex(o, "auths", &auths))

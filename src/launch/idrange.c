@@ -29,20 +29,17 @@
  * small file (~40 us); only a name's first start enumerates NSS. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "fileio.h"
 #include "hash-util.h"
 #include "idrange.h"
+#include "locked-file.h"
 #include "macro.h"
 #include "string-util.h"
 
@@ -70,12 +67,7 @@ static void registry_done(Registry *r) {
 }
 
 bool idrange_name_is_valid(const char *name) {
-        if (isempty(name) || strlen(name) > 255)
-                return false;
-        for (const char *c = name; *c; c++)
-                if ((unsigned char) *c <= ' ' || *c == 0x7f)
-                        return false;
-        return true;
+        return locked_file_name_is_valid(name);
 }
 
 static bool overlaps(uint32_t a, uint32_t na, uint32_t b, uint32_t nb) {
@@ -199,45 +191,10 @@ static bool slot_is_free(const Registry *reg, const Claims *claims, uint32_t bas
         return true;
 }
 
-static int registry_write(int dir_fd, const Registry *reg) {
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f;
+static void registry_line(FILE *f, size_t i, const void *userdata) {
+        const Registry *reg = userdata;
 
-        f = open_memstream(&text, &size);
-        if (!f)
-                return -ENOMEM;
-        for (size_t i = 0; i < reg->n; i++)
-                fprintf(f, "%" PRIu32 " %" PRIu32 " %s\n", reg->entries[i].base, reg->entries[i].count,
-                        reg->entries[i].name);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        return write_file_atomic_at_full(dir_fd, "ranges", text, size, 0600, WRITE_ATOMIC_SYNC);
-}
-
-/* STATE_DIR/userns, made 0700 on first use and refused unless it is a
- * directory of root's that nobody else can write: the registry decides
- * whose files are whose. */
-static int open_registry_dir(const char *state_dir, int *ret_fd) {
-        _cleanup_close_ int state_fd = -EBADF, fd = -EBADF;
-        struct stat st;
-
-        if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-                return negative_errno();
-        state_fd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (state_fd < 0)
-                return negative_errno();
-        if (mkdirat(state_fd, "userns", 0700) < 0 && errno != EEXIST)
-                return negative_errno();
-        fd = openat(state_fd, "userns", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (st.st_uid != geteuid() || (st.st_mode & 0022))
-                return -EPERM;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        fprintf(f, "%" PRIu32 " %" PRIu32 " %s\n", reg->entries[i].base, reg->entries[i].count, reg->entries[i].name);
 }
 
 int idrange_acquire(const char *state_dir, const char *name, uint32_t count, uint32_t *ret_base) {
@@ -253,20 +210,18 @@ int idrange_acquire(const char *state_dir, const char *name, uint32_t count, uin
         if (!idrange_name_is_valid(name) || count == 0 || count > IDRANGE_SLOT)
                 return -EINVAL;
 
-        r = open_registry_dir(state_dir ?: SANDBOXD_STATE_DIR, &dir_fd);
+        /* STATE_DIR/userns is refused unless nobody else can write it: the
+         * registry decides whose files are whose. */
+        r = locked_dir_open(state_dir ?: SANDBOXD_STATE_DIR, "userns", &dir_fd);
         if (r < 0)
                 return r;
-        lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (lock_fd < 0)
-                return negative_errno();
-        if (flock(lock_fd, LOCK_EX) < 0)
-                return negative_errno();
+        r = locked_dir_lock(dir_fd, &lock_fd);
+        if (r < 0)
+                return r;
 
-        r = read_full_file_at(dir_fd, "ranges", O_NOFOLLOW, REGISTRY_MAX, &text, NULL);
+        r = locked_file_read(dir_fd, "ranges", REGISTRY_MAX, &text);
         if (r >= 0)
                 r = registry_parse(text, &reg);
-        else if (r == -ENOENT)
-                r = 0;
         if (r < 0)
                 return r;
 
@@ -297,7 +252,7 @@ int idrange_acquire(const char *state_dir, const char *name, uint32_t count, uin
                 if (!e[reg.n].name)
                         return -ENOMEM;
                 reg.n++;
-                r = registry_write(dir_fd, &reg);
+                r = locked_file_write(dir_fd, "ranges", reg.n, registry_line, &reg);
                 if (r < 0)
                         return r;
                 *ret_base = base;

@@ -92,19 +92,26 @@ static int open_ptmx(const char *devpts, int *ret) {
         return 0;
 }
 
+/* Room for the one fd a message on the sync socket carries. */
+typedef union OneFdControl {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+} OneFdControl;
+
+static struct msghdr one_fd_msghdr(struct iovec *iov, OneFdControl *control) {
+        return (struct msghdr) {
+                .msg_iov = iov,
+                .msg_iovlen = 1,
+                .msg_control = control->buf,
+                .msg_controllen = sizeof(control->buf),
+        };
+}
+
 static int send_master(int sync_fd, int master) {
         char byte = PTY_MESSAGE;
         struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
-        };
+        OneFdControl control = {};
+        struct msghdr mh = one_fd_msghdr(&iov, &control);
         struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
 
         cmsg->cmsg_level = SOL_SOCKET;
@@ -160,16 +167,8 @@ int pty_setup_child(const Plan *p, int sync_fd, unsigned short rows, unsigned sh
 ssize_t pty_recv_sync(int sock, LaunchError *e, int *pty_master) {
         for (;;) {
                 struct iovec iov = { .iov_base = e, .iov_len = sizeof(*e) };
-                union {
-                        struct cmsghdr align;
-                        char buf[CMSG_SPACE(sizeof(int))];
-                } control = {};
-                struct msghdr mh = {
-                        .msg_iov = &iov,
-                        .msg_iovlen = 1,
-                        .msg_control = control.buf,
-                        .msg_controllen = sizeof(control.buf),
-                };
+                OneFdControl control = {};
+                struct msghdr mh = one_fd_msghdr(&iov, &control);
                 int fd = -EBADF;
                 ssize_t n;
 

@@ -2,63 +2,34 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
-#include "fileio.h"
 #include "hash-util.h"
 #include "in-addr-util.h"
 #include "lease.h"
+#include "locked-file.h"
 #include "macro.h"
 #include "string-util.h"
 
 #define LEASES_MAX (1024 * 1024)
 
-/* STATE_DIR/net, 0700 and root's: who has which address decides whose
- * published ports go where. */
+/* STATE_DIR/net: who has which address decides whose published ports go
+ * where. */
 static int open_net_dir(const char *state_dir, int *ret_fd) {
-        _cleanup_close_ int state_fd = -EBADF, fd = -EBADF;
-        struct stat st;
-
-        state_dir = state_dir ?: SANDBOXD_STATE_DIR;
-        if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-                return negative_errno();
-        state_fd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (state_fd < 0)
-                return negative_errno();
-        if (mkdirat(state_fd, "net", 0700) < 0 && errno != EEXIST)
-                return negative_errno();
-        fd = openat(state_fd, "net", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (st.st_uid != geteuid() || (st.st_mode & 0022))
-                return -EPERM;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        return locked_dir_open(state_dir ?: SANDBOXD_STATE_DIR, "net", ret_fd);
 }
 
 int net_lock(const char *state_dir, int *ret_fd) {
-        _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+        _cleanup_close_ int dir_fd = -EBADF;
         int r;
 
         r = open_net_dir(state_dir, &dir_fd);
         if (r < 0)
                 return r;
-        fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return negative_errno();
-        if (flock(fd, LOCK_EX) < 0)
-                return negative_errno();
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        return locked_dir_lock(dir_fd, ret_fd);
 }
 
 typedef struct Lease {
@@ -76,15 +47,6 @@ static void leases_done(Leases *ls) {
                 free(ls->l[i].name);
         ls->l = mfree(ls->l);
         ls->n = 0;
-}
-
-static bool lease_name_is_valid(const char *name) {
-        if (isempty(name) || strlen(name) > 255)
-                return false;
-        for (const char *c = name; *c; c++)
-                if ((unsigned char) *c <= ' ' || *c == 0x7f)
-                        return false;
-        return true;
 }
 
 static int leases_add(Leases *ls, struct in_addr a, const char *name) {
@@ -114,7 +76,7 @@ static int leases_parse(char *text, Leases *ret) {
                 if (!sp)
                         return -EBADMSG;
                 *sp = '\0';
-                if (in4_addr_from_string(line, &a) < 0 || !lease_name_is_valid(sp + 1))
+                if (in4_addr_from_string(line, &a) < 0 || !locked_file_name_is_valid(sp + 1))
                         return -EBADMSG;
                 r = leases_add(&ls, a, sp + 1);
                 if (r < 0)
@@ -125,19 +87,14 @@ static int leases_parse(char *text, Leases *ret) {
         return 0;
 }
 
-static int leases_write(int dir_fd, const Leases *ls) {
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f;
+static void lease_line(FILE *f, size_t i, const void *userdata) {
+        const Leases *ls = userdata;
 
-        f = open_memstream(&text, &size);
-        if (!f)
-                return -ENOMEM;
-        for (size_t i = 0; i < ls->n; i++)
-                fprintf(f, "%s %s\n", inet_ntoa(ls->l[i].address), ls->l[i].name);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        return write_file_atomic_at_full(dir_fd, "leases", text, size, 0600, WRITE_ATOMIC_SYNC);
+        fprintf(f, "%s %s\n", inet_ntoa(ls->l[i].address), ls->l[i].name);
+}
+
+static int leases_write(int dir_fd, const Leases *ls) {
+        return locked_file_write(dir_fd, "leases", ls->n, lease_line, ls);
 }
 
 static const Lease *leases_find_address(const Leases *ls, struct in_addr a) {
@@ -145,6 +102,25 @@ static const Lease *leases_find_address(const Leases *ls, struct in_addr a) {
                 if (ls->l[i].address.s_addr == a.s_addr)
                         return &ls->l[i];
         return NULL;
+}
+
+/* NAME's lease (MINE, or a new one) is A from now on, written before it
+ * is handed out. */
+static int leases_assign(int dir_fd, Leases *ls, Lease *mine, const char *name, struct in_addr a, struct in_addr *ret) {
+        int r;
+
+        if (mine)
+                mine->address = a;
+        else {
+                r = leases_add(ls, a, name);
+                if (r < 0)
+                        return r;
+        }
+        r = leases_write(dir_fd, ls);
+        if (r < 0)
+                return r;
+        *ret = a;
+        return 0;
 }
 
 int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet, unsigned prefixlen, struct in_addr want,
@@ -156,16 +132,14 @@ int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet
         Lease *mine = NULL;
         int r;
 
-        if (!lease_name_is_valid(name) || prefixlen < 8 || prefixlen > 30)
+        if (!locked_file_name_is_valid(name) || prefixlen < 8 || prefixlen > 30)
                 return -EINVAL;
         r = open_net_dir(state_dir, &dir_fd);
         if (r < 0)
                 return r;
-        r = read_full_file_at(dir_fd, "leases", O_NOFOLLOW, LEASES_MAX, &text, NULL);
+        r = locked_file_read(dir_fd, "leases", LEASES_MAX, &text);
         if (r >= 0)
                 r = leases_parse(text, &ls);
-        else if (r == -ENOENT)
-                r = 0;
         if (r < 0)
                 return r;
 
@@ -182,18 +156,7 @@ int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet
                         *ret = want;
                         return 0;
                 }
-                if (mine)
-                        mine->address = want;
-                else {
-                        r = leases_add(&ls, want, name);
-                        if (r < 0)
-                                return r;
-                }
-                r = leases_write(dir_fd, &ls);
-                if (r < 0)
-                        return r;
-                *ret = want;
-                return 0;
+                return leases_assign(dir_fd, &ls, mine, name, want, ret);
         }
 
         /* Kept while it lies in the subnet (sandboxd.conf may have changed it). */
@@ -209,18 +172,7 @@ int lease_acquire(const char *state_dir, const char *name, struct in_addr subnet
 
                 if (leases_find_address(&ls, a))
                         continue;
-                if (mine)
-                        mine->address = a;
-                else {
-                        r = leases_add(&ls, a, name);
-                        if (r < 0)
-                                return r;
-                }
-                r = leases_write(dir_fd, &ls);
-                if (r < 0)
-                        return r;
-                *ret = a;
-                return 0;
+                return leases_assign(dir_fd, &ls, mine, name, a, ret);
         }
         return -ENOSPC;
 }

@@ -9,17 +9,6 @@
 #include "port-range.h"
 #include "string-util.h"
 
-static int parse_one_port(const char *s, uint16_t *ret) {
-        unsigned v;
-
-        if (safe_atou(s, &v) < 0)
-                return -EINVAL;
-        if (v == 0 || v > 65535)
-                return -ERANGE;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 static int parse_word(const char *w, PortRange *ret) {
         _cleanup_free_ char *first = NULL;
         const char *dash = strchr(w, '-');
@@ -27,7 +16,7 @@ static int parse_word(const char *w, PortRange *ret) {
         int r;
 
         if (!dash) {
-                r = parse_one_port(w, &pr.first);
+                r = parse_ip_port(w, &pr.first);
                 if (r < 0)
                         return r;
                 pr.last = pr.first;
@@ -35,10 +24,10 @@ static int parse_word(const char *w, PortRange *ret) {
                 first = strndup(w, (size_t) (dash - w));
                 if (!first)
                         return -ENOMEM;
-                r = parse_one_port(first, &pr.first);
+                r = parse_ip_port(first, &pr.first);
                 if (r < 0)
                         return r;
-                r = parse_one_port(dash + 1, &pr.last);
+                r = parse_ip_port(dash + 1, &pr.last);
                 if (r < 0)
                         return r;
                 if (pr.last < pr.first)

@@ -21,11 +21,11 @@ static const char *const unit_sections[] = {
         "Unit", "Sandbox", "Security", "Resources", "Service", "Socket", "Install", NULL,
 };
 
-static Unit *unit_of(ConfContext *c) {
+Unit *unit_of(ConfContext *c) {
         return c->userdata;
 }
 
-static int set_location(ConfContext *c, UnitLocation *l) {
+int unit_set_location(ConfContext *c, UnitLocation *l) {
         char *f = strdup(c->file);
 
         if (!f)
@@ -40,7 +40,7 @@ static int parse_image(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
         UnitImage *n;
 
-        if (set_location(c, &u->loc_images) < 0)
+        if (unit_set_location(c, &u->loc_images) < 0)
                 return -ENOMEM;
         if (isempty(v)) {
                 for (size_t i = 0; i < u->n_images; i++) {
@@ -79,7 +79,7 @@ static int parse_namespaces(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
         int r;
 
-        r = set_location(c, &u->loc_namespaces);
+        r = unit_set_location(c, &u->loc_namespaces);
         if (r < 0)
                 return r;
         r = conf_parse_namespace_mask(c, v, &u->namespaces);
@@ -113,7 +113,7 @@ static int parse_hostname(ConfContext *c, const char *v, void *data) {
 static int parse_network(ConfContext *c, const char *v, void *data) {
         NetworkMode *m = data, k;
 
-        if (set_location(c, &unit_of(c)->loc_network) < 0)
+        if (unit_set_location(c, &unit_of(c)->loc_network) < 0)
                 return -ENOMEM;
         if (isempty(v)) {
                 *m = _NETWORK_MODE_INVALID; /* back to the default */
@@ -132,7 +132,7 @@ static int parse_network(ConfContext *c, const char *v, void *data) {
 static int parse_address(ConfContext *c, const char *v, void *data) {
         struct in_addr a;
 
-        if (set_location(c, &unit_of(c)->loc_address) < 0)
+        if (unit_set_location(c, &unit_of(c)->loc_address) < 0)
                 return -ENOMEM;
         if (!isempty(v) && in4_addr_from_string(v, &a) < 0)
                 return conf_error(c, "Invalid IPv4 address \"%s\".", v);
@@ -144,7 +144,7 @@ static int parse_dns(ConfContext *c, const char *v, void *data) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
-        if (set_location(c, &unit_of(c)->loc_dns) < 0)
+        if (unit_set_location(c, &unit_of(c)->loc_dns) < 0)
                 return -ENOMEM;
         if (isempty(v)) {
                 *l = strv_free(*l);
@@ -170,15 +170,6 @@ static int parse_dns(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
-static int parse_port(const char *s, uint16_t *ret) {
-        unsigned v;
-
-        if (safe_atou(s, &v) < 0 || v == 0 || v > 65535)
-                return -ERANGE;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 /* Quadlet's syntax: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. */
 static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
@@ -187,7 +178,7 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         char *slash, *last, *host_port;
         PortMapping *n;
 
-        if (set_location(c, &u->loc_publish) < 0)
+        if (unit_set_location(c, &u->loc_publish) < 0)
                 return -ENOMEM;
         if (isempty(v)) {
                 u->publish_ports = mfree(u->publish_ports);
@@ -209,7 +200,7 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         if (!last)
                 return conf_error(c, "Invalid PublishPort=%s: expected [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp].", v);
         *last = '\0';
-        if (parse_port(last + 1, &port.container_port) < 0)
+        if (parse_ip_port(last + 1, &port.container_port) < 0)
                 return conf_error(c, "Invalid container port \"%s\" in \"%s\": expected 1-65535.", last + 1, v);
         host_port = strrchr(buf, ':');
         if (host_port) {
@@ -218,7 +209,7 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
                         return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected an IPv4 address.", buf, v);
         } else
                 host_port = buf;
-        if (parse_port(host_port, &port.host_port) < 0)
+        if (parse_ip_port(host_port, &port.host_port) < 0)
                 return conf_error(c, "Invalid host port \"%s\" in \"%s\": expected 1-65535.", host_port, v);
         for (size_t i = 0; i < u->n_publish_ports; i++)
                 if (u->publish_ports[i].host_port == port.host_port && u->publish_ports[i].protocol == port.protocol &&
@@ -476,7 +467,7 @@ static int parse_caps(ConfContext *c, const char *v, void *data) {
         uint64_t *mask = data;
         int r;
 
-        r = set_location(c, mask == &u->capabilities ? &u->loc_capabilities : &u->loc_ambient);
+        r = unit_set_location(c, mask == &u->capabilities ? &u->loc_capabilities : &u->loc_ambient);
         if (r < 0)
                 return r;
         if (mask == &u->capabilities)
@@ -524,7 +515,7 @@ static int parse_address_families(ConfContext *c, const char *v, void *data) {
                         return 0;
                 for (int af = 0; af < AF_MASK_BITS; af++)
                         if (m & (UINT64_C(1) << af)) {
-                                r = set_location(c, &u->loc_address_family[af]);
+                                r = unit_set_location(c, &u->loc_address_family[af]);
                                 if (r < 0)
                                         return r;
                         }

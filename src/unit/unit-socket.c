@@ -10,21 +10,6 @@
 #include "string-util.h"
 #include "unit.h"
 
-static Unit *unit_of(ConfContext *c) {
-        return c->userdata;
-}
-
-static int set_location(ConfContext *c, UnitLocation *l) {
-        char *f = strdup(c->file);
-
-        if (!f)
-                return -ENOMEM;
-        free(l->file);
-        l->file = f;
-        l->line = c->line;
-        return 0;
-}
-
 static void listens_clear(UnitSocket *s) {
         for (size_t i = 0; i < s->n_listens; i++)
                 free(s->listens[i].file);
@@ -150,7 +135,7 @@ int unit_parse_socket_owner(ConfContext *c, const char *v, void *data) {
                 if (!n)
                         return -ENOMEM;
         }
-        r = set_location(c, group ? &s->loc_group : &s->loc_user);
+        r = unit_set_location(c, group ? &s->loc_group : &s->loc_user);
         if (r < 0) {
                 free(n);
                 return r;
@@ -177,7 +162,7 @@ int unit_parse_socket_mode(ConfContext *c, const char *v, void *data) {
         if (m & 07000)
                 return conf_error(c, "Invalid mode \"%s\": a socket takes permission bits only (0000-0777).", v);
         s->mode = (int) m;
-        return set_location(c, &s->loc_mode);
+        return unit_set_location(c, &s->loc_mode);
 }
 
 int unit_parse_accept(ConfContext *c, const char *v, void *data) {

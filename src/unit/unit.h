@@ -180,6 +180,12 @@ int unit_load(const char *name_or_path, Unit **ret, Diagnostics *diags);
  * unit_load_as(..., geteuid(), ...). */
 int unit_load_as(const char *name_or_path, uid_t caller, Unit **ret, Diagnostics *diags);
 
+/* unit-parse.c, for the key parsers in the other files: the unit being
+ * parsed, and where a key was last set (FILE:LINE for the compiler's
+ * messages). */
+Unit *unit_of(ConfContext *c);
+int unit_set_location(ConfContext *c, UnitLocation *l);
+
 /* unit-socket.c: the [Socket] keys, for unit-parse.c's table. */
 int unit_parse_listen(ConfContext *c, const char *v, void *data);
 int unit_parse_fd_name(ConfContext *c, const char *v, void *data);

@@ -99,6 +99,7 @@ itest_init() {
 
 itest_cleanup() {
         local rc=$? p c
+        ITEST_RC=$rc
         for p in "${ITEST_BG_PIDS[@]}"; do
                 kill -KILL "$p" 2>/dev/null || true
                 wait "$p" 2>/dev/null || true
@@ -119,7 +120,8 @@ itest_cleanup() {
 # Remember a background process to kill at exit.
 bg_track() { ITEST_BG_PIDS+=("$1"); }
 
-# at_exit 'COMMAND': run at exit, after background processes are killed.
+# at_exit 'COMMAND': run at exit, after background processes are killed;
+# $ITEST_RC is the test's exit status then.
 at_exit() { ITEST_AT_EXIT+=("$1"); }
 
 # ---- units ----

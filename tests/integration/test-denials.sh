@@ -19,31 +19,18 @@
 # flood's size (for a quick run by hand).
 set -euo pipefail
 
-# Orphans must come back to us (see test-daemon.sh).
-if [ -z "${SBXD_TEST_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-        export SBXD_TEST_SUBREAPER=1
-        exec python3 -c 'import ctypes, os, sys
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
-fi
-
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+itest_subreaper "$@"
 itest_init
+daemon_init
 
-SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
-[ -x "$SANDBOXD" ] || die "no sandboxd at $SANDBOXD"
 command -v python3 >/dev/null || skip "python3 is needed to parse status --json"
 FLOOD=${DENIALS_FLOOD:-1000000}
 
-export SANDBOXD_RUNTIME_DIR=$TESTDIR/run
-export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
-export SANDBOXD_LOG_DIR=$TESTDIR/log
-mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR" "$TESTDIR/policies" "$TESTDIR/trigger"
+mkdir -p "$TESTDIR/policies" "$TESTDIR/trigger"
 chmod 0755 "$TESTDIR/policies" "$TESTDIR/trigger"
 export SANDBOXD_POLICY_PATH=$TESTDIR/policies:$SANDBOXD_POLICY_PATH
-DLOG=$TESTDIR/sandboxd.log
-DPID=
 STARTED=()
 
 # The default policy, plus a kill for socketpair, and the trigger
@@ -53,52 +40,7 @@ sed -e 's|^AllowBindPaths=.*|AllowBindPaths='"$TESTDIR"'/trigger|' "$SRC_DIR/pol
 printf '\n[Seccomp]\nDeny=socketpair:kill-process\n' >>"$TESTDIR/policies/denykill.policy"
 chmod 0644 "$TESTDIR/policies/denykill.policy"
 
-sc() {
-        RC=0
-        timeout -s KILL 30 "$SANDBOXCTL" "$@" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?
-        SC_OUT=$(cat "$TESTDIR/sc.out")
-}
-
-daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
-
-start_daemon() {
-        "$SANDBOXD" --no-system-bus --log-target=stderr </dev/null >>"$DLOG" 2>&1 &
-        DPID=$!
-        disown "$DPID"
-        for _ in $(seq 100); do
-                daemon_alive || die "sandboxd exited at start: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
-                [ -S "$SANDBOXD_RUNTIME_DIR/private" ] && timeout 5 "$SANDBOXCTL" list >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        die "sandboxd does not answer"
-}
-
-kill_daemon() {
-        daemon_alive || return 0
-        [ "$DPID" -gt 1 ] || die "refusing to signal pid '$DPID'"
-        kill -KILL "$DPID"
-        while kill -0 "$DPID" 2>/dev/null; do sleep 0.1; done
-        DPID=
-}
-
-cleanup_daemon() {
-        local n
-        if daemon_alive; then
-                for n in "${STARTED[@]}"; do
-                        timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
-                done
-                kill_daemon
-        fi
-        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
-        sleep 0.2
-        find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r |
-                while read -r d; do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
-        if [ "$ITEST_FAILS" -gt 0 ] && [ -f "$DLOG" ]; then
-                echo "# --- last lines of sandboxd's log"
-                tail -n 30 "$DLOG" | sed 's/^/#   /'
-        fi
-}
-at_exit cleanup_daemon
+at_exit 'daemon_cleanup "${STARTED[@]}"; daemon_log_tail "$ITEST_RC"'
 
 # jfield NAME PYTHON-EXPR: evaluated on status --json's object as `u`.
 jfield() {
@@ -239,7 +181,7 @@ check "sandboxd: SeccompKill in --json" \
 # Denied calls while no sandboxd runs wait; the next one answers them.
 sc start "$ID-adopt"
 [ "$RC" = 0 ] && STARTED+=("$ID-adopt")
-kill_daemon
+stop_daemon KILL
 touch "$TESTDIR/trigger/go"
 sleep 1
 check "while sandboxd is down, the denied call waits" \

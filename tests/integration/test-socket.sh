@@ -18,19 +18,12 @@
 #   port is free, the file gone and sandboxd holds no more fds than before.
 set -euo pipefail
 
-if [ -z "${SBXD_TEST_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-        export SBXD_TEST_SUBREAPER=1
-        exec python3 -c 'import ctypes, os, sys
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
-fi
-
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+itest_subreaper "$@"
 itest_init
+daemon_init
 command -v python3 >/dev/null || skip "python3 is needed for the clients"
-SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
-[ -x "$SANDBOXD" ] || die "no sandboxd at $SANDBOXD"
 
 # Ports of our own, unlikely to be taken: 8000-8999 is what web allows.
 BASE=$((8100 + $$ % 700))
@@ -220,27 +213,7 @@ kill "$HOLDER" 2>/dev/null || true
 
 # ---- sandboxd ----
 
-export SANDBOXD_RUNTIME_DIR=$TESTDIR/run SANDBOXD_CONFIG_DIR=$TESTDIR/etc SANDBOXD_LOG_DIR=$TESTDIR/log
-mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
-DLOG=$TESTDIR/sandboxd.log
-DPID=
-daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
-start_daemon() {
-        env --default-signal=INT,QUIT SBX_CALLER_CANARY="caller-$ID" \
-                "$SANDBOXD" --no-system-bus --log-target=stderr </dev/null >>"$DLOG" 2>&1 &
-        DPID=$!
-        disown "$DPID"
-        wait_for 10 bash -c "[ -S '$SANDBOXD_RUNTIME_DIR/private' ] && timeout 5 '$SANDBOXCTL' list" >/dev/null ||
-                die "sandboxd does not answer: $(tail -n 20 "$DLOG")"
-}
-kill_daemon() {
-        daemon_alive || return 0
-        kill -KILL "$DPID"
-        wait_for 10 bash -c "! kill -0 $DPID" || true
-        DPID=
-}
-sc() { RC=0; timeout -s KILL 30 "$SANDBOXCTL" "$@" </dev/null >"$TESTDIR/sc.out" 2>"$TESTDIR/sc.err" || RC=$?; }
-at_exit 'timeout -s KILL 15 "$SANDBOXCTL" stop sa-d >/dev/null 2>&1; kill_daemon; sbx_pids | awk "{ print \$1 }" | xargs -r kill -KILL 2>/dev/null; rm -f "$SOCK"'
+at_exit 'daemon_cleanup sa-d; rm -f "$SOCK"'
 # sandboxd's sockets (its own listener and log connections, plus ours).
 nfds() { find "/proc/$DPID/fd" -mindepth 1 -lname 'socket:*' 2>/dev/null | wc -l; }
 
@@ -297,7 +270,7 @@ ok_n=$(echo "$L" | awk '{print $2}'); ref=$(echo "$L" | awk '{print $4}')
         fail "sandboxd: restart/crash loop: $L"
 
 # sandboxd killed and started again: sockets taken back from init
-kill_daemon
+stop_daemon KILL
 R=$(client tcp "$P3")
 case $R in "hello pid="*) ok "sandboxd down: the service still answers" ;; *) fail "sandboxd down: '$R'" ;; esac
 start_daemon
@@ -325,6 +298,6 @@ FDS2=$(nfds)
         fail "stop: sandboxd holds $FDS2 sockets, baseline $FDS0"
 R=$(client tcp "$P3")
 [ "${R%% *}" = ERR ] && ok "stop: connections refused ($R)" || fail "stop: still answered: $R"
-kill_daemon
+stop_daemon KILL
 
 itest_finish

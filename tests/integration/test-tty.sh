@@ -16,104 +16,30 @@
 # Environment as for test-daemon.sh (SANDBOXD is the daemon binary).
 set -eEuo pipefail
 
-# Orphans come back to us (see test-daemon.sh).
-if [ -z "${SBXD_TEST_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-        export SBXD_TEST_SUBREAPER=1
-        exec python3 -c 'import ctypes, os, sys
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
-fi
-
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-
-ok() {
-        ITEST_CHECKS=$((ITEST_CHECKS + 1))
-        echo "ok: $*"
-}
-fail() {
-        echo "FAIL: $*"
-        exit 1
-}
-trap 'echo "FAIL: line $LINENO: unexpected failure of: $BASH_COMMAND"' ERR
+itest_subreaper "$@"
+# This test stops at its first failure (lib.sh's checks go on).
+itest_fail_fast
+# A busybox image that cannot be built is a missing prerequisite here.
 die() {
         case $* in
         *mkimage*) skip "the busybox image cannot be built: $*" ;;
-        *) echo "FAIL: $*"; exit 1 ;;
+        *) fail "$*" ;;
         esac
 }
 itest_init
 die() { fail "$*"; }
+daemon_init
 
-SANDBOXD=${SANDBOXD:-$SRC_DIR/build/src/daemon/sandboxd}
-[ -x "$SANDBOXD" ] || fail "no sandboxd at $SANDBOXD"
 for t in script python3 stty; do
         command -v $t >/dev/null || skip "$t is not installed"
 done
 
-export SANDBOXD_RUNTIME_DIR=$TESTDIR/run
-export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
-export SANDBOXD_LOG_DIR=$TESTDIR/log
-mkdir -p "$SANDBOXD_CONFIG_DIR" "$SANDBOXD_LOG_DIR"
-RUN=$SANDBOXD_RUNTIME_DIR
-DLOG=$TESTDIR/sandboxd.log
-DPID=
 STARTED_UNITS=()
 T=$TESTDIR
 
-daemon_alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
-
-start_daemon() {
-        "$SANDBOXD" --no-system-bus --log-target=stderr </dev/null >>"$DLOG" 2>&1 &
-        DPID=$!
-        disown "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                daemon_alive || fail "sandboxd exited at start: $(tail -n 20 "$DLOG" | tr '\n' ' ')"
-                if [ -S "$RUN/private" ] && timeout 5 "$SANDBOXCTL" list >/dev/null 2>&1; then
-                        return 0
-                fi
-                sleep 0.1
-        done
-        fail "sandboxd does not answer on $RUN/private after 10 s"
-}
-
-stop_daemon() {
-        daemon_alive || return 0
-        [ "$DPID" -gt 1 ] || fail "refusing to signal pid '$DPID'"
-        kill -TERM "$DPID"
-        local i
-        for ((i = 0; i < 100; i++)); do
-                kill -0 "$DPID" 2>/dev/null || break
-                sleep 0.1
-        done
-        kill -0 "$DPID" 2>/dev/null && kill -KILL "$DPID"
-        DPID=
-}
-
-cleanup() {
-        local rc=$? n d
-        trap - ERR
-        set +e
-        if daemon_alive; then
-                for n in "${STARTED_UNITS[@]}"; do
-                        timeout -s KILL 15 "$SANDBOXCTL" stop "$n" >/dev/null 2>&1 || true
-                done
-                stop_daemon
-        fi
-        sbx_pids | awk '$1 > 1 { print $1 }' | xargs -r kill -KILL 2>/dev/null || true
-        sleep 0.2
-        for d in $(find /sys/fs/cgroup -mindepth 2 -type d -name "sandbox-$ID-*" 2>/dev/null | sort -r); do
-                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-        done
-        if [ $rc != 0 ] && [ -f "$DLOG" ]; then
-                echo "# --- last lines of sandboxd's log ($DLOG)"
-                tail -n 20 "$DLOG" | sed 's/^/#   /'
-        fi
-        (exit $rc)
-        itest_cleanup
-}
-trap cleanup EXIT
+at_exit 'daemon_cleanup "${STARTED_UNITS[@]}"; daemon_log_tail "$ITEST_RC"'
 
 # on_tty FILE COMMAND: COMMAND (a shell string) on a terminal of its own,
 # 33 rows by 77 columns, with our stdin passed to it; its output in FILE.

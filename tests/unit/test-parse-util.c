@@ -248,8 +248,24 @@ TEST(unit_name) {
         ASSERT_TRUE(!unit_name_is_valid(name));
 }
 
+TEST(ip_port) {
+        uint16_t p = 7;
+
+        ASSERT_OK(parse_ip_port("1", &p));
+        ASSERT_U64(p, 1);
+        ASSERT_OK(parse_ip_port("65535", &p));
+        ASSERT_U64(p, 65535);
+        ASSERT_EQ(parse_ip_port("0", &p), -ERANGE);
+        ASSERT_EQ(parse_ip_port("65536", &p), -ERANGE);
+        ASSERT_EQ(parse_ip_port("http", &p), -EINVAL);
+        ASSERT_EQ(parse_ip_port("", &p), -EINVAL);
+        ASSERT_EQ(parse_ip_port("-1", &p), -EINVAL);
+        ASSERT_U64(p, 65535);   /* untouched on failure */
+}
+
 int main(void) {
         RUN(size);
+        RUN(ip_port);
         RUN(time);
         RUN(percent_bool_signal);
         RUN(rlimit);
