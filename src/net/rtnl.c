@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
@@ -281,7 +283,28 @@ static int route_cb(const struct nlmsghdr *nlh, void *data) {
 int rtnl_route_parse(const void *buf, size_t len, unsigned seq, struct in_addr net, unsigned prefixlen,
                      unsigned except_ifindex, bool *overlap) {
         RouteQuery q = { .net = net, .prefixlen = prefixlen, .except_ifindex = except_ifindex };
+        const uint8_t *p = buf;
+        size_t left = len;
         int c;
+
+        /* libmnl's walk compares nlmsg_len as an int: a length above
+         * INT_MAX passes its check and moves the cursor gigabytes past
+         * the buffer (found by fuzz-rtnl). Every header is checked here
+         * first, against what is really left. */
+        if (len > INT_MAX)
+                return -EBADMSG;
+        while (left > 0) {
+                const struct nlmsghdr *h = (const struct nlmsghdr *) p;
+                size_t step;
+
+                if (left < sizeof(struct nlmsghdr) || h->nlmsg_len < sizeof(struct nlmsghdr) || h->nlmsg_len > left)
+                        return -EBADMSG;
+                step = MNL_ALIGN(h->nlmsg_len);
+                if (step >= left)
+                        break;
+                p += step;
+                left -= step;
+        }
 
         errno = 0;
         c = mnl_cb_run(buf, len, seq, 0, route_cb, &q);
