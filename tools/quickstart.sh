@@ -42,9 +42,17 @@ step "sandboxd --no-system-bus &   # the supervisor (a D-Bus API on $SANDBOXD_RU
 mkdir -p "$SANDBOXD_RUNTIME_DIR"
 build/src/daemon/sandboxd --no-system-bus --log-target=stderr 2>"$SANDBOXD_RUNTIME_DIR.log" &
 daemon=$!
+# web-public makes sandboxd's bridge and nft table, which stay while the
+# host runs services; the demo removes them again if it made them.
+had_bridge=no
+[ -e /sys/class/net/sandbox0 ] && had_bridge=yes
 cleanup() {
         $ctl stop web hello web-public greeter >/dev/null 2>&1 || true
         kill -TERM $daemon 2>/dev/null && wait $daemon 2>/dev/null || true
+        if [ $had_bridge = no ]; then
+                ip link del sandbox0 2>/dev/null || true
+                nft delete table inet sandboxd 2>/dev/null || true
+        fi
         rm -rf "$SANDBOXD_RUNTIME_DIR" "$SANDBOXD_RUNTIME_DIR.log"
 }
 trap cleanup EXIT
