@@ -677,12 +677,11 @@ TEST(image_contents) {
                      "[Sandbox]\nBindReadOnlyPaths=%1$s/etc:/run/etc\n[Security]\nPolicy=imgbind\n",
                      "bad.unit:7: BindReadOnlyPaths: Target /run/etc does not exist");
         /* Where the launcher finds or makes the target itself: fine. */
-        free(compile_ok("imgok",
-                        "[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/tmp /tmp/deeper /dev/x\n"
-                        "BindReadOnlyPaths=%1$s/etc:/dev/etc %1$s/etc:/x -%1$s/etc:/nope\n[Security]\nPolicy=imgbind\n"
-                        "[Service]\nExecStart=/tmp/built-at-runtime\n") ? NULL : NULL);
-        free(compile_ok("imgrw", "[Sandbox]\nImage=%1$s\nReadOnly=no\nTemporaryFileSystem=/cache\n[Service]\nExecStart=/bin/sh\n")
-                     ? NULL : NULL);
+        plan_free(compile_ok("imgok",
+                             "[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/tmp /tmp/deeper /dev/x\n"
+                             "BindReadOnlyPaths=%1$s/etc:/dev/etc %1$s/etc:/x -%1$s/etc:/nope\n[Security]\nPolicy=imgbind\n"
+                             "[Service]\nExecStart=/tmp/built-at-runtime\n"));
+        plan_free(compile_ok("imgrw", "[Sandbox]\nImage=%1$s\nReadOnly=no\nTemporaryFileSystem=/cache\n[Service]\nExecStart=/bin/sh\n"));
         /* An image symlink resolves inside the image. */
         ASSERT_TRUE(asprintf(&cmd, "ln -s /bin/true %s/bin/link", img) > 0 && system(cmd) == 0);
         free(cmd);
