@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 LANES=("$@")
 [ ${#LANES[@]} -eq 0 ] && LANES=(unit static integration vm testhost asan fuzz)
-FUZZ_SECONDS=${FUZZ_SECONDS:-40}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 ALLOWLIST=$ROOT/tests/skip-allowlist
 
 pass=0 fail=0 skip=0

@@ -58,6 +58,7 @@ static int sink_rewind(void *userdata) {
 
 static int fail_client(RegistryClient *c, int r) {
         fprintf(stderr, "error: %s (%s)\n", registry_client_error(c), strerror(-r));
+        registry_client_free(c);
         return EXIT_FAILURE;
 }
 
@@ -110,8 +111,14 @@ int main(int argc, char *argv[]) {
         }
 
         json_object *m = json_tokener_parse(body), *cfg, *layers;
-        if (!m || !json_object_object_get_ex(m, "config", &cfg) || !json_object_object_get_ex(m, "layers", &layers))
-                return EXIT_SUCCESS;    /* an index: the test reads it itself */
+        if (!m || !json_object_object_get_ex(m, "config", &cfg) || !json_object_object_get_ex(m, "layers", &layers)) {
+                /* An index: the test reads it itself. */
+                json_object_put(m);
+                free(body);
+                free(type);
+                registry_client_free(c);
+                return EXIT_SUCCESS;
+        }
 
         size_t n = json_object_array_length(layers) + 1;
         RegistryBlob *blobs = calloc(n, sizeof(RegistryBlob));
@@ -143,8 +150,16 @@ int main(int argc, char *argv[]) {
         for (size_t i = 0; i < n; i++)
                 printf("blob: %s %" PRIu64 " %" PRIu64 " %d\n", blobs[i].digest, blobs[i].size, blobs[i].offset,
                        blobs[i].result);
-        if (r < 0)
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        close(sinks[i].fd);
+                json_object_put(m);
+                free(blobs);
+                free(sinks);
+                free(body);
+                free(type);
                 return fail_client(c, r);
+        }
         for (size_t i = 0; i < n; i++)
                 close(sinks[i].fd);
         json_object_put(m);
