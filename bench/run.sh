@@ -114,9 +114,11 @@ gcc "${CFLAGS[@]}" -static -o "$BIN/syscall-loop" "$SRC/bench/syscall-loop.c"
 # The restart benchmark's service, in a layer of its own over the image.
 mkdir -p "$WORK/stamp-layer"
 gcc "${CFLAGS[@]}" -static -o "$WORK/stamp-layer/stamp" "$SRC/bench/stamp.c"
-PLAN_INC=(-I"$BUILD" -I"$SRC/src/basic" -I"$SRC/src/unit" -I"$SRC/src/policy" -I"$SRC/src/plan" -I"$SRC/src/launch")
+PLAN_INC=(-I"$BUILD" -I"$SRC/src/basic" -I"$SRC/src/unit" -I"$SRC/src/policy" -I"$SRC/src/oci" -I"$SRC/src/plan"
+          -I"$SRC/src/launch")
+# The plan resolves Image= with src/oci (the store's read side).
 PLAN_LIBS=("$BUILD/src/launch/liblaunch.a" "$BUILD/src/plan/libplan.a" "$BUILD/src/policy/libpolicy.a" "$BUILD/src/unit/libunit.a"
-           "$BUILD/src/basic/libbasic.a" $(pkg-config --libs libseccomp libcap json-c libarchive inih))
+           "$BUILD/src/oci/liboci.a" "$BUILD/src/basic/libbasic.a" $(pkg-config --libs libseccomp libcap json-c libarchive inih))
 for p in seccomp-cost compile-cost; do
         gcc "${CFLAGS[@]}" "${PLAN_INC[@]}" -o "$BIN/$p" "$SRC/bench/$p.c" "${PLAN_LIBS[@]}"
 done
