@@ -289,6 +289,25 @@ static const char *image_user(const char *digest, const ImageUse *uses, size_t n
         return NULL;
 }
 
+/* What rm and prune both hold while they delete: the store's writer
+ * lock, the proof that no sandboxctl run uses store layers, and which
+ * services run (their plans pin layers). */
+static int gc_begin(const char *store, int *store_fd, int *lock_fd, int *run_fd, ImageUse **uses, size_t *n_uses,
+                    ImageError *e) {
+        int r;
+
+        r = image_store_open_locked(store, store_fd, lock_fd, e);
+        if (r < 0)
+                return r;
+        r = no_foreground_runs(*store_fd, run_fd, e);
+        if (r < 0)
+                return r;
+        r = image_uses_load(uses, n_uses);
+        if (r < 0)
+                return image_error(e, r, "cannot read which services run: %s", strerror(-r));
+        return 0;
+}
+
 int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_stats, ImageError *e) {
         _cleanup_(image_store_index_done) ImageStoreIndex x = {};
         _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF, run_fd = -EBADF;
@@ -298,18 +317,14 @@ int image_store_rm(const char *store, const ImageRef *ref, ImageGcStats *ret_sta
         const char *who;
         int r;
 
-        r = image_store_open_locked(store, &store_fd, &lock_fd, e);
-        if (r < 0)
-                return r;
-        r = no_foreground_runs(store_fd, &run_fd, e);
+        r = gc_begin(store, &store_fd, &lock_fd, &run_fd, &uses, &n_uses, e);
         if (r < 0)
                 return r;
         r = image_store_index_load(store, &x, e);
-        if (r < 0)
+        if (r < 0) {
+                image_uses_free(uses, n_uses);
                 return r;
-        r = image_uses_load(&uses, &n_uses);
-        if (r < 0)
-                return image_error(e, r, "cannot read which services run: %s", strerror(-r));
+        }
 
         /* A registry name is a tag; a local form is every version of that
          * source; a digest is every name of that manifest. */
@@ -424,15 +439,9 @@ int image_store_prune(const char *store, const char *legacy_cache, ImageGcStats 
         ImageGcStats stats = {};
         int r;
 
-        r = image_store_open_locked(store, &store_fd, &lock_fd, e);
+        r = gc_begin(store, &store_fd, &lock_fd, &run_fd, &uses, &n_uses, e);
         if (r < 0)
                 return r;
-        r = no_foreground_runs(store_fd, &run_fd, e);
-        if (r < 0)
-                return r;
-        r = image_uses_load(&uses, &n_uses);
-        if (r < 0)
-                return image_error(e, r, "cannot read which services run: %s", strerror(-r));
         r = collect(store, store_fd, uses, n_uses, &stats, e);
         if (r >= 0 && legacy_cache) {
                 r = prune_legacy(legacy_cache, uses, n_uses, &stats);
