@@ -19,7 +19,10 @@ pass=0 fail=0 skip=0
 failed_lanes=()
 # Every skip of this run, "LANE/TEST: REASON" a line, for the CI check.
 SKIPS=$(mktemp)
-trap 'rm -f "$SKIPS"' EXIT
+# The failure lines of every failed test, printed again at the end: a CI
+# log is often read from its tail, far below the test's own output.
+RECAP=$(mktemp)
+trap 'rm -f "$SKIPS" "$RECAP"' EXIT
 
 log() { printf '\n=== %s\n' "$*"; }
 
@@ -43,10 +46,11 @@ fi
 count_meson() {
         local json=$1/meson-logs/testlog.json p f s
         [ -f "$json" ] || return 0
-        read -r p f s < <(python3 - "$json" "$SKIPS" <<'PY'
-import json, sys
+        read -r p f s < <(python3 - "$json" "$SKIPS" "$RECAP" "${2:-}" <<'PY'
+import json, re, sys
 p = f = s = 0
-with open(sys.argv[2], "a") as skips:
+failure = re.compile(r"FAIL|not ok|ERROR|Sanitizer|runtime error|Assertion|timed out", re.I)
+with open(sys.argv[2], "a") as skips, open(sys.argv[3], "a") as recap:
     for line in open(sys.argv[1]):
         d = json.loads(line)
         r = d.get("result")
@@ -60,6 +64,12 @@ with open(sys.argv[2], "a") as skips:
             skips.write("%s: %s\n" % (d["name"].split(" / ")[-1], why))
         else:
             f += 1
+            if sys.argv[4] == "nofail":
+                continue
+            out = (d.get("stdout") or "") + "\n" + (d.get("stderr") or "")
+            lines = [l for l in out.splitlines() if failure.search(l)][:12]
+            recap.write("%s (%s, %s):\n" % (d["name"], sys.argv[1].split("/meson-logs")[0], r))
+            recap.writelines("    %s\n" % l[:300] for l in lines or ["(no failure line; see the log above)"])
 print(p, f, s)
 PY
 )
@@ -262,6 +272,10 @@ done
 echo
 if [ "${CI:-}" = true ] && [ -s "$SKIPS" ]; then
         check_skips || failed_lanes+=(skips)
+fi
+if [ -s "$RECAP" ]; then
+        echo "=== failed tests, again"
+        cat "$RECAP"
 fi
 [ ${#failed_lanes[@]} -gt 0 ] && echo "failed lanes: ${failed_lanes[*]}"
 echo "tests: $pass passed, $fail failed, $skip skipped"
