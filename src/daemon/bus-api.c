@@ -775,9 +775,9 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                 return sd_bus_message_append(reply, "s", strempty(service_result_to_string(s->rt.result)));
         if (streq(property, "ControlGroup"))
                 return sd_bus_message_append(reply, "s",
-                                             s->cgroup ? strempty(s->cgroup->control_group ?: s->cgroup->v2_path) : "");
+                                             strempty(cgroup_control_group(s->cgroup) ?: cgroup_v2_path(s->cgroup)));
         if (streq(property, "CgroupDriver"))
-                return sd_bus_message_append(reply, "s", s->cgroup ? s->cgroup->driver->name
+                return sd_bus_message_append(reply, "s", s->cgroup ? cgroup_driver_of(s->cgroup)->name
                                                          : s->manager->cgroup_driver ? s->manager->cgroup_driver->name
                                                                                      : "");
         if (streq(property, "LastExit")) {
@@ -833,9 +833,9 @@ static int unit_get_number(sd_bus *bus, const char *path, const char *interface,
         if (streq(property, "NextRestartRealtime"))
                 return sd_bus_message_append(reply, "t", next_restart_realtime(s));
         if (streq(property, "MemoryMax"))
-                return sd_bus_message_append(reply, "t", p ? p->memory_max : UINT64_MAX);
+                return sd_bus_message_append(reply, "t", p ? p->limits.memory_max : UINT64_MAX);
         if (streq(property, "TasksMax"))
-                return sd_bus_message_append(reply, "t", p ? p->tasks_max : UINT64_MAX);
+                return sd_bus_message_append(reply, "t", p ? p->limits.tasks_max : UINT64_MAX);
 
         service_stats_or_unknown(s, &st);
         if (streq(property, "MemoryCurrent"))
