@@ -53,6 +53,27 @@ typedef enum RestartPolicy {
 } RestartPolicy;
 DECLARE_STRING_TABLE_LOOKUP(restart_policy, RestartPolicy);
 
+/* A service's cgroup limits, one value from the unit's [Resources] through
+ * the plan to the cgroup drivers. CGROUP_LIMIT_MAX: no limit; weights 0:
+ * unset. The unit holds UNIT_TASKS_MAX_UNSET in tasks_max until the
+ * compiler puts in the default. */
+typedef struct CgroupLimits {
+        uint64_t memory_max;
+        uint64_t memory_high;
+        uint64_t memory_swap_max;
+        uint64_t tasks_max;
+        uint64_t cpu_quota_per_sec_usec; /* USEC_INFINITY: no quota */
+        uint64_t cpu_weight;             /* 1..10000, 0 = unset */
+        uint64_t io_weight;              /* 1..10000, 0 = unset */
+} CgroupLimits;
+
+#define CGROUP_LIMITS_NONE                                                              \
+        ((CgroupLimits) {                                                               \
+                .memory_max = UINT64_MAX, .memory_high = UINT64_MAX,                    \
+                .memory_swap_max = UINT64_MAX, .tasks_max = UINT64_MAX,                 \
+                .cpu_quota_per_sec_usec = UINT64_MAX,                                   \
+        })
+
 /* One Limit*= key, as the unit says it and the launcher applies it. */
 typedef struct ResourceLimit {
         bool set;

@@ -8,6 +8,7 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-util.h"
+#include "cgroup.h"
 #include "plan.h"
 #include "string-util.h"
 
@@ -25,7 +26,7 @@ const char *cgroup_devices_v1_line(const PlanDevice *d, char buf[static CGROUP_D
         return buf;
 }
 
-int cgroup_devices_apply_v1(int dir_fd, const char *path, const Plan *p, char **reterr_message) {
+int cgroup_devices_apply_v1(int dir_fd, const char *path, const CgroupSpec *s, char **reterr_message) {
         int r;
 
         /* "a" empties the list and makes the default deny. A new cgroup is
@@ -33,13 +34,13 @@ int cgroup_devices_apply_v1(int dir_fd, const char *path, const Plan *p, char **
         r = cg_write(dir_fd, "devices.deny", "a");
         if (r < 0)
                 return cg_error(reterr_message, r, true, "Failed to write \"a\" to %s/devices.deny", path);
-        for (size_t i = 0; i < p->n_devices; i++) {
+        for (size_t i = 0; i < s->n_devices; i++) {
                 char line[CGROUP_DEVICE_LINE_MAX];
 
-                r = cg_write(dir_fd, "devices.allow", cgroup_devices_v1_line(&p->devices[i], line));
+                r = cg_write(dir_fd, "devices.allow", cgroup_devices_v1_line(&s->devices[i], line));
                 if (r < 0)
                         return cg_error(reterr_message, r, true, "Failed to write \"%s\" to %s/devices.allow (%s)",
-                                        line, path, p->devices[i].name);
+                                        line, path, s->devices[i].name);
         }
         return 0;
 }
@@ -130,7 +131,7 @@ static int bpf(int cmd, union bpf_attr *attr) {
         return (int) syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-int cgroup_devices_apply_bpf(int dir_fd, const char *path, const Plan *p, char **reterr_message) {
+int cgroup_devices_apply_bpf(int dir_fd, const char *path, const CgroupSpec *s, char **reterr_message) {
         _cleanup_free_ struct bpf_insn *insns = NULL;
         _cleanup_close_ int prog_fd = -EBADF, cg_fd = -EBADF;
         static const char license[] = "LGPL-2.1-or-later";
@@ -139,7 +140,7 @@ int cgroup_devices_apply_bpf(int dir_fd, const char *path, const Plan *p, char *
         size_t n;
         int r;
 
-        r = cgroup_devices_bpf_build(p->devices, p->n_devices, &insns, &n);
+        r = cgroup_devices_bpf_build(s->devices, s->n_devices, &insns, &n);
         if (r < 0)
                 return cg_error(reterr_message, r, true, "Failed to build the device program for %s", path);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The plan's device allow list (Plan.devices) as each driver enforces it:
+/* The device allow list (CgroupSpec.devices, from the plan) as each driver enforces it:
  *
  *   cgroup v1   the devices controller: "a" to devices.deny (deny all),
  *               then one devices.allow line per entry ("c 1:3 rwm")
@@ -17,11 +17,11 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 
-typedef struct Plan Plan;
+typedef struct CgroupSpec CgroupSpec;
 typedef struct PlanDevice PlanDevice;
 
-int cgroup_devices_apply_v1(int dir_fd, const char *path, const Plan *p, char **reterr_message);
-int cgroup_devices_apply_bpf(int dir_fd, const char *path, const Plan *p, char **reterr_message);
+int cgroup_devices_apply_v1(int dir_fd, const char *path, const CgroupSpec *s, char **reterr_message);
+int cgroup_devices_apply_bpf(int dir_fd, const char *path, const CgroupSpec *s, char **reterr_message);
 
 /* The program for n entries (pure). The caller frees *ret. */
 int cgroup_devices_bpf_build(const PlanDevice *d, size_t n, struct bpf_insn **ret, size_t *ret_n);

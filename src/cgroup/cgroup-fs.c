@@ -32,6 +32,7 @@
 
 #include "cgroup-limits.h"
 #include "cgroup-util.h"
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "config.h"
 #include "log.h"
@@ -189,7 +190,7 @@ static int make_room_for_controllers(int level_fd, const char *level_path, const
  * level from the top of the mounted tree down must list them in its
  * cgroup.subtree_control. Levels that already do are not written, so this
  * works below a delegation boundary we may not write above. */
-static int enable_v2_controllers(const CgroupHierarchy *h, const char *parent_rel, unsigned mask, const Plan *p,
+static int enable_v2_controllers(const CgroupHierarchy *h, const char *parent_rel, unsigned mask, const CgroupSpec *s,
                                  char **reterr_message) {
         _cleanup_free_ char *own = NULL, *level = strdup(h->mount_root);
         const char *rest;
@@ -230,7 +231,7 @@ static int enable_v2_controllers(const CgroupHierarchy *h, const char *parent_re
 
                         if (!(mask & CGROUP_MASK(c)) || cg_word_in_list(subtree, name))
                                 continue;
-                        if (asprintf(&what, "%s needs the %s controller, which", cgroup_limits_reason(p, c), name) < 0)
+                        if (asprintf(&what, "%s needs the %s controller, which", cgroup_limits_reason(s, c), name) < 0)
                                 return -ENOMEM;
                         if (!cg_word_in_list(available, name))
                                 return cg_error(reterr_message, -EOPNOTSUPP, false,
@@ -309,7 +310,7 @@ static int make_dir(Cgroup *c, const CgroupHierarchy *h, bool v2, const char *pa
         return 0;
 }
 
-static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
+static int fs_create(const CgroupSpec *s, Cgroup **ret, char **reterr_message) {
         _cleanup_(cgroup_layout_freep) CgroupLayout *l = NULL;
         _cleanup_(cgroup_freep) Cgroup *c = NULL;
         _cleanup_free_ char *v2_available = NULL, *v2_parent = NULL;
@@ -330,7 +331,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                                 "The configured cgroup parent \"%s\" is not a normalized absolute path", configured);
 
         /* Where each needed controller is: v2 if the v2 root offers it. */
-        mask = cgroup_limits_mask(p);
+        mask = cgroup_limits_mask(s);
         {
                 _cleanup_close_ int fd = open(l->v2->mount_point, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -352,7 +353,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                 else if (!cgroup_layout_v1(l, cgroup_controller_v1_name(ctl)))
                         return cg_error(reterr_message, -EOPNOTSUPP, false,
                                         "%s needs the %s controller, which is not available in %s%s",
-                                        cgroup_limits_reason(p, ctl), cgroup_controller_to_string(ctl),
+                                        cgroup_limits_reason(s, ctl), cgroup_controller_to_string(ctl),
                                         l->v2->mount_point,
                                         l->unified ? "" : " nor mounted as a cgroup v1 hierarchy under " CGROUP_FS_ROOT);
         }
@@ -379,7 +380,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                 c = mfree(c);
                 return -ENOMEM;
         }
-        r = cgroup_make_name(p->name, &c->name);
+        r = cgroup_make_name(s->name, &c->name);
         if (r < 0)
                 return cg_error(reterr_message, r, true, "Failed to make a cgroup name");
 
@@ -397,7 +398,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
         if (r < 0)
                 return r;
         if ((v2_mask & ~CGROUP_MASK(CGROUP_CONTROLLER_DEVICES)) != 0) {
-                r = enable_v2_controllers(l->v2, v2_parent, v2_mask & ~CGROUP_MASK(CGROUP_CONTROLLER_DEVICES), p,
+                r = enable_v2_controllers(l->v2, v2_parent, v2_mask & ~CGROUP_MASK(CGROUP_CONTROLLER_DEVICES), s,
                                           reterr_message);
                 if (r < 0)
                         return r;
@@ -412,17 +413,15 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                 return -ENOMEM;
         for (CgroupController ctl = 0; ctl < _CGROUP_CONTROLLER_MAX; ctl++)
                 if (v2_mask & CGROUP_MASK(ctl)) {
-                        r = cgroup_limits_apply_v2(d->fd, d->path, ctl, p, reterr_message);
+                        r = cgroup_limits_apply_v2(d->fd, d->path, ctl, s, reterr_message);
                         if (r < 0)
                                 return r;
                 }
         /* With a user and a cgroup namespace, the sandbox's root owns its
          * cgroup, as a delegated systemd unit's user does: it is the root
-         * of the sandbox's cgroup namespace. Only with the range known
-         * (the launcher's allocator ran before). */
-        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && (p->namespaces & NAMESPACE_MASK(NAMESPACE_CGROUP)) &&
-            p->uid_map_base > 0) {
-                r = cg_delegate(d->fd, (uid_t) p->uid_map_base, (gid_t) p->uid_map_base);
+         * of the sandbox's cgroup namespace. */
+        if (s->delegate_to != CGROUP_DELEGATE_NONE) {
+                r = cg_delegate(d->fd, s->delegate_to, (gid_t) s->delegate_to);
                 if (r < 0)
                         return cg_error(reterr_message, r, true, "Failed to delegate %s to the sandbox's root", d->path);
         }
@@ -455,7 +454,7 @@ static int fs_create(const Plan *p, Cgroup **ret, char **reterr_message) {
                         if (r < 0)
                                 return r;
                 }
-                r = cgroup_limits_apply_v1(found->fd, found->path, ctl, p, reterr_message);
+                r = cgroup_limits_apply_v1(found->fd, found->path, ctl, s, reterr_message);
                 if (r < 0)
                         return r;
         }
@@ -797,7 +796,7 @@ static int open_dir(FsDir *d) {
         return 0;
 }
 
-static int fs_adopt(const Plan *p, const char *serialized, Cgroup **ret) {
+static int fs_adopt(const char *service_name, const char *serialized, Cgroup **ret) {
         _cleanup_(cgroup_layout_freep) CgroupLayout *l = NULL;
         _cleanup_(fs_freep) Cgroup *c = NULL;
         const char *name = NULL;
@@ -843,7 +842,7 @@ static int fs_adopt(const Plan *p, const char *serialized, Cgroup **ret) {
                         break;
                 s++;
         }
-        if (!cgroup_name_is_ours(p ? p->name : NULL, name))
+        if (!cgroup_name_is_ours(service_name, name))
                 return -EINVAL;
 
         /* 2. Each directory in the hierarchy mounted where its path says,

@@ -5,32 +5,33 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-limits.h"
+#include "cgroup.h"
 #include "plan.h"
 
-unsigned cgroup_limits_mask(const Plan *p) {
+unsigned cgroup_limits_mask(const CgroupSpec *s) {
         unsigned m = 0;
 
         for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
-                if (cgroup_limits_reason(p, c))
+                if (cgroup_limits_reason(s, c))
                         m |= CGROUP_MASK(c);
         return m;
 }
 
-const char *cgroup_limits_reason(const Plan *p, CgroupController c) {
+const char *cgroup_limits_reason(const CgroupSpec *s, CgroupController c) {
         switch (c) {
         case CGROUP_CONTROLLER_MEMORY:
-                return p->memory_max != CGROUP_LIMIT_MAX ? "MemoryMax=" :
-                       p->memory_high != CGROUP_LIMIT_MAX ? "MemoryHigh=" :
-                       p->memory_swap_max != CGROUP_LIMIT_MAX ? "MemorySwapMax=" : NULL;
+                return s->limits.memory_max != CGROUP_LIMIT_MAX ? "MemoryMax=" :
+                       s->limits.memory_high != CGROUP_LIMIT_MAX ? "MemoryHigh=" :
+                       s->limits.memory_swap_max != CGROUP_LIMIT_MAX ? "MemorySwapMax=" : NULL;
         case CGROUP_CONTROLLER_PIDS:
-                return p->tasks_max != CGROUP_LIMIT_MAX ? "TasksMax=" : NULL;
+                return s->limits.tasks_max != CGROUP_LIMIT_MAX ? "TasksMax=" : NULL;
         case CGROUP_CONTROLLER_CPU:
-                return p->cpu_quota_per_sec_usec != USEC_INFINITY ? "CPUQuota=" :
-                       p->cpu_weight != 0 ? "CPUWeight=" : NULL;
+                return s->limits.cpu_quota_per_sec_usec != USEC_INFINITY ? "CPUQuota=" :
+                       s->limits.cpu_weight != 0 ? "CPUWeight=" : NULL;
         case CGROUP_CONTROLLER_IO:
-                return p->io_weight != 0 ? "IOWeight=" : NULL;
+                return s->limits.io_weight != 0 ? "IOWeight=" : NULL;
         case CGROUP_CONTROLLER_DEVICES:
-                return p->n_devices > 0 ? "The device allow list (DeviceAllow=)" : NULL;
+                return s->n_devices > 0 ? "The device allow list (DeviceAllow=)" : NULL;
         default:
                 return NULL;
         }
@@ -101,67 +102,67 @@ static int need_file(int dir_fd, const char *path, const char *file, const char 
                         "%s needs %s/%s, which this kernel does not provide (%s)", key, path, file, why);
 }
 
-int cgroup_limits_apply_v2(int dir_fd, const char *path, CgroupController c, const Plan *p, char **reterr_message) {
+int cgroup_limits_apply_v2(int dir_fd, const char *path, CgroupController c, const CgroupSpec *s, char **reterr_message) {
         char buf[64];
         int r;
 
         switch (c) {
         case CGROUP_CONTROLLER_MEMORY:
-                if (p->memory_high != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.high", p->memory_high, reterr_message);
+                if (s->limits.memory_high != CGROUP_LIMIT_MAX) {
+                        r = put(dir_fd, path, "memory.high", s->limits.memory_high, reterr_message);
                         if (r < 0)
                                 return r;
                 }
-                if (p->memory_max != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.max", p->memory_max, reterr_message);
+                if (s->limits.memory_max != CGROUP_LIMIT_MAX) {
+                        r = put(dir_fd, path, "memory.max", s->limits.memory_max, reterr_message);
                         if (r < 0)
                                 return r;
                 }
-                if (p->memory_swap_max != CGROUP_LIMIT_MAX) {
+                if (s->limits.memory_swap_max != CGROUP_LIMIT_MAX) {
                         r = need_file(dir_fd, path, "memory.swap.max", "MemorySwapMax=", "no swap accounting", reterr_message);
                         if (r < 0)
                                 return r;
-                        r = put(dir_fd, path, "memory.swap.max", p->memory_swap_max, reterr_message);
+                        r = put(dir_fd, path, "memory.swap.max", s->limits.memory_swap_max, reterr_message);
                         if (r < 0)
                                 return r;
                 }
                 return 0;
 
         case CGROUP_CONTROLLER_PIDS:
-                if (p->tasks_max != CGROUP_LIMIT_MAX)
-                        return put(dir_fd, path, "pids.max", p->tasks_max, reterr_message);
+                if (s->limits.tasks_max != CGROUP_LIMIT_MAX)
+                        return put(dir_fd, path, "pids.max", s->limits.tasks_max, reterr_message);
                 return 0;
 
         case CGROUP_CONTROLLER_CPU:
-                if (p->cpu_quota_per_sec_usec != USEC_INFINITY) {
+                if (s->limits.cpu_quota_per_sec_usec != USEC_INFINITY) {
                         snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64,
-                                 cgroup_cpu_quota_per_period(p->cpu_quota_per_sec_usec, CGROUP_CPU_PERIOD_USEC),
+                                 cgroup_cpu_quota_per_period(s->limits.cpu_quota_per_sec_usec, CGROUP_CPU_PERIOD_USEC),
                                  CGROUP_CPU_PERIOD_USEC);
                         r = put_str(dir_fd, path, "cpu.max", buf, reterr_message);
                         if (r < 0)
                                 return r;
                 }
-                if (p->cpu_weight != 0)
-                        return put(dir_fd, path, "cpu.weight", p->cpu_weight, reterr_message);
+                if (s->limits.cpu_weight != 0)
+                        return put(dir_fd, path, "cpu.weight", s->limits.cpu_weight, reterr_message);
                 return 0;
 
         case CGROUP_CONTROLLER_IO: {
                 bool done = false;
 
-                if (p->io_weight == 0)
+                if (s->limits.io_weight == 0)
                         return 0;
                 /* io.weight comes from blk-iocost, io.bfq.weight from the BFQ
                  * scheduler; either, both or neither may be there. Each
                  * weighs only the devices its policy runs on, so write both. */
                 if (cg_file_exists(dir_fd, "io.weight")) {
-                        snprintf(buf, sizeof(buf), "default %" PRIu64, p->io_weight);
+                        snprintf(buf, sizeof(buf), "default %" PRIu64, s->limits.io_weight);
                         r = put_str(dir_fd, path, "io.weight", buf, reterr_message);
                         if (r < 0)
                                 return r;
                         done = true;
                 }
                 if (cg_file_exists(dir_fd, "io.bfq.weight")) {
-                        r = put(dir_fd, path, "io.bfq.weight", cgroup_io_weight_to_bfq(p->io_weight), reterr_message);
+                        r = put(dir_fd, path, "io.bfq.weight", cgroup_io_weight_to_bfq(s->limits.io_weight), reterr_message);
                         if (r < 0)
                                 return r;
                         done = true;
@@ -173,7 +174,7 @@ int cgroup_limits_apply_v2(int dir_fd, const char *path, CgroupController c, con
                 return 0;
         }
         case CGROUP_CONTROLLER_DEVICES:
-                return p->n_devices > 0 ? cgroup_devices_apply_bpf(dir_fd, path, p, reterr_message) : 0;
+                return s->n_devices > 0 ? cgroup_devices_apply_bpf(dir_fd, path, s, reterr_message) : 0;
         default:
                 return -EINVAL;
         }
@@ -184,13 +185,13 @@ int cgroup_limits_apply_v2(int dir_fd, const char *path, CgroupController c, con
  * when a cgroup empties (CVE-2022-0492: a process that could write them
  * escaped its container). The service cannot reach them either: it only
  * sees its own cgroup, through a cgroup namespace. */
-int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, const Plan *p, char **reterr_message) {
+int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, const CgroupSpec *s, char **reterr_message) {
         int r;
 
         switch (c) {
         case CGROUP_CONTROLLER_MEMORY:
-                if (p->memory_max != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.limit_in_bytes", p->memory_max, reterr_message);
+                if (s->limits.memory_max != CGROUP_LIMIT_MAX) {
+                        r = put(dir_fd, path, "memory.limit_in_bytes", s->limits.memory_max, reterr_message);
                         if (r < 0)
                                 return r;
                 }
@@ -198,17 +199,17 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
                  * threshold). The soft limit is the nearest thing: above it
                  * the group is reclaimed from first, but only when the whole
                  * machine is short of memory, and it is never throttled. */
-                if (p->memory_high != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.soft_limit_in_bytes", p->memory_high, reterr_message);
+                if (s->limits.memory_high != CGROUP_LIMIT_MAX) {
+                        r = put(dir_fd, path, "memory.soft_limit_in_bytes", s->limits.memory_high, reterr_message);
                         if (r < 0)
                                 return r;
                 }
-                if (p->memory_swap_max != CGROUP_LIMIT_MAX) {
+                if (s->limits.memory_swap_max != CGROUP_LIMIT_MAX) {
                         uint64_t memsw;
 
                         /* v1 bounds memory plus swap together, so swap alone is
                          * only expressible on top of a memory limit. */
-                        if (p->memory_max == CGROUP_LIMIT_MAX)
+                        if (s->limits.memory_max == CGROUP_LIMIT_MAX)
                                 return cg_error(reterr_message, -EOPNOTSUPP, false,
                                                 "MemorySwapMax= without MemoryMax= cannot be expressed with the cgroup v1 "
                                                 "memory controller (memory.memsw.limit_in_bytes bounds memory plus swap)");
@@ -216,8 +217,8 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
                                       "no swap accounting: boot with swapaccount=1", reterr_message);
                         if (r < 0)
                                 return r;
-                        memsw = p->memory_max + p->memory_swap_max;
-                        if (memsw < p->memory_max)      /* overflow: no swap bound that matters */
+                        memsw = s->limits.memory_max + s->limits.memory_swap_max;
+                        if (memsw < s->limits.memory_max)      /* overflow: no swap bound that matters */
                                 return 0;
                         r = put(dir_fd, path, "memory.memsw.limit_in_bytes", memsw, reterr_message);
                         if (r < 0)
@@ -226,40 +227,40 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
                 return 0;
 
         case CGROUP_CONTROLLER_PIDS:
-                if (p->tasks_max != CGROUP_LIMIT_MAX)
-                        return put(dir_fd, path, "pids.max", p->tasks_max, reterr_message);
+                if (s->limits.tasks_max != CGROUP_LIMIT_MAX)
+                        return put(dir_fd, path, "pids.max", s->limits.tasks_max, reterr_message);
                 return 0;
 
         case CGROUP_CONTROLLER_CPU:
-                if (p->cpu_quota_per_sec_usec != USEC_INFINITY) {
+                if (s->limits.cpu_quota_per_sec_usec != USEC_INFINITY) {
                         r = put(dir_fd, path, "cpu.cfs_period_us", CGROUP_CPU_PERIOD_USEC, reterr_message);
                         if (r < 0)
                                 return r;
                         r = put(dir_fd, path, "cpu.cfs_quota_us",
-                                cgroup_cpu_quota_per_period(p->cpu_quota_per_sec_usec, CGROUP_CPU_PERIOD_USEC),
+                                cgroup_cpu_quota_per_period(s->limits.cpu_quota_per_sec_usec, CGROUP_CPU_PERIOD_USEC),
                                 reterr_message);
                         if (r < 0)
                                 return r;
                 }
-                if (p->cpu_weight != 0)
-                        return put(dir_fd, path, "cpu.shares", cgroup_cpu_weight_to_shares(p->cpu_weight), reterr_message);
+                if (s->limits.cpu_weight != 0)
+                        return put(dir_fd, path, "cpu.shares", cgroup_cpu_weight_to_shares(s->limits.cpu_weight), reterr_message);
                 return 0;
 
         case CGROUP_CONTROLLER_IO: {
                 bool done = false;
 
-                if (p->io_weight == 0)
+                if (s->limits.io_weight == 0)
                         return 0;
                 /* blkio.weight is CFQ's (gone with the legacy block layer in
                  * 5.0), blkio.bfq.weight BFQ's. */
                 if (cg_file_exists(dir_fd, "blkio.bfq.weight")) {
-                        r = put(dir_fd, path, "blkio.bfq.weight", cgroup_io_weight_to_bfq(p->io_weight), reterr_message);
+                        r = put(dir_fd, path, "blkio.bfq.weight", cgroup_io_weight_to_bfq(s->limits.io_weight), reterr_message);
                         if (r < 0)
                                 return r;
                         done = true;
                 }
                 if (cg_file_exists(dir_fd, "blkio.weight")) {
-                        r = put(dir_fd, path, "blkio.weight", cgroup_io_weight_to_blkio(p->io_weight), reterr_message);
+                        r = put(dir_fd, path, "blkio.weight", cgroup_io_weight_to_blkio(s->limits.io_weight), reterr_message);
                         if (r < 0)
                                 return r;
                         done = true;
@@ -271,7 +272,7 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
                 return 0;
         }
         case CGROUP_CONTROLLER_DEVICES:
-                return p->n_devices > 0 ? cgroup_devices_apply_v1(dir_fd, path, p, reterr_message) : 0;
+                return s->n_devices > 0 ? cgroup_devices_apply_v1(dir_fd, path, s, reterr_message) : 0;
         default:
                 return -EINVAL;
         }

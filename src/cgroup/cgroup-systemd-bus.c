@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cgroup-systemd-internal.h"
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "string-util.h"
 

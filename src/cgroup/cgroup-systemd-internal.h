@@ -28,7 +28,7 @@ typedef struct SystemdData {
         sd_bus *bus;
         char *unit;             /* sandbox-web.scope */
         char *description;
-        uint64_t memory_max, memory_high, memory_swap_max, tasks_max, cpu_quota, cpu_weight, io_weight;
+        CgroupLimits limits;
         bool started;           /* the scope exists (made or adopted): destroy() must stop it */
         bool referenced;        /* we hold a reference on the unit (AddRef=, RefUnit) */
         /* cgroup v2 with an event loop only (see the top of cgroup-systemd-oom.c): */
@@ -37,7 +37,7 @@ typedef struct SystemdData {
         int oom_kills;          /* the last oom_kill count read from it; -ENODATA before any */
         bool oom_final;         /* ... read after its last process was gone: no kill can follow */
         char **device_allow;    /* DeviceAllow= pairs (name, access) under DevicePolicy=closed; NULL: no list */
-        uid_t delegate_uid;     /* the sandbox's mapped root, who gets the scope's v2 cgroup; (uid_t) -1: nobody */
+        uid_t delegate_uid;     /* the sandbox's mapped root, who gets the scope's v2 cgroup; CGROUP_DELEGATE_NONE: nobody */
 } SystemdData;
 
 static inline bool is_bus_error(const sd_bus_error *e, const char *name) {

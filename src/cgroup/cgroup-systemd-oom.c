@@ -34,6 +34,7 @@
 
 #include "cgroup-systemd-internal.h"
 #include "cgroup-util.h"
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "path-util.h"
 #include "string-util.h"

@@ -31,6 +31,7 @@
 #include "cgroup-devices.h"
 #include "cgroup-systemd-internal.h"
 #include "cgroup-util.h"
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "log.h"
 #include "plan.h"
@@ -94,7 +95,7 @@ static int new_cgroup(const char *unit, Cgroup **ret) {
                 return -ENOMEM;
         d->cgroup_fd = -EBADF;
         d->oom_kills = -ENODATA;
-        d->delegate_uid = (uid_t) -1;
+        d->delegate_uid = CGROUP_DELEGATE_NONE;
         d->unit = strdup(unit);
         c->name = strdup(unit);
         if (!d->unit || !c->name)
@@ -103,23 +104,23 @@ static int new_cgroup(const char *unit, Cgroup **ret) {
         return 0;
 }
 
-static int systemd_create(const Plan *p, Cgroup **ret, char **reterr_message) {
+static int systemd_create(const CgroupSpec *s, Cgroup **ret, char **reterr_message) {
         _cleanup_(systemd_freep) Cgroup *c = NULL;
         _cleanup_free_ char *unit = NULL, *state = NULL;
         SystemdData *d;
         int r;
 
-        r = scope_name(p->name, &unit);
+        r = scope_name(s->name, &unit);
         if (r < 0)
                 return cg_error(reterr_message, r, false, "Service name \"%s\" cannot make a systemd scope name.",
-                                strna(p->name));
+                                strna(s->name));
 
         /* On a hybrid or legacy host systemd applies the memory limits
          * through the v1 controller, which has MemoryMax= only: it would
          * drop these two with a line in its log. */
         if (!systemd_host_is_unified()) {
-                const char *key = p->memory_high != CGROUP_LIMIT_MAX ? "MemoryHigh=" :
-                                  p->memory_swap_max != CGROUP_LIMIT_MAX ? "MemorySwapMax=" : NULL;
+                const char *key = s->limits.memory_high != CGROUP_LIMIT_MAX ? "MemoryHigh=" :
+                                  s->limits.memory_swap_max != CGROUP_LIMIT_MAX ? "MemorySwapMax=" : NULL;
 
                 if (key)
                         return cg_error(reterr_message, -EOPNOTSUPP, false,
@@ -151,38 +152,28 @@ static int systemd_create(const Plan *p, Cgroup **ret, char **reterr_message) {
         if (r < 0 && r != -ENOENT)
                 return cg_error(reterr_message, r, true, "Failed to ask systemd about %s", unit);
 
-        if (p->description) {
-                d->description = strdup(p->description);
+        if (s->description) {
+                d->description = strdup(s->description);
                 if (!d->description)
                         return -ENOMEM;
         }
-        d->memory_max = p->memory_max;
-        d->memory_high = p->memory_high;
-        d->memory_swap_max = p->memory_swap_max;
-        d->tasks_max = p->tasks_max;
-        d->cpu_quota = p->cpu_quota_per_sec_usec;
-        d->cpu_weight = p->cpu_weight;
-        d->io_weight = p->io_weight;
-        /* As the cgroupfs driver does (see there): the range is known, the
-         * launcher's allocator ran before. */
-        if ((p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && (p->namespaces & NAMESPACE_MASK(NAMESPACE_CGROUP)) &&
-            p->uid_map_base > 0)
-                d->delegate_uid = (uid_t) p->uid_map_base;
-        for (size_t i = 0; i < p->n_devices; i++) {
+        d->limits = s->limits;
+        d->delegate_uid = s->delegate_to;
+        for (size_t i = 0; i < s->n_devices; i++) {
                 _cleanup_free_ char *name = NULL;
                 char acc[DEVICE_ACCESS_STRING_MAX];
 
-                r = cgroup_devices_systemd_name(&p->devices[i], &name);
+                r = cgroup_devices_systemd_name(&s->devices[i], &name);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
                         return cg_error(reterr_message, r, false, "Device %s cannot be expressed as systemd's DeviceAllow=.",
-                                        p->devices[i].name);
+                                        s->devices[i].name);
                 /* A class with several majors is one entry for systemd. */
                 if (strv_contains(d->device_allow, name))
                         continue;
                 if (strv_extend(&d->device_allow, name) < 0 ||
-                    strv_extend(&d->device_allow, device_access_to_string(p->devices[i].access, acc)) < 0)
+                    strv_extend(&d->device_allow, device_access_to_string(s->devices[i].access, acc)) < 0)
                         return -ENOMEM;
         }
         *ret = TAKE_PTR(c);
@@ -225,19 +216,19 @@ static int build_start(SystemdData *d, sd_bus *bus, pid_t pid, sd_bus_message **
         r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
         if (r < 0)
                 return r;
-        if (d->memory_max != CGROUP_LIMIT_MAX && (r = append_u64(m, "MemoryMax", d->memory_max)) < 0)
+        if (d->limits.memory_max != CGROUP_LIMIT_MAX && (r = append_u64(m, "MemoryMax", d->limits.memory_max)) < 0)
                 return r;
-        if (d->memory_high != CGROUP_LIMIT_MAX && (r = append_u64(m, "MemoryHigh", d->memory_high)) < 0)
+        if (d->limits.memory_high != CGROUP_LIMIT_MAX && (r = append_u64(m, "MemoryHigh", d->limits.memory_high)) < 0)
                 return r;
-        if (d->memory_swap_max != CGROUP_LIMIT_MAX && (r = append_u64(m, "MemorySwapMax", d->memory_swap_max)) < 0)
+        if (d->limits.memory_swap_max != CGROUP_LIMIT_MAX && (r = append_u64(m, "MemorySwapMax", d->limits.memory_swap_max)) < 0)
                 return r;
-        if (d->tasks_max != CGROUP_LIMIT_MAX && (r = append_u64(m, "TasksMax", d->tasks_max)) < 0)
+        if (d->limits.tasks_max != CGROUP_LIMIT_MAX && (r = append_u64(m, "TasksMax", d->limits.tasks_max)) < 0)
                 return r;
-        if (d->cpu_quota != USEC_INFINITY && (r = append_u64(m, "CPUQuotaPerSecUSec", d->cpu_quota)) < 0)
+        if (d->limits.cpu_quota_per_sec_usec != USEC_INFINITY && (r = append_u64(m, "CPUQuotaPerSecUSec", d->limits.cpu_quota_per_sec_usec)) < 0)
                 return r;
-        if (d->cpu_weight != 0 && (r = append_u64(m, "CPUWeight", d->cpu_weight)) < 0)
+        if (d->limits.cpu_weight != 0 && (r = append_u64(m, "CPUWeight", d->limits.cpu_weight)) < 0)
                 return r;
-        if (d->io_weight != 0 && (r = append_u64(m, "IOWeight", d->io_weight)) < 0)
+        if (d->limits.io_weight != 0 && (r = append_u64(m, "IOWeight", d->limits.io_weight)) < 0)
                 return r;
         if (d->device_allow) {
                 /* closed: nothing but the list (and systemd's own null, zero,
@@ -386,7 +377,7 @@ static int do_attach(Cgroup *c, sd_bus *bus, pid_t pid) {
         r = systemd_get_unit(bus, d->unit, &path);
         if (r >= 0)
                 r = systemd_get_string(bus, path, SD_SCOPE, "ControlGroup", &cg);
-        if (d->delegate_uid != (uid_t) -1) {
+        if (d->delegate_uid != CGROUP_DELEGATE_NONE) {
                 /* Without it the sandbox's root would find its own cgroup
                  * read-only: a start that cannot hand it over fails. */
                 if (r >= 0 && isempty(cg))
@@ -605,17 +596,17 @@ static int do_adopt(Cgroup *c, sd_bus *bus) {
         return 0;
 }
 
-static int systemd_adopt(const Plan *p, const char *serialized, Cgroup **ret) {
+static int systemd_adopt(const char *service_name, const char *serialized, Cgroup **ret) {
         _cleanup_(systemd_freep) Cgroup *c = NULL;
         SystemdData *d;
         int r;
 
         if (!scope_name_valid(serialized))
                 return -EINVAL;
-        if (p && p->name) {
+        if (service_name) {
                 _cleanup_free_ char *want = NULL;
 
-                r = scope_name(p->name, &want);
+                r = scope_name(service_name, &want);
                 if (r < 0)
                         return r;
                 if (!streq(want, serialized))

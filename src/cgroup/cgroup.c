@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "cgroup-util.h"
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "path-util.h"
+#include "plan.h"
 #include "string-util.h"
 
 /* Bounds for what we read of /proc: far above any real system. */
@@ -99,12 +101,39 @@ int cgroup_serialize(Cgroup *c, char **ret) {
         return 0;
 }
 
-int cgroup_adopt(const CgroupDriver *d, const Plan *p, const char *serialized, Cgroup **ret) {
+void cgroup_spec_from_plan(const Plan *p, CgroupSpec *ret) {
+        bool userns = p->namespaces & NAMESPACE_MASK(NAMESPACE_USER),
+             cgroupns = p->namespaces & NAMESPACE_MASK(NAMESPACE_CGROUP);
+
+        *ret = (CgroupSpec) {
+                .name = p->name,
+                .description = p->description,
+                .limits = p->limits,
+                .devices = p->devices,
+                .n_devices = p->n_devices,
+                /* The range is known by now: the launcher's allocator ran
+                 * before. Only a sandbox that sees its own cgroup as its
+                 * root (a cgroup namespace) and has a root of its own (a
+                 * user namespace) can manage it. */
+                .delegate_to = userns && cgroupns && p->uid_map_base > 0 ? (uid_t) p->uid_map_base : CGROUP_DELEGATE_NONE,
+        };
+}
+
+int cgroup_create_full(const CgroupDriver *d, const Plan *p, Cgroup **ret, char **reterr_message) {
+        CgroupSpec s;
+
+        if (!d || !p || !ret)
+                return -EINVAL;
+        cgroup_spec_from_plan(p, &s);
+        return d->create(&s, ret, reterr_message);
+}
+
+int cgroup_adopt(const CgroupDriver *d, const char *name, const char *serialized, Cgroup **ret) {
         if (!d || !ret)
                 return -EINVAL;
         if (!serialized_is_sane(serialized))
                 return -EINVAL;
-        return d->adopt(p, serialized, ret);
+        return d->adopt(name, serialized, ret);
 }
 
 int cgroup_kill(Cgroup *c, int sig) {
@@ -153,6 +182,40 @@ Cgroup *cgroup_free(Cgroup *c) {
         (void) cgroup_destroy(c);
         c->driver->free(c);
         return NULL;
+}
+
+void cgroup_forget(Cgroup *c) {
+        if (c)
+                c->driver->free(c);
+}
+
+const char *cgroup_name(const Cgroup *c) {
+        return c ? c->name : NULL;
+}
+
+const CgroupDriver *cgroup_driver_of(const Cgroup *c) {
+        return c ? c->driver : NULL;
+}
+
+const char *cgroup_control_group(const Cgroup *c) {
+        return c ? c->control_group : NULL;
+}
+
+int cgroup_v2_fd(const Cgroup *c) {
+        return c ? c->v2_fd : -EBADF;
+}
+
+const char *cgroup_v2_path(const Cgroup *c) {
+        return c ? c->v2_path : NULL;
+}
+
+bool cgroup_is_destroyed(const Cgroup *c) {
+        return c && c->destroyed;
+}
+
+void cgroup_note_born_in_v2(Cgroup *c) {
+        if (c)
+                c->born_in_v2 = true;
 }
 
 /* ---- joining another process's cgroups ---- */

@@ -10,9 +10,29 @@
 #include <sys/types.h>
 
 #include "macro.h"
+#include "service-types.h"
 
 typedef struct Plan Plan;
+typedef struct PlanDevice PlanDevice;
 typedef struct Cgroup Cgroup;
+
+/* What a driver needs to make a service's cgroup, and nothing else of its
+ * plan: the launcher fills it (cgroup_spec_from_plan()), and a driver
+ * that needs more must say so here. */
+#define CGROUP_DELEGATE_NONE ((uid_t) -1)
+
+typedef struct CgroupSpec {
+        const char *name;               /* the service's name */
+        const char *description;        /* for systemd's Description=; may be NULL */
+        CgroupLimits limits;
+        const PlanDevice *devices;      /* the device allow list (DeviceAllow=) */
+        size_t n_devices;
+        uid_t delegate_to;              /* the sandbox's mapped root (uid = gid), who gets the v2 cgroup
+                                         * to manage inside its cgroup namespace; CGROUP_DELEGATE_NONE: nobody */
+} CgroupSpec;
+
+/* p's cgroup, by reference: ret borrows p's strings and device list. */
+void cgroup_spec_from_plan(const Plan *p, CgroupSpec *ret);
 
 #define CGROUP_SERIALIZED_MAX 4096U
 
@@ -32,7 +52,7 @@ typedef struct CgroupDriver {
          * needs the memory controller, which is not available in
          * /sys/fs/cgroup/...", or "Failed to write 1000 to .../cpu.weight:
          * Invalid argument"; the caller frees it. */
-        int (*create)(const Plan *p, Cgroup **ret, char **reterr_message);
+        int (*create)(const CgroupSpec *s, Cgroup **ret, char **reterr_message);
         /* Move pid in, for hierarchies that CLONE_INTO_CGROUP cannot reach
          * (v1 controllers); the child is still held at its sync point. */
         int (*attach)(Cgroup *c, pid_t pid);
@@ -65,28 +85,12 @@ typedef struct CgroupDriver {
          * (a restarted sandboxd): no control character, at most
          * CGROUP_SERIALIZED_MAX bytes. */
         int (*serialize)(Cgroup *c, char **ret);
-        /* Re-open a cgroup made by an earlier process for plan p: -ENOENT if
-         * it is gone; -EINVAL for a malformed string (it may be hostile). */
-        int (*adopt)(const Plan *p, const char *serialized, Cgroup **ret);
+        /* Re-open a cgroup made by an earlier process for the service name
+         * (NULL: any of ours): -ENOENT if it is gone; -EINVAL for a
+         * malformed string (it may be hostile). */
+        int (*adopt)(const char *name, const char *serialized, Cgroup **ret);
 } CgroupDriver;
 
-struct Cgroup {
-        const CgroupDriver *driver;
-        char *name;             /* cgroupfs: "sandbox-web-<id>"; systemd: "sandbox-web.scope" */
-        int v2_fd;              /* O_PATH|O_DIRECTORY of the v2 cgroup, for CLONE_INTO_CGROUP; -EBADF if none;
-                                 * owned by the Cgroup: do not close it */
-        char *v2_path;          /* its path, or NULL */
-        void *driver_data;
-        bool destroyed;         /* set by cgroup_destroy() once everything is gone */
-        char *control_group;    /* for display: "/sandbox.slice/sandbox-web.scope", or the
-                                 * cgroupfs v2 path as /proc/PID/cgroup shows it; set by create()
-                                 * (cgroupfs), attach() (systemd: the scope's ControlGroup once its
-                                 * job is done) and adopt(); may stay NULL (display only) */
-        bool born_in_v2;        /* set by the launcher when CLONE_INTO_CGROUP put the child in
-                                 * v2_fd: attach() then skips that cgroup.procs write, which
-                                 * costs 8-15 ms on a hybrid host (an RCU grace period) */
-        bool self_join;         /* set by open_self_join(): the child joins the v1 hierarchies itself */
-};
 
 extern const CgroupDriver cgroup_driver_cgroupfs;
 extern const CgroupDriver cgroup_driver_systemd;
@@ -111,16 +115,14 @@ void cgroup_systemd_set_bus(sd_bus *bus);
  * --scope), else cgroupfs. */
 const CgroupDriver *cgroup_driver_pick(void);
 
+int cgroup_create_full(const CgroupDriver *d, const Plan *p, Cgroup **ret, char **reterr_message);
 static inline int cgroup_create(const CgroupDriver *d, const Plan *p, Cgroup **ret) {
-        return d->create(p, ret, NULL);
+        return cgroup_create_full(d, p, ret, NULL);
 }
 /* The same, with the driver's sentence on failure (see CgroupDriver.create):
  *     r = cgroup_create_full(d, p, &c, &msg);
  *     if (r < 0)
  *             return log_error_errno(r, "%s", msg ?: "Failed to create the service's cgroup: %m"); */
-static inline int cgroup_create_full(const CgroupDriver *d, const Plan *p, Cgroup **ret, char **reterr_message) {
-        return d->create(p, ret, reterr_message);
-}
 int cgroup_attach(Cgroup *c, pid_t pid);
 /* See CgroupDriver.open_self_join; the caller closes the fds and frees the
  * array. Drivers without it return 0 fds. */
@@ -130,9 +132,10 @@ int cgroup_open_self_join(Cgroup *c, int **ret_fds, size_t *ret_n);
  * which is the whole process). Async-signal-safe. */
 int cgroup_join_self(const int *fds, size_t n);
 int cgroup_serialize(Cgroup *c, char **ret);
-/* -EINVAL for a malformed or foreign string (it is checked against p's
- * name), -ENOENT if the cgroup is gone (systemd: the scope is not active). */
-int cgroup_adopt(const CgroupDriver *d, const Plan *p, const char *serialized, Cgroup **ret);
+/* -EINVAL for a malformed or foreign string (it is checked against the
+ * service name, if not NULL), -ENOENT if the cgroup is gone (systemd: the
+ * scope is not active). */
+int cgroup_adopt(const CgroupDriver *d, const char *name, const char *serialized, Cgroup **ret);
 /* "systemd" or "cgroupfs" (CgroupDriver.name); NULL for anything else. */
 const CgroupDriver *cgroup_driver_by_name(const char *name);
 /* Move pid into every cgroup that model is in (all hierarchies mounted
@@ -147,3 +150,22 @@ int cgroup_destroy(Cgroup *c);
 /* Destroys if not yet destroyed, then frees; accepts NULL, returns NULL. */
 Cgroup *cgroup_free(Cgroup *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
+/* Frees c without destroying the cgroup: its processes live on, for the
+ * next sandboxd to adopt (sandboxd exiting). Accepts NULL. */
+void cgroup_forget(Cgroup *c);
+
+/* What callers may read of a Cgroup; the struct is the drivers' own. */
+const char *cgroup_name(const Cgroup *c);               /* "sandbox-web-<id>", "sandbox-web.scope" */
+const CgroupDriver *cgroup_driver_of(const Cgroup *c);  /* NULL for NULL */
+/* As /proc/PID/cgroup shows it ("/sandbox.slice/sandbox-web.scope"), or NULL
+ * while unknown (systemd: before attach()). For display and for comparing
+ * with /proc/PID/cgroup. */
+const char *cgroup_control_group(const Cgroup *c);
+/* The v2 cgroup's directory: its O_PATH fd (-EBADF if none; owned by c) and path (NULL if none). */
+int cgroup_v2_fd(const Cgroup *c);
+const char *cgroup_v2_path(const Cgroup *c);
+bool cgroup_is_destroyed(const Cgroup *c);
+/* The launcher tells the driver that CLONE_INTO_CGROUP put the child into
+ * cgroup_v2_fd(): attach() then skips that cgroup.procs write, which costs
+ * 8-15 ms on a hybrid host (an RCU grace period). */
+void cgroup_note_born_in_v2(Cgroup *c);

@@ -114,7 +114,7 @@ static void kill_all(Cgroup *cg, int pidfd) {
                 r = cgroup_kill(cg, SIGKILL);
                 if (r < 0)
                         log_warning_errno(r, "Failed to kill the processes of cgroup %s, killing the sandbox's PID 1 only: %m",
-                                          strna(cg->name));
+                                          strna(cgroup_name(cg)));
         }
         (void) send_signal(pidfd, SIGKILL);
 }
@@ -550,8 +550,8 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
         if (oom > 0) {
                 char buf[32] = "";
 
-                if (plan->memory_max != CGROUP_LIMIT_MAX)
-                        snprintf(buf, sizeof(buf), " (MemoryMax=%s)", format_bytes(plan->memory_max, (char[32]) {}));
+                if (plan->limits.memory_max != CGROUP_LIMIT_MAX)
+                        snprintf(buf, sizeof(buf), " (MemoryMax=%s)", format_bytes(plan->limits.memory_max, (char[32]) {}));
                 /* The kernel picks its victim: it may have been a helper
                  * process and the service lived on. */
                 if (status == 128 + SIGKILL)
@@ -565,7 +565,7 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
          * daemonised children) goes now, with the cgroup. */
         r = cgroup_destroy(cg);
         if (r < 0)
-                log_warning_errno(r, "Failed to remove cgroup %s: %m", strna(cg->name));
+                log_warning_errno(r, "Failed to remove cgroup %s: %m", strna(cgroup_name(cg)));
 
         return status;
 }

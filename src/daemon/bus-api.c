@@ -233,7 +233,7 @@ static int add_waiter(Service *s, sd_bus_message *msg) {
                 return -ENOMEM;
         s->stop_waiters = n;
         s->stop_waiters[s->n_stop_waiters++] = sd_bus_message_ref(msg);
-        /* Answered later, by manager_service_changed(). */
+        /* Answered later, when the change to inactive is sent (manager.c). */
         return 1;
 }
 
@@ -245,9 +245,6 @@ static bool waiter_is_stop(sd_bus_message *msg) {
 
 void bus_api_answer_stop_waiters(Manager *m, Service *s) {
         size_t k = 0;
-
-        if (s->rt.state != SERVICE_INACTIVE && s->rt.state != SERVICE_FAILED)
-                return;
 
         for (size_t i = 0; i < s->n_stop_waiters; i++) {
                 sd_bus_message *msg = s->stop_waiters[i];
@@ -308,21 +305,21 @@ void bus_api_finish_restart(Manager *m, Service *s) {
 
 /* ---- signals ---- */
 
-static void emit_on(Manager *m, sd_bus *bus, Service *s, const char *path) {
-        (void) sd_bus_emit_signal(bus, BUS_API_PATH, BUS_API_MANAGER_INTERFACE, "UnitStateChanged", "sss", s->name,
-                                  strempty(service_state_to_string(s->rt.state)), strempty(service_result_to_string(s->rt.result)));
+static void emit_on(sd_bus *bus, const char *name, ServiceState state, ServiceResult result, const char *path) {
+        (void) sd_bus_emit_signal(bus, BUS_API_PATH, BUS_API_MANAGER_INTERFACE, "UnitStateChanged", "sss", name,
+                                  strempty(service_state_to_string(state)), strempty(service_result_to_string(result)));
         if (path)
                 (void) sd_bus_emit_properties_changed(bus, path, BUS_API_UNIT_INTERFACE, "State", "Result", "MainPID",
                                                       "ActiveSinceRealtime", "StateChangeRealtime", "NRestarts",
                                                       "NextRestartRealtime", "LastExit", "LastStartError", NULL);
 }
 
-void bus_api_emit_unit_changed(Manager *m, Service *s) {
+void bus_api_emit_unit_changed(Manager *m, const char *name, ServiceState state, ServiceResult result) {
         _cleanup_free_ char *path = NULL;
 
-        (void) bus_api_unit_path(s->name, &path);
+        (void) bus_api_unit_path(name, &path);
         if (m->api_bus)
-                emit_on(m, m->api_bus, s, path);
+                emit_on(m->api_bus, name, state, result, path);
         for (size_t i = m->n_private_conns; i > 0; i--) {
                 sd_bus *bus = m->private_conns[i - 1];
                 uint64_t queued = 0;
@@ -333,7 +330,7 @@ void bus_api_emit_unit_changed(Manager *m, Service *s) {
                         manager_drop_private_connection(m, bus);
                         continue;
                 }
-                emit_on(m, bus, s, path);
+                emit_on(bus, name, state, result, path);
         }
 }
 
@@ -775,9 +772,9 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                 return sd_bus_message_append(reply, "s", strempty(service_result_to_string(s->rt.result)));
         if (streq(property, "ControlGroup"))
                 return sd_bus_message_append(reply, "s",
-                                             s->cgroup ? strempty(s->cgroup->control_group ?: s->cgroup->v2_path) : "");
+                                             strempty(cgroup_control_group(s->cgroup) ?: cgroup_v2_path(s->cgroup)));
         if (streq(property, "CgroupDriver"))
-                return sd_bus_message_append(reply, "s", s->cgroup ? s->cgroup->driver->name
+                return sd_bus_message_append(reply, "s", s->cgroup ? cgroup_driver_of(s->cgroup)->name
                                                          : s->manager->cgroup_driver ? s->manager->cgroup_driver->name
                                                                                      : "");
         if (streq(property, "LastExit")) {
@@ -833,9 +830,9 @@ static int unit_get_number(sd_bus *bus, const char *path, const char *interface,
         if (streq(property, "NextRestartRealtime"))
                 return sd_bus_message_append(reply, "t", next_restart_realtime(s));
         if (streq(property, "MemoryMax"))
-                return sd_bus_message_append(reply, "t", p ? p->memory_max : UINT64_MAX);
+                return sd_bus_message_append(reply, "t", p ? p->limits.memory_max : UINT64_MAX);
         if (streq(property, "TasksMax"))
-                return sd_bus_message_append(reply, "t", p ? p->tasks_max : UINT64_MAX);
+                return sd_bus_message_append(reply, "t", p ? p->limits.tasks_max : UINT64_MAX);
 
         service_stats_or_unknown(s, &st);
         if (streq(property, "MemoryCurrent"))

@@ -10,6 +10,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "service-state.h"
+
 typedef struct Manager Manager;
 typedef struct Service Service;
 
@@ -31,9 +33,11 @@ int bus_api_attach_private(Manager *m, sd_bus *bus);
 /* "/org/sandboxd1/unit/<escaped name>" */
 int bus_api_unit_path(const char *name, char **ret);
 
-/* UnitStateChanged and PropertiesChanged on every connection. */
-void bus_api_emit_unit_changed(Manager *m, Service *s);
-/* s is inactive or failed: answer StopUnit calls waiting for that; the
+/* UnitStateChanged (with the state and result the change had) and
+ * PropertiesChanged on every connection. From the event loop only
+ * (manager_service_changed() queues the changes). */
+void bus_api_emit_unit_changed(Manager *m, const char *name, ServiceState state, ServiceResult result);
+/* s became inactive or failed: answer StopUnit calls waiting for that; the
  * calls of a start that follows (RestartUnit) wait on, unless it was
  * cancelled. */
 void bus_api_answer_stop_waiters(Manager *m, Service *s);

@@ -59,6 +59,11 @@ typedef struct Manager {
         PendingPlan *pending_plans;
         size_t n_pending_plans;
         sd_event_source *defer_source;  /* deferred work: RestartUnit's start, pending plans */
+        /* State changes waiting to be sent from the event loop, in order
+         * (manager_service_changed()): */
+        struct UnitChange *changes;
+        size_t n_changes;
+        sd_event_source *changes_source;
         bool ready;                     /* READY=1 sent */
         unsigned last_status_running;   /* last "N services running" sent, (unsigned) -1 none */
 

@@ -38,7 +38,6 @@ static int pidfd_open_pid(pid_t pid) {
  * driver's adopt() gets a plan that holds only this service's name, so a
  * doctored string can never name another service's cgroup. */
 static int service_adopt_bad(Service *s, const char *driver, const char *cgroup, const char *why) {
-        _cleanup_(plan_freep) Plan *named = NULL;
         const CgroupDriver *d;
         Cgroup *cg = NULL;
         int r;
@@ -46,13 +45,10 @@ static int service_adopt_bad(Service *s, const char *driver, const char *cgroup,
         log_unit_error(s, "Not adopting it: %s", why);
 
         d = driver && !isempty(cgroup) ? cgroup_driver_by_name(driver) : NULL;
-        named = d ? plan_new() : NULL;
-        if (named)
-                named->name = strdup(s->name);
-        if (named && named->name) {
-                r = cgroup_adopt(d, named, cgroup, &cg);
+        if (d) {
+                r = cgroup_adopt(d, s->name, cgroup, &cg);
                 if (r >= 0) {
-                        log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(cg->name));
+                        log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(cgroup_name(cg)));
                         (void) cgroup_kill(cg, SIGKILL);
                         r = cgroup_destroy(cg);
                         if (r < 0)
@@ -63,7 +59,7 @@ static int service_adopt_bad(Service *s, const char *driver, const char *cgroup,
         }
 
         if (s->cgroup)
-                log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(s->cgroup->name));
+                log_unit_warning(s, "Killing what is left in its cgroup %s.", strna(cgroup_name(s->cgroup)));
         service_cleanup(s);
         service_disarm_timers(s);
         s->rt.state = SERVICE_FAILED;
@@ -90,7 +86,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
         if (f->cgroup) {
                 /* The only value from the file that names a kernel object,
                  * and it goes through the driver's validating adopt(). */
-                r = cgroup_adopt(d, s->plan, f->cgroup, &cg);
+                r = cgroup_adopt(d, s->plan ? s->plan->name : NULL, f->cgroup, &cg);
                 if (r < 0 && r != -ENOENT) {
                         _cleanup_free_ char *why = NULL;
 
@@ -115,7 +111,7 @@ static int service_adopt_process(Service *s, const StateFile *f) {
                         r = pid_get_starttime(f->main_pid, &starttime);
                         if (r < 0 || starttime != f->main_pid_starttime)
                                 pidfd = safe_close(pidfd);
-                        else if (!cg || !cg->control_group || pid_in_cgroup(f->main_pid, cg->control_group) <= 0) {
+                        else if (!cg || !cgroup_control_group(cg) || pid_in_cgroup(f->main_pid, cgroup_control_group(cg)) <= 0) {
                                 /* Same pid and start time, but not in the
                                  * service's cgroup: the file names a process
                                  * that is not ours. Never signal it. */

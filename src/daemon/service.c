@@ -52,7 +52,7 @@
  * is how `sandboxctl logs` finds that output where no scope names it (the
  * cgroupfs driver). */
 const char *const *service_log_fields(const Service *s, UnitLogFields *f) {
-        const CgroupDriver *d = s->cgroup ? s->cgroup->driver : s->manager ? s->manager->cgroup_driver : NULL;
+        const CgroupDriver *d = s->cgroup ? cgroup_driver_of(s->cgroup) : s->manager ? s->manager->cgroup_driver : NULL;
         size_t n = 0;
 
         (void) snprintf(f->unit, sizeof(f->unit), "SANDBOXD_UNIT=%s", s->name);
@@ -175,8 +175,7 @@ Service *service_free(Service *s) {
         /* The driver's free() only, not cgroup_free(): that would destroy
          * the cgroup, and a forgotten service keeps running (sandboxd
          * exiting leaves its services for the next one to adopt). */
-        if (s->cgroup)
-                s->cgroup->driver->free(s->cgroup);
+        cgroup_forget(s->cgroup);
         for (size_t i = 0; i < s->n_stop_waiters; i++)
                 sd_bus_message_unref(s->stop_waiters[i]);
         free(s->stop_waiters);
@@ -266,7 +265,7 @@ void service_cleanup(Service *s) {
                  * without a pid namespace) goes with the cgroup. */
                 r = cgroup_destroy(s->cgroup);
                 if (r < 0)
-                        log_unit_warning_errno(s, r, "Failed to remove the cgroup %s: %m", strna(s->cgroup->name));
+                        log_unit_warning_errno(s, r, "Failed to remove the cgroup %s: %m", strna(cgroup_name(s->cgroup)));
                 s->cgroup = cgroup_free(s->cgroup);
         }
         /* Its ports and its veth; the lease stays for its next start. */
@@ -886,7 +885,7 @@ int service_reset_failed(Service *s) {
 int service_get_stats(Service *s, CgroupStats *ret) {
         if (!s || !ret)
                 return -EINVAL;
-        if (!s->cgroup || s->cgroup->destroyed) {
+        if (!s->cgroup || cgroup_is_destroyed(s->cgroup)) {
                 *ret = (CgroupStats) { UINT64_MAX, UINT64_MAX, UINT64_MAX };
                 return 0;
         }
@@ -920,7 +919,7 @@ int service_save_plan(Service *s) {
 int service_save(Service *s, bool plan_changed) {
         _cleanup_free_ char *cg = NULL, *text = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
-        const CgroupDriver *driver = s->cgroup ? s->cgroup->driver : s->manager->cgroup_driver;
+        const CgroupDriver *driver = s->cgroup ? cgroup_driver_of(s->cgroup) : s->manager->cgroup_driver;
         StateFile f;
         int r, ret = 0;
 
@@ -934,7 +933,7 @@ int service_save(Service *s, bool plan_changed) {
                         return r;
         }
 
-        if (s->cgroup && !s->cgroup->destroyed) {
+        if (s->cgroup && !cgroup_is_destroyed(s->cgroup)) {
                 /* Without it the state is still worth writing (pid,
                  * counters); adoption then cannot re-open the cgroup. */
                 r = cgroup_serialize(s->cgroup, &cg);

@@ -694,6 +694,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         bool veth_added = false;
         siginfo_t si;
         ssize_t n = 0;
+        bool born_in_v2 = false;
         pid_t pid;
         int r;
 
@@ -759,7 +760,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         if (params->cgroup) {
                 r = cgroup_open_self_join(params->cgroup, &c.join_fds, &c.n_join_fds);
                 if (r < 0) {
-                        log_error_errno(r, "Failed to open the cgroup %s for the sandbox: %m", strna(params->cgroup->name));
+                        log_error_errno(r, "Failed to open the cgroup %s for the sandbox: %m", strna(cgroup_name(params->cgroup)));
                         goto finish;
                 }
         }
@@ -777,9 +778,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         }
 
         /* The cgroup namespace comes later, from the child (see there). */
-        pid = launch_clone(plan_clone_flags(p) & ~(unsigned long) CLONE_NEWCGROUP,
-                           params->cgroup ? params->cgroup->v2_fd : -EBADF, &pidfd,
-                           params->cgroup ? &params->cgroup->born_in_v2 : NULL);
+        pid = launch_clone(plan_clone_flags(p) & ~(unsigned long) CLONE_NEWCGROUP, cgroup_v2_fd(params->cgroup), &pidfd,
+                           &born_in_v2);
         if (pid < 0) {
                 r = log_error_errno(pid, "Failed to clone the sandbox's first process: %m");
                 goto finish;
@@ -789,6 +789,8 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 child_main(&c);
         }
         pair[1] = safe_close(pair[1]);
+        if (born_in_v2)
+                cgroup_note_born_in_v2(params->cgroup);
         /* The child has its copies; ours would only keep the files open. */
         launch_context_close_join_fds(&c);
 
@@ -798,7 +800,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         if (params->cgroup) {
                 r = cgroup_attach(params->cgroup, pid);
                 if (r < 0) {
-                        log_error_errno(r, "Failed to move the sandbox into cgroup %s: %m", strna(params->cgroup->name));
+                        log_error_errno(r, "Failed to move the sandbox into cgroup %s: %m", strna(cgroup_name(params->cgroup)));
                         goto kill;
                 }
         }

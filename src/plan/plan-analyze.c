@@ -412,10 +412,10 @@ int plan_analyze(const Plan *p, PlanExposure *ret) {
                         r = analyze_namespaces(p, &detail, &points);
                         break;
                 case FACTOR_MEMORY_MAX:
-                        r = analyze_flag(p->memory_max == CGROUP_LIMIT_MAX, 3, &points);
+                        r = analyze_flag(p->limits.memory_max == CGROUP_LIMIT_MAX, 3, &points);
                         break;
                 case FACTOR_TASKS_MAX:
-                        r = analyze_flag(p->tasks_max == CGROUP_LIMIT_MAX, 3, &points);
+                        r = analyze_flag(p->limits.tasks_max == CGROUP_LIMIT_MAX, 3, &points);
                         break;
                 case FACTOR_ADDRESS_FAMILIES:
                         r = analyze_address_families(p, &detail, &points);

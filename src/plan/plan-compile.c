@@ -431,7 +431,7 @@ static int compile_mounts(Compiler *c) {
         for (size_t i = 0; i < u->n_tmpfs; i++) {
                 _cleanup_free_ char *o = NULL;
 
-                r = tmpfs_options_with_size(u->tmpfs[i].options, u->memory_max, &o);
+                r = tmpfs_options_with_size(u->tmpfs[i].options, u->limits.memory_max, &o);
                 if (r < 0)
                         return r;
                 r = plan_add_mount(p, MOUNT_TMPFS, NULL, u->tmpfs[i].path, o, false, false, false);
@@ -1204,13 +1204,9 @@ static int compile_service(Compiler *c) {
         for (int i = 0; i < RLIMIT_NLIMITS; i++)
                 p->rlimits[i] = u->rlimits[i];
 
-        p->memory_max = u->memory_max;
-        p->memory_high = u->memory_high;
-        p->memory_swap_max = u->memory_swap_max;
-        p->tasks_max = u->tasks_max == UNIT_TASKS_MAX_UNSET ? plan_default_tasks_max() : u->tasks_max;
-        p->cpu_quota_per_sec_usec = u->cpu_quota_per_sec_usec;
-        p->cpu_weight = u->cpu_weight;
-        p->io_weight = u->io_weight;
+        p->limits = u->limits;
+        if (p->limits.tasks_max == UNIT_TASKS_MAX_UNSET)
+                p->limits.tasks_max = plan_default_tasks_max();
 
         p->restart = u->restart >= 0 ? u->restart : RESTART_NO;
         p->restart_usec = u->restart_usec != UNIT_USEC_UNSET ? u->restart_usec : DEFAULT_RESTART_USEC;
@@ -1236,7 +1232,7 @@ static int compile_service(Compiler *c) {
         p->timeout_stop_usec = u->timeout_stop_usec != UNIT_USEC_UNSET ? u->timeout_stop_usec : DEFAULT_TIMEOUT_STOP_USEC;
         p->wanted = !!u->wanted_by && u->wanted_by[0];
         p->read_only = u->read_only != 0;
-        p->upper_size = p->read_only ? 0 : plan_default_tmpfs_size(p->memory_max);
+        p->upper_size = p->read_only ? 0 : plan_default_tmpfs_size(p->limits.memory_max);
         return 0;
 }
 

@@ -268,13 +268,13 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
         add(w, o, "seccomp", sc);
 
         cg = j_object(w);
-        add(w, cg, "memory_max", j_u64(w, p->memory_max));
-        add(w, cg, "memory_high", j_u64(w, p->memory_high));
-        add(w, cg, "memory_swap_max", j_u64(w, p->memory_swap_max));
-        add(w, cg, "tasks_max", j_u64(w, p->tasks_max));
-        add(w, cg, "cpu_quota_per_sec_usec", j_u64(w, p->cpu_quota_per_sec_usec));
-        add(w, cg, "cpu_weight", p->cpu_weight ? j_u64(w, p->cpu_weight) : NULL);
-        add(w, cg, "io_weight", p->io_weight ? j_u64(w, p->io_weight) : NULL);
+        add(w, cg, "memory_max", j_u64(w, p->limits.memory_max));
+        add(w, cg, "memory_high", j_u64(w, p->limits.memory_high));
+        add(w, cg, "memory_swap_max", j_u64(w, p->limits.memory_swap_max));
+        add(w, cg, "tasks_max", j_u64(w, p->limits.tasks_max));
+        add(w, cg, "cpu_quota_per_sec_usec", j_u64(w, p->limits.cpu_quota_per_sec_usec));
+        add(w, cg, "cpu_weight", p->limits.cpu_weight ? j_u64(w, p->limits.cpu_weight) : NULL);
+        add(w, cg, "io_weight", p->limits.io_weight ? j_u64(w, p->limits.io_weight) : NULL);
         add(w, o, "cgroup", cg);
 
         sv = j_object(w);
@@ -1074,15 +1074,15 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
 
         TRY(get_obj(r, o, "cgroup", &x));
         TRY(check_keys(r, x, "cgroup", gkeys));
-        TRY(get_u64(r, x, "memory_max", UINT64_MAX, &p->memory_max));
-        TRY(get_u64(r, x, "memory_high", UINT64_MAX, &p->memory_high));
-        TRY(get_u64(r, x, "memory_swap_max", UINT64_MAX, &p->memory_swap_max));
-        TRY(get_u64(r, x, "tasks_max", UINT64_MAX, &p->tasks_max));
-        TRY(get_u64(r, x, "cpu_quota_per_sec_usec", UINT64_MAX, &p->cpu_quota_per_sec_usec));
+        TRY(get_u64(r, x, "memory_max", UINT64_MAX, &p->limits.memory_max));
+        TRY(get_u64(r, x, "memory_high", UINT64_MAX, &p->limits.memory_high));
+        TRY(get_u64(r, x, "memory_swap_max", UINT64_MAX, &p->limits.memory_swap_max));
+        TRY(get_u64(r, x, "tasks_max", UINT64_MAX, &p->limits.tasks_max));
+        TRY(get_u64(r, x, "cpu_quota_per_sec_usec", UINT64_MAX, &p->limits.cpu_quota_per_sec_usec));
         if (field(x, "cpu_weight") && !json_object_is_type(field(x, "cpu_weight"), json_type_null))
-                TRY(get_u64(r, x, "cpu_weight", CG_WEIGHT_MAX, &p->cpu_weight));
+                TRY(get_u64(r, x, "cpu_weight", CG_WEIGHT_MAX, &p->limits.cpu_weight));
         if (field(x, "io_weight") && !json_object_is_type(field(x, "io_weight"), json_type_null))
-                TRY(get_u64(r, x, "io_weight", CG_WEIGHT_MAX, &p->io_weight));
+                TRY(get_u64(r, x, "io_weight", CG_WEIGHT_MAX, &p->limits.io_weight));
 
         TRY(get_obj(r, o, "service", &x));
         TRY(check_keys(r, x, "service", skeys));

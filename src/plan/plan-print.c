@@ -154,19 +154,19 @@ void plan_print(const Plan *p, FILE *f) {
         }
 
         fprintf(f, "\nResources\n");
-        print_limit(f, "MemoryMax:", p->memory_max, true);
-        print_limit(f, "MemoryHigh:", p->memory_high, true);
-        print_limit(f, "MemorySwapMax:", p->memory_swap_max, true);
-        print_limit(f, "TasksMax:", p->tasks_max, false);
-        if (p->cpu_quota_per_sec_usec == USEC_INFINITY)
+        print_limit(f, "MemoryMax:", p->limits.memory_max, true);
+        print_limit(f, "MemoryHigh:", p->limits.memory_high, true);
+        print_limit(f, "MemorySwapMax:", p->limits.memory_swap_max, true);
+        print_limit(f, "TasksMax:", p->limits.tasks_max, false);
+        if (p->limits.cpu_quota_per_sec_usec == USEC_INFINITY)
                 fprintf(f, "  %-22s infinity\n", "CPUQuota:");
         else
                 fprintf(f, "  %-22s %" PRIu64 "%% (%" PRIu64 "us per second)\n", "CPUQuota:",
-                        p->cpu_quota_per_sec_usec * 100 / USEC_PER_SEC, p->cpu_quota_per_sec_usec);
-        if (p->cpu_weight)
-                fprintf(f, "  %-22s %" PRIu64 "\n", "CPUWeight:", p->cpu_weight);
-        if (p->io_weight)
-                fprintf(f, "  %-22s %" PRIu64 "\n", "IOWeight:", p->io_weight);
+                        p->limits.cpu_quota_per_sec_usec * 100 / USEC_PER_SEC, p->limits.cpu_quota_per_sec_usec);
+        if (p->limits.cpu_weight)
+                fprintf(f, "  %-22s %" PRIu64 "\n", "CPUWeight:", p->limits.cpu_weight);
+        if (p->limits.io_weight)
+                fprintf(f, "  %-22s %" PRIu64 "\n", "IOWeight:", p->limits.io_weight);
 
         fprintf(f, "\nDevices (the cgroup device controller allows only these)\n");
         for (size_t i = 0; i < p->n_devices; i++) {

@@ -37,8 +37,7 @@ Plan *plan_new(void) {
         p->network = NETWORK_NONE;
         p->read_only = true;
         p->no_new_privileges = true;
-        p->memory_max = p->memory_high = p->memory_swap_max = p->tasks_max = CGROUP_LIMIT_MAX;
-        p->cpu_quota_per_sec_usec = USEC_INFINITY;
+        p->limits = CGROUP_LIMITS_NONE;
         p->seccomp_default_action = (SeccompAction) { .type = SECCOMP_ACTION_ERRNO, .errno_value = EPERM };
         p->restart = RESTART_NO;
         p->kill_signal = SIGTERM;

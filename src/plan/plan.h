@@ -197,14 +197,7 @@ typedef struct Plan {
         void *seccomp_bpf;              /* struct sock_filter[] */
         size_t seccomp_bpf_size;        /* bytes */
 
-        /* Cgroup limits: CGROUP_LIMIT_MAX = no limit; weights 0 = unset. */
-        uint64_t memory_max;
-        uint64_t memory_high;
-        uint64_t memory_swap_max;
-        uint64_t tasks_max;
-        uint64_t cpu_quota_per_sec_usec; /* USEC_INFINITY = no quota */
-        uint64_t cpu_weight;             /* 1..10000, 0 = unset */
-        uint64_t io_weight;              /* 1..10000, 0 = unset */
+        CgroupLimits limits;            /* tasks_max has its default filled in */
 
         /* Lifecycle (used by the supervisor and by sandboxctl run). */
         RestartPolicy restart;

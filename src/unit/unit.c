@@ -28,9 +28,8 @@ Unit *unit_new(const char *name) {
         u->read_only = -1;
         u->no_new_privileges = -1;
         u->network = _NETWORK_MODE_INVALID;
-        u->memory_max = u->memory_high = u->memory_swap_max = u->tasks_max = CGROUP_LIMIT_MAX;
-        u->tasks_max = UNIT_TASKS_MAX_UNSET;
-        u->cpu_quota_per_sec_usec = USEC_INFINITY;
+        u->limits = CGROUP_LIMITS_NONE;
+        u->limits.tasks_max = UNIT_TASKS_MAX_UNSET;
         u->restart = _RESTART_POLICY_INVALID;
         u->pull = _PULL_POLICY_INVALID;
         u->restart_usec = UNIT_USEC_UNSET;

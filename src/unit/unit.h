@@ -109,9 +109,7 @@ typedef struct Unit {
         unsigned policy_line;
 
         /* [Resources] */
-        uint64_t memory_max, memory_high, memory_swap_max, tasks_max;
-        uint64_t cpu_quota_per_sec_usec;
-        uint64_t cpu_weight, io_weight;
+        CgroupLimits limits;
         ResourceLimit rlimits[RLIMIT_NLIMITS];
 
         /* [Service] */

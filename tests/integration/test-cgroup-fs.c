@@ -31,6 +31,7 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-util.h"
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "plan.h"
 
@@ -385,10 +386,10 @@ static void test_limits_and_membership(void) {
         pid_t pid;
         int st;
 
-        p->memory_max = 32 << 20;
-        p->tasks_max = 16;
-        p->cpu_quota_per_sec_usec = 500000;     /* 50% */
-        p->cpu_weight = 200;
+        p->limits.memory_max = 32 << 20;
+        p->limits.tasks_max = 16;
+        p->limits.cpu_quota_per_sec_usec = 500000;     /* 50% */
+        p->limits.cpu_weight = 200;
         c = create_ok(p);
 
         if (unified) {
@@ -427,10 +428,10 @@ static void test_oom(void) {
         pid_t pid;
         int st;
 
-        p->memory_max = 32 << 20;
+        p->limits.memory_max = 32 << 20;
         /* With swap on, the child would page out instead of dying: forbid it. */
         if (swaps && strchr(swaps, '\n'))
-                p->memory_swap_max = 0;
+                p->limits.memory_swap_max = 0;
         free(swaps);
         c = create_ok(p);
         CHECK(cgroup_oom_killed(c) == 0);
@@ -456,7 +457,7 @@ static void test_tasks_max(void) {
         pid_t pid;
         int st;
 
-        p->tasks_max = 16;
+        p->limits.tasks_max = 16;
         c = create_ok(p);
         CHECK(pipe2(report, O_CLOEXEC) >= 0);
         pid = spawn(c, child_fork_bomb, &report[1], false);
@@ -527,7 +528,10 @@ static void test_devices(void) {
                 CHECK_OK(plan_add_device(q, "/dev/zero", false, 1, 5, DEVICE_ACCESS_READ));
                 c = create_ok(q);
                 expect_devices(c, 3, "v1 list with null and zero");
-                if (cgroup_devices_apply_bpf(c->v2_fd, c->v2_path, p, &msg) < 0)
+                CgroupSpec spec;
+
+                cgroup_spec_from_plan(p, &spec);
+                if (cgroup_devices_apply_bpf(c->v2_fd, c->v2_path, &spec, &msg) < 0)
                         fail(__LINE__, "%s", msg ?: "attaching the device program failed");
                 expect_devices(c, 1, "plus the BPF_CGROUP_DEVICE program of null alone on the cgroup2 directory");
                 destroy_and_check_gone(c);
@@ -575,8 +579,8 @@ static void test_destroy_live(void) {
         pid_t pid;
         int st, tries = 0;
 
-        p->tasks_max = 8;
-        p->memory_max = 64 << 20;
+        p->limits.tasks_max = 8;
+        p->limits.memory_max = 64 << 20;
         c = create_ok(p);
         pid = spawn(c, child_nest_and_sleep, c->v2_path, false);
         CHECK(asprintf(&inner, "%s/inner/cgroup.procs", c->v2_path) > 0);
@@ -630,7 +634,7 @@ static void test_failure_leaves_nothing(void) {
         /* IOWeight= where the kernel has a weight file for it: the value;
          * where it has none (blkio without CFQ and BFQ, io without iocost
          * and BFQ), a clean -EOPNOTSUPP naming the key. */
-        p->io_weight = 500;
+        p->limits.io_weight = 500;
         r = cgroup_create_full(&cgroup_driver_cgroupfs, p, &c, &msg);
         if (r >= 0) {
                 /* io in cgroup v2, or blkio as a v1 hierarchy (hybrid) */
@@ -674,14 +678,14 @@ static void test_failure_leaves_nothing(void) {
         /* Values the kernel refuses, written after directories exist. Limits
          * are applied cpu, memory, pids, io: a bad TasksMax fails when the
          * v2 cgroup and, on v1, the cpu, memory and pids ones are made. */
-        p->io_weight = 0;
-        p->memory_max = 32 << 20;
-        p->cpu_weight = 100;
-        p->tasks_max = UINT64_C(1) << 40;
+        p->limits.io_weight = 0;
+        p->limits.memory_max = 32 << 20;
+        p->limits.cpu_weight = 100;
+        p->limits.tasks_max = UINT64_C(1) << 40;
         expect_refused(p, "TasksMax=2^40", "pids.max");
 
-        p->tasks_max = 16;
-        p->cpu_quota_per_sec_usec = UINT64_C(1) << 62;
+        p->limits.tasks_max = 16;
+        p->limits.cpu_quota_per_sec_usec = UINT64_C(1) << 62;
         expect_refused(p, "CPUQuota=2^62us/s", unified ? "cpu.max" : "cpu.cfs_quota_us");
         plan_free(p);
 }
@@ -773,9 +777,9 @@ static void test_serialize_adopt(void) {
         pid_t pid, adopter;
         int st;
 
-        p->memory_max = 32 << 20;
-        p->tasks_max = 16;
-        p->cpu_weight = 100;
+        p->limits.memory_max = 32 << 20;
+        p->limits.tasks_max = 16;
+        p->limits.cpu_weight = 100;
         c = create_ok(p);
         pid = spawn(c, child_sleep, NULL, false);
 
@@ -798,7 +802,7 @@ static void test_serialize_adopt(void) {
                 int r;
 
                 move_elsewhere();
-                r = cgroup_adopt(&cgroup_driver_cgroupfs, p, ser, &x);
+                r = cgroup_adopt(&cgroup_driver_cgroupfs, p->name, ser, &x);
                 if (r < 0)
                         _exit(10);
                 if (strcmp(x->control_group, c->control_group) != 0 || strcmp(x->v2_path, c->v2_path) != 0 ||
@@ -819,14 +823,14 @@ static void test_serialize_adopt(void) {
                 fail(__LINE__, "the adopting process failed its checks (status %#x)", st);
         printf("  ok   adopted from another cgroup: same cgroup, 1 task, memory known, no OOM kill, same string\n");
 
-        CHECK_OK(cgroup_adopt(&cgroup_driver_cgroupfs, p, ser, &a));
+        CHECK_OK(cgroup_adopt(&cgroup_driver_cgroupfs, p->name, ser, &a));
         track(a);
         CHECK_OK(cgroup_kill(a, SIGTERM));
         st = wait_child(pid);
         CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
         printf("  ok   cgroup_kill() of the adopted cgroup delivered SIGTERM\n");
         destroy_and_check_gone(a);
-        CHECK(cgroup_adopt(&cgroup_driver_cgroupfs, p, ser, &a) == -ENOENT);
+        CHECK(cgroup_adopt(&cgroup_driver_cgroupfs, p->name, ser, &a) == -ENOENT);
         printf("  ok   destroyed through the adopted one; adopt again: ENOENT\n");
         /* The original's directories are gone under it: destroy is a no-op. */
         destroy_and_check_gone(c);
@@ -840,7 +844,7 @@ static void expect_adopt(const Plan *p, const char *s, int want) {
         Cgroup *a = NULL;
         int r;
 
-        r = cgroup_adopt(&cgroup_driver_cgroupfs, p, s, &a);
+        r = cgroup_adopt(&cgroup_driver_cgroupfs, p->name, s, &a);
         if (r >= 0)
                 track(a);
         if (r != want)
@@ -853,7 +857,7 @@ static void test_adopt_hostile(void) {
         char *ser = NULL, *v2 = NULL, *rest, *b;
         Cgroup *c;
 
-        p->memory_max = 32 << 20;
+        p->limits.memory_max = 32 << 20;
         c = create_ok(p);
         CHECK_OK(cgroup_serialize(c, &ser));
         v2 = strdup(ser + 5);   /* "v2:0:" or "v2:2:" */
@@ -921,8 +925,8 @@ static void test_attach_like(void) {
         Cgroup *c;
         int st;
 
-        p->memory_max = 64 << 20;
-        p->tasks_max = 16;
+        p->limits.memory_max = 64 << 20;
+        p->limits.tasks_max = 16;
         c = create_ok(p);
         model = spawn(c, child_sleep, NULL, false);
         other = fork();
@@ -986,7 +990,7 @@ static void test_supervisor_leaf(void) {
         free(procs);
 
         p = new_plan();
-        p->tasks_max = 16;
+        p->limits.tasks_max = 16;
         c = create_ok(p);
         now = read_text("/proc/self/cgroup");
         CHECK(now && strstr(now, "0::/") && strstr(strstr(now, "0::/"), "/sandboxd-supervisor"));

@@ -133,7 +133,7 @@ static void test_exec_main(void) {
         p->n_supplementary_gids = 1;
         p->cap_bounding = (1 << 10) | (1 << 0);
         p->cap_ambient = p->cap_inheritable = p->cap_permitted = p->cap_effective = 1 << 10;
-        p->tasks_max = 64;      /* a controller: the v1 pids hierarchy on a hybrid host */
+        p->limits.tasks_max = 64;      /* a controller: the v1 pids hierarchy on a hybrid host */
         p->seccomp_default_action = (SeccompAction) { SECCOMP_ACTION_ALLOW, 0 };
         p->syscalls = calloc(2, sizeof(PlanSyscall));
         p->syscalls[0] = (PlanSyscall) { strdup("mkdir"), { SECCOMP_ACTION_ERRNO, EXDEV }, strdup("") };
@@ -200,8 +200,8 @@ static void test_exec_main(void) {
         CHECK_CONTAINS(out, "comm=sleep\n");
         CHECK_CONTAINS(out, "comm=sh\n");
         CHECK_CONTAINS(out, "n=3\n");
-        if (cg && cg->v2_path) {
-                snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->v2_path);
+        if (cgroup_v2_path(cg)) {
+                snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup_v2_path(cg));
                 read_text(procs, buf, sizeof(buf));
                 CHECK(count_lines_of(buf) == 2);        /* init and the service */
         }

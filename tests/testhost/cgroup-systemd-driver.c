@@ -192,14 +192,14 @@ static int cmd_create(int argc, char **argv) {
 
         p = new_plan(name);
         if (limits) {
-                p->memory_max = memory_max;
-                p->tasks_max = 32;
-                p->cpu_quota_per_sec_usec = 500000;     /* CPUQuota=50% */
-                p->cpu_weight = 200;
-                p->io_weight = 300;
+                p->limits.memory_max = memory_max;
+                p->limits.tasks_max = 32;
+                p->limits.cpu_quota_per_sec_usec = 500000;     /* CPUQuota=50% */
+                p->limits.cpu_weight = 200;
+                p->limits.io_weight = 300;
         }
         if (memory_high)
-                p->memory_high = 48 << 20;
+                p->limits.memory_high = 48 << 20;
 
         printf("available=%s\n", cgroup_systemd_available() ? "yes" : "no");
         printf("picked=%s\n", cgroup_driver_pick()->name);
@@ -238,7 +238,7 @@ static int cmd_create(int argc, char **argv) {
         if (r < 0)
                 die("serialize: %s", strerror(-r));
         printf("serialized=%s\n", ser);
-        printf("control_group=%s\n", c->control_group ?: "");
+        printf("control_group=%s\n", strempty(cgroup_control_group(c)));
         print_stats(c);
         printf("oom_killed=%s\n", errno_name(cgroup_oom_killed(c)) /* "0": none */);
 
@@ -268,11 +268,11 @@ static int cmd_adopt(int argc, char **argv) {
         bool destroyed = false;
         int r;
 
-        r = cgroup_adopt(cgroup_driver_by_name("systemd"), p, argv[3], &c);
+        r = cgroup_adopt(cgroup_driver_by_name("systemd"), p->name, argv[3], &c);
         printf("adopt=%s\n", errno_name(r));
         if (r < 0)
                 return EXIT_FAILURE;
-        printf("control_group=%s\n", c->control_group ?: "");
+        printf("control_group=%s\n", strempty(cgroup_control_group(c)));
 
         for (int i = 4; i < argc; i++) {
                 const char *a = argv[i];
@@ -310,7 +310,7 @@ static int cmd_oom(int argc, char **argv) {
         Cgroup *c = NULL;
         pid_t pid;
 
-        p->memory_max = 32 << 20;
+        p->limits.memory_max = 32 << 20;
         r = cgroup_create_full(&cgroup_driver_systemd, p, &c, &msg);
         if (r < 0)
                 die("create: %s", msg ?: strerror(-r));
@@ -386,7 +386,7 @@ static int cmd_zombie(char **argv) {
         pid_t pid;
         int r;
 
-        p->tasks_max = 8;
+        p->limits.tasks_max = 8;
         r = cgroup_create_full(&cgroup_driver_systemd, p, &c, &msg);
         if (r < 0)
                 die("create: %s", msg ?: strerror(-r));

@@ -7,6 +7,7 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-limits.h"
+#include "cgroup.h"
 #include "cgroup-util.h"
 #include "plan.h"
 #include "test-helpers.h"
@@ -181,24 +182,23 @@ TEST(mappings) {
 }
 
 TEST(limits_mask) {
-        Plan *p = plan_new();
-
-        ASSERT_TRUE(p);
+        CgroupSpec spec = { .name = "test", .limits = CGROUP_LIMITS_NONE, .delegate_to = CGROUP_DELEGATE_NONE },
+                   *p = &spec;
         ASSERT_EQ(cgroup_limits_mask(p), 0);
         ASSERT_TRUE(!cgroup_limits_reason(p, CGROUP_CONTROLLER_MEMORY));
 
-        p->memory_swap_max = 0;
+        p->limits.memory_swap_max = 0;
         ASSERT_EQ(cgroup_limits_mask(p), CGROUP_MASK(CGROUP_CONTROLLER_MEMORY));
         ASSERT_STREQ(cgroup_limits_reason(p, CGROUP_CONTROLLER_MEMORY), "MemorySwapMax=");
-        p->memory_max = 32 << 20;
+        p->limits.memory_max = 32 << 20;
         ASSERT_STREQ(cgroup_limits_reason(p, CGROUP_CONTROLLER_MEMORY), "MemoryMax=");
 
-        p->cpu_weight = 200;
+        p->limits.cpu_weight = 200;
         ASSERT_STREQ(cgroup_limits_reason(p, CGROUP_CONTROLLER_CPU), "CPUWeight=");
-        p->cpu_quota_per_sec_usec = 500000;
+        p->limits.cpu_quota_per_sec_usec = 500000;
         ASSERT_STREQ(cgroup_limits_reason(p, CGROUP_CONTROLLER_CPU), "CPUQuota=");
-        p->tasks_max = 0;
-        p->io_weight = 10;
+        p->limits.tasks_max = 0;
+        p->limits.io_weight = 10;
         ASSERT_STREQ(cgroup_limits_reason(p, CGROUP_CONTROLLER_IO), "IOWeight=");
         ASSERT_EQ(cgroup_limits_mask(p), CGROUP_MASK(CGROUP_CONTROLLER_MEMORY) | CGROUP_MASK(CGROUP_CONTROLLER_CPU) |
                                          CGROUP_MASK(CGROUP_CONTROLLER_PIDS) | CGROUP_MASK(CGROUP_CONTROLLER_IO));
@@ -206,7 +206,6 @@ TEST(limits_mask) {
         ASSERT_STREQ(cgroup_controller_to_string(CGROUP_CONTROLLER_IO), "io");
         ASSERT_STREQ(cgroup_controller_v1_name(CGROUP_CONTROLLER_IO), "blkio");
         ASSERT_EQ(cgroup_controller_from_string("pids"), CGROUP_CONTROLLER_PIDS);
-        plan_free(p);
 }
 
 /* The writers against a fake cgroup directory: plain files named as the
@@ -230,7 +229,7 @@ static void expect_content(int fd, const char *file, const char *want) {
         free(s);
 }
 
-static void expect_refusal(int fd, const char *dir, CgroupController c, const Plan *p, bool v2, const char *needle) {
+static void expect_refusal(int fd, const char *dir, CgroupController c, const CgroupSpec *p, bool v2, const char *needle) {
         char *msg = NULL;
         int r = v2 ? cgroup_limits_apply_v2(fd, dir, c, p, &msg) : cgroup_limits_apply_v1(fd, dir, c, p, &msg);
 
@@ -250,14 +249,15 @@ TEST(writers_v1) {
         };
         char *dir = make_tmpdir(), *msg = NULL;
         int fd = fake_cgroup(dir, files);
-        Plan *p = plan_new();
+        CgroupSpec spec = { .name = "test", .limits = CGROUP_LIMITS_NONE, .delegate_to = CGROUP_DELEGATE_NONE },
+                   *p = &spec;
 
-        p->memory_max = 32 << 20;
-        p->memory_high = 16 << 20;
-        p->tasks_max = 16;
-        p->cpu_quota_per_sec_usec = 500000;
-        p->cpu_weight = 200;
-        p->io_weight = 500;
+        p->limits.memory_max = 32 << 20;
+        p->limits.memory_high = 16 << 20;
+        p->limits.tasks_max = 16;
+        p->limits.cpu_quota_per_sec_usec = 500000;
+        p->limits.cpu_weight = 200;
+        p->limits.io_weight = 500;
         for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
                 ASSERT_OK(cgroup_limits_apply_v1(fd, dir, c, p, &msg));
         ASSERT_TRUE(!msg);
@@ -270,20 +270,19 @@ TEST(writers_v1) {
         expect_content(fd, "blkio.bfq.weight", "136");
 
         /* No swap accounting; swap alone is not expressible in v1. */
-        p->memory_swap_max = 0;
+        p->limits.memory_swap_max = 0;
         expect_refusal(fd, dir, CGROUP_CONTROLLER_MEMORY, p, false, "memory.memsw.limit_in_bytes");
-        p->memory_max = CGROUP_LIMIT_MAX;
+        p->limits.memory_max = CGROUP_LIMIT_MAX;
         expect_refusal(fd, dir, CGROUP_CONTROLLER_MEMORY, p, false, "MemorySwapMax= without MemoryMax=");
 
         /* Neither CFQ's nor BFQ's weight file: IOWeight= is an error. */
         ASSERT_OK(unlinkat(fd, "blkio.bfq.weight", 0) < 0 ? -errno : 0);
         expect_refusal(fd, dir, CGROUP_CONTROLLER_IO, p, false, "IOWeight= needs");
         /* ... but only when asked for. */
-        p->io_weight = 0;
+        p->limits.io_weight = 0;
         ASSERT_OK(cgroup_limits_apply_v1(fd, dir, CGROUP_CONTROLLER_IO, p, NULL));
 
         close(fd);
-        plan_free(p);
         rm_rf(dir);
         free(dir);
 }
@@ -292,14 +291,14 @@ TEST(writers_v1_memsw) {
         static const char *const files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", NULL };
         char *dir = make_tmpdir();
         int fd = fake_cgroup(dir, files);
-        Plan *p = plan_new();
+        CgroupSpec spec = { .name = "test", .limits = CGROUP_LIMITS_NONE, .delegate_to = CGROUP_DELEGATE_NONE },
+                   *p = &spec;
 
-        p->memory_max = 32 << 20;
-        p->memory_swap_max = 8 << 20;
+        p->limits.memory_max = 32 << 20;
+        p->limits.memory_swap_max = 8 << 20;
         ASSERT_OK(cgroup_limits_apply_v1(fd, dir, CGROUP_CONTROLLER_MEMORY, p, NULL));
         expect_content(fd, "memory.memsw.limit_in_bytes", "41943040");
         close(fd);
-        plan_free(p);
         rm_rf(dir);
         free(dir);
 }
@@ -311,15 +310,16 @@ TEST(writers_v2) {
         };
         char *dir = make_tmpdir(), *msg = NULL;
         int fd = fake_cgroup(dir, files);
-        Plan *p = plan_new();
+        CgroupSpec spec = { .name = "test", .limits = CGROUP_LIMITS_NONE, .delegate_to = CGROUP_DELEGATE_NONE },
+                   *p = &spec;
 
-        p->memory_max = 32 << 20;
-        p->memory_high = 16 << 20;
-        p->memory_swap_max = 0;
-        p->tasks_max = 16;
-        p->cpu_quota_per_sec_usec = 500000;
-        p->cpu_weight = 200;
-        p->io_weight = 500;
+        p->limits.memory_max = 32 << 20;
+        p->limits.memory_high = 16 << 20;
+        p->limits.memory_swap_max = 0;
+        p->limits.tasks_max = 16;
+        p->limits.cpu_quota_per_sec_usec = 500000;
+        p->limits.cpu_weight = 200;
+        p->limits.io_weight = 500;
         for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
                 ASSERT_OK(cgroup_limits_apply_v2(fd, dir, c, p, &msg));
         ASSERT_TRUE(!msg);
@@ -343,7 +343,6 @@ TEST(writers_v2) {
         free(msg);
 
         close(fd);
-        plan_free(p);
         rm_rf(dir);
         free(dir);
 }
@@ -402,7 +401,8 @@ TEST(devices) {
         char line[CGROUP_DEVICE_LINE_MAX], *name = NULL, *dir = make_tmpdir();
         struct bpf_insn *insns = NULL;
         int fd = fake_cgroup(dir, files);
-        Plan *p = plan_new();
+        CgroupSpec spec = { .name = "test", .limits = CGROUP_LIMITS_NONE, .delegate_to = CGROUP_DELEGATE_NONE },
+                   *p = &spec;
         size_t n;
 
         ASSERT_STREQ(cgroup_devices_v1_line(&list[0], line), "c 1:3 rwm");
@@ -447,7 +447,6 @@ TEST(devices) {
         free(name);
 
         close(fd);
-        plan_free(p);
         rm_rf(dir);
         free(dir);
 }

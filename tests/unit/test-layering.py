@@ -15,7 +15,9 @@
 #    header of the layer itself and of one below is found (so the failure is
 #    the missing directory and nothing else);
 #  - every #include "..." line under src/LAYER names a header of LAYER, of a
-#    layer below it, or one that is not ours (config.h, system headers).
+#    layer below it, or one that is not ours (config.h, system headers);
+#  - a LAYER's *-internal.h header (its private structs, e.g. the Cgroup the
+#    drivers share) is included by that layer only.
 #
 #   test-layering.py SOURCE_ROOT BUILD_ROOT
 
@@ -98,6 +100,8 @@ def main():
                     h = os.path.basename(m.group(1))
                     if h in owner and owner[h] not in ok:
                         fail(f'src/{d}/{f}:{n}: includes {h} of src/{owner[h]}, a layer above {d}')
+                    elif h in owner and h.endswith('-internal.h') and owner[h] != d:
+                        fail(f'src/{d}/{f}:{n}: includes {h}, which is private to src/{owner[h]}')
 
     # The build: the include directories each source is compiled with.
     with open(os.path.join(build, 'compile_commands.json'), encoding='utf-8') as fh:

@@ -22,8 +22,8 @@ static Plan *locked_plan(void) {
         ASSERT_TRUE(p->name = strdup("locked"));
         p->namespaces = NAMESPACE_MASK_DEFAULT;
         p->uid_map_count = 65536;
-        p->memory_max = 64 << 20;
-        p->tasks_max = 64;
+        p->limits.memory_max = 64 << 20;
+        p->limits.tasks_max = 64;
         p->seccomp_restrict_address_families = true;
         p->seccomp_address_families = (UINT64_C(1) << AF_UNIX) | (UINT64_C(1) << AF_INET) | (UINT64_C(1) << AF_INET6);
         ASSERT_TRUE(plan_devices_add_minimal(p) >= 0);
@@ -102,7 +102,7 @@ TEST(factors) {
         ASSERT_OK(plan_add_mount(p, MOUNT_BIND, "/srv/b", "/b", NULL, true, true, false));
         ASSERT_OK(plan_add_mount(p, MOUNT_BIND, "/srv/c", "/c", NULL, false, true, false));
         ASSERT_OK(plan_add_mount(p, MOUNT_BIND, "/srv/d", "/d", NULL, false, true, false));
-        p->memory_max = CGROUP_LIMIT_MAX;
+        p->limits.memory_max = CGROUP_LIMIT_MAX;
         p->seccomp_address_families |= (UINT64_C(1) << AF_NETLINK) | (UINT64_C(1) << AF_PACKET) | (UINT64_C(1) << AF_CAN);
         p->seccomp_allow_namespaces = NAMESPACE_MASK(NAMESPACE_USER);
         ASSERT_OK(plan_add_device(p, "/dev/fuse", false, 10, 229, 3));
@@ -136,7 +136,7 @@ TEST(factors) {
         ASSERT_EQ(factor(&e, "capabilities")->points, 9);
         plan_exposure_done(&e);
 
-        p->tasks_max = CGROUP_LIMIT_MAX;
+        p->limits.tasks_max = CGROUP_LIMIT_MAX;
         p->seccomp_restrict_address_families = false;
         ASSERT_OK(plan_analyze(p, &e));
         ASSERT_EQ(factor(&e, "tasks-max")->points, 3);
@@ -218,7 +218,7 @@ TEST(score_is_capped) {
         p->cap_bounding = p->cap_permitted = p->cap_effective = UINT64_MAX >> 23;
         p->no_new_privileges = false;
         p->read_only = false;
-        p->memory_max = p->tasks_max = CGROUP_LIMIT_MAX;
+        p->limits.memory_max = p->limits.tasks_max = CGROUP_LIMIT_MAX;
         p->seccomp_default_action = (SeccompAction) { .type = SECCOMP_ACTION_ALLOW };
         p->seccomp_restrict_address_families = false;
         ASSERT_OK(plan_analyze(p, &e));

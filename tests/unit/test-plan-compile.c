@@ -111,7 +111,7 @@ TEST(defaults) {
         ASSERT_U64(p->start_limit_interval_usec, 10000000);
         ASSERT_EQ(p->kill_signal, SIGTERM);
         ASSERT_U64(p->timeout_stop_usec, 90000000);
-        ASSERT_U64(p->memory_max, UINT64_MAX);
+        ASSERT_U64(p->limits.memory_max, UINT64_MAX);
         ASSERT_STREQ(p->working_directory, "/");
         ASSERT_TRUE(p->seccomp_bpf && p->seccomp_bpf_size > 0 && p->seccomp_bpf_size % 8 == 0);
         ASSERT_TRUE(strv_length(p->seccomp_architectures) == 1);
@@ -561,8 +561,8 @@ TEST(bounded_defaults) {
 
         p = compile_ok("nolimits", "[Sandbox]\nImage=%1$s\nTemporaryFileSystem=/tmp /run:mode=0700 /srv:size=5M\n"
                                    "[Service]\nExecStart=/bin/true\n");
-        ASSERT_U64(p->tasks_max, plan_default_tasks_max());
-        ASSERT_TRUE(p->tasks_max > 0 && p->tasks_max != CGROUP_LIMIT_MAX);
+        ASSERT_U64(p->limits.tasks_max, plan_default_tasks_max());
+        ASSERT_TRUE(p->limits.tasks_max > 0 && p->limits.tasks_max != CGROUP_LIMIT_MAX);
         ASSERT_STREQ(find_mount(p, MOUNT_SHM, "/dev/shm")->options, "mode=1777,size=64M");
         ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/tmp")->options, "mode=0755,size=1G");
         ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/run")->options, "mode=0700,size=1G");
@@ -572,13 +572,13 @@ TEST(bounded_defaults) {
 
         p = compile_ok("limits", "[Sandbox]\nImage=%1$s\nReadOnly=no\nTemporaryFileSystem=/tmp\n"
                                  "[Resources]\nMemoryMax=48M\nTasksMax=infinity\n[Service]\nExecStart=/bin/true\n");
-        ASSERT_U64(p->tasks_max, CGROUP_LIMIT_MAX);
+        ASSERT_U64(p->limits.tasks_max, CGROUP_LIMIT_MAX);
         ASSERT_STREQ(find_mount(p, MOUNT_TMPFS, "/tmp")->options, "mode=0755,size=48M");
         ASSERT_U64(p->upper_size, 48ULL << 20);
         plan_free(p);
 
         p = compile_ok("tasks", "[Sandbox]\nImage=%1$s\n[Resources]\nTasksMax=7\n[Service]\nExecStart=/bin/true\n");
-        ASSERT_U64(p->tasks_max, 7);
+        ASSERT_U64(p->limits.tasks_max, 7);
         plan_free(p);
 }
 

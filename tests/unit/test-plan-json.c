@@ -101,8 +101,8 @@ TEST(round_trip) {
         ASSERT_EQ(q->seccomp_bpf_size, p->seccomp_bpf_size);
         ASSERT_TRUE(memcmp(q->seccomp_bpf, p->seccomp_bpf, p->seccomp_bpf_size) == 0);
         ASSERT_TRUE(q->rlimits[RLIMIT_CORE].set && q->rlimits[RLIMIT_CORE].hard == RLIM_INFINITY);
-        ASSERT_U64(q->memory_max, 64ULL << 20);
-        ASSERT_U64(q->memory_high, UINT64_MAX);
+        ASSERT_U64(q->limits.memory_max, 64ULL << 20);
+        ASSERT_U64(q->limits.memory_high, UINT64_MAX);
         ASSERT_EQ(q->uid, 33);
         ASSERT_TRUE(q->wanted);
         plan_free(q);

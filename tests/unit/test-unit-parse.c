@@ -122,13 +122,13 @@ TEST(every_key) {
         ASSERT_U64(u->ambient_capabilities, 1ULL << 10);
         ASSERT_EQ(u->no_new_privileges, 0);
         ASSERT_STREQ(u->policy, "web");
-        ASSERT_U64(u->memory_max, 64ULL << 20);
-        ASSERT_U64(u->memory_high, 48ULL << 20);
-        ASSERT_U64(u->memory_swap_max, 0);
-        ASSERT_U64(u->cpu_quota_per_sec_usec, 1500000);
-        ASSERT_U64(u->cpu_weight, 200);
-        ASSERT_U64(u->tasks_max, 64);
-        ASSERT_U64(u->io_weight, 50);
+        ASSERT_U64(u->limits.memory_max, 64ULL << 20);
+        ASSERT_U64(u->limits.memory_high, 48ULL << 20);
+        ASSERT_U64(u->limits.memory_swap_max, 0);
+        ASSERT_U64(u->limits.cpu_quota_per_sec_usec, 1500000);
+        ASSERT_U64(u->limits.cpu_weight, 200);
+        ASSERT_U64(u->limits.tasks_max, 64);
+        ASSERT_U64(u->limits.io_weight, 50);
         ASSERT_TRUE(u->rlimits[RLIMIT_NOFILE].set);
         ASSERT_U64(u->rlimits[RLIMIT_NOFILE].soft, 1024);
         ASSERT_U64(u->rlimits[RLIMIT_NOFILE].hard, 4096);
@@ -300,8 +300,8 @@ TEST(dropins_order_and_reset) {
         ASSERT_TRUE(strstr(u->dropin_paths[0], "10-first.conf"));
         ASSERT_TRUE(strstr(u->dropin_paths[2], "30-third.conf"));
         /* Scalars: the last drop-in wins. Lists: accumulate; empty resets. */
-        ASSERT_U64(u->memory_max, 2ULL << 20);
-        ASSERT_U64(u->tasks_max, 10);
+        ASSERT_U64(u->limits.memory_max, 2ULL << 20);
+        ASSERT_U64(u->limits.tasks_max, 10);
         ASSERT_EQ(strv_length(u->environment), 1);
         ASSERT_STREQ(u->environment[0], "B=2");
         ASSERT_STREQ(u->exec_start[0], "/bin/replaced");
@@ -391,12 +391,12 @@ TEST(devices_and_tasks) {
         ASSERT_EQ(u->devices[0].access, DEVICE_ACCESS_ALL);
         ASSERT_STREQ(u->devices[1].spec, "/dev/net/tun");
         ASSERT_EQ(u->devices[1].line, 5);
-        ASSERT_U64(u->tasks_max, UNIT_TASKS_MAX_UNSET);
+        ASSERT_U64(u->limits.tasks_max, UNIT_TASKS_MAX_UNSET);
         unit_free(u);
 
         u = parse("inf.unit", "[Resources]\nTasksMax=infinity\n", &d);
         ASSERT_TRUE(u);
-        ASSERT_U64(u->tasks_max, CGROUP_LIMIT_MAX);
+        ASSERT_U64(u->limits.tasks_max, CGROUP_LIMIT_MAX);
         unit_free(u);
 
         ASSERT_TRUE(!parse("bad1.unit", "[Resources]\nDeviceAllow=/dev/fuse rwx\n", &d));
