@@ -176,6 +176,7 @@ int net_host_prepare(Plan *p, const char *state_dir, char **reterr_message) {
 }
 
 int net_host_publish(const Plan *p, bool exclusive, char **reterr_message) {
+        char veth[NET_VETH_NAME_MAX];
         int r;
 
         if (p->network != NETWORK_PRIVATE)
@@ -190,7 +191,13 @@ int net_host_publish(const Plan *p, bool exclusive, char **reterr_message) {
                 if (r < 0)
                         return r;
         }
-        return nft_ports_add(&p->net, exclusive, reterr_message);
+        r = nft_ports_add(&p->net, exclusive, reterr_message);
+        if (r < 0)
+                return r;
+        r = nft_egress_add(&p->net, net_veth_name(&p->net, veth), reterr_message);
+        if (r < 0)
+                nft_ports_remove(&p->net);
+        return r;
 }
 
 void net_host_release(const Plan *p) {
@@ -200,6 +207,7 @@ void net_host_release(const Plan *p) {
         if (p->network != NETWORK_PRIVATE || p->net.address.s_addr == 0)
                 return;
         nft_ports_remove(&p->net);
+        nft_egress_remove(net_veth_name(&p->net, veth));
         /* The namespace's end goes with the namespace, and takes ours; but
          * not at once (the kernel frees namespaces in a worker), and a
          * next start wants the name now. */

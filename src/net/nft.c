@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "nft.h"
 #include "string-util.h"
+#include "strv.h"
 
 static void nft_ctx_freep(struct nft_ctx **c) {
         if (*c)
@@ -172,4 +173,44 @@ void nft_ports_remove(const PlanNetwork *n) {
                 snprintf(cmd, sizeof(cmd), "delete element %s", elem);
                 (void) nft_run(cmd, NULL, NULL);
         }
+}
+
+static int egress_chain_name(const char *veth, char *buf, size_t size) {
+        return snprintf(buf, size, "egress_%s", veth);
+}
+
+int nft_egress_add(const PlanNetwork *n, const char *veth, char **reterr_message) {
+        _cleanup_free_ char *cmd = NULL;
+        char chain[64];
+        size_t size = 0;
+        FILE *f;
+
+        if (strv_length(n->ip_allow) == 0 && strv_length(n->ip_deny) == 0)
+                return 0;
+        egress_chain_name(veth, chain, sizeof(chain));
+        f = open_memstream(&cmd, &size);
+        if (!f)
+                return -ENOMEM;
+        /* systemd's order: an allowed destination passes, whatever the
+         * deny list says; then the deny list; the rest passes. */
+        fprintf(f, "add chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s\n", chain);
+        fprintf(f, "flush chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s\n", chain);
+        for (char **l = n->ip_allow; l; l = l == n->ip_allow ? n->ip_deny : NULL)
+                STRV_FOREACH(p, l)
+                        fprintf(f, "add rule " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s %s daddr %s %s\n", chain,
+                                strchr(*p, ':') ? "ip6" : "ip", *p, l == n->ip_allow ? "accept" : "drop");
+        fprintf(f, "add element " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " egress { \"%s\" : jump %s }\n", veth, chain);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return nft_run(cmd, NULL, reterr_message);
+}
+
+void nft_egress_remove(const char *veth) {
+        char cmd[256], chain[64];
+
+        egress_chain_name(veth, chain, sizeof(chain));
+        snprintf(cmd, sizeof(cmd), "delete element " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " egress { \"%s\" }", veth);
+        (void) nft_run(cmd, NULL, NULL);
+        snprintf(cmd, sizeof(cmd), "delete chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s", chain);
+        (void) nft_run(cmd, NULL, NULL);
 }

@@ -38,3 +38,8 @@ int nft_ports_add(const PlanNetwork *n, bool exclusive, char **reterr_message);
 void nft_ports_remove(const PlanNetwork *n);
 /* For tests and status: run one nft command, its output in *ret_output. */
 int nft_run(const char *cmd, char **ret_output, char **reterr_message);
+/* IPAddressAllow=/IPAddressDeny= of the service whose host end is veth:
+ * its chain egress_VETH (written anew) and its element of the egress map.
+ * Nothing when the unit has neither. */
+int nft_egress_add(const PlanNetwork *n, const char *veth, char **reterr_message);
+void nft_egress_remove(const char *veth);

@@ -131,6 +131,8 @@ typedef struct PlanNetwork {
         char **dns;                     /* DNS=; empty: the host's servers (filled at start) */
         PlanPort *ports;
         size_t n_ports;
+        /* IPAddressAllow=, IPAddressDeny=: canonical prefixes */
+        char **ip_allow, **ip_deny;
 } PlanNetwork;
 /* One listening socket of socket activation: opened on the host by the
  * caller of the launcher, before the sandbox exists, and passed to the

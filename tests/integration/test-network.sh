@@ -26,7 +26,7 @@ at_exit '[ "$had_table" = yes ] || nft delete table inet sandboxd 2>/dev/null'
 # This test's leases (the names of its units), and the directory if it made it.
 had_netdir=no
 [ -d /var/lib/sandboxd/net ] && had_netdir=yes
-at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
+at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|egress|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
 at_exit '[ "$had_netdir" = yes ] || rm -rf /var/lib/sandboxd/net'
 
 # The "remote machine": testbeds §4, with names of this test.
@@ -214,6 +214,55 @@ ExecStart=/bin/sh -c "nc 10.250.8.2 18713 </dev/null"
 X
 sbx_run out
 expect_line "$OUT" "10.250.8.1" "outbound NAT: the remote sees the host's address as the source"
+
+# ---- egress: IPAddressAllow=/IPAddressDeny= on the forward path ----
+write_unit bad-ipf <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=10.0.0.300
+IPAddressDeny=nowhere
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-ipf
+expect_match "$ERR" 'bad-ipf.unit:4: IPAddressAllow: Invalid address or prefix "10.0.0.300"' "bad IPAddressAllow= names FILE:LINE: Key"
+expect_match "$ERR" 'bad-ipf.unit:5: IPAddressDeny: Invalid address or prefix "nowhere"' "bad IPAddressDeny= names FILE:LINE: Key"
+sed 's/^AllowPublishPorts=.*/AllowPublishPorts=18780-18799\nAllowOutbound=10.250.8.0\/24/' "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/narrow.policy"
+write_unit bad-out <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=192.0.2.0/24
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-out
+expect_match "$ERR" 'bad-out.unit:4: IPAddressAllow: 192.0.2.0/24 is not allowed by policy narrow \(.*narrow.policy: \[Network\] AllowOutbound=10.250.8.0/24\)' \
+        "an allow-list beyond AllowOutbound= names both files"
+expect_match "$ERR" 'IPAddressDeny=any is needed' "a narrow AllowOutbound= needs IPAddressDeny=any"
+ip -n "$NS" addr add 10.250.8.3/24 dev r-peer
+mkdir -p "$TESTDIR/www" && echo remote-ok >"$TESTDIR/www/index.html"
+ip netns exec "$NS" python3 -m http.server 18714 --bind 0.0.0.0 --directory "$TESTDIR/www" >/dev/null 2>&1 &
+bg_track $!
+wait_for 5 sh -c "ip netns exec $NS ss -ltn | grep -q ':18714 '" || true
+write_unit egress <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=10.250.8.2
+IPAddressDeny=any
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/sh -c "wget -qO- -T 3 http://10.250.8.2:18714/ || echo a-failed; wget -qO- -T 3 http://10.250.8.3:18714/ || echo d-failed"
+X
+sbx_run egress
+expect_line "$OUT" "remote-ok" "egress: the allowed address answers"
+expect_line "$OUT" "d-failed" "egress: the denied address does not"
+check "egress: no chain left after the run" sh -c "! nft list table inet sandboxd | grep -q egress_sbx"
 
 # ---- sandboxd: status and list show the address and the ports ----
 daemon_init
