@@ -114,20 +114,30 @@ bool ifname_is_valid(const char *s) {
         return true;
 }
 
+/* An IPv4 or IPv6 address with an optional /LEN, host bits allowed. The
+ * family is told by a ':' so that a length out of range is -ERANGE, not
+ * "not an address". IPv4 goes into the first four bytes of *ret. */
 static int prefix_parse(const char *s, int *ret_family, struct in6_addr *ret, unsigned *ret_len) {
+        struct in6_addr a = {};
         struct in_addr a4;
+        unsigned len;
+        int r;
 
-        *ret = (struct in6_addr) {};
-        if (in4_prefix_from_string(s, true, &a4, ret_len) >= 0) {
-                memcpy(ret->s6_addr, &a4, sizeof(a4));
-                *ret_family = AF_INET;
-                return 0;
-        }
-        if (in6_prefix_from_string(s, true, ret, ret_len) >= 0) {
+        if (strchr(s, ':')) {
+                r = in6_prefix_from_string(s, true, &a, &len);
+                if (r < 0)
+                        return r == -ERANGE ? r : -EINVAL;
                 *ret_family = AF_INET6;
-                return 0;
+        } else {
+                r = in4_prefix_from_string(s, true, &a4, &len);
+                if (r < 0)
+                        return r == -ERANGE ? r : -EINVAL;
+                memcpy(a.s6_addr, &a4, sizeof(a4));
+                *ret_family = AF_INET;
         }
-        return -EINVAL;
+        *ret = a;
+        *ret_len = len;
+        return 0;
 }
 
 static void prefix_mask(struct in6_addr *a, unsigned len, unsigned bits) {
@@ -148,7 +158,7 @@ int ip_prefix_word_expand(const char *word, char ***l) {
         char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
         struct in6_addr a;
         unsigned len;
-        int family;
+        int family, r;
 
         for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
                 if (strcmp(word, words[i].name) == 0) {
@@ -157,8 +167,9 @@ int ip_prefix_word_expand(const char *word, char ***l) {
                                         return -ENOMEM;
                         return 0;
                 }
-        if (prefix_parse(word, &family, &a, &len) < 0)
-                return -EINVAL;
+        r = prefix_parse(word, &family, &a, &len);
+        if (r < 0)
+                return r;
         /* Host bits are allowed, as systemd does, and dropped. */
         prefix_mask(&a, len, family == AF_INET ? 32 : 128);
         snprintf(buf, sizeof(buf), "%s/%u", inet_ntop(family, &a, addr, sizeof(addr)), len);

@@ -192,8 +192,10 @@ int net_host_publish(const Plan *p, bool exclusive, char **reterr_message) {
                         return r;
         }
         r = nft_ports_add(&p->net, exclusive, reterr_message);
-        if (r < 0)
+        if (r < 0 || exclusive)
                 return r;
+        /* At a start the launcher put the egress filter in place before
+         * the service ran; a re-adoption writes it anew (flushed?). */
         r = nft_egress_add(&p->net, net_veth_name(&p->net, veth), reterr_message);
         if (r < 0)
                 nft_ports_remove(&p->net);
@@ -207,7 +209,8 @@ void net_host_release(const Plan *p) {
         if (p->network != NETWORK_PRIVATE || p->net.address.s_addr == 0)
                 return;
         nft_ports_remove(&p->net);
-        nft_egress_remove(net_veth_name(&p->net, veth));
+        if (nft_egress_wanted(&p->net))
+                nft_egress_remove(net_veth_name(&p->net, veth));
         /* The namespace's end goes with the namespace, and takes ours; but
          * not at once (the kernel frees namespaces in a worker), and a
          * next start wants the name now. */
@@ -238,12 +241,21 @@ int net_veth_add(const PlanNetwork *n, int netns_fd) {
         return r;
 }
 
+int net_egress_install(const PlanNetwork *n, char **reterr_message) {
+        char veth[NET_VETH_NAME_MAX];
+
+        return nft_egress_add(n, net_veth_name(n, veth), reterr_message);
+}
+
 void net_veth_del(const PlanNetwork *n) {
         _cleanup_(rtnl_closep) Rtnl *rt = NULL;
         char veth[NET_VETH_NAME_MAX];
 
+        net_veth_name(n, veth);
+        if (nft_egress_wanted(n))
+                nft_egress_remove(veth);
         if (rtnl_open(&rt) >= 0)
-                (void) rtnl_link_delete(rt, net_veth_name(n, veth));
+                (void) rtnl_link_delete(rt, veth);
 }
 
 int net_inside_configure(const PlanNetwork *n, const char **reterr_step) {

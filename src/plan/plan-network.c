@@ -38,12 +38,15 @@ static const char *modes_of(uint64_t m, char buf[static 40]) {
         return buf;
 }
 
-/* What the service may reach must fit in the policy's AllowOutbound=:
- * each allowed prefix within one of the policy's, and, unless the policy
- * allows everything, everything else denied (IPAddressDeny=any). */
-static int check_outbound(const Unit *u, const Policy *pol, Diagnostics *diags) {
+/* The policy's AllowOutbound= bounds what the service may reach: each
+ * prefix of IPAddressAllow= must lie within one of the policy's (as for
+ * capabilities, asking for more is an error), and, unless the policy
+ * allows any, the plan carries the ceiling so that the rules pass only
+ * what both the unit's lists and the policy allow. A unit without lists
+ * so gets the ceiling, and IPAddressDeny= still narrows within it. */
+static int check_outbound(const Unit *u, const Policy *pol, PlanNetwork *n, Diagnostics *diags) {
         _cleanup_free_ char *ceiling = NULL;
-        bool any4 = false, any6 = false, deny4 = false, deny6 = false;
+        bool any4 = false, any6 = false;
         int failed = 0;
 
         if (!pol->allow_outbound_set)
@@ -65,16 +68,12 @@ static int check_outbound(const Unit *u, const Policy *pol, Diagnostics *diags) 
                 if (!in)
                         failed = diag_add(diags, loc(u, &u->loc_ip_allow), u->loc_ip_allow.line, "IPAddressAllow",
                                           "%s is not allowed by policy %s (%s: [Network] AllowOutbound=%s).", *a,
-                                          pol->name, pol->path, ceiling);
+                                          pol->name, pol->path, isempty(ceiling) ? "(nothing)" : ceiling);
         }
-        STRV_FOREACH(d, u->ip_deny) {
-                deny4 = deny4 || streq(*d, "0.0.0.0/0");
-                deny6 = deny6 || streq(*d, "::/0");
-        }
-        if (!deny4 || !deny6)
-                failed = diag_add(diags, loc(u, &u->loc_network), u->loc_network.line, "IPAddressDeny",
-                                  "IPAddressDeny=any is needed: policy %s (%s: [Network] AllowOutbound=%s) does not allow "
-                                  "every destination.", pol->name, pol->path, ceiling);
+        n->outbound = strv_copy(pol->allow_outbound);
+        if (!n->outbound)
+                return -ENOMEM;
+        n->outbound_limited = true;
         return failed;
 }
 
@@ -141,7 +140,9 @@ int plan_compile_network(const Unit *u, const Policy *pol, const char *config_pa
         p->net.ip_deny = strv_copy(u->ip_deny);
         if (!p->net.dns || !p->net.ip_allow || !p->net.ip_deny)
                 return -ENOMEM;
-        r = check_outbound(u, pol, diags);
+        r = check_outbound(u, pol, &p->net, diags);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
                 failed = r;
         /* The host side of every published port is bounded by the same

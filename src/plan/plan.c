@@ -94,6 +94,7 @@ Plan *plan_free(Plan *p) {
         strv_free(p->net.dns);
         strv_free(p->net.ip_allow);
         strv_free(p->net.ip_deny);
+        strv_free(p->net.outbound);
         free(p->net.ports);
         plan_sockets_free(p->sockets, p->n_sockets);
         free(p);

@@ -188,6 +188,8 @@ static int parse_ip_filter(ConfContext *c, const char *v, char ***l, UnitLocatio
                 r = ip_prefix_word_expand(*w, l);
                 if (r == -ENOMEM)
                         return r;
+                if (r == -ERANGE)
+                        return conf_error(c, "Prefix length of \"%s\" is out of range (at most 32 for IPv4, 128 for IPv6).", *w);
                 if (r < 0)
                         return conf_error(c, "Invalid address or prefix \"%s\": expected any, localhost, link-local, "
                                           "multicast, or an IPv4 or IPv6 address or prefix.", *w);
