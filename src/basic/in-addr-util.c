@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "in-addr-util.h"
+#include "macro.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -160,8 +161,8 @@ int ip_prefix_word_expand(const char *word, char ***l) {
         unsigned len;
         int family, r;
 
-        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-                if (strcmp(word, words[i].name) == 0) {
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (streq(word, words[i].name)) {
                         for (size_t j = 0; j < 2; j++)
                                 if (strv_extend(l, words[i].prefixes[j]) < 0)
                                         return -ENOMEM;

@@ -65,7 +65,8 @@ typedef struct Policy {
         size_t n_allow_publish_ports;
 
         /* [Network] AllowOutbound=: canonical prefixes a unit's
-         * IPAddressAllow= must fit in. Unset: any. */
+         * IPAddressAllow= must fit in, and, unless they are any, the
+         * destinations its service may reach at all. Unset: any. */
         bool allow_outbound_set;
         char **allow_outbound;
 } Policy;

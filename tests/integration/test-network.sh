@@ -5,7 +5,11 @@
 # a second service; outbound NAT to a "remote" namespace linked to the host
 # by a veth (it must see the host's address as the source); PublishPort=
 # from the remote and from 127.0.0.1; the same address at every start; no
-# veth and no published port left once a service ended; bad input.
+# veth and no published port left once a service ended; bad input;
+# IPAddressAllow=/IPAddressDeny= and the policy's AllowOutbound= with
+# listeners on an allowed and a denied remote address, on the host and on
+# another service, through sandboxctl run and sandboxd (re-adoption, a
+# flushed table).
 # The bridge and the table are removed at the end if this test made them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
