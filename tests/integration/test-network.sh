@@ -249,7 +249,8 @@ expect_rc 1 "IPAddressDeny= without Network=private exits 1"
 expect_match "$ERR" 'bad-ipnet.unit:4: IPAddressAllow: IPAddressAllow= needs Network=private' "IPAddressAllow= without private names FILE:LINE: Key"
 expect_match "$ERR" 'bad-ipnet.unit:5: IPAddressDeny: IPAddressDeny= needs Network=private' "IPAddressDeny= without private names FILE:LINE: Key"
 # A policy whose outbound ceiling is the remote's /24.
-sed 's/^AllowPublishPorts=.*/AllowPublishPorts=18780-18799\nAllowOutbound=10.250.8.0\/24/' "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/narrow.policy"
+sed -e '/^AllowOutbound=/d' -e 's/^AllowPublishPorts=.*/AllowPublishPorts=18780-18799\nAllowOutbound=10.250.8.0\/24/' \
+        "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/narrow.policy"
 write_unit bad-out <<'X'
 [Sandbox]
 Image=@IMAGE@
