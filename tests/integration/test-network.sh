@@ -282,6 +282,8 @@ check "the remote answers the host on its denied address" sh -c "curl -sf --max-
 check "the host's listener answers on the bridge" sh -c "curl -sf --max-time 2 http://10.89.0.1:18715/ | grep -qx remote-ok"
 # The first instruction goes to a denied address: the filter is there
 # before the service runs. Refused (a reset), not a timeout: "refused".
+# The image's wget crashes when given -T or when a connection fails:
+# timeout(1) bounds it, nc then says why it failed.
 write_unit egress <<'X'
 [Sandbox]
 Image=@IMAGE@
@@ -291,7 +293,7 @@ IPAddressDeny=any
 [Security]
 Policy=@TESTDIR@/pol/narrow.policy
 [Service]
-ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do if o=$(wget -qO- -T 4 http://$${t#*=}/ 2>&1); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $$o; fi; done"
+ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do a=$${t#*=}; if o=$(timeout 4 wget -qO- http://$$a/ 2>/dev/null); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $(nc -w 4 $${a%:*} $${a#*:} </dev/null 2>&1); fi; done"
 X
 start=$(date +%s%N)
 sbx_run egress
@@ -310,7 +312,7 @@ Network=private
 [Security]
 Policy=@TESTDIR@/pol/narrow.policy
 [Service]
-ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do if o=$(wget -qO- -T 4 http://$${t#*=}/ 2>&1); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $$o; fi; done"
+ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do a=$${t#*=}; if o=$(timeout 4 wget -qO- http://$$a/ 2>/dev/null); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $(nc -w 4 $${a%:*} $${a#*:} </dev/null 2>&1); fi; done"
 X
 sbx_run egress2
 expect_line "$OUT" "denied-remote answered: remote-ok" "ceiling only: an address within AllowOutbound= answers"
@@ -324,7 +326,7 @@ IPAddressDeny=10.250.8.3
 [Security]
 Policy=@TESTDIR@/pol/narrow.policy
 [Service]
-ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do if o=$(wget -qO- -T 4 http://$${t#*=}/ 2>&1); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $$o; fi; done"
+ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do a=$${t#*=}; if o=$(timeout 4 wget -qO- http://$$a/ 2>/dev/null); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $(nc -w 4 $${a%:*} $${a#*:} </dev/null 2>&1); fi; done"
 X
 sbx_run egress3
 expect_line "$OUT" "allowed-remote answered: remote-ok" "deny within the ceiling: the rest of the ceiling answers"
@@ -365,7 +367,8 @@ ExecStart=/bin/sleep 1000
 X
 # What the service sees, through sandboxctl exec (its network namespace).
 egress_try() {
-        sc exec degress wget -qO- -T "${2:-4}" "http://$1/"
+        sc exec degress sh -c 'timeout "$2" wget -qO- "http://$1:$3/" 2>/dev/null || nc -w "$2" "$1" "$3" </dev/null' sh \
+                "${1%:*}" "${2:-4}" "${1#*:}"
         cat "$TESTDIR/sc.out" "$TESTDIR/sc.err" >"$TESTDIR/try.out"
 }
 # egress_check WHEN: the allowed address answers, the denied one is refused.
