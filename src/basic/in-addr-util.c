@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "in-addr-util.h"
+#include "macro.h"
 #include "string-util.h"
+#include "strv.h"
 
 int in4_addr_from_string(const char *s, struct in_addr *ret) {
         struct in_addr a;
@@ -111,4 +113,78 @@ bool ifname_is_valid(const char *s) {
                 if ((unsigned char) *c <= ' ' || *c == 0x7f || *c == '/' || *c == ':')
                         return false;
         return true;
+}
+
+/* An IPv4 or IPv6 address with an optional /LEN, host bits allowed. The
+ * family is told by a ':' so that a length out of range is -ERANGE, not
+ * "not an address". IPv4 goes into the first four bytes of *ret. */
+static int prefix_parse(const char *s, int *ret_family, struct in6_addr *ret, unsigned *ret_len) {
+        struct in6_addr a = {};
+        struct in_addr a4;
+        unsigned len;
+        int r;
+
+        if (strchr(s, ':')) {
+                r = in6_prefix_from_string(s, true, &a, &len);
+                if (r < 0)
+                        return r == -ERANGE ? r : -EINVAL;
+                *ret_family = AF_INET6;
+        } else {
+                r = in4_prefix_from_string(s, true, &a4, &len);
+                if (r < 0)
+                        return r == -ERANGE ? r : -EINVAL;
+                memcpy(a.s6_addr, &a4, sizeof(a4));
+                *ret_family = AF_INET;
+        }
+        *ret = a;
+        *ret_len = len;
+        return 0;
+}
+
+static void prefix_mask(struct in6_addr *a, unsigned len, unsigned bits) {
+        for (unsigned bit = len; bit < bits; bit++)
+                a->s6_addr[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+}
+
+int ip_prefix_word_expand(const char *word, char ***l) {
+        static const struct {
+                const char *name;
+                const char *prefixes[2];
+        } words[] = {
+                { "any", { "0.0.0.0/0", "::/0" } },
+                { "localhost", { "127.0.0.0/8", "::1/128" } },
+                { "link-local", { "169.254.0.0/16", "fe80::/64" } },
+                { "multicast", { "224.0.0.0/4", "ff00::/8" } },
+        };
+        char buf[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+        struct in6_addr a;
+        unsigned len;
+        int family, r;
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (streq(word, words[i].name)) {
+                        for (size_t j = 0; j < 2; j++)
+                                if (strv_extend(l, words[i].prefixes[j]) < 0)
+                                        return -ENOMEM;
+                        return 0;
+                }
+        r = prefix_parse(word, &family, &a, &len);
+        if (r < 0)
+                return r;
+        /* Host bits are allowed, as systemd does, and dropped. */
+        prefix_mask(&a, len, family == AF_INET ? 32 : 128);
+        snprintf(buf, sizeof(buf), "%s/%u", inet_ntop(family, &a, addr, sizeof(addr)), len);
+        return strv_extend(l, buf) < 0 ? -ENOMEM : 0;
+}
+
+bool ip_prefix_within(const char *inner, const char *outer) {
+        struct in6_addr a, b;
+        unsigned alen, blen;
+        int af, bf;
+
+        if (prefix_parse(inner, &af, &a, &alen) < 0 || prefix_parse(outer, &bf, &b, &blen) < 0 || af != bf || alen < blen)
+                return false;
+        prefix_mask(&a, blen, af == AF_INET ? 32 : 128);
+        prefix_mask(&b, blen, af == AF_INET ? 32 : 128);
+        return memcmp(&a, &b, sizeof(a)) == 0;
 }

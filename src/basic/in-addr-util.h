@@ -25,3 +25,12 @@ bool in4_prefix_overlaps(struct in_addr a, unsigned alen, struct in_addr b, unsi
 /* A network interface name the kernel takes: 1-15 bytes, no '/', ':',
  * whitespace or control characters, not "." or "..". */
 bool ifname_is_valid(const char *s);
+
+/* One word of IPAddressAllow=/IPAddressDeny= (systemd's syntax: "any",
+ * "localhost", "link-local", "multicast", an IPv4 or IPv6 address or
+ * prefix) appended to *l as canonical prefixes ("10.0.0.0/8", "::1/128"),
+ * host bits dropped. -ERANGE for a prefix length beyond 32 or 128,
+ * -EINVAL for anything else. */
+int ip_prefix_word_expand(const char *word, char ***l);
+/* Is the canonical prefix inner within outer? (false across families) */
+bool ip_prefix_within(const char *inner, const char *outer);

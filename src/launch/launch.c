@@ -692,6 +692,7 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         LaunchError e = {};
         char go = 'g';
         bool veth_added = false;
+        _cleanup_free_ char *nft_msg = NULL;
         siginfo_t si;
         ssize_t n = 0;
         bool born_in_v2 = false;
@@ -829,6 +830,14 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                         goto kill;
                 }
                 veth_added = true;
+                /* The child still waits for the go: its first packet
+                 * meets the filter. */
+                r = net_egress_install(&p->net, &nft_msg);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to install the egress filter of %s on %s: %s",
+                                        strna(p->name), net_veth_name(&p->net, veth), nft_msg ?: strerror(-r));
+                        goto kill;
+                }
         }
         /* If the child is already gone, this fails with EPIPE and the recv
          * below finds the reason it left. */

@@ -176,6 +176,7 @@ int net_host_prepare(Plan *p, const char *state_dir, char **reterr_message) {
 }
 
 int net_host_publish(const Plan *p, bool exclusive, char **reterr_message) {
+        char veth[NET_VETH_NAME_MAX];
         int r;
 
         if (p->network != NETWORK_PRIVATE)
@@ -190,7 +191,15 @@ int net_host_publish(const Plan *p, bool exclusive, char **reterr_message) {
                 if (r < 0)
                         return r;
         }
-        return nft_ports_add(&p->net, exclusive, reterr_message);
+        r = nft_ports_add(&p->net, exclusive, reterr_message);
+        if (r < 0 || exclusive)
+                return r;
+        /* At a start the launcher put the egress filter in place before
+         * the service ran; a re-adoption writes it anew (flushed?). */
+        r = nft_egress_add(&p->net, net_veth_name(&p->net, veth), reterr_message);
+        if (r < 0)
+                nft_ports_remove(&p->net);
+        return r;
 }
 
 void net_host_release(const Plan *p) {
@@ -200,6 +209,8 @@ void net_host_release(const Plan *p) {
         if (p->network != NETWORK_PRIVATE || p->net.address.s_addr == 0)
                 return;
         nft_ports_remove(&p->net);
+        if (nft_egress_wanted(&p->net))
+                nft_egress_remove(net_veth_name(&p->net, veth));
         /* The namespace's end goes with the namespace, and takes ours; but
          * not at once (the kernel frees namespaces in a worker), and a
          * next start wants the name now. */
@@ -230,12 +241,21 @@ int net_veth_add(const PlanNetwork *n, int netns_fd) {
         return r;
 }
 
+int net_egress_install(const PlanNetwork *n, char **reterr_message) {
+        char veth[NET_VETH_NAME_MAX];
+
+        return nft_egress_add(n, net_veth_name(n, veth), reterr_message);
+}
+
 void net_veth_del(const PlanNetwork *n) {
         _cleanup_(rtnl_closep) Rtnl *rt = NULL;
         char veth[NET_VETH_NAME_MAX];
 
+        net_veth_name(n, veth);
+        if (nft_egress_wanted(n))
+                nft_egress_remove(veth);
         if (rtnl_open(&rt) >= 0)
-                (void) rtnl_link_delete(rt, net_veth_name(n, veth));
+                (void) rtnl_link_delete(rt, veth);
 }
 
 int net_inside_configure(const PlanNetwork *n, const char **reterr_step) {

@@ -26,16 +26,22 @@ const char *net_veth_name(const PlanNetwork *n, char buf[static NET_VETH_NAME_MA
 int net_host_prepare(Plan *p, const char *state_dir, char **reterr_message);
 /* After the launch succeeded: the published ports (exclusive: a start;
  * not: a re-adoption, where the table may have been flushed and is made
- * again). */
+ * again, and the egress filter with it). */
 int net_host_publish(const Plan *p, bool exclusive, char **reterr_message);
-/* After the service ended (or a launch failed): its ports and its veth.
- * The lease stays. */
+/* After the service ended (or a launch failed): its ports, its egress
+ * filter and its veth. The lease stays. */
 void net_host_release(const Plan *p);
 
 /* Launcher, parent, at SYNC 1: the veth pair, its peer named eth0 in the
  * network namespace netns_fd. */
 int net_veth_add(const PlanNetwork *n, int netns_fd);
-/* Launcher, parent, when the launch failed after net_veth_add(). */
+/* Launcher, parent, at SYNC 1 after net_veth_add(), before the child may
+ * go on: the egress filter on the host end (nft.h), so that the service
+ * never sends a packet unfiltered. Nothing when the plan restricts
+ * nothing. */
+int net_egress_install(const PlanNetwork *n, char **reterr_message);
+/* Launcher, parent, when the launch failed after net_veth_add(): the veth
+ * and its egress filter. */
 void net_veth_del(const PlanNetwork *n);
 /* Child, in its network namespace: lo and eth0 up, the addresses, the
  * default routes via the bridge. */

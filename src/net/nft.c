@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "nft.h"
 #include "string-util.h"
+#include "strv.h"
 
 static void nft_ctx_freep(struct nft_ctx **c) {
         if (*c)
@@ -76,13 +77,15 @@ int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
                 return nft_run("", NULL, reterr_message);       /* says what to install */
         for (p = listing; p && (p = strstr(p, NFT_MARK)); p++)
                 marks++;
-        if (r >= 0 && marks == 5)
+        if (r >= 0 && marks == 4)
                 return 0;
 
         /* Missing or partly there (someone flushed it or deleted part of
          * it): the chains' rules are written anew in one transaction, the
-         * maps kept with their elements (the services' ports, their egress
-         * chains), and the callers add their own elements again. */
+         * maps kept with their elements (the services' ports), and the
+         * callers add their own elements again. The forward chain and
+         * egress map of earlier versions (they keyed egress by iifname,
+         * which forward sees as the bridge, never the veth) go. */
         inet_ntop(AF_INET, &n->subnet, net, sizeof(net));
         if (n->prefixlen6 > 0)
                 snprintf(v6, sizeof(v6), "add rule %s postrouting ip6 saddr %s/%u oifname != \"%s\" masquerade\n", t,
@@ -91,17 +94,17 @@ int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
                      "add table %1$s\n"
                      "add map %1$s pub4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
                      "add map %1$s pub4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-                     "add map %1$s egress { type ifname : verdict; }\n"
+
                      "add chain %1$s published\n"
                      "add chain %1$s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
                      "add chain %1$s output { type nat hook output priority -100; policy accept; }\n"
                      "add chain %1$s postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
-                     "add chain %1$s forward { type filter hook forward priority filter; policy accept; }\n"
+
                      "flush chain %1$s published\n"
                      "flush chain %1$s prerouting\n"
                      "flush chain %1$s output\n"
                      "flush chain %1$s postrouting\n"
-                     "flush chain %1$s forward\n"
+
                      "add rule %1$s published meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr\n"
                      "add rule %1$s published meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any comment \"" NFT_MARK "\"\n"
                      "add rule %1$s prerouting fib daddr type local jump published comment \"" NFT_MARK "\"\n"
@@ -110,11 +113,11 @@ int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
                      "%5$s"
                      "add rule %1$s postrouting ip saddr 127.0.0.0/8 oifname \"%4$s\" masquerade\n"
                      "add rule %1$s postrouting ip saddr %2$s/%3$u oifname \"%4$s\" ct status dnat masquerade comment \"" NFT_MARK "\"\n"
-                     /* IPAddressAllow=/IPAddressDeny=: what a service sends
-                      * through the host; the answers to what it was sent,
-                      * and what it may send, go on. */
-                     "add rule %1$s forward ct state established,related accept\n"
-                     "add rule %1$s forward iifname vmap @egress comment \"" NFT_MARK "\"\n",
+                     "add chain %1$s forward { type filter hook forward priority filter; policy accept; }\n"
+                     "flush chain %1$s forward\n"
+                     "delete chain %1$s forward\n"
+                     "add map %1$s egress { type ifname : verdict; }\n"
+                     "delete map %1$s egress\n",
                      t, net, n->prefixlen, n->bridge, v6) < 0)
                 return -ENOMEM;
         return nft_run(cmd, NULL, reterr_message);
@@ -172,4 +175,87 @@ void nft_ports_remove(const PlanNetwork *n) {
                 snprintf(cmd, sizeof(cmd), "delete element %s", elem);
                 (void) nft_run(cmd, NULL, NULL);
         }
+}
+
+static void egress_chain_name(const char *veth, char buf[static NFT_EGRESS_CHAIN_MAX]) {
+        snprintf(buf, NFT_EGRESS_CHAIN_MAX, "egress_%s", veth);
+}
+
+bool nft_egress_wanted(const PlanNetwork *n) {
+        return n->outbound_limited || strv_length(n->ip_allow) > 0 || strv_length(n->ip_deny) > 0;
+}
+
+#define EGRESS_RULE "add rule " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s "
+
+/* Refused, not dropped: a client fails at once (a reset for TCP, else an
+ * ICMP "administratively prohibited") instead of waiting for a timeout. */
+static void egress_rules(FILE *f, const char *chain, char **l, bool refuse) {
+        STRV_FOREACH(p, l) {
+                const char *match = strchr(*p, ':') ? "ip6" : "ip";
+
+                if (refuse) {
+                        fprintf(f, EGRESS_RULE "%s daddr %s meta l4proto tcp reject with tcp reset\n", chain, match, *p);
+                        fprintf(f, EGRESS_RULE "%s daddr %s reject with icmpx admin-prohibited\n", chain, match, *p);
+                } else
+                        fprintf(f, EGRESS_RULE "%s daddr %s accept\n", chain, match, *p);
+        }
+}
+
+int nft_egress_add(const PlanNetwork *n, const char *veth, char **reterr_message) {
+        _cleanup_free_ char *cmd = NULL;
+        char chain[NFT_EGRESS_CHAIN_MAX];
+        size_t size = 0;
+        FILE *f;
+
+        if (!nft_egress_wanted(n))
+                return 0;
+        egress_chain_name(veth, chain);
+        f = open_memstream(&cmd, &size);
+        if (!f)
+                return -ENOMEM;
+        /* The ingress hook of the host end sees every IP packet the service
+         * sends, before the bridge: to other machines (forward), to the
+         * host's own addresses (input) and to other services (bridged,
+         * which no inet hook after it sees). Keyed by the port, not the
+         * source address, which the service (CAP_NET_ADMIN in its own
+         * namespace) could change. Stateless, as systemd's filter is: the
+         * answers to a client count as packets to the client. The chain
+         * drops by policy, so that a flushed table cuts the service off
+         * instead of opening it; the last rule accepts. "add chain" of a
+         * chain left by an earlier run rebinds it to the new device; the
+         * flush makes this idempotent (re-adoption). */
+        fprintf(f, "add chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s { type filter hook ingress device \"%s\" "
+                "priority -500; policy drop; }\n", chain, veth);
+        fprintf(f, "flush chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s\n", chain);
+        /* Without neighbour discovery no IPv6 address on the link answers;
+         * it carries nothing beyond the link. */
+        fprintf(f, "add rule " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %s icmpv6 type { nd-neighbor-solicit, "
+                "nd-neighbor-advert } ip6 hoplimit 255 accept\n", chain);
+        /* systemd's order: an allowed destination passes whatever the deny
+         * list says (and lies within the ceiling: the compiler checked),
+         * then the deny list; the rest passes, under a policy ceiling only
+         * what it allows. */
+        egress_rules(f, chain, n->ip_allow, false);
+        egress_rules(f, chain, n->ip_deny, true);
+        if (n->outbound_limited) {
+                egress_rules(f, chain, n->outbound, false);
+                fprintf(f, EGRESS_RULE "meta l4proto tcp reject with tcp reset\n", chain);
+                fprintf(f, EGRESS_RULE "reject with icmpx admin-prohibited\n", chain);
+        } else
+                fprintf(f, EGRESS_RULE "accept\n", chain);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return nft_run(cmd, NULL, reterr_message);
+}
+
+void nft_egress_remove(const char *veth) {
+        char cmd[256], chain[NFT_EGRESS_CHAIN_MAX];
+
+        egress_chain_name(veth, chain);
+        /* Both in one transaction: a chain with rules is not deleted alone
+         * by every version of nft. */
+        snprintf(cmd, sizeof(cmd),
+                 "flush chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %1$s\n"
+                 "delete chain " NFT_TABLE_FAMILY " " NFT_TABLE_NAME " %1$s\n", chain);
+        (void) nft_run(cmd, NULL, NULL);
 }

@@ -10,9 +10,9 @@
  *   published    dnat through the two maps below
  *   pub4_any     proto . port               : address . port   (PublishPort=P:C)
  *   pub4_addr    host address . proto . port : address . port  (PublishPort=IP:P:C)
- *   forward      (filter) replies accepted, then the service's veth
- *                through the egress vmap to its chain egress_VETH
- *                (IPAddressAllow=, IPAddressDeny=)
+ *   egress_VETH  (filter, ingress hook of the service's host end VETH,
+ *                policy drop) IPAddressAllow=, IPAddressDeny=, the
+ *                policy's AllowOutbound=: one per service that has them
  * A service's published ports are elements of those maps, keyed by what
  * they publish: they are added and deleted without rule handles, adding
  * one that is there is a no-op (re-adoption does not duplicate), and two
@@ -38,3 +38,13 @@ int nft_ports_add(const PlanNetwork *n, bool exclusive, char **reterr_message);
 void nft_ports_remove(const PlanNetwork *n);
 /* For tests and status: run one nft command, its output in *ret_output. */
 int nft_run(const char *cmd, char **ret_output, char **reterr_message);
+/* IPAddressAllow=, IPAddressDeny= and the policy's AllowOutbound= of the
+ * service whose host end is veth: its chain egress_VETH, a filter on the
+ * ingress hook of that device (so the device must exist), written anew
+ * (a start, a re-adoption, a repair after a flush alike). Nothing when
+ * the plan restricts nothing (nft_egress_wanted()). */
+#define NFT_EGRESS_CHAIN_MAX 32
+bool nft_egress_wanted(const PlanNetwork *n);
+int nft_egress_add(const PlanNetwork *n, const char *veth, char **reterr_message);
+/* The chain, if there. */
+void nft_egress_remove(const char *veth);

@@ -130,6 +130,9 @@ static json_object *j_net(JsonWriter *w, const PlanNetwork *n) {
         add(w, o, "address", n->address.s_addr == 0 ? NULL : j_str(w, inet_ntop(AF_INET, &n->address, addr, sizeof(addr))));
         add(w, o, "address_static", j_bool(w, n->address_static));
         add(w, o, "dns", j_strv(w, n->dns));
+        add(w, o, "ip_allow", j_strv(w, n->ip_allow));
+        add(w, o, "ip_deny", j_strv(w, n->ip_deny));
+        add(w, o, "outbound", n->outbound_limited ? j_strv(w, n->outbound) : NULL);
         for (size_t i = 0; i < n->n_ports; i++) {
                 json_object *x = j_object(w);
 
@@ -854,7 +857,7 @@ static int get_in4(Reader *r, json_object *o, const char *k, bool nullable, stru
 }
 
 static int read_net(Reader *r, json_object *o, PlanNetwork *n) {
-        static const char *const keys[] = { "bridge", "subnet", "subnet6", "address", "address_static", "dns", "ports", NULL };
+        static const char *const keys[] = { "bridge", "subnet", "subnet6", "address", "address_static", "dns", "ports", "ip_allow", "ip_deny", "outbound", NULL };
         static const char *const pkeys[] = { "protocol", "host_address", "host_port", "container_port", NULL };
         _cleanup_free_ char *subnet = NULL, *subnet6 = NULL;
         json_object *x = NULL, *a = NULL;
@@ -887,6 +890,23 @@ static int read_net(Reader *r, json_object *o, PlanNetwork *n) {
                                 return rfail(r, "net.dns has \"%s\", which is not an IP address.", *d);
                 }
         }
+        TRY(get_strv(r, x, "ip_allow", 1024, &n->ip_allow));
+        TRY(get_strv(r, x, "ip_deny", 1024, &n->ip_deny));
+        /* null: no ceiling; a list, even empty, is one. */
+        if (field(x, "outbound") && !json_object_is_type(field(x, "outbound"), json_type_null)) {
+                TRY(get_strv(r, x, "outbound", 1024, &n->outbound));
+                n->outbound_limited = true;
+        }
+        /* They become nft rules: only what the unit parser makes. */
+        char **lists[] = { n->ip_allow, n->ip_deny, n->outbound };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH(d, lists[i]) {
+                        _cleanup_strv_free_ char **c = NULL;
+
+                        if (ip_prefix_word_expand(*d, &c) < 0 || strv_length(c) != 1 || !streq(c[0], *d))
+                                return rfail(r, "net.ip_allow, net.ip_deny or net.outbound has \"%s\", which is not a "
+                                             "canonical prefix.", *d);
+                }
         TRY(get_arr(r, x, "ports", 1024, &a));
         if (json_object_array_length(a) > 0) {
                 n->ports = calloc(json_object_array_length(a), sizeof(PlanPort));

@@ -38,6 +38,45 @@ static const char *modes_of(uint64_t m, char buf[static 40]) {
         return buf;
 }
 
+/* The policy's AllowOutbound= bounds what the service may reach: each
+ * prefix of IPAddressAllow= must lie within one of the policy's (as for
+ * capabilities, asking for more is an error), and, unless the policy
+ * allows any, the plan carries the ceiling so that the rules pass only
+ * what both the unit's lists and the policy allow. A unit without lists
+ * so gets the ceiling, and IPAddressDeny= still narrows within it. */
+static int check_outbound(const Unit *u, const Policy *pol, PlanNetwork *n, Diagnostics *diags) {
+        _cleanup_free_ char *ceiling = NULL;
+        bool any4 = false, any6 = false;
+        int failed = 0;
+
+        if (!pol->allow_outbound_set)
+                return 0;
+        STRV_FOREACH(o, pol->allow_outbound) {
+                any4 = any4 || streq(*o, "0.0.0.0/0");
+                any6 = any6 || streq(*o, "::/0");
+        }
+        if (any4 && any6)
+                return 0;
+        ceiling = strv_join(pol->allow_outbound, " ");
+        if (!ceiling)
+                return -ENOMEM;
+        STRV_FOREACH(a, u->ip_allow) {
+                bool in = false;
+
+                STRV_FOREACH(o, pol->allow_outbound)
+                        in = in || ip_prefix_within(*a, *o);
+                if (!in)
+                        failed = diag_add(diags, loc(u, &u->loc_ip_allow), u->loc_ip_allow.line, "IPAddressAllow",
+                                          "%s is not allowed by policy %s (%s: [Network] AllowOutbound=%s).", *a,
+                                          pol->name, pol->path, isempty(ceiling) ? "(nothing)" : ceiling);
+        }
+        n->outbound = strv_copy(pol->allow_outbound);
+        if (!n->outbound)
+                return -ENOMEM;
+        n->outbound_limited = true;
+        return failed;
+}
+
 int plan_compile_network(const Unit *u, const Policy *pol, const char *config_path, Plan *p, Diagnostics *diags) {
         _cleanup_(net_config_done) NetConfig cfg = {};
         uint64_t allowed = policy_network_mask(pol);
@@ -56,6 +95,12 @@ int plan_compile_network(const Unit *u, const Policy *pol, const char *config_pa
                 if (u->n_publish_ports > 0)
                         failed = diag_add(diags, loc(u, &u->loc_publish), u->loc_publish.line, "PublishPort",
                                           "PublishPort= needs Network=private.");
+                if (strv_length(u->ip_allow) > 0)
+                        failed = diag_add(diags, loc(u, &u->loc_ip_allow), u->loc_ip_allow.line, "IPAddressAllow",
+                                          "IPAddressAllow= needs Network=private.");
+                if (strv_length(u->ip_deny) > 0)
+                        failed = diag_add(diags, loc(u, &u->loc_ip_deny), u->loc_ip_deny.line, "IPAddressDeny",
+                                          "IPAddressDeny= needs Network=private.");
                 if (strv_length(u->dns) > 0)
                         failed = diag_add(diags, loc(u, &u->loc_dns), u->loc_dns.line, "DNS", "DNS= needs Network=private.");
                 return failed;
@@ -91,8 +136,15 @@ int plan_compile_network(const Unit *u, const Policy *pol, const char *config_pa
                 p->net.address_static = true;
         }
         p->net.dns = strv_copy(u->dns);
-        if (!p->net.dns)
+        p->net.ip_allow = strv_copy(u->ip_allow);
+        p->net.ip_deny = strv_copy(u->ip_deny);
+        if (!p->net.dns || !p->net.ip_allow || !p->net.ip_deny)
                 return -ENOMEM;
+        r = check_outbound(u, pol, &p->net, diags);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                failed = r;
         /* The host side of every published port is bounded by the same
          * ceiling as socket activation's: a host port is a host port. */
         for (size_t i = 0; i < u->n_publish_ports; i++) {

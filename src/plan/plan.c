@@ -91,6 +91,9 @@ Plan *plan_free(Plan *p) {
         plan_syscall_ceilings_free(p->seccomp_enosys, p->n_seccomp_enosys);
         free(p->net.bridge);
         strv_free(p->net.dns);
+        strv_free(p->net.ip_allow);
+        strv_free(p->net.ip_deny);
+        strv_free(p->net.outbound);
         free(p->net.ports);
         plan_sockets_free(p->sockets, p->n_sockets);
         free(p);

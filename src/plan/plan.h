@@ -131,6 +131,14 @@ typedef struct PlanNetwork {
         char **dns;                     /* DNS=; empty: the host's servers (filled at start) */
         PlanPort *ports;
         size_t n_ports;
+        /* IPAddressAllow=, IPAddressDeny=: canonical prefixes, systemd's
+         * order (allowed, else denied, else allowed) */
+        char **ip_allow, **ip_deny;
+        /* The policy's [Network] AllowOutbound= when it is narrower than
+         * any: what passes the two lists must also be in outbound (empty:
+         * nothing). Unlimited: no such bound. */
+        bool outbound_limited;
+        char **outbound;
 } PlanNetwork;
 /* One listening socket of socket activation: opened on the host by the
  * caller of the launcher, before the sandbox exists, and passed to the

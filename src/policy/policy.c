@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "search-path.h"
 #include "string-util.h"
+#include "in-addr-util.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
@@ -61,6 +62,7 @@ Policy *policy_free(Policy *p) {
         strv_free(p->architectures);
         strv_free(p->allow_bind_paths);
         free(p->allow_publish_ports);
+        strv_free(p->allow_outbound);
         device_allow_free_all(&p->allow_devices, &p->n_allow_devices);
         free(p);
         return NULL;
@@ -340,6 +342,33 @@ static int parse_publish_ports(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+/* Prefixes accumulate; an empty assignment allows nothing outside. */
+static int parse_allow_outbound(ConfContext *c, const char *v, void *data) {
+        Policy *p = c->userdata;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        p->allow_outbound_set = true;
+        if (isempty(v)) {
+                p->allow_outbound = strv_free(p->allow_outbound);
+                return 0;
+        }
+        r = conf_parse_strv(c, v, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words) {
+                r = ip_prefix_word_expand(*w, &p->allow_outbound);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -ERANGE)
+                        return conf_error(c, "Prefix length of \"%s\" is out of range (at most 32 for IPv4, 128 for IPv6).", *w);
+                if (r < 0)
+                        return conf_error(c, "Invalid address or prefix \"%s\": expected any, localhost, link-local, "
+                                          "multicast, or an IPv4 or IPv6 address or prefix.", *w);
+        }
+        return 0;
+}
+
 #define P(f) offsetof(Policy, f)
 static const ConfItem policy_items[] = {
         { "Policy", "Description", conf_parse_string, P(description) },
@@ -357,6 +386,7 @@ static const ConfItem policy_items[] = {
         { "Sandbox", "AllowDevices", parse_allow_devices, 0 },
         { "Network", "AllowNetwork", parse_allow_network, 0 },
         { "Network", "AllowPublishPorts", parse_publish_ports, 0 },
+        { "Network", "AllowOutbound", parse_allow_outbound, 0 },
 };
 #undef P
 

@@ -63,6 +63,12 @@ typedef struct Policy {
          * no port at all. */
         PortRange *allow_publish_ports;
         size_t n_allow_publish_ports;
+
+        /* [Network] AllowOutbound=: canonical prefixes a unit's
+         * IPAddressAllow= must fit in, and, unless they are any, the
+         * destinations its service may reach at all. Unset: any. */
+        bool allow_outbound_set;
+        char **allow_outbound;
 } Policy;
 
 /* Bits of allow_network: the values of the plan's NetworkMode (the

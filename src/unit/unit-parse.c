@@ -170,6 +170,41 @@ static int parse_dns(ConfContext *c, const char *v, void *data) {
         return 0;
 }
 
+/* systemd's IPAddressAllow=/IPAddressDeny=: words accumulate, empty resets. */
+static int parse_ip_filter(ConfContext *c, const char *v, char ***l, UnitLocation *loc) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (unit_set_location(c, loc) < 0)
+                return -ENOMEM;
+        if (isempty(v)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        r = conf_parse_strv(c, v, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words) {
+                r = ip_prefix_word_expand(*w, l);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -ERANGE)
+                        return conf_error(c, "Prefix length of \"%s\" is out of range (at most 32 for IPv4, 128 for IPv6).", *w);
+                if (r < 0)
+                        return conf_error(c, "Invalid address or prefix \"%s\": expected any, localhost, link-local, "
+                                          "multicast, or an IPv4 or IPv6 address or prefix.", *w);
+        }
+        return 0;
+}
+
+static int parse_ip_allow(ConfContext *c, const char *v, void *data) {
+        return parse_ip_filter(c, v, &unit_of(c)->ip_allow, &unit_of(c)->loc_ip_allow);
+}
+
+static int parse_ip_deny(ConfContext *c, const char *v, void *data) {
+        return parse_ip_filter(c, v, &unit_of(c)->ip_deny, &unit_of(c)->loc_ip_deny);
+}
+
 /* Quadlet's syntax: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. */
 static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
@@ -819,6 +854,8 @@ static const ConfItem unit_items[] = {
         { "Sandbox", "Address", parse_address, U(address) },
         { "Sandbox", "DNS", parse_dns, U(dns) },
         { "Sandbox", "PublishPort", parse_publish_port, 0 },
+        { "Sandbox", "IPAddressAllow", parse_ip_allow, 0 },
+        { "Sandbox", "IPAddressDeny", parse_ip_deny, 0 },
         { "Sandbox", "BindPaths", parse_bind_rw, 0 },
         { "Sandbox", "BindReadOnlyPaths", parse_bind_ro, 0 },
         { "Sandbox", "TemporaryFileSystem", parse_tmpfs, 0 },

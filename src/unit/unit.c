@@ -90,6 +90,10 @@ Unit *unit_free(Unit *u) {
         free(u->loc_address.file);
         free(u->loc_dns.file);
         free(u->loc_publish.file);
+        strv_free(u->ip_allow);
+        strv_free(u->ip_deny);
+        free(u->loc_ip_allow.file);
+        free(u->loc_ip_deny.file);
         free(u->loc_namespaces.file);
         free(u->loc_images.file);
         device_allow_free_all(&u->devices, &u->n_devices);

@@ -154,6 +154,9 @@ typedef struct Unit {
         PortMapping *publish_ports;
         size_t n_publish_ports;
         UnitLocation loc_address, loc_dns, loc_publish;
+        /* IPAddressAllow=, IPAddressDeny=: canonical prefixes */
+        char **ip_allow, **ip_deny;
+        UnitLocation loc_ip_allow, loc_ip_deny;
         /* [Socket] (unit-socket.c) */
         UnitSocket socket;
 } Unit;

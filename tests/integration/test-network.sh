@@ -5,7 +5,11 @@
 # a second service; outbound NAT to a "remote" namespace linked to the host
 # by a veth (it must see the host's address as the source); PublishPort=
 # from the remote and from 127.0.0.1; the same address at every start; no
-# veth and no published port left once a service ended; bad input.
+# veth and no published port left once a service ended; bad input;
+# IPAddressAllow=/IPAddressDeny= and the policy's AllowOutbound= with
+# listeners on an allowed and a denied remote address, on the host and on
+# another service, through sandboxctl run and sandboxd (re-adoption, a
+# flushed table).
 # The bridge and the table are removed at the end if this test made them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +30,7 @@ at_exit '[ "$had_table" = yes ] || nft delete table inet sandboxd 2>/dev/null'
 # This test's leases (the names of its units), and the directory if it made it.
 had_netdir=no
 [ -d /var/lib/sandboxd/net ] && had_netdir=yes
-at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
+at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|degress|egress[0-9]*|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
 at_exit '[ "$had_netdir" = yes ] || rm -rf /var/lib/sandboxd/net'
 
 # The "remote machine": testbeds §4, with names of this test.
@@ -215,10 +219,125 @@ X
 sbx_run out
 expect_line "$OUT" "10.250.8.1" "outbound NAT: the remote sees the host's address as the source"
 
+# ---- egress: IPAddressAllow=/IPAddressDeny=, the policy's AllowOutbound= ----
+write_unit bad-ipf <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=10.0.0.300
+IPAddressDeny=nowhere
+IPAddressDeny=10.0.0.0/33
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-ipf
+expect_rc 1 "a bad IPAddressAllow= exits 1"
+expect_match "$ERR" 'bad-ipf.unit:4: IPAddressAllow: Invalid address or prefix "10.0.0.300"' "bad IPAddressAllow= names FILE:LINE: Key"
+expect_match "$ERR" 'bad-ipf.unit:5: IPAddressDeny: Invalid address or prefix "nowhere"' "bad IPAddressDeny= names FILE:LINE: Key"
+expect_match "$ERR" 'bad-ipf.unit:6: IPAddressDeny: Prefix length of "10.0.0.0/33" is out of range' "a prefix length out of range names FILE:LINE: Key"
+write_unit bad-ipnet <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=none
+IPAddressAllow=localhost
+IPAddressDeny=any
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-ipnet
+expect_rc 1 "IPAddressDeny= without Network=private exits 1"
+expect_match "$ERR" 'bad-ipnet.unit:4: IPAddressAllow: IPAddressAllow= needs Network=private' "IPAddressAllow= without private names FILE:LINE: Key"
+expect_match "$ERR" 'bad-ipnet.unit:5: IPAddressDeny: IPAddressDeny= needs Network=private' "IPAddressDeny= without private names FILE:LINE: Key"
+# A policy whose outbound ceiling is the remote's /24.
+sed -e '/^AllowOutbound=/d' -e 's/^AllowPublishPorts=.*/AllowPublishPorts=18780-18799\nAllowOutbound=10.250.8.0\/24/' \
+        "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/narrow.policy"
+write_unit bad-out <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=10.250.8.2 192.0.2.0/24
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/true
+X
+sbx_run bad-out
+expect_rc 1 "an allow-list beyond AllowOutbound= exits 1"
+expect_match "$ERR" 'bad-out.unit:4: IPAddressAllow: 192.0.2.0/24 is not allowed by policy narrow \(.*narrow.policy: \[Network\] AllowOutbound=10.250.8.0/24\)' \
+        "an allow-list beyond AllowOutbound= names both files"
+expect_no_match "$ERR" '10.250.8.2/32 is not allowed' "what fits in AllowOutbound= is not reported"
+check "no egress chain from units that did not compile" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
+
+# Listeners: the remote on an allowed and on a denied address, the host on
+# its bridge address; web1 (10.89.7.10:8080) is a service on the bridge.
+ip -n "$NS" addr add 10.250.8.3/24 dev r-peer
+mkdir -p "$TESTDIR/www" && echo remote-ok >"$TESTDIR/www/index.html"
+ip netns exec "$NS" python3 -m http.server 18714 --bind 0.0.0.0 --directory "$TESTDIR/www" >/dev/null 2>&1 &
+bg_track $!
+python3 -m http.server 18715 --bind 10.89.0.1 --directory "$TESTDIR/www" >/dev/null 2>&1 &
+bg_track $!
+check "the remote listens on 18714" wait_for 10 sh -c "ip netns exec $NS ss -ltn | grep -q ':18714 '"
+check "the host listens on 10.89.0.1:18715" wait_for 10 sh -c "ss -ltn | grep -q '10.89.0.1:18715 '"
+check "the remote answers the host on its denied address" sh -c "curl -sf --max-time 2 http://10.250.8.3:18714/ | grep -qx remote-ok"
+check "the host's listener answers on the bridge" sh -c "curl -sf --max-time 2 http://10.89.0.1:18715/ | grep -qx remote-ok"
+# The first instruction goes to a denied address: the filter is there
+# before the service runs. Refused (a reset), not a timeout: "refused".
+# The image's wget crashes when given -T or when a connection fails:
+# timeout(1) bounds it, nc then says why it failed.
+write_unit egress <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=10.250.8.2
+IPAddressDeny=any
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do a=$${t#*=}; if o=$(timeout 4 wget -qO- http://$$a/ 2>/dev/null); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $(nc -w 4 $${a%:*} $${a#*:} </dev/null 2>&1); fi; done"
+X
+start=$(date +%s%N)
+sbx_run egress
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_line "$OUT" "allowed-remote answered: remote-ok" "egress: the allowed address answers"
+expect_match "$OUT" '^denied-remote failed: .*Connection refused' "egress: the denied address is refused (first instruction)"
+expect_match "$OUT" '^host-bridge failed: .*Connection refused' "egress: the host's own address is covered (IPAddressDeny=any)"
+expect_match "$OUT" '^web1 failed: .*Connection refused' "egress: another service on the bridge is covered"
+check "egress: refused at once, not timed out (${ms} ms for the run)" test "$ms" -lt 4000
+check "egress: no chain left after the run" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
+# No lists, under the narrow policy: its AllowOutbound= is the allow-list.
+write_unit egress2 <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do a=$${t#*=}; if o=$(timeout 4 wget -qO- http://$$a/ 2>/dev/null); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $(nc -w 4 $${a%:*} $${a#*:} </dev/null 2>&1); fi; done"
+X
+sbx_run egress2
+expect_line "$OUT" "denied-remote answered: remote-ok" "ceiling only: an address within AllowOutbound= answers"
+expect_match "$OUT" '^web1 failed: .*Connection refused' "ceiling only: an address outside AllowOutbound= is refused"
+# IPAddressDeny= alone narrows within the ceiling.
+write_unit egress3 <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressDeny=10.250.8.3
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/sh -c "for t in denied-remote=10.250.8.3:18714 allowed-remote=10.250.8.2:18714 host-bridge=10.89.0.1:18715 web1=10.89.7.10:8080; do a=$${t#*=}; if o=$(timeout 4 wget -qO- http://$$a/ 2>/dev/null); then echo $${t%%=*} answered: $$o; else echo $${t%%=*} failed: $(nc -w 4 $${a%:*} $${a#*:} </dev/null 2>&1); fi; done"
+X
+sbx_run egress3
+expect_line "$OUT" "allowed-remote answered: remote-ok" "deny within the ceiling: the rest of the ceiling answers"
+expect_match "$OUT" '^denied-remote failed: .*Connection refused' "deny within the ceiling: the denied address is refused"
+expect_match "$OUT" '^web1 failed: .*Connection refused' "deny within the ceiling: outside it is refused"
+check "egress: no chain left after the runs" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
+
 # ---- sandboxd: status and list show the address and the ports ----
 daemon_init
 # First at exit: the service and sandboxd go before the bridge and table.
-ITEST_AT_EXIT=("daemon_cleanup dweb" "${ITEST_AT_EXIT[@]}")
+ITEST_AT_EXIT=("daemon_cleanup dweb degress" "${ITEST_AT_EXIT[@]}")
 write_unit dweb <<'X'
 [Sandbox]
 Image=@IMAGE@
@@ -235,9 +354,39 @@ dweb_answers() { curl -sf --max-time 2 http://127.0.0.1:18782/ | grep -qx "dweb-
 # Elements of the table that name port 18782 (the map's element, no more).
 pub_count() { nft list table inet sandboxd 2>/dev/null | grep -c '18782' || true; }
 readopted() { [ "$(grep -c 'dweb.*Re-adopted' "$DLOG")" -ge "$1" ]; }
+write_unit degress <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+IPAddressAllow=10.250.8.2
+IPAddressDeny=any
+[Security]
+Policy=@TESTDIR@/pol/narrow.policy
+[Service]
+ExecStart=/bin/sleep 1000
+X
+# What the service sees, through sandboxctl exec (its network namespace).
+egress_try() {
+        sc exec degress sh -c 'timeout "$2" wget -qO- "http://$1:$3/" 2>/dev/null || nc -w "$2" "$1" "$3" </dev/null' sh \
+                "${1%:*}" "${2:-4}" "${1#*:}"
+        cat "$TESTDIR/sc.out" "$TESTDIR/sc.err" >"$TESTDIR/try.out"
+}
+# egress_check WHEN: the allowed address answers, the denied one is refused.
+egress_check() {
+        egress_try 10.250.8.2:18714
+        expect_line "$TESTDIR/try.out" "remote-ok" "sandboxd$1: the allowed address answers"
+        egress_try 10.250.8.3:18714
+        expect_match "$TESTDIR/try.out" 'Connection refused' "sandboxd$1: the denied address is refused"
+}
+# The chain and its rules, once: the lines of the table that name them.
+egress_rules() { nft list table inet sandboxd 2>/dev/null | grep -cE 'chain egress_|daddr 10\.250\.8\.2 accept|reject with icmpx' || true; }
 start_daemon
 must start dweb
 check "sandboxd: dweb answers on its published port" wait_for 10 dweb_answers
+must start degress
+egress_check ""
+n_egress=$(egress_rules)
+check "sandboxd: one egress chain with its rules ($n_egress lines)" test "$n_egress" -ge 3
 sc status -n 0 dweb
 expect_match "$TESTDIR/sc.out" '^ +Address: 10\.89\.7\.20$' "status shows Address:"
 expect_match "$TESTDIR/sc.out" '^ +: fd89:5bd0:7e1a::714$' "status shows the IPv6 address"
@@ -266,15 +415,23 @@ start_daemon
 check "sandboxd re-adopted dweb" wait_for 10 readopted 1
 check "re-adopted: dweb answers" dweb_answers
 check "re-adopted: no duplicated entry ($(pub_count))" test "$(pub_count)" = 1
+egress_check " (re-adopted)"
+check "re-adopted: the egress rules are not duplicated ($(egress_rules))" test "$(egress_rules)" = "$n_egress"
 sc status -n 0 dweb
 expect_match "$TESTDIR/sc.out" '^ +Address: 10\.89\.7\.20$' "re-adopted: the same address"
 stop_daemon KILL
 nft flush table inet sandboxd
 check "table flushed: the port does not answer" sh -c '! curl -sf --max-time 2 http://127.0.0.1:18782/'
+egress_try 10.250.8.2:18714 2
+expect_no_match "$TESTDIR/try.out" "remote-ok" "table flushed: the egress chain fails closed (policy drop)"
 start_daemon
 check "sandboxd re-adopted dweb again" wait_for 10 readopted 2
 check "re-adopted after the flush: dweb answers again" wait_for 5 dweb_answers
 check "re-adopted after the flush: one entry ($(pub_count))" test "$(pub_count)" = 1
+egress_check " (re-adopted after the flush)"
+check "re-adopted after the flush: the egress rules once ($(egress_rules))" test "$(egress_rules)" = "$n_egress"
+must stop degress
+check "stop: degress's egress chain is gone" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
 must stop dweb
 check "stop: dweb's port entry is gone" test "$(pub_count)" = 0
 check "stop: dweb's veth is gone" sh -c "! ip link show sbx0a590714 >/dev/null 2>&1"

@@ -44,6 +44,11 @@ static void setup(void) {
                 free(write_file(policies, "caps.policy", caps));
                 free(caps);
         }
+        free(write_file(policies, "narrow.policy",
+                        "[Seccomp]\nAllow=@system-service\n[Network]\nAllowNetwork=none private\n"
+                        "AllowOutbound=10.250.0.0/16 fd00::/8\n"));
+        free(write_file(policies, "opennet.policy",
+                        "[Seccomp]\nAllow=@system-service\n[Network]\nAllowNetwork=none private\nAllowOutbound=any\n"));
         free(write_file(policies, "noexec.policy", "[Seccomp]\nAllow=read write\n"));
         ASSERT_TRUE(asprintf(&share, "%s/share", dir) > 0 && mkdir(share, 0755) == 0);
         free(write_file(policies, "af.policy",
@@ -209,6 +214,52 @@ TEST(ceilings_name_both_files) {
         {
                 Plan *p = compile_ok("hostnet", "[Sandbox]\nImage=%1$s\nNetwork=host\n[Security]\nPolicy=caps\n[Service]\nExecStart=/bin/true\n");
                 ASSERT_TRUE(!(p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)));
+                plan_free(p);
+        }
+}
+
+/* IPAddressAllow=/IPAddressDeny= need Network=private; the allow-list
+ * fits in the policy's AllowOutbound=, which the plan carries unless it
+ * is any. */
+TEST(egress) {
+        expect_error("[Sandbox]\nImage=%1$s\nIPAddressAllow=10.0.0.1\nIPAddressDeny=any\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:3: IPAddressAllow: IPAddressAllow= needs Network=private.");
+        expect_error("[Sandbox]\nImage=%1$s\nIPAddressAllow=10.0.0.1\nIPAddressDeny=any\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:4: IPAddressDeny: IPAddressDeny= needs Network=private.");
+        expect_error("[Sandbox]\nImage=%1$s\nNetwork=private\nIPAddressAllow=10.250.1.0/24\nIPAddressAllow=10.0.0.0/8 ::1\n"
+                     "[Security]\nPolicy=narrow\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:5: IPAddressAllow: 10.0.0.0/8 is not allowed by policy narrow (");
+        expect_error("[Sandbox]\nImage=%1$s\nNetwork=private\nIPAddressAllow=10.0.0.0/8 ::1\n"
+                     "[Security]\nPolicy=narrow\n[Service]\nExecStart=/bin/true\n",
+                     "narrow.policy: [Network] AllowOutbound=10.250.0.0/16 fd00::/8)");
+        expect_error("[Sandbox]\nImage=%1$s\nNetwork=private\nIPAddressAllow=::1\n"
+                     "[Security]\nPolicy=narrow\n[Service]\nExecStart=/bin/true\n",
+                     "bad.unit:4: IPAddressAllow: ::1/128 is not allowed by policy narrow");
+        {
+                Plan *p = compile_ok("eg1", "[Sandbox]\nImage=%1$s\nNetwork=private\nIPAddressAllow=10.250.3.4 fd00::/16\n"
+                                            "IPAddressDeny=10.250.3.0/24\n[Security]\nPolicy=narrow\n[Service]\nExecStart=/bin/true\n");
+                ASSERT_EQ(strv_length(p->net.ip_allow), 2);
+                ASSERT_STREQ(p->net.ip_allow[0], "10.250.3.4/32");
+                ASSERT_STREQ(p->net.ip_deny[0], "10.250.3.0/24");
+                ASSERT_TRUE(p->net.outbound_limited);
+                ASSERT_EQ(strv_length(p->net.outbound), 2);
+                ASSERT_STREQ(p->net.outbound[1], "fd00::/8");
+                plan_free(p);
+        }
+        {
+                /* No lists: the ceiling alone. */
+                Plan *p = compile_ok("eg2", "[Sandbox]\nImage=%1$s\nNetwork=private\n[Security]\nPolicy=narrow\n"
+                                            "[Service]\nExecStart=/bin/true\n");
+                ASSERT_EQ(strv_length(p->net.ip_allow), 0);
+                ASSERT_TRUE(p->net.outbound_limited);
+                plan_free(p);
+        }
+        {
+                /* A policy without AllowOutbound= (or with any) bounds nothing. */
+                Plan *p = compile_ok("eg3", "[Sandbox]\nImage=%1$s\nNetwork=private\nIPAddressAllow=192.0.2.0/24\n"
+                                            "IPAddressDeny=any\n[Security]\nPolicy=opennet\n[Service]\nExecStart=/bin/true\n");
+                ASSERT_TRUE(!p->net.outbound_limited);
+                ASSERT_EQ(strv_length(p->net.ip_deny), 2);
                 plan_free(p);
         }
 }
@@ -741,6 +792,7 @@ int main(void) {
         RUN(defaults);
         RUN(identity_and_caps);
         RUN(ceilings_name_both_files);
+        RUN(egress);
         RUN(address_families);
         RUN(errors);
         RUN(bind_paths_bounded_by_policy);

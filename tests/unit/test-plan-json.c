@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 
 #include "plan-compile.h"
+#include "in-addr-util.h"
 #include "plan-json.h"
 #include "strv.h"
 #include "test-helpers.h"
@@ -121,6 +122,55 @@ TEST(round_trip) {
                 ASSERT_TRUE(memcmp(q->seccomp_bpf, p->seccomp_bpf, p->seccomp_bpf_size) == 0);
                 plan_free(q);
                 free(nobpf);
+        }
+        free(a);
+        plan_free(p);
+}
+
+static void expect_bad(const char *json, const char *needle);
+static char *mutate(const char *json, const char *from, const char *to);
+
+static char **one(const char *s) {
+        char **l = strv_copy((char *[]) { (char *) s, NULL });
+
+        ASSERT_TRUE(l);
+        return l;
+}
+
+/* The egress lists and the policy's ceiling; null and [] differ. */
+TEST(egress_lists) {
+        Plan *p = make_plan(), *q = NULL;
+        char *a, *b, *m, *err = NULL;
+
+        p->network = NETWORK_PRIVATE;
+        p->namespaces |= NAMESPACE_MASK(NAMESPACE_NET);
+        p->net.bridge = strdup("sandbox0");
+        (void) in4_prefix_from_string("10.89.0.0/16", false, &p->net.subnet, &p->net.prefixlen);
+        p->net.dns = one("192.0.2.53");
+        p->net.ip_allow = one("10.250.8.2/32");
+        p->net.ip_deny = one("0.0.0.0/0");
+        p->net.outbound = one("10.250.8.0/24");
+        p->net.outbound_limited = true;
+        ASSERT_OK(plan_to_json(p, &a));
+        ASSERT_OK(plan_from_json(a, strlen(a), &q, &err));
+        ASSERT_TRUE(q->net.outbound_limited);
+        ASSERT_STREQ(q->net.outbound[0], "10.250.8.0/24");
+        ASSERT_STREQ(q->net.ip_allow[0], "10.250.8.2/32");
+        ASSERT_OK(plan_to_json(q, &b));
+        ASSERT_STREQ(a, b);
+        plan_free(q);
+        free(b);
+        m = mutate(a, "\"10.250.8.2/32\"", "\"10.250.8.2/24\""); expect_bad(m, "not a canonical prefix"); free(m);
+        m = mutate(a, "\"0.0.0.0/0\"", "\"any\""); expect_bad(m, "not a canonical prefix"); free(m);
+        m = mutate(a, "\"10.250.8.0/24\"", "\"10.250.8.0/24 ip saddr\""); expect_bad(m, "not a canonical prefix"); free(m);
+        {
+                /* Empty: a ceiling that allows nothing, not "no ceiling". */
+                m = mutate(a, "\"10.250.8.0/24\"", "");
+                ASSERT_OK(plan_from_json(m, strlen(m), &q, &err));
+                ASSERT_TRUE(q->net.outbound_limited);
+                ASSERT_EQ(strv_length(q->net.outbound), 0);
+                plan_free(q);
+                free(m);
         }
         free(a);
         plan_free(p);
@@ -326,6 +376,7 @@ TEST(out_of_memory) {
 int main(void) {
         RUN(round_trip);
         RUN(strict_reader);
+        RUN(egress_lists);
         RUN(pinned_paths);
         RUN(out_of_memory);
         rm_rf(dir);

@@ -265,6 +265,28 @@ TEST(port_ranges) {
                 policy_free(p);
                 diagnostics_done(&d);
         }
+        {
+                Diagnostics d = {};
+                Policy *p = load("out.policy", "[Seccomp]\nDefaultAction=kill-process\nAllow=read\n[Network]\n"
+                                               "AllowOutbound=10.1.2.3/16 localhost\nAllowOutbound=fd00::/8\n", &d);
+
+                ASSERT_TRUE(p);
+                ASSERT_TRUE(p->allow_outbound_set);
+                ASSERT_EQ(strv_length(p->allow_outbound), 4);
+                ASSERT_STREQ(p->allow_outbound[0], "10.1.0.0/16");
+                ASSERT_STREQ(p->allow_outbound[3], "fd00::/8");
+                policy_free(p);
+                /* Empty: nothing at all outside the sandbox. */
+                p = load("out.policy", "[Seccomp]\nDefaultAction=kill-process\nAllow=read\n[Network]\n"
+                                       "AllowOutbound=any\nAllowOutbound=\n", &d);
+                ASSERT_TRUE(p);
+                ASSERT_TRUE(p->allow_outbound_set);
+                ASSERT_EQ(strv_length(p->allow_outbound), 0);
+                policy_free(p);
+                diagnostics_done(&d);
+        }
+        expect_error("[Network]\nAllowOutbound=10.0.0.0/40\n", "bad.policy:2: AllowOutbound: Prefix length of \"10.0.0.0/40\" is out of range");
+        expect_error("[Network]\nAllowOutbound=internet\n", "bad.policy:2: AllowOutbound: Invalid address or prefix \"internet\"");
         expect_error("[Network]\nAllowPublishPorts=80 99999\n", "bad.policy:2: AllowPublishPorts: Port or range \"99999\" is out of range");
 }
 

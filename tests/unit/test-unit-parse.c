@@ -180,6 +180,12 @@ TEST(errors_name_file_line_key) {
         expect_error("[Sandbox]\nPublishPort=::1:80:80\n", "bad.unit:2: PublishPort: Invalid host address");
         expect_error("[Sandbox]\nPublishPort=8080:80\nPublishPort=127.0.0.1:8080:81\n", "bad.unit:3: PublishPort: Host port 8080/tcp is published twice");
         expect_error("[Sandbox]\nAddress=10.89.0.300\n", "bad.unit:2: Address: Invalid IPv4 address");
+        expect_error("[Sandbox]\nIPAddressAllow=10.0.0.300\n", "bad.unit:2: IPAddressAllow: Invalid address or prefix \"10.0.0.300\"");
+        expect_error("[Sandbox]\nIPAddressDeny=any nowhere\n", "bad.unit:2: IPAddressDeny: Invalid address or prefix \"nowhere\"");
+        expect_error("[Sandbox]\nIPAddressDeny=10.0.0.0/33\n",
+                     "bad.unit:2: IPAddressDeny: Prefix length of \"10.0.0.0/33\" is out of range (at most 32 for IPv4, 128 for IPv6).");
+        expect_error("[Sandbox]\nIPAddressAllow=fd00::/129\n", "bad.unit:2: IPAddressAllow: Prefix length of \"fd00::/129\" is out of range");
+        expect_error("[Sandbox]\nIPAddressAllow=10.0.0.0/\n", "bad.unit:2: IPAddressAllow: Invalid address or prefix \"10.0.0.0/\"");
         expect_error("[Sandbox]\nDNS=1.1.1.1 dns.example\n", "bad.unit:2: DNS: Invalid DNS server \"dns.example\"");
         expect_error("[Sandbox]\nHostname=-bad\n", "bad.unit:2: Hostname: Invalid hostname");
         expect_error("[Sandbox]\nBindPaths=relative:/x\n", "bad.unit:2: BindPaths: Bind source \"relative\"");
@@ -379,6 +385,29 @@ TEST(empty_means_default) {
         unit_free(u);
 }
 
+/* systemd's words and syntax; repeated keys accumulate, empty resets. */
+TEST(ip_address_lists) {
+        Diagnostics d = {};
+        Unit *u = parse("ipf.unit",
+                        "[Sandbox]\nIPAddressAllow=localhost 10.1.2.3/8\nIPAddressAllow=fe80::1/64 link-local\n"
+                        "IPAddressAllow=192.0.2.7 2001:db8::1\n"
+                        "IPAddressDeny=any\nIPAddressDeny=\nIPAddressDeny=multicast\n",
+                        &d);
+        const char *allow[] = { "127.0.0.0/8", "::1/128", "10.0.0.0/8", "fe80::/64", "169.254.0.0/16", "fe80::/64",
+                                "192.0.2.7/32", "2001:db8::1/128", NULL };
+
+        ASSERT_TRUE(u);
+        ASSERT_EQ(strv_length(u->ip_allow), 8);
+        for (size_t i = 0; allow[i]; i++)
+                ASSERT_STREQ(u->ip_allow[i], allow[i]);
+        ASSERT_EQ(strv_length(u->ip_deny), 2);
+        ASSERT_STREQ(u->ip_deny[0], "224.0.0.0/4");
+        ASSERT_STREQ(u->ip_deny[1], "ff00::/8");
+        ASSERT_EQ(u->loc_ip_deny.line, 7);
+        unit_free(u);
+        diagnostics_done(&d);
+}
+
 TEST(devices_and_tasks) {
         Diagnostics d = {};
         Unit *u = parse("dev.unit",
@@ -530,6 +559,7 @@ int main(void) {
         RUN(dropins_order_and_reset);
         RUN(search_path);
         RUN(empty_means_default);
+        RUN(ip_address_lists);
         RUN(devices_and_tasks);
         RUN(address_families);
         RUN(garbage_is_bounded);
