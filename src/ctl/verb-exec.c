@@ -19,6 +19,7 @@
 
 #include "ctl-bus.h"
 #include "ctl-common.h"
+#include "ctl-run.h"
 #include "ctl-relay.h"
 #include "image-users.h"
 #include "launch.h"
@@ -61,7 +62,7 @@ static void help(void) {
 }
 
 /* MainPID and State of the unit. */
-static int get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid) {
+int ctl_get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *what = NULL;
@@ -104,7 +105,7 @@ static int get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid) {
         return 0;
 }
 
-static int get_plan(sd_bus *bus, const char *name, Plan **ret) {
+int ctl_get_plan(sd_bus *bus, const char *name, Plan **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *what = NULL, *msg = NULL;
@@ -345,11 +346,11 @@ int verb_exec(int argc, char *argv[]) {
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
 
-        r = get_main_pid(bus, name, &pid);
+        r = ctl_get_main_pid(bus, name, &pid);
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
 
-        r = get_plan(bus, name, &plan);
+        r = ctl_get_plan(bus, name, &plan);
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
         r = apply_options(plan, &o);
@@ -367,7 +368,7 @@ int verb_exec(int argc, char *argv[]) {
          * if sandboxd still names the same pid now, the pidfd pins the
          * process the plan belongs to (one that died since stays dead, and
          * joining it through the pidfd fails). */
-        r = get_main_pid(bus, name, &again);
+        r = ctl_get_main_pid(bus, name, &again);
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
         if (again != pid) {

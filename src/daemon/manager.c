@@ -245,6 +245,7 @@ static int on_deferred(sd_event_source *es, void *userdata) {
                 if (s && s->restart_after_stop)
                         bus_api_finish_restart(m, s);
         }
+        manager_pods_sync(m);
         return 0;
 }
 
@@ -293,6 +294,8 @@ void manager_service_changed(Manager *m, Service *s) {
                 service_release_sockets_if_idle(s);
         }
         if (m->n_pending_plans > 0 && !service_has_process(s))
+                manager_schedule_deferred(m);
+        if (manager_has_joiners(m))
                 manager_schedule_deferred(m);
 
         manager_update_status(m);
@@ -799,6 +802,9 @@ static int manager_adopt_all(Manager *m) {
                 log_debug("Re-adopted %s: %s (pid %d).", s->name, strna(service_state_to_string(s->rt.state)),
                          (int) s->main_pid);
         }
+        /* A joiner whose owner restarted while we were away. */
+        if (manager_has_joiners(m))
+                manager_schedule_deferred(m);
         return 0;
 }
 

@@ -134,6 +134,8 @@ static int service_adopt_process(Service *s, const StateFile *f) {
         if (pidfd >= 0) {
                 s->main_pid = f->main_pid;
                 s->main_pid_starttime = f->main_pid_starttime;
+                s->net_owner_pid = f->net_owner_pid;
+                s->net_owner_starttime = f->net_owner_starttime;
                 s->pidfd = TAKE_FD(pidfd);
                 /* Not our child any more: its end is known only from the
                  * exit file. */
