@@ -364,6 +364,21 @@ int verb_run(int argc, char *argv[]) {
         return ctl_run_plan(plan, &o);
 }
 
+/* NAME's MainPID, or one line saying why there is none. */
+static int query_owner(sd_bus *bus, const char *name, pid_t *ret_pid) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_query_main_pid(bus, name, &e, ret_pid);
+        if (r == -ESRCH || sd_bus_error_has_name(&e, ERROR_NO_SUCH_UNIT))
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "Network=service:%s: service %s is not running.",
+                                       name, name);
+        if (r < 0)
+                return log_error_errno(r, "Network=service:%s: cannot ask sandboxd about %s: %s", name, name,
+                                       sd_bus_error_is_set(&e) && e.message ? e.message : strerror(-r));
+        return 0;
+}
+
 /* Network=service:NAME: NAME is one of sandboxd's services; sandboxd
  * tells its main process, which we pin with a pidfd and check is still
  * NAME's afterwards (a pid reused in between would not be), and its plan
@@ -377,19 +392,27 @@ static int join_owner(const Plan *plan, int *ret_fd, char **ret_resolv_conf) {
         pid_t pid, again;
         int r;
 
-        r = ctl_bus_open(&bus);
+        /* One line for each way it fails: the helpers' own words would
+         * add a second (and sandboxd's advice to use sandboxctl run). */
+        r = ctl_bus_open_quiet(&bus);
+        if (r == -ENOMEM)
+                return log_oom();
         if (r < 0)
-                return log_error_errno(r, "Network=service:%s: sandboxd is not running, so %s is not either.", name, name);
-        r = ctl_get_main_pid(bus, name, &pid);
+                return log_error_errno(r, "Network=service:%s: %s, so %s is not running either.", name,
+                                       r == -EACCES ? "cannot reach sandboxd (permission denied)" : "sandboxd is not running",
+                                       name);
+        r = query_owner(bus, name, &pid);
         if (r < 0)
-                return log_error_errno(r, "Network=service:%s: service %s is not running.", name, name);
+                return r;
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0)
                 return log_error_errno(negative_errno(), "Network=service:%s: service %s is not running (PID %d: %m).",
                                        name, name, (int) pid);
-        r = ctl_get_main_pid(bus, name, &again);
-        if (r < 0 || again != pid)
-                return log_error_errno(r < 0 ? r : SYNTHETIC_ERRNO(ESRCH),
+        r = query_owner(bus, name, &again);
+        if (r < 0)
+                return r;
+        if (again != pid)
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH),
                                        "Network=service:%s: service %s restarted meanwhile; try again.", name, name);
         r = launch_open_netns(pid, pidfd, &fd);
         if (r < 0)
