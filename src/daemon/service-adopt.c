@@ -250,6 +250,7 @@ int service_adopt(Manager *m, const char *name, Service **ret) {
                 s->last_exit = f.last_exit;
                 s->has_last_exit = f.has_last_exit;
                 s->started_by = f.started_by;
+                s->restart_with_owner = f.restart_with_owner;
                 s->active_since_realtime = f.active_since_realtime;
                 s->state_change_realtime = f.state_change_realtime;
         }

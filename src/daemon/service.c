@@ -917,7 +917,12 @@ int service_start_again(Service *s, char **reterr_message) {
 int service_stop(Service *s) {
         if (!s)
                 return -EINVAL;
-        s->restart_with_owner = false;
+        if (s->restart_with_owner) {
+                /* Stopped means stopped, also for a pod's joiner waiting to
+                 * start again with its owner: the next sandboxd too. */
+                s->restart_with_owner = false;
+                (void) service_save(s, false);
+        }
         if (s->rt.state == SERVICE_INACTIVE || s->rt.state == SERVICE_FAILED || s->rt.state == SERVICE_STOPPING)
                 return 0; /* nothing to stop, or already on its way */
         return service_dispatch(s, SERVICE_EVENT_STOP, NULL, NULL);
@@ -1022,6 +1027,7 @@ int service_save(Service *s, bool plan_changed) {
                 .started_by = s->started_by,
                 .net_owner_pid = s->main_pid > 0 ? s->net_owner_pid : 0,
                 .net_owner_starttime = s->main_pid > 0 ? s->net_owner_starttime : 0,
+                .restart_with_owner = s->restart_with_owner,
         };
         memcpy(f.boot_id, s->manager->boot_id, sizeof(f.boot_id));
         f.boot_id[sizeof(f.boot_id) - 1] = 0;

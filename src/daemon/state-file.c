@@ -61,6 +61,7 @@ typedef enum StateKey {
         SK_STARTED_BY,
         SK_NET_OWNER_PID,
         SK_NET_OWNER_STARTTIME,
+        SK_RESTART_WITH_OWNER,
         _SK_MAX,
 } StateKey;
 
@@ -89,12 +90,14 @@ static const struct {
         [SK_STARTED_BY] = { "started_by", KEY_UID },
         [SK_NET_OWNER_PID] = { "net_owner_pid", KEY_PID },
         [SK_NET_OWNER_STARTTIME] = { "net_owner_starttime", KEY_U64 },
+        [SK_RESTART_WITH_OWNER] = { "restart_with_owner", KEY_BOOL },
 };
 
 /* Keys a state file of an older sandboxd lacks, and what they meant then:
  * started_by came later, and before it every restart compiled as root. */
 static bool key_is_optional(StateKey k) {
-        return k == SK_STARTED_BY || k == SK_NET_OWNER_PID || k == SK_NET_OWNER_STARTTIME;
+        return k == SK_STARTED_BY || k == SK_NET_OWNER_PID || k == SK_NET_OWNER_STARTTIME ||
+               k == SK_RESTART_WITH_OWNER;
 }
 
 void state_file_done(StateFile *f) {
@@ -335,12 +338,14 @@ int state_file_format(const StateFile *f, char **ret) {
                 "last_exit=%s\n"
                 "started_by=%u\n"
                 "net_owner_pid=%d\n"
-                "net_owner_starttime=%" PRIu64 "\n",
+                "net_owner_starttime=%" PRIu64 "\n"
+                "restart_with_owner=%d\n",
                 service_state_to_string(f->rt.state), service_result_to_string(f->rt.result), strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
-                exit_buf, (unsigned) f->started_by, (int) f->net_owner_pid, f->net_owner_starttime);
+                exit_buf, (unsigned) f->started_by, (int) f->net_owner_pid, f->net_owner_starttime,
+                f->restart_with_owner);
         if (fclose(out) != 0 || !buf)
                 return -ENOMEM;
 
@@ -430,6 +435,8 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         return "not 0 or 1";
                 if (k == SK_HAS_INIT)
                         f->has_init = v[0] == '1';
+                else if (k == SK_RESTART_WITH_OWNER)
+                        f->restart_with_owner = v[0] == '1';
                 else
                         f->rt.stop_requested = v[0] == '1';
                 return NULL;

@@ -51,6 +51,9 @@ typedef struct StateFile {
          * namespace this run joined (0: none, or absent). */
         pid_t net_owner_pid;
         uint64_t net_owner_starttime;
+        /* ... and, stopped because NAME restarts, to start again once NAME
+         * runs (manager-pods.c). */
+        bool restart_with_owner;
 } StateFile;
 
 void state_file_done(StateFile *f);

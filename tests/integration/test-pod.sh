@@ -167,7 +167,7 @@ sbx_run poweb
         ok "run: without sandboxd the joiner is refused (exit 125, one line)" ||
         fail "run without sandboxd: exit $RC: $(cat "$ERR")"
 
-at_exit 'daemon_cleanup poweb podb'
+at_exit 'daemon_cleanup poweb podb poaside'
 start_daemon
 with_daemon=$TESTDIR/leftovers.daemon
 leftovers_snapshot "$with_daemon"
@@ -249,6 +249,77 @@ db_unit private
 pod_round "db Network=private"
 must stop podb
 wait_for 15 web_stopped && ok "db (private) stopped: web stopped" || fail "web still: $SC_OUT"
+
+# ---- sandboxd killed while db restarts: web still comes back ----
+
+# db crashes and comes back after 4 s; web waits for it, in its state file.
+db_unit none 'Restart=always
+RestartSec=4'
+must start podb
+must start poweb
+wait_for 10 reached && ok "crash: web reaches db" || fail "crash: web never reached db: $SC_OUT"
+web1=$(mainpid poweb) db1=$(mainpid podb)
+n=$(sc logs poweb; grep -c 'hello from sandboxd' <<<"$SC_OUT" || true)
+svc=$(awk '{ print $1 }' "/proc/$db1/task/$db1/children" 2>/dev/null || true)
+[ -n "$svc" ] && kill -KILL "$svc"
+web_waits() {
+        grep -qx 'state=inactive' "$RUN/services/poweb/state" && grep -qx 'restart_with_owner=1' "$RUN/services/poweb/state"
+}
+if wait_for 4 web_waits; then
+        ok "crash: web stopped, waiting for db (restart_with_owner=1 in its state file)"
+else
+        fail "crash: web's state: $(tr '\n' ' ' <"$RUN/services/poweb/state")"
+fi
+stop_daemon KILL
+start_daemon
+web_back() { web2=$(mainpid poweb); [ "$web2" != 0 ] && [ "$web2" != "$web1" ]; }
+wait_for 15 web_back && ok "crash + kill -9 of sandboxd: the new sandboxd started web again with db (MainPID $web2)" ||
+        fail "crash + kill -9: web did not come back: $(tr '\n' ' ' <"$RUN/services/poweb/state")"
+[ "$(mainpid podb)" != "$db1" ] || fail "crash: db's MainPID did not change"
+wait_for 10 reached "$n" && ok "crash: the new web reaches the new db" || fail "crash: no traffic after the restart"
+grep -qx 'restart_with_owner=0' "$RUN/services/poweb/state" && ok "crash: web no longer waits" ||
+        fail "crash: web's state: $(tr '\n' ' ' <"$RUN/services/poweb/state")"
+must stop podb
+wait_for 15 web_stopped && ok "crash: db stopped, web stopped" || fail "web still: $SC_OUT"
+
+# ---- boot: enabled owners start before their joiners ----
+
+# poaside sorts before podb: name order alone would start it first.
+write_unit poaside <<EOF
+[Sandbox]
+Image=@IMAGE@
+Network=service:podb
+Environment=SBXTEST_ID=@ID@
+[Security]
+Policy=pod
+[Service]
+ExecStart=/bin/sh -c 'while :; do if wget -q -O - http://127.0.0.1:$PORT/; then exec sleep 100000; fi; sleep 0.2; done'
+[Install]
+WantedBy=default
+EOF
+db_unit none
+must enable poaside
+must enable podb
+stop_daemon
+start_daemon
+side_runs() {
+        sc status poaside --json
+        python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["State"] != "running")' <<<"$SC_OUT"
+}
+side_reached() { sc logs poaside; grep -q 'hello from sandboxd' <<<"$SC_OUT"; }
+wait_for 10 side_runs && wait_for 10 side_reached &&
+        ok "boot: the enabled joiner poaside started after its owner podb and reaches it" ||
+        fail "boot: poaside: $SC_OUT; $(grep -E 'poaside|podb' "$DLOG" | tail -5 | tr '\n' ' ')"
+order=$(grep -oE 'Starting enabled unit (podb|poaside)' "$DLOG" | awk '{ print $4 }' | tr '\n' ' ')
+[ "$order" = "podb poaside " ] && ok "boot: sandboxd started podb, then poaside" || fail "boot: start order: $order"
+must disable poaside
+must disable podb
+must stop podb
+side_stopped() {
+        sc status poaside --json
+        python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["State"] != "inactive")' <<<"$SC_OUT"
+}
+wait_for 15 side_stopped && ok "boot: db stopped, poaside stopped" || fail "poaside still: $SC_OUT"
 
 stop_daemon
 leftovers_check "$before" "sandboxd's pods"
