@@ -27,6 +27,7 @@
 #include "plan-compile.h"
 #include "plan-seccomp.h"
 #include "plan.h"
+#include "pod-order.h"
 #include "service.h"
 #include "string-util.h"
 #include "strv.h"
@@ -671,42 +672,6 @@ static void enabled_units_free(EnabledUnit *e, size_t n) {
         free(e);
 }
 
-/* Does e wait for a unit of units not yet placed? */
-static bool waits_for(const EnabledUnit *units, const bool *placed, size_t n, size_t e) {
-        for (size_t i = 0; units[e].owner && i < n; i++)
-                if (i != e && !placed[i] && streq(units[i].name, units[e].owner))
-                        return true;
-        return false;
-}
-
-/* Name order, but an owner before the units that join its network (also
- * through a chain); units in a cycle (which cannot all start) in name
- * order. *ret: indices into units. */
-static int enabled_units_order(const EnabledUnit *units, size_t n, size_t **ret) {
-        _cleanup_free_ size_t *order = calloc(n + 1, sizeof(size_t));
-        _cleanup_free_ bool *placed = calloc(n + 1, sizeof(bool));
-        size_t k = 0;
-
-        if (!order || !placed)
-                return -ENOMEM;
-        while (k < n) {
-                size_t before = k;
-
-                for (size_t i = 0; i < n; i++)
-                        if (!placed[i] && !waits_for(units, placed, n, i)) {
-                                placed[i] = true;
-                                order[k++] = i;
-                        }
-                for (size_t i = 0; k == before && i < n; i++)
-                        if (!placed[i]) {
-                                placed[i] = true;
-                                order[k++] = i;
-                        }
-        }
-        *ret = TAKE_PTR(order);
-        return 0;
-}
-
 /* dir/file, a link: its unit's name, target and enabler into *ret; 0 with
  * ret->name NULL when it is to be ignored (logged). */
 static int read_enabled_unit(int dir_fd, const char *dir, const char *file, EnabledUnit *ret) {
@@ -808,6 +773,7 @@ static int manager_start_enabled(Manager *m) {
         _cleanup_free_ char *dir = enabled_dir(m);
         _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ size_t *order = NULL;
+        _cleanup_free_ const char **names = NULL;
         EnabledUnit *units = NULL;
         size_t n = 0;
         struct dirent *de;
@@ -843,7 +809,16 @@ static int manager_start_enabled(Manager *m) {
                 if (r < 0)
                         goto finish;
         }
-        r = enabled_units_order(units, n, &order);
+        names = calloc(2 * n + 1, sizeof(char *));
+        if (!names) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; i < n; i++) {
+                names[i] = units[i].name;
+                names[n + i] = units[i].owner;
+        }
+        r = pod_start_order(names, names + n, n, &order);
         if (r < 0)
                 goto finish;
         for (size_t i = 0; i < n; i++)
