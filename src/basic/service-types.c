@@ -6,6 +6,7 @@ static const char *const network_mode_table[_NETWORK_MODE_MAX] = {
         [NETWORK_NONE] = "none",
         [NETWORK_HOST] = "host",
         [NETWORK_PRIVATE] = "private",
+        [NETWORK_SERVICE] = "service",
 };
 DEFINE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
 

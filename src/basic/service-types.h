@@ -16,6 +16,7 @@ typedef enum NetworkMode {
         NETWORK_NONE,   /* own network namespace with only lo, up */
         NETWORK_HOST,   /* the host's network namespace */
         NETWORK_PRIVATE, /* own network namespace, a veth into sandboxd's bridge, an address */
+        NETWORK_SERVICE, /* "service:NAME": the network namespace of the running service NAME */
         _NETWORK_MODE_MAX,
         _NETWORK_MODE_INVALID = -EINVAL,
 } NetworkMode;

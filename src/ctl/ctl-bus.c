@@ -9,7 +9,6 @@
 #include "path-util.h"
 #include "string-util.h"
 
-#define ERROR_NO_SUCH_UNIT "org.sandboxd1.Error.NoSuchUnit"
 #define ERROR_BAD_UNIT "org.sandboxd1.Error.BadUnit"
 #define ERROR_INVALID_NAME "org.sandboxd1.Error.InvalidName"
 
@@ -107,21 +106,19 @@ static int open_system(sd_bus **ret) {
         return 0;
 }
 
-int ctl_bus_open(sd_bus **ret) {
+int ctl_bus_open_quiet(sd_bus **ret) {
         _cleanup_free_ char *path = NULL;
         bool denied = false;
         int r;
 
         path = path_join(runtime_dir(), "private");
         if (!path)
-                return log_oom();
+                return -ENOMEM;
 
         if (access(path, F_OK) >= 0) {
                 r = open_private(path, ret);
-                if (r >= 0)
-                        return 0;
-                if (r == -ENOMEM)
-                        return log_oom();
+                if (r >= 0 || r == -ENOMEM)
+                        return r;
                 /* EACCES: the socket is root's and the admin group's; others
                  * ask on the system bus. Else a socket left behind by a
                  * sandboxd that is gone; sandboxd may still be on the system bus. */
@@ -130,17 +127,29 @@ int ctl_bus_open(sd_bus **ret) {
         }
 
         r = open_system(ret);
-        if (r >= 0)
-                return 0;
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        log_debug_errno(r, "No " SANDBOXD_BUS_NAME " on the system bus: %m");
+        return denied ? -EACCES : -ECONNREFUSED;
+}
+
+int ctl_bus_open(sd_bus **ret) {
+        int r;
+
+        r = ctl_bus_open_quiet(ret);
         if (r == -ENOMEM)
                 return log_oom();
-        log_debug_errno(r, "No " SANDBOXD_BUS_NAME " on the system bus: %m");
-        if (denied)
-                return log_error_errno(SYNTHETIC_ERRNO(EACCES),
+        if (r == -EACCES) {
+                _cleanup_free_ char *path = path_join(runtime_dir(), "private");
+
+                return log_error_errno(r,
                                        "Permission denied: %s is for root and sandboxd's admin group only, and "
                                        SANDBOXD_BUS_NAME " is not on the system bus, where anyone may query it.",
-                                       path);
-        return log_not_running();
+                                       strna(path));
+        }
+        if (r < 0)
+                return log_not_running();
+        return 0;
 }
 
 int ctl_bus_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_error *reterr,

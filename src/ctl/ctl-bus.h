@@ -24,11 +24,16 @@
 #define SANDBOXD_OBJECT_PATH "/org/sandboxd1"
 #define SANDBOXD_MANAGER_INTERFACE "org.sandboxd1.Manager"
 #define SANDBOXD_UNIT_INTERFACE "org.sandboxd1.Unit"
+#define ERROR_NO_SUCH_UNIT "org.sandboxd1.Error.NoSuchUnit"
 
 /* Connects to $SANDBOXD_RUNTIME_DIR/private when it exists, else to
  * org.sandboxd1 on the system bus. Logs and returns < 0 when neither
  * answers. */
 int ctl_bus_open(sd_bus **ret);
+/* The same, silent: -ECONNREFUSED when sandboxd is not running, -EACCES
+ * when its socket is not ours and it is not on the system bus, for a
+ * caller that says so in its own words. */
+int ctl_bus_open_quiet(sd_bus **ret);
 
 /* Calls org.sandboxd1.Manager.method with the arguments of types (as
  * sd_bus_message_append). timeout_usec 0: sd-bus's default, UINT64_MAX:

@@ -8,9 +8,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
 #include "seccomp-notify.h"
 
 typedef struct Plan Plan;
+
+/* A running service of sandboxd (verb-exec.c): its MainPID (-ESRCH,
+ * logged, when it is not running) and its plan (logged on failure). */
+int ctl_get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid);
+/* The same, silent: -ESRCH when it is not running, -EBADMSG for a reply
+ * that does not parse, else the call's error with *reterr filled. */
+int ctl_query_main_pid(sd_bus *bus, const char *name, sd_bus_error *reterr, pid_t *ret_pid);
+int ctl_get_plan(sd_bus *bus, const char *name, Plan **ret);
 
 typedef struct CtlRunOptions {
         bool tty;

@@ -19,6 +19,7 @@
 
 #include "ctl-bus.h"
 #include "ctl-common.h"
+#include "ctl-run.h"
 #include "ctl-relay.h"
 #include "image-users.h"
 #include "launch.h"
@@ -60,22 +61,15 @@ static void help(void) {
                "  -h --help                Show this help\n");
 }
 
-/* MainPID and State of the unit. */
-static int get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+int ctl_query_main_pid(sd_bus *bus, const char *name, sd_bus_error *reterr, pid_t *ret_pid) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *what = NULL;
         bool running = false;
         uint32_t pid = 0;
         int r;
 
-        r = ctl_bus_get_unit_properties(bus, name, &e, &reply);
-        if (r < 0) {
-                if (asprintf_safe(&what, "find service %s", name) < 0)
-                        return log_oom();
-                (void) ctl_bus_log_error(&e, r, false, what);
-                return -ESRCH;
-        }
+        r = ctl_bus_get_unit_properties(bus, name, reterr, &reply);
+        if (r < 0)
+                return r;
 
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
@@ -96,15 +90,33 @@ static int get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid) {
                         r = sd_bus_message_exit_container(reply);
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to parse the properties of %s: %m", name);
-
+                return -EBADMSG;
         if (!running || pid == 0)
-                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "Service %s is not running.", name);
+                return -ESRCH;
         *ret_pid = (pid_t) pid;
         return 0;
 }
 
-static int get_plan(sd_bus *bus, const char *name, Plan **ret) {
+int ctl_get_main_pid(sd_bus *bus, const char *name, pid_t *ret_pid) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *what = NULL;
+        int r;
+
+        r = ctl_query_main_pid(bus, name, &e, ret_pid);
+        if (r == -ESRCH)
+                return log_error_errno(r, "Service %s is not running.", name);
+        if (r == -EBADMSG)
+                return log_error_errno(r, "Failed to parse the properties of %s: %m", name);
+        if (r < 0) {
+                if (asprintf_safe(&what, "find service %s", name) < 0)
+                        return log_oom();
+                (void) ctl_bus_log_error(&e, r, false, what);
+                return -ESRCH;
+        }
+        return 0;
+}
+
+int ctl_get_plan(sd_bus *bus, const char *name, Plan **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *what = NULL, *msg = NULL;
@@ -345,11 +357,11 @@ int verb_exec(int argc, char *argv[]) {
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
 
-        r = get_main_pid(bus, name, &pid);
+        r = ctl_get_main_pid(bus, name, &pid);
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
 
-        r = get_plan(bus, name, &plan);
+        r = ctl_get_plan(bus, name, &plan);
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
         r = apply_options(plan, &o);
@@ -367,7 +379,7 @@ int verb_exec(int argc, char *argv[]) {
          * if sandboxd still names the same pid now, the pidfd pins the
          * process the plan belongs to (one that died since stays dead, and
          * joining it through the pidfd fails). */
-        r = get_main_pid(bus, name, &again);
+        r = ctl_get_main_pid(bus, name, &again);
         if (r < 0)
                 return LAUNCH_EXIT_SETUP;
         if (again != pid) {

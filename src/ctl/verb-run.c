@@ -22,6 +22,7 @@
 
 #include "net.h"
 #include "cgroup.h"
+#include "ctl-bus.h"
 #include "ctl-common.h"
 #include "image-gc.h"
 #include "image-store.h"
@@ -363,6 +364,73 @@ int verb_run(int argc, char *argv[]) {
         return ctl_run_plan(plan, &o);
 }
 
+/* NAME's MainPID, or one line saying why there is none. */
+static int query_owner(sd_bus *bus, const char *name, pid_t *ret_pid) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_query_main_pid(bus, name, &e, ret_pid);
+        if (r == -ESRCH || sd_bus_error_has_name(&e, ERROR_NO_SUCH_UNIT))
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "Network=service:%s: service %s is not running.",
+                                       name, name);
+        if (r < 0)
+                return log_error_errno(r, "Network=service:%s: cannot ask sandboxd about %s: %s", name, name,
+                                       sd_bus_error_is_set(&e) && e.message ? e.message : strerror(-r));
+        return 0;
+}
+
+/* Network=service:NAME: NAME is one of sandboxd's services; sandboxd
+ * tells its main process, which we pin with a pidfd and check is still
+ * NAME's afterwards (a pid reused in between would not be), and its plan
+ * for the resolv.conf its sandbox got. */
+static int join_owner(const Plan *plan, int *ret_fd, char **ret_resolv_conf) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(plan_freep) Plan *owner = NULL;
+        _cleanup_close_ int pidfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *resolv = NULL;
+        const char *name = plan->network_service;
+        pid_t pid, again;
+        int r;
+
+        /* One line for each way it fails: the helpers' own words would
+         * add a second (and sandboxd's advice to use sandboxctl run). */
+        r = ctl_bus_open_quiet(&bus);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "Network=service:%s: %s, so %s is not running either.", name,
+                                       r == -EACCES ? "cannot reach sandboxd (permission denied)" : "sandboxd is not running",
+                                       name);
+        r = query_owner(bus, name, &pid);
+        if (r < 0)
+                return r;
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0)
+                return log_error_errno(negative_errno(), "Network=service:%s: service %s is not running (PID %d: %m).",
+                                       name, name, (int) pid);
+        r = query_owner(bus, name, &again);
+        if (r < 0)
+                return r;
+        if (again != pid)
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH),
+                                       "Network=service:%s: service %s restarted meanwhile; try again.", name, name);
+        r = launch_open_netns(pid, pidfd, &fd);
+        if (r < 0)
+                return log_error_errno(r, "Network=service:%s: cannot open the network namespace of %s: %m", name, name);
+        r = ctl_get_plan(bus, name, &owner);
+        if (r < 0)
+                return r;
+        if (owner->network == NETWORK_HOST)
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
+                                       "Network=service:%s: service %s has the host's network, which is not shared this way.",
+                                       name, name);
+        if (owner->network == NETWORK_PRIVATE && net_resolv_conf(&owner->net, &resolv) < 0)
+                return log_oom();
+        *ret_fd = TAKE_FD(fd);
+        *ret_resolv_conf = TAKE_PTR(resolv);
+        return 0;
+}
+
 int ctl_run_check_root(void) {
         _cleanup_free_ char *why = NULL;
         int r;
@@ -387,7 +455,8 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
         _cleanup_close_ int store_hold_fd = -EBADF;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_free_ char *msg = NULL;
-        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF;
+        _cleanup_close_ int sig_fd = -EBADF, pidfd = -EBADF, netns_fd = -EBADF;
+        _cleanup_free_ char *resolv_conf = NULL;
         _cleanup_(ctl_relay_done) CtlRelay relay = { .master = -EBADF };
         _cleanup_(run_denials_done) RunDenials denials = { .listener.fd = -EBADF, .options = o };
         int service_fds[3] = { -EBADF, -EBADF, -EBADF };
@@ -440,6 +509,12 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
                 }
         }
 
+        if (plan->network == NETWORK_SERVICE) {
+                r = join_owner(plan, &netns_fd, &resolv_conf);
+                if (r < 0)
+                        return LAUNCH_EXIT_SETUP;
+        }
+
         driver = cgroup_driver_pick();
         r = cgroup_create_full(driver, plan, &cg, &msg);
         if (r < 0) {
@@ -476,6 +551,8 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
                 .reterr_exit_status = &status,
                 .listen_fds = sockets.fds,
                 .n_listen_fds = sockets.n,
+                .netns_fd = netns_fd,
+                .resolv_conf = resolv_conf,
                 .tty = tty,
                 .seccomp_notify = o->seccomp_notify,
                 .on_seccomp_event = denials_note_launch,

@@ -42,6 +42,7 @@ typedef struct UnitStatus {
         uint64_t *denial_counts;
         size_t n_denials;
         char **addresses;
+        char *network;          /* "private", "service:db" */
         char **published;       /* "0.0.0.0:18780 -> 8080/tcp" */
         uint32_t main_pid;
         uint32_t n_restarts;
@@ -80,6 +81,7 @@ static void unit_status_done(UnitStatus *u) {
         strv_free(u->denial_strings);
         free(u->denial_counts);
         strv_free(u->addresses);
+        free(u->network);
         strv_free(u->published);
 }
 
@@ -104,6 +106,7 @@ static const struct {
         { "Listen", "as", offsetof(UnitStatus, listen) },
         { "SeccompKill", "s", offsetof(UnitStatus, seccomp_kill) },
         { "Addresses", "as", offsetof(UnitStatus, addresses) },
+        { "Network", "s", offsetof(UnitStatus, network) },
         { "MainPID", "u", offsetof(UnitStatus, main_pid) },
         { "NRestarts", "u", offsetof(UnitStatus, n_restarts) },
         { "ActiveSinceRealtime", "t", offsetof(UnitStatus, active_since_realtime) },
@@ -467,6 +470,9 @@ static void print_status(const UnitStatus *u, const char *name) {
                 print_field("Host IDs", "%s (ids 0 and up inside)", u->userns_range);
         STRV_FOREACH(l, u->listen)
                 print_field(l == u->listen ? "Listen" : "", "%s", *l);
+        /* The default (none) says nothing new. */
+        if (!isempty(u->network) && !streq(u->network, "none"))
+                print_field("Network", "%s", u->network);
         STRV_FOREACH(l, u->addresses)
                 print_field(l == u->addresses ? "Address" : "", "%s", *l);
         STRV_FOREACH(l, u->published)

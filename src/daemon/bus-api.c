@@ -791,6 +791,14 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                         (void) snprintf(buf, sizeof(buf), "%u:%u", (unsigned) p->uid, (unsigned) p->gid);
                 return sd_bus_message_append(reply, "s", buf);
         }
+        if (streq(property, "Network")) {
+                /* "service:NAME" for a pod's joiner, else the mode's word. */
+                if (p && p->network == NETWORK_SERVICE)
+                        (void) snprintf(buf, sizeof(buf), "service:%s", strna(p->network_service));
+                else if (p)
+                        (void) snprintf(buf, sizeof(buf), "%s", strempty(network_mode_to_string(p->network)));
+                return sd_bus_message_append(reply, "s", buf);
+        }
         if (streq(property, "SeccompKill"))
                 return sd_bus_message_append(reply, "s", service_denials_kill_reason(s));
         if (streq(property, "UserNamespaceRange")) {
@@ -969,6 +977,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("Listen", "as", unit_get_listen, 0, 0),
         SD_BUS_PROPERTY("Denials", "a(sssttu)", unit_get_denials, 0, 0),
         SD_BUS_PROPERTY("SeccompKill", "s", unit_get_string, 0, 0),
+        SD_BUS_PROPERTY("Network", "s", unit_get_string, 0, 0),
         SD_BUS_PROPERTY("Addresses", "as", unit_get_addresses, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("PublishedPorts", "a(sqqs)", unit_get_published_ports, 0, 0),
         SD_BUS_VTABLE_END,

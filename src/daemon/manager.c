@@ -27,6 +27,7 @@
 #include "plan-compile.h"
 #include "plan-seccomp.h"
 #include "plan.h"
+#include "pod-order.h"
 #include "service.h"
 #include "string-util.h"
 #include "strv.h"
@@ -245,6 +246,7 @@ static int on_deferred(sd_event_source *es, void *userdata) {
                 if (s && s->restart_after_stop)
                         bus_api_finish_restart(m, s);
         }
+        manager_pods_sync(m);
         return 0;
 }
 
@@ -366,6 +368,8 @@ void manager_service_changed(Manager *m, Service *s) {
                 service_release_sockets_if_idle(s);
         }
         if (m->n_pending_plans > 0 && !service_has_process(s))
+                manager_schedule_deferred(m);
+        if (manager_has_joiners(m))
                 manager_schedule_deferred(m);
 
         manager_update_status(m);
@@ -725,14 +729,32 @@ static void service_mark_bad_unit(Manager *m, const char *name, const char *path
         manager_service_changed(m, s);
 }
 
-static int start_enabled_unit(Manager *m, int dir_fd, const char *dir, const char *file) {
-        _cleanup_free_ char *name = NULL, *target = NULL, *message = NULL;
+typedef struct EnabledUnit {
+        char *name;
+        char *target;                   /* the unit file the link points to */
+        uid_t uid;                      /* who enabled it: the link's owner */
+        char *owner;                    /* Network=service:OWNER, or NULL */
+} EnabledUnit;
+
+static void enabled_units_free(EnabledUnit *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].name);
+                free(e[i].target);
+                free(e[i].owner);
+        }
+        free(e);
+}
+
+/* dir/file, a link: its unit's name, target and enabler into *ret; 0 with
+ * ret->name NULL when it is to be ignored (logged). */
+static int read_enabled_unit(int dir_fd, const char *dir, const char *file, EnabledUnit *ret) {
+        _cleanup_free_ char *name = NULL, *target = NULL;
         char buf[PATH_MAX];
         struct stat st;
-        bool bad = false;
-        Service *s;
         ssize_t n;
         int r;
+
+        *ret = (EnabledUnit) {};
 
         r = manager_parse_unit_arg(file, false, &name, NULL);
         if (r < 0 || !endswith(file, ".unit")) {
@@ -779,6 +801,16 @@ static int start_enabled_unit(Manager *m, int dir_fd, const char *dir, const cha
                 log_warning("Ignoring %s/%s: it points to %s, whose name differs.", dir, file, target);
                 return 0;
         }
+        *ret = (EnabledUnit) { .name = TAKE_PTR(name), .target = TAKE_PTR(target), .uid = st.st_uid };
+        return 0;
+}
+
+static int start_enabled_unit(Manager *m, const EnabledUnit *e) {
+        _cleanup_free_ char *message = NULL;
+        const char *name = e->name, *target = e->target;
+        bool bad = false;
+        Service *s;
+        int r;
 
         s = manager_get_service(m, name);
         if (s && (service_has_process(s) || s->rt.state == SERVICE_AUTO_RESTART))
@@ -786,15 +818,15 @@ static int start_enabled_unit(Manager *m, int dir_fd, const char *dir, const cha
 
         /* Enabled by someone who has since left the admin group (or whose
          * account is gone): they no longer decide what runs as root. */
-        if (!manager_uid_is_admin(m, st.st_uid)) {
+        if (!manager_uid_is_admin(m, e->uid)) {
                 log_error("Not starting enabled unit %s: it was enabled by uid %u, who is no longer root or in the admin group.",
-                          name, (unsigned) st.st_uid);
+                          name, (unsigned) e->uid);
                 service_mark_bad_unit(m, name, target, SERVICE_RESULT_ENABLER_NOT_ADMIN);
                 return 0;
         }
 
-        log_info("Starting enabled unit %s (%s) for uid %u.", name, target, (unsigned) st.st_uid);
-        r = manager_start_unit_as(m, name, target, st.st_uid, NULL, &message, &bad);
+        log_info("Starting enabled unit %s (%s) for uid %u.", name, target, (unsigned) e->uid);
+        r = manager_start_unit_as(m, name, target, e->uid, NULL, &message, &bad);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0 && bad) {
@@ -813,7 +845,12 @@ static int manager_start_enabled(Manager *m) {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_free_ char *dir = enabled_dir(m);
         _cleanup_strv_free_ char **files = NULL;
+        _cleanup_free_ size_t *order = NULL;
+        _cleanup_free_ const char **names = NULL;
+        EnabledUnit *units = NULL;
+        size_t n = 0;
         struct dirent *de;
+        int r = 0;
 
         if (!dir)
                 return log_oom();
@@ -827,9 +864,41 @@ static int manager_start_enabled(Manager *m) {
                 if (de->d_name[0] != '.' && strv_extend(&files, de->d_name) < 0)
                         return log_oom();
         strv_sort(files);
-        STRV_FOREACH(f, files)
-                (void) start_enabled_unit(m, dirfd(d), dir, *f);
-        return 0;
+
+        units = calloc(strv_length(files) + 1, sizeof(EnabledUnit));
+        if (!units)
+                return log_oom();
+        STRV_FOREACH(f, files) {
+                r = read_enabled_unit(dirfd(d), dir, *f, &units[n]);
+                if (r == -ENOMEM)
+                        goto finish;
+                if (units[n].name)
+                        n++;
+        }
+        /* The owners of Network=service:NAME first: a joiner cannot start
+         * before the service whose network it joins runs. */
+        for (size_t i = 0; i < n; i++) {
+                r = manager_pods_unit_owner(units[i].target, units[i].uid, &units[i].owner);
+                if (r < 0)
+                        goto finish;
+        }
+        names = calloc(2 * n + 1, sizeof(char *));
+        if (!names) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; i < n; i++) {
+                names[i] = units[i].name;
+                names[n + i] = units[i].owner;
+        }
+        r = pod_start_order(names, names + n, n, &order);
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n; i++)
+                (void) start_enabled_unit(m, &units[order[i]]);
+finish:
+        enabled_units_free(units, n);
+        return r == -ENOMEM ? log_oom() : 0;
 }
 
 /* ---- re-adoption ---- */
@@ -872,6 +941,9 @@ static int manager_adopt_all(Manager *m) {
                 log_debug("Re-adopted %s: %s (pid %d).", s->name, strna(service_state_to_string(s->rt.state)),
                          (int) s->main_pid);
         }
+        /* A joiner whose owner restarted while we were away. */
+        if (manager_has_joiners(m))
+                manager_schedule_deferred(m);
         return 0;
 }
 

@@ -131,6 +131,16 @@ int manager_start_unit_as(Manager *m, const char *name, const char *path, uid_t 
 /* Is uid root, or in the admin group by the group database? */
 bool manager_uid_is_admin(Manager *m, uid_t uid);
 
+/* Pods (manager-pods.c): is any service a Network=service:NAME joiner?
+ * Stop the joiners whose owner's run ended or changed, start again those
+ * whose owner runs again. From the deferred work only. */
+bool manager_has_joiners(Manager *m);
+void manager_pods_sync(Manager *m);
+/* The service whose network the unit joins (Network=service:NAME) as it
+ * reads for caller, or NULL (also for a unit that does not load: its
+ * start says why); -ENOMEM only. */
+int manager_pods_unit_owner(const char *unit, uid_t caller, char **ret_owner);
+
 /* $CONFIG_DIR/enabled/NAME.unit */
 bool manager_unit_is_enabled(Manager *m, const char *name);
 int manager_enable_unit(Manager *m, const char *name, const char *unit_path);

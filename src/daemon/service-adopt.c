@@ -130,6 +130,8 @@ static int service_adopt_process(Service *s, const StateFile *f) {
         if (pidfd >= 0) {
                 s->main_pid = f->main_pid;
                 s->main_pid_starttime = f->main_pid_starttime;
+                s->net_owner_pid = f->net_owner_pid;
+                s->net_owner_starttime = f->net_owner_starttime;
                 s->pidfd = TAKE_FD(pidfd);
                 /* Not our child any more: its end is known only from the
                  * exit file. */
@@ -244,6 +246,7 @@ int service_adopt(Manager *m, const char *name, Service **ret) {
                 s->last_exit = f.last_exit;
                 s->has_last_exit = f.has_last_exit;
                 s->started_by = f.started_by;
+                s->restart_with_owner = f.restart_with_owner;
                 s->active_since_realtime = f.active_since_realtime;
                 s->state_change_realtime = f.state_change_realtime;
         }

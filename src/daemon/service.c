@@ -442,6 +442,46 @@ void service_adopt_sockets(Service *s) {
 
 /* ---- launching ---- */
 
+/* Network=service:NAME: NAME's current run, its network namespace (opened
+ * through /proc of its pidfd-pinned main process, checked alive after the
+ * open) and the resolv.conf its sandbox got. */
+static int service_open_owner_netns(Service *s, int *ret_fd, char **ret_resolv_conf, pid_t *ret_pid,
+                                    uint64_t *ret_starttime, char **m) {
+        const char *name = s->plan->network_service;
+        Service *o = manager_get_service(s->manager, name);
+        _cleanup_free_ char *resolv = NULL;
+        int fd = -EBADF, r;
+
+        if (!o || o->rt.state != SERVICE_RUNNING || o->pidfd < 0 || o->main_pid <= 0) {
+                set_message(m, "Network=service:%s: service %s is not running.", name, name);
+                log_unit_error(s, "%s", *m);
+                return -ESRCH;
+        }
+        if (o->plan->network == NETWORK_HOST) {
+                set_message(m, "Network=service:%s: service %s has the host's network, which is not shared this way.",
+                            name, name);
+                log_unit_error(s, "%s", *m);
+                return -EPERM;
+        }
+        r = launch_open_netns(o->main_pid, o->pidfd, &fd);
+        if (r < 0) {
+                set_message(m, "Network=service:%s: cannot open the network namespace of %s (%s).", name, name,
+                            strerror(-r));
+                log_unit_error(s, "%s", *m);
+                return r;
+        }
+        if (o->plan->network == NETWORK_PRIVATE && net_resolv_conf(&o->plan->net, &resolv) < 0) {
+                safe_close(fd);
+                set_message(m, "Failed to start %s: out of memory.", s->name);
+                return -ENOMEM;
+        }
+        *ret_fd = fd;
+        *ret_resolv_conf = TAKE_PTR(resolv);
+        *ret_pid = o->main_pid;
+        *ret_starttime = o->main_pid_starttime;
+        return 0;
+}
+
 /* The LAUNCH action: cgroup, exit file, launch_start(), and on success the
  * pid, pidfd and its io source recorded. On failure nothing is left: no
  * process (launch_start), no cgroup (cgroup_freep). */
@@ -451,7 +491,10 @@ static int service_launch(Service *s, char **reterr_message) {
         char **m = reterr_message ?: &local_message;
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         _cleanup_close_ int dir_fd = -EBADF, exit_fd = -EBADF, out_w = -EBADF, out_r = -EBADF, pidfd = -EBADF, listener_fd = -EBADF,
-                            in_r = -EBADF;
+                            in_r = -EBADF, netns_fd = -EBADF;
+        _cleanup_free_ char *resolv_conf = NULL;
+        pid_t owner_pid = 0;
+        uint64_t owner_starttime = 0;
         _cleanup_free_ char *msg = NULL, *launch_msg = NULL;
         const CgroupDriver *driver = s->manager->cgroup_driver;
         bool pidns = s->plan->namespaces & NAMESPACE_MASK(NAMESPACE_PID);
@@ -501,6 +544,14 @@ static int service_launch(Service *s, char **reterr_message) {
                 r = service_save_plan(s);
                 if (r < 0)
                         log_unit_warning_errno(s, r, "Failed to save the plan: %m");
+        }
+
+        /* Network=service:NAME: born in the network namespace of NAME's
+         * current run, which must be running now. */
+        if (s->plan->network == NETWORK_SERVICE) {
+                r = service_open_owner_netns(s, &netns_fd, &resolv_conf, &owner_pid, &owner_starttime, m);
+                if (r < 0)
+                        return r;
         }
 
         /* On the host, before the sandbox; kept from the run before. */
@@ -578,6 +629,8 @@ static int service_launch(Service *s, char **reterr_message) {
                 .seccomp_notify = SECCOMP_NOTIFY_DENIALS,
                 .on_seccomp_event = service_denials_note,
                 .seccomp_event_userdata = s,
+                .netns_fd = netns_fd,
+                .resolv_conf = resolv_conf,
         };
         r = service_denials_reset(s);
         if (r < 0) {
@@ -643,6 +696,8 @@ static int service_launch(Service *s, char **reterr_message) {
         }
         s->main_pid = l.pid;
         s->main_pid_starttime = starttime;
+        s->net_owner_pid = owner_pid;
+        s->net_owner_starttime = owner_starttime;
         s->has_init = l.has_init;
         s->is_child = true;
         s->cgroup = TAKE_PTR(cg);
@@ -849,9 +904,24 @@ int service_start(Service *s, Plan *plan, char **reterr_message) {
         return 0;
 }
 
+int service_start_again(Service *s, char **reterr_message) {
+        if (!s || !s->plan)
+                return -EINVAL;
+        if (s->rt.state != SERVICE_INACTIVE && s->rt.state != SERVICE_FAILED)
+                return 0;
+        s->rt.result = SERVICE_RESULT_SUCCESS;
+        return service_dispatch(s, SERVICE_EVENT_START, NULL, reterr_message);
+}
+
 int service_stop(Service *s) {
         if (!s)
                 return -EINVAL;
+        if (s->restart_with_owner) {
+                /* Stopped means stopped, also for a pod's joiner waiting to
+                 * start again with its owner: the next sandboxd too. */
+                s->restart_with_owner = false;
+                (void) service_save(s, false);
+        }
         if (s->rt.state == SERVICE_INACTIVE || s->rt.state == SERVICE_FAILED || s->rt.state == SERVICE_STOPPING)
                 return 0; /* nothing to stop, or already on its way */
         return service_dispatch(s, SERVICE_EVENT_STOP, NULL, NULL);
@@ -954,6 +1024,9 @@ int service_save(Service *s, bool plan_changed) {
                 .has_last_exit = s->has_last_exit,
                 .last_exit = s->last_exit,
                 .started_by = s->started_by,
+                .net_owner_pid = s->main_pid > 0 ? s->net_owner_pid : 0,
+                .net_owner_starttime = s->main_pid > 0 ? s->net_owner_starttime : 0,
+                .restart_with_owner = s->restart_with_owner,
         };
         memcpy(f.boot_id, s->manager->boot_id, sizeof(f.boot_id));
         f.boot_id[sizeof(f.boot_id) - 1] = 0;

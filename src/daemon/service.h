@@ -71,6 +71,13 @@ typedef struct Service {
         char **listen_files;            /* the AF_UNIX socket files to remove then */
         /* Additions by service-denials.c: */
         ServiceDenials *denials;        /* the seccomp listener of the run, what it denied */
+        /* Network=service:NAME: the run of NAME whose network namespace
+         * this run joined (its main pid and start time, saved in the state
+         * file), and whether to start again once NAME runs again (NAME is
+         * restarting; manager_pods_sync()). */
+        pid_t net_owner_pid;
+        uint64_t net_owner_starttime;
+        bool restart_with_owner;
 } Service;
 
 /* A new, inactive service object registered with m. */
@@ -82,6 +89,9 @@ Service *service_free(Service *s);
  * a failed unit is reset first. Returns once the service has exec'd, or
  * < 0 with *reterr_message (if non-NULL) set to one sentence. */
 int service_start(Service *s, Plan *plan, char **reterr_message);
+/* Start again with the plan it has (as an automatic restart does), fresh
+ * counters and result; for a service that is inactive or failed. */
+int service_start_again(Service *s, char **reterr_message);
 /* KillSignal=, stop timer; the state change to inactive comes later. */
 int service_stop(Service *s);
 int service_reset_failed(Service *s);

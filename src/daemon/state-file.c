@@ -59,6 +59,9 @@ typedef enum StateKey {
         SK_RESTART_AT_USEC,
         SK_LAST_EXIT,
         SK_STARTED_BY,
+        SK_NET_OWNER_PID,
+        SK_NET_OWNER_STARTTIME,
+        SK_RESTART_WITH_OWNER,
         _SK_MAX,
 } StateKey;
 
@@ -85,12 +88,16 @@ static const struct {
         [SK_RESTART_AT_USEC] = { "restart_at_usec", KEY_U64 },
         [SK_LAST_EXIT] = { "last_exit", KEY_EXIT },
         [SK_STARTED_BY] = { "started_by", KEY_UID },
+        [SK_NET_OWNER_PID] = { "net_owner_pid", KEY_PID },
+        [SK_NET_OWNER_STARTTIME] = { "net_owner_starttime", KEY_U64 },
+        [SK_RESTART_WITH_OWNER] = { "restart_with_owner", KEY_BOOL },
 };
 
 /* Keys a state file of an older sandboxd lacks, and what they meant then:
  * started_by came later, and before it every restart compiled as root. */
 static bool key_is_optional(StateKey k) {
-        return k == SK_STARTED_BY;
+        return k == SK_STARTED_BY || k == SK_NET_OWNER_PID || k == SK_NET_OWNER_STARTTIME ||
+               k == SK_RESTART_WITH_OWNER;
 }
 
 void state_file_done(StateFile *f) {
@@ -298,7 +305,8 @@ int state_file_format(const StateFile *f, char **ret) {
         if (!service_state_to_string(f->rt.state) || !service_result_to_string(f->rt.result) ||
             (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
             !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
-            !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1)
+            !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1 || f->net_owner_pid < 0 ||
+            f->net_owner_pid > STATE_PID_MAX)
                 return -EINVAL;
         if (f->has_last_exit) {
                 r = exit_report_format(&f->last_exit, exit_buf, sizeof(exit_buf));
@@ -328,12 +336,16 @@ int state_file_format(const StateFile *f, char **ret) {
                 "stop_requested=%d\n"
                 "restart_at_usec=%" PRIu64 "\n"
                 "last_exit=%s\n"
-                "started_by=%u\n",
+                "started_by=%u\n"
+                "net_owner_pid=%d\n"
+                "net_owner_starttime=%" PRIu64 "\n"
+                "restart_with_owner=%d\n",
                 service_state_to_string(f->rt.state), service_result_to_string(f->rt.result), strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
-                exit_buf, (unsigned) f->started_by);
+                exit_buf, (unsigned) f->started_by, (int) f->net_owner_pid, f->net_owner_starttime,
+                f->restart_with_owner);
         if (fclose(out) != 0 || !buf)
                 return -ENOMEM;
 
@@ -389,7 +401,10 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         return "pid out of range";
                 if (r < 0)
                         return "not a number";
-                f->main_pid = (pid_t) u;
+                if (k == SK_NET_OWNER_PID)
+                        f->net_owner_pid = (pid_t) u;
+                else
+                        f->main_pid = (pid_t) u;
                 return NULL;
         case KEY_U64:
         case KEY_UNSIGNED:
@@ -411,6 +426,7 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                 case SK_ACTIVE_SINCE_REALTIME: f->active_since_realtime = u; break;
                 case SK_STATE_CHANGE_REALTIME: f->state_change_realtime = u; break;
                 case SK_RESTART_AT_USEC: f->restart_at_usec = u; break;
+                case SK_NET_OWNER_STARTTIME: f->net_owner_starttime = u; break;
                 default: return "internal error";
                 }
                 return NULL;
@@ -419,6 +435,8 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         return "not 0 or 1";
                 if (k == SK_HAS_INIT)
                         f->has_init = v[0] == '1';
+                else if (k == SK_RESTART_WITH_OWNER)
+                        f->restart_with_owner = v[0] == '1';
                 else
                         f->rt.stop_requested = v[0] == '1';
                 return NULL;

@@ -47,6 +47,13 @@ typedef struct StateFile {
         bool has_last_exit;
         ServiceExit last_exit;          /* oom_killed is not stored */
         uid_t started_by;               /* whom restarts and reloads compile for; 0 if absent */
+        /* Network=service:NAME: the main process of NAME whose network
+         * namespace this run joined (0: none, or absent). */
+        pid_t net_owner_pid;
+        uint64_t net_owner_starttime;
+        /* ... and, stopped because NAME restarts, to start again once NAME
+         * runs (manager-pods.c). */
+        bool restart_with_owner;
 } StateFile;
 
 void state_file_done(StateFile *f);

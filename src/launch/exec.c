@@ -193,6 +193,14 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
                 goto fail;
         }
 
+        /* Network=service:NAME: the sandbox's network namespace is NAME's,
+         * owned by NAME's user namespace, which the sandbox's is not:
+         * joined first, while we are still host root. */
+        if (c->plan->network == NETWORK_SERVICE && setns(c->target_pidfd, CLONE_NEWNET) < 0) {
+                launch_error(&e, negative_errno(), "setns", "join the network namespace of the sandbox's process %d",
+                             (int) c->target_pid);
+                goto fail;
+        }
         if (setns(c->target_pidfd, (int) c->ns_flags) < 0) {
                 launch_error(&e, negative_errno(), "setns", "join the namespaces of the sandbox's process %d",
                              (int) c->target_pid);

@@ -25,7 +25,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <linux/nsfs.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -481,6 +483,9 @@ static int check_plan(const Plan *p) {
                 if (p->mounts[i].root_idmap && !(p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)))
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "The plan of %s has a rootidmap bind without a user namespace.",
                                                strna(p->name));
+        if (p->network == NETWORK_SERVICE && (p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "The plan of %s joins a network namespace and asks for a new one.", strna(p->name));
         if (p->network == NETWORK_PRIVATE &&
             (!(p->namespaces & NAMESPACE_MASK(NAMESPACE_NET)) || p->net.address.s_addr == 0 || !p->net.bridge))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
@@ -549,6 +554,27 @@ static int check_output_read_fd(int fd) {
         if (!S_ISFIFO(st.st_mode) || (flags & O_ACCMODE) != O_RDONLY)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "The output pipe (fd %d) is not a pipe opened read-only.", fd);
+        return 0;
+}
+
+/* Network=service:NAME: the fd must be a network namespace, nothing else
+ * the caller may have passed by mistake. */
+static int check_netns_fd(const Plan *p, int fd) {
+        int t = fd >= 0 ? ioctl(fd, NS_GET_NSTYPE) : -1;
+
+        if (t != CLONE_NEWNET)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "The plan of %s joins the network of %s, but no network namespace was passed (fd %d).",
+                                       strna(p->name), strna(p->network_service), fd);
+        return 0;
+}
+
+static int open_self_netns(int *ret_fd) {
+        int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Failed to open the host's network namespace: %m");
+        *ret_fd = fd;
         return 0;
 }
 
@@ -686,7 +712,7 @@ static int sync2_recv(int sock, int listener_fd, const Plan *p, const LaunchPara
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF, listener_fd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF, listener_fd = -EBADF, host_netns_fd = -EBADF;
         int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];
         size_t n_passed = 0;
         LaunchError e = {};
@@ -729,6 +755,21 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
         r = check_listen_fds(p, params);
         if (r < 0)
                 goto finish;
+        if (p->network == NETWORK_SERVICE) {
+                r = check_netns_fd(p, params->netns_fd);
+                if (r < 0)
+                        goto finish;
+                if (params->resolv_conf) {
+                        c.resolv_conf = strdup(params->resolv_conf);
+                        if (!c.resolv_conf) {
+                                r = log_oom();
+                                goto finish;
+                        }
+                }
+                r = open_self_netns(&host_netns_fd);
+                if (r < 0)
+                        goto finish;
+        }
         if (p->n_sockets > 0) {
                 r = service_environment(&c);
                 if (r < 0) {
@@ -778,9 +819,26 @@ int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
                 goto finish;
         }
 
+        /* Network=service:NAME: the child is born in NAME's network
+         * namespace, so the parent is in it for the clone alone. Joining
+         * it later is not possible: setns(CLONE_NEWNET) needs
+         * CAP_SYS_ADMIN over the user namespace that owns it (NAME's),
+         * and the child's own user namespace, made by this clone, is
+         * NAME's sibling, not its parent. We are host root here, and
+         * single-threaded: nothing of ours runs in the meantime. */
+        if (host_netns_fd >= 0 && setns(params->netns_fd, CLONE_NEWNET) < 0) {
+                r = log_error_errno(negative_errno(), "Failed to enter the network namespace of %s for %s: %m",
+                                    strna(p->network_service), strna(p->name));
+                goto finish;
+        }
         /* The cgroup namespace comes later, from the child (see there). */
         pid = launch_clone(plan_clone_flags(p) & ~(unsigned long) CLONE_NEWCGROUP, cgroup_v2_fd(params->cgroup), &pidfd,
                            &born_in_v2);
+        if (pid != 0 && host_netns_fd >= 0 && setns(host_netns_fd, CLONE_NEWNET) < 0) {
+                /* Every later step would act on the wrong network: never go on. */
+                log_error_errno(negative_errno(), "Failed to return to the host's network namespace, aborting: %m");
+                abort();
+        }
         if (pid < 0) {
                 r = log_error_errno(pid, "Failed to clone the sandbox's first process: %m");
                 goto finish;

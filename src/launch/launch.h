@@ -83,6 +83,12 @@ typedef struct LaunchParams {
          * counts those it answers later. May be NULL. */
         void (*on_seccomp_event)(const struct SeccompEvent *ev, void *userdata);
         void *seccomp_event_userdata;
+        /* Network=service:NAME (read only for such a plan): the network
+         * namespace of NAME's running sandbox (launch_open_netns()), which
+         * the sandbox is born in, and the text of its /etc/resolv.conf
+         * (NAME's; NULL: the image's own). */
+        int netns_fd;
+        const char *resolv_conf;
 } LaunchParams;
 
 /* Where init holds LaunchParams.output_read_fd, in the launcher's fork and
@@ -136,6 +142,12 @@ int launch_socket_matches(int fd, const PlanSocket *s);
  * 3.... Each is checked with launch_socket_matches(). 0 and the fds, or
  * < 0 (not logged). */
 int launch_take_sockets(const Plan *p, pid_t pid, int pidfd, bool has_init, int **ret_fds, size_t *ret_n);
+
+/* Network=service:NAME: the network namespace of NAME's sandbox, whose
+ * first process is pid, pinned by pidfd (checked alive after the open,
+ * so a recycled pid is never used). 0 and the fd, or < 0 (not logged;
+ * -ESRCH: it is gone). */
+int launch_open_netns(pid_t pid, int pidfd, int *ret_fd);
 
 /* A plan with a user namespace comes from the compiler with no host id
  * range (uid_map_base 0: "allocated at start"); this takes the one

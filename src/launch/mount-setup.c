@@ -310,8 +310,13 @@ static int mount_sysfs(int root_fd, const PlanMount *m, const LaunchContext *c, 
                 return launch_error(e, r, "mount-sysfs", "set up %s (open the mount point)", m->target);
         r = RET_NERRNO(mount("sysfs", fd_path(target_fd, dst), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
         /* A new sysfs needs a network namespace owned by our user namespace:
-         * with a user namespace and Network=host, show the host's, read-only. */
-        if (r == -EPERM && c->userns)
+         * with a user namespace and Network=host, show the host's, read-only.
+         * With Network=service:NAME the namespace is NAME's, and the host's
+         * /sys would show the host's interfaces: an empty one then. */
+        if (r == -EPERM && c->userns && c->plan->network == NETWORK_SERVICE)
+                r = RET_NERRNO(mount("tmpfs", fd_path(target_fd, dst), "tmpfs",
+                                     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k"));
+        else if (r == -EPERM && c->userns)
                 r = mount_clone_onto(AT_FDCWD, "/sys", target_fd, true,
                                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         if (r < 0)

@@ -131,3 +131,10 @@ int userns_become_root(LaunchError *e) {
                 return launch_error(e, negative_errno(), "user-namespace", "become uid 0 in the user namespace");
         return 0;
 }
+
+int launch_open_netns(pid_t pid, int pidfd, int *ret_fd) {
+        int r;
+
+        r = launch_open_ns(pid, pidfd, "net", ret_fd);
+        return r == -ENOENT ? -ESRCH : r;
+}

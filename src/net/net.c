@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,10 +11,12 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "config.h"
 #include "in-addr-util.h"
 #include "lease.h"
 #include "macro.h"
 #include "net.h"
+#include "net-config.h"
 #include "nft.h"
 #include "rtnl.h"
 #include "string-util.h"
@@ -77,6 +80,7 @@ static int port_is_free(const PlanPort *p) {
 static int bridge_prepare(const PlanNetwork *n, char **reterr_message) {
         _cleanup_(rtnl_closep) Rtnl *rt = NULL;
         struct in_addr gw = plan_network_gateway(n);
+        RtnlRoute route = {};
         char path[128];
         unsigned index;
         int r;
@@ -84,17 +88,28 @@ static int bridge_prepare(const PlanNetwork *n, char **reterr_message) {
         r = rtnl_open(&rt);
         if (r < 0)
                 return set_message(reterr_message, "Cannot open rtnetlink: %s.", strerror(-r)), r;
+        /* A subnet that some route other than the bridge's already covers
+         * would take that traffic away from where it goes now: refused
+         * before the bridge is made (or used), so nothing is left. */
         r = rtnl_link_index(rt, n->bridge, &index);
-        if (r == -ENODEV) {
-                /* A subnet that some route already covers would take that
-                 * traffic away from where it goes now. */
-                r = rtnl_route_overlap(rt, n->subnet, n->prefixlen, 0);
-                if (r < 0)
-                        return set_message(reterr_message, "Cannot read the host's routes: %s.", strerror(-r)), r;
-                if (r > 0)
-                        return set_message(reterr_message,
-                                           "Subnet %s/%u (sandboxd.conf [Network] Subnet=) overlaps a route of the host; "
-                                           "choose another.", inet_ntoa(n->subnet), n->prefixlen), -EADDRINUSE;
+        if (r == -ENODEV)
+                index = 0;
+        else if (r < 0)
+                return set_message(reterr_message, "Cannot look up bridge %s: %s.", n->bridge, strerror(-r)), r;
+        r = rtnl_route_overlap(rt, n->subnet, n->prefixlen, index, &route);
+        if (r < 0)
+                return set_message(reterr_message, "Cannot read the host's routes: %s.", strerror(-r)), r;
+        if (r > 0) {
+                char subnet[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "";
+
+                (void) inet_ntop(AF_INET, &n->subnet, subnet, sizeof(subnet));
+                (void) inet_ntop(AF_INET, &route.dst, dst, sizeof(dst));
+                if (route.oif == 0 || !if_indextoname(route.oif, dev))
+                        snprintf(dev, sizeof(dev), "%s", route.oif == 0 ? "" : "?");
+                return set_message(reterr_message,
+                                   "%s: [Network] Subnet=%s/%u overlaps the host's route %s/%u%s%s; choose another subnet.",
+                                   NET_CONFIG_PATH, subnet, n->prefixlen, dst, route.dst_len, dev[0] ? " dev " : "", dev),
+                       -EADDRINUSE;
         }
         r = rtnl_bridge_ensure(rt, n->bridge, &index);
         if (r < 0)

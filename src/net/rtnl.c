@@ -233,6 +233,7 @@ typedef struct RouteQuery {
         unsigned prefixlen;
         unsigned except_ifindex;
         bool overlap;
+        RtnlRoute first;
 } RouteQuery;
 
 static int route_attr(const struct nlattr *a, void *data) {
@@ -275,13 +276,15 @@ static int route_cb(const struct nlmsghdr *nlh, void *data) {
                 oif = mnl_attr_get_u32(tb[RTA_OIF]);
         if (oif != 0 && oif == q->except_ifindex)
                 return MNL_CB_OK;
-        if (in4_prefix_overlaps(q->net, q->prefixlen, dst, rtm->rtm_dst_len))
+        if (in4_prefix_overlaps(q->net, q->prefixlen, dst, rtm->rtm_dst_len) && !q->overlap) {
                 q->overlap = true;
+                q->first = (RtnlRoute) { .dst = dst, .dst_len = rtm->rtm_dst_len, .oif = oif };
+        }
         return MNL_CB_OK;
 }
 
 int rtnl_route_parse(const void *buf, size_t len, unsigned seq, struct in_addr net, unsigned prefixlen,
-                     unsigned except_ifindex, bool *overlap) {
+                     unsigned except_ifindex, bool *overlap, RtnlRoute *route) {
         RouteQuery q = { .net = net, .prefixlen = prefixlen, .except_ifindex = except_ifindex };
         const uint8_t *p = buf;
         size_t left = len;
@@ -308,18 +311,22 @@ int rtnl_route_parse(const void *buf, size_t len, unsigned seq, struct in_addr n
 
         errno = 0;
         c = mnl_cb_run(buf, len, seq, 0, route_cb, &q);
-        if (q.overlap)
+        if (q.overlap && !*overlap) {
                 *overlap = true;
+                if (route)
+                        *route = q.first;
+        }
         if (c < 0)
                 return errno > 0 ? -errno : -EBADMSG;
         return c;
 }
 
-int rtnl_route_overlap(Rtnl *r, struct in_addr net, unsigned prefixlen, unsigned except_ifindex) {
+int rtnl_route_overlap(Rtnl *r, struct in_addr net, unsigned prefixlen, unsigned except_ifindex, RtnlRoute *ret_route) {
         char buf[MNL_SOCKET_BUFFER_SIZE];
         struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
         struct rtmsg *rtm;
         bool overlap = false;
+        RtnlRoute route = {};
         ssize_t n;
         int q;
 
@@ -334,9 +341,11 @@ int rtnl_route_overlap(Rtnl *r, struct in_addr net, unsigned prefixlen, unsigned
                 n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
                 if (n < 0)
                         return negative_errno();
-                q = rtnl_route_parse(buf, (size_t) n, r->seq, net, prefixlen, except_ifindex, &overlap);
+                q = rtnl_route_parse(buf, (size_t) n, r->seq, net, prefixlen, except_ifindex, &overlap, &route);
                 if (q < 0)
                         return q;
         } while (q > MNL_CB_STOP);
+        if (overlap && ret_route)
+                *ret_route = route;
         return overlap;
 }

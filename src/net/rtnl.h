@@ -34,13 +34,23 @@ int rtnl_veth_create(Rtnl *r, const char *name, unsigned master, const char *pee
 int rtnl_addr_add(Rtnl *r, unsigned ifindex, int family, const void *addr, unsigned prefixlen);
 int rtnl_route_add_default(Rtnl *r, int family, const void *gateway, unsigned ifindex);
 
+/* An IPv4 route of the main table, as rtnl_route_overlap() names it. */
+typedef struct RtnlRoute {
+        struct in_addr dst;
+        unsigned dst_len;
+        unsigned oif;           /* 0: none given */
+} RtnlRoute;
+
 /* Is any IPv4 route of the main table, other than through
- * except_ifindex, overlapping net/prefixlen? (1 yes, 0 no). */
-int rtnl_route_overlap(Rtnl *r, struct in_addr net, unsigned prefixlen, unsigned except_ifindex);
+ * except_ifindex, overlapping net/prefixlen? (1 yes, and the first such
+ * route in *ret_route if non-NULL; 0 no). The default route is not
+ * counted: it overlaps everything. */
+int rtnl_route_overlap(Rtnl *r, struct in_addr net, unsigned prefixlen, unsigned except_ifindex, RtnlRoute *ret_route);
 
 /* The parser rtnl_route_overlap() runs on the kernel's answer (a buffer
  * of RTM_NEWROUTE messages, NLMSG_DONE, NLMSG_ERROR), apart so that it
  * can be fuzzed: MNL_CB_OK/STOP (>= 0) or a negative errno; *overlap set
- * when a route overlaps. */
+ * when a route overlaps, and *route (if non-NULL) to the first one,
+ * unless *overlap was set already. */
 int rtnl_route_parse(const void *buf, size_t len, unsigned seq, struct in_addr net, unsigned prefixlen,
-                     unsigned except_ifindex, bool *overlap);
+                     unsigned except_ifindex, bool *overlap, RtnlRoute *route);

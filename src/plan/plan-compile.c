@@ -264,6 +264,14 @@ static int compile_namespaces(Compiler *c) {
                         fail_at(c, nsfile, nsline, "Namespaces",
                                 "Namespaces= has net, but Network=host shares the host's network namespace.");
                 ns &= ~NAMESPACE_MASK(NAMESPACE_NET);
+        } else if (p->network == NETWORK_SERVICE) {
+                /* The namespace is the other service's, joined at start:
+                 * none is made, and a policy's RequireNamespaces=net is
+                 * met by it (it is no host namespace). */
+                ns &= ~NAMESPACE_MASK(NAMESPACE_NET);
+                p->network_service = strdup(u->network_service);
+                if (!p->network_service)
+                        return -ENOMEM;
         } else if (!(ns & NAMESPACE_MASK(NAMESPACE_NET)))
                 fail_at(c, nsfile, nsline, "Namespaces",
                         "Network=%s needs the net namespace; add net to Namespaces= or say Network=host.",
@@ -275,6 +283,8 @@ static int compile_namespaces(Compiler *c) {
                 fail_at(c, nsfile, nsline, "Namespaces", "The mount namespace cannot be turned off: the root image needs it.");
 
         missing = pol->require_namespaces & ~ns;
+        if (p->network == NETWORK_SERVICE)
+                missing &= ~NAMESPACE_MASK(NAMESPACE_NET);
         if (missing) {
                 _cleanup_free_ char *s = NULL;
                 if (namespace_mask_to_string(missing, &s) < 0)

@@ -17,6 +17,7 @@
 #include "sandbox-limits.h"
 #include "string-util.h"
 #include "strv.h"
+#include "unit-name.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 #define _cleanup_json_ _cleanup_(json_object_putp)
@@ -168,6 +169,8 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
         add(w, o, "uid_map", x);
         add(w, o, "hostname", j_str(w, p->hostname));
         add(w, o, "network", j_str(w, network_mode_to_string(p->network)));
+        if (p->network == NETWORK_SERVICE)
+                add(w, o, "network_service", j_str(w, p->network_service));
 
         a = j_array(w);
         for (size_t i = 0; i < p->n_layers; i++) {
@@ -947,7 +950,7 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
                 "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
                 "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
-                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", "sockets",
+                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", "network_service", "sockets",
                 "pull", "exposed_ports", NULL,
         };
         static const char *const ukeys[] = { "base", "count", NULL };
@@ -989,7 +992,13 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
         TRY(get_str(r, o, "network", false, &network));
         p->network = network_mode_from_string(network);
         if (p->network < 0)
-                return rfail(r, "\"network\" must be none, host or private.");
+                return rfail(r, "\"network\" must be none, host, private or service.");
+        if (p->network == NETWORK_SERVICE) {
+                TRY(get_str(r, o, "network_service", false, &p->network_service));
+                if (!unit_name_is_valid(p->network_service))
+                        return rfail(r, "\"network_service\" is not a valid unit name.");
+        } else if (field(o, "network_service"))
+                return rfail(r, "\"network_service\" is only for \"network\": \"service\".");
         if (p->network == NETWORK_PRIVATE)
                 TRY(read_net(r, o, &p->net));
         else if (field(o, "net"))

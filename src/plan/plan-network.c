@@ -13,11 +13,13 @@
 #include "plan.h"
 #include "policy.h"
 #include "port-range.h"
+#include "string-util.h"
 #include "strv.h"
 #include "unit.h"
 
 _Static_assert(POLICY_NETWORK_NONE == NETWORK_NONE && POLICY_NETWORK_HOST == NETWORK_HOST &&
-               POLICY_NETWORK_PRIVATE == NETWORK_PRIVATE, "policy and plan network modes differ");
+               POLICY_NETWORK_PRIVATE == NETWORK_PRIVATE && POLICY_NETWORK_SERVICE == NETWORK_SERVICE,
+               "policy and plan network modes differ");
 
 static const char *loc(const Unit *u, const UnitLocation *l) {
         return l->file ?: u->path;
@@ -88,6 +90,25 @@ int plan_compile_network(const Unit *u, const Policy *pol, const char *config_pa
                                   "Network=%s is not allowed by policy %s (%s: [Network] AllowNetwork=%s).",
                                   network_mode_to_string(p->network), pol->name, pol->path, modes_of(allowed, buf));
 
+        /* The owner's network decides its addresses, ports and DNS. */
+        if (p->network == NETWORK_SERVICE) {
+                if (u->address)
+                        failed = diag_add(diags, loc(u, &u->loc_address), u->loc_address.line, "Address",
+                                          "Address= cannot be used with Network=service:%s: the network is %s's.",
+                                          p->network_service, p->network_service);
+                if (u->n_publish_ports > 0)
+                        failed = diag_add(diags, loc(u, &u->loc_publish), u->loc_publish.line, "PublishPort",
+                                          "PublishPort= cannot be used with Network=service:%s: publish the port in %s.",
+                                          p->network_service, p->network_service);
+                if (strv_length(u->dns) > 0)
+                        failed = diag_add(diags, loc(u, &u->loc_dns), u->loc_dns.line, "DNS",
+                                          "DNS= cannot be used with Network=service:%s: the network is %s's.",
+                                          p->network_service, p->network_service);
+                if (p->name && streq(p->network_service, p->name))
+                        failed = diag_add(diags, loc(u, &u->loc_network), u->loc_network.line, "Network",
+                                          "Network=service:%s names this service itself.", p->network_service);
+                return failed;
+        }
         if (p->network != NETWORK_PRIVATE) {
                 if (u->address)
                         failed = diag_add(diags, loc(u, &u->loc_address), u->loc_address.line, "Address",

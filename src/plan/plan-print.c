@@ -52,7 +52,10 @@ void plan_print(const Plan *p, FILE *f) {
                 fprintf(f, "  User map:    0-%u -> host %u-%u\n", p->uid_map_count - 1, p->uid_map_base,
                         p->uid_map_base + p->uid_map_count - 1);
         fprintf(f, "  Hostname:    %s\n", p->hostname ?: "(unchanged)");
-        fprintf(f, "  Network:     %s\n", network_mode_to_string(p->network));
+        if (p->network == NETWORK_SERVICE)
+                fprintf(f, "  Network:     service:%s\n", p->network_service);
+        else
+                fprintf(f, "  Network:     %s\n", network_mode_to_string(p->network));
         for (size_t i = 0; i < p->n_layers; i++) {
                 const PlanLayer *l = &p->layers[i];
 

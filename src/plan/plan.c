@@ -59,6 +59,7 @@ Plan *plan_free(Plan *p) {
         strv_free(p->dropin_paths);
         free(p->policy_path);
         free(p->hostname);
+        free(p->network_service);
         for (size_t i = 0; i < p->n_layers; i++) {
                 free(p->layers[i].path);
                 free(p->layers[i].diff_id);

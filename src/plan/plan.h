@@ -169,6 +169,7 @@ typedef struct Plan {
         uint32_t uid_map_count;         /* ... and the size of the range; 0 without NAMESPACE_USER */
         char *hostname;                 /* NULL: leave as is */
         NetworkMode network;
+        char *network_service;          /* NETWORK_SERVICE: the service whose network namespace is joined */
         PlanLayer *layers;              /* lowest first; at least one */
         size_t n_layers;
         bool read_only;                 /* no: writes land in a tmpfs upper layer */

@@ -15,6 +15,7 @@
 #include "sandbox-limits.h"
 #include "string-util.h"
 #include "strv.h"
+#include "unit-name.h"
 #include "unit.h"
 
 static const char *const unit_sections[] = {
@@ -119,6 +120,25 @@ static int parse_network(ConfContext *c, const char *v, void *data) {
                 *m = _NETWORK_MODE_INVALID; /* back to the default */
                 return 0;
         }
+        /* service:NAME joins the network namespace of the running NAME;
+         * whether it runs is sandboxd's to check at start. */
+        if (startswith(v, "service:")) {
+                const char *name = v + strlen("service:");
+                char *copy;
+
+                if (!unit_name_is_valid(name))
+                        return conf_error(c, "Invalid unit name \"%s\" in Network=service:NAME (%s).", name,
+                                          UNIT_NAME_RULE);
+                copy = strdup(name);
+                if (!copy)
+                        return -ENOMEM;
+                free(unit_of(c)->network_service);
+                unit_of(c)->network_service = copy;
+                *m = NETWORK_SERVICE;
+                return 0;
+        }
+        if (streq(v, "service"))
+                return conf_error(c, "Network=service needs the name of the service to join: service:NAME.");
         k = network_mode_from_string(v);
         if (k < 0) {
                 size_t n;

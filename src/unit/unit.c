@@ -85,6 +85,7 @@ Unit *unit_free(Unit *u) {
         free(u->loc_ambient.file);
         free(u->loc_network.file);
         free(u->address);
+        free(u->network_service);
         strv_free(u->dns);
         free(u->publish_ports);
         free(u->loc_address.file);

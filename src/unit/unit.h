@@ -91,6 +91,7 @@ typedef struct Unit {
         bool namespaces_set;
         char *hostname;
         NetworkMode network;            /* _NETWORK_MODE_INVALID unset */
+        char *network_service;          /* Network=service:NAME: NAME */
         UnitBind *binds;
         size_t n_binds;
         UnitTmpfs *tmpfs;

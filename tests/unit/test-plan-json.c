@@ -215,7 +215,7 @@ TEST(strict_reader) {
         m = mutate(a, "\"uid\": 33", "\"uid\": -1"); expect_bad(m, "\"uid\" is out of range"); free(m);
         m = mutate(a, "\"uid\": 33", "\"uid\": \"33\""); expect_bad(m, "\"uid\" must be an integer"); free(m);
         m = mutate(a, "\"working_directory\": \"/\"", "\"working_directory\": \"relative\""); expect_bad(m, "absolute, normalized path"); free(m);
-        m = mutate(a, "\"network\": \"none\"", "\"network\": \"bridge\""); expect_bad(m, "\"network\" must be none, host or private"); free(m);
+        m = mutate(a, "\"network\": \"none\"", "\"network\": \"bridge\""); expect_bad(m, "\"network\" must be none, host, private or service"); free(m);
         m = mutate(a, "\"CAP_NET_BIND_SERVICE\"", "\"CAP_EVERYTHING\""); expect_bad(m, "is not a capability name"); free(m);
         m = mutate(a, "\"type\": \"proc\"", "\"type\": \"nfs\""); expect_bad(m, "mounts[0].type \"nfs\" is unknown"); free(m);
         m = mutate(a, "\"bpf\": \"", "\"bpf\": \"!!!!"); expect_bad(m, "seccomp.bpf is not valid base64"); free(m);

@@ -40,6 +40,9 @@ static StateFile sample(void) {
                 .has_last_exit = true,
                 .last_exit = { .code = CLD_KILLED, .status = SIGKILL },
                 .started_by = 1000,
+                .net_owner_pid = 4321,
+                .net_owner_starttime = 777888,
+                .restart_with_owner = true,
         };
         f.rt.result = SERVICE_RESULT_SUCCESS;
         return f;
@@ -134,6 +137,9 @@ TEST(round_trip) {
         ASSERT_EQ(g.last_exit.code, CLD_KILLED);
         ASSERT_EQ(g.last_exit.status, SIGKILL);
         ASSERT_EQ(g.started_by, 1000);
+        ASSERT_EQ(g.net_owner_pid, 4321);
+        ASSERT_U64(g.net_owner_starttime, 777888);
+        ASSERT_TRUE(g.restart_with_owner);
 
         /* Formatting what was parsed gives the same bytes. */
         ASSERT_OK(state_file_format(&g, &t2));
@@ -248,6 +254,27 @@ TEST(missing_and_repeated_keys) {
         expect_bad_line("started_by", "started_by=4294967295", "started_by=: uid out of range");
         expect_bad_line("started_by", "started_by=-1", "started_by=: not a number");
         expect_bad_line("started_by", "started_by=", "started_by=: not a number");
+
+        /* So are the pod keys: an older sandboxd ran no Network=service:NAME. */
+        t = sample_text();
+        for (const char *k = "\nnet_owner_pid="; k;
+             k = streq(k, "\nnet_owner_pid=") ? "\nnet_owner_starttime=" :
+                 streq(k, "\nnet_owner_starttime=") ? "\nrestart_with_owner=" : NULL) {
+                char *b = strstr(t, k);
+
+                ASSERT_TRUE(b);
+                memmove(b + 1, strchr(b + 1, '\n') + 1, strlen(strchr(b + 1, '\n') + 1) + 1);
+        }
+        ASSERT_TRUE(!strstr(t, "owner"));
+        g = (StateFile) {};
+        ASSERT_OK(state_file_parse(t, strlen(t), &g, NULL));
+        ASSERT_EQ(g.net_owner_pid, 0);
+        ASSERT_U64(g.net_owner_starttime, 0);
+        ASSERT_TRUE(!g.restart_with_owner);
+        state_file_done(&g);
+        free(t);
+        expect_bad_line("restart_with_owner", "restart_with_owner=yes", "restart_with_owner=: not 0 or 1");
+        expect_bad_line("net_owner_pid", "net_owner_pid=-1", "net_owner_pid=: not a number");
 }
 
 TEST(framing) {
