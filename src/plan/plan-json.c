@@ -147,32 +147,25 @@ static json_object *j_net(JsonWriter *w, const PlanNetwork *n) {
         return o;
 }
 
-int plan_to_json_object(const Plan *p, struct json_object **ret) {
-        JsonWriter writer = {}, *w = &writer;
-        _cleanup_json_ json_object *o = j_object(w);
-        json_object *a, *x, *sc, *cg, *sv, *rl;
+/* The parts of a plan that are more than a value: written by these, read
+ * by the read_*() functions below, both named by the field table. Each
+ * returns 1 to add its value (NULL: JSON null), 0 to leave the key out. */
 
-        if (!o)
-                return -ENOMEM;
+static int w_format(JsonWriter *w, const Plan *p, json_object **ret) {
+        *ret = j_i64(w, PLAN_FORMAT_VERSION);
+        return 1;
+}
 
-        add(w, o, "format", j_i64(w, PLAN_FORMAT_VERSION));
-        add(w, o, "name", j_str(w, p->name));
-        add(w, o, "description", j_str(w, p->description));
-        add(w, o, "unit_path", j_str(w, p->unit_path));
-        add(w, o, "dropin_paths", j_strv(w, p->dropin_paths));
-        add(w, o, "policy_path", j_str(w, p->policy_path));
+static int w_network_service(JsonWriter *w, const Plan *p, json_object **ret) {
+        if (p->network != NETWORK_SERVICE)
+                return 0;
+        *ret = j_str(w, p->network_service);
+        return 1;
+}
 
-        add(w, o, "namespaces", j_namespaces(w, p->namespaces));
-        x = j_object(w);
-        add(w, x, "base", j_i64(w, p->uid_map_base));
-        add(w, x, "count", j_i64(w, p->uid_map_count));
-        add(w, o, "uid_map", x);
-        add(w, o, "hostname", j_str(w, p->hostname));
-        add(w, o, "network", j_str(w, network_mode_to_string(p->network)));
-        if (p->network == NETWORK_SERVICE)
-                add(w, o, "network_service", j_str(w, p->network_service));
+static int w_layers(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *a = j_array(w), *x;
 
-        a = j_array(w);
         for (size_t i = 0; i < p->n_layers; i++) {
                 x = j_object(w);
                 add(w, x, "type", j_str(w, layer_type_to_string(p->layers[i].type)));
@@ -183,12 +176,13 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
                 add(w, x, "manifest", j_str(w, p->layers[i].manifest));
                 append(w, a, x);
         }
-        add(w, o, "layers", a);
-        add(w, o, "read_only", j_bool(w, p->read_only));
-        add(w, o, "pull", j_str(w, pull_policy_to_string(p->pull)));
-        add(w, o, "exposed_ports", j_strv(w, p->exposed_ports));
+        *ret = a;
+        return 1;
+}
 
-        a = j_array(w);
+static int w_mounts(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *a = j_array(w), *x;
+
         for (size_t i = 0; i < p->n_mounts; i++) {
                 const PlanMount *m = &p->mounts[i];
                 x = j_object(w);
@@ -206,20 +200,22 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
                                                                                  : j_file_id(w, &m->source_id));
                 append(w, a, x);
         }
-        add(w, o, "mounts", a);
+        *ret = a;
+        return 1;
+}
 
-        add(w, o, "argv", j_strv(w, p->argv));
-        add(w, o, "environment", j_strv(w, p->environment));
-        add(w, o, "environment_sources", j_strv(w, p->environment_sources));
-        add(w, o, "working_directory", j_str(w, p->working_directory));
-        add(w, o, "uid", j_i64(w, p->uid));
-        add(w, o, "gid", j_i64(w, p->gid));
-        a = j_array(w);
+static int w_supplementary_gids(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *a = j_array(w);
+
         for (size_t i = 0; i < p->n_supplementary_gids; i++)
                 append(w, a, j_i64(w, p->supplementary_gids[i]));
-        add(w, o, "supplementary_gids", a);
+        *ret = a;
+        return 1;
+}
 
-        rl = j_object(w);
+static int w_rlimits(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *rl = j_object(w), *x;
+
         for (int i = 0; i < RLIMIT_NLIMITS; i++) {
                 if (!p->rlimits[i].set || !rlimit_to_name(i))
                         continue;
@@ -228,18 +224,13 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
                 add(w, x, "hard", j_u64(w, p->rlimits[i].hard));
                 add(w, rl, rlimit_to_name(i), x);
         }
-        add(w, o, "rlimits", rl);
+        *ret = rl;
+        return 1;
+}
 
-        x = j_object(w);
-        add(w, x, "bounding", j_caps(w, p->cap_bounding));
-        add(w, x, "permitted", j_caps(w, p->cap_permitted));
-        add(w, x, "effective", j_caps(w, p->cap_effective));
-        add(w, x, "inheritable", j_caps(w, p->cap_inheritable));
-        add(w, x, "ambient", j_caps(w, p->cap_ambient));
-        add(w, o, "capabilities", x);
-        add(w, o, "no_new_privileges", j_bool(w, p->no_new_privileges));
+static int w_seccomp(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *sc = j_object(w), *a, *x;
 
-        sc = j_object(w);
         add(w, sc, "default_action", j_action(w, p->seccomp_default_action));
         add(w, sc, "architectures", j_strv(w, p->seccomp_architectures));
         add(w, sc, "allow_namespaces", j_namespaces(w, p->seccomp_allow_namespaces));
@@ -255,8 +246,8 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
         if (p->seccomp_bpf) {
                 _cleanup_free_ char *b = NULL;
                 if (base64_encode(p->seccomp_bpf, p->seccomp_bpf_size, &b) < 0)
-                        return -ENOMEM;
-                add(w, sc, "bpf", j_string(w, b));
+                        w->oom = true;
+                add(w, sc, "bpf", b ? j_string(w, b) : NULL);
         } else
                 add(w, sc, "bpf", NULL);
         if (p->seccomp_restrict_address_families) {
@@ -271,39 +262,26 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
         for (size_t i = 0; i < p->n_seccomp_enosys; i++)
                 add(w, x, p->seccomp_enosys[i].arch, j_i64(w, p->seccomp_enosys[i].max));
         add(w, sc, "enosys_above", x);
-        add(w, o, "seccomp", sc);
+        *ret = sc;
+        return 1;
+}
 
-        cg = j_object(w);
-        add(w, cg, "memory_max", j_u64(w, p->limits.memory_max));
-        add(w, cg, "memory_high", j_u64(w, p->limits.memory_high));
-        add(w, cg, "memory_swap_max", j_u64(w, p->limits.memory_swap_max));
-        add(w, cg, "tasks_max", j_u64(w, p->limits.tasks_max));
-        add(w, cg, "cpu_quota_per_sec_usec", j_u64(w, p->limits.cpu_quota_per_sec_usec));
-        add(w, cg, "cpu_weight", p->limits.cpu_weight ? j_u64(w, p->limits.cpu_weight) : NULL);
-        add(w, cg, "io_weight", p->limits.io_weight ? j_u64(w, p->limits.io_weight) : NULL);
-        add(w, o, "cgroup", cg);
+static int w_kill_signal(JsonWriter *w, const Plan *p, json_object **ret) {
+        char num[16];
 
-        sv = j_object(w);
-        add(w, sv, "restart", j_str(w, restart_policy_to_string(p->restart)));
-        add(w, sv, "restart_usec", j_u64(w, p->restart_usec));
-        add(w, sv, "restart_steps", j_i64(w, p->restart_steps));
-        add(w, sv, "restart_max_delay_usec", j_u64(w, p->restart_max_delay_usec));
-        add(w, sv, "start_limit_burst", j_i64(w, p->start_limit_burst));
-        add(w, sv, "start_limit_interval_usec", j_u64(w, p->start_limit_interval_usec));
-        if (signal_to_name(p->kill_signal))
-                add(w, sv, "kill_signal", j_str(w, signal_to_name(p->kill_signal)));
-        else {
-                /* Real-time signals have no name of their own: their number. */
-                char num[16];
-                (void) snprintf(num, sizeof(num), "%d", p->kill_signal);
-                add(w, sv, "kill_signal", j_str(w, num));
+        if (signal_to_name(p->kill_signal)) {
+                *ret = j_str(w, signal_to_name(p->kill_signal));
+                return 1;
         }
-        add(w, sv, "timeout_stop_usec", j_u64(w, p->timeout_stop_usec));
-        add(w, sv, "wanted", j_bool(w, p->wanted));
-        add(w, o, "service", sv);
+        /* Real-time signals have no name of their own: their number. */
+        (void) snprintf(num, sizeof(num), "%d", p->kill_signal);
+        *ret = j_str(w, num);
+        return 1;
+}
 
-        add(w, o, "upper_size", j_i64(w, (int64_t) p->upper_size));
-        a = j_array(w);
+static int w_devices(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *a = j_array(w), *x;
+
         for (size_t i = 0; i < p->n_devices; i++) {
                 const PlanDevice *d = &p->devices[i];
                 char acc[DEVICE_ACCESS_STRING_MAX];
@@ -316,11 +294,20 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
                 add(w, x, "access", j_str(w, device_access_to_string(d->access, acc)));
                 append(w, a, x);
         }
-        add(w, o, "devices", a);
-        if (p->network == NETWORK_PRIVATE)
-                add(w, o, "net", j_net(w, &p->net));
+        *ret = a;
+        return 1;
+}
 
-        a = j_array(w);
+static int w_net(JsonWriter *w, const Plan *p, json_object **ret) {
+        if (p->network != NETWORK_PRIVATE)
+                return 0;
+        *ret = j_net(w, &p->net);
+        return 1;
+}
+
+static int w_sockets(JsonWriter *w, const Plan *p, json_object **ret) {
+        json_object *a = j_array(w), *x;
+
         for (size_t i = 0; i < p->n_sockets; i++) {
                 const PlanSocket *k = &p->sockets[i];
 
@@ -335,12 +322,8 @@ int plan_to_json_object(const Plan *p, struct json_object **ret) {
                 add(w, x, "mode", j_i64(w, k->mode));
                 append(w, a, x);
         }
-        add(w, o, "sockets", a);
-
-        if (w->oom)
-                return -ENOMEM;
-        *ret = TAKE_PTR(o);
-        return 0;
+        *ret = a;
+        return 1;
 }
 
 int plan_to_json(const Plan *p, char **ret) {
@@ -945,64 +928,41 @@ static int read_net(Reader *r, json_object *o, PlanNetwork *n) {
         return 0;
 }
 
-static int read_plan(Reader *r, json_object *o, Plan *p) {
-        static const char *const keys[] = {
-                "format", "name", "description", "unit_path", "dropin_paths", "policy_path", "namespaces",
-                "uid_map", "hostname", "network", "layers", "read_only", "mounts", "argv", "environment",
-                "environment_sources", "working_directory", "uid", "gid", "supplementary_gids", "rlimits", "capabilities",
-                "no_new_privileges", "seccomp", "cgroup", "service", "upper_size", "devices", "net", "network_service", "sockets",
-                "pull", "exposed_ports", NULL,
-        };
-        static const char *const ukeys[] = { "base", "count", NULL };
-        static const char *const lkeys[] = { "type", "path", "id", "diff_id", "image", "manifest", NULL };
-        static const char *const ckeys[] = { "bounding", "permitted", "effective", "inheritable", "ambient", NULL };
-        static const char *const gkeys[] = { "memory_max", "memory_high", "memory_swap_max", "tasks_max",
-                                             "cpu_quota_per_sec_usec", "cpu_weight", "io_weight", NULL };
-        static const char *const skeys[] = { "restart", "restart_usec", "restart_steps", "restart_max_delay_usec",
-                                             "start_limit_burst", "start_limit_interval_usec", "kill_signal",
-                                             "timeout_stop_usec", "wanted", NULL };
-        static const char *const rkeys[] = { "soft", "hard", NULL };
-        _cleanup_free_ char *network = NULL, *restart = NULL, *sig = NULL;
-        json_object *x = NULL, *a = NULL;
+/* read_*() for the table: o is the object that holds the key. */
+
+static int read_format(Reader *r, json_object *o, Plan *p) {
         uint64_t v;
 
-        if (!json_object_is_type(o, json_type_object))
-                return rfail(r, "The plan must be a JSON object.");
-        TRY(check_keys(r, o, "plan", keys));
         TRY(get_u64(r, o, "format", 1000, &v));
         if (v != PLAN_FORMAT_VERSION)
                 return rfail(r, "Unsupported plan format %" PRIu64 " (this sandboxd reads format %d).", v, PLAN_FORMAT_VERSION);
+        return 0;
+}
 
-        TRY(get_str(r, o, "name", false, &p->name));
-        if (!filename_is_valid(p->name))
-                return rfail(r, "\"name\" is not a valid unit name.");
-        TRY(get_str(r, o, "description", true, &p->description));
-        TRY(get_path(r, o, "unit_path", false, &p->unit_path));
-        TRY(get_strv(r, o, "dropin_paths", PLAN_DROPINS_MAX, &p->dropin_paths));
-        TRY(get_path(r, o, "policy_path", false, &p->policy_path));
+static int read_network_service(Reader *r, json_object *o, Plan *p) {
+        if (p->network != NETWORK_SERVICE) {
+                if (field(o, "network_service"))
+                        return rfail(r, "\"network_service\" is only for \"network\": \"service\".");
+                return 0;
+        }
+        TRY(get_str(r, o, "network_service", false, &p->network_service));
+        if (!unit_name_is_valid(p->network_service))
+                return rfail(r, "\"network_service\" is not a valid unit name.");
+        return 0;
+}
 
-        TRY(get_namespaces(r, o, "namespaces", &p->namespaces));
-        TRY(get_obj(r, o, "uid_map", &x));
-        TRY(check_keys(r, x, "uid_map", ukeys));
-        TRY(get_u64(r, x, "base", UINT32_MAX, &v));
-        p->uid_map_base = (uint32_t) v;
-        TRY(get_u64(r, x, "count", UINT32_MAX, &v));
-        p->uid_map_count = (uint32_t) v;
-        TRY(get_str(r, o, "hostname", true, &p->hostname));
-        TRY(get_str(r, o, "network", false, &network));
-        p->network = network_mode_from_string(network);
-        if (p->network < 0)
-                return rfail(r, "\"network\" must be none, host, private or service.");
-        if (p->network == NETWORK_SERVICE) {
-                TRY(get_str(r, o, "network_service", false, &p->network_service));
-                if (!unit_name_is_valid(p->network_service))
-                        return rfail(r, "\"network_service\" is not a valid unit name.");
-        } else if (field(o, "network_service"))
-                return rfail(r, "\"network_service\" is only for \"network\": \"service\".");
-        if (p->network == NETWORK_PRIVATE)
-                TRY(read_net(r, o, &p->net));
-        else if (field(o, "net"))
-                return rfail(r, "\"net\" is only for \"network\": \"private\".");
+static int read_net_field(Reader *r, json_object *o, Plan *p) {
+        if (p->network != NETWORK_PRIVATE) {
+                if (field(o, "net"))
+                        return rfail(r, "\"net\" is only for \"network\": \"private\".");
+                return 0;
+        }
+        return read_net(r, o, &p->net);
+}
+
+static int read_layers(Reader *r, json_object *o, Plan *p) {
+        static const char *const lkeys[] = { "type", "path", "id", "diff_id", "image", "manifest", NULL };
+        json_object *a = NULL;
 
         TRY(get_arr(r, o, "layers", LAYERS_MAX, &a));
         if (json_object_array_length(a) == 0)
@@ -1028,39 +988,13 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 TRY(get_str(r, l, "image", true, &p->layers[i].image));
                 TRY(get_str(r, l, "manifest", true, &p->layers[i].manifest));
         }
-        TRY(get_bool(r, o, "read_only", &p->read_only));
-        /* Both absent in plans of an sandboxd without images. */
-        if (field(o, "pull")) {
-                _cleanup_free_ char *pull = NULL;
+        return 0;
+}
 
-                TRY(get_str(r, o, "pull", false, &pull));
-                p->pull = pull_policy_from_string(pull);
-                if (p->pull < 0)
-                        return rfail(r, "\"pull\" must be missing, always, never or newer.");
-        }
-        if (field(o, "exposed_ports"))
-                TRY(get_strv(r, o, "exposed_ports", 1024, &p->exposed_ports));
-        TRY(read_mounts(r, o, p));
+static int read_supplementary_gids(Reader *r, json_object *o, Plan *p) {
+        json_object *a = NULL;
+        uint64_t v;
 
-        TRY(get_strv(r, o, "argv", ARGV_MAX, &p->argv));
-        if (!p->argv[0] || !path_is_normalized_absolute(p->argv[0]))
-                return rfail(r, "\"argv\" must start with an absolute program path.");
-        TRY(get_strv(r, o, "environment", PLAN_ENVIRONMENT_MAX, &p->environment));
-        STRV_FOREACH(e, p->environment)
-                if (!strchr(*e, '=') || **e == '=')
-                        return rfail(r, "\"environment\" entries must be NAME=value.");
-        /* Absent in plans written before it existed. */
-        if (field(o, "environment_sources")) {
-                TRY(get_strv(r, o, "environment_sources", PLAN_ENVIRONMENT_MAX, &p->environment_sources));
-                STRV_FOREACH(e, p->environment_sources)
-                        if (!strchr(*e, '=') || **e == '=' || !path_is_absolute(strchr(*e, '=') + 1))
-                                return rfail(r, "\"environment_sources\" entries must be NAME=/path.");
-        }
-        TRY(get_path(r, o, "working_directory", false, &p->working_directory));
-        TRY(get_u64(r, o, "uid", UINT32_MAX - 1, &v));
-        p->uid = (uid_t) v;
-        TRY(get_u64(r, o, "gid", UINT32_MAX - 1, &v));
-        p->gid = (gid_t) v;
         TRY(get_arr(r, o, "supplementary_gids", SUPPLEMENTARY_GROUPS_MAX, &a));
         if (json_object_array_length(a) > 0) {
                 p->supplementary_gids = calloc(json_object_array_length(a), sizeof(gid_t));
@@ -1071,73 +1005,345 @@ static int read_plan(Reader *r, json_object *o, Plan *p) {
                 TRY(get_u64_value(r, json_object_array_get_idx(a, i), "supplementary_gids[]", UINT32_MAX - 1, &v));
                 p->supplementary_gids[p->n_supplementary_gids++] = (gid_t) v;
         }
+        return 0;
+}
+
+static int read_rlimits(Reader *r, json_object *o, Plan *p) {
+        static const char *const rkeys[] = { "soft", "hard", NULL };
+        json_object *x = NULL;
 
         TRY(get_obj(r, o, "rlimits", &x));
-        {
-                json_object_object_foreach(x, k, lim) {
-                        int res = rlimit_from_name(k);
-                        if (res < 0 || !json_object_is_type(lim, json_type_object))
-                                return rfail(r, "rlimits: \"%s\" is not a resource limit object.", k);
-                        TRY(check_keys(r, lim, "rlimits.*", rkeys));
-                        TRY(get_u64(r, lim, "soft", UINT64_MAX, &p->rlimits[res].soft));
-                        TRY(get_u64(r, lim, "hard", UINT64_MAX, &p->rlimits[res].hard));
-                        if (p->rlimits[res].soft > p->rlimits[res].hard)
-                                return rfail(r, "rlimits.%s: soft above hard.", k);
-                        p->rlimits[res].set = true;
+        json_object_object_foreach(x, k, lim) {
+                int res = rlimit_from_name(k);
+                if (res < 0 || !json_object_is_type(lim, json_type_object))
+                        return rfail(r, "rlimits: \"%s\" is not a resource limit object.", k);
+                TRY(check_keys(r, lim, "rlimits.*", rkeys));
+                TRY(get_u64(r, lim, "soft", UINT64_MAX, &p->rlimits[res].soft));
+                TRY(get_u64(r, lim, "hard", UINT64_MAX, &p->rlimits[res].hard));
+                if (p->rlimits[res].soft > p->rlimits[res].hard)
+                        return rfail(r, "rlimits.%s: soft above hard.", k);
+                p->rlimits[res].set = true;
+        }
+        return 0;
+}
+
+static int read_kill_signal(Reader *r, json_object *o, Plan *p) {
+        _cleanup_free_ char *sig = NULL;
+
+        TRY(get_str(r, o, "kill_signal", false, &sig));
+        if (parse_signal(sig, &p->kill_signal) < 0)
+                return rfail(r, "service.kill_signal \"%s\" is not a signal.", sig);
+        return 0;
+}
+
+/* ---- the fields of a plan ----
+ *
+ * One table says, for every key of the plan's JSON, where its value lives
+ * in the Plan and how it is spelt; plan_to_json_object() writes by it,
+ * read_plan() reads by it and refuses any key it does not list. A field
+ * that is more than a value names its writer and reader. */
+
+typedef enum FieldKind {
+        FIELD_STRING,           /* char *; FIELD_NULLABLE: NULL is null */
+        FIELD_PATH,             /* char *, absolute and normalized */
+        FIELD_STRV,             /* char **; max: how many */
+        FIELD_U64,              /* uint64_t up to max; UINT64_MAX is "infinity" when max is UINT64_MAX */
+        FIELD_U32,              /* uint32_t up to max */
+        FIELD_UNSIGNED,         /* unsigned up to max */
+        FIELD_BOOL,
+        FIELD_CAPS,             /* uint64_t capability mask, as names */
+        FIELD_NAMESPACES,       /* uint64_t namespace mask, as names */
+        FIELD_ENUM,             /* an enum with a string table */
+        FIELD_OBJECT,           /* an object whose fields are .fields */
+        FIELD_CUSTOM,           /* .write and .read */
+} FieldKind;
+
+enum {
+        FIELD_NULLABLE = 1 << 0,        /* null (or absent) reads as NULL / 0; 0 is written as null */
+        FIELD_OPTIONAL = 1 << 1,        /* absent in plans of an older sandboxd: the Plan's default stays */
+};
+
+typedef struct Field Field;
+struct Field {
+        const char *key;
+        FieldKind kind;
+        size_t offset;                  /* of the value in Plan */
+        uint64_t max;
+        unsigned flags;
+        const Field *fields;            /* FIELD_OBJECT, ending with a NULL key */
+        const char *(*to_string)(int v);                        /* FIELD_ENUM */
+        int (*from_string)(const char *s);                      /* FIELD_ENUM: < 0 unknown */
+        const char *expected;                                   /* FIELD_ENUM: the words, for messages */
+        int (*write)(JsonWriter *w, const Plan *p, json_object **ret);  /* FIELD_CUSTOM */
+        int (*read)(Reader *r, json_object *o, Plan *p);                /* FIELD_CUSTOM */
+};
+
+/* The enums through int, for the table. */
+_Static_assert(sizeof(NetworkMode) == sizeof(int) && sizeof(PullPolicy) == sizeof(int) &&
+               sizeof(RestartPolicy) == sizeof(int), "FIELD_ENUM stores an int");
+#define ENUM_ACCESS(name, type)                                                                         \
+        static const char *name##_name(int v) { return name##_to_string((type) v); }                    \
+        static int name##_value(const char *s) { return (int) name##_from_string(s); }
+ENUM_ACCESS(network_mode, NetworkMode)
+ENUM_ACCESS(pull_policy, PullPolicy)
+ENUM_ACCESS(restart_policy, RestartPolicy)
+
+#define F(k, kind_, member, ...) { .key = k, .kind = kind_, .offset = offsetof(Plan, member), __VA_ARGS__ }
+#define F_ENUM(k, member, name, words, ...)                                                            \
+        F(k, FIELD_ENUM, member, .to_string = name##_name, .from_string = name##_value, .expected = words, __VA_ARGS__)
+#define F_OBJECT(k, table) { .key = k, .kind = FIELD_OBJECT, .fields = table }
+#define F_CUSTOM(k, w_, r_) { .key = k, .kind = FIELD_CUSTOM, .write = w_, .read = r_ }
+
+static const Field uid_map_fields[] = {
+        F("base", FIELD_U32, uid_map_base, .max = UINT32_MAX),
+        F("count", FIELD_U32, uid_map_count, .max = UINT32_MAX),
+        {},
+};
+
+static const Field capability_fields[] = {
+        F("bounding", FIELD_CAPS, cap_bounding),
+        F("permitted", FIELD_CAPS, cap_permitted),
+        F("effective", FIELD_CAPS, cap_effective),
+        F("inheritable", FIELD_CAPS, cap_inheritable),
+        F("ambient", FIELD_CAPS, cap_ambient),
+        {},
+};
+
+static const Field cgroup_fields[] = {
+        F("memory_max", FIELD_U64, limits.memory_max, .max = UINT64_MAX),
+        F("memory_high", FIELD_U64, limits.memory_high, .max = UINT64_MAX),
+        F("memory_swap_max", FIELD_U64, limits.memory_swap_max, .max = UINT64_MAX),
+        F("tasks_max", FIELD_U64, limits.tasks_max, .max = UINT64_MAX),
+        F("cpu_quota_per_sec_usec", FIELD_U64, limits.cpu_quota_per_sec_usec, .max = UINT64_MAX),
+        F("cpu_weight", FIELD_U64, limits.cpu_weight, .max = CG_WEIGHT_MAX, .flags = FIELD_NULLABLE),
+        F("io_weight", FIELD_U64, limits.io_weight, .max = CG_WEIGHT_MAX, .flags = FIELD_NULLABLE),
+        {},
+};
+
+static const Field service_fields[] = {
+        F_ENUM("restart", restart, restart_policy, "no, on-success, on-failure, on-abnormal, on-abort or always"),
+        F("restart_usec", FIELD_U64, restart_usec, .max = UINT64_MAX),
+        F("restart_steps", FIELD_UNSIGNED, restart_steps, .max = RESTART_COUNT_MAX),
+        F("restart_max_delay_usec", FIELD_U64, restart_max_delay_usec, .max = UINT64_MAX),
+        F("start_limit_burst", FIELD_UNSIGNED, start_limit_burst, .max = RESTART_COUNT_MAX),
+        F("start_limit_interval_usec", FIELD_U64, start_limit_interval_usec, .max = UINT64_MAX),
+        F_CUSTOM("kill_signal", w_kill_signal, read_kill_signal),
+        F("timeout_stop_usec", FIELD_U64, timeout_stop_usec, .max = UINT64_MAX),
+        F("wanted", FIELD_BOOL, wanted),
+        {},
+};
+
+/* In the order they are written; read in the same order, so that a field
+ * may depend on one above it ("net" on "network"). */
+static const Field plan_fields[] = {
+        F_CUSTOM("format", w_format, read_format),
+        F("name", FIELD_STRING, name),
+        F("description", FIELD_STRING, description, .flags = FIELD_NULLABLE),
+        F("unit_path", FIELD_PATH, unit_path),
+        F("dropin_paths", FIELD_STRV, dropin_paths, .max = PLAN_DROPINS_MAX),
+        F("policy_path", FIELD_PATH, policy_path),
+        F("namespaces", FIELD_NAMESPACES, namespaces),
+        F_OBJECT("uid_map", uid_map_fields),
+        F("hostname", FIELD_STRING, hostname, .flags = FIELD_NULLABLE),
+        F_ENUM("network", network, network_mode, "none, host, private or service"),
+        F_CUSTOM("network_service", w_network_service, read_network_service),
+        F_CUSTOM("layers", w_layers, read_layers),
+        F("read_only", FIELD_BOOL, read_only),
+        F_ENUM("pull", pull, pull_policy, "missing, always, never or newer", .flags = FIELD_OPTIONAL),
+        F("exposed_ports", FIELD_STRV, exposed_ports, .max = 1024, .flags = FIELD_OPTIONAL),
+        F_CUSTOM("mounts", w_mounts, read_mounts),
+        F("argv", FIELD_STRV, argv, .max = ARGV_MAX),
+        F("environment", FIELD_STRV, environment, .max = PLAN_ENVIRONMENT_MAX),
+        F("environment_sources", FIELD_STRV, environment_sources, .max = PLAN_ENVIRONMENT_MAX, .flags = FIELD_OPTIONAL),
+        F("working_directory", FIELD_PATH, working_directory),
+        F("uid", FIELD_U32, uid, .max = UINT32_MAX - 1),
+        F("gid", FIELD_U32, gid, .max = UINT32_MAX - 1),
+        F_CUSTOM("supplementary_gids", w_supplementary_gids, read_supplementary_gids),
+        F_CUSTOM("rlimits", w_rlimits, read_rlimits),
+        F_OBJECT("capabilities", capability_fields),
+        F("no_new_privileges", FIELD_BOOL, no_new_privileges),
+        F_CUSTOM("seccomp", w_seccomp, read_seccomp),
+        F_OBJECT("cgroup", cgroup_fields),
+        F_OBJECT("service", service_fields),
+        F("upper_size", FIELD_U64, upper_size, .max = UINT64_MAX - 1),
+        F_CUSTOM("devices", w_devices, read_devices),
+        F_CUSTOM("net", w_net, read_net_field),
+        F_CUSTOM("sockets", w_sockets, read_sockets),
+        {},
+};
+
+#define AT(p, f, type) ((type *) ((uint8_t *) (p) + (f)->offset))
+#define AT_CONST(p, f, type) ((type const *) ((const uint8_t *) (p) + (f)->offset))
+
+static json_object *write_fields(JsonWriter *w, const Plan *p, const Field *fields) {
+        json_object *o = j_object(w);
+
+        for (const Field *f = fields; f->key; f++) {
+                json_object *v = NULL;
+                uint64_t n;
+
+                switch (f->kind) {
+                case FIELD_STRING:
+                case FIELD_PATH:
+                        v = j_str(w, *AT_CONST(p, f, char *));
+                        break;
+                case FIELD_STRV:
+                        v = j_strv(w, *AT_CONST(p, f, char **));
+                        break;
+                case FIELD_U64:
+                case FIELD_U32:
+                case FIELD_UNSIGNED:
+                        n = f->kind == FIELD_U64 ? *AT_CONST(p, f, uint64_t) :
+                            f->kind == FIELD_U32 ? *AT_CONST(p, f, uint32_t) : *AT_CONST(p, f, unsigned);
+                        /* "infinity" only where the reader takes it. */
+                        v = (f->flags & FIELD_NULLABLE) && n == 0 ? NULL :
+                            f->max == UINT64_MAX ? j_u64(w, n) : j_i64(w, (int64_t) n);
+                        break;
+                case FIELD_BOOL:
+                        v = j_bool(w, *AT_CONST(p, f, bool));
+                        break;
+                case FIELD_CAPS:
+                        v = j_caps(w, *AT_CONST(p, f, uint64_t));
+                        break;
+                case FIELD_NAMESPACES:
+                        v = j_namespaces(w, *AT_CONST(p, f, uint64_t));
+                        break;
+                case FIELD_ENUM:
+                        v = j_str(w, f->to_string(*AT_CONST(p, f, int)));
+                        break;
+                case FIELD_OBJECT:
+                        v = write_fields(w, p, f->fields);
+                        break;
+                case FIELD_CUSTOM:
+                        if (f->write(w, p, &v) == 0)
+                                continue;
+                        break;
                 }
+                add(w, o, f->key, v);
+        }
+        return o;
+}
+
+static int read_fields(Reader *r, json_object *o, const char *where, const Field *fields, Plan *p) {
+        /* Every key must be one of the table's: a misspelt field must not be ignored. */
+        json_object_object_foreach(o, k, unused) {
+                const Field *f = fields;
+
+                (void) unused;
+                while (f->key && !streq(f->key, k))
+                        f++;
+                if (!f->key)
+                        return rfail(r, "%s: unknown field \"%s\".", where, k);
         }
 
-        TRY(get_obj(r, o, "capabilities", &x));
-        TRY(check_keys(r, x, "capabilities", ckeys));
-        TRY(get_caps(r, x, "bounding", &p->cap_bounding));
-        TRY(get_caps(r, x, "permitted", &p->cap_permitted));
-        TRY(get_caps(r, x, "effective", &p->cap_effective));
-        TRY(get_caps(r, x, "inheritable", &p->cap_inheritable));
-        TRY(get_caps(r, x, "ambient", &p->cap_ambient));
+        for (const Field *f = fields; f->key; f++) {
+                json_object *v = field(o, f->key);
+                _cleanup_free_ char *s = NULL;
+                uint64_t n;
+                int e;
+
+                if ((f->flags & FIELD_OPTIONAL) && !v)
+                        continue;
+                if ((f->flags & FIELD_NULLABLE) && (!v || json_object_is_type(v, json_type_null)) &&
+                    (f->kind == FIELD_U64 || f->kind == FIELD_U32 || f->kind == FIELD_UNSIGNED)) {
+                        n = 0;
+                        goto store_number;
+                }
+
+                switch (f->kind) {
+                case FIELD_STRING:
+                        TRY(get_str(r, o, f->key, f->flags & FIELD_NULLABLE, AT(p, f, char *)));
+                        break;
+                case FIELD_PATH:
+                        TRY(get_path(r, o, f->key, f->flags & FIELD_NULLABLE, AT(p, f, char *)));
+                        break;
+                case FIELD_STRV:
+                        TRY(get_strv(r, o, f->key, f->max, AT(p, f, char **)));
+                        break;
+                case FIELD_U64:
+                case FIELD_U32:
+                case FIELD_UNSIGNED:
+                        TRY(get_u64(r, o, f->key, f->max, &n));
+                store_number:
+                        if (f->kind == FIELD_U64)
+                                *AT(p, f, uint64_t) = n;
+                        else if (f->kind == FIELD_U32)
+                                *AT(p, f, uint32_t) = (uint32_t) n;
+                        else
+                                *AT(p, f, unsigned) = (unsigned) n;
+                        break;
+                case FIELD_BOOL:
+                        TRY(get_bool(r, o, f->key, AT(p, f, bool)));
+                        break;
+                case FIELD_CAPS:
+                        TRY(get_caps(r, o, f->key, AT(p, f, uint64_t)));
+                        break;
+                case FIELD_NAMESPACES:
+                        TRY(get_namespaces(r, o, f->key, AT(p, f, uint64_t)));
+                        break;
+                case FIELD_ENUM:
+                        TRY(get_str(r, o, f->key, false, &s));
+                        e = f->from_string(s);
+                        if (e < 0)
+                                return streq(where, "plan") ? rfail(r, "\"%s\" must be %s.", f->key, f->expected)
+                                                            : rfail(r, "%s.%s \"%s\" must be %s.", where, f->key, s, f->expected);
+                        *AT(p, f, int) = e;
+                        break;
+                case FIELD_OBJECT: {
+                        json_object *x = NULL;
+
+                        TRY(get_obj(r, o, f->key, &x));
+                        TRY(read_fields(r, x, f->key, f->fields, p));
+                        break;
+                }
+                case FIELD_CUSTOM:
+                        TRY(f->read(r, o, p));
+                        break;
+                }
+        }
+        return 0;
+}
+
+int plan_to_json_object(const Plan *p, struct json_object **ret) {
+        JsonWriter writer = {};
+        _cleanup_json_ json_object *o = NULL;
+
+        o = write_fields(&writer, p, plan_fields);
+        if (!o || writer.oom)
+                return -ENOMEM;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* What no single field can check: the values against each other. */
+static int check_plan(Reader *r, const Plan *p) {
+        if (!filename_is_valid(p->name))
+                return rfail(r, "\"name\" is not a valid unit name.");
+        if (!p->argv[0] || !path_is_normalized_absolute(p->argv[0]))
+                return rfail(r, "\"argv\" must start with an absolute program path.");
+        STRV_FOREACH(e, p->environment)
+                if (!strchr(*e, '=') || **e == '=')
+                        return rfail(r, "\"environment\" entries must be NAME=value.");
+        STRV_FOREACH(e, p->environment_sources)
+                if (!strchr(*e, '=') || **e == '=' || !path_is_absolute(strchr(*e, '=') + 1))
+                        return rfail(r, "\"environment_sources\" entries must be NAME=/path.");
         if ((p->cap_permitted | p->cap_ambient) & ~p->cap_bounding || p->cap_effective & ~p->cap_permitted ||
             p->cap_ambient & ~(p->cap_permitted & p->cap_inheritable))
                 return rfail(r, "\"capabilities\" are inconsistent (permitted and ambient within bounding, effective within permitted, ambient within permitted and inheritable).");
-        TRY(get_bool(r, o, "no_new_privileges", &p->no_new_privileges));
-
-        TRY(read_seccomp(r, o, p));
-
-        TRY(get_obj(r, o, "cgroup", &x));
-        TRY(check_keys(r, x, "cgroup", gkeys));
-        TRY(get_u64(r, x, "memory_max", UINT64_MAX, &p->limits.memory_max));
-        TRY(get_u64(r, x, "memory_high", UINT64_MAX, &p->limits.memory_high));
-        TRY(get_u64(r, x, "memory_swap_max", UINT64_MAX, &p->limits.memory_swap_max));
-        TRY(get_u64(r, x, "tasks_max", UINT64_MAX, &p->limits.tasks_max));
-        TRY(get_u64(r, x, "cpu_quota_per_sec_usec", UINT64_MAX, &p->limits.cpu_quota_per_sec_usec));
-        if (field(x, "cpu_weight") && !json_object_is_type(field(x, "cpu_weight"), json_type_null))
-                TRY(get_u64(r, x, "cpu_weight", CG_WEIGHT_MAX, &p->limits.cpu_weight));
-        if (field(x, "io_weight") && !json_object_is_type(field(x, "io_weight"), json_type_null))
-                TRY(get_u64(r, x, "io_weight", CG_WEIGHT_MAX, &p->limits.io_weight));
-
-        TRY(get_obj(r, o, "service", &x));
-        TRY(check_keys(r, x, "service", skeys));
-        TRY(get_str(r, x, "restart", false, &restart));
-        p->restart = restart_policy_from_string(restart);
-        if (p->restart < 0)
-                return rfail(r, "service.restart \"%s\" is unknown.", restart);
-        TRY(get_u64(r, x, "restart_usec", UINT64_MAX, &p->restart_usec));
-        TRY(get_u64(r, x, "restart_steps", RESTART_COUNT_MAX, &v));
-        p->restart_steps = (unsigned) v;
-        TRY(get_u64(r, x, "restart_max_delay_usec", UINT64_MAX, &p->restart_max_delay_usec));
-        TRY(get_u64(r, x, "start_limit_burst", RESTART_COUNT_MAX, &v));
-        p->start_limit_burst = (unsigned) v;
-        TRY(get_u64(r, x, "start_limit_interval_usec", UINT64_MAX, &p->start_limit_interval_usec));
-        TRY(get_str(r, x, "kill_signal", false, &sig));
-        if (parse_signal(sig, &p->kill_signal) < 0)
-                return rfail(r, "service.kill_signal \"%s\" is not a signal.", sig);
-        TRY(get_u64(r, x, "timeout_stop_usec", UINT64_MAX, &p->timeout_stop_usec));
-        TRY(get_bool(r, x, "wanted", &p->wanted));
-
-        TRY(get_u64(r, o, "upper_size", UINT64_MAX - 1, &p->upper_size));
         if (p->read_only != (p->upper_size == 0))
                 return rfail(r, "\"upper_size\" must be 0 with a read-only root, and only then.");
-        TRY(read_devices(r, o, p));
-        TRY(read_sockets(r, o, p));
         return 0;
+}
+
+static int read_plan(Reader *r, json_object *o, Plan *p) {
+        if (!json_object_is_type(o, json_type_object))
+                return rfail(r, "The plan must be a JSON object.");
+        /* The version before anything else: a newer plan's other fields
+         * would be reported as unknown. */
+        if (field(o, "format"))
+                TRY(read_format(r, o, p));
+        TRY(read_fields(r, o, "plan", plan_fields, p));
+        return check_plan(r, p);
 }
 
 int plan_from_json(const char *text, size_t size, Plan **ret, char **reterr_message) {
