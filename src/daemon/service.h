@@ -71,6 +71,8 @@ typedef struct Service {
         char **listen_files;            /* the AF_UNIX socket files to remove then */
         /* Additions by service-denials.c: */
         ServiceDenials *denials;        /* the seccomp listener of the run, what it denied */
+        /* Additions by manager-fetch.c: */
+        bool fetching;                  /* a worker imports or pulls its images for a start */
 } Service;
 
 /* A new, inactive service object registered with m. */
