@@ -215,7 +215,9 @@ int manager_start_unit_fetching(Manager *m, const char *name, const char *path, 
         if (unit_load_as(unit, caller, &u, &d) < 0 || !image_unit_needs_fetch(image_store_dir(), u))
                 return 0;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        /* Non-blocking: the text (at most FETCH_TEXT_MAX) fits the pipe, and the
+         * read after the exit must not wait for a writer that inherited it. */
+        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
                 return -errno;
         j = calloc(1, sizeof(FetchJob));
         if (!j)

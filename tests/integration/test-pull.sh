@@ -264,7 +264,11 @@ start_daemon
 timeout -s KILL 90 "$SANDBOXCTL" start "$UNITDIR/slow.unit" >"$TESTDIR/start.out" 2>"$TESTDIR/start.err" &
 START_PID=$!
 bg_track $START_PID
-pulling() { "$SANDBOXCTL" status slow 2>/dev/null | grep -q "Job: *start: pulling"; }
+# status exits 3 for a service that is not running, as systemctl does.
+pulling() {
+        timeout 5 "$SANDBOXCTL" status slow >"$TESTDIR/status-slow.out" 2>&1 || true
+        grep -q "Job: *start: pulling" "$TESTDIR/status-slow.out"
+}
 if wait_for 20 pulling; then
         t0=$(date +%s%N)
         timeout 5 "$SANDBOXCTL" list >"$TESTDIR/list-during.out" 2>&1 || true
