@@ -250,7 +250,7 @@ for lane in "${LANES[@]}"; do
                         failed_lanes+=(fuzz-build); fail=$((fail + 1))
                         continue
                 fi
-                for t in unit-parse:unit policy-parse:policy plan-json:plan state-file:state exit-report:exit proc-files:proc registry-auth:registry-auth rtnl:rtnl image-ref:image; do
+                for t in unit-parse:unit policy-parse:policy plan-json:plan state-file:state exit-report:exit proc-files:proc registry-auth:registry-auth rtnl:rtnl image-ref:image registries-conf:registries-conf; do
                         name=fuzz-${t%%:*} corpus=tests/fuzz/corpus/${t##*:}
                         work=$(mktemp -d)
                         mkdir -p build-fuzz/crashes

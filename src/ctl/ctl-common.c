@@ -6,15 +6,37 @@
 #include "config.h"
 
 #include "ctl-common.h"
+#include "ctl-format.h"
 #include "diag.h"
 #include "image-import.h"
+#include "image-pull.h"
 #include "image-store.h"
 #include "unit.h"
 #include "log.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
 
+void ctl_pull_progress(void *userdata, const char *what, const char *digest, uint64_t size, uint64_t resumed_from,
+                       bool present) {
+        FILE *f = userdata;
+        char b[CTL_FORMAT_MAX], rb[CTL_FORMAT_MAX];
+
+        if (present)
+                fprintf(f, "Copying %s %.19s... skipped: already in the store\n", what, digest);
+        else if (resumed_from > 0)
+                fprintf(f, "Copying %s %.19s... %s (resumed at %s)\n", what, digest, ctl_format_bytes(b, size),
+                        ctl_format_bytes(rb, resumed_from));
+        else
+                fprintf(f, "Copying %s %.19s... %s\n", what, digest, ctl_format_bytes(b, size));
+        fflush(f);
+}
+
+static void pull_warning(void *userdata, const char *text) {
+        log_warning("%s", text);
+}
+
 int ctl_import_unit_images(const char *arg) {
+        _cleanup_(image_pull_config_done) ImagePullConfig c = {};
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_(unit_freep) Unit *u = NULL;
         _cleanup_free_ char *text = NULL;
@@ -27,6 +49,12 @@ int ctl_import_unit_images(const char *arg) {
         if (unit_load(arg, &u, &d) < 0)
                 return 0;
         r = image_import_unit(image_store_dir(), u, 0, &text);
+        if (r >= 0 && image_unit_needs_fetch(image_store_dir(), u)) {
+                /* Pull= (the registry references): stdout is the service's. */
+                r = image_pull_config_load(NULL, &c, &text);
+                if (r >= 0)
+                        r = image_pull_unit(image_store_dir(), u, &c, ctl_pull_progress, pull_warning, stderr, &text);
+        }
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {

@@ -11,8 +11,12 @@ typedef struct Plan Plan;
  * are printed to stderr as FILE:LINE: Key: message; returns < 0 on any. */
 int ctl_compile_unit(const char *arg, Plan **ret);
 /* Imports the unit's oci:, oci-archive: and docker-archive: images into
- * the store (as root), before ctl_compile_unit() resolves them there. */
+ * the store (as root), and pulls its registry references as its Pull=
+ * says, before ctl_compile_unit() resolves them there. */
 int ctl_import_unit_images(const char *arg);
+/* ImagePullProgress for a FILE * (userdata): a line per blob. */
+void ctl_pull_progress(void *userdata, const char *what, const char *digest, uint64_t size, uint64_t resumed_from,
+                       bool present);
 
 /* The logs of a service, for `logs` and for the tail of `status`: from
  * journald when it runs on this machine, else from the file sandboxd

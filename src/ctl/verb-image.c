@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -106,28 +107,90 @@ static int image_import_verb(int argc, char *argv[]) {
         return 0;
 }
 
-static void pull_progress(void *userdata, const char *what, const char *digest, uint64_t size, uint64_t resumed_from,
-                          bool present) {
-        char b[CTL_FORMAT_MAX], rb[CTL_FORMAT_MAX];
+/* On a terminal: one line per blob, redrawn in place at most 10 times a
+ * second (every chunk curl hands over would flood the terminal). */
+typedef struct TtyBar {
+        char digest[sizeof("sha256:") + 12];
+        const char *what;
+        uint64_t done, size;
+        const char *state;      /* NULL: downloading */
+} TtyBar;
 
-        if (present)
-                printf("Copying %s %.19s... skipped: already in the store\n", what, digest);
-        else if (resumed_from > 0)
-                printf("Copying %s %.19s... %s (resumed at %s)\n", what, digest, ctl_format_bytes(b, size),
-                       ctl_format_bytes(rb, resumed_from));
-        else
-                printf("Copying %s %.19s... %s\n", what, digest, ctl_format_bytes(b, size));
+typedef struct TtyProgress {
+        TtyBar bars[64];
+        size_t n, drawn;
+        uint64_t last;
+} TtyProgress;
+
+static TtyBar *tty_bar(TtyProgress *t, const char *what, const char *digest) {
+        for (size_t i = 0; i < t->n; i++)
+                if (strneq(t->bars[i].digest, digest, sizeof(t->bars[i].digest) - 1))
+                        return &t->bars[i];
+        if (t->n >= ELEMENTSOF(t->bars))
+                return NULL;
+        TtyBar *b = &t->bars[t->n++];
+        *b = (TtyBar) { .what = what };
+        strncpy(b->digest, digest, sizeof(b->digest) - 1);
+        return b;
+}
+
+static void tty_draw(TtyProgress *t, bool force) {
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+
+        if (!force && now - t->last < 100 * USEC_PER_MSEC)
+                return;
+        t->last = now;
+        if (t->drawn > 0)
+                printf("\033[%zuA", t->drawn);
+        for (size_t i = 0; i < t->n; i++) {
+                const TtyBar *b = &t->bars[i];
+                char d[CTL_FORMAT_MAX], s[CTL_FORMAT_MAX], bar[31];
+                size_t fill = b->size > 0 ? (size_t) (MIN(b->done, b->size) * 30 / b->size) : 30;
+
+                memset(bar, '=', fill);
+                memset(bar + fill, ' ', 30 - fill);
+                bar[30] = '\0';
+                printf("\r\033[2KCopying %s %s... [%s] %s / %s%s%s\n", b->what, b->digest, bar,
+                       ctl_format_bytes(d, b->done), ctl_format_bytes(s, b->size), b->state ? " " : "",
+                       strempty(b->state));
+        }
+        t->drawn = t->n;
         fflush(stdout);
+}
+
+static void tty_bytes(void *userdata, const char *what, const char *digest, uint64_t done, uint64_t size) {
+        TtyProgress *t = userdata;
+        TtyBar *b = tty_bar(t, what, digest);
+
+        if (!b)
+                return;
+        b->done = done;
+        b->size = size;
+        tty_draw(t, false);
+}
+
+static void tty_progress(void *userdata, const char *what, const char *digest, uint64_t size, uint64_t resumed_from,
+                         bool present) {
+        TtyProgress *t = userdata;
+        TtyBar *b = tty_bar(t, what, digest);
+
+        if (!b)
+                return;
+        b->done = b->size = size;
+        b->state = present ? "skipped: already in the store" : resumed_from > 0 ? "done (resumed)" : "done";
+        tty_draw(t, true);
 }
 
 static int image_pull_verb(int argc, char *argv[], bool tls_verify) {
         _cleanup_(image_ref_freep) ImageRef *ref = NULL;
         _cleanup_free_ char *digest = NULL;
-        RegistryOptions o = {
-                .tls_verify = tls_verify,
-                .certs_dir = SYSCONFDIR "/sandboxd/certs.d",
-                .auth_file = getenv("REGISTRY_AUTH_FILE") ?: SYSCONFDIR "/sandboxd/auth.json",
-        };
+        _cleanup_(image_pull_config_done) ImagePullConfig c = {};
+        _cleanup_free_ char *text = NULL;
+        RegistryOptions o;
         const char *why = NULL;
         ImageError e = {};
         int r;
@@ -139,7 +202,19 @@ static int image_pull_verb(int argc, char *argv[], bool tls_verify) {
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "Invalid image reference \"%s\": %s.", argv[1], why);
-        r = image_pull(image_store_dir(), ref, &o, pull_progress, NULL, &digest, &e);
+        r = image_pull_config_load(NULL, &c, &text);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", text);
+        c.tls_verify = tls_verify;
+        image_pull_config_options(&c, ref, &o);
+        if (isatty(STDOUT_FILENO)) {
+                TtyProgress t = {};
+
+                r = image_pull(image_store_dir(), ref, &o, tty_progress, tty_bytes, &t, &digest, &e);
+        } else
+                r = image_pull(image_store_dir(), ref, &o, ctl_pull_progress, NULL, stdout, &digest, &e);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)

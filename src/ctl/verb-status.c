@@ -33,6 +33,7 @@ typedef struct UnitStatus {
         char *cgroup_driver;
         char *last_exit;
         char *last_start_error;
+        char *job;
         char *user;
         char *userns_range;
         char **namespaces;
@@ -73,6 +74,7 @@ static void unit_status_done(UnitStatus *u) {
         free(u->cgroup_driver);
         free(u->last_exit);
         free(u->last_start_error);
+        free(u->job);
         free(u->user);
         free(u->userns_range);
         strv_free(u->namespaces);
@@ -100,6 +102,7 @@ static const struct {
         { "CgroupDriver", "s", offsetof(UnitStatus, cgroup_driver) },
         { "LastExit", "s", offsetof(UnitStatus, last_exit) },
         { "LastStartError", "s", offsetof(UnitStatus, last_start_error) },
+        { "Job", "s", offsetof(UnitStatus, job) },
         { "User", "s", offsetof(UnitStatus, user) },
         { "Namespaces", "as", offsetof(UnitStatus, namespaces) },
         { "UserNamespaceRange", "s", offsetof(UnitStatus, userns_range) },
@@ -435,6 +438,10 @@ static void print_status(const UnitStatus *u, const char *name) {
         else
                 print_field("Loaded", "loaded (%s)", strna(u->unit_path));
         print_active(u, color);
+        if (!isempty(u->job) && streq(u->job, "fetching-images"))
+                print_field("Job", "start: pulling or importing its images");
+        else if (!isempty(u->job))
+                print_field("Job", "%s", u->job);
 
         if (u->main_pid > 0)
                 print_field("Main PID", "%" PRIu32, u->main_pid);

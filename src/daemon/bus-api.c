@@ -190,6 +190,20 @@ static int error_start(sd_bus_error *error, int r, const char *message, bool bad
         return sd_bus_error_setf(error, BUS_ERROR_LAUNCH_FAILED, "Failed to start: %s", strerror(-r));
 }
 
+void bus_api_reply_start(sd_bus_message *msg, const char *name, int r, const char *message, bool bad_unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (r >= 0) {
+                (void) sd_bus_reply_method_return(msg, "s", name);
+                return;
+        }
+        (void) error_start(&error, r, message, bad_unit);
+        if (sd_bus_error_is_set(&error))
+                (void) sd_bus_reply_method_error(msg, &error);
+        else
+                (void) sd_bus_reply_method_errnof(msg, r, "Failed to start: %m");
+}
+
 /* Read one name (or path, when allow_path) argument; InvalidName in error. */
 static int read_unit_arg(sd_bus_message *msg, bool allow_path, char **ret_name, char **ret_path,
                          sd_bus_error *error) {
@@ -311,7 +325,7 @@ static void emit_on(sd_bus *bus, const char *name, ServiceState state, ServiceRe
         if (path)
                 (void) sd_bus_emit_properties_changed(bus, path, BUS_API_UNIT_INTERFACE, "State", "Result", "MainPID",
                                                       "ActiveSinceRealtime", "StateChangeRealtime", "NRestarts",
-                                                      "NextRestartRealtime", "LastExit", "LastStartError", NULL);
+                                                      "NextRestartRealtime", "LastExit", "LastStartError", "Job", NULL);
 }
 
 void bus_api_emit_unit_changed(Manager *m, const char *name, ServiceState state, ServiceResult result) {
@@ -362,6 +376,10 @@ static int method_start_unit(sd_bus_message *msg, void *userdata, sd_bus_error *
                 return add_waiter(s, msg);
         }
 
+        /* Pull= and archives not imported yet: a worker, the reply later. */
+        r = manager_start_unit_fetching(m, name, path, uid, msg);
+        if (r != 0)
+                return r;
         r = manager_start_unit_as(m, name, path, uid, NULL, &message, &bad);
         if (r < 0)
                 return error_start(error, r, message, bad);
@@ -383,8 +401,10 @@ static int method_stop_unit(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 return r;
         log_info("StopUnit %s by uid %u.", name, (unsigned) uid);
 
-        /* A stop cancels a restart that was waiting for the previous stop. */
+        /* A stop cancels a restart that was waiting for the previous stop,
+         * and a start that waits for its images. */
         s->restart_after_stop = false;
+        manager_cancel_fetch(m, name);
 
         if (s->rt.state == SERVICE_STARTING || s->rt.state == SERVICE_RUNNING || s->rt.state == SERVICE_AUTO_RESTART) {
                 r = service_stop(s);
@@ -418,6 +438,9 @@ static int method_restart_unit(sd_bus_message *msg, void *userdata, sd_bus_error
 
         s = manager_get_service(m, name);
         if (!s || !service_has_process(s)) {
+                r = manager_start_unit_fetching(m, name, NULL, uid, msg);
+                if (r != 0)
+                        return r;
                 r = manager_start_unit_as(m, name, NULL, uid, NULL, &message, &bad);
                 if (r < 0)
                         return error_start(error, r, message, bad);
@@ -464,7 +487,7 @@ static int method_reset_failed(sd_bus_message *msg, void *userdata, sd_bus_error
         r = service_reset_failed(s);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reset %s: %m", name);
-        if (!s->plan && s->rt.state == SERVICE_INACTIVE) {
+        if (!s->plan && s->rt.state == SERVICE_INACTIVE && !s->fetching) {
                 /* Never ran (an enabled unit that did not compile): nothing
                  * left to show, and nothing a restarted sandboxd could adopt. */
                 r = service_remove_runtime_dir(s);
@@ -786,6 +809,8 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
         }
         if (streq(property, "LastStartError"))
                 return sd_bus_message_append(reply, "s", strempty(s->last_start_error));
+        if (streq(property, "Job"))
+                return sd_bus_message_append(reply, "s", s->fetching ? "fetching-images" : "");
         if (streq(property, "User")) {
                 if (p)
                         (void) snprintf(buf, sizeof(buf), "%u:%u", (unsigned) p->uid, (unsigned) p->gid);
@@ -970,6 +995,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("TasksMax", "t", unit_get_number, 0, 0),
         SD_BUS_PROPERTY("LastExit", "s", unit_get_string, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("LastStartError", "s", unit_get_string, 0, UNIT_CHANGES),
+        SD_BUS_PROPERTY("Job", "s", unit_get_string, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("Enabled", "b", unit_get_enabled, 0, 0),
         SD_BUS_PROPERTY("Namespaces", "as", unit_get_namespaces, 0, 0),
         SD_BUS_PROPERTY("User", "s", unit_get_string, 0, 0),

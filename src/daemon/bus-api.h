@@ -44,6 +44,9 @@ void bus_api_answer_stop_waiters(Manager *m, Service *s);
 /* RestartUnit's second half (from the deferred work, never from inside
  * service.c): compile anew, start, answer the waiting calls. */
 void bus_api_finish_restart(Manager *m, Service *s);
+/* The answer to a StartUnit (or RestartUnit) call that waited for its
+ * images: name, or the error manager_start_unit_as() gave. */
+void bus_api_reply_start(sd_bus_message *msg, const char *name, int r, const char *message, bool bad_unit);
 
 /* Is uid in group gid (primary or supplementary) by the group database? */
 bool bus_api_uid_in_group(uid_t uid, gid_t gid);

@@ -826,6 +826,13 @@ static int start_enabled_unit(Manager *m, const EnabledUnit *e) {
         }
 
         log_info("Starting enabled unit %s (%s) for uid %u.", name, target, (unsigned) e->uid);
+        r = manager_start_unit_fetching(m, name, target, e->uid, NULL);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r > 0)
+                return 0;
+        if (r < 0)
+                log_warning_errno(r, "Cannot fetch the images of %s in a worker, trying the start: %m", name);
         r = manager_start_unit_as(m, name, target, e->uid, NULL, &message, &bad);
         if (r == -ENOMEM)
                 return log_oom();
@@ -1062,6 +1069,7 @@ Manager *manager_free(Manager *m) {
                 service_free(services[i]);
         free(services);
 
+        manager_free_fetch_jobs(m);
         manager_close_connections(m);
         sd_event_source_disable_unref(m->defer_source);
         sd_event_source_disable_unref(m->changes_source);

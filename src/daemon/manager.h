@@ -17,6 +17,7 @@
 
 typedef struct Service Service;
 typedef struct Plan Plan;
+typedef struct FetchJob FetchJob;
 
 /* A plan compiled by Reload for a service that was running then: it
  * becomes the service's plan once that run is over (the running one keeps
@@ -66,6 +67,10 @@ typedef struct Manager {
         sd_event_source *changes_source;
         bool ready;                     /* READY=1 sent */
         unsigned last_status_running;   /* last "N services running" sent, (unsigned) -1 none */
+
+        /* Additions by manager-fetch.c: starts waiting for their images. */
+        FetchJob **fetch_jobs;
+        size_t n_fetch_jobs;
 
         /* Additions for the services' log files (without journald): */
         LogFileLimits log_limits;       /* --log-size-max=, --log-files-max= */
@@ -178,3 +183,16 @@ void manager_remove_service(Manager *m, Service *s);
 /* Called by service.c on every state change: emits UnitStateChanged,
  * answers pending StopUnit/RestartUnit calls, updates sd_notify STATUS=. */
 void manager_service_changed(Manager *m, Service *s);
+
+/* manager-fetch.c. A start (StartUnit, RestartUnit of a stopped service,
+ * an enabled unit) whose unit has images to import or to pull first
+ * (image_unit_needs_fetch()): forks a worker for them and returns 1; msg
+ * (NULL: none) is answered as StartUnit once the worker is done and the
+ * start with manager_start_unit_as() is. A start of a service whose images
+ * are being fetched joins that job. 0: nothing to fetch, start now. */
+int manager_start_unit_fetching(Manager *m, const char *name, const char *path, uid_t caller, sd_bus_message *msg);
+FetchJob *manager_get_fetch_job(Manager *m, const char *name);
+int manager_fetch_job_add_waiter(FetchJob *j, sd_bus_message *msg);
+/* StopUnit: the worker is killed, the waiting starts fail. */
+void manager_cancel_fetch(Manager *m, const char *name);
+void manager_free_fetch_jobs(Manager *m);

@@ -78,6 +78,9 @@ typedef struct Service {
         pid_t net_owner_pid;
         uint64_t net_owner_starttime;
         bool restart_with_owner;
+
+        /* Additions by manager-fetch.c: */
+        bool fetching;                  /* a worker imports or pulls its images for a start */
 } Service;
 
 /* A new, inactive service object registered with m. */

@@ -13,12 +13,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "image-import.h"
 #include "image-pull.h"
 #include "image-store.h"
+#include "path-util.h"
 #include "string-util.h"
+#include "unit.h"
+
+typedef struct Pull Pull;
 
 typedef struct PullBlob {
+        Pull *pull;
         const OciDescriptor *d;
         const char *what;
         ImageBlobWriter w;
@@ -26,12 +33,13 @@ typedef struct PullBlob {
         bool open;
 } PullBlob;
 
-typedef struct Pull {
+struct Pull {
         RegistryClient *client;
         int store_fd, blobs_fd, layers_fd;
         ImagePullProgress progress;
+        ImagePullBytes bytes;
         void *userdata;
-} Pull;
+};
 
 static void pull_done(Pull *p) {
         registry_client_free(p->client);
@@ -82,10 +90,59 @@ static int get_manifest(Pull *p, const char *reference, char **ret_body, size_t 
         return 0;
 }
 
+/* The image manifest ref names: through an index, the one for this
+ * machine (fetched by its digest). */
+static int fetch_manifest(Pull *p, const ImageRef *ref, char **ret_body, size_t *ret_size,
+                          char ret_hex[static SHA256_HEX_SIZE], ImageError *e) {
+        _cleanup_free_ char *body = NULL;
+        OciMediaKind kind;
+        size_t size;
+        int r;
+
+        r = get_manifest(p, ref->digest ?: ref->registry_tag, &body, &size, &kind, ret_hex, e);
+        if (r < 0)
+                return r;
+        if (kind == OCI_MEDIA_INDEX) {
+                OciDescriptor *d = NULL;
+                size_t n = 0, pick;
+                _cleanup_free_ char *picked = NULL;
+
+                r = oci_index_parse(body, size, &d, &n, e);
+                if (r < 0)
+                        return r;
+                r = oci_index_pick(d, n, NULL, &pick, e);
+                if (r >= 0 && oci_media_kind(d[pick].media_type) != OCI_MEDIA_MANIFEST)
+                        r = image_error(e, -EMEDIUMTYPE, "the index names a %s for linux/%s, not an image manifest",
+                                        strna(d[pick].media_type), oci_native_architecture());
+                if (r >= 0) {
+                        picked = strdup(d[pick].digest);
+                        if (!picked)
+                                r = -ENOMEM;
+                }
+                oci_descriptors_free(d, n);
+                if (r < 0)
+                        return r;
+                body = mfree(body);
+                r = get_manifest(p, picked, &body, &size, &kind, ret_hex, e);
+                if (r < 0)
+                        return r;
+                if (kind != OCI_MEDIA_MANIFEST)
+                        return image_error(e, -EMEDIUMTYPE, "the index names another index for linux/%s",
+                                           oci_native_architecture());
+        }
+        *ret_body = TAKE_PTR(body);
+        *ret_size = size;
+        return 0;
+}
+
 static int blob_cb_write(void *userdata, const void *data, size_t size) {
         PullBlob *b = userdata;
+        int r;
 
-        return image_store_blob_write(&b->w, data, size);
+        r = image_store_blob_write(&b->w, data, size);
+        if (r >= 0 && b->pull->bytes)
+                b->pull->bytes(b->pull->userdata, b->what, b->d->digest, b->w.size, (uint64_t) b->d->size);
+        return r;
 }
 
 static int blob_cb_rewind(void *userdata) {
@@ -124,6 +181,7 @@ static int get_blobs(Pull *p, PullBlob *pb, size_t n, ImageError *e) {
                         }
                 }
                 pb[i].resumed_from = pb[i].w.size;
+                pb[i].pull = p;
                 rb[m++] = (RegistryBlob) {
                         .digest = pb[i].d->digest,
                         .size = (uint64_t) pb[i].d->size,
@@ -183,16 +241,15 @@ static int write_manifest(Pull *p, const char *body, size_t size, const char *he
 }
 
 int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o, ImagePullProgress progress,
-               void *userdata, char **ret_digest, ImageError *e) {
+               ImagePullBytes bytes, void *userdata, char **ret_digest, ImageError *e) {
         _cleanup_(pull_done) Pull p = { .blobs_fd = -EBADF, .layers_fd = -EBADF, .progress = progress,
-                                        .userdata = userdata };
+                                        .bytes = bytes, .userdata = userdata };
         _cleanup_(oci_manifest_done) OciManifest m = {};
         _cleanup_(oci_config_done) OciConfig cfg = {};
         _cleanup_close_ int store_fd = -EBADF, lock_fd = -EBADF;
         _cleanup_free_ char *body = NULL, *c = NULL, *digest = NULL;
         _cleanup_free_ PullBlob *pb = NULL;
         char hex[SHA256_HEX_SIZE];
-        OciMediaKind kind;
         size_t size, csize;
         int r;
 
@@ -211,37 +268,9 @@ int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o,
         if (p.blobs_fd < 0 || p.layers_fd < 0)
                 return image_error(e, negative_errno(), "cannot open the image store %s: %m", store);
 
-        r = get_manifest(&p, ref->digest ?: ref->registry_tag, &body, &size, &kind, hex, e);
+        r = fetch_manifest(&p, ref, &body, &size, hex, e);
         if (r < 0)
                 return r;
-        if (kind == OCI_MEDIA_INDEX) {
-                OciDescriptor *d = NULL;
-                size_t n = 0, pick;
-                _cleanup_free_ char *picked = NULL;
-
-                r = oci_index_parse(body, size, &d, &n, e);
-                if (r < 0)
-                        return r;
-                r = oci_index_pick(d, n, NULL, &pick, e);
-                if (r >= 0 && oci_media_kind(d[pick].media_type) != OCI_MEDIA_MANIFEST)
-                        r = image_error(e, -EMEDIUMTYPE, "the index names a %s for linux/%s, not an image manifest",
-                                        strna(d[pick].media_type), oci_native_architecture());
-                if (r >= 0) {
-                        picked = strdup(d[pick].digest);
-                        if (!picked)
-                                r = -ENOMEM;
-                }
-                oci_descriptors_free(d, n);
-                if (r < 0)
-                        return r;
-                body = mfree(body);
-                r = get_manifest(&p, picked, &body, &size, &kind, hex, e);
-                if (r < 0)
-                        return r;
-                if (kind != OCI_MEDIA_MANIFEST)
-                        return image_error(e, -EMEDIUMTYPE, "the index names another index for linux/%s",
-                                           oci_native_architecture());
-        }
         r = oci_manifest_parse(body, size, &m, e);
         if (r < 0)
                 return r;
@@ -292,4 +321,156 @@ int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o,
         if (ret_digest)
                 *ret_digest = TAKE_PTR(digest);
         return 0;
+}
+
+void image_pull_config_done(ImagePullConfig *c) {
+        c->certs_dir = mfree(c->certs_dir);
+        c->auth_file = mfree(c->auth_file);
+        registries_conf_done(&c->registries);
+}
+
+int image_pull_config_load(const char *config_dir, ImagePullConfig *ret, char **reterr_message) {
+        _cleanup_(image_pull_config_done) ImagePullConfig c = { .tls_verify = true };
+        _cleanup_free_ char *conf = NULL;
+        const char *env = getenv("REGISTRY_AUTH_FILE");
+        int r;
+
+        if (!config_dir) {
+                config_dir = getenv("SANDBOXD_CONFIG_DIR");
+                if (!config_dir || config_dir[0] != '/')
+                        config_dir = SYSCONFDIR "/sandboxd";
+        }
+        c.certs_dir = path_join(config_dir, "certs.d");
+        c.auth_file = !isempty(env) ? strdup(env) : path_join(config_dir, "auth.json");
+        conf = path_join(config_dir, "registries.conf");
+        if (!c.certs_dir || !c.auth_file || !conf)
+                return -ENOMEM;
+        r = registries_conf_load(conf, &c.registries, reterr_message);
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (ImagePullConfig) {};
+        return 0;
+}
+
+void image_pull_config_options(const ImagePullConfig *c, const ImageRef *ref, RegistryOptions *ret) {
+        *ret = (RegistryOptions) {
+                .tls_verify = c->tls_verify && !registries_conf_insecure(&c->registries, ref->domain, ref->repository),
+                .certs_dir = c->certs_dir,
+                .auth_file = c->auth_file,
+        };
+}
+
+int image_pull_remote_digest(const ImageRef *ref, const RegistryOptions *o, char **ret_digest, ImageError *e) {
+        _cleanup_(pull_done) Pull p = { .blobs_fd = -EBADF, .layers_fd = -EBADF };
+        _cleanup_free_ char *body = NULL, *digest = NULL;
+        char hex[SHA256_HEX_SIZE];
+        size_t size;
+        int r;
+
+        if (ref->type != IMAGE_REF_REGISTRY)
+                return image_error(e, -EINVAL, "only registry references can be pulled");
+        r = registry_client_new(ref->domain, ref->repository, o, &p.client);
+        if (r < 0)
+                return image_error(e, r, "cannot make a registry client: %s", strerror(-r));
+        r = fetch_manifest(&p, ref, &body, &size, hex, e);
+        if (r < 0)
+                return r;
+        digest = strjoin("sha256:", hex);
+        if (!digest)
+                return -ENOMEM;
+        *ret_digest = TAKE_PTR(digest);
+        return 0;
+}
+
+/* Whether the policy asks for a pull of ref now; *ret_local: the stored
+ * digest (NULL: none). */
+static bool pull_wanted(const char *store, const ImageRef *ref, PullPolicy policy, char **ret_local) {
+        _cleanup_free_ char *local = NULL;
+        bool present = image_store_resolve(store, ref, &local, NULL) >= 0;
+
+        *ret_local = NULL;
+        if (policy == PULL_NEVER || (present && (ref->digest || policy == PULL_MISSING)))
+                return false;
+        *ret_local = TAKE_PTR(local);
+        return true;
+}
+
+static int unit_error(char **reterr_text, const Unit *u, const UnitImage *img, const ImageRef *ref, const char *msg) {
+        if (reterr_text && asprintf_safe(reterr_text, "%s:%u: Image: %s: %s", img->file ?: u->path, img->line,
+                                         ref->string, msg) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int image_pull_unit(const char *store, const Unit *u, const ImagePullConfig *c, ImagePullProgress progress,
+                    ImagePullWarning warning, void *userdata, char **reterr_text) {
+        PullPolicy policy = u->pull >= 0 ? u->pull : PULL_MISSING;
+
+        for (size_t i = 0; i < u->n_images; i++) {
+                const UnitImage *img = &u->images[i];
+                _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+                _cleanup_free_ char *local = NULL, *remote = NULL;
+                RegistryOptions o;
+                ImageError e = {};
+                int r;
+
+                /* A bad reference is the compiler's to report. */
+                if (image_ref_parse(img->path, &ref, NULL) < 0 || ref->type != IMAGE_REF_REGISTRY)
+                        continue;
+                if (!pull_wanted(store, ref, policy, &local))
+                        continue;
+                image_pull_config_options(c, ref, &o);
+                if (policy == PULL_NEWER && local) {
+                        /* A registry that is down must not keep a service
+                         * from starting with what it ran before: ask once. */
+                        o.max_retries = 1;
+                        r = image_pull_remote_digest(ref, &o, &remote, &e);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                if (warning) {
+                                        _cleanup_free_ char *t = NULL;
+
+                                        if (asprintf_safe(&t, "%s: cannot ask the registry for a newer image (%s); using %.19s... from the store",
+                                                          ref->string, e.msg, local) < 0)
+                                                return -ENOMEM;
+                                        warning(userdata, t);
+                                }
+                                continue;
+                        }
+                        if (streq(remote, local))
+                                continue;
+                        o.max_retries = 0;
+                }
+                r = image_pull(store, ref, &o, progress, NULL, userdata, NULL, &e);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        if (unit_error(reterr_text, u, img, ref, e.msg) < 0)
+                                return -ENOMEM;
+                        return r;
+                }
+        }
+        return 0;
+}
+
+bool image_unit_needs_fetch(const char *store, const Unit *u) {
+        PullPolicy policy = u->pull >= 0 ? u->pull : PULL_MISSING;
+
+        for (size_t i = 0; i < u->n_images; i++) {
+                _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+                _cleanup_free_ char *local = NULL;
+
+                if (image_ref_parse(u->images[i].path, &ref, NULL) < 0 || ref->type == IMAGE_REF_PATH)
+                        continue;
+                if (ref->type != IMAGE_REF_REGISTRY) {
+                        if (image_store_resolve(store, ref, &local, NULL) < 0)
+                                return true;
+                        continue;
+                }
+                if (pull_wanted(store, ref, policy, &local))
+                        return true;
+        }
+        return false;
 }

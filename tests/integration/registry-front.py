@@ -16,6 +16,7 @@
 #   429       the first GET of each blob answers 429 (Retry-After: 0)
 #   redirect  blob GETs answer 307 to the CDN port, which logs whether it
 #             saw an Authorization header, and serves the blob
+#   slow      blobs are sent at about 1 MiB/s (a pull that takes a while)
 #   (empty)   pass through
 # Every request is logged as one line to LOGFILE.
 
@@ -23,6 +24,7 @@ import http.server
 import socketserver
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -112,7 +114,22 @@ class Front(Base):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        if is_blob and m == "slow" and status in (200, 206):
+            self.send_slowly(status, h, body)
+            return
         self.send(status, h, body)
+
+    def send_slowly(self, status, h, body):
+        self.send_response(status)
+        for k, v in h.items():
+            if k.lower() in ("content-type", "docker-content-digest", "content-range"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for i in range(0, len(body), 64 << 10):
+            self.wfile.write(body[i:i + (64 << 10)])
+            self.wfile.flush()
+            time.sleep(0.0625)
 
 
 class Cdn(Base):

@@ -9,7 +9,11 @@
 # Image=HOST:PORT/REPO:TAG run after the pull, a blob corrupted in the
 # registry's storage (fails naming the digest, nothing of it in the store),
 # an unknown tag (one line), and a pull resumed from the bytes a killed
-# pull left in blobs/sha256/.partial/.
+# pull left in blobs/sha256/.partial/. Then registries.conf (insecure =
+# true, and a bad file naming FILE:LINE), Pull= at `sandboxctl run`
+# (missing, never, always, newer: a moved tag, an unreachable registry),
+# and sandboxd pulling in a worker behind a slow registry-front.py while
+# `sandboxctl list` answers and `status` shows the job.
 #
 # The store is $TESTDIR/store (SANDBOXD_STORE_DIR), removed with TESTDIR.
 set -euo pipefail
@@ -134,6 +138,12 @@ check "pull by tag (exit $RC: $(cat "$TESTDIR/tag.err"))" [ "$RC" = 0 ]
 expect_match "$TESTDIR/tag.out" "^Copying blob ${NOISE:0:19}\.\.\. .* \(resumed at " \
         "the half-downloaded layer is resumed from .partial/"
 expect_match "$TESTDIR/tag.out" "^$MANIFEST $REG/t/img:1\$" "the manifest digest and the name are printed"
+plain_lines() {
+        [ "$(grep -c '^Copying blob sha256:[0-9a-f]\{12\}\.\.\. ' "$TESTDIR/tag.out")" = 2 ] &&
+                [ "$(grep -c '^Copying config ' "$TESTDIR/tag.out")" = 1 ] &&
+                ! grep -q $'\033' "$TESTDIR/tag.out"
+}
+check "not on a terminal: a plain line per layer and one for the config, no escapes" plain_lines
 check "the resumed layer is complete and hashes to its digest" \
         [ "$(sha256sum <"$BLOBS/${NOISE#sha256:}" | cut -d' ' -f1)" = "${NOISE#sha256:}" ]
 check "no partial blob is left" [ -z "$(ls -A "$BLOBS/.partial" 2>/dev/null)" ]
@@ -165,6 +175,132 @@ check "the index by its digest (exit $RC: $(cat "$TESTDIR/multidigest.err"))" [ 
 printf '[Sandbox]\nImage=%s/t/img@%s\n[Service]\nExecStart=/bin/cat /data/hello\n' "$REG" "$INDEX" >"$UNITDIR/idx.unit"
 sbx_run idx
 expect_line "$OUT" "pulled" "a unit naming the index's digest runs the image picked from it"
+
+# ---- registries.conf: insecure = true instead of --tls-verify=false ----
+export SANDBOXD_CONFIG_DIR=$TESTDIR/etc
+mkdir -p "$SANDBOXD_CONFIG_DIR"
+CONF=$SANDBOXD_CONFIG_DIR/registries.conf
+printf '[[registry]]\nlocation = "%s"\ninsecure = yes\n' "$REG" >"$CONF"
+pull badconf "$REG/t/img:1"
+check "a bad registries.conf fails the pull (exit $RC)" [ "$RC" = 1 ]
+expect_match "$TESTDIR/badconf.err" "registries.conf:3: insecure: expected true or false" \
+        "naming FILE:LINE: $(cat "$TESTDIR/badconf.err")"
+printf '# the test registry\n[[registry]]\nlocation = "%s"  # plain http\ninsecure = true\n' "$REG" >"$CONF"
+rm -rf "$SANDBOXD_STORE_DIR"
+pull conf "$REG/t/img:1"
+check "with insecure = true for it, the plain-http registry pulls without --tls-verify (exit $RC: $(cat "$TESTDIR/conf.err"))" \
+        [ "$RC" = 0 ]
+
+# ---- Pull= at start (sandboxctl run) ----
+rm -rf "$SANDBOXD_STORE_DIR"
+pull_unit() {  # NAME POLICY REF
+        printf '[Sandbox]\nImage=%s\n%s[Service]\nExecStart=/bin/cat /data/hello\n' "$3" \
+                "${2:+Pull=$2
+}" >"$UNITDIR/$1.unit"
+}
+pull_unit pmissing "" "$REG/t/img:1"
+sbx_run pmissing
+expect_rc 0 "Pull=missing (the default): run pulls what the store does not have"
+expect_line "$OUT" "pulled" "and runs it"
+expect_match "$ERR" "^Copying blob ${NOISE:0:19}\.\.\. " "the pull's lines go to stderr"
+sbx_run pmissing
+expect_no_match "$ERR" "^Copying" "a second run pulls nothing"
+
+pull_unit pnever never "$REG/t/img:multi"
+sbx_run pnever
+check "Pull=never with the image absent fails (exit $RC)" [ "$RC" != 0 ]
+expect_match "$ERR" "pnever.unit:2: Image: .*not in the local store, and Pull=never" "naming FILE:LINE: $(cat "$ERR")"
+
+pull_unit palways always "$REG/t/img:1"
+sbx_run palways
+expect_rc 0 "Pull=always runs"
+expect_match "$ERR" "^Copying blob .* skipped: already in the store" "after asking the registry again"
+
+skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+        "docker://$REG/t/img:1" "docker://$REG/t/img:moving" >/dev/null 2>&1 || die "skopeo copy to t/img:moving failed"
+pull_unit pnewer newer "$REG/t/img:moving"
+sbx_run pnewer
+expect_rc 0 "Pull=newer pulls an image the store does not have"
+sbx_run pnewer
+expect_rc 0 "Pull=newer runs again"
+expect_no_match "$ERR" "^Copying" "the registry has the same digest: nothing pulled"
+skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+        "docker://$REG/t/img:other" "docker://$REG/t/img:moving" >/dev/null 2>&1 || die "skopeo copy to t/img:moving failed"
+sbx_run pnewer
+expect_rc 0 "Pull=newer runs after the tag moved"
+expect_match "$ERR" "^Copying blob " "and pulled the new image"
+ctl image inspect "$REG/t/img:moving" >"$TESTDIR/moving.out" 2>&1
+expect_no_match "$TESTDIR/moving.out" "Digest: +$MANIFEST" "the store's tag moved with the registry's"
+
+ctl image import "oci:$TESTDIR/oci:img" 127.0.0.1:1/t/img:1 >/dev/null 2>&1 || fail "image import as 127.0.0.1:1/t/img:1"
+pull_unit pdown newer 127.0.0.1:1/t/img:1
+sbx_run pdown
+expect_rc 0 "Pull=newer with the registry unreachable runs the stored image"
+expect_match "$ERR" "cannot ask the registry for a newer image" "with a warning: $(head -c 300 "$ERR")"
+
+# ---- sandboxd pulls in a worker: its loop answers meanwhile ----
+daemon_init
+read -r P_FRONT P_CDN P_TOKEN < <(python3 -c '
+import socket
+l = [socket.socket() for _ in range(3)]
+for s in l: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in l])')
+FRONTLOG=$TESTDIR/front.log
+echo slow >"$FRONTLOG.mode"
+python3 "$(dirname "$0")/registry-front.py" "http://$REG" "$P_FRONT" "$P_CDN" "$P_TOKEN" "$FRONTLOG" \
+        >"$TESTDIR/front.out" 2>&1 &
+bg_track $!
+wait_for 15 up "http://127.0.0.1:$P_FRONT/v2/" || die "no answer from registry-front.py"
+printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$P_FRONT" >"$CONF"
+rm -rf "$SANDBOXD_STORE_DIR"
+write_unit slow <<UNIT
+[Sandbox]
+Image=127.0.0.1:$P_FRONT/t/img:1
+[Service]
+ExecStart=/bin/busybox sleep 1000
+UNIT
+at_exit 'daemon_cleanup slow'
+start_daemon
+timeout -s KILL 90 "$SANDBOXCTL" start "$UNITDIR/slow.unit" >"$TESTDIR/start.out" 2>"$TESTDIR/start.err" &
+START_PID=$!
+bg_track $START_PID
+# status exits 3 for a service that is not running, as systemctl does.
+pulling() {
+        timeout 5 "$SANDBOXCTL" status slow >"$TESTDIR/status-slow.out" 2>&1 || true
+        grep -q "Job: *start: pulling" "$TESTDIR/status-slow.out"
+}
+if wait_for 20 pulling; then
+        t0=$(date +%s%N)
+        timeout 5 "$SANDBOXCTL" list >"$TESTDIR/list-during.out" 2>&1 || true
+        ms=$((($(date +%s%N) - t0) / 1000000))
+        check "sandboxctl list answers in ${ms} ms (< 1000) while sandboxd pulls" [ "$ms" -lt 1000 ]
+        expect_match "$TESTDIR/list-during.out" "slow" "and lists the service being pulled for"
+        check "the pull was still running then" pulling
+else
+        fail "sandboxctl status never showed the pull: $("$SANDBOXCTL" status slow 2>&1 | head -5 | tr '\n' ' ')"
+fi
+RC=0
+wait "$START_PID" || RC=$?
+check "the start completes once the image is pulled (exit $RC: $(cat "$TESTDIR/start.err"))" [ "$RC" = 0 ]
+sc status slow
+expect_match "$TESTDIR/sc.out" "Active: .*running" "the service runs"
+expect_no_match "$TESTDIR/sc.out" "Job:" "and no job is shown any more"
+sc stop slow
+check "it stops (exit $RC)" [ "$RC" = 0 ]
+
+# A start whose pull fails leaves nothing: no service, no worker.
+printf '[Sandbox]\nImage=127.0.0.1:%s/t/img:nosuchtag\n[Service]\nExecStart=/bin/busybox true\n' "$P_FRONT" \
+        >"$UNITDIR/nopull.unit"
+echo "" >"$FRONTLOG.mode"
+sc start "$UNITDIR/nopull.unit"
+check "a start whose pull fails fails (exit $RC)" [ "$RC" != 0 ]
+expect_match "$TESTDIR/sc.err" "nopull.unit:2: Image: 127.0.0.1:$P_FRONT/t/img:nosuchtag: " "naming FILE:LINE: $SC_ERR"
+sc list
+expect_no_match "$TESTDIR/sc.out" "nopull" "and leaves no service behind"
+stop_daemon
+rm -f "$CONF"
+# t/img:other shares the layer the next section corrupts in the registry.
+rm -rf "$SANDBOXD_STORE_DIR"
 
 # ---- bad input ----
 pull verify "$REG/t/img:1"
