@@ -562,6 +562,17 @@ status_json "$WEB"
         fail "restarted sandboxd: $WEB is $(jf State) with main pid $(jf MainPID), expected running with $WEB_MAIN"
 [ "$(service_pid "$WEB_MAIN")" = "$WEB_SVC" ] || fail "re-adoption restarted the service process"
 ok "restarted sandboxd re-adopted $WEB: running, same main pid $WEB_MAIN, same service process"
+# Why $ID-swap's last start failed is in its state file, not only in the
+# memory of the sandboxd that saw it.
+status_json "$ID-swap"
+[ "$(jf State)/$(jf Result)" = failed/start-limit-hit ] || fail "restarted sandboxd: $ID-swap is $(jf State)/$(jf Result)"
+grep -q "changed since the unit was compiled" <<<"$(jf LastStartError)" ||
+        fail "restarted sandboxd: $ID-swap's LastStartError is lost: '$(jf LastStartError)'"
+[ -z "$(jf LastExit)" ] || fail "restarted sandboxd: $ID-swap's LastExit '$(jf LastExit)' is an earlier run's"
+sc status "$ID-swap"
+grep -q "Start error: .*changed since the unit was compiled" <<<"$SC_OUT" ||
+        fail "restarted sandboxd: sandboxctl status $ID-swap has no Start error line: $SC_OUT"
+ok "restarted sandboxd: $ID-swap still says why its last start failed, and shows no earlier exit"
 n_before=$(jf NRestarts)
 kill -KILL "$WEB_SVC"
 wait_for 10 is_running_with_new_pid "$WEB" "$WEB_MAIN" ||
