@@ -795,7 +795,7 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                 return sd_bus_message_append(reply, "s", buf);
         }
         if (streq(property, "SeccompKill"))
-                return sd_bus_message_append(reply, "s", service_denials_kill_reason(s));
+                return sd_bus_message_append(reply, "s", s->has_last_exit ? strempty(s->last_exit_seccomp) : "");
         if (streq(property, "UserNamespaceRange")) {
                 /* Empty until the first start allocated it. */
                 if (p && (p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_base > 0 && p->uid_map_count > 0)

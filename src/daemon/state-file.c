@@ -35,6 +35,7 @@ typedef enum StateKeyType {
         KEY_DRIVER,
         KEY_EXIT,
         KEY_UID,
+        KEY_SENTENCE,
 } StateKeyType;
 
 /* Every key of docs/sandboxd-api.md, in its order; the writer emits them
@@ -59,6 +60,8 @@ typedef enum StateKey {
         SK_RESTART_AT_USEC,
         SK_LAST_EXIT,
         SK_STARTED_BY,
+        SK_LAST_EXIT_SECCOMP,
+        SK_LAST_START_ERROR,
         _SK_MAX,
 } StateKey;
 
@@ -85,12 +88,15 @@ static const struct {
         [SK_RESTART_AT_USEC] = { "restart_at_usec", KEY_U64 },
         [SK_LAST_EXIT] = { "last_exit", KEY_EXIT },
         [SK_STARTED_BY] = { "started_by", KEY_UID },
+        [SK_LAST_EXIT_SECCOMP] = { "last_exit_seccomp", KEY_SENTENCE },
+        [SK_LAST_START_ERROR] = { "last_start_error", KEY_SENTENCE },
 };
 
 /* Keys a state file of an older sandboxd lacks, and what they meant then:
- * started_by came later, and before it every restart compiled as root. */
+ * started_by came later, and before it every restart compiled as root;
+ * the last run's sentences were not kept (empty). */
 static bool key_is_optional(StateKey k) {
-        return k == SK_STARTED_BY;
+        return k == SK_STARTED_BY || k == SK_LAST_EXIT_SECCOMP || k == SK_LAST_START_ERROR;
 }
 
 void state_file_done(StateFile *f) {
@@ -98,6 +104,8 @@ void state_file_done(StateFile *f) {
                 return;
         f->unit = mfree(f->unit);
         f->cgroup = mfree(f->cgroup);
+        f->last_exit_seccomp = mfree(f->last_exit_seccomp);
+        f->last_start_error = mfree(f->last_start_error);
 }
 
 /* ---- value checks shared by the reader and the writer ---- */
@@ -124,6 +132,12 @@ static bool cgroup_string_is_valid(const char *s) {
         /* The driver's adopt() validates the content; here only what could
          * break the file format, a log line or a D-Bus reply. */
         return n <= STATE_CGROUP_MAX && !has_control_chars(s) && utf8_is_valid(s, n);
+}
+
+bool state_sentence_is_valid(const char *s, size_t max) {
+        size_t n = strlen(s);
+
+        return n <= max && !has_control_chars(s) && utf8_is_valid(s, n);
 }
 
 static bool driver_is_valid(const char *s) {
@@ -298,7 +312,9 @@ int state_file_format(const StateFile *f, char **ret) {
         if (!service_state_to_string(f->rt.state) || !service_result_to_string(f->rt.result) ||
             (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
             !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
-            !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1)
+            !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1 ||
+            (f->last_exit_seccomp && !state_sentence_is_valid(f->last_exit_seccomp, STATE_SECCOMP_KILL_MAX)) ||
+            (f->last_start_error && !state_sentence_is_valid(f->last_start_error, STATE_START_ERROR_MAX)))
                 return -EINVAL;
         if (f->has_last_exit) {
                 r = exit_report_format(&f->last_exit, exit_buf, sizeof(exit_buf));
@@ -328,12 +344,14 @@ int state_file_format(const StateFile *f, char **ret) {
                 "stop_requested=%d\n"
                 "restart_at_usec=%" PRIu64 "\n"
                 "last_exit=%s\n"
-                "started_by=%u\n",
+                "started_by=%u\n"
+                "last_exit_seccomp=%s\n"
+                "last_start_error=%s\n",
                 service_state_to_string(f->rt.state), service_result_to_string(f->rt.result), strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
-                exit_buf, (unsigned) f->started_by);
+                exit_buf, (unsigned) f->started_by, strempty(f->last_exit_seccomp), strempty(f->last_start_error));
         if (fclose(out) != 0 || !buf)
                 return -ENOMEM;
 
@@ -457,6 +475,17 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         return "not a number";
                 f->started_by = (uid_t) u;
                 return NULL;
+        case KEY_SENTENCE: {
+                size_t max = k == SK_LAST_EXIT_SECCOMP ? STATE_SECCOMP_KILL_MAX : STATE_START_ERROR_MAX;
+                char **where = k == SK_LAST_EXIT_SECCOMP ? &f->last_exit_seccomp : &f->last_start_error;
+
+                if (isempty(v))
+                        return NULL;
+                if (!state_sentence_is_valid(v, max))
+                        return "too long, not UTF-8, or has control characters";
+                *where = strdup(v);
+                return *where ? NULL : "out of memory";
+        }
         }
         return "internal error";
 }

@@ -29,6 +29,11 @@
 #define STATE_CGROUP_MAX 4096U
 #define STATE_UNIT_PATH_MAX 4095U
 
+/* The sentences kept with the last run: why the filter killed it
+ * ("socketpair denied by policy strict") and why its launch failed. */
+#define STATE_SECCOMP_KILL_MAX 127U
+#define STATE_START_ERROR_MAX 2048U
+
 /* Linux's PID_MAX_LIMIT on 64-bit: no pid is ever larger. */
 #define STATE_PID_MAX 4194304
 
@@ -46,6 +51,8 @@ typedef struct StateFile {
         uint64_t restart_at_usec;
         bool has_last_exit;
         ServiceExit last_exit;          /* oom_killed is not stored */
+        char *last_exit_seccomp;        /* the last exit was the filter's kill: why; NULL if not */
+        char *last_start_error;         /* why the last launch failed, NULL if it did not */
         uid_t started_by;               /* whom restarts and reloads compile for; 0 if absent */
 } StateFile;
 
@@ -55,6 +62,10 @@ void state_file_done(StateFile *f);
  * value would not read back (newline, control character, relative unit
  * path, bad boot id, unknown state...). */
 int state_file_format(const StateFile *f, char **ret);
+/* A sentence fit for the state file, a log line and D-Bus: no control
+ * character, UTF-8, at most max bytes. */
+bool state_sentence_is_valid(const char *s, size_t max);
+
 /* Strict: every key exactly once, no unknown key, no NUL byte, every line
  * newline-terminated and at most STATE_CGROUP_MAX+64 bytes. -EBADMSG with
  * *reterr_message ("line 3: main_pid: not a number") on rejection. */

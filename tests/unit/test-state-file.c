@@ -334,6 +334,45 @@ TEST(values) {
         expect_bad_line("last_exit", "last_exit=exploded 1", "last_exit=: not");
 }
 
+/* The last run's sentences: kept, bounded, optional (an older sandboxd's
+ * state has neither). */
+TEST(last_run_sentences) {
+        StateFile f = sample(), g = {};
+        char *t, *msg = NULL, *long_error;
+
+        f.last_exit_seccomp = (char *) "socketpair denied by policy strict";
+        f.last_start_error = (char *) "ExecStart= binary /usr/sbin/ngnix is not in the image.";
+        ASSERT_OK(state_file_format(&f, &t));
+        ASSERT_TRUE(strstr(t, "last_exit_seccomp=socketpair denied by policy strict\n"));
+        ASSERT_OK(state_file_parse(t, strlen(t), &g, &msg));
+        ASSERT_STREQ(g.last_exit_seccomp, f.last_exit_seccomp);
+        ASSERT_STREQ(g.last_start_error, f.last_start_error);
+        state_file_done(&g);
+        free(t);
+
+        /* Absent and empty both read back as none. */
+        t = replace_line("last_start_error", NULL);
+        ASSERT_OK(state_file_parse(t, strlen(t), &g, NULL));
+        ASSERT_TRUE(!g.last_start_error && !g.last_exit_seccomp);
+        state_file_done(&g);
+        free(t);
+
+        expect_bad_line("last_exit_seccomp", "last_exit_seccomp=a\x1b[2Jb", "last_exit_seccomp=: too long, not UTF-8");
+        expect_bad_line("last_start_error", "last_start_error=\xff", "last_start_error=: too long, not UTF-8");
+        long_error = malloc(STATE_START_ERROR_MAX + 32);
+        ASSERT_TRUE(long_error);
+        memset(long_error, 'x', STATE_START_ERROR_MAX + 31);
+        memcpy(long_error, "last_start_error=", 17);
+        long_error[STATE_START_ERROR_MAX + 18] = 0;
+        expect_bad_line("last_start_error", long_error, "last_start_error=: too long");
+        free(long_error);
+
+        /* The writer refuses what the reader would. */
+        f = sample();
+        f.last_exit_seccomp = (char *) "two\nlines";
+        ASSERT_EQ(state_file_format(&f, &t), -EINVAL);
+}
+
 TEST(salvage) {
         char *t, *cg = NULL, drv[16];
 
@@ -495,6 +534,7 @@ int main(void) {
         RUN(missing_and_repeated_keys);
         RUN(framing);
         RUN(values);
+        RUN(last_run_sentences);
         RUN(salvage);
         RUN(exit_report);
         RUN(proc_stat);
