@@ -704,6 +704,9 @@ static void service_log_transition(Service *s, ServiceState old, ServiceEvent ev
                         log_unit_full(s, clean ? LOG_INFO : LOG_NOTICE, "Main process exited, code=%s, status=%d.",
                                       exit_code_name(e->code), e->status);
         }
+        if (ev == SERVICE_EVENT_EXITED && e && e->code == CLD_EXITED && e->status == 0 && e->n_left > 0)
+                log_unit_warning(s, "Main process exited and left %u process%s, which were stopped: does it daemonise? "
+                                 "Run it in the foreground.", e->n_left, e->n_left == 1 ? "" : "es");
         if (ev == SERVICE_EVENT_STOP_TIMEOUT)
                 log_unit_warning(s, "Processes still around after TimeoutStopSec=, killing.");
 

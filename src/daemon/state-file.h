@@ -50,7 +50,7 @@ typedef struct StateFile {
         uint64_t state_change_realtime;
         uint64_t restart_at_usec;
         bool has_last_exit;
-        ServiceExit last_exit;          /* oom_killed is not stored */
+        ServiceExit last_exit;          /* oom_killed is not stored; n_left as last_exit_left= */
         char *last_exit_seccomp;        /* the last exit was the filter's kill: why; NULL if not */
         char *last_start_error;         /* why the last launch failed, NULL if it did not */
         uid_t started_by;               /* whom restarts and reloads compile for; 0 if absent */
@@ -78,11 +78,14 @@ int state_file_parse(const char *text, size_t size, StateFile *ret, char **reter
 int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, char ret_driver[static 16]);
 
 /* "exited N" (N 0..255), "killed N" or "dumped N" (N a signal 1..64), as
- * the exit file and last_exit= hold them (the exit file with a trailing
- * newline). */
+ * last_exit= and LastExit hold them. */
 int exit_report_format(const ServiceExit *e, char *buf, size_t size);
+/* The exit file's line as init writes it: those words, " left=M" when
+ * n_left is M > 0 (since INIT_PROTOCOL 2), and a newline. */
+int exit_report_format_line(const ServiceExit *e, char *buf, size_t size);
 /* The exit file: -ENODATA if empty (init did not write: it was killed, or
- * there was none), -EBADMSG if malformed, else the report. */
+ * there was none), -EBADMSG if malformed, else the report. Both forms are
+ * read: a re-adopted service may have an init of an older sandboxd. */
 int exit_report_parse(const char *text, size_t size, ServiceExit *ret);
 
 /* Field 22 (starttime, clock ticks since boot) of a /proc/PID/stat text;

@@ -38,7 +38,7 @@ static StateFile sample(void) {
                 .state_change_realtime = 1700000000000001,
                 .restart_at_usec = 0,
                 .has_last_exit = true,
-                .last_exit = { .code = CLD_KILLED, .status = SIGKILL },
+                .last_exit = { .code = CLD_KILLED, .status = SIGKILL, .n_left = 2 },
                 .started_by = 1000,
         };
         f.rt.result = SERVICE_RESULT_SUCCESS;
@@ -134,6 +134,7 @@ TEST(round_trip) {
         ASSERT_EQ(g.last_exit.code, CLD_KILLED);
         ASSERT_EQ(g.last_exit.status, SIGKILL);
         ASSERT_EQ(g.started_by, 1000);
+        ASSERT_EQ(g.last_exit.n_left, 2);
 
         /* Formatting what was parsed gives the same bytes. */
         ASSERT_OK(state_file_format(&g, &t2));
@@ -332,6 +333,8 @@ TEST(values) {
         expect_bad_line("last_exit", "last_exit=exited", "last_exit=: not");
         expect_bad_line("last_exit", "last_exit=exited  1", "last_exit=: not");
         expect_bad_line("last_exit", "last_exit=exploded 1", "last_exit=: not");
+        expect_bad_line("last_exit", "last_exit=exited 0 left=2", "last_exit=: not");
+        expect_bad_line("last_exit_left", "last_exit_left=4194305", "last_exit_left=: number out of range");
 }
 
 /* The last run's sentences: kept, bounded, optional (an older sandboxd's
@@ -429,12 +432,34 @@ TEST(exit_report) {
         ASSERT_EQ(exit_report_parse(" exited 0\n", 10, &e), -EBADMSG);
         ASSERT_EQ(exit_report_parse("exited 0 \n", 10, &e), -EBADMSG);
 
-        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_EXITED, 3, false }, buf, sizeof(buf)));
+        /* The second form: what the exit left, after the words. */
+        ASSERT_OK(exit_report_parse("exited 0 left=3\n", 16, &e));
+        ASSERT_EQ(e.code, CLD_EXITED);
+        ASSERT_EQ(e.status, 0);
+        ASSERT_EQ(e.n_left, 3);
+        ASSERT_OK(exit_report_parse("killed 9 left=4194304\n", 22, &e));
+        ASSERT_EQ(e.n_left, 4194304);
+        ASSERT_OK(exit_report_parse("exited 1\n", 9, &e));
+        ASSERT_EQ(e.n_left, 0);
+        ASSERT_EQ(exit_report_parse("exited 0 left=0\n", 16, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=03\n", 17, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=\n", 15, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=4194305\n", 22, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=3 left=3\n", 23, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0  left=3\n", 17, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse(" left=3\n", 8, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=3 \n", 17, &e), -EBADMSG);
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_EXITED, 0, false, 2 }, buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "exited 0 left=2\n");
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_KILLED, 9, false, 0 }, buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "killed 9\n");
+
+        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_EXITED, 3, false, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "exited 3");
-        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_DUMPED, SIGSEGV, true }, buf, sizeof(buf)));
+        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_DUMPED, SIGSEGV, true, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "dumped 11");
-        ASSERT_EQ(exit_report_format(&(ServiceExit) { 42, 1, false }, buf, sizeof(buf)), -EINVAL);
-        ASSERT_EQ(exit_report_format(&(ServiceExit) { CLD_EXITED, 300, false }, buf, sizeof(buf)), -EINVAL);
+        ASSERT_EQ(exit_report_format(&(ServiceExit) { 42, 1, false, 0 }, buf, sizeof(buf)), -EINVAL);
+        ASSERT_EQ(exit_report_format(&(ServiceExit) { CLD_EXITED, 300, false, 0 }, buf, sizeof(buf)), -EINVAL);
 }
 
 TEST(proc_stat) {
