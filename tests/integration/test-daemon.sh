@@ -594,6 +594,15 @@ status_json "$WEB"
         fail "restarted sandboxd: $WEB is $(jf State) with main pid $(jf MainPID), expected running with $WEB_MAIN"
 [ "$(service_pid "$WEB_MAIN")" = "$WEB_SVC" ] || fail "re-adoption restarted the service process"
 ok "restarted sandboxd re-adopted $WEB: running, same main pid $WEB_MAIN, same service process"
+n_before=$(jf NRestarts)
+kill -KILL "$WEB_SVC"
+wait_for 10 is_running_with_new_pid "$WEB" "$WEB_MAIN" ||
+        fail "re-adopted $WEB killed: not restarted within 10 s: state $(unit_state "$WEB")"
+status_json "$WEB"
+[ "$(jf NRestarts)" = $((n_before + 1)) ] || fail "NRestarts $(jf NRestarts) after a restart of a re-adopted service, expected $((n_before + 1))"
+WEB_MAIN=$(jf MainPID)
+WEB_SVC=$(service_pid "$WEB_MAIN")
+ok "kill -9 of the re-adopted service: the new sandboxd restarted it (main pid $WEB_MAIN), NRestarts $((n_before + 1))"
 # Why $ID-swap's last start failed is in its state file, not only in the
 # memory of the sandboxd that saw it.
 status_json "$ID-swap"
@@ -609,15 +618,6 @@ status_json "$ID-daemonise"
 [ "$(jf LastExit)/$(jf LastExitLeft)" = "exited 0/2" ] ||
         fail "restarted sandboxd: $ID-daemonise's LastExit '$(jf LastExit)', LastExitLeft '$(jf LastExitLeft)'"
 ok "restarted sandboxd: $ID-daemonise still has LastExitLeft 2"
-n_before=$(jf NRestarts)
-kill -KILL "$WEB_SVC"
-wait_for 10 is_running_with_new_pid "$WEB" "$WEB_MAIN" ||
-        fail "re-adopted $WEB killed: not restarted within 10 s: state $(unit_state "$WEB")"
-status_json "$WEB"
-[ "$(jf NRestarts)" = $((n_before + 1)) ] || fail "NRestarts $(jf NRestarts) after a restart of a re-adopted service, expected $((n_before + 1))"
-WEB_MAIN=$(jf MainPID)
-WEB_SVC=$(service_pid "$WEB_MAIN")
-ok "kill -9 of the re-adopted service: the new sandboxd restarted it (main pid $WEB_MAIN), NRestarts $((n_before + 1))"
 
 # ---- a service that dies while sandboxd is down ----
 
