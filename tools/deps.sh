@@ -24,6 +24,7 @@ TEST_DEPS=(
         mmdebstrap                              # testhost, vm-sandboxd
         docker-registry openssl                 # integration: registries on loopback
         umoci skopeo                            # integration: test-oci builds OCI images offline
+        git                                     # unit: policy show --since (test-policy-review)
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")

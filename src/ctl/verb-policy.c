@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <seccomp.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "af-util.h"
 #include "cap-util.h"
@@ -13,6 +19,7 @@
 #include "diag.h"
 #include "log.h"
 #include "oci-seccomp.h"
+#include "path-util.h"
 #include "plan-compile.h"
 #include "plan-seccomp.h"
 #include "string-util.h"
@@ -20,13 +27,15 @@
 #include "syscall-groups.h"
 
 static void help(void) {
-        printf("sandboxctl policy show NAME|FILE\n"
+        printf("sandboxctl policy show [--since=GIT_REF] NAME|FILE\n"
                "sandboxctl policy diff OLD NEW\n"
                "sandboxctl policy learn [--duration=SEC] [--base=POLICY] [-o FILE] [--diff] UNIT\n"
                "sandboxctl policy groups [GROUP]\n"
                "sandboxctl policy oci NAME|FILE\n\n"
                "show    Print a policy's expanded, sorted syscall list per action, each\n"
                "        with the group it came from, so a review sees what a change does.\n"
+               "        --since=GIT_REF: instead, what changed since the file's version\n"
+               "        at GIT_REF in its git work tree, as diff prints it.\n"
                "diff    Print what changes from policy OLD to NEW, one line each, - for\n"
                "        what goes, + for what comes: every syscall whose action changes\n"
                "        (groups expanded), capabilities, namespaces, address families,\n"
@@ -379,6 +388,125 @@ static int diff(const char *old_arg, const char *new_arg) {
         return ctl_policy_diff(a, b);
 }
 
+/* ---- show --since ---- */
+
+/* A policy's text at a git revision: `git show REF:./FILE` in the file's
+ * directory, run with our own credentials and nothing else of ours (a
+ * review tool's step; sandboxd never does this). As root, git itself
+ * refuses a repository owned by another user (safe.directory). */
+#define GIT_POLICY_MAX (1024U * 1024U)
+
+static bool ref_is_plain(const char *ref) {
+        if (isempty(ref) || ref[0] == '-' || strchr(ref, ':'))
+                return false;
+        for (const unsigned char *c = (const unsigned char *) ref; *c; c++)
+                if (*c <= ' ' || *c == 127)
+                        return false;
+        return true;
+}
+
+static int git_show(const char *ref, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *dir = NULL, *spec = NULL, *buf = NULL;
+        _cleanup_close_ int out_r = -EBADF, out_w = -EBADF;
+        posix_spawn_file_actions_t fa;
+        const char *base = path_basename(path);
+        extern char **environ;
+        size_t size = 0;
+        int fds[2], status, r;
+        pid_t pid;
+
+        /* An option for git, or a second revision: not a ref of ours. */
+        if (!ref_is_plain(ref))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy show --since: invalid git revision \"%s\".",
+                                       ref);
+        dir = strndup(path, (size_t) (base - path));
+        if (!dir || asprintf_safe(&spec, "%s:./%s", ref, base) < 0)
+                return log_oom();
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return log_error_errno(negative_errno(), "Failed to create a pipe: %m");
+        out_r = fds[0];
+        out_w = fds[1];
+
+        r = posix_spawn_file_actions_init(&fa);
+        if (r != 0)
+                return log_oom();
+        (void) posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
+        (void) posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        r = posix_spawnp(&pid, "git", &fa, NULL,
+                         (char *[]) { (char *) "git", (char *) "-C", isempty(dir) ? (char *) "." : dir,
+                                      (char *) "--no-pager", (char *) "show", spec, NULL },
+                         environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (r != 0)
+                return log_error_errno(-r, "Failed to run git: %m");
+        out_w = safe_close(out_w);
+
+        buf = malloc(GIT_POLICY_MAX + 1);
+        if (!buf)
+                r = log_oom();
+        while (buf) {
+                ssize_t k = read(out_r, buf + size, GIT_POLICY_MAX + 1 - size);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                size += (size_t) k;
+                if (size > GIT_POLICY_MAX)
+                        break;
+        }
+        out_r = safe_close(out_r);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (r < 0)
+                return r;
+        if (size > GIT_POLICY_MAX)
+                return log_error_errno(SYNTHETIC_ERRNO(EFBIG), "%s at %s: larger than %u bytes.", path, ref,
+                                       GIT_POLICY_MAX);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                       "git show %s failed (see above): is %s in a git work tree, and in %s?", spec,
+                                       path, ref);
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
+static int show_since(const char *ref, const char *arg) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(policy_freep) Policy *cur = NULL, *old = NULL;
+        _cleanup_free_ char *text = NULL, *label = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t size = 0;
+        int r;
+
+        r = load(arg, &cur);
+        if (r < 0)
+                return r;
+        r = git_show(ref, cur->path, &text, &size);
+        if (r < 0)
+                return r;
+        if (asprintf_safe(&label, "%s:%s", ref, cur->path) < 0)
+                return log_oom();
+        old = policy_new(cur->name);
+        if (!old || !(old->path = strdup(label)))
+                return log_oom();
+        fd = memfd_create("policy-since", MFD_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Failed to create a memfd: %m");
+        if (write(fd, text, size) != (ssize_t) size || lseek(fd, 0, SEEK_SET) < 0)
+                return log_error_errno(errno ? negative_errno() : -EIO, "Failed to write to a memfd: %m");
+        r = policy_parse_fd(old, fd, label, &d);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0 || d.n > 0) {
+                diagnostics_print(&d, stderr);
+                return r < 0 ? r : -EINVAL;
+        }
+        return ctl_policy_diff(old, cur);
+}
+
 int ctl_policy_diff(const Policy *a, const Policy *b) {
         PolicyFacts old = {}, new = {};
         int r;
@@ -476,9 +604,19 @@ int verb_policy(int argc, char *argv[]) {
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy: expected show, diff, learn, groups or oci (see sandboxctl policy --help).");
 
         if (streq(argv[optind], "show")) {
-                if (argc - optind != 2)
+                const char *since = NULL, *v;
+                int i = optind + 1;
+
+                if (i < argc && (v = startswith(argv[i], "--since="))) {
+                        since = v;
+                        i++;
+                } else if (i + 1 < argc && streq(argv[i], "--since")) {
+                        since = argv[i + 1];
+                        i += 2;
+                }
+                if (argc - i != 1)
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "policy show: expected one policy name or file.");
-                return show(argv[optind + 1]);
+                return since ? show_since(since, argv[i]) : show(argv[i]);
         }
         if (streq(argv[optind], "diff")) {
                 if (argc - optind != 3)

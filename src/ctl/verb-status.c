@@ -47,6 +47,7 @@ typedef struct UnitStatus {
         char **published;       /* "0.0.0.0:18780 -> 8080/tcp" */
         uint32_t main_pid;
         uint32_t n_restarts;
+        uint32_t last_exit_left;
         uint64_t active_since_realtime;
         uint64_t state_change_realtime;
         uint64_t next_restart_realtime;
@@ -112,6 +113,7 @@ static const struct {
         { "Network", "s", offsetof(UnitStatus, network) },
         { "MainPID", "u", offsetof(UnitStatus, main_pid) },
         { "NRestarts", "u", offsetof(UnitStatus, n_restarts) },
+        { "LastExitLeft", "u", offsetof(UnitStatus, last_exit_left) },
         { "ActiveSinceRealtime", "t", offsetof(UnitStatus, active_since_realtime) },
         { "StateChangeRealtime", "t", offsetof(UnitStatus, state_change_realtime) },
         { "NextRestartRealtime", "t", offsetof(UnitStatus, next_restart_realtime) },
@@ -499,6 +501,12 @@ static void print_status(const UnitStatus *u, const char *name) {
 
                 print_field("Last exit", "%s%s%s%s", u->last_exit, sig ? " (" : "", strempty(sig), sig ? ")" : "");
         }
+        /* Only after a clean exit: a crash that leaves processes behind
+         * has another story. */
+        if (u->last_exit_left > 0 && u->last_exit && streq(u->last_exit, "exited 0"))
+                print_field("Hint", "main process exited and left %" PRIu32 " process%s, which were stopped: "
+                            "does it daemonise? run it in the foreground", u->last_exit_left,
+                            u->last_exit_left == 1 ? "" : "es");
         if (!isempty(u->last_start_error))
                 print_field("Start error", "%s", u->last_start_error);
         if (u->n_denials > 0) {

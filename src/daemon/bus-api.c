@@ -325,7 +325,7 @@ static void emit_on(sd_bus *bus, const char *name, ServiceState state, ServiceRe
         if (path)
                 (void) sd_bus_emit_properties_changed(bus, path, BUS_API_UNIT_INTERFACE, "State", "Result", "MainPID",
                                                       "ActiveSinceRealtime", "StateChangeRealtime", "NRestarts",
-                                                      "NextRestartRealtime", "LastExit", "LastStartError", "Job", NULL);
+                                                      "NextRestartRealtime", "LastExit", "LastStartError", "Job", "LastExitLeft", NULL);
 }
 
 void bus_api_emit_unit_changed(Manager *m, const char *name, ServiceState state, ServiceResult result) {
@@ -825,7 +825,7 @@ static int unit_get_string(sd_bus *bus, const char *path, const char *interface,
                 return sd_bus_message_append(reply, "s", buf);
         }
         if (streq(property, "SeccompKill"))
-                return sd_bus_message_append(reply, "s", service_denials_kill_reason(s));
+                return sd_bus_message_append(reply, "s", s->has_last_exit ? strempty(s->last_exit_seccomp) : "");
         if (streq(property, "UserNamespaceRange")) {
                 /* Empty until the first start allocated it. */
                 if (p && (p->namespaces & NAMESPACE_MASK(NAMESPACE_USER)) && p->uid_map_base > 0 && p->uid_map_count > 0)
@@ -856,6 +856,8 @@ static int unit_get_number(sd_bus *bus, const char *path, const char *interface,
                 return sd_bus_message_append(reply, "u", (uint32_t) s->main_pid);
         if (streq(property, "NRestarts"))
                 return sd_bus_message_append(reply, "u", (uint32_t) s->rt.n_restarts);
+        if (streq(property, "LastExitLeft"))
+                return sd_bus_message_append(reply, "u", (uint32_t) (s->has_last_exit ? s->last_exit.n_left : 0));
         if (streq(property, "ActiveSinceRealtime"))
                 return sd_bus_message_append(reply, "t", service_has_process(s) ? s->active_since_realtime : UINT64_C(0));
         if (streq(property, "StateChangeRealtime"))
@@ -996,6 +998,7 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("LastExit", "s", unit_get_string, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("LastStartError", "s", unit_get_string, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("Job", "s", unit_get_string, 0, UNIT_CHANGES),
+        SD_BUS_PROPERTY("LastExitLeft", "u", unit_get_number, 0, UNIT_CHANGES),
         SD_BUS_PROPERTY("Enabled", "b", unit_get_enabled, 0, 0),
         SD_BUS_PROPERTY("Namespaces", "as", unit_get_namespaces, 0, 0),
         SD_BUS_PROPERTY("User", "s", unit_get_string, 0, 0),

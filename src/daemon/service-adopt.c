@@ -245,6 +245,8 @@ int service_adopt(Manager *m, const char *name, Service **ret) {
                 s->has_init = f.has_init;
                 s->last_exit = f.last_exit;
                 s->has_last_exit = f.has_last_exit;
+                s->last_exit_seccomp = TAKE_PTR(f.last_exit_seccomp);
+                s->last_start_error = TAKE_PTR(f.last_start_error);
                 s->started_by = f.started_by;
                 s->restart_with_owner = f.restart_with_owner;
                 s->active_since_realtime = f.active_since_realtime;

@@ -60,6 +60,7 @@ typedef struct ServiceExit {
         int code;               /* si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED */
         int status;             /* exit status or signal */
         bool oom_killed;
+        unsigned n_left;        /* other processes of the sandbox when it ended (init's report; 0 unknown) */
 } ServiceExit;
 
 ServiceExitKind service_exit_classify(const ServiceExit *e);

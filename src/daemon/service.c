@@ -108,7 +108,15 @@ static void service_set_start_error(Service *s, const char *message) {
                 return;
         if (asprintf_safe(&prefix, "Failed to start %s: ", s->name) >= 0 && startswith(m, prefix))
                 m += strlen(prefix);
-        s->last_start_error = strdup(m);
+        /* Kept in the state file, which bounds it: cut at a character. */
+        s->last_start_error = strndup(m, STATE_START_ERROR_MAX);
+        if (s->last_start_error && strlen(m) > STATE_START_ERROR_MAX) {
+                size_t n = STATE_START_ERROR_MAX;
+
+                while (n > 0 && ((unsigned char) s->last_start_error[n] & 0xc0) == 0x80)
+                        n--;
+                s->last_start_error[n] = 0;
+        }
         /* It quotes the unit (paths): a D-Bus string must be UTF-8, and it
          * reaches a terminal. */
         if (s->last_start_error) {
@@ -118,6 +126,19 @@ static void service_set_start_error(Service *s, const char *message) {
                         if (*p < ' ' || *p == 127 || (!utf8 && *p >= 0x80))
                                 *p = '?';
         }
+}
+
+/* e NULL: no exit (a launch that failed). The kill reason is the run's
+ * that just ended; the next launch resets the denials, not this. */
+static void service_set_last_exit(Service *s, const ServiceExit *e) {
+        const char *why = e ? service_denials_kill_reason(s) : NULL;
+
+        s->has_last_exit = e;
+        if (e)
+                s->last_exit = *e;
+        s->last_exit_seccomp = mfree(s->last_exit_seccomp);
+        if (!isempty(why) && state_sentence_is_valid(why, STATE_SECCOMP_KILL_MAX))
+                s->last_exit_seccomp = strdup(why);
 }
 
 static const char *exit_code_name(int code) {
@@ -185,6 +206,7 @@ Service *service_free(Service *s) {
         free(s->listen_fds);
         strv_free(s->listen_files);
         plan_free(s->plan);
+        free(s->last_exit_seccomp);
         free(s->last_start_error);
         free(s->unit_path);
         free(s->name);
@@ -736,6 +758,9 @@ static void service_log_transition(Service *s, ServiceState old, ServiceEvent ev
                         log_unit_full(s, clean ? LOG_INFO : LOG_NOTICE, "Main process exited, code=%s, status=%d.",
                                       exit_code_name(e->code), e->status);
         }
+        if (ev == SERVICE_EVENT_EXITED && e && e->code == CLD_EXITED && e->status == 0 && e->n_left > 0)
+                log_unit_warning(s, "Main process exited and left %u process%s, which were stopped: does it daemonise? "
+                                 "Run it in the foreground.", e->n_left, e->n_left == 1 ? "" : "es");
         if (ev == SERVICE_EVENT_STOP_TIMEOUT)
                 log_unit_warning(s, "Processes still around after TimeoutStopSec=, killing.");
 
@@ -796,10 +821,8 @@ int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **r
                 ServiceTransition t;
 
                 t = service_transition(s->plan, &s->rt, ev, e, now);
-                if (ev == SERVICE_EVENT_EXITED && e) {
-                        s->last_exit = *e;
-                        s->has_last_exit = true;
-                }
+                if (ev == SERVICE_EVENT_EXITED && e)
+                        service_set_last_exit(s, e);
                 if (t.next != old)
                         s->state_change_realtime = service_now_usec(CLOCK_REALTIME);
                 service_log_transition(s, old, ev, e, &t);
@@ -807,10 +830,12 @@ int service_dispatch(Service *s, ServiceEvent ev, const ServiceExit *e, char **r
                 if (t.actions & SERVICE_ACTION_LAUNCH) {
                         _cleanup_free_ char *msg = NULL;
 
-                        /* A new run: an exit of the one before is not its. */
-                        s->has_last_exit = false;
                         launch_r = service_launch(s, &msg);
                         service_set_start_error(s, launch_r < 0 ? msg : NULL);
+                        /* The failed attempt is the last run now: an exit
+                         * of the one before must not pass for its. */
+                        if (launch_r < 0)
+                                service_set_last_exit(s, NULL);
                         if (reterr_message && msg) {
                                 free(*reterr_message);
                                 *reterr_message = TAKE_PTR(msg);
@@ -1023,6 +1048,8 @@ int service_save(Service *s, bool plan_changed) {
                 .restart_at_usec = s->restart_at_usec,
                 .has_last_exit = s->has_last_exit,
                 .last_exit = s->last_exit,
+                .last_exit_seccomp = s->has_last_exit ? s->last_exit_seccomp : NULL,
+                .last_start_error = s->last_start_error,
                 .started_by = s->started_by,
                 .net_owner_pid = s->main_pid > 0 ? s->net_owner_pid : 0,
                 .net_owner_starttime = s->main_pid > 0 ? s->net_owner_starttime : 0,

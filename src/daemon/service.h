@@ -28,12 +28,16 @@ typedef struct Service {
         Plan *plan;                     /* plan of the current (or last) run; NULL before the first */
 
         ServiceRuntime rt;
+        /* How the last run that ended ended, shown until the next one
+         * ends: an automatic restart that runs does not hide why it was
+         * needed. A launch that fails empties it, since that attempt is
+         * then the last run and last_start_error says why. */
         ServiceExit last_exit;
-        bool has_last_exit;             /* of the current run: cleared at each launch */
+        bool has_last_exit;
+        char *last_exit_seccomp;        /* the filter killed that run: "socketpair denied by policy strict" */
         /* Why the last launch failed ("ExecStart= binary ... is not in the
          * image."), until a launch succeeds: a start-limit-hit or an
-         * automatic restart that failed has no client to tell. Not kept
-         * across a sandboxd restart. */
+         * automatic restart that failed has no client to tell. */
         char *last_start_error;
 
         pid_t main_pid;                 /* 0 when not running */

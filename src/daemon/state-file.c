@@ -35,6 +35,7 @@ typedef enum StateKeyType {
         KEY_DRIVER,
         KEY_EXIT,
         KEY_UID,
+        KEY_SENTENCE,
 } StateKeyType;
 
 /* Every key of docs/sandboxd-api.md, in its order; the writer emits them
@@ -62,6 +63,9 @@ typedef enum StateKey {
         SK_NET_OWNER_PID,
         SK_NET_OWNER_STARTTIME,
         SK_RESTART_WITH_OWNER,
+        SK_LAST_EXIT_SECCOMP,
+        SK_LAST_START_ERROR,
+        SK_LAST_EXIT_LEFT,
         _SK_MAX,
 } StateKey;
 
@@ -91,13 +95,18 @@ static const struct {
         [SK_NET_OWNER_PID] = { "net_owner_pid", KEY_PID },
         [SK_NET_OWNER_STARTTIME] = { "net_owner_starttime", KEY_U64 },
         [SK_RESTART_WITH_OWNER] = { "restart_with_owner", KEY_BOOL },
+        [SK_LAST_EXIT_SECCOMP] = { "last_exit_seccomp", KEY_SENTENCE },
+        [SK_LAST_START_ERROR] = { "last_start_error", KEY_SENTENCE },
+        [SK_LAST_EXIT_LEFT] = { "last_exit_left", KEY_U64 },
 };
 
 /* Keys a state file of an older sandboxd lacks, and what they meant then:
- * started_by came later, and before it every restart compiled as root. */
+ * started_by came later, and before it every restart compiled as root;
+ * the last run's sentences and what its exit left were not kept (empty, 0). */
 static bool key_is_optional(StateKey k) {
         return k == SK_STARTED_BY || k == SK_NET_OWNER_PID || k == SK_NET_OWNER_STARTTIME ||
-               k == SK_RESTART_WITH_OWNER;
+               k == SK_RESTART_WITH_OWNER || k == SK_LAST_EXIT_SECCOMP || k == SK_LAST_START_ERROR ||
+               k == SK_LAST_EXIT_LEFT;
 }
 
 void state_file_done(StateFile *f) {
@@ -105,6 +114,8 @@ void state_file_done(StateFile *f) {
                 return;
         f->unit = mfree(f->unit);
         f->cgroup = mfree(f->cgroup);
+        f->last_exit_seccomp = mfree(f->last_exit_seccomp);
+        f->last_start_error = mfree(f->last_start_error);
 }
 
 /* ---- value checks shared by the reader and the writer ---- */
@@ -131,6 +142,12 @@ static bool cgroup_string_is_valid(const char *s) {
         /* The driver's adopt() validates the content; here only what could
          * break the file format, a log line or a D-Bus reply. */
         return n <= STATE_CGROUP_MAX && !has_control_chars(s) && utf8_is_valid(s, n);
+}
+
+bool state_sentence_is_valid(const char *s, size_t max) {
+        size_t n = strlen(s);
+
+        return n <= max && !has_control_chars(s) && utf8_is_valid(s, n);
 }
 
 static bool driver_is_valid(const char *s) {
@@ -205,13 +222,66 @@ static int exit_words_parse(const char *s, size_t n, ServiceExit *ret) {
         return 0;
 }
 
+int exit_report_format_line(const ServiceExit *e, char *buf, size_t size) {
+        size_t n;
+        int r, k;
+
+        r = exit_report_format(e, buf, size);
+        if (r < 0)
+                return r;
+        if (e->n_left > STATE_PID_MAX)
+                return -EINVAL;
+        n = strlen(buf);
+        k = e->n_left > 0 ? snprintf(buf + n, size - n, " left=%u\n", e->n_left) : snprintf(buf + n, size - n, "\n");
+        if (k < 0 || (size_t) k >= size - n)
+                return -ENOBUFS;
+        return 0;
+}
+
+/* " left=M": M 1..STATE_PID_MAX, digits without a leading zero. */
+static int exit_left_parse(const char *s, size_t n, unsigned *ret) {
+        unsigned v = 0;
+
+        if (n < 1 || n > 7 || s[0] == '0')
+                return -EBADMSG;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EBADMSG;
+                v = v * 10 + (unsigned) (s[i] - '0');
+        }
+        if (v > STATE_PID_MAX)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
 int exit_report_parse(const char *text, size_t size, ServiceExit *ret) {
+        static const char left[] = " left=";
+        const char *l;
+        ServiceExit e;
+        unsigned n_left = 0;
+        size_t n;
+        int r;
+
         if (size == 0)
                 return -ENODATA;
         /* Exactly one line, as init writes it with one pwrite(). */
         if (size > EXIT_FILE_MAX || text[size - 1] != '\n' || memchr(text, '\n', size - 1) || memchr(text, 0, size))
                 return -EBADMSG;
-        return exit_words_parse(text, size - 1, ret);
+        n = size - 1;
+        l = memmem(text, n, left, strlen(left));
+        if (l) {
+                r = exit_left_parse(l + strlen(left), n - (size_t) (l - text) - strlen(left), &n_left);
+                if (r < 0)
+                        return r;
+                n = (size_t) (l - text);
+        }
+        r = exit_words_parse(text, n, &e);
+        if (r < 0)
+                return r;
+        e.n_left = n_left;
+        *ret = e;
+        return 0;
 }
 
 /* ---- /proc/PID/stat ---- */
@@ -306,7 +376,10 @@ int state_file_format(const StateFile *f, char **ret) {
             (f->unit && !unit_path_is_valid(f->unit)) || f->main_pid < 0 || f->main_pid > STATE_PID_MAX ||
             !boot_id_is_valid(f->boot_id) || (f->cgroup && !cgroup_string_is_valid(f->cgroup)) ||
             !driver_is_valid(f->cgroup_driver) || f->started_by == (uid_t) -1 || f->net_owner_pid < 0 ||
-            f->net_owner_pid > STATE_PID_MAX)
+            f->net_owner_pid > STATE_PID_MAX ||
+            (f->last_exit_seccomp && !state_sentence_is_valid(f->last_exit_seccomp, STATE_SECCOMP_KILL_MAX)) ||
+            (f->last_start_error && !state_sentence_is_valid(f->last_start_error, STATE_START_ERROR_MAX)) ||
+            f->last_exit.n_left > STATE_PID_MAX)
                 return -EINVAL;
         if (f->has_last_exit) {
                 r = exit_report_format(&f->last_exit, exit_buf, sizeof(exit_buf));
@@ -339,13 +412,17 @@ int state_file_format(const StateFile *f, char **ret) {
                 "started_by=%u\n"
                 "net_owner_pid=%d\n"
                 "net_owner_starttime=%" PRIu64 "\n"
-                "restart_with_owner=%d\n",
+                "restart_with_owner=%d\n"
+                "last_exit_seccomp=%s\n"
+                "last_start_error=%s\n"
+                "last_exit_left=%u\n",
                 service_state_to_string(f->rt.state), service_result_to_string(f->rt.result), strempty(f->unit), (int) f->main_pid,
                 f->main_pid_starttime, f->boot_id, f->has_init, strempty(f->cgroup), f->cgroup_driver,
                 f->rt.n_restarts, f->rt.start_window_usec, f->rt.starts_in_window, f->rt.running_since_usec,
                 f->active_since_realtime, f->state_change_realtime, f->rt.stop_requested, f->restart_at_usec,
                 exit_buf, (unsigned) f->started_by, (int) f->net_owner_pid, f->net_owner_starttime,
-                f->restart_with_owner);
+                f->restart_with_owner, strempty(f->last_exit_seccomp), strempty(f->last_start_error),
+                f->has_last_exit ? f->last_exit.n_left : 0);
         if (fclose(out) != 0 || !buf)
                 return -ENOMEM;
 
@@ -427,6 +504,11 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                 case SK_STATE_CHANGE_REALTIME: f->state_change_realtime = u; break;
                 case SK_RESTART_AT_USEC: f->restart_at_usec = u; break;
                 case SK_NET_OWNER_STARTTIME: f->net_owner_starttime = u; break;
+                case SK_LAST_EXIT_LEFT:
+                        if (u > STATE_PID_MAX)
+                                return "number out of range";
+                        f->last_exit.n_left = (unsigned) u;
+                        break;
                 default: return "internal error";
                 }
                 return NULL;
@@ -462,8 +544,15 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         f->has_last_exit = false;
                         return NULL;
                 }
-                if (exit_words_parse(v, strlen(v), &f->last_exit) < 0)
-                        return "not \"exited N\", \"killed N\" or \"dumped N\"";
+                {
+                        ServiceExit e;
+
+                        if (exit_words_parse(v, strlen(v), &e) < 0)
+                                return "not \"exited N\", \"killed N\" or \"dumped N\"";
+                        /* last_exit_left= may come first. */
+                        e.n_left = f->last_exit.n_left;
+                        f->last_exit = e;
+                }
                 f->has_last_exit = true;
                 return NULL;
         case KEY_UID:
@@ -475,6 +564,17 @@ static const char *parse_value(StateKey k, const char *v, StateFile *f) {
                         return "not a number";
                 f->started_by = (uid_t) u;
                 return NULL;
+        case KEY_SENTENCE: {
+                size_t max = k == SK_LAST_EXIT_SECCOMP ? STATE_SECCOMP_KILL_MAX : STATE_START_ERROR_MAX;
+                char **where = k == SK_LAST_EXIT_SECCOMP ? &f->last_exit_seccomp : &f->last_start_error;
+
+                if (isempty(v))
+                        return NULL;
+                if (!state_sentence_is_valid(v, max))
+                        return "too long, not UTF-8, or has control characters";
+                *where = strdup(v);
+                return *where ? NULL : "out of memory";
+        }
         }
         return "internal error";
 }

@@ -29,6 +29,11 @@
 #define STATE_CGROUP_MAX 4096U
 #define STATE_UNIT_PATH_MAX 4095U
 
+/* The sentences kept with the last run: why the filter killed it
+ * ("socketpair denied by policy strict") and why its launch failed. */
+#define STATE_SECCOMP_KILL_MAX 127U
+#define STATE_START_ERROR_MAX 2048U
+
 /* Linux's PID_MAX_LIMIT on 64-bit: no pid is ever larger. */
 #define STATE_PID_MAX 4194304
 
@@ -45,7 +50,9 @@ typedef struct StateFile {
         uint64_t state_change_realtime;
         uint64_t restart_at_usec;
         bool has_last_exit;
-        ServiceExit last_exit;          /* oom_killed is not stored */
+        ServiceExit last_exit;          /* oom_killed is not stored; n_left as last_exit_left= */
+        char *last_exit_seccomp;        /* the last exit was the filter's kill: why; NULL if not */
+        char *last_start_error;         /* why the last launch failed, NULL if it did not */
         uid_t started_by;               /* whom restarts and reloads compile for; 0 if absent */
         /* Network=service:NAME: the main process of NAME whose network
          * namespace this run joined (0: none, or absent). */
@@ -62,6 +69,10 @@ void state_file_done(StateFile *f);
  * value would not read back (newline, control character, relative unit
  * path, bad boot id, unknown state...). */
 int state_file_format(const StateFile *f, char **ret);
+/* A sentence fit for the state file, a log line and D-Bus: no control
+ * character, UTF-8, at most max bytes. */
+bool state_sentence_is_valid(const char *s, size_t max);
+
 /* Strict: every key exactly once, no unknown key, no NUL byte, every line
  * newline-terminated and at most STATE_CGROUP_MAX+64 bytes. -EBADMSG with
  * *reterr_message ("line 3: main_pid: not a number") on rejection. */
@@ -74,11 +85,14 @@ int state_file_parse(const char *text, size_t size, StateFile *ret, char **reter
 int state_file_salvage_cgroup(const char *text, size_t size, char **ret_cgroup, char ret_driver[static 16]);
 
 /* "exited N" (N 0..255), "killed N" or "dumped N" (N a signal 1..64), as
- * the exit file and last_exit= hold them (the exit file with a trailing
- * newline). */
+ * last_exit= and LastExit hold them. */
 int exit_report_format(const ServiceExit *e, char *buf, size_t size);
+/* The exit file's line as init writes it: those words, " left=M" when
+ * n_left is M > 0 (since INIT_PROTOCOL 2), and a newline. */
+int exit_report_format_line(const ServiceExit *e, char *buf, size_t size);
 /* The exit file: -ENODATA if empty (init did not write: it was killed, or
- * there was none), -EBADMSG if malformed, else the report. */
+ * there was none), -EBADMSG if malformed, else the report. Both forms are
+ * read: a re-adopted service may have an init of an older sandboxd. */
 int exit_report_parse(const char *text, size_t size, ServiceExit *ret);
 
 /* Field 22 (starttime, clock ticks since boot) of a /proc/PID/stat text;

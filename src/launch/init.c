@@ -49,8 +49,10 @@
  *
  * The one fd (LaunchParams.report_exit): sandboxd's exit status file,
  * /run/sandboxd/services/NAME/exit, into which init writes how the service
- * ended ("exited N", "killed N", "dumped N"; at most 32 bytes, one pwrite
- * at offset 0) just before it exits itself. A restarted sandboxd is not
+ * ended ("exited N", "killed N", "dumped N", followed by " left=M" when M
+ * other processes of the sandbox were still there, which its exit then
+ * ends; at most 48 bytes, one pwrite at offset 0) just before it exits
+ * itself. A restarted sandboxd is not
  * init's parent and cannot wait for it; this file is how it learns the
  * status. Keeping it is safe because of what it is, which launch_start()
  * checks before the clone: a regular file, opened write-only. It is not a
@@ -97,7 +99,9 @@
  * This file is compiled into sandbox-init too: no stdio, nothing from
  * libbasic but macro.h. */
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,15 +139,77 @@ static int status_of(int wstatus) {
         return 255;
 }
 
+#define PROC_FS_MAGIC 0x9fa0 /* PROC_SUPER_MAGIC, without the kernel's headers (musl) */
+
+/* The processes of the sandbox other than init, once the service is
+ * reaped: what a service that daemonised leaves behind, which init's exit
+ * is about to kill (the hint in sandboxd's log and status). Counted from
+ * the sandbox's own procfs, checked to be one: a service that mounted
+ * something else there can only make the number wrong. -1 if unknown. */
+static long count_left(void) {
+        _Alignas(8) char buf[4096];
+        struct statfs sfs;
+        long n = 0;
+        int fd;
+
+        fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0)
+                return -1;
+        if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_FS_MAGIC) {
+                (void) close(fd);
+                return -1;
+        }
+        for (;;) {
+                long k = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+                if (k <= 0) {
+                        if (k < 0)
+                                n = -1;
+                        break;
+                }
+                for (long off = 0; off < k;) {
+                        /* struct linux_dirent64: ino 8, off 8, reclen 2, type 1, name. */
+                        const char *name = buf + off + 19;
+                        unsigned short reclen;
+                        bool pid = name[0] >= '1' && name[0] <= '9';
+
+                        memcpy(&reclen, buf + off + 16, sizeof(reclen));
+                        if (reclen == 0)
+                                break;
+                        for (const char *c = name; pid && *c; c++)
+                                pid = *c >= '0' && *c <= '9';
+                        if (pid && !(name[0] == '1' && name[1] == 0))
+                                n++;
+                        off += reclen;
+                }
+        }
+        (void) close(fd);
+        return n;
+}
+
+static size_t append_number(char *buf, size_t n, unsigned long v) {
+        char digits[24];
+        size_t k = 0;
+
+        do
+                digits[k++] = (char) ('0' + v % 10);
+        while ((v /= 10) > 0);
+        while (k > 0)
+                buf[n++] = digits[--k];
+        return n;
+}
+
 /* si_code and si_status, as waitid(2) gives them to a parent: what the
- * parent of the sandbox would have seen, had the service been its child.
+ * parent of the sandbox would have seen, had the service been its child,
+ * and " left=N" if N processes were left (the second version of the
+ * report; the first had no such field, and a sandboxd reads both).
  * Formatted by hand: snprintf would make sandbox-init several times
  * bigger. */
-static void report_exit(int fd, int wstatus) {
-        char buf[32], digits[12];
+static void report_exit(int fd, int wstatus, long left) {
+        char buf[48];
         const char *word;
         unsigned v;
-        size_t n = 0, k = 0;
+        size_t n = 0;
 
         if (WIFEXITED(wstatus)) {
                 word = "exited ";
@@ -155,11 +221,13 @@ static void report_exit(int fd, int wstatus) {
                 return;
         for (const char *s = word; *s; s++)
                 buf[n++] = *s;
-        do
-                digits[k++] = (char) ('0' + v % 10);
-        while ((v /= 10) > 0);
-        while (k > 0)
-                buf[n++] = digits[--k];
+        n = append_number(buf, n, v);
+        /* Bounded as the reader bounds it (PID_MAX_LIMIT). */
+        if (left > 0 && left <= 4194304) {
+                for (const char *s = " left="; *s; s++)
+                        buf[n++] = *s;
+                n = append_number(buf, n, (unsigned long) left);
+        }
         buf[n++] = '\n';
         /* One write at offset 0 into an empty file: a reader sees the whole
          * line or nothing; nothing is read as "killed 9". */
@@ -215,17 +283,25 @@ _noreturn_ void init_loop(pid_t service, int exit_fd) {
                         (void) kill(service, sig);
                         continue;
                 }
+                bool ended = false;
+                int service_status = 0;
+
                 for (;;) {
                         int wstatus;
                         pid_t pid = waitpid(-1, &wstatus, WNOHANG);
 
                         if (pid <= 0)
                                 break;
-                        if (pid != service)
-                                continue;
+                        if (pid == service) {
+                                ended = true;
+                                service_status = wstatus;
+                        }
+                }
+                /* Every zombie reaped first, so that only the living count. */
+                if (ended) {
                         if (exit_fd >= 0)
-                                report_exit(exit_fd, wstatus);
-                        _exit(status_of(wstatus));
+                                report_exit(exit_fd, service_status, count_left());
+                        _exit(status_of(service_status));
                 }
         }
 }

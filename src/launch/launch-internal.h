@@ -202,7 +202,7 @@ _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd,
  * exit_fd and output_fd and execveat() it; returns only if that failed. INIT_PROTOCOL changes whenever sandbox-init's arguments
  * or duties do: it is argv[1], and sandbox-init carries the marker, which
  * init_exe_get() looks for. */
-#define INIT_PROTOCOL "1"
+#define INIT_PROTOCOL "2"
 #define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
 int init_exe_get(void);
 int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, int listener_fd, size_t n_listen);

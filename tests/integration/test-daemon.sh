@@ -172,6 +172,16 @@ StartLimitBurst=3
 StartLimitIntervalSec=10s
 EOF
 
+# Exits 0 and leaves two processes behind, as a daemon that forks does.
+write_unit "$ID-daemonise" <<'EOF'
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Service]
+ExecStart=/bin/sh -c "sleep 100000 & sleep 100000 & exit 0"
+EOF
+
 write_unit "$ID-tick" <<'EOF'
 [Sandbox]
 Image=@IMAGE@
@@ -484,6 +494,28 @@ must reset-failed "$ID-crash"
 [ "$(unit_state "$ID-crash")" = inactive ] || fail "after reset-failed: $(unit_state "$ID-crash")"
 ok "sandboxctl reset-failed $ID-crash: inactive"
 
+# ---- a main process that daemonises ----
+
+start_unit "$ID-daemonise" "$ID-daemonise"
+daemonise_done() { [ "$(unit_state "$ID-daemonise")" = inactive ]; }
+wait_for 10 daemonise_done || fail "$ID-daemonise is not inactive after 10 s: $(unit_state "$ID-daemonise")"
+[ "$(cat "$RUN/services/$ID-daemonise/exit")" = "exited 0 left=2" ] ||
+        fail "$ID-daemonise: init's report is '$(cat "$RUN/services/$ID-daemonise/exit")', expected 'exited 0 left=2'"
+status_json "$ID-daemonise"
+[ "$(jf LastExit)/$(jf LastExitLeft)" = "exited 0/2" ] ||
+        fail "$ID-daemonise: LastExit '$(jf LastExit)', LastExitLeft '$(jf LastExitLeft)', expected 'exited 0', 2"
+grep -q "$ID-daemonise: Main process exited and left 2 processes, which were stopped: does it daemonise? Run it in the foreground." "$DLOG" ||
+        fail "$ID-daemonise: no log line about the processes it left: $(grep "$ID-daemonise" "$DLOG" | tail -n 5)"
+sc status "$ID-daemonise"
+grep -q "Hint: main process exited and left 2 processes, which were stopped: does it daemonise? run it in the foreground" <<<"$SC_OUT" ||
+        fail "sandboxctl status $ID-daemonise has no hint: $SC_OUT"
+for p in $(sbx_pids | awk '$2 == "sleep" { print $1 }'); do
+        if grep -q "sandbox-$ID-daemonise" "/proc/$p/cgroup" 2>/dev/null; then
+                fail "$ID-daemonise: its sleep $p outlived it"
+        fi
+done
+ok "$ID-daemonise: exited 0 leaving 2 processes: stopped, logged, and status says $(grep 'Hint:' <<<"$SC_OUT" | sed 's/^ *//')"
+
 # ---- a bind source swapped by the service, then an automatic restart ----
 
 swap_log=$SANDBOXD_LOG_DIR/$ID-swap.log
@@ -571,6 +603,21 @@ status_json "$WEB"
 WEB_MAIN=$(jf MainPID)
 WEB_SVC=$(service_pid "$WEB_MAIN")
 ok "kill -9 of the re-adopted service: the new sandboxd restarted it (main pid $WEB_MAIN), NRestarts $((n_before + 1))"
+# Why $ID-swap's last start failed is in its state file, not only in the
+# memory of the sandboxd that saw it.
+status_json "$ID-swap"
+[ "$(jf State)/$(jf Result)" = failed/start-limit-hit ] || fail "restarted sandboxd: $ID-swap is $(jf State)/$(jf Result)"
+grep -q "changed since the unit was compiled" <<<"$(jf LastStartError)" ||
+        fail "restarted sandboxd: $ID-swap's LastStartError is lost: '$(jf LastStartError)'"
+[ -z "$(jf LastExit)" ] || fail "restarted sandboxd: $ID-swap's LastExit '$(jf LastExit)' is an earlier run's"
+sc status "$ID-swap"
+grep -q "Start error: .*changed since the unit was compiled" <<<"$SC_OUT" ||
+        fail "restarted sandboxd: sandboxctl status $ID-swap has no Start error line: $SC_OUT"
+ok "restarted sandboxd: $ID-swap still says why its last start failed, and shows no earlier exit"
+status_json "$ID-daemonise"
+[ "$(jf LastExit)/$(jf LastExitLeft)" = "exited 0/2" ] ||
+        fail "restarted sandboxd: $ID-daemonise's LastExit '$(jf LastExit)', LastExitLeft '$(jf LastExitLeft)'"
+ok "restarted sandboxd: $ID-daemonise still has LastExitLeft 2"
 
 # ---- a service that dies while sandboxd is down ----
 

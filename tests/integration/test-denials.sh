@@ -14,7 +14,9 @@
 #   - calls denied while sandboxd is SIGKILLed wait, and are answered and
 #     recorded by the next sandboxd after the re-adoption;
 #   - a flood of 10^6 denied calls: sandboxd answers `list` within a second
-#     meanwhile, its log stays a few lines, the flood completes.
+#     meanwhile, its log stays a few lines, the flood completes;
+#   - a kill with Restart=always: "killed by seccomp" stays the last exit
+#     while the automatic restart runs, also after a sandboxd kill -9.
 # Environment as for lib.sh, plus SANDBOXD. DENIALS_FLOOD=N changes the
 # flood's size (for a quick run by hand).
 set -euo pipefail
@@ -142,6 +144,19 @@ Policy=denykill
 [Service]
 ExecStart=/bin/sh -c "while [ ! -e /mnt/go ]; do sleep 0.1; done; exec /usr/bin/sandbox-probe deny add_key 5 1000"
 EOF
+# Killed for socketpair while trigger/kill exists, else it sleeps.
+write_unit "$ID-rekill" <<EOF
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+BindReadOnlyPaths=$TESTDIR/trigger:/mnt
+[Security]
+Policy=denykill
+[Service]
+ExecStart=/bin/sh -c "if [ -e /mnt/kill ]; then exec /usr/bin/sandbox-probe deny socketpair 1; fi; exec sleep 100000"
+Restart=always
+RestartSec=3s
+EOF
 write_unit "$ID-flood" <<EOF
 [Sandbox]
 Image=@IMAGE@
@@ -177,6 +192,30 @@ check "sandboxd: Denials entry for the kill" test "$(denial "$ID-kill" socketpai
 check "sandboxd: the kill logged" grep -q "$ID-kill.*Killed PID 2 (in the sandbox) for syscall socketpair" "$DLOG"
 check "sandboxd: SeccompKill in --json" \
         test "$(jfield "$ID-kill" "u['SeccompKill']")" = "socketpair denied by policy denykill"
+
+# The kill stays the last exit while the automatic restart runs: a new
+# run empties neither LastExit nor SeccompKill until it ends itself.
+touch "$TESTDIR/trigger/kill"
+sc start "$ID-rekill"
+[ "$RC" = 0 ] && STARTED+=("$ID-rekill")
+rekill_waits() { [ "$(jfield "$ID-rekill" "u['State']")" = auto-restart ]; }
+check "rekill: killed, waiting to restart" wait_until 20 rekill_waits
+rm -f "$TESTDIR/trigger/kill"
+rekill_runs() { [ "$(jfield "$ID-rekill" "u['State'] + ' ' + str(u['NRestarts'])")" = "running 1" ]; }
+check "rekill: restarted, runs" wait_until 20 rekill_runs
+rekill_last_exit() {  # WHAT
+        LANG=C.UTF-8 sc status "$ID-rekill"
+        check "rekill ($1): status keeps the kill as the last exit" \
+                grep -q 'Last exit: killed by seccomp: socketpair denied by policy denykill' "$TESTDIR/sc.out"
+        check "rekill ($1): --json LastExit and SeccompKill" \
+                test "$(jfield "$ID-rekill" "u['LastExit'] + ' / ' + u['SeccompKill']")" = \
+                "killed 9 / socketpair denied by policy denykill"
+}
+rekill_last_exit "after the restart"
+stop_daemon KILL
+start_daemon
+check "rekill: re-adopted, running" test "$(jfield "$ID-rekill" "u['State']")" = running
+rekill_last_exit "after a kill -9 of sandboxd"
 
 # Denied calls while no sandboxd runs wait; the next one answers them.
 sc start "$ID-adopt"

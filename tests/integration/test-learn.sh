@@ -10,6 +10,8 @@
 #     rest of @keyring still denied, mount still denied;
 #   - a busybox shell script under `strict` (whose default kills), with
 #     httpd, wget and a file: learned, then clean under the learned policy;
+#   - a python asyncio server under `strict`, from an image that binds the
+#     host's /usr read-only: learned, then clean, mount still denied;
 #   - --duration stops a service that would run forever; --diff prints the
 #     change against the unit's own policy; bad arguments fail clearly.
 set -euo pipefail
@@ -126,6 +128,77 @@ check "learned web: zero denials" bash -c "! grep -q 'Denied:' '$ERR'"
 sed -i 's/^Policy=keys-learned/Policy=web-learned/' "$UNITDIR/keysmount.unit"
 LANG=C.UTF-8 sbx_run keysmount
 check "learned web: mount still denied (kill-process)" grep -q "Denied: mount .*(kill-process)" "$ERR"
+
+# ---- a python asyncio server under strict ----
+# An image of the host's python: an empty root whose /usr is the host's,
+# bound read-only (Debian's merged /usr: /bin and /lib are symlinks into
+# it), and the server as the image's own file. asyncio needs socketpair
+# (its self-pipe), epoll, and a socket served and connected to on the
+# sandbox's loopback; strict kills for each of them.
+# Debian's python3, not whatever PATH finds first (a pyenv shim is a
+# script under $HOME).
+[ -x /usr/bin/python3 ] || die "no /usr/bin/python3 (tools/deps.sh --tests installs python3)"
+PY=$(readlink -f /usr/bin/python3)
+PYIMAGE=$TESTDIR/pyimage
+mkdir -p "$PYIMAGE"/{etc,proc,dev,sys,tmp,run,usr,srv}
+chmod 1777 "$PYIMAGE/tmp"
+for l in bin lib lib64 sbin; do
+        [ -L "/$l" ] && ln -s "usr/$l" "$PYIMAGE/$l"
+done
+cp "$IMAGE/etc/passwd" "$IMAGE/etc/group" "$PYIMAGE/etc/"
+cat >"$PYIMAGE/srv/server.py" <<'PYEOF'
+import asyncio
+
+async def handle(reader, writer):
+    line = await reader.readline()
+    writer.write(b"echo " + line)
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 8081)
+    async with server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", 8081)
+        writer.write(b"asyncio-ok\n")
+        await writer.drain()
+        print((await reader.readline()).decode().strip(), flush=True)
+        writer.close()
+        await writer.wait_closed()
+
+asyncio.run(main())
+PYEOF
+sed -e 's|^AllowBindPaths=.*|AllowBindPaths=/usr|' "$SRC_DIR/policies/strict.policy" >"$TESTDIR/policies/pystrict.policy"
+write_unit py <<UNIT
+[Sandbox]
+Image=$PYIMAGE
+BindReadOnlyPaths=/usr:/usr
+[Security]
+Policy=pystrict
+[Service]
+ExecStart=$PY /srv/server.py
+UNIT
+LANG=C.UTF-8 sbx_run py
+check "strict: the asyncio server is killed before learning" grep -q 'killed by seccomp' "$ERR"
+learn py -o "$TESTDIR/policies/py-learned.policy"
+expect_rc 0 "learn py: exit 0"
+[ "$RC" = 0 ] || show_run
+P=$TESTDIR/policies/py-learned.policy
+check "learn py: the server answered while learning" grep -qx 'echo asyncio-ok' "$OUT"
+check "learn py: socketpair (asyncio's self-pipe) allowed" grep -qE '^Allow=(socketpair|@network-io)$' "$P"
+check "learn py: strict's kill default kept" grep -qx 'DefaultAction=kill-process' "$P"
+check "learn py: strict's Deny= lines kept" grep -qx 'Deny=@chown:EPERM' "$P"
+check "learn py: neither mount nor @mount allowed" bash -c "! grep -qE '^Allow=(@mount|mount)$' '$P'"
+not_allow_all "$P"
+sed -i 's/^Policy=pystrict/Policy=py-learned/' "$UNITDIR/py.unit"
+LANG=C.UTF-8 sbx_run py
+expect_rc 0 "learned py: runs"
+check "learned py: the server answers" grep -qx 'echo asyncio-ok' "$OUT"
+check "learned py: zero denials" bash -c "! grep -q 'Denied:' '$ERR'"
+[ "$ITEST_FAILS" = 0 ] || show_run
+sed -i 's/^Policy=web-learned/Policy=py-learned/' "$UNITDIR/keysmount.unit"
+LANG=C.UTF-8 sbx_run keysmount
+check "learned py: mount still denied (kill-process)" grep -q "Denied: mount .*(kill-process)" "$ERR"
 
 # ---- --duration, bad input ----
 write_unit forever <<'UNIT'

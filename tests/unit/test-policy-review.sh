@@ -8,7 +8,9 @@
 #    worse than the default unit and --threshold fails it; --json;
 #  - policy diff: default against strict lists the expected lines, a
 #    one-line group change shows each syscall it moves, identical policies
-#    give no output and exit 0.
+#    give no output and exit 0;
+#  - policy show --since REF: the same lines against a file's version in a
+#    temporary git repository.
 #
 #   test-policy-review.sh SOURCE_ROOT SANDBOXCTL
 set -u
@@ -167,6 +169,48 @@ printf '[Seccomp]\nAllow=@nosuchgroup\n' >"$tmp/bad.policy"
 out=$("$ctl" policy diff web "$tmp/bad.policy" 2>&1)
 [[ $? == 1 ]] && grep -q "bad.policy:2: Allow: " <<<"$out" || fail "policy diff with a bad policy: $out"
 [[ $failures == "$before" ]] && echo "ok: policy diff of shipped policies, a one-line change, identical and bad policies"
+
+# ---- policy show --since GIT_REF ----
+
+if command -v git >/dev/null; then
+        before=$failures
+        repo=$tmp/repo
+        mkdir -p "$repo/policies"
+        cp "$tmp/policies/web.policy" "$repo/policies/web.policy"
+        g() { git -C "$repo" -c user.name=t -c user.email=t@example.invalid "$@" >/dev/null 2>&1; }
+        g init -q && g add policies/web.policy && g commit -q -m web || fail "git: cannot make a repository in $repo"
+        out=$("$ctl" policy show --since HEAD "$repo/policies/web.policy" 2>&1)
+        rc=$?
+        [[ $rc == 0 && -z $out ]] || fail "policy show --since HEAD of an unchanged file: exit $rc, output: $out"
+        printf '[Seccomp]\nDeny=@network-io\n' >>"$repo/policies/web.policy"
+        printf '[Capabilities]\nAllow=CAP_NET_RAW\n' >>"$repo/policies/web.policy"
+        want=$("$ctl" policy diff web "$repo/policies/web.policy" 2>&1)
+        # From another directory, the ref given as --since=REF.
+        out=$(ctl_abs=$(readlink -f "$ctl") && cd / && "$ctl_abs" policy show --since=HEAD "$repo/policies/web.policy" 2>&1) ||
+                fail "policy show --since=HEAD failed: $out"
+        [[ -n $out && $out == "$want" ]] || fail "policy show --since HEAD differs from policy diff:"$'\n'"$out"$'\n'"---"$'\n'"$want"
+        expect_line "policy show --since" "$out" "+ capability CAP_NET_RAW"
+        g commit -q -a -m more
+        out=$("$ctl" policy show --since HEAD~1 "$repo/policies/web.policy" 2>&1)
+        [[ $out == "$want" ]] || fail "policy show --since HEAD~1 after a commit: $out"
+        # Bad input: no such revision, a file git does not track, an option for a ref.
+        out=$("$ctl" policy show --since nosuchref "$repo/policies/web.policy" 2>&1)
+        [[ $? == 1 ]] && grep -q "git show nosuchref" <<<"$out" || fail "policy show --since nosuchref: $out"
+        out=$("$ctl" policy show --since HEAD "$tmp/web-new.policy" 2>&1)
+        [[ $? == 1 && -n $out ]] || fail "policy show --since of a file outside git: $out"
+        out=$("$ctl" policy show --since=--output=/tmp/x "$repo/policies/web.policy" 2>&1)
+        [[ $? == 1 ]] && grep -q "invalid git revision" <<<"$out" || fail "policy show --since=--output=...: $out"
+        # The old version is named as REF:PATH in its diagnostics.
+        printf '[Seccomp]\nAllow=@nosuchgroup\n' >"$repo/policies/bad.policy"
+        g add policies/bad.policy && g commit -q -m bad
+        cp "$tmp/policies/web.policy" "$repo/policies/bad.policy"
+        out=$("$ctl" policy show --since HEAD "$repo/policies/bad.policy" 2>&1)
+        [[ $? == 1 ]] && grep -q "HEAD:$repo/policies/bad.policy:2: Allow: " <<<"$out" ||
+                fail "policy show --since of a bad old version: $out"
+        [[ $failures == "$before" ]] && echo "ok: policy show --since REF: the diff against git's version, bad refs and files"
+else
+        fail "git is not installed (tools/deps.sh installs it)"
+fi
 
 if [[ $failures -gt 0 ]]; then
         echo "$failures failure(s)"

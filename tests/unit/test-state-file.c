@@ -38,7 +38,7 @@ static StateFile sample(void) {
                 .state_change_realtime = 1700000000000001,
                 .restart_at_usec = 0,
                 .has_last_exit = true,
-                .last_exit = { .code = CLD_KILLED, .status = SIGKILL },
+                .last_exit = { .code = CLD_KILLED, .status = SIGKILL, .n_left = 2 },
                 .started_by = 1000,
                 .net_owner_pid = 4321,
                 .net_owner_starttime = 777888,
@@ -140,6 +140,7 @@ TEST(round_trip) {
         ASSERT_EQ(g.net_owner_pid, 4321);
         ASSERT_U64(g.net_owner_starttime, 777888);
         ASSERT_TRUE(g.restart_with_owner);
+        ASSERT_EQ(g.last_exit.n_left, 2);
 
         /* Formatting what was parsed gives the same bytes. */
         ASSERT_OK(state_file_format(&g, &t2));
@@ -359,6 +360,47 @@ TEST(values) {
         expect_bad_line("last_exit", "last_exit=exited", "last_exit=: not");
         expect_bad_line("last_exit", "last_exit=exited  1", "last_exit=: not");
         expect_bad_line("last_exit", "last_exit=exploded 1", "last_exit=: not");
+        expect_bad_line("last_exit", "last_exit=exited 0 left=2", "last_exit=: not");
+        expect_bad_line("last_exit_left", "last_exit_left=4194305", "last_exit_left=: number out of range");
+}
+
+/* The last run's sentences: kept, bounded, optional (an older sandboxd's
+ * state has neither). */
+TEST(last_run_sentences) {
+        StateFile f = sample(), g = {};
+        char *t, *msg = NULL, *long_error;
+
+        f.last_exit_seccomp = (char *) "socketpair denied by policy strict";
+        f.last_start_error = (char *) "ExecStart= binary /usr/sbin/ngnix is not in the image.";
+        ASSERT_OK(state_file_format(&f, &t));
+        ASSERT_TRUE(strstr(t, "last_exit_seccomp=socketpair denied by policy strict\n"));
+        ASSERT_OK(state_file_parse(t, strlen(t), &g, &msg));
+        ASSERT_STREQ(g.last_exit_seccomp, f.last_exit_seccomp);
+        ASSERT_STREQ(g.last_start_error, f.last_start_error);
+        state_file_done(&g);
+        free(t);
+
+        /* Absent and empty both read back as none. */
+        t = replace_line("last_start_error", NULL);
+        ASSERT_OK(state_file_parse(t, strlen(t), &g, NULL));
+        ASSERT_TRUE(!g.last_start_error && !g.last_exit_seccomp);
+        state_file_done(&g);
+        free(t);
+
+        expect_bad_line("last_exit_seccomp", "last_exit_seccomp=a\x1b[2Jb", "last_exit_seccomp=: too long, not UTF-8");
+        expect_bad_line("last_start_error", "last_start_error=\xff", "last_start_error=: too long, not UTF-8");
+        long_error = malloc(STATE_START_ERROR_MAX + 32);
+        ASSERT_TRUE(long_error);
+        memset(long_error, 'x', STATE_START_ERROR_MAX + 31);
+        memcpy(long_error, "last_start_error=", 17);
+        long_error[STATE_START_ERROR_MAX + 18] = 0;
+        expect_bad_line("last_start_error", long_error, "last_start_error=: too long");
+        free(long_error);
+
+        /* The writer refuses what the reader would. */
+        f = sample();
+        f.last_exit_seccomp = (char *) "two\nlines";
+        ASSERT_EQ(state_file_format(&f, &t), -EINVAL);
 }
 
 TEST(salvage) {
@@ -417,12 +459,34 @@ TEST(exit_report) {
         ASSERT_EQ(exit_report_parse(" exited 0\n", 10, &e), -EBADMSG);
         ASSERT_EQ(exit_report_parse("exited 0 \n", 10, &e), -EBADMSG);
 
-        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_EXITED, 3, false }, buf, sizeof(buf)));
+        /* The second form: what the exit left, after the words. */
+        ASSERT_OK(exit_report_parse("exited 0 left=3\n", 16, &e));
+        ASSERT_EQ(e.code, CLD_EXITED);
+        ASSERT_EQ(e.status, 0);
+        ASSERT_EQ(e.n_left, 3);
+        ASSERT_OK(exit_report_parse("killed 9 left=4194304\n", 22, &e));
+        ASSERT_EQ(e.n_left, 4194304);
+        ASSERT_OK(exit_report_parse("exited 1\n", 9, &e));
+        ASSERT_EQ(e.n_left, 0);
+        ASSERT_EQ(exit_report_parse("exited 0 left=0\n", 16, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=03\n", 17, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=\n", 15, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=4194305\n", 22, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=3 left=3\n", 23, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0  left=3\n", 17, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse(" left=3\n", 8, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 left=3 \n", 17, &e), -EBADMSG);
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_EXITED, 0, false, 2 }, buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "exited 0 left=2\n");
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_KILLED, 9, false, 0 }, buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "killed 9\n");
+
+        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_EXITED, 3, false, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "exited 3");
-        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_DUMPED, SIGSEGV, true }, buf, sizeof(buf)));
+        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_DUMPED, SIGSEGV, true, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "dumped 11");
-        ASSERT_EQ(exit_report_format(&(ServiceExit) { 42, 1, false }, buf, sizeof(buf)), -EINVAL);
-        ASSERT_EQ(exit_report_format(&(ServiceExit) { CLD_EXITED, 300, false }, buf, sizeof(buf)), -EINVAL);
+        ASSERT_EQ(exit_report_format(&(ServiceExit) { 42, 1, false, 0 }, buf, sizeof(buf)), -EINVAL);
+        ASSERT_EQ(exit_report_format(&(ServiceExit) { CLD_EXITED, 300, false, 0 }, buf, sizeof(buf)), -EINVAL);
 }
 
 TEST(proc_stat) {
@@ -522,6 +586,7 @@ int main(void) {
         RUN(missing_and_repeated_keys);
         RUN(framing);
         RUN(values);
+        RUN(last_run_sentences);
         RUN(salvage);
         RUN(exit_report);
         RUN(proc_stat);
