@@ -183,6 +183,10 @@ void manager_remove_service(Manager *m, Service *s);
 /* Called by service.c on every state change: emits UnitStateChanged,
  * answers pending StopUnit/RestartUnit calls, updates sd_notify STATUS=. */
 void manager_service_changed(Manager *m, Service *s);
+/* manager-changes.c: queue s's state and result for its clients (sent from
+ * the event loop, in order); drop what is queued (at exit). */
+int manager_changes_push(Manager *m, const Service *s);
+void manager_changes_clear(Manager *m);
 
 /* manager-fetch.c. A start (StartUnit, RestartUnit of a stopped service,
  * an enabled unit) whose unit has images to import or to pull first
