@@ -31,6 +31,22 @@ $ctl plan units/web.unit
 step sandboxctl run units/hello.unit
 $ctl run units/hello.unit
 
+# The same tree as an OCI image archive (what `skopeo copy` or `docker
+# save` would hand over), imported into the local store by content and
+# named; a unit then says Image=NAME (or Image=oci-archive:PATH).
+ARCHIVE=/var/lib/sandboxd/busybox-oci.tar
+step "tools/mkimage-oci-archive.py $IMAGE $ARCHIVE   # the demo tree as an OCI archive"
+tools/mkimage-oci-archive.py "$IMAGE" "$ARCHIVE"
+step "sandboxctl image import $ARCHIVE demo/busybox:latest"
+$ctl image import "$ARCHIVE" demo/busybox:latest
+step "sandboxctl image list"
+$ctl image list
+OCI_UNITS=$(mktemp -d)
+sed 's|^Image=.*|Image=demo/busybox:latest|' units/hello.unit >"$OCI_UNITS/hello-oci.unit"
+step "sandboxctl run hello-oci.unit   # hello.unit with Image=demo/busybox:latest"
+$ctl run "$OCI_UNITS/hello-oci.unit"
+rm -rf "$OCI_UNITS"
+
 # The supervisor: sandboxd in the background on a runtime directory of its
 # own (on a machine that runs sandboxd.service, the demo does not touch it).
 # With systemd as PID 1 each service gets a transient scope; without it the
