@@ -272,7 +272,7 @@ printf '%-28s %9s %9s %9s %9s %10s\n' runtime median p90 xfloor xcrun-sd note
 for sfx in "" -nonet; do
         floor=$(med "floor$sfx")
         crun_sd=$(awk -v a="$(med "crun-sdseccomp$sfx")" -v w="$WRAP" 'BEGIN { printf "%.3f", a - w }')
-        for l in floor sandboxctl sandboxctl-nolimits crun-sdseccomp crun-docker crun-noseccomp bwrap; do
+        for l in floor sandboxctl sandboxctl-nolimits sandboxctl-private crun-sdseccomp crun-docker crun-noseccomp bwrap; do
                 m=$(med "$l$sfx")
                 [ -n "$m" ] || continue
                 note=
@@ -280,6 +280,7 @@ for sfx in "" -nonet; do
                 floor) note="kernel floor" ;;
                 sandboxctl) note="default policy, MemoryMax, TasksMax" ;;
                 sandboxctl-nolimits) note="same, no limits" ;;
+                sandboxctl-private) note="same as sandboxctl, Network=private (veth, address, route)" ;;
                 crun-sdseccomp) note="sandboxctl policy oci default" ;;
                 crun-docker) note="Docker default profile" ;;
                 crun-noseccomp) note="no seccomp" ;;
@@ -304,6 +305,8 @@ awk -v s="$full" -v c="$crun_sd" -v d="$crun_docker" -v f="$floor" 'BEGIN {
                 printf "target: sandboxctl <= 1/4 of crun with seccomp (Docker profile): %.2f -> %s\n", s / d, s / d <= 0.25 ? "met" : "MISSED"
         printf "        (against crun with our policy as OCI seccomp:     %.2f)\n", s / c
         printf "target: sandboxctl <= 2x kernel floor:                           %.2f -> %s\n", s / f, s / f <= 2 ? "met" : "MISSED" }'
+awk -v s="$full" -v v="$(med sandboxctl-private)" 'BEGIN {
+        printf "target: Network=private <= Network=none + 2 ms:                 %+.2f ms -> %s\n", v - s, v - s <= 2 ? "met" : "MISSED" }'
 echo
 
 # --- 2. seccomp cost -------------------------------------------------------------------
