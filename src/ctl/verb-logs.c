@@ -800,6 +800,9 @@ int verb_logs(int argc, char *argv[]) {
         bool lines_set = false;
         int c, r;
 
+        /* Alike on purpose, not shared: each verb keeps its table and loop
+         * in its body (test-man-pages.sh and test-completions.sh read them
+         * there), so -h and --raw read as in run and status. */
         optind = 0;
         while ((c = getopt_long(argc, argv, "hfn:", options, NULL)) >= 0)
                 switch (c) {

@@ -324,6 +324,10 @@ int verb_run(int argc, char *argv[]) {
         };
         int c, r;
 
+        /* Alike on purpose, not shared: each verb keeps its table and loop
+         * in its body (test-man-pages.sh and test-completions.sh read them
+         * there), so -h, -t/-T and --raw read as in exec, policy learn,
+         * logs and status. */
         optind = 0;
         while ((c = getopt_long(argc, argv, "htT", options, NULL)) >= 0)
                 switch (c) {
