@@ -426,8 +426,8 @@ static int join_owner(const Plan *plan, int *ret_fd, char **ret_resolv_conf) {
 }
 
 int ctl_block_passed_signals(void) {
-        _cleanup_close_ int fd = -EBADF;
         sigset_t mask;
+        int fd;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -441,7 +441,7 @@ int ctl_block_passed_signals(void) {
         fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         if (fd < 0)
                 return log_error_errno(negative_errno(), "Failed to create a signalfd: %m");
-        return TAKE_FD(fd);
+        return fd;
 }
 
 int ctl_run_prepare(const char *arg) {
