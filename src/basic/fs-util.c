@@ -12,6 +12,17 @@
 #include "macro.h"
 #include "string-util.h"
 
+int fd_stat_regular(int fd, struct stat *ret_st) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        *ret_st = st;
+        return 0;
+}
+
 int mkdir_p(const char *path, mode_t mode) {
         _cleanup_free_ char *copy = strdup(path);
 

@@ -2,9 +2,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "sha256.h"
+
+/* fstat(fd): -EBADFD unless it is a regular file (a FIFO, device or
+ * directory planted where a file is read or written). */
+int fd_stat_regular(int fd, struct stat *ret_st);
 
 /* mkdir -p, each missing component with mode. */
 int mkdir_p(const char *path, mode_t mode);

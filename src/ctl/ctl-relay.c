@@ -34,6 +34,11 @@
 #include "ctl-relay.h"
 #include "macro.h"
 
+/* After the process's exit: how long what it left in the background may
+ * keep its output coming. */
+#define DRAIN_IDLE_MSEC 100
+#define DRAIN_MAX_MSEC 1000
+
 static void stream_close(CtlRelayStream *st) {
         if (st->from >= 0 && st->own_from)
                 (void) close(st->from);
@@ -289,8 +294,8 @@ static int64_t now_msec(void) {
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void ctl_relay_drain(CtlRelay *r, int idle_msec, int max_msec) {
-        int64_t end = now_msec() + max_msec;
+void ctl_relay_drain(CtlRelay *r) {
+        int64_t end = now_msec() + DRAIN_MAX_MSEC;
 
         for (size_t i = 0; i < r->n; i++)
                 if (r->s[i].input)
@@ -303,7 +308,7 @@ void ctl_relay_drain(CtlRelay *r, int idle_msec, int max_msec) {
 
                 if (n == 0 || left <= 0)
                         break;
-                k = poll(pfd, n, (int) MIN(left, (int64_t) idle_msec));
+                k = poll(pfd, n, (int) MIN(left, (int64_t) DRAIN_IDLE_MSEC));
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0)

@@ -66,8 +66,8 @@ size_t ctl_relay_pollfds(CtlRelay *r, struct pollfd *pfd);
 /* One step of each stream that poll found ready (pfd as given to poll). */
 void ctl_relay_dispatch(CtlRelay *r, const struct pollfd *pfd);
 /* The process is gone: stop reading our stdin, copy what is left of its
- * output, waiting at most idle_msec for more (something it left in the
- * background may hold the pipe or pty open) and max_msec in all. */
-void ctl_relay_drain(CtlRelay *r, int idle_msec, int max_msec);
+ * output, waiting at most 100 ms for more (something it left in the
+ * background may hold the pipe or pty open) and 1 s in all. */
+void ctl_relay_drain(CtlRelay *r);
 /* Close everything ours, restore our terminal. */
 void ctl_relay_done(CtlRelay *r);

@@ -43,6 +43,14 @@ typedef struct CtlRunOptions {
  * exit status as `sandboxctl run` documents it (the service's, 128+N,
  * 125/126/127 for a launch that failed), or < 0 when it could not wait. */
 int ctl_run_plan(Plan *plan, const CtlRunOptions *o);
-/* 0, or the exit status (125) after saying why no sandbox can be run from
- * here (a chroot). */
-int ctl_run_check_root(void);
+/* Blocks the signals exec and run pass on to the process (SIGINT, SIGTERM,
+ * SIGHUP, SIGUSR1, SIGUSR2) and SIGWINCH (the pty's size), and returns a
+ * signalfd for them (logged on failure). Called before the launch, so
+ * that a ^C while it is set up is passed on once the process runs rather
+ * than lost; the child resets its mask. */
+int ctl_block_passed_signals(void);
+/* Before the unit arg is compiled to run here (run, policy learn): 0, the
+ * exit status (125) after saying why no sandbox can be run from here (a
+ * chroot), or < 0 when its images cannot be imported or pulled
+ * (ctl_import_unit_images()). */
+int ctl_run_prepare(const char *arg);

@@ -24,20 +24,12 @@
 #include "image-users.h"
 #include "launch.h"
 #include "log.h"
+#include "missing-wait.h"
 #include "parse-util.h"
 #include "plan-json.h"
 #include "plan.h"
 #include "string-util.h"
 #include "strv.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-/* After the command's exit: how long what it left in the background may
- * keep its output coming. */
-#define DRAIN_IDLE_MSEC 100
-#define DRAIN_MAX_MSEC 1000
 
 static void help(void) {
         printf("sandboxctl exec [OPTIONS] [--] NAME COMMAND [ARGUMENT...]\n\n"
@@ -285,7 +277,7 @@ static int relay_and_wait(CtlRelay *relay, const LaunchExeced *x, int sig_fd, in
                         break;
         }
 
-        ctl_relay_drain(relay, DRAIN_IDLE_MSEC, DRAIN_MAX_MSEC);
+        ctl_relay_drain(relay);
         while (waitid((idtype_t) P_PIDFD, (id_t) x->pidfd, &si, WEXITED) < 0)
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to reap the command: %m");
@@ -315,7 +307,6 @@ int verb_exec(int argc, char *argv[]) {
         int cmd_fds[3] = { -EBADF, -EBADF, -EBADF };
         pid_t pid, again;
         int c, r, status = LAUNCH_EXIT_SETUP;
-        sigset_t mask;
 
         optind = 0;
         /* '+': the command's own options are not ours. */
@@ -392,24 +383,9 @@ int verb_exec(int argc, char *argv[]) {
         bus = sd_bus_flush_close_unref(bus);
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-        /* Blocked from before the launch, so that a ^C while the command is
-         * being set up is passed on once it runs, rather than lost. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGUSR1);
-        sigaddset(&mask, SIGUSR2);
-        sigaddset(&mask, SIGWINCH);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
-                log_error_errno(negative_errno(), "Failed to block signals: %m");
+        sig_fd = ctl_block_passed_signals();
+        if (sig_fd < 0)
                 return LAUNCH_EXIT_SETUP;
-        }
-        sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sig_fd < 0) {
-                log_error_errno(negative_errno(), "Failed to create a signalfd: %m");
-                return LAUNCH_EXIT_SETUP;
-        }
         /* A reader of our output that goes away ends that stream only. */
         if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
                 log_error_errno(negative_errno(), "Failed to ignore SIGPIPE: %m");

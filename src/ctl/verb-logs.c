@@ -28,6 +28,7 @@
 #include "ctl-bus.h"
 #include "ctl-common.h"
 #include "ctl-escape.h"
+#include "fs-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -520,14 +521,14 @@ static int copy_from(int fd, off_t *pos, bool *printed_any, const CtlLogs *o, Ct
 static int open_log(const char *path, int *ret_fd, struct stat *ret_st) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
+        int r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        r = fd_stat_regular(fd, &st);
+        if (r < 0)
+                return r;
         *ret_fd = TAKE_FD(fd);
         *ret_st = st;
         return 0;
@@ -799,6 +800,9 @@ int verb_logs(int argc, char *argv[]) {
         bool lines_set = false;
         int c, r;
 
+        /* Alike on purpose, not shared: each verb keeps its table and loop
+         * in its body (test-man-pages.sh and test-completions.sh read them
+         * there), so -h and --raw read as in run and status. */
         optind = 0;
         while ((c = getopt_long(argc, argv, "hfn:", options, NULL)) >= 0)
                 switch (c) {

@@ -501,11 +501,8 @@ int verb_policy_learn(int argc, char *argv[]) {
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "policy learn takes exactly one unit (see sandboxctl policy learn --help).");
 
-        r = ctl_run_check_root();
+        r = ctl_run_prepare(argv[optind]);
         if (r != 0)
-                return r;
-        r = ctl_import_unit_images(argv[optind]);
-        if (r < 0)
                 return r;
         r = compile_learning(argv[optind], base_arg, &plan, &base, &current_name);
         if (r < 0)

@@ -32,19 +32,12 @@
 #include "ctl-run.h"
 #include "launch.h"
 #include "log.h"
+#include "missing-wait.h"
 #include "plan.h"
 #include "root-check.h"
 #include "seccomp-bpf.h"
 #include "seccomp-notify.h"
 #include "strv.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-/* After the service's exit: how long what it left may keep the pipes open. */
-#define DRAIN_IDLE_MSEC 100
-#define DRAIN_MAX_MSEC 1000
 
 static void help(void) {
         printf("sandboxctl run [OPTIONS] UNIT\n\n"
@@ -295,7 +288,7 @@ static int wait_for_service(const Plan *p, Cgroup *cg, const Launched *l, int si
          * the pipes open: bounded. */
         /* The last denials (a killed service's call was answered before its exit). */
         denials_run(denials);
-        ctl_relay_drain(relay, DRAIN_IDLE_MSEC, DRAIN_MAX_MSEC);
+        ctl_relay_drain(relay);
         while (waitid((idtype_t) P_PIDFD, (id_t) l->pidfd, ret, WEXITED) < 0)
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to reap the service: %m");
@@ -331,6 +324,10 @@ int verb_run(int argc, char *argv[]) {
         };
         int c, r;
 
+        /* Alike on purpose, not shared: each verb keeps its table and loop
+         * in its body (test-man-pages.sh and test-completions.sh read them
+         * there), so -h, -t/-T and --raw read as in exec, policy learn,
+         * logs and status. */
         optind = 0;
         while ((c = getopt_long(argc, argv, "htT", options, NULL)) >= 0)
                 switch (c) {
@@ -352,11 +349,8 @@ int verb_run(int argc, char *argv[]) {
         if (optind + 1 != argc)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "run takes exactly one unit (see sandboxctl run --help).");
 
-        r = ctl_run_check_root();
+        r = ctl_run_prepare(argv[optind]);
         if (r != 0)
-                return r;
-        r = ctl_import_unit_images(argv[optind]);
-        if (r < 0)
                 return r;
         r = ctl_compile_unit(argv[optind], &plan);
         if (r < 0)
@@ -431,7 +425,26 @@ static int join_owner(const Plan *plan, int *ret_fd, char **ret_resolv_conf) {
         return 0;
 }
 
-int ctl_run_check_root(void) {
+int ctl_block_passed_signals(void) {
+        sigset_t mask;
+        int fd;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
+        sigaddset(&mask, SIGWINCH);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(negative_errno(), "Failed to block signals: %m");
+        fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Failed to create a signalfd: %m");
+        return fd;
+}
+
+int ctl_run_prepare(const char *arg) {
         _cleanup_free_ char *why = NULL;
         int r;
 
@@ -448,7 +461,7 @@ int ctl_run_check_root(void) {
                           "(a container's root made with pivot_root is fine).", why);
                 return LAUNCH_EXIT_SETUP;
         }
-        return 0;
+        return ctl_import_unit_images(arg);
 }
 
 int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
@@ -468,7 +481,6 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
         LaunchParams params;
         Launched l;
         siginfo_t si = {};
-        sigset_t mask;
 
         /* sandboxd does not know this service: rm and prune of the store
          * wait for the layers it runs by this lock instead. */
@@ -480,20 +492,9 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
          * or ptrace (without a pid namespace it can see us). */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-        /* Blocked before the launch, so that a ^C during it is not lost but
-         * handled once the service runs. The child resets its mask. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGUSR1);
-        sigaddset(&mask, SIGUSR2);
-        sigaddset(&mask, SIGWINCH);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return log_error_errno(negative_errno(), "Failed to block signals: %m");
-        sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        sig_fd = ctl_block_passed_signals();
         if (sig_fd < 0)
-                return log_error_errno(negative_errno(), "Failed to create a signalfd: %m");
+                return sig_fd;
 
         r = launch_acquire_id_range(plan, NULL);
         if (r < 0)
