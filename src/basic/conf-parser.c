@@ -60,6 +60,28 @@ int conf_error_unknown(ConfContext *c, const char *what, const char *v, const ch
         return conf_error(c, "%s \"%s\", expected %s.", what, v, all);
 }
 
+int conf_split_words(ConfContext *c, const char *v, char ***ret) {
+        int r;
+
+        r = split_words(v, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+        return 0;
+}
+
+int conf_list_words(ConfContext *c, const char *v, char ***l, char ***ret_words) {
+        int r;
+
+        if (isempty(v)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        r = conf_split_words(c, v, ret_words);
+        return r < 0 ? r : 1;
+}
+
 static void reader_error(Reader *r, unsigned line, const char *key, const char *msg) {
         (void) diag_add(r->diags, r->path, line, key, "%s", msg);
         r->errors++;
@@ -409,13 +431,9 @@ int conf_parse_strv(ConfContext *c, const char *v, void *data) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
-        if (isempty(v)) {
-                *l = strv_free(*l);
-                return 0;
-        }
-        r = split_words(v, &words);
-        if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+        r = conf_list_words(c, v, l, &words);
+        if (r <= 0)
+                return r;
         STRV_FOREACH(w, words)
                 if (string_has_cc(*w))
                         return conf_error(c, "Value contains control characters.");
