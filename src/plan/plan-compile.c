@@ -86,6 +86,22 @@ static LayerType layer_type_of(const char *path, const struct stat *st) {
 /* The layers of an image in the store, each pinned as a directory. The
  * store is read, never written: importing a local form is the caller's
  * step before the compile (image-import.h), pulling the registry client's. */
+/* A directory of the image store pinned for the launcher: -ENOTDIR if
+ * something else stands there. */
+static int pin_store_dir(const char *path, PlanFileId *ret_id) {
+        PlanFileId id;
+        mode_t mode = 0;
+        int r;
+
+        r = host_path_pin(path, &id, &mode);
+        if (r < 0)
+                return r;
+        if (!S_ISDIR(mode))
+                return -ENOTDIR;
+        *ret_id = id;
+        return 0;
+}
+
 static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *ref) {
         _cleanup_(image_info_freep) ImageInfo *info = NULL;
         _cleanup_free_ char *digest = NULL;
@@ -130,15 +146,12 @@ static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *
         /* Below the first image of the store: the mount points it may lack. */
         if (!c->skeleton) {
                 _cleanup_free_ char *path = strjoin(store, "/" IMAGE_STORE_SKELETON);
-                mode_t mode = 0;
                 PlanFileId id;
 
-                if (!path)
-                        return -ENOMEM;
-                r = host_path_pin(path, &id, &mode);
+                r = path ? pin_store_dir(path, &id) : -ENOMEM;
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || !S_ISDIR(mode)) {
+                if (r < 0) {
                         fail_at(c, img->file, img->line, "Image", "%s: the store has no %s; import the image again",
                                 ref->string, path);
                         return 0;
@@ -151,18 +164,15 @@ static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *
         for (size_t i = 0; i < info->config.n_diff_ids; i++) {
                 _cleanup_free_ char *path = image_store_layer_path(store, info->config.diff_ids[i]);
                 PlanLayer *l = &p->layers[p->n_layers];
-                mode_t mode = 0;
                 PlanFileId id;
 
-                if (!path)
-                        return -ENOMEM;
-                r = host_path_pin(path, &id, &mode);
+                r = path ? pin_store_dir(path, &id) : -ENOMEM;
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || !S_ISDIR(mode)) {
+                if (r < 0) {
                         fail_at(c, img->file, img->line, "Image", "%s: the layer %s is not unpacked in the store (%s); "
                                 "import the image again", ref->string, info->config.diff_ids[i],
-                                r < 0 ? strerror(-r) : "not a directory");
+                                r == -ENOTDIR ? "not a directory" : strerror(-r));
                         return 0;
                 }
                 *l = (PlanLayer) {
