@@ -332,20 +332,6 @@ static int handler_fn(void *user, const char *section, const char *name, const c
 static int conf_parse_data(const char *path, const char *data, size_t size, const char *const *sections,
                            const ConfItem *items, size_t n_items, void *base, void *userdata, Diagnostics *diags);
 
-static int conf_read_fd(int fd, char **ret, size_t *ret_size) {
-        struct stat st;
-
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > CONF_FILE_MAX)
-                return -EFBIG;
-        return read_full_fd(fd, CONF_FILE_MAX, ret, ret_size);
-}
-
 int conf_parse_file(const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
                     void *base, void *userdata, Diagnostics *diags) {
         return conf_parse_fd(-EBADF, path, sections, items, n_items, base, userdata, diags);
@@ -358,7 +344,7 @@ int conf_parse_fd(int fd, const char *path, const char *const *sections, const C
         int k;
 
         if (fd >= 0)
-                k = conf_read_fd(fd, &data, &size);
+                k = read_full_regular_fd(fd, CONF_FILE_MAX, &data, &size);
         else
                 k = read_full_file(path, CONF_FILE_MAX, &data, &size);
         if (k < 0) {
