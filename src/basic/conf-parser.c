@@ -36,16 +36,13 @@ typedef struct Reader {
 } Reader;
 
 int conf_error(ConfContext *c, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        r = diag_addv(c->diags, c->file, c->line, c->key, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return diag_add(c->diags, c->file, c->line, c->key, "%s", m);
+        return r;
 }
 
 int conf_error_unknown(ConfContext *c, const char *what, const char *v, const char *const *names, size_t n) {

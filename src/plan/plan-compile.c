@@ -54,14 +54,14 @@ typedef struct Compiler {
 
 static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) _printf_(5, 6);
 static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        r = diag_addv(c->diags, file, line, key, fmt, ap);
         va_end(ap);
-        (void) diag_add(c->diags, file, line, key, "%s", r < 0 ? "Out of memory." : m);
+        if (r == -ENOMEM)
+                (void) diag_add(c->diags, file, line, key, "Out of memory.");
         c->failed = -EINVAL;
 }
 
