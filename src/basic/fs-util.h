@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "sha256.h"
+
+/* The directory name below dir_fd (a symlink there is not followed) as a
+ * stream: 1, or 0 with *ret NULL if there is nothing of that name. */
+int opendir_at(int dir_fd, const char *name, DIR **ret);
 
 /* mkdir -p, each missing component with mode. */
 int mkdir_p(const char *path, mode_t mode);
