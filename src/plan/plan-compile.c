@@ -608,24 +608,10 @@ static int load_environment_file(Compiler *c, const char *spec, char ***env) {
         if (fd == -ENOMEM)
                 return fd;
         if (fd == -EPERM && f.path) {
-                _cleanup_free_ char *m = NULL;
-
-                if (trust_failure_message(&f, &m) < 0)
-                        return -ENOMEM;
-                fail_at(c, path, 0, NULL, "%s", m);
-                return 0;
+                c->failed = -EINVAL;
+                return trust_failure_report(&f, c->diags, path) == -ENOMEM ? -ENOMEM : 0;
         }
-        r = fd;
-        if (r >= 0) {
-                struct stat st;
-
-                if (fstat(fd, &st) < 0)
-                        r = -errno;
-                else if (!S_ISREG(st.st_mode))
-                        r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
-                else
-                        r = read_full_fd(fd, 1024 * 1024, &data, NULL);
-        }
+        r = fd < 0 ? fd : read_full_regular_fd(fd, 1024 * 1024, &data, NULL);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {

@@ -471,13 +471,8 @@ int policy_load_as(const char *arg, uid_t caller, Policy **ret, Diagnostics *dia
         fd = trust_open(path, caller, 0, &f);
         if (fd == -ENOMEM)
                 return fd;
-        if (fd == -EPERM && f.path) {
-                _cleanup_free_ char *m = NULL;
-
-                if (trust_failure_message(&f, &m) < 0)
-                        return -ENOMEM;
-                return diag_add(diags, path, 0, NULL, "%s", m);
-        }
+        if (fd == -EPERM && f.path)
+                return trust_failure_report(&f, diags, path);
         if (fd < 0)
                 return diag_add(diags, path, 0, NULL, "Cannot read: %s", strerror(-fd));
 
