@@ -31,6 +31,17 @@ int mkdir_p(const char *path, mode_t mode) {
         }
 }
 
+int fd_stat_regular(int fd, struct stat *ret_st) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        *ret_st = st;
+        return 0;
+}
+
 int opendir_at(int dir_fd, const char *name, DIR **ret) {
         _cleanup_close_ int fd = -EBADF;
         DIR *d;

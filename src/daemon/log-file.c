@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "log-file.h"
 #include "string-util.h"
 
@@ -49,6 +50,7 @@ static void file_name(const LogFile *f, unsigned n, char buf[static NAME_MAX + 1
 static int open_current(LogFile *f, bool exclusive) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
+        int r;
 
         fd = openat(f->dir_fd, f->name,
                     O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
@@ -56,10 +58,9 @@ static int open_current(LogFile *f, bool exclusive) {
                     LOG_FILE_MODE);
         if (fd < 0)
                 return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        r = fd_stat_regular(fd, &st);
+        if (r < 0)
+                return r;
         if ((st.st_mode & 07777) != LOG_FILE_MODE && fchmod(fd, LOG_FILE_MODE) < 0)
                 return negative_errno();
         f->size = (uint64_t) st.st_size;

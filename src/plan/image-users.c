@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "dlopen-archive.h"
+#include "fs-util.h"
 #include "image-users.h"
 #include "parse-util.h"
 #include "string-util.h"
@@ -31,6 +32,7 @@ static int read_from_dir(const char *dir, const char *rel, char **ret) {
         };
         struct stat st;
         size_t n = 0;
+        int r;
 
         dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
@@ -40,10 +42,9 @@ static int read_from_dir(const char *dir, const char *rel, char **ret) {
         fd = (int) syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
         if (fd < 0)
                 return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        r = fd_stat_regular(fd, &st);
+        if (r < 0)
+                return r;
         if ((uint64_t) st.st_size > DB_MAX)
                 return -EFBIG;
         buf = malloc((size_t) st.st_size + 1);
@@ -79,16 +80,13 @@ static int read_from_tarball(const char *path, const char *rel, char **ret) {
         if (fd < 0)
                 /* -ENOENT would tell read_db() "not in this layer". */
                 return errno == ENOENT ? -EIO : negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        r = fd_stat_regular(fd, &st);
+        if (r < 0)
+                return r;
         r = -ENOENT;
-        a = sym_archive_read_new();
+        a = archive_tar_reader_new();
         if (!a)
                 return -ENOMEM;
-        sym_archive_read_support_filter_all(a);
-        sym_archive_read_support_format_tar(a);
         if (sym_archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
                 sym_archive_read_free(a);
                 return -EIO;
