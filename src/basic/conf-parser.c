@@ -36,16 +36,13 @@ typedef struct Reader {
 } Reader;
 
 int conf_error(ConfContext *c, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        r = diag_addv(c->diags, c->file, c->line, c->key, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return diag_add(c->diags, c->file, c->line, c->key, "%s", m);
+        return r;
 }
 
 int conf_error_unknown(ConfContext *c, const char *what, const char *v, const char *const *names, size_t n) {
@@ -58,6 +55,28 @@ int conf_error_unknown(ConfContext *c, const char *what, const char *v, const ch
         if (!all)
                 return -ENOMEM;
         return conf_error(c, "%s \"%s\", expected %s.", what, v, all);
+}
+
+int conf_split_words(ConfContext *c, const char *v, char ***ret) {
+        int r;
+
+        r = split_words(v, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+        return 0;
+}
+
+int conf_list_words(ConfContext *c, const char *v, char ***l, char ***ret_words) {
+        int r;
+
+        if (isempty(v)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        r = conf_split_words(c, v, ret_words);
+        return r < 0 ? r : 1;
 }
 
 static void reader_error(Reader *r, unsigned line, const char *key, const char *msg) {
@@ -310,20 +329,6 @@ static int handler_fn(void *user, const char *section, const char *name, const c
 static int conf_parse_data(const char *path, const char *data, size_t size, const char *const *sections,
                            const ConfItem *items, size_t n_items, void *base, void *userdata, Diagnostics *diags);
 
-static int conf_read_fd(int fd, char **ret, size_t *ret_size) {
-        struct stat st;
-
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > CONF_FILE_MAX)
-                return -EFBIG;
-        return read_full_fd(fd, CONF_FILE_MAX, ret, ret_size);
-}
-
 int conf_parse_file(const char *path, const char *const *sections, const ConfItem *items, size_t n_items,
                     void *base, void *userdata, Diagnostics *diags) {
         return conf_parse_fd(-EBADF, path, sections, items, n_items, base, userdata, diags);
@@ -336,7 +341,7 @@ int conf_parse_fd(int fd, const char *path, const char *const *sections, const C
         int k;
 
         if (fd >= 0)
-                k = conf_read_fd(fd, &data, &size);
+                k = read_full_regular_fd(fd, CONF_FILE_MAX, &data, &size);
         else
                 k = read_full_file(path, CONF_FILE_MAX, &data, &size);
         if (k < 0) {
@@ -409,13 +414,9 @@ int conf_parse_strv(ConfContext *c, const char *v, void *data) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
-        if (isempty(v)) {
-                *l = strv_free(*l);
-                return 0;
-        }
-        r = split_words(v, &words);
-        if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+        r = conf_list_words(c, v, l, &words);
+        if (r <= 0)
+                return r;
         STRV_FOREACH(w, words)
                 if (string_has_cc(*w))
                         return conf_error(c, "Value contains control characters.");

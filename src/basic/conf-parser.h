@@ -41,6 +41,12 @@ int conf_error(ConfContext *c, const char *fmt, ...) _printf_(2, 3);
 /* "WHAT "v"; did you mean "x"?" with the closest of names, else "WHAT "v",
  * expected a, b or c." */
 int conf_error_unknown(ConfContext *c, const char *what, const char *v, const char *const *names, size_t n);
+/* split_words() for a value: bad quoting is the value's error (reported,
+ * negative), out of memory is the caller's. */
+int conf_split_words(ConfContext *c, const char *v, char ***ret);
+/* A list key's value: an empty one clears *l (returns 0), any other is
+ * split as conf_split_words() does into *ret_words (returns 1). */
+int conf_list_words(ConfContext *c, const char *v, char ***l, char ***ret_words);
 
 /* Parses path into base. Problems are added to diags; returns -EINVAL if
  * any were found in this file, another negative errno if the file could

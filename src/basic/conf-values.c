@@ -3,8 +3,10 @@
 #include "af-util.h"
 #include "cap-util.h"
 #include "conf-values.h"
+#include "in-addr-util.h"
 #include "namespace-util.h"
 #include "string-util.h"
+#include "strv.h"
 
 int conf_parse_namespace_mask(ConfContext *c, const char *v, uint64_t *mask) {
         _cleanup_free_ char *bad = NULL;
@@ -84,5 +86,27 @@ int conf_parse_device_allow(ConfContext *c, const char *v, DeviceAllow **list, s
         if (r < 0)
                 return conf_error(c, "Invalid device \"%s\", expected /dev/NODE, char-NAME, block-NAME, char-* or block-*, "
                                   "then optionally the access letters r, w, m (e.g. \"/dev/fuse rw\").", v);
+        return 0;
+}
+
+int conf_parse_ip_prefixes(ConfContext *c, const char *v, char ***l) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        r = conf_parse_strv(c, v, &words);
+        if (r < 0)
+                return r;
+        if (isempty(v))
+                *l = strv_free(*l);
+        STRV_FOREACH(w, words) {
+                r = ip_prefix_word_expand(*w, l);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -ERANGE)
+                        return conf_error(c, "Prefix length of \"%s\" is out of range (at most 32 for IPv4, 128 for IPv6).", *w);
+                if (r < 0)
+                        return conf_error(c, "Invalid address or prefix \"%s\": expected any, localhost, link-local, "
+                                          "multicast, or an IPv4 or IPv6 address or prefix.", *w);
+        }
         return 0;
 }

@@ -22,3 +22,7 @@ int conf_parse_address_family_mask(ConfContext *c, const char *v, uint64_t *ret)
 /* One DeviceAllow=/AllowDevices= entry appended; an empty value clears
  * the list. */
 int conf_parse_device_allow(ConfContext *c, const char *v, DeviceAllow **list, size_t *n);
+
+/* Addresses and prefixes (any, localhost, ... as ip_prefix_word_expand()
+ * takes them) appended to *l; an empty value clears it. */
+int conf_parse_ip_prefixes(ConfContext *c, const char *v, char ***l);

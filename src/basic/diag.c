@@ -20,8 +20,17 @@ void diagnostics_done(Diagnostics *d) {
 }
 
 int diag_add(Diagnostics *d, const char *file, unsigned line, const char *key, const char *fmt, ...) {
-        Diagnostic *n, *x;
         va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = diag_addv(d, file, line, key, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int diag_addv(Diagnostics *d, const char *file, unsigned line, const char *key, const char *fmt, va_list ap) {
+        Diagnostic *n, *x;
         int r;
 
         if (d->n >= (d->limit ?: DIAGNOSTICS_LIMIT_DEFAULT)) {
@@ -36,9 +45,7 @@ int diag_add(Diagnostics *d, const char *file, unsigned line, const char *key, c
         x = &d->items[d->n];
         *x = (Diagnostic) { .line = line };
 
-        va_start(ap, fmt);
         r = vasprintf(&x->message, fmt, ap);
-        va_end(ap);
         if (r < 0)
                 return -ENOMEM;
         x->file = file ? strdup(file) : NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -27,6 +28,7 @@ typedef struct Diagnostics {
 void diagnostics_done(Diagnostics *d);
 /* Returns -EINVAL (so a parser can "return diag_add(...)"), or -ENOMEM. */
 int diag_add(Diagnostics *d, const char *file, unsigned line, const char *key, const char *fmt, ...) _printf_(5, 6);
+int diag_addv(Diagnostics *d, const char *file, unsigned line, const char *key, const char *fmt, va_list ap) _printf_(5, 0);
 void diagnostics_print(const Diagnostics *d, FILE *f);
 static inline size_t diagnostics_count(const Diagnostics *d) {
         return d->n + d->dropped;

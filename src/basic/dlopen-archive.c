@@ -81,3 +81,13 @@ int dlopen_libarchive(const char **reterr_message) {
                                   "to read tarball images, and is not installed or lacks a function sandboxd needs";
         return r;
 }
+
+struct archive *archive_tar_reader_new(void) {
+        struct archive *a = sym_archive_read_new();
+
+        if (!a)
+                return NULL;
+        sym_archive_read_support_filter_all(a);
+        sym_archive_read_support_format_tar(a);
+        return a;
+}

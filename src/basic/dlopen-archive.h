@@ -51,3 +51,8 @@ DLSYM_PROTOTYPE(archive_write_header);
  * if libarchive is not installed or lacks a symbol; *reterr_message (if
  * non-NULL, static) then says which. */
 int dlopen_libarchive(const char **reterr_message);
+
+/* A reader for a tar archive, compressed in any way libarchive knows, to
+ * be opened by the caller; NULL if out of memory. After
+ * dlopen_libarchive(). */
+struct archive *archive_tar_reader_new(void);

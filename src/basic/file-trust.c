@@ -139,6 +139,14 @@ int trust_failure_message(const TrustFailure *f, char **ret) {
         return r < 0 ? -ENOMEM : 0;
 }
 
+int trust_failure_report(const TrustFailure *f, Diagnostics *diags, const char *path) {
+        _cleanup_free_ char *m = NULL;
+
+        if (trust_failure_message(f, &m) < 0)
+                return -ENOMEM;
+        return diag_add(diags, path, 0, NULL, "%s", m);
+}
+
 static bool may(const struct stat *st, uid_t uid, gid_t gid, const gid_t *gids, size_t n_gids, mode_t bit) {
         /* Owner, then group, then other: the first class that matches
          * decides, as the kernel does. */

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 typedef enum TrustProblem {
         TRUST_OK,
         TRUST_BAD_OWNER,        /* owned by neither root nor the caller */
@@ -44,6 +46,8 @@ int trust_open(const char *path, uid_t caller, int flags, TrustFailure *ret_fail
 /* "is writable by uid N (its owner, neither root nor the caller); refusing."
  * and the like, for a diagnostic about the file. */
 int trust_failure_message(const TrustFailure *f, char **ret);
+/* That message as a diagnostic about path: -EINVAL, or -ENOMEM. */
+int trust_failure_report(const TrustFailure *f, Diagnostics *diags, const char *path);
 
 /* Could uid (with gid and the supplementary groups) read path: search
  * permission on every directory above it and read permission on it, by

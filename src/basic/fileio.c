@@ -63,7 +63,6 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
 
 int read_full_file_at(int dirfd, const char *name, int open_flags, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
-        struct stat st;
 
         /* O_NONBLOCK so that a FIFO (given as a unit, or planted in a state
          * directory) cannot hang us before fstat() tells us it is not a
@@ -71,6 +70,12 @@ int read_full_file_at(int dirfd, const char *name, int open_flags, size_t max_si
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
         if (fd < 0)
                 return negative_errno();
+        return read_full_regular_fd(fd, max_size, ret, ret_size);
+}
+
+int read_full_regular_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
+        struct stat st;
+
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (S_ISDIR(st.st_mode))

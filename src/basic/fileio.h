@@ -9,6 +9,8 @@
  * anything over max_size) into a NUL-terminated buffer. The file may itself
  * contain NUL bytes: *ret_size is the real length. */
 int read_full_file_at(int dirfd, const char *name, int open_flags, size_t max_size, char **ret, size_t *ret_size);
+/* The same checks and read for a file already open. */
+int read_full_regular_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
 static inline int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size) {
         return read_full_file_at(AT_FDCWD, path, 0, max_size, ret, ret_size);
 }

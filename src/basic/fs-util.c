@@ -42,6 +42,25 @@ int mkdir_p(const char *path, mode_t mode) {
         }
 }
 
+int opendir_at(int dir_fd, const char *name, DIR **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = NULL;
+                return 0;
+        }
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        TAKE_FD(fd);
+        *ret = d;
+        return 1;
+}
+
 int rm_rf_at(int dir_fd, const char *name) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include "sha256.h"
 
-/* fstat(fd): -EBADFD unless it is a regular file (a FIFO, device or
- * directory planted where a file is read or written). */
+/* The directory name below dir_fd (a symlink there is not followed) as a
+ * stream: 1, or 0 with *ret NULL if there is nothing of that name. */
+int opendir_at(int dir_fd, const char *name, DIR **ret);
+
+/* fstat() of fd into *ret_st: -EBADFD unless it is a regular file (a FIFO
+ * or a device planted where a file belongs). */
 int fd_stat_regular(int fd, struct stat *ret_st);
 
 /* mkdir -p, each missing component with mode. */

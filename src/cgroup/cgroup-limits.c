@@ -85,6 +85,11 @@ static int put(int dir_fd, const char *path, const char *file, uint64_t v, char 
         return 0;
 }
 
+/* Writes v unless it is CGROUP_LIMIT_MAX, the kernel's default "max". */
+static int put_limit(int dir_fd, const char *path, const char *file, uint64_t v, char **reterr_message) {
+        return v == CGROUP_LIMIT_MAX ? 0 : put(dir_fd, path, file, v, reterr_message);
+}
+
 static int put_str(int dir_fd, const char *path, const char *file, const char *v, char **reterr_message) {
         int r;
 
@@ -108,30 +113,21 @@ int cgroup_limits_apply_v2(int dir_fd, const char *path, CgroupController c, con
 
         switch (c) {
         case CGROUP_CONTROLLER_MEMORY:
-                if (s->limits.memory_high != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.high", s->limits.memory_high, reterr_message);
-                        if (r < 0)
-                                return r;
-                }
-                if (s->limits.memory_max != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.max", s->limits.memory_max, reterr_message);
-                        if (r < 0)
-                                return r;
-                }
-                if (s->limits.memory_swap_max != CGROUP_LIMIT_MAX) {
-                        r = need_file(dir_fd, path, "memory.swap.max", "MemorySwapMax=", "no swap accounting", reterr_message);
-                        if (r < 0)
-                                return r;
-                        r = put(dir_fd, path, "memory.swap.max", s->limits.memory_swap_max, reterr_message);
-                        if (r < 0)
-                                return r;
-                }
-                return 0;
+                r = put_limit(dir_fd, path, "memory.high", s->limits.memory_high, reterr_message);
+                if (r < 0)
+                        return r;
+                r = put_limit(dir_fd, path, "memory.max", s->limits.memory_max, reterr_message);
+                if (r < 0)
+                        return r;
+                if (s->limits.memory_swap_max == CGROUP_LIMIT_MAX)
+                        return 0;
+                r = need_file(dir_fd, path, "memory.swap.max", "MemorySwapMax=", "no swap accounting", reterr_message);
+                if (r < 0)
+                        return r;
+                return put(dir_fd, path, "memory.swap.max", s->limits.memory_swap_max, reterr_message);
 
         case CGROUP_CONTROLLER_PIDS:
-                if (s->limits.tasks_max != CGROUP_LIMIT_MAX)
-                        return put(dir_fd, path, "pids.max", s->limits.tasks_max, reterr_message);
-                return 0;
+                return put_limit(dir_fd, path, "pids.max", s->limits.tasks_max, reterr_message);
 
         case CGROUP_CONTROLLER_CPU:
                 if (s->limits.cpu_quota_per_sec_usec != USEC_INFINITY) {
@@ -190,20 +186,16 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
 
         switch (c) {
         case CGROUP_CONTROLLER_MEMORY:
-                if (s->limits.memory_max != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.limit_in_bytes", s->limits.memory_max, reterr_message);
-                        if (r < 0)
-                                return r;
-                }
+                r = put_limit(dir_fd, path, "memory.limit_in_bytes", s->limits.memory_max, reterr_message);
+                if (r < 0)
+                        return r;
                 /* v1 has no memory.high (throttle and reclaim above a
                  * threshold). The soft limit is the nearest thing: above it
                  * the group is reclaimed from first, but only when the whole
                  * machine is short of memory, and it is never throttled. */
-                if (s->limits.memory_high != CGROUP_LIMIT_MAX) {
-                        r = put(dir_fd, path, "memory.soft_limit_in_bytes", s->limits.memory_high, reterr_message);
-                        if (r < 0)
-                                return r;
-                }
+                r = put_limit(dir_fd, path, "memory.soft_limit_in_bytes", s->limits.memory_high, reterr_message);
+                if (r < 0)
+                        return r;
                 if (s->limits.memory_swap_max != CGROUP_LIMIT_MAX) {
                         uint64_t memsw;
 
@@ -220,16 +212,12 @@ int cgroup_limits_apply_v1(int dir_fd, const char *path, CgroupController c, con
                         memsw = s->limits.memory_max + s->limits.memory_swap_max;
                         if (memsw < s->limits.memory_max)      /* overflow: no swap bound that matters */
                                 return 0;
-                        r = put(dir_fd, path, "memory.memsw.limit_in_bytes", memsw, reterr_message);
-                        if (r < 0)
-                                return r;
+                        return put(dir_fd, path, "memory.memsw.limit_in_bytes", memsw, reterr_message);
                 }
                 return 0;
 
         case CGROUP_CONTROLLER_PIDS:
-                if (s->limits.tasks_max != CGROUP_LIMIT_MAX)
-                        return put(dir_fd, path, "pids.max", s->limits.tasks_max, reterr_message);
-                return 0;
+                return put_limit(dir_fd, path, "pids.max", s->limits.tasks_max, reterr_message);
 
         case CGROUP_CONTROLLER_CPU:
                 if (s->limits.cpu_quota_per_sec_usec != USEC_INFINITY) {

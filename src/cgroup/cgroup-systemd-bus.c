@@ -66,6 +66,21 @@ void systemd_drain(sd_bus *bus) {
                         break;
 }
 
+int systemd_call_started(Cgroup *c, SystemdOp op, void *userdata) {
+        SystemdData *d = c->driver_data;
+        sd_bus *bus;
+        int r;
+
+        if (!d->started)
+                return 0;
+        r = systemd_data_bus(d, &bus);
+        if (r < 0)
+                return r;
+        r = op(c, bus, userdata);
+        systemd_drain(bus);
+        return r;
+}
+
 static uint64_t now_usec(void) {
         struct timespec ts;
 

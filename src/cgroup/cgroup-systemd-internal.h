@@ -61,6 +61,11 @@ int systemd_acquire_bus(sd_bus **ret);
 int systemd_data_bus(SystemdData *d, sd_bus **ret);
 /* Dispatch what piled up in the read queue, when no event loop does. */
 void systemd_drain(sd_bus *bus);
+/* op(c, bus, userdata) on the scope's connection, then systemd_drain();
+ * 0 without calling op while the scope is not started: there is nothing
+ * to signal, count or stop. */
+typedef int (*SystemdOp)(Cgroup *c, sd_bus *bus, void *userdata);
+int systemd_call_started(Cgroup *c, SystemdOp op, void *userdata);
 int systemd_get_unit(sd_bus *bus, const char *unit, char **ret_path);
 /* A property of the unit at path: -ENOENT if it went away meanwhile. */
 int systemd_get_string(sd_bus *bus, const char *path, const char *iface, const char *prop, char **ret);

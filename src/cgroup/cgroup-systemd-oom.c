@@ -168,7 +168,7 @@ static int kernel_oom_count(const char *cg) {
         return read_oom_count(fd, unified);
 }
 
-static int do_oom_killed(Cgroup *c, sd_bus *bus) {
+static int do_oom_killed(Cgroup *c, sd_bus *bus, void *userdata) {
         SystemdData *d = c->driver_data;
         _cleanup_free_ char *path = NULL, *result = NULL, *cg = NULL;
         int r, gone;
@@ -213,16 +213,5 @@ static int do_oom_killed(Cgroup *c, sd_bus *bus) {
 }
 
 int systemd_oom_killed(Cgroup *c) {
-        SystemdData *d = c->driver_data;
-        sd_bus *bus;
-        int r;
-
-        if (!d->started)
-                return 0;
-        r = systemd_data_bus(d, &bus);
-        if (r < 0)
-                return r;
-        r = do_oom_killed(c, bus);
-        systemd_drain(bus);
-        return r;
+        return systemd_call_started(c, do_oom_killed, NULL);
 }

@@ -433,19 +433,12 @@ static int do_kill(SystemdData *d, sd_bus *bus, int sig) {
         return r < 0 ? r : 0;
 }
 
-static int systemd_kill(Cgroup *c, int sig) {
-        SystemdData *d = c->driver_data;
-        sd_bus *bus;
-        int r;
+static int kill_op(Cgroup *c, sd_bus *bus, void *userdata) {
+        return do_kill(c->driver_data, bus, *(const int *) userdata);
+}
 
-        if (!d->started)
-                return 0;
-        r = systemd_data_bus(d, &bus);
-        if (r < 0)
-                return r;
-        r = do_kill(d, bus, sig);
-        systemd_drain(bus);
-        return r;
+static int systemd_kill(Cgroup *c, int sig) {
+        return systemd_call_started(c, kill_op, &sig);
 }
 
 static int systemd_stats(Cgroup *c, CgroupStats *ret) {
@@ -476,7 +469,8 @@ static int systemd_stats(Cgroup *c, CgroupStats *ret) {
         return 0;
 }
 
-static int do_destroy(SystemdData *d, sd_bus *bus) {
+static int do_destroy(Cgroup *c, sd_bus *bus, void *userdata) {
+        SystemdData *d = c->driver_data;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *result = NULL, *state = NULL;
@@ -521,16 +515,11 @@ static int do_destroy(SystemdData *d, sd_bus *bus) {
 
 static int systemd_destroy(Cgroup *c) {
         SystemdData *d = c->driver_data;
-        sd_bus *bus;
         int r;
 
         if (!d->started)
                 return 0;
-        r = systemd_data_bus(d, &bus);
-        if (r < 0)
-                return r;
-        r = do_destroy(d, bus);
-        systemd_drain(bus);
+        r = systemd_call_started(c, do_destroy, NULL);
         if (r < 0)
                 return r;
         systemd_unwatch_oom(d);

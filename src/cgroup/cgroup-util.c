@@ -12,6 +12,7 @@
 
 #include "cgroup-util.h"
 #include "fileio.h"
+#include "fs-util.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "proc-cgroup.h"
@@ -668,20 +669,16 @@ int cg_signal_tree(int dir_fd, const char *proc_key, const char *rel, int sig, P
 }
 
 static int remove_tree(int parent_fd, const char *name, unsigned depth) {
-        _cleanup_close_ int fd = -EBADF;
         DIR *d;
-        int r = 0;
+        int r;
 
         if (depth > 128)
                 return -ELOOP;
 
-        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        d = fdopendir(fd);
-        if (!d)
-                return negative_errno();
-        TAKE_FD(fd);
+        r = opendir_at(parent_fd, name, &d);
+        if (r <= 0)
+                return r;
+        r = 0;
         for (struct dirent *de; (errno = 0, de = readdir(d));) {
                 if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;

@@ -316,18 +316,24 @@ int proc_stat_starttime(const char *text, size_t size, uint64_t *ret) {
         return safe_atou64(num, ret) < 0 ? -EBADMSG : 0;
 }
 
-int pid_get_starttime(pid_t pid, uint64_t *ret) {
-        _cleanup_free_ char *text = NULL;
+/* /proc/PID/name whole: -ESRCH once the process is gone. */
+static int read_pid_file(pid_t pid, const char *name, size_t max_size, char **ret, size_t *ret_size) {
         char path[64];
-        size_t size;
         int r;
 
         if (pid <= 0)
                 return -EINVAL;
-        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        r = read_full_file(path, 4096, &text, &size);
-        if (r == -ENOENT || r == -ESRCH)
-                return -ESRCH;
+        (void) snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, name);
+        r = read_full_file(path, max_size, ret, ret_size);
+        return r == -ENOENT ? -ESRCH : r;
+}
+
+int pid_get_starttime(pid_t pid, uint64_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        r = read_pid_file(pid, "stat", 4096, &text, &size);
         if (r < 0)
                 return r;
         return proc_stat_starttime(text, size, ret);
@@ -348,16 +354,10 @@ bool proc_cgroup_contains(const char *text, size_t size, const char *control_gro
 
 int pid_in_cgroup(pid_t pid, const char *control_group) {
         _cleanup_free_ char *text = NULL;
-        char path[64];
         size_t size;
         int r;
 
-        if (pid <= 0)
-                return -EINVAL;
-        (void) snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
-        r = read_full_file(path, 64 * 1024, &text, &size);
-        if (r == -ENOENT)
-                return -ESRCH;
+        r = read_pid_file(pid, "cgroup", 64 * 1024, &text, &size);
         if (r < 0)
                 return r;
         return proc_cgroup_contains(text, size, control_group);

@@ -224,16 +224,12 @@ static uint64_t du_at(int dir_fd, const char *name) {
 
 /* Removes entries of dir (hex names, and .tmp- leftovers) not in keep. */
 static int sweep(int store_fd, const char *dir, char **keep, uint64_t *count, uint64_t *bytes) {
-        _cleanup_close_ int fd = -EBADF;
         DIR *d;
+        int r;
 
-        fd = openat(store_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        d = fdopendir(fd);
-        if (!d)
-                return negative_errno();
-        TAKE_FD(fd);
+        r = opendir_at(store_fd, dir, &d);
+        if (r <= 0)
+                return r;
         for (struct dirent *de; (de = readdir(d)); ) {
                 if (!(sha256_hex_valid(de->d_name) && !strv_contains(keep, de->d_name)) &&
                     !startswith(de->d_name, ".tmp-"))
@@ -394,16 +390,12 @@ static bool is_tarball(const char *p) {
 /* The old cache: STATE/images/HEX trees (and .by-stat memos of them). A
  * tree an active service's plan names stays. */
 static int prune_legacy(const char *cache, const ImageUse *uses, size_t n_uses, ImageGcStats *stats) {
-        _cleanup_close_ int fd = -EBADF;
         DIR *d;
+        int r;
 
-        fd = open(cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        d = fdopendir(fd);
-        if (!d)
-                return negative_errno();
-        TAKE_FD(fd);
+        r = opendir_at(AT_FDCWD, cache, &d);
+        if (r <= 0)
+                return r;
         for (struct dirent *de; (de = readdir(d)); ) {
                 _cleanup_free_ char *p = NULL;
                 bool used = false;

@@ -476,11 +476,9 @@ static int read_archive(Import *im, ImageError *e) {
                 return image_error(e, negative_errno(), "cannot open it: %m");
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return image_error(e, -EBADMSG, "it is not a regular file");
-        a = sym_archive_read_new();
+        a = archive_tar_reader_new();
         if (!a)
                 return -ENOMEM;
-        sym_archive_read_support_filter_all(a);
-        sym_archive_read_support_format_tar(a);
         if (sym_archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
                 r = image_error(e, -EBADMSG, "not a tar archive: %s", sym_archive_error_string(a) ?: "unreadable");
                 goto finish;
@@ -1024,11 +1022,9 @@ int image_import_guess(const char *path, ImageRefType *ret) {
         r = dlopen_libarchive(NULL);
         if (r < 0)
                 return r;
-        a = sym_archive_read_new();
+        a = archive_tar_reader_new();
         if (!a)
                 return -ENOMEM;
-        sym_archive_read_support_filter_all(a);
-        sym_archive_read_support_format_tar(a);
         if (sym_archive_read_open_fd(a, fd, 64 * 1024) == ARCHIVE_OK)
                 while (sym_archive_read_next_header(a, &entry) >= ARCHIVE_WARN) {
                         const char *p = sym_archive_entry_pathname(entry);

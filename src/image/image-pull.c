@@ -92,6 +92,18 @@ static int get_manifest(Pull *p, const char *reference, char **ret_body, size_t 
 
 /* The image manifest ref names: through an index, the one for this
  * machine (fetched by its digest). */
+/* The registry client for ref, which must name a registry. */
+static int pull_connect(Pull *p, const ImageRef *ref, const RegistryOptions *o, ImageError *e) {
+        int r;
+
+        if (ref->type != IMAGE_REF_REGISTRY)
+                return image_error(e, -EINVAL, "only registry references can be pulled");
+        r = registry_client_new(ref->domain, ref->repository, o, &p->client);
+        if (r < 0)
+                return image_error(e, r, "cannot make a registry client: %s", strerror(-r));
+        return 0;
+}
+
 static int fetch_manifest(Pull *p, const ImageRef *ref, char **ret_body, size_t *ret_size,
                           char ret_hex[static SHA256_HEX_SIZE], ImageError *e) {
         _cleanup_free_ char *body = NULL;
@@ -253,12 +265,9 @@ int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o,
         size_t size, csize;
         int r;
 
-        if (ref->type != IMAGE_REF_REGISTRY)
-                return image_error(e, -EINVAL, "only registry references can be pulled");
-
-        r = registry_client_new(ref->domain, ref->repository, o, &p.client);
+        r = pull_connect(&p, ref, o, e);
         if (r < 0)
-                return image_error(e, r, "cannot make a registry client: %s", strerror(-r));
+                return r;
         r = image_store_open_locked(store, &store_fd, &lock_fd, e);
         if (r < 0)
                 return r;
@@ -368,11 +377,9 @@ int image_pull_remote_digest(const ImageRef *ref, const RegistryOptions *o, char
         size_t size;
         int r;
 
-        if (ref->type != IMAGE_REF_REGISTRY)
-                return image_error(e, -EINVAL, "only registry references can be pulled");
-        r = registry_client_new(ref->domain, ref->repository, o, &p.client);
+        r = pull_connect(&p, ref, o, e);
         if (r < 0)
-                return image_error(e, r, "cannot make a registry client: %s", strerror(-r));
+                return r;
         r = fetch_manifest(&p, ref, &body, &size, hex, e);
         if (r < 0)
                 return r;

@@ -165,14 +165,8 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
 
         if (process_die_with_parent(c->sync_fd, &e) < 0)
                 goto fail;
-        if (process_reset_signals() < 0) {
-                launch_error(&e, negative_errno(), "signals", "reset the signal handlers");
+        if (process_new_session(&e) < 0)
                 goto fail;
-        }
-        if (setsid() < 0) {
-                launch_error(&e, negative_errno(), "session", "start a new session");
-                goto fail;
-        }
 
         r = cgroup_attach_like(c->target_pid, getpid());
         if (r < 0) {

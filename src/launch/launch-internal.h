@@ -112,7 +112,7 @@ int fd_pass_listen(size_t n_listen, int *sync_fd, LaunchError *e);
 int fd_connect_journal(const char *identifier, LaunchError *e);
 
 /* process.c */
-int process_reset_signals(void);
+int process_new_session(LaunchError *e);
 int process_die_with_parent(int sync_fd, LaunchError *e);
 int process_set_hostname(const char *hostname, LaunchError *e);
 int process_set_rlimits(const Plan *p, LaunchError *e);

@@ -320,16 +320,8 @@ static _noreturn_ void child_main(LaunchContext *c) {
 
         if (params->die_with_parent && process_die_with_parent(c->sync_fd, &e) < 0)
                 goto fail;
-        if (process_reset_signals() < 0) {
-                launch_error(&e, negative_errno(), "signals", "reset the signal handlers");
+        if (process_new_session(&e) < 0)
                 goto fail;
-        }
-        /* Our own session: no controlling terminal to inject input into,
-         * and the terminal's ^C goes to the launcher, which decides. */
-        if (setsid() < 0) {
-                launch_error(&e, negative_errno(), "session", "start a new session");
-                goto fail;
-        }
 
         /* SYNC 1 (child): wait for the cgroup attach, the id maps and the
          * idmapped mount trees that come with the byte. */

@@ -16,7 +16,7 @@
 /* A handler installed by the caller (sandboxd's event loop, sandboxctl's
  * signalfd) would otherwise reach the service: handlers are reset by exec,
  * but ignored signals stay ignored, and the blocked mask is inherited. */
-int process_reset_signals(void) {
+static int reset_signals(void) {
         struct sigaction sa = { .sa_handler = SIG_DFL };
         sigset_t none;
 
@@ -29,6 +29,21 @@ int process_reset_signals(void) {
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 return negative_errno();
+        return 0;
+}
+
+/* A forked child's first steps: the signal dispositions and mask the
+ * program it becomes expects, and a session of its own, so that it has no
+ * controlling terminal to inject input into and a terminal's ^C goes to
+ * the launcher, which decides. */
+int process_new_session(LaunchError *e) {
+        int r;
+
+        r = reset_signals();
+        if (r < 0)
+                return launch_error(e, r, "signals", "reset the signal handlers");
+        if (setsid() < 0)
+                return launch_error(e, negative_errno(), "session", "start a new session");
         return 0;
 }
 

@@ -145,18 +145,27 @@ int launch_socket_files(const Plan *p, char ***ret) {
         return 0;
 }
 
+/* A slot for each socket of the plan (NULL for none): both ends of the
+ * hand-over fill one. */
+static int socket_fds_new(const Plan *p, int **ret) {
+        int *fds = NULL;
+
+        if (p->n_sockets > 0) {
+                fds = calloc(p->n_sockets, sizeof(int));
+                if (!fds)
+                        return -ENOMEM;
+        }
+        *ret = fds;
+        return 0;
+}
+
 int launch_open_sockets(const Plan *p, int **ret_fds, size_t *ret_n, char **reterr_message) {
         _cleanup_free_ int *fds = NULL;
         size_t n = 0;
         int r;
 
-        if (p->n_sockets == 0) {
-                *ret_fds = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        fds = calloc(p->n_sockets, sizeof(int));
-        if (!fds)
+        r = socket_fds_new(p, &fds);
+        if (r < 0)
                 return log_oom();
         for (; n < p->n_sockets; n++) {
                 const PlanSocket *s = &p->sockets[n];
@@ -243,14 +252,9 @@ int launch_take_sockets(const Plan *p, pid_t pid, int pidfd, bool has_init, int 
         size_t n = 0;
         int r;
 
-        if (p->n_sockets == 0) {
-                *ret_fds = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        fds = calloc(p->n_sockets, sizeof(int));
-        if (!fds)
-                return -ENOMEM;
+        r = socket_fds_new(p, &fds);
+        if (r < 0)
+                return r;
         for (; n < p->n_sockets; n++) {
                 /* The pidfd pins the process: this is its fd table whatever
                  * became of the pid. */

@@ -90,11 +90,9 @@ static void lookup_tar_layer(const PlanLayer *l, ImagePathQuery *q, size_t n_q, 
         fd = open(l->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &s) < 0 || !S_ISREG(s.st_mode))
                 return;
-        a = sym_archive_read_new();
+        a = archive_tar_reader_new();
         if (!a)
                 return;
-        sym_archive_read_support_filter_all(a);
-        sym_archive_read_support_format_tar(a);
         if (sym_archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
                 sym_archive_read_free(a);
                 return;

@@ -84,11 +84,9 @@ static int read_from_tarball(const char *path, const char *rel, char **ret) {
         if (r < 0)
                 return r;
         r = -ENOENT;
-        a = sym_archive_read_new();
+        a = archive_tar_reader_new();
         if (!a)
                 return -ENOMEM;
-        sym_archive_read_support_filter_all(a);
-        sym_archive_read_support_format_tar(a);
         if (sym_archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
                 sym_archive_read_free(a);
                 return -EIO;

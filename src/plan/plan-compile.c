@@ -54,14 +54,14 @@ typedef struct Compiler {
 
 static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) _printf_(5, 6);
 static void fail_at(Compiler *c, const char *file, unsigned line, const char *key, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        r = diag_addv(c->diags, file, line, key, fmt, ap);
         va_end(ap);
-        (void) diag_add(c->diags, file, line, key, "%s", r < 0 ? "Out of memory." : m);
+        if (r == -ENOMEM)
+                (void) diag_add(c->diags, file, line, key, "Out of memory.");
         c->failed = -EINVAL;
 }
 
@@ -86,6 +86,22 @@ static LayerType layer_type_of(const char *path, const struct stat *st) {
 /* The layers of an image in the store, each pinned as a directory. The
  * store is read, never written: importing a local form is the caller's
  * step before the compile (image-import.h), pulling the registry client's. */
+/* A directory of the image store pinned for the launcher: -ENOTDIR if
+ * something else stands there. */
+static int pin_store_dir(const char *path, PlanFileId *ret_id) {
+        PlanFileId id;
+        mode_t mode = 0;
+        int r;
+
+        r = host_path_pin(path, &id, &mode);
+        if (r < 0)
+                return r;
+        if (!S_ISDIR(mode))
+                return -ENOTDIR;
+        *ret_id = id;
+        return 0;
+}
+
 static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *ref) {
         _cleanup_(image_info_freep) ImageInfo *info = NULL;
         _cleanup_free_ char *digest = NULL;
@@ -130,15 +146,12 @@ static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *
         /* Below the first image of the store: the mount points it may lack. */
         if (!c->skeleton) {
                 _cleanup_free_ char *path = strjoin(store, "/" IMAGE_STORE_SKELETON);
-                mode_t mode = 0;
                 PlanFileId id;
 
-                if (!path)
-                        return -ENOMEM;
-                r = host_path_pin(path, &id, &mode);
+                r = path ? pin_store_dir(path, &id) : -ENOMEM;
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || !S_ISDIR(mode)) {
+                if (r < 0) {
                         fail_at(c, img->file, img->line, "Image", "%s: the store has no %s; import the image again",
                                 ref->string, path);
                         return 0;
@@ -151,18 +164,15 @@ static int compile_image_ref(Compiler *c, const UnitImage *img, const ImageRef *
         for (size_t i = 0; i < info->config.n_diff_ids; i++) {
                 _cleanup_free_ char *path = image_store_layer_path(store, info->config.diff_ids[i]);
                 PlanLayer *l = &p->layers[p->n_layers];
-                mode_t mode = 0;
                 PlanFileId id;
 
-                if (!path)
-                        return -ENOMEM;
-                r = host_path_pin(path, &id, &mode);
+                r = path ? pin_store_dir(path, &id) : -ENOMEM;
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || !S_ISDIR(mode)) {
+                if (r < 0) {
                         fail_at(c, img->file, img->line, "Image", "%s: the layer %s is not unpacked in the store (%s); "
                                 "import the image again", ref->string, info->config.diff_ids[i],
-                                r < 0 ? strerror(-r) : "not a directory");
+                                r == -ENOTDIR ? "not a directory" : strerror(-r));
                         return 0;
                 }
                 *l = (PlanLayer) {
@@ -598,24 +608,10 @@ static int load_environment_file(Compiler *c, const char *spec, char ***env) {
         if (fd == -ENOMEM)
                 return fd;
         if (fd == -EPERM && f.path) {
-                _cleanup_free_ char *m = NULL;
-
-                if (trust_failure_message(&f, &m) < 0)
-                        return -ENOMEM;
-                fail_at(c, path, 0, NULL, "%s", m);
-                return 0;
+                c->failed = -EINVAL;
+                return trust_failure_report(&f, c->diags, path) == -ENOMEM ? -ENOMEM : 0;
         }
-        r = fd;
-        if (r >= 0) {
-                struct stat st;
-
-                if (fstat(fd, &st) < 0)
-                        r = -errno;
-                else if (!S_ISREG(st.st_mode))
-                        r = S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
-                else
-                        r = read_full_fd(fd, 1024 * 1024, &data, NULL);
-        }
+        r = fd < 0 ? fd : read_full_regular_fd(fd, 1024 * 1024, &data, NULL);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {

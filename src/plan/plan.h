@@ -208,7 +208,10 @@ typedef struct Plan {
 
         CgroupLimits limits;            /* tasks_max has its default filled in */
 
-        /* Lifecycle (used by the supervisor and by sandboxctl run). */
+        /* Lifecycle (used by the supervisor and by sandboxctl run). The
+         * Unit has fields of the same names on purpose: there they hold
+         * what the file says (or an unset marker), here the values in
+         * force, defaults applied (plan-compile.c). */
         RestartPolicy restart;
         uint64_t restart_usec;
         unsigned restart_steps;

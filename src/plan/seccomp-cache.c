@@ -101,12 +101,22 @@ static uint64_t fnv1a(const void *data, size_t n) {
         return h;
 }
 
-static char *cache_path(const char *key, size_t key_len) {
+/* The plan's key, and the file its entry is stored under. */
+static int cache_entry(const Plan *p, char **ret_key, size_t *ret_key_len, char **ret_path) {
+        _cleanup_free_ char *key = NULL;
+        size_t key_len;
         char *path;
+        int r;
 
+        r = cache_key(p, &key, &key_len);
+        if (r < 0)
+                return r;
         if (asprintf(&path, "%s/%016" PRIx64 ".bpf", cache_dir, fnv1a(key, key_len)) < 0)
-                return NULL;
-        return path;
+                return -ENOMEM;
+        *ret_key = TAKE_PTR(key);
+        *ret_key_len = key_len;
+        *ret_path = path;
+        return 0;
 }
 
 int plan_seccomp_cache_lookup(Plan *p) {
@@ -120,12 +130,9 @@ int plan_seccomp_cache_lookup(Plan *p) {
 
         if (!cache_dir)
                 return 0;
-        r = cache_key(p, &key, &key_len);
+        r = cache_entry(p, &key, &key_len, &path);
         if (r < 0)
                 return r;
-        path = cache_path(key, key_len);
-        if (!path)
-                return -ENOMEM;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
@@ -177,12 +184,9 @@ int plan_seccomp_cache_store(const Plan *p) {
 
         if (!cache_dir || !p->seccomp_bpf || p->seccomp_bpf_size == 0)
                 return 0;
-        r = cache_key(p, &key, &key_len);
+        r = cache_entry(p, &key, &key_len, &path);
         if (r < 0)
                 return r;
-        path = cache_path(key, key_len);
-        if (!path)
-                return -ENOMEM;
         if (stat(path, &st) >= 0)
                 return 0;
 

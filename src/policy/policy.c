@@ -97,11 +97,9 @@ static int parse_entries(ConfContext *c, const char *v, bool deny) {
                 entries_clear(p, deny);
                 return 0;
         }
-        r = split_words(v, &words);
-        if (r == -ENOMEM)
-                return r;
+        r = conf_split_words(c, v, &words);
         if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+                return r;
 
         STRV_FOREACH(w, words) {
                 _cleanup_free_ char *name = strdup(*w);
@@ -345,28 +343,9 @@ static int parse_publish_ports(ConfContext *c, const char *v, void *data) {
 /* Prefixes accumulate; an empty assignment allows nothing outside. */
 static int parse_allow_outbound(ConfContext *c, const char *v, void *data) {
         Policy *p = c->userdata;
-        _cleanup_strv_free_ char **words = NULL;
-        int r;
 
         p->allow_outbound_set = true;
-        if (isempty(v)) {
-                p->allow_outbound = strv_free(p->allow_outbound);
-                return 0;
-        }
-        r = conf_parse_strv(c, v, &words);
-        if (r < 0)
-                return r;
-        STRV_FOREACH(w, words) {
-                r = ip_prefix_word_expand(*w, &p->allow_outbound);
-                if (r == -ENOMEM)
-                        return r;
-                if (r == -ERANGE)
-                        return conf_error(c, "Prefix length of \"%s\" is out of range (at most 32 for IPv4, 128 for IPv6).", *w);
-                if (r < 0)
-                        return conf_error(c, "Invalid address or prefix \"%s\": expected any, localhost, link-local, "
-                                          "multicast, or an IPv4 or IPv6 address or prefix.", *w);
-        }
-        return 0;
+        return conf_parse_ip_prefixes(c, v, &p->allow_outbound);
 }
 
 #define P(f) offsetof(Policy, f)
@@ -492,13 +471,8 @@ int policy_load_as(const char *arg, uid_t caller, Policy **ret, Diagnostics *dia
         fd = trust_open(path, caller, 0, &f);
         if (fd == -ENOMEM)
                 return fd;
-        if (fd == -EPERM && f.path) {
-                _cleanup_free_ char *m = NULL;
-
-                if (trust_failure_message(&f, &m) < 0)
-                        return -ENOMEM;
-                return diag_add(diags, path, 0, NULL, "%s", m);
-        }
+        if (fd == -EPERM && f.path)
+                return trust_failure_report(&f, diags, path);
         if (fd < 0)
                 return diag_add(diags, path, 0, NULL, "Cannot read: %s", strerror(-fd));
 

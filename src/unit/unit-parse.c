@@ -192,29 +192,9 @@ static int parse_dns(ConfContext *c, const char *v, void *data) {
 
 /* systemd's IPAddressAllow=/IPAddressDeny=: words accumulate, empty resets. */
 static int parse_ip_filter(ConfContext *c, const char *v, char ***l, UnitLocation *loc) {
-        _cleanup_strv_free_ char **words = NULL;
-        int r;
-
         if (unit_set_location(c, loc) < 0)
                 return -ENOMEM;
-        if (isempty(v)) {
-                *l = strv_free(*l);
-                return 0;
-        }
-        r = conf_parse_strv(c, v, &words);
-        if (r < 0)
-                return r;
-        STRV_FOREACH(w, words) {
-                r = ip_prefix_word_expand(*w, l);
-                if (r == -ENOMEM)
-                        return r;
-                if (r == -ERANGE)
-                        return conf_error(c, "Prefix length of \"%s\" is out of range (at most 32 for IPv4, 128 for IPv6).", *w);
-                if (r < 0)
-                        return conf_error(c, "Invalid address or prefix \"%s\": expected any, localhost, link-local, "
-                                          "multicast, or an IPv4 or IPv6 address or prefix.", *w);
-        }
-        return 0;
+        return conf_parse_ip_prefixes(c, v, l);
 }
 
 static int parse_ip_allow(ConfContext *c, const char *v, void *data) {
@@ -306,11 +286,9 @@ static int parse_bind(ConfContext *c, const char *v, bool read_only) {
                 return 0;
         }
 
-        r = split_words(v, &words);
-        if (r == -ENOMEM)
-                return r;
+        r = conf_split_words(c, v, &words);
         if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+                return r;
 
         STRV_FOREACH(w, words) {
                 _cleanup_free_ char *src = NULL, *dst = NULL;
@@ -427,11 +405,9 @@ static int parse_tmpfs(ConfContext *c, const char *v, void *data) {
                 u->n_tmpfs = 0;
                 return 0;
         }
-        r = split_words(v, &words);
-        if (r == -ENOMEM)
-                return r;
+        r = conf_split_words(c, v, &words);
         if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+                return r;
 
         STRV_FOREACH(w, words) {
                 _cleanup_free_ char *p = strdup(*w);
@@ -483,15 +459,9 @@ static int parse_environment(ConfContext *c, const char *v, void *data) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
-        if (isempty(v)) {
-                *env = strv_free(*env);
-                return 0;
-        }
-        r = split_words(v, &words);
-        if (r == -ENOMEM)
+        r = conf_list_words(c, v, env, &words);
+        if (r <= 0)
                 return r;
-        if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
         STRV_FOREACH(w, words) {
                 const char *eq = strchr(*w, '=');
                 if (!eq || !env_name_is_valid(*w, (size_t) (eq - *w)))
@@ -689,11 +659,9 @@ static int parse_exec_start(ConfContext *c, const char *v, void *data) {
         }
         if (strchr("-@+!:|", v[0]))
                 return conf_error(c, "Command prefixes (\"%c\") are not supported; give the absolute path of the program.", v[0]);
-        r = split_words(v, &argv);
-        if (r == -ENOMEM)
-                return r;
+        r = conf_split_words(c, v, &argv);
         if (r < 0)
-                return conf_error(c, "Invalid quoting or escape in \"%s\".", v);
+                return r;
         if (!argv[0])
                 return conf_error(c, "Empty command.");
         if (!path_is_absolute(argv[0]))

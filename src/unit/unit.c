@@ -114,16 +114,14 @@ bool unit_restricts_address_families(const Unit *u) {
 /* Open path for parsing as u's caller; a diagnostic on failure. */
 static int open_trusted(const Unit *u, const char *path, int flags, Diagnostics *diags) {
         _cleanup_(trust_failure_done) TrustFailure f = {};
-        _cleanup_free_ char *m = NULL;
         int fd;
 
         fd = trust_open(path, u->caller_uid, flags, &f);
         if (fd >= 0 || fd == -ENOMEM)
                 return fd;
         if (fd == -EPERM && f.path) {
-                if (trust_failure_message(&f, &m) < 0)
+                if (trust_failure_report(&f, diags, path) == -ENOMEM)
                         return -ENOMEM;
-                (void) diag_add(diags, path, 0, NULL, "%s", m);
         } else if (fd == -EISDIR)
                 (void) diag_add(diags, path, 0, NULL, "Is a directory, expected a file.");
         else
@@ -172,11 +170,9 @@ static int find_dropins(const Unit *u, char * const *dirs, const char *file, cha
                 if (fd == -ENOMEM)
                         return fd;
                 if (fd == -EPERM && f.path) {
-                        _cleanup_free_ char *m = NULL;
-
-                        if (trust_failure_message(&f, &m) < 0)
-                                return -ENOMEM;
-                        failed = diag_add(diags, p, 0, NULL, "%s", m);
+                        failed = trust_failure_report(&f, diags, p);
+                        if (failed == -ENOMEM)
+                                return failed;
                         continue;
                 }
                 if (fd < 0)
