@@ -148,7 +148,7 @@ static void answer(FetchJob *j, int r, const char *message, bool bad) {
 static int on_worker_exit(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         FetchJob *j = userdata;
         Manager *m = j->manager;
-        _cleanup_free_ char *text = NULL, *message = NULL;
+        _cleanup_free_ char *message = NULL;
         siginfo_t si = {};
         char buf[FETCH_TEXT_MAX + 1];
         bool bad = true;
