@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "missing-wait.h"
 #include "net.h"
 #include "cgroup.h"
 #include "launch.h"
@@ -37,9 +38,6 @@
 #include "string-util.h"
 #include "strv.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 /* ---- logging about a service ---- */
 

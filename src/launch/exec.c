@@ -85,12 +85,10 @@
 #include "cgroup.h"
 #include "launch-internal.h"
 #include "log.h"
+#include "missing-wait.h"
 #include "plan.h"
 #include "strv.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 typedef struct ExecContext {
         const Plan *plan;

@@ -46,6 +46,7 @@
 #include "host-path.h"
 #include "launch-internal.h"
 #include "log.h"
+#include "missing-wait.h"
 #include "plan.h"
 
 /* ---- parent ---- */
@@ -155,7 +156,7 @@ static int userns_for_owner(uid_t owner_uid, gid_t owner_gid, uint32_t base, int
                 r = userns_open_ns(pid, pidfd, &fd);
 
         (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        while (waitid((idtype_t) 3 /* P_PIDFD */, (id_t) pidfd, &(siginfo_t) {}, WEXITED) < 0 && errno == EINTR)
+        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED) < 0 && errno == EINTR)
                 ;
         if (r < 0)
                 return r;

@@ -40,6 +40,7 @@
 #include "idrange.h"
 #include "launch-internal.h"
 #include "log.h"
+#include "missing-wait.h"
 #include "net.h"
 #include "plan-seccomp.h"
 #include "seccomp-load.h"
@@ -48,9 +49,6 @@
 #include "string-util.h"
 #include "strv.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 _printf_(5, 0) static int launch_error_va(LaunchError *e, int r, bool sentence, const char *step, const char *fmt, va_list ap) {
         e->error = r < 0 ? -r : EIO;
