@@ -24,7 +24,14 @@ SKIPS=$(mktemp)
 RECAP=$(mktemp)
 trap 'rm -f "$SKIPS" "$RECAP"' EXIT
 
-log() { printf '\n=== %s\n' "$*"; }
+# Each lane's header; the previous lane's wall time is printed first, so
+# that the log shows where CI's minutes go.
+lane_start=
+log() {
+        [ -n "$lane_start" ] && echo "--- lane took $((SECONDS - lane_start)) s"
+        lane_start=$SECONDS
+        printf '\n=== %s\n' "$*"
+}
 
 # lane_skip LANE REASON: a lane (or part of one) that cannot run here.
 lane_skip() {
@@ -37,6 +44,7 @@ lane_skip() {
 # on a fresh machine. Only root can install; others run with what is there.
 if [ "$(id -u)" = 0 ]; then
         tools/deps.sh --tests >/dev/null || { echo "tools/deps.sh --tests failed" >&2; exit 1; }
+        echo "--- tools/deps.sh --tests took $SECONDS s"
 fi
 
 # Adds the counts of a meson build dir's last test run, and its skipped
@@ -167,6 +175,23 @@ PY
         return $rc
 }
 
+# run_fuzzer NAME CORPUS: one fuzzer for FUZZ_SECONDS over its corpus; new
+# inputs go to a scratch directory, crashes to build-fuzz/crashes/.
+run_fuzzer() {
+        local name=fuzz-$1 corpus=$2 work rc=0
+        work=$(mktemp -d)
+        if build-fuzz/tests/fuzz/$name -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+                        -artifact_prefix=build-fuzz/crashes/ "$work" "$corpus" >build-fuzz/$name.log 2>&1; then
+                echo "ok $name ($(grep -c . build-fuzz/$name.log) log lines, $(ls "$work" | wc -l) new inputs)"
+        else
+                echo "FAIL $name: see build-fuzz/$name.log and build-fuzz/crashes/"
+                tail -40 build-fuzz/$name.log
+                rc=1
+        fi
+        rm -rf "$work"
+        return $rc
+}
+
 for lane in "${LANES[@]}"; do
         case $lane in
         unit)
@@ -230,7 +255,7 @@ for lane in "${LANES[@]}"; do
                 # at work, and the full flood costs two minutes here.
                 export DENIALS_FLOOD=${DENIALS_FLOOD:-200000}
                 if setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
-                        run_suite build-asan unit || failed_lanes+=(asan-unit)
+                        run_suite build-asan unit --no-suite text || failed_lanes+=(asan-unit)
                         if [ "$(id -u)" = 0 ]; then
                                 run_suite build-asan integration || failed_lanes+=(asan-integration)
                         fi
@@ -250,20 +275,20 @@ for lane in "${LANES[@]}"; do
                         failed_lanes+=(fuzz-build); fail=$((fail + 1))
                         continue
                 fi
-                for t in unit-parse:unit policy-parse:policy plan-json:plan state-file:state exit-report:exit proc-files:proc registry-auth:registry-auth rtnl:rtnl image-ref:image registries-conf:registries-conf; do
-                        name=fuzz-${t%%:*} corpus=tests/fuzz/corpus/${t##*:}
-                        work=$(mktemp -d)
-                        mkdir -p build-fuzz/crashes
-                        if build-fuzz/tests/fuzz/$name -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-                                        -artifact_prefix=build-fuzz/crashes/ "$work" "$corpus" >build-fuzz/$name.log 2>&1; then
-                                echo "ok $name ($(grep -c . build-fuzz/$name.log) log lines, $(ls "$work" | wc -l) new inputs)"
-                                pass=$((pass + 1))
-                        else
-                                echo "FAIL $name: see build-fuzz/$name.log and build-fuzz/crashes/"
-                                tail -40 build-fuzz/$name.log
-                                fail=$((fail + 1)); failed_lanes+=("$name")
-                        fi
-                        rm -rf "$work"
+                # Two fuzzers at a time, one per core; each writes its own log.
+                fuzzers=(unit-parse:unit policy-parse:policy plan-json:plan state-file:state exit-report:exit
+                         proc-files:proc registry-auth:registry-auth rtnl:rtnl image-ref:image
+                         registries-conf:registries-conf)
+                mkdir -p build-fuzz/crashes
+                for ((i = 0; i < ${#fuzzers[@]}; i += 2)); do
+                        pids=()
+                        for t in "${fuzzers[@]:i:2}"; do
+                                run_fuzzer "${t%%:*}" "tests/fuzz/corpus/${t##*:}" &
+                                pids+=($!)
+                        done
+                        for p in "${pids[@]}"; do
+                                if wait "$p"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed_lanes+=(fuzz); fi
+                        done
                 done
                 ;;
         *)
@@ -273,6 +298,7 @@ for lane in "${LANES[@]}"; do
         esac
 done
 
+[ -n "$lane_start" ] && echo "--- lane took $((SECONDS - lane_start)) s"
 echo
 if [ "${CI:-}" = true ] && [ -s "$SKIPS" ]; then
         check_skips || failed_lanes+=(skips)
