@@ -23,12 +23,6 @@ set -eEuo pipefail
 . "$(dirname "$0")/lib.sh"
 itest_subreaper "$@"
 itest_fail_fast
-die() {
-        case $* in
-        *mkimage*) skip "the busybox image cannot be built: $*" ;;
-        *) echo "FAIL: $*"; exit 1 ;;
-        esac
-}
 itest_init
 die() { fail "$*"; }
 daemon_init

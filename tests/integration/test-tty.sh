@@ -21,13 +21,6 @@ set -eEuo pipefail
 itest_subreaper "$@"
 # This test stops at its first failure (lib.sh's checks go on).
 itest_fail_fast
-# A busybox image that cannot be built is a missing prerequisite here.
-die() {
-        case $* in
-        *mkimage*) skip "the busybox image cannot be built: $*" ;;
-        *) fail "$*" ;;
-        esac
-}
 itest_init
 die() { fail "$*"; }
 daemon_init
