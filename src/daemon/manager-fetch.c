@@ -148,7 +148,7 @@ static void answer(FetchJob *j, int r, const char *message, bool bad) {
 static int on_worker_exit(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         FetchJob *j = userdata;
         Manager *m = j->manager;
-        _cleanup_free_ char *message = NULL;
+        _cleanup_free_ char *message = NULL, *name = NULL;
         siginfo_t si = {};
         char buf[FETCH_TEXT_MAX + 1];
         bool bad = true;
@@ -192,7 +192,10 @@ static int on_worker_exit(sd_event_source *source, int fd, uint32_t revents, voi
                 service_free(s);
         }
         answer(j, r, message, bad);
+        name = TAKE_PTR(j->name);
         fetch_job_forget(m, j);
+        /* Its enabled joiners now find it running, or fail saying it is not. */
+        manager_start_deferred(m, name);
         return 0;
 }
 

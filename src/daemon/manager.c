@@ -739,6 +739,49 @@ static int read_enabled_unit(int dir_fd, const char *dir, const char *file, Enab
         return 0;
 }
 
+static int defer_enabled_unit(Manager *m, const EnabledUnit *e) {
+        EnabledUnit *a, c = { .uid = e->uid };
+
+        c.name = strdup(e->name);
+        c.target = strdup(e->target);
+        c.owner = strdup(e->owner);
+        a = reallocarray(m->deferred, m->n_deferred + 1, sizeof(EnabledUnit));
+        if (!c.name || !c.target || !c.owner || !a) {
+                if (a)
+                        m->deferred = a;
+                free(c.name);
+                free(c.target);
+                free(c.owner);
+                return log_oom();
+        }
+        m->deferred = a;
+        m->deferred[m->n_deferred++] = c;
+        log_info("Starting enabled unit %s once %s, whose network it shares, has its images.", e->name, e->owner);
+        return 0;
+}
+
+static int start_enabled_unit(Manager *m, const EnabledUnit *e);
+
+void manager_start_deferred(Manager *m, const char *owner) {
+        size_t i = 0;
+
+        while (i < m->n_deferred) {
+                EnabledUnit e = m->deferred[i];
+
+                if (!streq(e.owner, owner)) {
+                        i++;
+                        continue;
+                }
+                /* Out of the list first: the start may defer it again. */
+                memmove(m->deferred + i, m->deferred + i + 1, (m->n_deferred - i - 1) * sizeof(EnabledUnit));
+                m->n_deferred--;
+                (void) start_enabled_unit(m, &e);
+                free(e.name);
+                free(e.target);
+                free(e.owner);
+        }
+}
+
 static int start_enabled_unit(Manager *m, const EnabledUnit *e) {
         _cleanup_free_ char *message = NULL;
         const char *name = e->name, *target = e->target;
@@ -749,6 +792,11 @@ static int start_enabled_unit(Manager *m, const EnabledUnit *e) {
         s = manager_get_service(m, name);
         if (s && (service_has_process(s) || s->rt.state == SERVICE_AUTO_RESTART))
                 return 0;
+
+        /* A joiner cannot start before its owner runs, and an owner whose
+         * images a worker fetches starts only when the worker is done. */
+        if (e->owner && manager_get_fetch_job(m, e->owner))
+                return defer_enabled_unit(m, e);
 
         /* Enabled by someone who has since left the admin group (or whose
          * account is gone): they no longer decide what runs as root. */
@@ -1004,6 +1052,7 @@ Manager *manager_free(Manager *m) {
         free(services);
 
         manager_free_fetch_jobs(m);
+        enabled_units_free(m->deferred, m->n_deferred);
         manager_close_connections(m);
         sd_event_source_disable_unref(m->defer_source);
         sd_event_source_disable_unref(m->changes_source);

@@ -71,6 +71,10 @@ typedef struct Manager {
         /* Additions by manager-fetch.c: starts waiting for their images. */
         FetchJob **fetch_jobs;
         size_t n_fetch_jobs;
+        /* Enabled joiners (Network=service:OWNER) whose boot start waits
+         * for the end of OWNER's fetch job (manager_start_deferred()). */
+        struct EnabledUnit *deferred;
+        size_t n_deferred;
 
         /* Additions for the services' log files (without journald): */
         LogFileLimits log_limits;       /* --log-size-max=, --log-files-max= */
@@ -196,6 +200,9 @@ void manager_changes_clear(Manager *m);
  * are being fetched joins that job. 0: nothing to fetch, start now. */
 int manager_start_unit_fetching(Manager *m, const char *name, const char *path, uid_t caller, sd_bus_message *msg);
 FetchJob *manager_get_fetch_job(Manager *m, const char *name);
+/* manager.c: starts the enabled joiners deferred until OWNER's fetch job
+ * ended (OWNER started, or failed to: then theirs fail saying so). */
+void manager_start_deferred(Manager *m, const char *owner);
 int manager_fetch_job_add_waiter(FetchJob *j, sd_bus_message *msg);
 /* StopUnit: the worker is killed, the waiting starts fail. */
 void manager_cancel_fetch(Manager *m, const char *name);

@@ -321,6 +321,46 @@ side_stopped() {
 }
 wait_for 15 side_stopped && ok "boot: db stopped, poaside stopped" || fail "poaside still: $SC_OUT"
 
+# ---- boot: a joiner waits while its owner's image is imported ----
+
+# The owner's image is an OCI archive not in the store: at boot
+# sandboxd imports it in a worker before the owner can start, and the
+# joiner, next in the boot order, must wait for that start.
+python3 "$SRC_DIR/tools/mkimage-oci-archive.py" "$IMAGE" "$TESTDIR/db.tar" podb >/dev/null ||
+        die "tools/mkimage-oci-archive.py failed"
+export SANDBOXD_STORE_DIR=$TESTDIR/store
+stop_daemon
+start_daemon
+write_unit podb <<EOF
+[Sandbox]
+Image=oci-archive:$TESTDIR/db.tar:podb
+Network=none
+Environment=SBXTEST_ID=@ID@
+[Security]
+Policy=pod
+[Service]
+ExecStart=/bin/httpd -f -p 127.0.0.1:$PORT -h /var/www
+[Install]
+WantedBy=default
+EOF
+# Imported by a first start, for the enable (which compiles the unit);
+# then the store is emptied while sandboxd is away.
+must start podb
+must stop podb
+must enable poaside
+must enable podb
+stop_daemon
+rm -rf "$SANDBOXD_STORE_DIR"
+start_daemon
+wait_for 20 side_runs && wait_for 10 side_reached &&
+        ok "boot: the joiner poaside waited for the import of podb's image, then reached it" ||
+        fail "boot (import): poaside: $SC_OUT; $(grep -E 'poaside|podb' "$DLOG" | tail -5 | tr '\n' ' ')"
+must disable poaside
+must disable podb
+must stop podb
+wait_for 15 side_stopped && ok "boot (import): db stopped, poaside stopped" || fail "poaside still: $SC_OUT"
+unset SANDBOXD_STORE_DIR
+
 stop_daemon
 leftovers_check "$before" "sandboxd's pods"
 itest_finish
