@@ -25,6 +25,7 @@ TEST_DEPS=(
         docker-registry openssl                 # integration: registries on loopback
         umoci skopeo                            # integration: test-oci builds OCI images offline
         git                                     # unit: policy show --since (test-policy-review)
+        strace                                  # integration: test-image sees which files a compile reads
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")

@@ -11,6 +11,7 @@
 #include "image-import.h"
 #include "image-pull.h"
 #include "image-store.h"
+#include "launch.h"
 #include "unit.h"
 #include "log.h"
 #include "plan-compile.h"
@@ -48,6 +49,11 @@ int ctl_import_unit_images(const char *arg) {
         /* A unit that does not load is the compiler's to report. */
         if (unit_load(arg, &u, &d) < 0)
                 return 0;
+        /* Before the compile, which then reads a User='s entry from the
+         * unpacked tree. */
+        r = image_unpack_unit_tarballs(u, NULL);
+        if (r < 0)
+                return r;
         r = image_import_unit(image_store_dir(), u, 0, &text);
         if (r >= 0 && image_unit_needs_fetch(image_store_dir(), u)) {
                 /* Pull= (the registry references): stdout is the service's. */

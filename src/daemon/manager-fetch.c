@@ -27,6 +27,7 @@
 #include "image-import.h"
 #include "image-pull.h"
 #include "image-store.h"
+#include "launch.h"
 #include "log.h"
 #include "manager.h"
 #include "service.h"
@@ -127,6 +128,10 @@ _noreturn_ static void worker_main(const char *name, const char *unit, uid_t cal
                 if (r >= 0)
                         r = image_pull_unit(image_store_dir(), u, &c, worker_progress, worker_warning, (void *) name,
                                             &text);
+                /* Here rather than in the event loop. A tarball that does
+                 * not unpack fails the start itself, which says why. */
+                if (r >= 0)
+                        (void) image_unpack_unit_tarballs(u, NULL);
         }
         if (r < 0) {
                 if (!text)

@@ -17,9 +17,11 @@
 
 #include "image-import.h"
 #include "image-pull.h"
+#include "host-path.h"
 #include "image-store.h"
 #include "path-util.h"
 #include "string-util.h"
+#include "tarball-cache.h"
 #include "unit.h"
 
 typedef struct Pull Pull;
@@ -462,6 +464,18 @@ int image_pull_unit(const char *store, const Unit *u, const ImagePullConfig *c, 
         return 0;
 }
 
+/* A tarball layer that no start has unpacked yet: unpacking it (seconds
+ * for a large one) is a fetch too, done before the compile. */
+static bool tarball_needs_unpack(const char *path) {
+        _cleanup_free_ char *canonical = NULL, *tree = NULL;
+        struct stat st;
+
+        if (host_path_canonicalize(path, &canonical) < 0 || stat(canonical, &st) < 0 || !S_ISREG(st.st_mode) ||
+            !host_path_is_tarball_name(path))
+                return false;
+        return tarball_cache_find(NULL, canonical, &tree) == -ENOENT;
+}
+
 bool image_unit_needs_fetch(const char *store, const Unit *u) {
         PullPolicy policy = u->pull >= 0 ? u->pull : PULL_MISSING;
 
@@ -469,8 +483,13 @@ bool image_unit_needs_fetch(const char *store, const Unit *u) {
                 _cleanup_(image_ref_freep) ImageRef *ref = NULL;
                 _cleanup_free_ char *local = NULL;
 
-                if (image_ref_parse(u->images[i].path, &ref, NULL) < 0 || ref->type == IMAGE_REF_PATH)
+                if (image_ref_parse(u->images[i].path, &ref, NULL) < 0)
                         continue;
+                if (ref->type == IMAGE_REF_PATH) {
+                        if (tarball_needs_unpack(u->images[i].path))
+                                return true;
+                        continue;
+                }
                 if (ref->type != IMAGE_REF_REGISTRY) {
                         if (image_store_resolve(store, ref, &local, NULL) < 0)
                                 return true;

@@ -52,25 +52,13 @@
 #include "log.h"
 #include "path-util.h"
 #include "fs-util.h"
+#include "host-path.h"
+#include "image-ref.h"
 #include "string-util.h"
+#include "tarball-cache.h"
+#include "unit.h"
 
-#define BY_STAT_DIR ".by-stat"
-
-static void stat_key(const char *path, const struct stat *st, char ret[static SHA256_HEX_SIZE]) {
-        uint64_t v[] = {
-                (uint64_t) st->st_dev, (uint64_t) st->st_ino, (uint64_t) st->st_size,
-                (uint64_t) st->st_mtim.tv_sec, (uint64_t) st->st_mtim.tv_nsec,
-                (uint64_t) st->st_ctim.tv_sec, (uint64_t) st->st_ctim.tv_nsec,
-        };
-        uint8_t digest[SHA256_DIGEST_SIZE];
-        Sha256 s;
-
-        sha256_init(&s);
-        sha256_update(&s, path, strlen(path) + 1);
-        sha256_update(&s, v, sizeof(v));
-        sha256_finish(&s, digest);
-        sha256_to_hex(digest, ret);
-}
+#define BY_STAT_DIR TARBALL_CACHE_MEMO_DIR
 
 /* The unpacked trees and the memo of an image cache that was open to
  * others; whatever else is in it (an image directory an administrator put
@@ -184,7 +172,7 @@ int image_unpack_tarball(const char *path, const PlanFileId *id, const char *sta
         if (r < 0)
                 return r;
 
-        stat_key(path, &st, key);
+        tarball_cache_key(path, &st, key);
         snprintf(memo, sizeof(memo), BY_STAT_DIR "/%s", key);
         n = readlinkat(images_fd, memo, link, sizeof(link));
         if (n == SHA256_HEX_SIZE - 1) {
@@ -232,5 +220,30 @@ found:
         if (!result)
                 return log_oom();
         *ret_dir = TAKE_PTR(result);
+        return 0;
+}
+
+int image_unpack_unit_tarballs(const Unit *u, const char *state_dir) {
+        for (size_t i = 0; i < u->n_images; i++) {
+                _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+                _cleanup_free_ char *canonical = NULL, *dir = NULL;
+                PlanFileId id;
+                mode_t mode;
+                int r;
+
+                /* Whatever does not resolve to a tarball is the compiler's
+                 * to report. */
+                if (image_ref_parse(u->images[i].path, &ref, NULL) < 0 || ref->type != IMAGE_REF_PATH)
+                        continue;
+                r = host_path_canonicalize(u->images[i].path, &canonical);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0 || host_path_pin(canonical, &id, &mode) < 0 || !S_ISREG(mode) ||
+                    !host_path_is_tarball_name(u->images[i].path))
+                        continue;
+                r = image_unpack_tarball(canonical, &id, state_dir, &dir);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }

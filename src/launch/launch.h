@@ -9,6 +9,7 @@
 typedef struct Plan Plan;
 typedef struct Cgroup Cgroup;
 typedef struct PlanSocket PlanSocket;
+typedef struct Unit Unit;
 struct SeccompEvent;
 
 /* Exit statuses for a service that never ran (launch_start failed), in
@@ -155,6 +156,14 @@ int launch_open_netns(pid_t pid, int pidfd, int *ret_fd);
  * registering one on first use (idrange.c), and sets p->uid_map_base.
  * Plans without a user namespace are left alone. Logs its errors. */
 int launch_acquire_id_range(Plan *p, const char *state_dir);
+
+/* The unit's tarball layers (Image= paths) unpacked into the image cache
+ * under state_dir (NULL: SANDBOXD_STATE_DIR) before it is compiled, so
+ * that the compile reads a User='s passwd entry from the tree instead of
+ * decompressing the archive, and so that sandboxd can do it in a worker
+ * rather than in its event loop. Images that are not tarballs are left to
+ * the compiler. Logs its errors. */
+int image_unpack_unit_tarballs(const Unit *u, const char *state_dir);
 
 /* How a command run in a sandbox gets its stdio. Never the caller's own
  * terminal, pipe or file: any process of the sandbox with the command's

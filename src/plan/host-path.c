@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "host-path.h"
+#include "macro.h"
 #include "path-util.h"
 #include "string-util.h"
 
@@ -73,4 +74,13 @@ int host_path_pin(const char *canonical, PlanFileId *ret_id, mode_t *ret_mode) {
         if (ret_mode)
                 *ret_mode = st.st_mode;
         return 0;
+}
+
+bool host_path_is_tarball_name(const char *path) {
+        static const char *const suffixes[] = { ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.zst", ".tzst" };
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+                if (endswith(path, suffixes[i]))
+                        return true;
+        return false;
 }

@@ -28,6 +28,11 @@ int host_path_canonicalize(const char *path, char **ret);
  * -ENOENT if it does not exist, -ELOOP if a symlink is on it. */
 int host_path_pin(const char *canonical, PlanFileId *ret_id, mode_t *ret_mode);
 
+/* Whether a regular file at path is a tarball layer, by its name (.tar,
+ * .tar.gz, .tgz, .tar.xz, .txz, .tar.zst, .tzst): libarchive detects the
+ * compression, the suffix says the file is meant as an image. */
+bool host_path_is_tarball_name(const char *path);
+
 static inline PlanFileId plan_file_id_of(const struct stat *st) {
         return (PlanFileId) { .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino };
 }

@@ -10,6 +10,7 @@
 #include "dlopen-archive.h"
 #include "image-paths.h"
 #include "string-util.h"
+#include "tarball-cache.h"
 
 static int openat2_in(int dfd, const char *rel, uint64_t resolve) {
         struct open_how how = {
@@ -157,9 +158,16 @@ int image_paths_lookup(const PlanLayer *layers, size_t n_layers, ImagePathQuery 
 
                 for (size_t i = 0; i < n_q; i++)
                         types[i] = 0;
-                if (l->type == LAYER_TARBALL)
-                        lookup_tar_layer(l, q, n_q, st, types);
-                else
+                if (l->type == LAYER_TARBALL) {
+                        _cleanup_free_ char *tree = NULL;
+
+                        /* Its unpacked tree, as image-users.c reads it. */
+                        if (tarball_cache_find(NULL, l->path, &tree) >= 0)
+                                lookup_dir_layer(&(PlanLayer) { .type = LAYER_DIRECTORY, .path = tree },
+                                                 n_layers == 1, q, n_q, st, types);
+                        else
+                                lookup_tar_layer(l, q, n_q, st, types);
+                } else
                         lookup_dir_layer(l, n_layers == 1, q, n_q, st, types);
                 for (size_t i = 0; i < n_q; i++) {
                         if (q[i].state == IMAGE_PATH_FOUND)

@@ -14,6 +14,7 @@
 #include "parse-util.h"
 #include "string-util.h"
 #include "strv.h"
+#include "tarball-cache.h"
 
 #define DB_MAX (4u * 1024u * 1024u)
 
@@ -175,7 +176,17 @@ static int read_db(const PlanLayer *layers, size_t n_layers, const char *rel, ch
 
                 if (s == SHADOW_WHITEOUT)
                         return -ENODATA;
-                r = l->type == LAYER_TARBALL ? read_from_tarball(l->path, rel, ret) : read_from_dir(l->path, rel, ret);
+                if (l->type == LAYER_TARBALL) {
+                        _cleanup_free_ char *tree = NULL;
+
+                        /* Decompressing a large tarball takes seconds: its
+                         * tree in the cache, once a start has unpacked it. */
+                        r = tarball_cache_find(NULL, l->path, &tree);
+                        if (r == -ENOMEM)
+                                return r;
+                        r = r >= 0 ? read_from_dir(tree, rel, ret) : read_from_tarball(l->path, rel, ret);
+                } else
+                        r = read_from_dir(l->path, rel, ret);
                 if (r == -ENOENT && s == SHADOW_OPAQUE)
                         return -ENODATA;
                 if (r == -ENOENT)

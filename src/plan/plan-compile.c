@@ -72,14 +72,10 @@ static const char *loc_file(const Compiler *c, const UnitLocation *l) {
 /* ---- layers ---- */
 
 static LayerType layer_type_of(const char *path, const struct stat *st) {
-        static const char *const tar_suffixes[] = { ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.zst", ".tzst" };
-
         if (S_ISDIR(st->st_mode))
                 return LAYER_DIRECTORY;
-        if (S_ISREG(st->st_mode))
-                for (size_t i = 0; i < ELEMENTSOF(tar_suffixes); i++)
-                        if (endswith(path, tar_suffixes[i]))
-                                return LAYER_TARBALL;
+        if (S_ISREG(st->st_mode) && host_path_is_tarball_name(path))
+                return LAYER_TARBALL;
         return _LAYER_TYPE_INVALID;
 }
 

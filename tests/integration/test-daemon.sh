@@ -937,6 +937,10 @@ Restart=always
 RestartSec=100ms
 EOF_TAR
 start_unit "$ID-tar" "$ID-tar"
+# Never unpacked before: a worker unpacks it, not sandboxd's event loop.
+grep -qF "Images of $ID-tar are ready, starting it." "$DLOG" && [ -d "$TAR_CACHE/$TAR_SHA" ] &&
+        ok "a tarball image never unpacked before: unpacked by a worker, then started" ||
+        fail "$ID-tar: no worker unpacked $TAR: $(grep -F "$ID-tar" "$DLOG" | tail -3 | tr '\n' ' ')"
 tar_main=$(main_pid "$ID-tar")
 tar_svc=$(service_pid "$tar_main")
 [ -n "$tar_svc" ] || fail "$ID-tar (image $TAR) has no service process"

@@ -140,6 +140,39 @@ sbx_run tgood
 expect_rc 0 "tarball image: runs again from the cache"
 leftovers_check "$TESTDIR/before" "tarball image"
 
+# ---- User= on a tarball: looked up in the unpacked tree, not the archive ----
+
+# Decompressing a large tarball to read its /etc/passwd took seconds at
+# every compile; once a start has unpacked it, the compile reads the tree.
+mktar "$TESTDIR/user.tar" good
+write_unit tuser <<EOF
+[Sandbox]
+Image=$TESTDIR/user.tar
+Environment=SBXTEST_ID=@ID@
+
+[Service]
+User=www
+ExecStart=/bin/sh -c 'id -u; echo home=\$HOME'
+EOF
+sbx_run tuser
+expect_rc 0 "tarball image with User=www: runs"
+expect_line "$OUT" "33" "tarball image with User=www: uid 33 from the image's passwd"
+expect_line "$OUT" "home=/var/www" "tarball image with User=www: HOME from the image's passwd"
+# The compile opens the archive only to pin it (O_PATH), never to read it.
+strace -f -qq -e trace=open,openat -o "$TESTDIR/check.strace" "$SANDBOXCTL" check tuser >/dev/null 2>&1 && RC=0 || RC=$?
+expect_rc 0 "tarball image with User=www: check passes"
+if grep -F "$TESTDIR/user.tar" "$TESTDIR/check.strace" | grep -qv O_PATH; then
+        fail "check read the tarball instead of its unpacked tree: $(grep -F user.tar "$TESTDIR/check.strace" | head -3 | tr '\n' ' ')"
+else
+        ok "check reads User= from the unpacked tree, not the tarball"
+fi
+# Before any start, the compile still reads the archive itself.
+mktar "$TESTDIR/user2.tar" good
+sed "s|$TESTDIR/user.tar|$TESTDIR/user2.tar|" "$UNITDIR/tuser.unit" >"$UNITDIR/tuser2.unit"
+out=$("$SANDBOXCTL" plan tuser2 2>&1) && RC=0 || RC=$?
+expect_rc 0 "tarball never unpacked, User=www: plan compiles it"
+grep -q "33" <<<"$out" && ok "tarball never unpacked: plan has uid 33" || fail "tarball never unpacked: plan: $out"
+
 # ---- hostile tarballs ----
 
 for kind in dotdot absolute symlink relsymlink hardlink; do
