@@ -14,6 +14,7 @@ BUILD_DEPS=(
 RUNTIME_DEPS=(
         busybox-static iproute2 util-linux procps
         libmnl0 libnftables1                    # Network=private; libnftables is dlopen()ed
+        libsystemd0                             # dlopen()ed: sd-bus, sd-event, the journal
 )
 TEST_DEPS=(
         python3                                 # tools/test.sh, the shell tests' JSON checks

@@ -6,11 +6,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-/* Our CODE_FILE/CODE_LINE/CODE_FUNC are the caller's; without this,
- * sd-journal adds a second set pointing here. */
-#define SD_JOURNAL_SUPPRESS_LOCATION 1
-#include <systemd/sd-journal.h>
-
+#include "dlopen-systemd.h"
 #include "log.h"
 
 static int max_level = LOG_INFO;

@@ -5,13 +5,12 @@
  * dispatched, the units' states and properties, and waiting for a job to
  * end. The driver itself, and why scopes, is in cgroup-systemd.c. */
 
-#include <systemd/sd-bus.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "cgroup-systemd-internal.h"
 #include "cgroup-internal.h"
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "string-util.h"
 
 #define JOB_TIMEOUT_USEC (30 * USEC_PER_SEC)

@@ -11,10 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "string-util.h"
 
 #define SD_DEST "org.freedesktop.systemd1"

@@ -29,13 +29,12 @@
 #include <linux/magic.h>
 #include <sys/inotify.h>
 #include <sys/statfs.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 
 #include "cgroup-systemd-internal.h"
 #include "cgroup-util.h"
 #include "cgroup-internal.h"
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "path-util.h"
 #include "string-util.h"
 

@@ -26,13 +26,13 @@
 
 #include <fcntl.h>
 #include <stdio.h>
-#include <systemd/sd-bus.h>
 
 #include "cgroup-devices.h"
 #include "cgroup-systemd-internal.h"
 #include "cgroup-util.h"
 #include "cgroup-internal.h"
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "log.h"
 #include "plan.h"
 #include "string-util.h"

@@ -8,8 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <systemd/sd-bus.h>
-
+#include "dlopen-systemd.h"
 #include "unit-name.h"
 
 /* Exit statuses of the verbs that talk to sandboxd, as systemctl's

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include <sys/types.h>
-#include <systemd/sd-bus.h>
 
+#include "dlopen-systemd.h"
 #include "seccomp-notify.h"
 
 typedef struct Plan Plan;

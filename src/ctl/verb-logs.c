@@ -23,11 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-journal.h>
-
 #include "ctl-bus.h"
 #include "ctl-common.h"
 #include "ctl-escape.h"
+#include "dlopen-systemd.h"
 #include "fs-util.h"
 #include "log.h"
 #include "parse-util.h"

@@ -8,8 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include <systemd/sd-bus.h>
-
+#include "dlopen-systemd.h"
 #include "service-state.h"
 
 typedef struct Manager Manager;

@@ -18,9 +18,8 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include <systemd/sd-id128.h>
-
 #include "bus-api.h"
+#include "dlopen-systemd.h"
 #include "log.h"
 #include "manager.h"
 #include "path-util.h"

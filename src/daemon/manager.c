@@ -13,11 +13,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-id128.h>
-
 #include "bus-api.h"
 #include "diag.h"
+#include "dlopen-systemd.h"
 #include "fileio.h"
 #include "image-import.h"
 #include "image-store.h"

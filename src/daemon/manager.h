@@ -8,10 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
-
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "log-file.h"
 #include "unit-name.h"
 

@@ -11,10 +11,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-event.h>
-
 #include "config.h"
+#include "dlopen-systemd.h"
 #include "log.h"
 #include "log-file.h"
 #include "manager.h"
@@ -273,6 +271,10 @@ static int run(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r;
+        /* Now rather than at the first call: the daemon uses libsystemd for
+         * its whole life, and the children it forks log to the journal after
+         * their mounts hid the host's files, where dlopen() could not work. */
+        dlopen_systemd_or_die();
         setup_logging();
 
         if (geteuid() != 0)

@@ -7,7 +7,7 @@
  * says, counts it per syscall and action, logs the first of each, and
  * shows the counts in status. Owned by service.c and service-adopt.c. */
 
-#include <systemd/sd-bus.h>
+#include "dlopen-systemd.h"
 
 typedef struct Service Service;
 typedef struct ServiceDenials ServiceDenials;

@@ -10,10 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
-
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "plan.h"
 #include "service-state.h"
 

@@ -28,9 +28,9 @@
 #include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include "dlopen-systemd.h"
 #include "launch-internal.h"
 
 static int close_from(unsigned first) {

@@ -40,6 +40,27 @@ RC=0
 expect_rc 2 "log level: --log-level=loud is refused"
 expect_match "$TESTDIR/ll.err" "takes emerg, alert" "log level: the refusal names the levels"
 
+# ---- libsystemd, dlopen()ed ----
+
+# On a host that systemd does not run, `sandboxctl run` of a unit without
+# Network=service: never loads libsystemd, so its start does not pay for
+# it: with a libsystemd.so.0 that has none of its functions first in the
+# library path (tests/unit/fake-libsystemd.c), the run still works.
+if [ -e /run/systemd/system ]; then
+        itest_log "# skip: without libsystemd: systemd runs this host, the systemd cgroup driver loads it"
+elif [ -z "${FAKE_LIBSYSTEMD:-}" ]; then
+        fail "without libsystemd: FAKE_LIBSYSTEMD is not set (tests/integration/meson.build)"
+else
+        mkdir -p "$TESTDIR/fakelib"
+        cp "$FAKE_LIBSYSTEMD" "$TESTDIR/fakelib/libsystemd.so.0"
+        probe_unit "nolibsystemd" "/usr/bin/sandbox-probe exit 3"
+        leftovers_snapshot "$TESTDIR/before"
+        LD_LIBRARY_PATH="$TESTDIR/fakelib" sbx_run "nolibsystemd"
+        expect_rc 3 "without libsystemd: the run works and never loads it"
+        expect_no_match "$ERR" "libsystemd" "without libsystemd: nothing said about it"
+        leftovers_check "$TESTDIR/before" "without libsystemd"
+fi
+
 # ---- exit statuses ----
 
 for st in 0 1 42 255; do

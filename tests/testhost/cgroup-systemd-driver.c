@@ -38,11 +38,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "dlopen-systemd.h"
 #include "log.h"
 #include "plan.h"
 

@@ -17,7 +17,10 @@
 #  - every #include "..." line under src/LAYER names a header of LAYER, of a
 #    layer below it, or one that is not ours (config.h, system headers);
 #  - a LAYER's *-internal.h header (its private structs, e.g. the Cgroup the
-#    drivers share) is included by that layer only.
+#    drivers share) is included by that layer only;
+#  - systemd's headers are included by src/basic/dlopen-systemd.h only,
+#    which routes every sd_* function of its list through the dlopen()ed
+#    library, and each function of that list has its macro there.
 #
 #   test-layering.py SOURCE_ROOT BUILD_ROOT
 
@@ -102,6 +105,34 @@ def main():
                         fail(f'src/{d}/{f}:{n}: includes {h} of src/{owner[h]}, a layer above {d}')
                     elif h in owner and h.endswith('-internal.h') and owner[h] != d:
                         fail(f'src/{d}/{f}:{n}: includes {h}, which is private to src/{owner[h]}')
+
+    # libsystemd is dlopen()ed (src/basic/dlopen-systemd.h): a direct
+    # #include <systemd/...> elsewhere would declare sd_* functions that
+    # call the library as linked, which no program links any more.
+    wrapper = os.path.join('src', 'basic', 'dlopen-systemd.h')
+    sd_re = re.compile(r'^\s*#\s*include\s*[<"]systemd/')
+    for top in ('src', 'tests'):
+        for root, _, files in os.walk(os.path.join(src, top)):
+            for f in sorted(files):
+                rel = os.path.relpath(os.path.join(root, f), src)
+                if not f.endswith(('.c', '.h')) or rel == wrapper:
+                    continue
+                with open(os.path.join(root, f), encoding='utf-8', errors='replace') as fh:
+                    for n, line in enumerate(fh, 1):
+                        if sd_re.match(line):
+                            fail(f'{rel}:{n}: includes a systemd header; include "dlopen-systemd.h" instead')
+    with open(os.path.join(src, wrapper), encoding='utf-8') as fh:
+        text = fh.read()
+    listed = re.findall(r'^\s*X\((sd_\w+)\)', text, re.M)
+    routed = set(re.findall(r'^#define (sd_\w+) \(dlopen_systemd_or_die\(\), sym_\1\)$', text, re.M))
+    routed |= set(re.findall(r'^#define (sd_\w+) dlopen_\1$', text, re.M))
+    if not listed:
+        fail(f'{wrapper}: no X(sd_...) entries found (the check itself is broken)')
+    if listed != sorted(set(listed)):
+        fail(f'{wrapper}: DLOPEN_SYSTEMD_SYMBOLS is not sorted or has duplicates')
+    for sym in listed:
+        if sym not in routed:
+            fail(f'{wrapper}: {sym} is listed but has no #define {sym} (dlopen_systemd_or_die(), sym_{sym})')
 
     # The build: the include directories each source is compiled with.
     with open(os.path.join(build, 'compile_commands.json'), encoding='utf-8') as fh:
