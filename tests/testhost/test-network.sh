@@ -215,8 +215,9 @@ veth=$(thnet ip -o link show master sandbox0 | awk -F'[:@ ]+' '/ sbx/ { print $2
 [ -n "$veth" ] || fail "no veth on sandbox0 in the testhost: $(thnet ip -o link show | tr '\n' ' ')"
 thnet nft list table inet sandboxd >"$TMP/nft" || fail "no table inet sandboxd in the testhost"
 grep -q "chain egress_$veth" "$TMP/nft" || fail "no egress chain for $veth: $(cat "$TMP/nft")"
-grep -q "tcp . 8080 : $addr . 80" "$TMP/nft" && grep -q "tcp . 8080 : $addr6 . 80" "$TMP/nft" ||
-        fail "the published elements are missing: $(cat "$TMP/nft")"
+for a in "$addr" "$addr6"; do
+        grep -qF "tcp . 8080 : $a . 80" "$TMP/nft" || fail "no published element for $a: $(cat "$TMP/nft")"
+done
 ok "in the testhost: veth $veth on sandbox0, chain egress_$veth, pub4_any and pub6_any elements for 8080"
 
 # ---- socket activation ----
