@@ -23,13 +23,25 @@ typedef enum NetworkMode {
 DECLARE_STRING_TABLE_LOOKUP(network_mode, NetworkMode);
 
 /* PublishPort=[HOSTIP:]HOSTPORT:CONTAINERPORT[/PROTO], as the unit says it
- * and the plan carries it. */
+ * and the plan carries it. HOSTIP is an IPv4 address or a bracketed IPv6
+ * one; without it, every local address of both families. */
 typedef struct PortMapping {
         int protocol;                   /* IPPROTO_TCP, IPPROTO_UDP */
-        struct in_addr host_address;    /* 0.0.0.0: every local address */
+        struct in_addr host_address;    /* 0.0.0.0: every local address (IPv4 and IPv6) */
         uint16_t host_port;
         uint16_t container_port;
+        bool host_ipv6;                 /* host_address6 is the host address, not host_address */
+        struct in6_addr host_address6;  /* ::: every local IPv6 address */
 } PortMapping;
+
+/* The host address as nft and the D-Bus API write it: "0.0.0.0",
+ * "2001:db8::1" (no brackets). */
+const char *port_mapping_host(const PortMapping *p, char buf[static INET6_ADDRSTRLEN]);
+/* "0.0.0.0:8080/tcp", "[2001:db8::1]:8080/tcp": for messages. */
+#define PORT_MAPPING_STRING_MAX (INET6_ADDRSTRLEN + 16)
+const char *port_mapping_host_port(const PortMapping *p, char buf[static PORT_MAPPING_STRING_MAX]);
+/* Do the two publish the same host port on an address they share? */
+bool port_mapping_overlap(const PortMapping *a, const PortMapping *b);
 
 /* Pull= (Quadlet's key): when a registry reference is pulled at start. */
 typedef enum PullPolicy {

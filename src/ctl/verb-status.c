@@ -206,7 +206,8 @@ static int read_published_ports(sd_bus_message *m, UnitStatus *u, json_object **
                     json_object_array_add(v, o) < 0)
                         return -ENOMEM;
                 TAKE_PTR(o);
-                if (asprintf_safe(&line, "%s:%u -> %u/%s", host, host_port, container_port, proto) < 0 ||
+                if (asprintf_safe(&line, strchr(host, ':') ? "[%s]:%u -> %u/%s" : "%s:%u -> %u/%s", host, host_port,
+                                  container_port, proto) < 0 ||
                     strv_extend(&lines, line) < 0)
                         return -ENOMEM;
         }

@@ -963,9 +963,9 @@ static int unit_get_published_ports(sd_bus *bus, const char *path, const char *i
                 return r;
         for (size_t i = 0; s->plan && s->plan->network == NETWORK_PRIVATE && i < s->plan->net.n_ports; i++) {
                 const PlanPort *p = &s->plan->net.ports[i];
-                char host[INET_ADDRSTRLEN];
+                char host[INET6_ADDRSTRLEN];
 
-                r = sd_bus_message_append(reply, "(sqqs)", inet_ntop(AF_INET, &p->host_address, host, sizeof(host)),
+                r = sd_bus_message_append(reply, "(sqqs)", port_mapping_host(p, host),
                                           (uint16_t) p->host_port, (uint16_t) p->container_port,
                                           p->protocol == IPPROTO_UDP ? "udp" : "tcp");
                 if (r < 0)

@@ -58,23 +58,51 @@ static int write_sysctl(const char *path, const char *value) {
  * traffic to the DNAT without knowing; refuse instead. Not kept: the
  * rules, not a socket, carry the port (a placeholder would also die
  * with a killed sandboxd, while the rules stay). */
-static int port_is_free(const PlanPort *p) {
+static int port_bind(int family, const PlanPort *p, const void *addr) {
         _cleanup_close_ int fd = -EBADF;
-        struct sockaddr_in sa = {
-                .sin_family = AF_INET,
-                .sin_port = htons(p->host_port),
-                .sin_addr = p->host_address,
-        };
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } sa = {};
         int one = 1;
 
-        fd = socket(AF_INET, (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+        if (family == AF_INET)
+                sa.in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_port = htons(p->host_port),
+                                               .sin_addr = *(const struct in_addr *) addr };
+        else
+                sa.in6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_port = htons(p->host_port),
+                                                 .sin6_addr = *(const struct in6_addr *) addr };
+        fd = socket(family, (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return negative_errno();
         /* Connections in TIME_WAIT are no one's listener. */
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+        /* [::] alone: a listener on 0.0.0.0 is the IPv4 check's. */
+        if (family == AF_INET6)
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        if (bind(fd, &sa.sa, family == AF_INET ? sizeof(sa.in) : sizeof(sa.in6)) < 0)
                 return negative_errno();
         return 0;
+}
+
+/* Bound for a moment: a host program listening there would lose its
+ * traffic to the DNAT without knowing; refuse instead. Not kept: the
+ * rules, not a socket, carry the port (a placeholder would also die
+ * with a killed sandboxd, while the rules stay). A port on every address
+ * is checked on [::] too when it is published there. */
+static int port_is_free(const PlanNetwork *n, const PlanPort *p) {
+        int r;
+
+        if (p->host_ipv6)
+                return port_bind(AF_INET6, p, &p->host_address6);
+        r = port_bind(AF_INET, p, &p->host_address);
+        if (r >= 0 && p->host_address.s_addr == 0 && n->prefixlen6 > 0) {
+                r = port_bind(AF_INET6, p, &in6addr_any);
+                if (r == -EAFNOSUPPORT)
+                        r = 0;  /* no IPv6 on the host: nothing there to take */
+        }
+        return r;
 }
 
 static int bridge_prepare(const PlanNetwork *n, char **reterr_message) {
@@ -177,14 +205,12 @@ int net_host_prepare(Plan *p, const char *state_dir, char **reterr_message) {
         }
 
         for (size_t i = 0; i < n->n_ports; i++) {
-                r = port_is_free(&n->ports[i]);
+                r = port_is_free(n, &n->ports[i]);
                 if (r < 0) {
-                        char host[INET_ADDRSTRLEN];
+                        char where[PORT_MAPPING_STRING_MAX];
 
-                        return set_message(reterr_message, "Host port %s:%u/%s is in use (%s).",
-                                           inet_ntop(AF_INET, &n->ports[i].host_address, host, sizeof(host)),
-                                           n->ports[i].host_port, n->ports[i].protocol == IPPROTO_UDP ? "udp" : "tcp",
-                                           strerror(-r)), r;
+                        return set_message(reterr_message, "Host port %s is in use (%s).",
+                                           port_mapping_host_port(&n->ports[i], where), strerror(-r)), r;
                 }
         }
         return 0;

@@ -62,7 +62,7 @@ int nft_run(const char *cmd, char **ret_output, char **reterr_message) {
 /* The last rule of each chain carries one of these: all of them in the
  * listing means the table is whole. `nft flush table` keeps the chains and
  * maps but not the rules, so the chains' existence proves nothing. */
-#define NFT_MARK "sandboxd-rules-1"
+#define NFT_MARK "sandboxd-rules-2"   /* -2: the pub6 maps and rules */
 
 int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
         _cleanup_free_ char *cmd = NULL, *listing = NULL;
@@ -87,13 +87,19 @@ int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
          * egress map of earlier versions (they keyed egress by iifname,
          * which forward sees as the bridge, never the veth) go. */
         inet_ntop(AF_INET, &n->subnet, net, sizeof(net));
+        /* IPv6 has no route_localnet and no loopback masquerade: only the
+         * hairpin (a service to a published port of the bridge) is. */
         if (n->prefixlen6 > 0)
-                snprintf(v6, sizeof(v6), "add rule %s postrouting ip6 saddr %s/%u oifname != \"%s\" masquerade\n", t,
+                snprintf(v6, sizeof(v6),
+                         "add rule %1$s postrouting ip6 saddr %2$s/%3$u oifname != \"%4$s\" masquerade\n"
+                         "add rule %1$s postrouting ip6 saddr %2$s/%3$u oifname \"%4$s\" ct status dnat masquerade\n", t,
                          inet_ntop(AF_INET6, &n->subnet6, net6, sizeof(net6)), n->prefixlen6, n->bridge);
         if (asprintf(&cmd,
                      "add table %1$s\n"
                      "add map %1$s pub4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
                      "add map %1$s pub4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+                     "add map %1$s pub6_any { type inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+                     "add map %1$s pub6_addr { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }\n"
 
                      "add chain %1$s published\n"
                      "add chain %1$s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
@@ -106,7 +112,13 @@ int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
                      "flush chain %1$s postrouting\n"
 
                      "add rule %1$s published meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr\n"
-                     "add rule %1$s published meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any comment \"" NFT_MARK "\"\n"
+                     "add rule %1$s published meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any\n"
+                     /* A DNAT of ::1 would be dropped on the way out (no
+                      * route_localnet for IPv6): the client is refused at
+                      * once instead, and falls back to 127.0.0.1. */
+                     "add rule %1$s published ip6 daddr ::1 return\n"
+                     "add rule %1$s published meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @pub6_addr\n"
+                     "add rule %1$s published meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @pub6_any comment \"" NFT_MARK "\"\n"
                      "add rule %1$s prerouting fib daddr type local jump published comment \"" NFT_MARK "\"\n"
                      "add rule %1$s output fib daddr type local jump published comment \"" NFT_MARK "\"\n"
                      "add rule %1$s postrouting ip saddr %2$s/%3$u oifname != \"%4$s\" masquerade\n"
@@ -123,36 +135,61 @@ int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
         return nft_run(cmd, NULL, reterr_message);
 }
 
-static int port_element(const PlanNetwork *n, const PlanPort *p, bool with_value, char *buf, size_t size) {
-        char host[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN], value[64] = "";
+/* The map elements of one published port, each "inet sandboxd MAP { KEY[ :
+ * VALUE] }": a port on every address is in pub4_any and, with IPv6 on the
+ * bridge, pub6_any; one on an address in that family's _addr map. */
+#define PORT_ELEMENTS_MAX 2
+#define PORT_ELEMENT_SIZE 200
+static size_t port_elements(const PlanNetwork *n, const PlanPort *p, bool with_value,
+                            char elems[static PORT_ELEMENTS_MAX][PORT_ELEMENT_SIZE]) {
+        char host[INET6_ADDRSTRLEN], addr[INET6_ADDRSTRLEN], value4[64] = "", value6[80] = "";
         const char *proto = p->protocol == IPPROTO_UDP ? "udp" : "tcp";
+        size_t k = 0;
 
-        if (with_value)
-                snprintf(value, sizeof(value), " : %s . %u", inet_ntop(AF_INET, &n->address, addr, sizeof(addr)),
+        if (with_value) {
+                struct in6_addr a6 = plan_network_address6(n, n->address);
+
+                snprintf(value4, sizeof(value4), " : %s . %u", inet_ntop(AF_INET, &n->address, addr, sizeof(addr)),
                          p->container_port);
-        if (p->host_address.s_addr == 0)
-                return snprintf(buf, size, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub4_any { %s . %u%s }", proto,
-                                p->host_port, value);
-        return snprintf(buf, size, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub4_addr { %s . %s . %u%s }",
-                        inet_ntop(AF_INET, &p->host_address, host, sizeof(host)), proto, p->host_port, value);
+                snprintf(value6, sizeof(value6), " : %s . %u", inet_ntop(AF_INET6, &a6, addr, sizeof(addr)),
+                         p->container_port);
+        }
+        if (!p->host_ipv6 && p->host_address.s_addr == 0) {
+                snprintf(elems[k++], PORT_ELEMENT_SIZE, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub4_any { %s . %u%s }",
+                         proto, p->host_port, value4);
+                if (n->prefixlen6 > 0)
+                        snprintf(elems[k++], PORT_ELEMENT_SIZE, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub6_any { %s . %u%s }",
+                                 proto, p->host_port, value6);
+        } else if (!p->host_ipv6)
+                snprintf(elems[k++], PORT_ELEMENT_SIZE, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub4_addr { %s . %s . %u%s }",
+                         port_mapping_host(p, host), proto, p->host_port, value4);
+        else if (IN6_IS_ADDR_UNSPECIFIED(&p->host_address6))
+                snprintf(elems[k++], PORT_ELEMENT_SIZE, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub6_any { %s . %u%s }",
+                         proto, p->host_port, value6);
+        else
+                snprintf(elems[k++], PORT_ELEMENT_SIZE, NFT_TABLE_FAMILY " " NFT_TABLE_NAME " pub6_addr { %s . %s . %u%s }",
+                         port_mapping_host(p, host), proto, p->host_port, value6);
+        return k;
 }
 
 int nft_ports_add(const PlanNetwork *n, bool exclusive, char **reterr_message) {
         for (size_t i = 0; i < n->n_ports; i++) {
-                char cmd[256], elem[200];
+                char cmd[PORT_ELEMENTS_MAX * (PORT_ELEMENT_SIZE + 16)] = "", elems[PORT_ELEMENTS_MAX][PORT_ELEMENT_SIZE];
+                size_t k = port_elements(n, &n->ports[i], true, elems);
                 int r;
 
-                port_element(n, &n->ports[i], true, elem, sizeof(elem));
-                snprintf(cmd, sizeof(cmd), "%s element %s", exclusive ? "create" : "add", elem);
+                /* One transaction per port: both families or neither. */
+                for (size_t j = 0; j < k; j++)
+                        snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s element %s\n",
+                                 exclusive ? "create" : "add", elems[j]);
                 r = nft_run(cmd, NULL, reterr_message);
                 if (r == -EEXIST) {
-                        char host[INET_ADDRSTRLEN];
+                        char where[PORT_MAPPING_STRING_MAX];
 
                         free(*reterr_message);
                         *reterr_message = NULL;
-                        (void) asprintf(reterr_message, "Host port %s:%u/%s is already published by another service.",
-                                        inet_ntop(AF_INET, &n->ports[i].host_address, host, sizeof(host)),
-                                        n->ports[i].host_port, n->ports[i].protocol == IPPROTO_UDP ? "udp" : "tcp");
+                        (void) asprintf(reterr_message, "Host port %s is already published by another service.",
+                                        port_mapping_host_port(&n->ports[i], where));
                         r = -EADDRINUSE;
                 }
                 if (r < 0) {
@@ -169,11 +206,15 @@ int nft_ports_add(const PlanNetwork *n, bool exclusive, char **reterr_message) {
 
 void nft_ports_remove(const PlanNetwork *n) {
         for (size_t i = 0; i < n->n_ports; i++) {
-                char cmd[256], elem[200];
+                char cmd[PORT_ELEMENTS_MAX * PORT_ELEMENT_SIZE + 32], elems[PORT_ELEMENTS_MAX][PORT_ELEMENT_SIZE];
+                size_t k = port_elements(n, &n->ports[i], false, elems);
 
-                port_element(n, &n->ports[i], false, elem, sizeof(elem));
-                snprintf(cmd, sizeof(cmd), "delete element %s", elem);
-                (void) nft_run(cmd, NULL, NULL);
+                /* Apart: a port published before its IPv6 element existed
+                 * (re-adopted from an older version) still loses the other. */
+                for (size_t j = 0; j < k; j++) {
+                        snprintf(cmd, sizeof(cmd), "delete element %s", elems[j]);
+                        (void) nft_run(cmd, NULL, NULL);
+                }
         }
 }
 

@@ -7,9 +7,12 @@
  *   postrouting  masquerade of the subnet towards anything but the
  *                bridge; of 127.0.0.0/8 and of hairpinned DNAT towards it
  *   prerouting, output  (nat, dstnat) local destinations -> published
- *   published    dnat through the two maps below
+ *   published    dnat through the four maps below
  *   pub4_any     proto . port               : address . port   (PublishPort=P:C)
  *   pub4_addr    host address . proto . port : address . port  (PublishPort=IP:P:C)
+ *   pub6_any, pub6_addr  the same for IPv6, to the service's IPv6 address
+ *                (PublishPort=P:C with Subnet6=, PublishPort=[IP6]:P:C);
+ *                never for ::1, which returns before them (no route_localnet)
  *   egress_VETH  (filter, ingress hook of the service's host end VETH,
  *                policy drop) IPAddressAllow=, IPAddressDeny=, the
  *                policy's AllowOutbound=: one per service that has them

@@ -189,7 +189,7 @@ static int analyze_host_ports(const Plan *p, char ***detail, unsigned *points) {
         if (p->network == NETWORK_PRIVATE)
                 for (size_t i = 0; i < p->net.n_ports; i++) {
                         const PlanPort *pp = &p->net.ports[i];
-                        bool lo = (ntohl(pp->host_address.s_addr) >> 24) == 127;
+                        bool lo = !pp->host_ipv6 && (ntohl(pp->host_address.s_addr) >> 24) == 127;
 
                         *points += lo ? 1 : 2;
                         (void) snprintf(buf, sizeof(buf), "%s%u/%s", lo ? "127.x:" : "", (unsigned) pp->host_port,

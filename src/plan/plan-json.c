@@ -138,7 +138,7 @@ static json_object *j_net(JsonWriter *w, const PlanNetwork *n) {
                 json_object *x = j_object(w);
 
                 add(w, x, "protocol", j_str(w, n->ports[i].protocol == IPPROTO_UDP ? "udp" : "tcp"));
-                add(w, x, "host_address", j_str(w, inet_ntop(AF_INET, &n->ports[i].host_address, addr, sizeof(addr))));
+                add(w, x, "host_address", j_str(w, port_mapping_host(&n->ports[i], addr)));
                 add(w, x, "host_port", j_i64(w, n->ports[i].host_port));
                 add(w, x, "container_port", j_i64(w, n->ports[i].container_port));
                 append(w, a, x);
@@ -842,6 +842,24 @@ static int get_in4(Reader *r, json_object *o, const char *k, bool nullable, stru
         return 0;
 }
 
+/* An IPv4 address, or an IPv6 one that the unit parser lets through (so
+ * never ::1: see PublishPort= in unit-parse.c). */
+static int read_port_host(Reader *r, json_object *pj, size_t i, PlanPort *pp) {
+        _cleanup_free_ char *host = NULL;
+        unsigned len;
+
+        TRY(get_str(r, pj, "host_address", false, &host));
+        if (!strchr(host, ':'))
+                return in4_addr_from_string(host, &pp->host_address) < 0 ?
+                        rfail(r, "net.ports[%zu].host_address is not an IP address.", i) : 0;
+        if (in6_prefix_from_string(host, false, &pp->host_address6, &len) < 0 || len != 128 || strchr(host, '/') ||
+            IN6_IS_ADDR_LOOPBACK(&pp->host_address6) || IN6_IS_ADDR_LINKLOCAL(&pp->host_address6) ||
+            IN6_IS_ADDR_MULTICAST(&pp->host_address6) || IN6_IS_ADDR_V4MAPPED(&pp->host_address6))
+                return rfail(r, "net.ports[%zu].host_address is not an IP address that can be published.", i);
+        pp->host_ipv6 = true;
+        return 0;
+}
+
 static int read_net(Reader *r, json_object *o, PlanNetwork *n) {
         static const char *const keys[] = { "bridge", "subnet", "subnet6", "address", "address_static", "dns", "ports", "ip_allow", "ip_deny", "outbound", NULL };
         static const char *const pkeys[] = { "protocol", "host_address", "host_port", "container_port", NULL };
@@ -915,7 +933,9 @@ static int read_net(Reader *r, json_object *o, PlanNetwork *n) {
                         pp->protocol = IPPROTO_UDP;
                 else
                         return rfail(r, "net.ports[%zu].protocol must be tcp or udp.", i);
-                TRY(get_in4(r, pj, "host_address", false, &pp->host_address));
+                TRY(read_port_host(r, pj, i, pp));
+                if (pp->host_ipv6 && n->prefixlen6 == 0)
+                        return rfail(r, "net.ports[%zu].host_address is IPv6, and net.subnet6 is null.", i);
                 TRY(get_u64(r, pj, "host_port", 65535, &v));
                 if (v == 0)
                         return rfail(r, "net.ports[%zu].host_port must be 1-65535.", i);

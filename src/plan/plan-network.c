@@ -180,6 +180,18 @@ int plan_compile_network(const Unit *u, const Policy *pol, const char *config_pa
                                   "Port %u not allowed by policy %s (%s: [Network] AllowPublishPorts=%s).",
                                   (unsigned) u->publish_ports[i].host_port, pol->name, pol->path, ports);
         }
+        /* An IPv6 host address is DNATed to the service's IPv6 address,
+         * which only a bridge with an IPv6 subnet gives it. */
+        for (size_t i = 0; p->net.prefixlen6 == 0 && i < u->n_publish_ports; i++) {
+                char where[PORT_MAPPING_STRING_MAX];
+
+                if (!u->publish_ports[i].host_ipv6)
+                        continue;
+                failed = diag_add(diags, loc(u, &u->loc_publish), u->loc_publish.line, "PublishPort",
+                                  "Host address %s needs IPv6 on bridge %s, and %s sets no [Network] Subnet6=.",
+                                  port_mapping_host_port(&u->publish_ports[i], where), p->net.bridge,
+                                  config_path ?: NET_CONFIG_PATH);
+        }
         if (u->n_publish_ports > 0) {
                 p->net.ports = calloc(u->n_publish_ports, sizeof(PlanPort));
                 if (!p->net.ports)

@@ -205,6 +205,32 @@ static int parse_ip_deny(ConfContext *c, const char *v, void *data) {
         return parse_ip_filter(c, v, &unit_of(c)->ip_deny, &unit_of(c)->loc_ip_deny);
 }
 
+/* "[ADDRESS]" of PublishPort=. What the host's nftables DNAT cannot carry
+ * out is refused here rather than published to no effect. */
+static int parse_publish_address6(ConfContext *c, char *bracketed, const char *v, PortMapping *port) {
+        size_t len = strlen(bracketed);
+        unsigned prefixlen;
+
+        if (len < 3 || bracketed[len - 1] != ']')
+                return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected [IPV6ADDRESS].", bracketed, v);
+        bracketed[len - 1] = '\0';
+        if (in6_prefix_from_string(bracketed + 1, false, &port->host_address6, &prefixlen) < 0 || prefixlen != 128 ||
+            strchr(bracketed, '/'))
+                return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected an IPv6 address.", bracketed + 1, v);
+        /* IPv6 has no route_localnet: the kernel drops a connection from
+         * ::1 that a DNAT sends out of the host (podman and netavark do
+         * not publish it either). */
+        if (IN6_IS_ADDR_LOOPBACK(&port->host_address6))
+                return conf_error(c, "Host address [::1] in \"%s\" cannot be published: the kernel does not forward IPv6 "
+                                  "loopback connections out of the host; use 127.0.0.1.", v);
+        if (IN6_IS_ADDR_LINKLOCAL(&port->host_address6) || IN6_IS_ADDR_MULTICAST(&port->host_address6) ||
+            IN6_IS_ADDR_V4MAPPED(&port->host_address6))
+                return conf_error(c, "Host address [%s] in \"%s\" cannot be published: expected a global or unique local "
+                                  "IPv6 address (or an IPv4 address without brackets).", bracketed + 1, v);
+        port->host_ipv6 = true;
+        return 0;
+}
+
 /* Quadlet's syntax: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. */
 static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         Unit *u = unit_of(c);
@@ -212,6 +238,7 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         PortMapping port = { .protocol = IPPROTO_TCP };
         char *slash, *last, *host_port;
         PortMapping *n;
+        int r;
 
         if (unit_set_location(c, &u->loc_publish) < 0)
                 return -ENOMEM;
@@ -240,16 +267,19 @@ static int parse_publish_port(ConfContext *c, const char *v, void *data) {
         host_port = strrchr(buf, ':');
         if (host_port) {
                 *host_port++ = '\0';
-                if (in4_addr_from_string(buf, &port.host_address) < 0)
-                        return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected an IPv4 address.", buf, v);
+                if (buf[0] == '[') {
+                        r = parse_publish_address6(c, buf, v, &port);
+                        if (r < 0)
+                                return r;
+                } else if (in4_addr_from_string(buf, &port.host_address) < 0)
+                        return conf_error(c, "Invalid host address \"%s\" in \"%s\": expected an IPv4 address or a "
+                                          "bracketed IPv6 address ([2001:db8::1]).", buf, v);
         } else
                 host_port = buf;
         if (parse_ip_port(host_port, &port.host_port) < 0)
                 return conf_error(c, "Invalid host port \"%s\" in \"%s\": expected 1-65535.", host_port, v);
         for (size_t i = 0; i < u->n_publish_ports; i++)
-                if (u->publish_ports[i].host_port == port.host_port && u->publish_ports[i].protocol == port.protocol &&
-                    (u->publish_ports[i].host_address.s_addr == 0 || port.host_address.s_addr == 0 ||
-                     u->publish_ports[i].host_address.s_addr == port.host_address.s_addr))
+                if (port_mapping_overlap(&u->publish_ports[i], &port))
                         return conf_error(c, "Host port %u/%s is published twice.", port.host_port,
                                           port.protocol == IPPROTO_UDP ? "udp" : "tcp");
         n = reallocarray(u->publish_ports, u->n_publish_ports + 1, sizeof(PortMapping));

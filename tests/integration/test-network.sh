@@ -4,7 +4,9 @@
 # this test makes: a service reached by its address from the host and from
 # a second service; outbound NAT to a "remote" namespace linked to the host
 # by a veth (it must see the host's address as the source); PublishPort=
-# from the remote and from 127.0.0.1; the same address at every start; no
+# from the remote and from 127.0.0.1, and over IPv6 from the remote and
+# from the host's own address (not [::1], refused at once, and refused as
+# a host address); the same address at every start; no
 # veth and no published port left once a service ended; bad input;
 # IPAddressAllow=/IPAddressDeny= and the policy's AllowOutbound= with
 # listeners on an allowed and a denied remote address, on the host and on
@@ -45,6 +47,10 @@ ip -n "$NS" addr add 10.250.8.2/24 dev r-peer
 ip -n "$NS" link set r-peer up
 ip -n "$NS" link set lo up
 ip -n "$NS" route add default via 10.250.8.1
+# ... and over IPv6: a ULA /64 of this test's own, no duplicate detection.
+ip addr add fd00:250:8::1/64 dev "$RH" nodad
+ip -n "$NS" addr add fd00:250:8::2/64 dev r-peer nodad
+ip -n "$NS" -6 route add default via fd00:250:8::1
 
 before=$TESTDIR/leftovers.before
 leftovers_snapshot "$before"
@@ -80,6 +86,9 @@ Network=private
 PublishPort=70000:80
 PublishPort=8080:80/sctp
 PublishPort=1.2.3:8080:80
+PublishPort=[::1]:8080:80
+PublishPort=fd00::1:8080:80
+PublishPort=[fe80::1]:8080:80
 [Service]
 ExecStart=/bin/true
 X
@@ -87,6 +96,10 @@ sbx_run bad-port
 expect_match "$ERR" 'bad-port.unit:4: PublishPort: Invalid host port "70000"' "host port out of range"
 expect_match "$ERR" 'bad-port.unit:5: PublishPort: Invalid protocol "sctp"' "bad protocol"
 expect_match "$ERR" 'bad-port.unit:6: PublishPort: Invalid host address "1.2.3"' "bad host address"
+expect_match "$ERR" 'bad-port.unit:7: PublishPort: Host address \[::1\] in "\[::1\]:8080:80" cannot be published: the kernel does not forward IPv6 loopback' \
+        "[::1] as the host address is refused, saying why"
+expect_match "$ERR" 'bad-port.unit:8: PublishPort: Invalid host address "fd00::1" .*bracketed IPv6' "an IPv6 host address needs brackets"
+expect_match "$ERR" 'bad-port.unit:9: PublishPort: Host address \[fe80::1\] .*cannot be published' "a link-local host address is refused"
 
 write_unit bad-policy <<'X'
 [Sandbox]
@@ -126,6 +139,7 @@ Network=private
 Address=10.89.7.10
 PublishPort=18780:8080
 PublishPort=127.0.0.1:18781:8080
+PublishPort=[fd00:250:8::1]:18783:8080
 TemporaryFileSystem=/tmp
 [Security]
 Policy=@TESTDIR@/pol/netpub.policy
@@ -144,6 +158,25 @@ check "published port from the remote namespace" sh -c "ip netns exec $NS curl -
 check "127.0.0.1-only port not reachable from the remote" sh -c "! ip netns exec $NS curl -sf --max-time 2 http://10.250.8.1:18781/"
 check "the table lists the ports" sh -c "nft list map inet sandboxd pub4_any | grep -q 'tcp . 18780 : 10.89.7.10 . 8080'"
 
+# ---- the same ports over IPv6 ----
+check "web1 answers on its IPv6 address from the host" sh -c "curl -gsf --max-time 2 'http://[fd89:5bd0:7e1a::70a]:8080/' | grep -qx web1-$ID"
+check "IPv6: published port from the remote namespace (every address)" \
+        sh -c "ip netns exec $NS curl -gsf --max-time 2 'http://[fd00:250:8::1]:18780/' | grep -qx web1-$ID"
+check "IPv6: published on [fd00:250:8::1]:18783 (that address), from the remote" \
+        sh -c "ip netns exec $NS curl -gsf --max-time 2 'http://[fd00:250:8::1]:18783/' | grep -qx web1-$ID"
+check "IPv6: published port from the host on its own address" \
+        sh -c "curl -gsf --max-time 2 'http://[fd00:250:8::1]:18780/' | grep -qx web1-$ID"
+check "IPv6: published port from the host on the bridge's address" \
+        sh -c "curl -gsf --max-time 2 'http://[fd89:5bd0:7e1a::1]:18780/' | grep -qx web1-$ID"
+check "IPv6: the 127.0.0.1-only port is not published on IPv6" sh -c "! ip netns exec $NS curl -gsf --max-time 2 'http://[fd00:250:8::1]:18781/'"
+check "IPv6: the [fd00:250:8::1]-only port is not published on IPv4" sh -c "! ip netns exec $NS curl -sf --max-time 2 http://10.250.8.1:18783/"
+# [::1] is not published (no route_localnet for IPv6): refused at once
+# (curl's exit 7), not a timeout (28), so that a client falls back to 127.0.0.1.
+rc=0; curl -gs --max-time 3 'http://[::1]:18780/' >/dev/null || rc=$?
+check "IPv6: [::1]:18780 is refused at once (curl exit $rc, 7 expected)" test "$rc" = 7
+check "the table lists the IPv6 ports" sh -c "nft list map inet sandboxd pub6_any | grep -q 'tcp . 18780 : fd89:5bd0:7e1a::70a . 8080' &&
+        nft list map inet sandboxd pub6_addr | grep -q 'fd00:250:8::1 . tcp . 18783 : fd89:5bd0:7e1a::70a . 8080'"
+
 # ---- a second service reaches the first by address; its own resolv.conf, route ----
 write_unit client <<'X'
 [Sandbox]
@@ -153,10 +186,11 @@ DNS=192.0.2.53
 # The image has no /etc/resolv.conf: a writable root gets one made.
 ReadOnly=no
 [Service]
-ExecStart=/bin/sh -c "wget -qO- http://10.89.7.10:8080/; cat /etc/resolv.conf; ip route; ip -o -4 addr show dev eth0"
+ExecStart=/bin/sh -c "wget -qO- http://10.89.7.10:8080/; echo v6-hairpin:$(wget -qO- http://[fd89:5bd0:7e1a::1]:18780/); cat /etc/resolv.conf; ip route; ip -o -4 addr show dev eth0"
 X
 sbx_run client
 expect_line "$OUT" "web1-$ID" "a second service reaches web1 by its address"
+expect_line "$OUT" "v6-hairpin:web1-$ID" "a second service reaches web1 through its published port over IPv6 (hairpin)"
 expect_line "$OUT" "nameserver 192.0.2.53" "DNS= becomes /etc/resolv.conf"
 expect_match "$OUT" '^default via 10\.89\.0\.1 dev eth0' "default route via the bridge"
 addr1=$(sed -n 's/.*inet \(10\.89\.[0-9.]*\)\/16.*/\1/p' "$OUT")
@@ -177,6 +211,19 @@ ExecStart=/bin/true
 X
 sbx_run web2
 expect_match "$ERR" '18780/tcp is (in use|already published)' "a host port taken by another service fails the start, naming it"
+write_unit web4 <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+PublishPort=[fd00:250:8::1]:18783:80
+[Security]
+Policy=@TESTDIR@/pol/netpub.policy
+[Service]
+ExecStart=/bin/true
+X
+sbx_run web4
+expect_match "$ERR" 'Host port \[fd00:250:8::1\]:18783/tcp is already published by another service' \
+        "an IPv6 host port taken by another service fails the start, naming it"
 python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",18790)); s.listen(); time.sleep(30)' &
 bg_track $!
 LISTENER=$!
@@ -344,6 +391,7 @@ Image=@IMAGE@
 Network=private
 Address=10.89.7.20
 PublishPort=18782:8080
+PublishPort=[fd00:250:8::1]:18784:8080
 TemporaryFileSystem=/tmp
 [Security]
 Policy=@TESTDIR@/pol/netpub.policy
@@ -351,7 +399,7 @@ Policy=@TESTDIR@/pol/netpub.policy
 ExecStart=/bin/sh -c "echo dweb-@ID@ >/tmp/index.html; exec httpd -f -p 8080 -h /tmp"
 X
 dweb_answers() { curl -sf --max-time 2 http://127.0.0.1:18782/ | grep -qx "dweb-$ID"; }
-# Elements of the table that name port 18782 (the map's element, no more).
+# Elements of the table that name port 18782: pub4_any's and pub6_any's, no more.
 pub_count() { nft list table inet sandboxd 2>/dev/null | grep -c '18782' || true; }
 readopted() { [ "$(grep -c 'dweb.*Re-adopted' "$DLOG")" -ge "$1" ]; }
 write_unit degress <<'X'
@@ -391,12 +439,14 @@ sc status -n 0 dweb
 expect_match "$TESTDIR/sc.out" '^ +Address: 10\.89\.7\.20$' "status shows Address:"
 expect_match "$TESTDIR/sc.out" '^ +: fd89:5bd0:7e1a::714$' "status shows the IPv6 address"
 expect_match "$TESTDIR/sc.out" '^ +Published: 0\.0\.0\.0:18782 -> 8080/tcp$' "status shows Published:"
+expect_match "$TESTDIR/sc.out" '^ +: \[fd00:250:8::1\]:18784 -> 8080/tcp$' "status shows the IPv6 published port"
 sc status --json dweb
 check "status --json has Addresses and PublishedPorts" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["Addresses"] == ["10.89.7.20", "fd89:5bd0:7e1a::714"], d["Addresses"]
-assert d["PublishedPorts"] == [{"HostAddress": "0.0.0.0", "HostPort": 18782, "ContainerPort": 8080, "Protocol": "tcp"}], d["PublishedPorts"]' \
+assert d["PublishedPorts"] == [{"HostAddress": "0.0.0.0", "HostPort": 18782, "ContainerPort": 8080, "Protocol": "tcp"},
+                               {"HostAddress": "fd00:250:8::1", "HostPort": 18784, "ContainerPort": 8080, "Protocol": "tcp"}], d["PublishedPorts"]' \
         "$TESTDIR/sc.out"
 sc list
 check "list shows the address" sh -c "grep -qE '^dweb +running .* 10\.89\.7\.20 ' '$TESTDIR/sc.out'"
@@ -408,13 +458,13 @@ assert d["dweb"]["Addresses"][0] == "10.89.7.20", d' "$TESTDIR/sc.out"
 
 # ---- re-adoption: kill -9 of sandboxd, with and without the table ----
 n_pub=$(pub_count)
-check "one table entry for port 18782 ($n_pub)" test "$n_pub" = 1
+check "one table entry for port 18782 per family ($n_pub)" test "$n_pub" = 2
 stop_daemon KILL
 check "sandboxd down: dweb still answers" dweb_answers
 start_daemon
 check "sandboxd re-adopted dweb" wait_for 10 readopted 1
 check "re-adopted: dweb answers" dweb_answers
-check "re-adopted: no duplicated entry ($(pub_count))" test "$(pub_count)" = 1
+check "re-adopted: no duplicated entry ($(pub_count))" test "$(pub_count)" = 2
 egress_check " (re-adopted)"
 check "re-adopted: the egress rules are not duplicated ($(egress_rules))" test "$(egress_rules)" = "$n_egress"
 sc status -n 0 dweb
@@ -427,7 +477,7 @@ expect_no_match "$TESTDIR/try.out" "remote-ok" "table flushed: the egress chain 
 start_daemon
 check "sandboxd re-adopted dweb again" wait_for 10 readopted 2
 check "re-adopted after the flush: dweb answers again" wait_for 5 dweb_answers
-check "re-adopted after the flush: one entry ($(pub_count))" test "$(pub_count)" = 1
+check "re-adopted after the flush: one entry per family ($(pub_count))" test "$(pub_count)" = 2
 egress_check " (re-adopted after the flush)"
 check "re-adopted after the flush: the egress rules once ($(egress_rules))" test "$(egress_rules)" = "$n_egress"
 must stop degress
@@ -442,6 +492,7 @@ stop_daemon
 kill -TERM "$WEB1_PID" 2>/dev/null || true
 sbx_wait "$WEB1_PID" 10
 check "web1's published ports are gone" sh -c "! nft list map inet sandboxd pub4_any | grep -q 18780"
+check "web1's IPv6 published ports are gone" sh -c "! nft list table inet sandboxd | grep -qE '1878[03]'"
 check "web1's veth is gone" sh -c "! ip -o link show sbx0a59070a 2>/dev/null | grep -q ."
 check "web1's lease is kept" grep -q "^10.89.7.10 web1$" /var/lib/sandboxd/net/leases
 leftovers_check "$before" "every Network=private run"

@@ -64,7 +64,7 @@
 # It answers `o "/org/freedesktop/systemd1/job/N"`; the scope exists once that
 # job is gone (JobRemoved signal with result "done"). See testhost_probe_scope.
 
-TESTHOST_PACKAGES=systemd,dbus,systemd-sysv,libinih1,libseccomp2,libcap2,libmount1,libjson-c5,libarchive13,busybox-static,procps,iproute2
+TESTHOST_PACKAGES=systemd,dbus,systemd-sysv,libinih1,libseccomp2,libcap2,libmount1,libjson-c5,libarchive13,libnftables1,busybox-static,procps,iproute2
 TESTHOST_SUITE=bookworm
 # Bump when testhost__customize changes, so cached roots are rebuilt.
 TESTHOST_CUSTOMIZE_REV=1

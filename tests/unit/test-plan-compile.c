@@ -7,6 +7,9 @@
 
 #include "plan-compile.h"
 #include "plan-devices.h"
+#include "plan-network.h"
+#include "policy.h"
+#include "unit.h"
 #include "strv.h"
 #include "test-helpers.h"
 
@@ -262,6 +265,45 @@ TEST(egress) {
                 ASSERT_EQ(strv_length(p->net.ip_deny), 2);
                 plan_free(p);
         }
+}
+
+/* A published IPv6 host address needs an IPv6 subnet on the bridge. */
+TEST(publish_port_ipv6) {
+        char *conf = write_file(dir, "nov6.conf", "[Network]\nSubnet6=\n");
+        char *v6 = write_file(dir, "v6.conf", "[Network]\nSubnet6=fd00:1:2:3::/64\n");
+        char *path = write_file(units, "pub6.unit", "[Sandbox]\nNetwork=private\nPublishPort=8080:80\n"
+                                                   "PublishPort=[2001:db8::7]:8081:80\n");
+        Diagnostics d = {};
+        Unit *u = NULL;
+        Policy *pol = NULL;
+        Plan *p = plan_new();
+
+        ASSERT_TRUE(p);
+        ASSERT_OK(unit_load(path, &u, &d));
+        free(write_file(policies, "pub.policy", "[Seccomp]\nAllow=@system-service\n[Network]\nAllowNetwork=private\n"
+                                                "AllowPublishPorts=8080-8081\n"));
+        ASSERT_OK(policy_load("pub", &pol, &d));
+        p->network = NETWORK_PRIVATE;
+        ASSERT_TRUE(plan_compile_network(u, pol, conf, p, &d) < 0);
+        ASSERT_DIAG(&d, "pub6.unit:4: PublishPort: Host address [2001:db8::7]:8081/tcp needs IPv6 on bridge sandbox0, and");
+        ASSERT_DIAG(&d, "nov6.conf sets no [Network] Subnet6=.");
+        ASSERT_EQ(d.n, 1);
+        diagnostics_done(&d);
+        plan_free(p);
+
+        p = plan_new();
+        ASSERT_TRUE(p);
+        p->network = NETWORK_PRIVATE;
+        ASSERT_OK(plan_compile_network(u, pol, v6, p, &d));
+        ASSERT_EQ(p->net.n_ports, 2);
+        ASSERT_TRUE(p->net.ports[1].host_ipv6);
+        ASSERT_EQ(p->net.prefixlen6, 64);
+        plan_free(p);
+        unit_free(u);
+        policy_free(pol);
+        free(conf);
+        free(v6);
+        free(path);
 }
 
 #define AFM(x) (UINT64_C(1) << (x))
@@ -793,6 +835,7 @@ int main(void) {
         RUN(identity_and_caps);
         RUN(ceilings_name_both_files);
         RUN(egress);
+        RUN(publish_port_ipv6);
         RUN(address_families);
         RUN(errors);
         RUN(bind_paths_bounded_by_policy);

@@ -161,6 +161,39 @@ TEST(egress_lists) {
         plan_free(q);
         free(b);
         m = mutate(a, "\"10.250.8.2/32\"", "\"10.250.8.2/24\""); expect_bad(m, "not a canonical prefix"); free(m);
+        {
+                /* Published ports, IPv4 and IPv6. */
+                static const char *const hosts[] = { "0.0.0.0", "2001:db8::7", "::" };
+                const char *ports = "\"ports\": [";
+                char *with = NULL;
+
+                ASSERT_TRUE(strstr(a, ports));
+                m = mutate(a, ports, "\"ports\": [ { \"protocol\": \"tcp\", \"host_address\": \"0.0.0.0\", \"host_port\": 8080, "
+                                     "\"container_port\": 80 }, { \"protocol\": \"udp\", \"host_address\": \"2001:db8::7\", "
+                                     "\"host_port\": 8081, \"container_port\": 81 }, { \"protocol\": \"tcp\", \"host_address\": \"::\", "
+                                     "\"host_port\": 8082, \"container_port\": 82 }");
+                expect_bad(m, "net.ports[1].host_address is IPv6, and net.subnet6 is null");
+                with = mutate(m, "\"subnet6\": null", "\"subnet6\": \"fd89:5bd0:7e1a::/64\"");
+                ASSERT_OK(plan_from_json(with, strlen(with), &q, &err));
+                ASSERT_EQ(q->net.n_ports, 3);
+                for (size_t i = 0; i < 3; i++) {
+                        char buf[INET6_ADDRSTRLEN];
+
+                        ASSERT_STREQ(port_mapping_host(&q->net.ports[i], buf), hosts[i]);
+                        ASSERT_EQ(q->net.ports[i].host_ipv6, i > 0);
+                }
+                ASSERT_OK(plan_to_json(q, &b));
+                plan_free(q);
+                ASSERT_OK(plan_from_json(b, strlen(b), &q, &err));
+                plan_free(q);
+                free(b);
+                free(m);
+                m = mutate(with, "\"2001:db8::7\"", "\"::1\""); expect_bad(m, "net.ports[1].host_address is not an IP address that can be published"); free(m);
+                m = mutate(with, "\"2001:db8::7\"", "\"fe80::1\""); expect_bad(m, "net.ports[1].host_address is not an IP address that can be published"); free(m);
+                m = mutate(with, "\"2001:db8::7\"", "\"2001:db8::/64\""); expect_bad(m, "net.ports[1].host_address is not"); free(m);
+                m = mutate(with, "\"0.0.0.0\"", "\"0.0.0\""); expect_bad(m, "net.ports[0].host_address is not an IP address"); free(m);
+                free(with);
+        }
         m = mutate(a, "\"0.0.0.0/0\"", "\"any\""); expect_bad(m, "not a canonical prefix"); free(m);
         m = mutate(a, "\"10.250.8.0/24\"", "\"10.250.8.0/24 ip saddr\""); expect_bad(m, "not a canonical prefix"); free(m);
         {

@@ -178,6 +178,20 @@ TEST(errors_name_file_line_key) {
         expect_error("[Sandbox]\nPublishPort=80\n", "bad.unit:2: PublishPort: Invalid PublishPort=80");
         expect_error("[Sandbox]\nPublishPort=80:80/icmp\n", "bad.unit:2: PublishPort: Invalid protocol \"icmp\"");
         expect_error("[Sandbox]\nPublishPort=::1:80:80\n", "bad.unit:2: PublishPort: Invalid host address");
+        expect_error("[Sandbox]\nPublishPort=2001:db8::1:80:80\n", "bad.unit:2: PublishPort: Invalid host address \"2001:db8::1\"");
+        expect_error("[Sandbox]\nPublishPort=[2001:db8::1:80:80\n", "bad.unit:2: PublishPort: Invalid host address \"[2001:db8::1\"");
+        expect_error("[Sandbox]\nPublishPort=[10.0.0.1]:80:80\n", "bad.unit:2: PublishPort: Invalid host address \"10.0.0.1\"");
+        expect_error("[Sandbox]\nPublishPort=[2001:db8::/64]:80:80\n", "bad.unit:2: PublishPort: Invalid");
+        expect_error("[Sandbox]\nPublishPort=[::1]:80:80\n",
+                     "bad.unit:2: PublishPort: Host address [::1] in \"[::1]:80:80\" cannot be published: the kernel does not "
+                     "forward IPv6 loopback connections out of the host; use 127.0.0.1.");
+        expect_error("[Sandbox]\nPublishPort=[fe80::1]:80:80\n", "bad.unit:2: PublishPort: Host address [fe80::1] in");
+        expect_error("[Sandbox]\nPublishPort=[ff02::1]:80:80\n", "bad.unit:2: PublishPort: Host address [ff02::1] in");
+        expect_error("[Sandbox]\nPublishPort=[::ffff:10.0.0.1]:80:80\n", "bad.unit:2: PublishPort: Host address [::ffff:10.0.0.1] in");
+        expect_error("[Sandbox]\nPublishPort=8080:80\nPublishPort=[2001:db8::1]:8080:81\n",
+                     "bad.unit:3: PublishPort: Host port 8080/tcp is published twice");
+        expect_error("[Sandbox]\nPublishPort=[::]:8080:80\nPublishPort=[2001:db8::1]:8080:81\n",
+                     "bad.unit:3: PublishPort: Host port 8080/tcp is published twice");
         expect_error("[Sandbox]\nPublishPort=8080:80\nPublishPort=127.0.0.1:8080:81\n", "bad.unit:3: PublishPort: Host port 8080/tcp is published twice");
         expect_error("[Sandbox]\nAddress=10.89.0.300\n", "bad.unit:2: Address: Invalid IPv4 address");
         expect_error("[Sandbox]\nIPAddressAllow=10.0.0.300\n", "bad.unit:2: IPAddressAllow: Invalid address or prefix \"10.0.0.300\"");
@@ -386,6 +400,30 @@ TEST(empty_means_default) {
 }
 
 /* systemd's words and syntax; repeated keys accumulate, empty resets. */
+/* An IPv6 host address is bracketed; the families do not collide. */
+TEST(publish_port_ipv6) {
+        Diagnostics d = {};
+        Unit *u = parse("pub6.unit",
+                        "[Sandbox]\nPublishPort=8080:80\nPublishPort=[2001:db8::7]:8081:80/udp\n"
+                        "PublishPort=[::]:8082:80\nPublishPort=127.0.0.1:8083:80\nPublishPort=[2001:db8::7]:8083:80\n",
+                        &d);
+        char buf[PORT_MAPPING_STRING_MAX];
+
+        ASSERT_TRUE(u);
+        ASSERT_EQ(u->n_publish_ports, 5);
+        ASSERT_TRUE(!u->publish_ports[0].host_ipv6);
+        ASSERT_STREQ(port_mapping_host_port(&u->publish_ports[0], buf), "0.0.0.0:8080/tcp");
+        ASSERT_TRUE(u->publish_ports[1].host_ipv6);
+        ASSERT_STREQ(port_mapping_host_port(&u->publish_ports[1], buf), "[2001:db8::7]:8081/udp");
+        ASSERT_STREQ(port_mapping_host_port(&u->publish_ports[2], buf), "[::]:8082/tcp");
+        ASSERT_STREQ(port_mapping_host_port(&u->publish_ports[3], buf), "127.0.0.1:8083/tcp");
+        ASSERT_STREQ(port_mapping_host_port(&u->publish_ports[4], buf), "[2001:db8::7]:8083/tcp");
+        ASSERT_TRUE(port_mapping_overlap(&u->publish_ports[0], &u->publish_ports[0]));
+        ASSERT_TRUE(!port_mapping_overlap(&u->publish_ports[3], &u->publish_ports[4]));
+        unit_free(u);
+        diagnostics_done(&d);
+}
+
 TEST(ip_address_lists) {
         Diagnostics d = {};
         Unit *u = parse("ipf.unit",
@@ -559,6 +597,7 @@ int main(void) {
         RUN(dropins_order_and_reset);
         RUN(search_path);
         RUN(empty_means_default);
+        RUN(publish_port_ipv6);
         RUN(ip_address_lists);
         RUN(devices_and_tasks);
         RUN(address_families);
