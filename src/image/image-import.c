@@ -59,6 +59,7 @@ typedef struct Import {
         size_t n_members;
         char *index_json, *manifest_json;
         size_t index_size, manifest_size;
+        const ImageInfo *info;  /* while its layers are unpacked */
 } Import;
 
 static void import_done(Import *im) {
@@ -758,59 +759,137 @@ finish:
         return r;
 }
 
-int image_store_add_layer(int blobs_fd, int layers_fd, const char *digest, const char *diff_id, ImageError *e) {
-        const char *blob = oci_digest_hex(digest), *diff = oci_digest_hex(diff_id);
+typedef struct LayerJob {
+        LayerUnpack u;
+        size_t index;
+        char tmp[32];
+} LayerJob;
+
+static void layer_job_abort(int layers_fd, LayerJob *j) {
+        layer_unpack_abort(&j->u);
+        if (j->tmp[0])
+                (void) rm_rf_at(layers_fd, j->tmp);
+        j->tmp[0] = '\0';
+}
+
+static int layer_job_start(int blobs_fd, int layers_fd, const char *digest, LayerJob *j, ImageError *e) {
         _cleanup_close_ int fd = -EBADF;
-        char tmp[32], got[SHA256_HEX_SIZE], msg[1024];
-        struct stat st;
+        char msg[1024];
         int r;
 
-        if (!blob || !diff)
-                return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest", blob ? diff_id : digest);
-        if (fstatat(layers_fd, diff, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
-                return 0;       /* another image has it */
-        fd = openat(blobs_fd, blob, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        fd = openat(blobs_fd, oci_digest_hex(digest), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return image_error(e, negative_errno(), "cannot open the layer %s: %m", digest);
         for (unsigned attempt = 0;; attempt++) {
-                snprintf(tmp, sizeof(tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
-                if (mkdirat(layers_fd, tmp, 0755) >= 0)
+                snprintf(j->tmp, sizeof(j->tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
+                if (mkdirat(layers_fd, j->tmp, 0755) >= 0)
                         break;
-                if (errno != EEXIST || attempt > 16)
+                if (errno != EEXIST || attempt > 16) {
+                        j->tmp[0] = '\0';
                         return image_error(e, negative_errno(), "cannot make a layer directory: %m");
+                }
         }
-        r = layer_unpack(fd, layers_fd, tmp, LAYER_UNPACK_OCI, got, msg, sizeof(msg));
+        r = layer_unpack_start(fd, layers_fd, j->tmp, LAYER_UNPACK_OCI, &j->u, msg, sizeof(msg));
+        if (r < 0) {
+                (void) rm_rf_at(layers_fd, j->tmp);
+                j->tmp[0] = '\0';
+                return image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
+        }
+        return 0;
+}
+
+static int layer_job_finish(int layers_fd, LayerJob *j, const char *digest, const char *diff_id, ImageError *e) {
+        char got[SHA256_HEX_SIZE], msg[1024];
+        int r;
+
+        r = layer_unpack_finish(&j->u, got, msg, sizeof(msg));
         if (r < 0)
-                r = image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
-        else if (!streq(got, diff))
-                r = image_error(e, -EBADMSG, "layer %s: its content is sha256:%.12s..., not the config's diff_id %s",
-                                digest, got, diff_id);
-        else if (syncfs(layers_fd) < 0)
-                r = image_error(e, negative_errno(), "cannot sync the layer: %m");
-        else if (renameat(layers_fd, tmp, layers_fd, diff) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-                r = image_error(e, negative_errno(), "cannot rename the layer into place: %m");
-        if (r < 0 || faccessat(layers_fd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
-                (void) rm_rf_at(layers_fd, tmp);
+                return image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
+        if (!streq(got, oci_digest_hex(diff_id)))
+                return image_error(e, -EBADMSG, "layer %s: its content is sha256:%.12s..., not the config's diff_id %s",
+                                   digest, got, diff_id);
+        return 0;
+}
+
+static unsigned unpack_parallel(size_t n) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t k = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t) cpus;
+
+        return (unsigned) (k < n ? k : n);
+}
+
+int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                           ImageLayerPrepare prepare, void *userdata, ImageError *e) {
+        _cleanup_free_ LayerJob *jobs = NULL;
+        size_t n_jobs = 0, done = 0;
+        unsigned parallel = unpack_parallel(n);
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (!oci_digest_hex(layers[i].digest) || !oci_digest_hex(diff_ids[i]))
+                        return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest",
+                                           oci_digest_hex(layers[i].digest) ? diff_ids[i] : layers[i].digest);
+        jobs = calloc(n ? n : 1, sizeof(LayerJob));
+        if (!jobs)
+                return -ENOMEM;
+
+        /* Each layer unpacks in a child of its own, up to one per CPU at
+         * once, while the next blob is prepared; the oldest is waited for
+         * first. */
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const char *diff = oci_digest_hex(diff_ids[i]);
+                struct stat st;
+
+                if (fstatat(layers_fd, diff, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
+                        continue;       /* another image has it */
+                if (prepare) {
+                        r = prepare(userdata, i, e);
+                        if (r < 0)
+                                break;
+                }
+                if (n_jobs - done == parallel) {
+                        r = layer_job_finish(layers_fd, &jobs[done], layers[jobs[done].index].digest,
+                                             diff_ids[jobs[done].index], e);
+                        done++;
+                        if (r < 0)
+                                break;
+                }
+                jobs[n_jobs].index = i;
+                jobs[n_jobs].u = (LayerUnpack) { .fd = -EBADF };
+                r = layer_job_start(blobs_fd, layers_fd, layers[i].digest, &jobs[n_jobs], e);
+                n_jobs++;
+        }
+        for (; r >= 0 && done < n_jobs; done++)
+                r = layer_job_finish(layers_fd, &jobs[done], layers[jobs[done].index].digest, diff_ids[jobs[done].index], e);
+
+        /* One sync for all the trees, then each is renamed into place:
+         * a layer is there complete or not at all. */
+        if (r >= 0 && n_jobs > 0 && syncfs(layers_fd) < 0)
+                r = image_error(e, negative_errno(), "cannot sync the layers: %m");
+        for (size_t k = 0; r >= 0 && k < n_jobs; k++) {
+                LayerJob *j = &jobs[k];
+
+                if (renameat(layers_fd, j->tmp, layers_fd, oci_digest_hex(diff_ids[j->index])) < 0 &&
+                    errno != EEXIST && errno != ENOTEMPTY)
+                        r = image_error(e, negative_errno(), "cannot rename the layer into place: %m");
+                else if (faccessat(layers_fd, j->tmp, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        j->tmp[0] = '\0';      /* renamed: not ours to remove any more */
+        }
+        for (size_t k = 0; k < n_jobs; k++)
+                layer_job_abort(layers_fd, &jobs[k]);
         return r;
 }
 
-static int unpack_layers(Import *im, const ImageInfo *info, ImageError *e) {
-        for (size_t i = 0; i < info->manifest.n_layers; i++) {
-                struct stat st;
-                int r;
+static int prepare_blob(void *userdata, size_t i, ImageError *e) {
+        Import *im = userdata;
 
-                if (fstatat(im->layers_fd, oci_digest_hex(info->config.diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 &&
-                    S_ISDIR(st.st_mode))
-                        continue;       /* no need for its blob */
-                r = blob_get(im, info->manifest.layers[i].digest, e);
-                if (r < 0)
-                        return r;
-                r = image_store_add_layer(im->blobs_fd, im->layers_fd, info->manifest.layers[i].digest,
-                                          info->config.diff_ids[i], e);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return blob_get(im, im->info->manifest.layers[i].digest, e);
+}
+
+static int unpack_layers(Import *im, const ImageInfo *info, ImageError *e) {
+        im->info = info;
+        return image_store_add_layers(im->blobs_fd, im->layers_fd, info->manifest.layers, info->config.diff_ids,
+                                      info->manifest.n_layers, prepare_blob, im, e);
 }
 
 static int import_locked(Import *im, const char *name, char **ret_digest, ImageError *e) {

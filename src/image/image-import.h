@@ -76,6 +76,11 @@ int image_store_blob_rewind(ImageBlobWriter *w);
 int image_store_blob_commit(ImageBlobWriter *w, char *ret_hex, ImageError *e);
 void image_store_blob_abort(ImageBlobWriter *w);
 
-/* Unpacks the layer blob digest (in blobs_fd) into layers_fd/HEX of
- * diff_id, unless it is there; the uncompressed tar must hash to diff_id. */
-int image_store_add_layer(int blobs_fd, int layers_fd, const char *digest, const char *diff_id, ImageError *e);
+/* Unpacks each layer blob (in blobs_fd) into layers_fd/HEX of its diff_id,
+ * unless it is there; the uncompressed tar must hash to the diff_id.
+ * Several layers unpack at once; prepare (NULL: none) is called for layer
+ * i before it starts, to bring its blob into the store. The trees are
+ * synced once and renamed into place only when all are good. */
+typedef int (*ImageLayerPrepare)(void *userdata, size_t i, ImageError *e);
+int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                           ImageLayerPrepare prepare, void *userdata, ImageError *e);

@@ -310,11 +310,9 @@ int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o,
         r = get_blobs(&p, pb + 1, m.n_layers, e);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < m.n_layers; i++) {
-                r = image_store_add_layer(p.blobs_fd, p.layers_fd, m.layers[i].digest, cfg.diff_ids[i], e);
-                if (r < 0)
-                        return r;
-        }
+        r = image_store_add_layers(p.blobs_fd, p.layers_fd, m.layers, cfg.diff_ids, m.n_layers, NULL, NULL, e);
+        if (r < 0)
+                return r;
 
         /* The manifest after what it names, the tag last: no name leads to
          * a half image. */
