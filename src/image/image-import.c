@@ -815,69 +815,134 @@ static unsigned unpack_parallel(size_t n) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         size_t k = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t) cpus;
 
-        return (unsigned) (k < n ? k : n);
+        return (unsigned) (k < n ? k : n ? n : 1);
 }
 
-int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
-                           ImageLayerPrepare prepare, void *userdata, ImageError *e) {
-        _cleanup_free_ LayerJob *jobs = NULL;
-        size_t n_jobs = 0, done = 0;
-        unsigned parallel = unpack_parallel(n);
-        int r = 0;
+struct ImageLayerBatch {
+        int blobs_fd, layers_fd;
+        const OciDescriptor *layers;
+        char *const *diff_ids;
+        size_t n;
+        unsigned parallel;
+        bool *started;          /* per layer: unpacking, unpacked, or there already */
+        LayerJob *jobs;         /* in the order they were started */
+        size_t n_jobs, done;    /* jobs[done..n_jobs) are running */
+};
+
+ImageLayerBatch *image_layer_batch_free(ImageLayerBatch *b) {
+        if (!b)
+                return NULL;
+        for (size_t k = 0; k < b->n_jobs; k++)
+                layer_job_abort(b->layers_fd, &b->jobs[k]);
+        free(b->jobs);
+        free(b->started);
+        return mfree(b);
+}
+
+int image_layer_batch_new(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                          ImageLayerBatch **ret, ImageError *e) {
+        _cleanup_(image_layer_batch_freep) ImageLayerBatch *b = NULL;
 
         for (size_t i = 0; i < n; i++)
                 if (!oci_digest_hex(layers[i].digest) || !oci_digest_hex(diff_ids[i]))
                         return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest",
                                            oci_digest_hex(layers[i].digest) ? diff_ids[i] : layers[i].digest);
-        jobs = calloc(n ? n : 1, sizeof(LayerJob));
-        if (!jobs)
+        b = calloc(1, sizeof(ImageLayerBatch));
+        if (!b)
                 return -ENOMEM;
+        *b = (ImageLayerBatch) { .blobs_fd = blobs_fd, .layers_fd = layers_fd, .layers = layers,
+                                 .diff_ids = diff_ids, .n = n, .parallel = unpack_parallel(n) };
+        b->started = calloc(n ? n : 1, sizeof(bool));
+        b->jobs = calloc(n ? n : 1, sizeof(LayerJob));
+        if (!b->started || !b->jobs)
+                return -ENOMEM;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
 
-        /* Each layer unpacks in a child of its own, up to one per CPU at
-         * once, while the next blob is prepared; the oldest is waited for
-         * first. */
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                const char *diff = oci_digest_hex(diff_ids[i]);
-                struct stat st;
+static int batch_wait_oldest(ImageLayerBatch *b, ImageError *e) {
+        LayerJob *j = &b->jobs[b->done++];
 
-                if (fstatat(layers_fd, diff, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
-                        continue;       /* another image has it */
-                if (prepare) {
-                        r = prepare(userdata, i, e);
-                        if (r < 0)
-                                break;
-                }
-                if (n_jobs - done == parallel) {
-                        r = layer_job_finish(layers_fd, &jobs[done], layers[jobs[done].index].digest,
-                                             diff_ids[jobs[done].index], e);
-                        done++;
-                        if (r < 0)
-                                break;
-                }
-                jobs[n_jobs].index = i;
-                jobs[n_jobs].u = (LayerUnpack) { .fd = -EBADF };
-                r = layer_job_start(blobs_fd, layers_fd, layers[i].digest, &jobs[n_jobs], e);
-                n_jobs++;
+        return layer_job_finish(b->layers_fd, j, b->layers[j->index].digest, b->diff_ids[j->index], e);
+}
+
+int image_layer_batch_start(ImageLayerBatch *b, size_t i, ImageError *e) {
+        struct stat st;
+        LayerJob *j;
+        int r;
+
+        assert(i < b->n);
+        if (b->started[i])
+                return 0;
+        b->started[i] = true;
+        if (fstatat(b->layers_fd, oci_digest_hex(b->diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
+                return 0;       /* another image has it */
+        if (b->n_jobs - b->done == b->parallel) {
+                r = batch_wait_oldest(b, e);
+                if (r < 0)
+                        return r;
         }
-        for (; r >= 0 && done < n_jobs; done++)
-                r = layer_job_finish(layers_fd, &jobs[done], layers[jobs[done].index].digest, diff_ids[jobs[done].index], e);
+        j = &b->jobs[b->n_jobs++];
+        *j = (LayerJob) { .index = i, .u = { .fd = -EBADF } };
+        return layer_job_start(b->blobs_fd, b->layers_fd, b->layers[i].digest, j, e);
+}
+
+int image_layer_batch_finish(ImageLayerBatch *b, ImageError *e) {
+        int r;
+
+        for (size_t i = 0; i < b->n; i++) {
+                r = image_layer_batch_start(b, i, e);
+                if (r < 0)
+                        return r;
+        }
+        while (b->done < b->n_jobs) {
+                r = batch_wait_oldest(b, e);
+                if (r < 0)
+                        return r;
+        }
+        if (b->n_jobs == 0)
+                return 0;
 
         /* One sync for all the trees, then each is renamed into place:
          * a layer is there complete or not at all. */
-        if (r >= 0 && n_jobs > 0 && syncfs(layers_fd) < 0)
-                r = image_error(e, negative_errno(), "cannot sync the layers: %m");
-        for (size_t k = 0; r >= 0 && k < n_jobs; k++) {
-                LayerJob *j = &jobs[k];
+        if (syncfs(b->layers_fd) < 0)
+                return image_error(e, negative_errno(), "cannot sync the layers: %m");
+        for (size_t k = 0; k < b->n_jobs; k++) {
+                LayerJob *j = &b->jobs[k];
 
-                if (renameat(layers_fd, j->tmp, layers_fd, oci_digest_hex(diff_ids[j->index])) < 0 &&
+                if (renameat(b->layers_fd, j->tmp, b->layers_fd, oci_digest_hex(b->diff_ids[j->index])) < 0 &&
                     errno != EEXIST && errno != ENOTEMPTY)
-                        r = image_error(e, negative_errno(), "cannot rename the layer into place: %m");
-                else if (faccessat(layers_fd, j->tmp, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        return image_error(e, negative_errno(), "cannot rename the layer into place: %m");
+                if (faccessat(b->layers_fd, j->tmp, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
                         j->tmp[0] = '\0';      /* renamed: not ours to remove any more */
         }
-        for (size_t k = 0; k < n_jobs; k++)
-                layer_job_abort(layers_fd, &jobs[k]);
-        return r;
+        return 0;
+}
+
+int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                           ImageLayerPrepare prepare, void *userdata, ImageError *e) {
+        _cleanup_(image_layer_batch_freep) ImageLayerBatch *b = NULL;
+        int r;
+
+        r = image_layer_batch_new(blobs_fd, layers_fd, layers, diff_ids, n, &b, e);
+        if (r < 0)
+                return r;
+        /* The next blob is prepared while the layers before it unpack. */
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
+
+                if (fstatat(layers_fd, oci_digest_hex(diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
+                        continue;       /* no need for its blob */
+                if (prepare) {
+                        r = prepare(userdata, i, e);
+                        if (r < 0)
+                                return r;
+                }
+                r = image_layer_batch_start(b, i, e);
+                if (r < 0)
+                        return r;
+        }
+        return image_layer_batch_finish(b, e);
 }
 
 static int prepare_blob(void *userdata, size_t i, ImageError *e) {

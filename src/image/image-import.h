@@ -84,3 +84,17 @@ void image_store_blob_abort(ImageBlobWriter *w);
 typedef int (*ImageLayerPrepare)(void *userdata, size_t i, ImageError *e);
 int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
                            ImageLayerPrepare prepare, void *userdata, ImageError *e);
+
+/* The same in steps, for a pull that starts a layer's unpacking as soon as
+ * its blob is complete: start unpacks layer i (if it is not there, and
+ * not started yet), waiting for the oldest running one when as many run
+ * as there are CPUs; finish starts the layers not started (their blobs
+ * must be in the store), waits for all, syncs and renames. Free kills
+ * what still runs and removes every tree not renamed. */
+typedef struct ImageLayerBatch ImageLayerBatch;
+int image_layer_batch_new(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                          ImageLayerBatch **ret, ImageError *e);
+int image_layer_batch_start(ImageLayerBatch *b, size_t i, ImageError *e);
+int image_layer_batch_finish(ImageLayerBatch *b, ImageError *e);
+ImageLayerBatch *image_layer_batch_free(ImageLayerBatch *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ImageLayerBatch *, image_layer_batch_free);

@@ -1062,6 +1062,13 @@ int registry_get_blobs(RegistryClient *c, RegistryBlob *blobs, size_t n, unsigne
                         (void) sym_curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
                         (void) sym_curl_multi_remove_handle(multi, msg->easy_handle);
                         what = transfer_finished(t, msg->data.result, &err);
+                        if (what == NEXT_DONE && t->blob->done) {
+                                err = t->blob->done(t->blob->userdata);
+                                if (err < 0) {
+                                        (void) fail_errno(c, err, "blob %s: %s", t->blob->digest, strerror(-err));
+                                        what = NEXT_FAILED;
+                                }
+                        }
                         if (what == NEXT_AGAIN && first_error == 0) {
                                 err = transfer_start(t, multi);
                                 if (err >= 0)
