@@ -344,8 +344,8 @@ if want compile; then
                 "$(awk -v x="$cu" 'BEGIN { print x / 1000 }')" "$(awk -v x="$cn" 'BEGIN { print x / 1000 }')"
         awk -v u="$(med "$WORK/compile.stats" "check, User= on the large image")" -v n="$(med "$WORK/compile.stats" "check, no User=")" \
             -v v="$(med "$WORK/compile.stats" "sandboxctl --version")" -v cu="$cu" -v cn="$cn" 'BEGIN {
-                printf "User= adds %+.2f ms to check (in process %+.2f ms)\n", u - n, (cu - cn) / 1000
-                printf "target: compile with User= on a large image under 5 ms: %.2f ms in process, %.2f ms check - --version -> %s\n",
-                        cu / 1000, u - v, (u - v < 5 && cu / 1000 < 5) ? "met" : "MISSED" }'
+                printf "User= adds %+.2f ms to check (in process %+.2f ms); check - --version: %.2f ms\n", u - n, (cu - cn) / 1000, u - v
+                printf "target: compile with User= on a large image under 5 ms (plan_compile_unit): %.2f ms -> %s\n",
+                        cu / 1000, cu / 1000 < 5 ? "met" : "MISSED" }'
         echo
 fi
