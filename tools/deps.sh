@@ -29,12 +29,22 @@ TEST_DEPS=(
         strace                                  # integration: test-image sees which files a compile reads
 )
 
+# The peers and tools of bench/run.sh and bench/image.sh (run.sh installs
+# its own when missing; image.sh only says what is missing).
+BENCH_DEPS=(
+        crun bubblewrap hyperfine jq gcc python3
+        golang-github-containers-common         # Docker's default seccomp profile
+        podman skopeo docker-registry           # bench/image.sh
+)
+
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")
-case "${1:-}" in
+for a in "$@"; do
+        case $a in
         --tests) want+=("${TEST_DEPS[@]}") ;;
-        "") ;;
-        *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
-esac
+        --bench) want+=("${BENCH_DEPS[@]}") ;;
+        *) echo "usage: $0 [--tests] [--bench]" >&2; exit 2 ;;
+        esac
+done
 
 missing=()
 for p in "${want[@]}"; do

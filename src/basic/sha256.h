@@ -5,6 +5,7 @@
  * Small and dependency-free: the launcher needs a digest of a file, not a
  * crypto library. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,11 @@ typedef struct Sha256 {
 void sha256_init(Sha256 *s);
 void sha256_update(Sha256 *s, const void *data, size_t n);
 void sha256_finish(Sha256 *s, uint8_t ret[static SHA256_DIGEST_SIZE]);
+
+/* Whether the CPU's SHA instructions are used (where there are any; the
+ * default); off: the portable code. Returns whether they are used now.
+ * For tests that compare both. */
+bool sha256_set_accelerated(bool on);
 
 /* Lower-case hex, NUL-terminated. */
 void sha256_to_hex(const uint8_t digest[static SHA256_DIGEST_SIZE], char ret[static SHA256_HEX_SIZE]);

@@ -59,6 +59,7 @@ typedef struct Import {
         size_t n_members;
         char *index_json, *manifest_json;
         size_t index_size, manifest_size;
+        const ImageInfo *info;  /* while its layers are unpacked */
 } Import;
 
 static void import_done(Import *im) {
@@ -758,59 +759,202 @@ finish:
         return r;
 }
 
-int image_store_add_layer(int blobs_fd, int layers_fd, const char *digest, const char *diff_id, ImageError *e) {
-        const char *blob = oci_digest_hex(digest), *diff = oci_digest_hex(diff_id);
+typedef struct LayerJob {
+        LayerUnpack u;
+        size_t index;
+        char tmp[32];
+} LayerJob;
+
+static void layer_job_abort(int layers_fd, LayerJob *j) {
+        layer_unpack_abort(&j->u);
+        if (j->tmp[0])
+                (void) rm_rf_at(layers_fd, j->tmp);
+        j->tmp[0] = '\0';
+}
+
+static int layer_job_start(int blobs_fd, int layers_fd, const char *digest, LayerJob *j, ImageError *e) {
         _cleanup_close_ int fd = -EBADF;
-        char tmp[32], got[SHA256_HEX_SIZE], msg[1024];
-        struct stat st;
+        char msg[1024];
         int r;
 
-        if (!blob || !diff)
-                return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest", blob ? diff_id : digest);
-        if (fstatat(layers_fd, diff, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
-                return 0;       /* another image has it */
-        fd = openat(blobs_fd, blob, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        fd = openat(blobs_fd, oci_digest_hex(digest), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return image_error(e, negative_errno(), "cannot open the layer %s: %m", digest);
         for (unsigned attempt = 0;; attempt++) {
-                snprintf(tmp, sizeof(tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
-                if (mkdirat(layers_fd, tmp, 0755) >= 0)
+                snprintf(j->tmp, sizeof(j->tmp), ".tmp-%08x%08x", (unsigned) random(), attempt);
+                if (mkdirat(layers_fd, j->tmp, 0755) >= 0)
                         break;
-                if (errno != EEXIST || attempt > 16)
+                if (errno != EEXIST || attempt > 16) {
+                        j->tmp[0] = '\0';
                         return image_error(e, negative_errno(), "cannot make a layer directory: %m");
+                }
         }
-        r = layer_unpack(fd, layers_fd, tmp, LAYER_UNPACK_OCI, got, msg, sizeof(msg));
+        r = layer_unpack_start(fd, layers_fd, j->tmp, LAYER_UNPACK_OCI, &j->u, msg, sizeof(msg));
+        if (r < 0) {
+                (void) rm_rf_at(layers_fd, j->tmp);
+                j->tmp[0] = '\0';
+                return image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
+        }
+        return 0;
+}
+
+static int layer_job_finish(int layers_fd, LayerJob *j, const char *digest, const char *diff_id, ImageError *e) {
+        char got[SHA256_HEX_SIZE], msg[1024];
+        int r;
+
+        r = layer_unpack_finish(&j->u, got, msg, sizeof(msg));
         if (r < 0)
-                r = image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
-        else if (!streq(got, diff))
-                r = image_error(e, -EBADMSG, "layer %s: its content is sha256:%.12s..., not the config's diff_id %s",
-                                digest, got, diff_id);
-        else if (syncfs(layers_fd) < 0)
-                r = image_error(e, negative_errno(), "cannot sync the layer: %m");
-        else if (renameat(layers_fd, tmp, layers_fd, diff) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-                r = image_error(e, negative_errno(), "cannot rename the layer into place: %m");
-        if (r < 0 || faccessat(layers_fd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
-                (void) rm_rf_at(layers_fd, tmp);
-        return r;
+                return image_error(e, r, "layer %s: %s", digest, r == -EBADMSG ? msg : strerror(-r));
+        if (!streq(got, oci_digest_hex(diff_id)))
+                return image_error(e, -EBADMSG, "layer %s: its content is sha256:%.12s..., not the config's diff_id %s",
+                                   digest, got, diff_id);
+        return 0;
+}
+
+static unsigned unpack_parallel(size_t n) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t k = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t) cpus;
+
+        return (unsigned) (k < n ? k : n ? n : 1);
+}
+
+struct ImageLayerBatch {
+        int blobs_fd, layers_fd;
+        const OciDescriptor *layers;
+        char *const *diff_ids;
+        size_t n;
+        unsigned parallel;
+        bool *started;          /* per layer: unpacking, unpacked, or there already */
+        LayerJob *jobs;         /* in the order they were started */
+        size_t n_jobs, done;    /* jobs[done..n_jobs) are running */
+};
+
+ImageLayerBatch *image_layer_batch_free(ImageLayerBatch *b) {
+        if (!b)
+                return NULL;
+        for (size_t k = 0; k < b->n_jobs; k++)
+                layer_job_abort(b->layers_fd, &b->jobs[k]);
+        free(b->jobs);
+        free(b->started);
+        return mfree(b);
+}
+
+int image_layer_batch_new(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                          ImageLayerBatch **ret, ImageError *e) {
+        _cleanup_(image_layer_batch_freep) ImageLayerBatch *b = NULL;
+
+        for (size_t i = 0; i < n; i++)
+                if (!oci_digest_hex(layers[i].digest) || !oci_digest_hex(diff_ids[i]))
+                        return image_error(e, -EBADMSG, "\"%s\" is not a sha256 digest",
+                                           oci_digest_hex(layers[i].digest) ? diff_ids[i] : layers[i].digest);
+        b = calloc(1, sizeof(ImageLayerBatch));
+        if (!b)
+                return -ENOMEM;
+        *b = (ImageLayerBatch) { .blobs_fd = blobs_fd, .layers_fd = layers_fd, .layers = layers,
+                                 .diff_ids = diff_ids, .n = n, .parallel = unpack_parallel(n) };
+        b->started = calloc(n ? n : 1, sizeof(bool));
+        b->jobs = calloc(n ? n : 1, sizeof(LayerJob));
+        if (!b->started || !b->jobs)
+                return -ENOMEM;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+static int batch_wait_oldest(ImageLayerBatch *b, ImageError *e) {
+        LayerJob *j = &b->jobs[b->done++];
+
+        return layer_job_finish(b->layers_fd, j, b->layers[j->index].digest, b->diff_ids[j->index], e);
+}
+
+int image_layer_batch_start(ImageLayerBatch *b, size_t i, ImageError *e) {
+        struct stat st;
+        LayerJob *j;
+        int r;
+
+        assert(i < b->n);
+        if (b->started[i])
+                return 0;
+        b->started[i] = true;
+        if (fstatat(b->layers_fd, oci_digest_hex(b->diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
+                return 0;       /* another image has it */
+        if (b->n_jobs - b->done == b->parallel) {
+                r = batch_wait_oldest(b, e);
+                if (r < 0)
+                        return r;
+        }
+        j = &b->jobs[b->n_jobs++];
+        *j = (LayerJob) { .index = i, .u = { .fd = -EBADF } };
+        return layer_job_start(b->blobs_fd, b->layers_fd, b->layers[i].digest, j, e);
+}
+
+int image_layer_batch_finish(ImageLayerBatch *b, ImageError *e) {
+        int r;
+
+        for (size_t i = 0; i < b->n; i++) {
+                r = image_layer_batch_start(b, i, e);
+                if (r < 0)
+                        return r;
+        }
+        while (b->done < b->n_jobs) {
+                r = batch_wait_oldest(b, e);
+                if (r < 0)
+                        return r;
+        }
+        if (b->n_jobs == 0)
+                return 0;
+
+        /* One sync for all the trees, then each is renamed into place:
+         * a layer is there complete or not at all. */
+        if (syncfs(b->layers_fd) < 0)
+                return image_error(e, negative_errno(), "cannot sync the layers: %m");
+        for (size_t k = 0; k < b->n_jobs; k++) {
+                LayerJob *j = &b->jobs[k];
+
+                if (renameat(b->layers_fd, j->tmp, b->layers_fd, oci_digest_hex(b->diff_ids[j->index])) < 0 &&
+                    errno != EEXIST && errno != ENOTEMPTY)
+                        return image_error(e, negative_errno(), "cannot rename the layer into place: %m");
+                if (faccessat(b->layers_fd, j->tmp, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        j->tmp[0] = '\0';      /* renamed: not ours to remove any more */
+        }
+        return 0;
+}
+
+int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                           ImageLayerPrepare prepare, void *userdata, ImageError *e) {
+        _cleanup_(image_layer_batch_freep) ImageLayerBatch *b = NULL;
+        int r;
+
+        r = image_layer_batch_new(blobs_fd, layers_fd, layers, diff_ids, n, &b, e);
+        if (r < 0)
+                return r;
+        /* The next blob is prepared while the layers before it unpack. */
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
+
+                if (fstatat(layers_fd, oci_digest_hex(diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode))
+                        continue;       /* no need for its blob */
+                if (prepare) {
+                        r = prepare(userdata, i, e);
+                        if (r < 0)
+                                return r;
+                }
+                r = image_layer_batch_start(b, i, e);
+                if (r < 0)
+                        return r;
+        }
+        return image_layer_batch_finish(b, e);
+}
+
+static int prepare_blob(void *userdata, size_t i, ImageError *e) {
+        Import *im = userdata;
+
+        return blob_get(im, im->info->manifest.layers[i].digest, e);
 }
 
 static int unpack_layers(Import *im, const ImageInfo *info, ImageError *e) {
-        for (size_t i = 0; i < info->manifest.n_layers; i++) {
-                struct stat st;
-                int r;
-
-                if (fstatat(im->layers_fd, oci_digest_hex(info->config.diff_ids[i]), &st, AT_SYMLINK_NOFOLLOW) >= 0 &&
-                    S_ISDIR(st.st_mode))
-                        continue;       /* no need for its blob */
-                r = blob_get(im, info->manifest.layers[i].digest, e);
-                if (r < 0)
-                        return r;
-                r = image_store_add_layer(im->blobs_fd, im->layers_fd, info->manifest.layers[i].digest,
-                                          info->config.diff_ids[i], e);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        im->info = info;
+        return image_store_add_layers(im->blobs_fd, im->layers_fd, info->manifest.layers, info->config.diff_ids,
+                                      info->manifest.n_layers, prepare_blob, im, e);
 }
 
 static int import_locked(Import *im, const char *name, char **ret_digest, ImageError *e) {

@@ -76,6 +76,25 @@ int image_store_blob_rewind(ImageBlobWriter *w);
 int image_store_blob_commit(ImageBlobWriter *w, char *ret_hex, ImageError *e);
 void image_store_blob_abort(ImageBlobWriter *w);
 
-/* Unpacks the layer blob digest (in blobs_fd) into layers_fd/HEX of
- * diff_id, unless it is there; the uncompressed tar must hash to diff_id. */
-int image_store_add_layer(int blobs_fd, int layers_fd, const char *digest, const char *diff_id, ImageError *e);
+/* Unpacks each layer blob (in blobs_fd) into layers_fd/HEX of its diff_id,
+ * unless it is there; the uncompressed tar must hash to the diff_id.
+ * Several layers unpack at once; prepare (NULL: none) is called for layer
+ * i before it starts, to bring its blob into the store. The trees are
+ * synced once and renamed into place only when all are good. */
+typedef int (*ImageLayerPrepare)(void *userdata, size_t i, ImageError *e);
+int image_store_add_layers(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                           ImageLayerPrepare prepare, void *userdata, ImageError *e);
+
+/* The same in steps, for a pull that starts a layer's unpacking as soon as
+ * its blob is complete: start unpacks layer i (if it is not there, and
+ * not started yet), waiting for the oldest running one when as many run
+ * as there are CPUs; finish starts the layers not started (their blobs
+ * must be in the store), waits for all, syncs and renames. Free kills
+ * what still runs and removes every tree not renamed. */
+typedef struct ImageLayerBatch ImageLayerBatch;
+int image_layer_batch_new(int blobs_fd, int layers_fd, const OciDescriptor *layers, char *const *diff_ids, size_t n,
+                          ImageLayerBatch **ret, ImageError *e);
+int image_layer_batch_start(ImageLayerBatch *b, size_t i, ImageError *e);
+int image_layer_batch_finish(ImageLayerBatch *b, ImageError *e);
+ImageLayerBatch *image_layer_batch_free(ImageLayerBatch *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ImageLayerBatch *, image_layer_batch_free);

@@ -30,20 +30,24 @@ typedef struct PullBlob {
         Pull *pull;
         const OciDescriptor *d;
         const char *what;
+        ssize_t layer;          /* its index in the manifest's layers, or -1 */
         ImageBlobWriter w;
         uint64_t resumed_from;
         bool open;
+        ImageError error;       /* why done() failed */
 } PullBlob;
 
 struct Pull {
         RegistryClient *client;
         int store_fd, blobs_fd, layers_fd;
+        ImageLayerBatch *batch; /* layers unpack as their blobs complete */
         ImagePullProgress progress;
         ImagePullBytes bytes;
         void *userdata;
 };
 
 static void pull_done(Pull *p) {
+        image_layer_batch_free(p->batch);
         registry_client_free(p->client);
         safe_close(p->blobs_fd);
         safe_close(p->layers_fd);
@@ -166,8 +170,24 @@ static int blob_cb_rewind(void *userdata) {
         return image_store_blob_rewind(&b->w);
 }
 
-/* Downloads the blobs not in the store yet, in parallel, into .partial/;
- * each complete one is checked and renamed, whatever the others did. */
+/* A blob is complete: checked and renamed at once, whatever the others
+ * do, and a layer starts unpacking while the others download. */
+static int blob_cb_done(void *userdata) {
+        PullBlob *b = userdata;
+        int r;
+
+        r = image_store_blob_commit(&b->w, NULL, &b->error);
+        b->open = false;
+        if (r < 0)
+                return r;
+        if (b->pull->progress)
+                b->pull->progress(b->pull->userdata, b->what, b->d->digest, (uint64_t) b->d->size, b->resumed_from, false);
+        if (b->pull->batch && b->layer >= 0)
+                return image_layer_batch_start(b->pull->batch, (size_t) b->layer, &b->error);
+        return 0;
+}
+
+/* Downloads the blobs not in the store yet, in parallel, into .partial/. */
 static int get_blobs(Pull *p, PullBlob *pb, size_t n, ImageError *e) {
         _cleanup_free_ RegistryBlob *rb = NULL;
         size_t m = 0;
@@ -202,29 +222,26 @@ static int get_blobs(Pull *p, PullBlob *pb, size_t n, ImageError *e) {
                         .offset = pb[i].w.size,
                         .write = blob_cb_write,
                         .rewind = blob_cb_rewind,
+                        .done = blob_cb_done,
                         .userdata = &pb[i],
                 };
         }
         if (m > 0)
                 ret = registry_get_blobs(p->client, rb, m, 0);
-        if (ret < 0)
+        if (ret < 0) {
                 (void) client_error(p, ret, &first);
-        for (size_t k = 0; k < m; k++) {
-                PullBlob *b = rb[k].userdata;
+                /* A blob that did not match its digest, or a layer that
+                 * did not unpack, says so better than the transport. */
+                for (size_t k = 0; k < m; k++) {
+                        PullBlob *b = rb[k].userdata;
 
-                if (rb[k].result < 0)
-                        continue;
-                r = image_store_blob_commit(&b->w, NULL, ret < 0 ? NULL : e);
-                b->open = false;
-                if (r < 0 && ret >= 0) {
-                        ret = r;
-                        continue;
+                        if (b->error.msg[0]) {
+                                first = b->error;
+                                break;
+                        }
                 }
-                if (r >= 0 && p->progress)
-                        p->progress(p->userdata, b->what, b->d->digest, (uint64_t) b->d->size, b->resumed_from, false);
-        }
-        if (ret < 0 && first.msg[0])
                 *e = first;
+        }
         r = ret;
 finish:
         for (size_t i = 0; i < n; i++)
@@ -289,9 +306,9 @@ int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o,
         pb = calloc(m.n_layers + 1, sizeof(PullBlob));
         if (!pb)
                 return -ENOMEM;
-        pb[0] = (PullBlob) { .d = &m.config, .what = "config" };
+        pb[0] = (PullBlob) { .d = &m.config, .what = "config", .layer = -1 };
         for (size_t i = 0; i < m.n_layers; i++)
-                pb[i + 1] = (PullBlob) { .d = &m.layers[i], .what = "blob" };
+                pb[i + 1] = (PullBlob) { .d = &m.layers[i], .what = "blob", .layer = (ssize_t) i };
 
         r = get_blobs(&p, pb, 1, e);
         if (r < 0)
@@ -309,14 +326,16 @@ int image_pull(const char *store, const ImageRef *ref, const RegistryOptions *o,
                 return image_error(e, -EBADMSG, "the manifest has %zu layers but the config %zu diff_ids", m.n_layers,
                                    cfg.n_diff_ids);
 
+        r = image_layer_batch_new(p.blobs_fd, p.layers_fd, m.layers, cfg.diff_ids, m.n_layers, &p.batch, e);
+        if (r < 0)
+                return r;
         r = get_blobs(&p, pb + 1, m.n_layers, e);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < m.n_layers; i++) {
-                r = image_store_add_layer(p.blobs_fd, p.layers_fd, m.layers[i].digest, cfg.diff_ids[i], e);
-                if (r < 0)
-                        return r;
-        }
+        /* Layers whose blobs were in the store already start now. */
+        r = image_layer_batch_finish(p.batch, e);
+        if (r < 0)
+                return r;
 
         /* The manifest after what it names, the tag last: no name leads to
          * a half image. */

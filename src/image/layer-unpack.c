@@ -321,12 +321,9 @@ finish:
         return err;
 }
 
-int layer_unpack(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags flags,
-                 char ret_diff_id[SHA256_HEX_SIZE], char *msg, size_t size) {
+int layer_unpack_start(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags flags, LayerUnpack *ret,
+                       char *msg, size_t size) {
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
-        char buf[1024 + SHA256_HEX_SIZE];
-        int wstatus;
-        ssize_t n;
         const char *why;
         pid_t pid;
         int r;
@@ -366,12 +363,24 @@ int layer_unpack(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags 
                 _exit(err ? 1 : 0);
         }
 
-        pipe_fds[1] = safe_close(pipe_fds[1]);
-        n = read(pipe_fds[0], buf, sizeof(buf) - 1);
+        *ret = (LayerUnpack) { .pid = pid, .fd = TAKE_FD(pipe_fds[0]) };
+        return 0;
+}
+
+int layer_unpack_finish(LayerUnpack *u, char ret_diff_id[SHA256_HEX_SIZE], char *msg, size_t size) {
+        char buf[1024 + SHA256_HEX_SIZE];
+        int wstatus;
+        ssize_t n;
+
+        n = read(u->fd, buf, sizeof(buf) - 1);
         buf[n > 0 ? n : 0] = '\0';
-        while (waitpid(pid, &wstatus, 0) < 0)
-                if (errno != EINTR)
+        u->fd = safe_close(u->fd);
+        while (waitpid(u->pid, &wstatus, 0) < 0)
+                if (errno != EINTR) {
+                        u->pid = 0;
                         return negative_errno();
+                }
+        u->pid = 0;
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || buf[0] != 'H') {
                 snprintf(msg, size, "%s", buf[0] == 'E' ? buf + 1 : "the unpacking process failed");
                 return -EBADMSG;
@@ -381,4 +390,25 @@ int layer_unpack(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags 
                 ret_diff_id[SHA256_HEX_SIZE - 1] = '\0';
         }
         return 0;
+}
+
+void layer_unpack_abort(LayerUnpack *u) {
+        if (u->pid > 0) {
+                (void) kill(u->pid, SIGKILL);
+                while (waitpid(u->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        u->pid = 0;
+        u->fd = safe_close(u->fd);
+}
+
+int layer_unpack(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags flags,
+                 char ret_diff_id[SHA256_HEX_SIZE], char *msg, size_t size) {
+        LayerUnpack u;
+        int r;
+
+        r = layer_unpack_start(archive_fd, dir_fd, name, flags, &u, msg, size);
+        if (r < 0)
+                return r;
+        return layer_unpack_finish(&u, ret_diff_id, msg, size);
 }

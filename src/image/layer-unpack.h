@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sha256.h"
 
@@ -21,3 +22,16 @@ typedef enum LayerUnpackFlags {
  * in msg for a bad archive. ret_diff_id (OCI only) gets the hex digest. */
 int layer_unpack(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags flags,
                  char ret_diff_id[SHA256_HEX_SIZE], char *msg, size_t size);
+
+/* The same in two steps, so that several layers unpack at once: start
+ * forks the child and returns; finish waits for it (and closes what start
+ * opened, whatever the result); abort kills and reaps it. */
+typedef struct LayerUnpack {
+        pid_t pid;
+        int fd;         /* the child's report */
+} LayerUnpack;
+
+int layer_unpack_start(int archive_fd, int dir_fd, const char *name, LayerUnpackFlags flags, LayerUnpack *ret,
+                       char *msg, size_t size);
+int layer_unpack_finish(LayerUnpack *u, char ret_diff_id[SHA256_HEX_SIZE], char *msg, size_t size);
+void layer_unpack_abort(LayerUnpack *u);

@@ -1046,12 +1046,11 @@ int registry_get_blobs(RegistryClient *c, RegistryBlob *blobs, size_t n, unsigne
                         break;
 
                 CURLMcode m = sym_curl_multi_perform(multi, &running);
-                if (m == CURLM_OK)
-                        m = sym_curl_multi_poll(multi, NULL, 0, 1000, NULL);
                 if (m != CURLM_OK) {
                         first_error = fail(c, "download loop: %s", sym_curl_multi_strerror(m));
                         break;
                 }
+                bool finished = false;
                 while ((msg = sym_curl_multi_info_read(multi, &left))) {
                         Transfer *t = NULL;
                         Next what;
@@ -1059,9 +1058,17 @@ int registry_get_blobs(RegistryClient *c, RegistryBlob *blobs, size_t n, unsigne
 
                         if (msg->msg != CURLMSG_DONE)
                                 continue;
+                        finished = true;
                         (void) sym_curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
                         (void) sym_curl_multi_remove_handle(multi, msg->easy_handle);
                         what = transfer_finished(t, msg->data.result, &err);
+                        if (what == NEXT_DONE && t->blob->done) {
+                                err = t->blob->done(t->blob->userdata);
+                                if (err < 0) {
+                                        (void) fail_errno(c, err, "blob %s: %s", t->blob->digest, strerror(-err));
+                                        what = NEXT_FAILED;
+                                }
+                        }
                         if (what == NEXT_AGAIN && first_error == 0) {
                                 err = transfer_start(t, multi);
                                 if (err >= 0)
@@ -1081,6 +1088,17 @@ int registry_get_blobs(RegistryClient *c, RegistryBlob *blobs, size_t n, unsigne
                  * partial state, resumable next time. */
                 if (first_error != 0)
                         break;
+                /* Wait only when nothing finished: a transfer that is done
+                 * leaves no socket to wake the poll, so waiting then would
+                 * hold its slot (and the last transfer's end) for the
+                 * whole timeout. */
+                if (!finished) {
+                        m = sym_curl_multi_poll(multi, NULL, 0, 1000, NULL);
+                        if (m != CURLM_OK) {
+                                first_error = fail(c, "download loop: %s", sym_curl_multi_strerror(m));
+                                break;
+                        }
+                }
         }
 
         for (size_t i = 0; i < n; i++) {

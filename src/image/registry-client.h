@@ -70,6 +70,9 @@ typedef struct RegistryBlob {
         /* The registry ignored the Range: the caller must drop what it has
          * and take the blob from byte 0. */
         int (*rewind)(void *userdata);
+        /* NULL, or called once the blob is complete, while the others
+         * still download; non-zero return fails the blob with it. */
+        int (*done)(void *userdata);
         void *userdata;
         /* Out: 0, or a negative errno; the first failure's sentence is in
          * registry_client_error(). */
