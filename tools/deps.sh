@@ -1,6 +1,10 @@
 #!/bin/bash
 # Install what building, running and testing sandboxd needs, from Debian
 # packages. Idempotent; quiet unless something fails.
+#
+#   tools/deps.sh            build and run
+#   tools/deps.sh --tests    ... and every test lane
+#   tools/deps.sh --bench    ... and the peers and tools of bench/
 set -euo pipefail
 
 BUILD_DEPS=(
@@ -27,11 +31,19 @@ TEST_DEPS=(
         git                                     # unit: policy show --since (test-policy-review)
 )
 
+BENCH_DEPS=(
+        python3 jq nftables
+        crun bubblewrap hyperfine                       # bench/run.sh: the peers
+        golang-github-containers-common                 # bench/run.sh: Docker's seccomp profile
+        podman runc conmon containernetworking-plugins iptables  # bench/network.sh: podman's bridge network
+)
+
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")
 case "${1:-}" in
         --tests) want+=("${TEST_DEPS[@]}") ;;
+        --bench) want+=("${BENCH_DEPS[@]}") ;;
         "") ;;
-        *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--tests|--bench]" >&2; exit 2 ;;
 esac
 
 missing=()
