@@ -28,6 +28,7 @@
 # -P leaves podman out. Everything made is removed at exit: services,
 # sandboxd, containers, podman's storage; and the bridges, nft tables, CNI
 # state and cgroups of sandboxd and podman if this run made them.
+# Results and method: docs/performance.md.
 set -euo pipefail
 
 RUNS=30
@@ -50,7 +51,7 @@ while getopts "n:w:s:S:r:b:x:p:Ph" o; do
         x) XRUNS=$OPTARG ;;
         p) PORT=$OPTARG ;;
         P) PODMAN=no ;;
-        *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
         esac
 done
 PM_SERVICES=${PM_SERVICES:-$SERVICES}
