@@ -1,6 +1,10 @@
 #!/bin/bash
 # Install what building, running and testing sandboxd needs, from Debian
 # packages. Idempotent; quiet unless something fails.
+#
+#   tools/deps.sh            build and run
+#   tools/deps.sh --tests    ... and every test lane
+#   tools/deps.sh --bench    ... and the peers and tools of bench/
 set -euo pipefail
 
 BUILD_DEPS=(
@@ -29,12 +33,13 @@ TEST_DEPS=(
         strace                                  # integration: test-image sees which files a compile reads
 )
 
-# The peers and tools of bench/run.sh and bench/image.sh (run.sh installs
-# its own when missing; image.sh only says what is missing).
+# The peers and tools of bench/ (run.sh installs its own when missing;
+# image.sh and network.sh only say what is missing).
 BENCH_DEPS=(
-        crun bubblewrap hyperfine jq gcc python3
-        golang-github-containers-common         # Docker's default seccomp profile
-        podman skopeo docker-registry           # bench/image.sh
+        crun bubblewrap hyperfine jq gcc python3 nftables       # bench/run.sh: the peers
+        golang-github-containers-common                         # bench/run.sh: Docker's seccomp profile
+        podman skopeo docker-registry                           # bench/image.sh
+        runc conmon containernetworking-plugins iptables        # bench/network.sh: podman's bridge network
 )
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")
