@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <net/if.h>
@@ -16,6 +15,7 @@
 
 #include "in-addr-util.h"
 #include "macro.h"
+#include "netlink-util.h"
 #include "rtnl.h"
 
 struct Rtnl {
@@ -286,29 +286,11 @@ static int route_cb(const struct nlmsghdr *nlh, void *data) {
 int rtnl_route_parse(const void *buf, size_t len, unsigned seq, struct in_addr net, unsigned prefixlen,
                      unsigned except_ifindex, bool *overlap, RtnlRoute *route) {
         RouteQuery q = { .net = net, .prefixlen = prefixlen, .except_ifindex = except_ifindex };
-        const uint8_t *p = buf;
-        size_t left = len;
         int c;
 
-        /* libmnl's walk compares nlmsg_len as an int: a length above
-         * INT_MAX passes its check and moves the cursor gigabytes past
-         * the buffer (found by fuzz-rtnl). Every header is checked here
-         * first, against what is really left. */
-        if (len > INT_MAX)
-                return -EBADMSG;
-        while (left > 0) {
-                const struct nlmsghdr *h = (const struct nlmsghdr *) p;
-                size_t step;
-
-                if (left < sizeof(struct nlmsghdr) || h->nlmsg_len < sizeof(struct nlmsghdr) || h->nlmsg_len > left)
-                        return -EBADMSG;
-                step = MNL_ALIGN(h->nlmsg_len);
-                if (step >= left)
-                        break;
-                p += step;
-                left -= step;
-        }
-
+        c = netlink_buffer_check(buf, len);
+        if (c < 0)
+                return c;
         errno = 0;
         c = mnl_cb_run(buf, len, seq, 0, route_cb, &q);
         if (q.overlap && !*overlap) {

@@ -5,7 +5,9 @@
 # a second service; outbound NAT to a "remote" namespace linked to the host
 # by a veth (it must see the host's address as the source); PublishPort=
 # from the remote and from 127.0.0.1; the same address at every start; no
-# veth and no published port left once a service ended; bad input;
+# veth and no published port left once a service ended; libnftables
+# loaded only by a start that changes rules, a flushed table made whole by
+# the next start; bad input;
 # IPAddressAllow=/IPAddressDeny= and the policy's AllowOutbound= with
 # listeners on an allowed and a denied remote address, on the host and on
 # another service, through sandboxctl run and sandboxd (re-adoption, a
@@ -30,7 +32,7 @@ at_exit '[ "$had_table" = yes ] || nft delete table inet sandboxd 2>/dev/null'
 # This test's leases (the names of its units), and the directory if it made it.
 had_netdir=no
 [ -d /var/lib/sandboxd/net ] && had_netdir=yes
-at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|degress|egress[0-9]*|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
+at_exit "sed -i -E '/ (web1|client|quiet|out|web2|web3|dweb|degress|egress[0-9]*|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
 at_exit '[ "$had_netdir" = yes ] || rm -rf /var/lib/sandboxd/net'
 
 # The "remote machine": testbeds §4, with names of this test.
@@ -163,6 +165,48 @@ addr1=$(sed -n 's/.*inet \(10\.89\.[0-9.]*\)\/16.*/\1/p' "$OUT")
 sbx_run client
 addr2=$(sed -n 's/.*inet \(10\.89\.[0-9.]*\)\/16.*/\1/p' "$OUT")
 check "a leased address ($addr1) is the same at the next start ($addr2)" test -n "$addr1" -a "$addr1" = "$addr2"
+
+# ---- libnftables only for a start that changes rules ----
+# No ports, no egress lists and the table whole: the start reads the table
+# over nfnetlink and never loads libnftables. A table missing a chain's
+# rules, or flushed, is made whole by the next start (through nft), and
+# web1's published ports (map elements, kept by a flush) answer again.
+write_unit quiet <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+[Service]
+ExecStart=/bin/sh -c "ip -o -4 addr show dev eth0; exec sleep 60"
+X
+marks() { nft list table inet sandboxd 2>/dev/null | grep -c 'sandboxd-rules-1' || true; }
+# quiet_nft: run quiet; once it runs, QUIET_NFT says whether its sandboxctl
+# has libnftables mapped (yes/no).
+quiet_nft() {
+        QUIET_NFT=no
+        sbx_start quiet
+        if wait_for 10 grep -q 'inet 10\.89\.' "$OUT"; then
+                grep -q 'libnftables' "/proc/$SBX_PID/maps" && QUIET_NFT=yes
+        else
+                QUIET_NFT="not running: $(tr '\n' ' ' <"$ERR")"
+        fi
+        kill -TERM "$SBX_PID" 2>/dev/null || true
+        sbx_wait "$SBX_PID" 10
+}
+check "the table is whole ($(marks) marks)" test "$(marks)" = 4
+quiet_nft
+check "a start with the table whole does not load libnftables ($QUIET_NFT)" test "$QUIET_NFT" = no
+nft flush chain inet sandboxd postrouting
+quiet_nft
+check "a chain's rules flushed: the start loads libnftables ($QUIET_NFT)" test "$QUIET_NFT" = yes
+check "a chain's rules flushed: the start wrote them again ($(marks) marks)" test "$(marks)" = 4
+nft flush table inet sandboxd
+check "the table flushed: web1's port does not answer" sh -c "! curl -sf --max-time 2 http://127.0.0.1:18780/"
+quiet_nft
+check "the table flushed: the start loads libnftables ($QUIET_NFT)" test "$QUIET_NFT" = yes
+check "the table flushed: the start made it whole ($(marks) marks)" test "$(marks)" = 4
+check "the table flushed and made whole: web1's port answers again" sh -c "curl -sf --max-time 2 http://127.0.0.1:18780/ | grep -qx web1-$ID"
+quiet_nft
+check "made whole: the next start does not load libnftables ($QUIET_NFT)" test "$QUIET_NFT" = no
 
 # ---- a published port already published, or in use on the host ----
 write_unit web2 <<'X'
