@@ -151,14 +151,16 @@ int rtnl_veth_create(Rtnl *r, const char *name, unsigned master, const char *pee
         struct nlmsghdr *nlh;
         struct ifinfomsg *ifi, *peer;
         struct nlattr *li, *data, *pi;
-        unsigned index;
-        int q;
 
         if (!ifname_is_valid(name) || !ifname_is_valid(peer_name))
                 return -EINVAL;
         nlh = request(r, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
         ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
         ifi->ifi_family = AF_UNSPEC;
+        /* Up as it is made (the kernel applies the header's flags to a new
+         * link), as `ip link add ... up` does: no second request. */
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
         if (master > 0)
                 mnl_attr_put_u32(nlh, IFLA_MASTER, master);
@@ -176,17 +178,7 @@ int rtnl_veth_create(Rtnl *r, const char *name, unsigned master, const char *pee
         mnl_attr_nest_end(nlh, pi);
         mnl_attr_nest_end(nlh, data);
         mnl_attr_nest_end(nlh, li);
-        q = transact(r, nlh);
-        if (q < 0)
-                return q;
-        q = rtnl_link_index(r, name, &index);
-        if (q >= 0)
-                q = rtnl_link_set_up(r, index);
-        if (q < 0) {
-                (void) rtnl_link_delete(r, name);
-                return q;
-        }
-        return 0;
+        return transact(r, nlh);
 }
 
 int rtnl_addr_add(Rtnl *r, unsigned ifindex, int family, const void *addr, unsigned prefixlen) {
