@@ -232,14 +232,13 @@ void net_host_release(const Plan *p, bool netns_ended) {
          * that (RCU grace periods) on our path, and a next start that
          * finds the name still taken deletes it then (net_veth_add()).
          * Deleted here when the namespace may live on (a failed launch, a
-         * pod's joiners, a cgroup that would not go). And under an egress
-         * filter in any case: a namespace held by something we do not know
-         * of (a sandboxctl run joining a sandboxd service) must not keep a
-         * veth whose filter is gone; the veth first, so never one without
-         * the other. The cost is small beside libnftables', which deleting
-         * the chain needs anyway. */
+         * pod's joiners, a cgroup that would not go). Under an egress
+         * filter a namespace held by something we do not know of (a
+         * sandboxctl run joining a sandboxd service) must not keep a veth
+         * whose filter is gone: it is set down first, which stops every
+         * packet for a fraction of a deletion's wait. */
         if ((!netns_ended || egress) && rtnl_open(&rt) >= 0)
-                (void) rtnl_link_delete(rt, veth);
+                (void) (netns_ended ? rtnl_link_set_down(rt, veth) : rtnl_link_delete(rt, veth));
         /* The kernel unhooks the chain with its device but keeps it. */
         if (egress)
                 nft_egress_remove(veth);

@@ -101,6 +101,19 @@ int rtnl_link_set_up(Rtnl *r, unsigned ifindex) {
         return transact(r, nlh);
 }
 
+int rtnl_link_set_down(Rtnl *r, const char *name) {
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *nlh = request(r, buf, RTM_NEWLINK, 0);
+        struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+        if (!ifname_is_valid(name))
+                return -EINVAL;
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_change = IFF_UP;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        return transact(r, nlh);
+}
+
 int rtnl_bridge_ensure(Rtnl *r, const char *name, unsigned *ret_index) {
         char buf[MNL_SOCKET_BUFFER_SIZE];
         struct nlmsghdr *nlh;

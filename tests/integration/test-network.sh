@@ -11,7 +11,7 @@
 # IPAddressAllow=/IPAddressDeny= and the policy's AllowOutbound= with
 # listeners on an allowed and a denied remote address, on the host and on
 # another service, through sandboxctl run and sandboxd (re-adoption, a
-# flushed table).
+# flushed table, a sandboxctl run joining a filtered service that stops).
 # The bridge and the table are removed at the end if this test made them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -348,10 +348,13 @@ expect_match "$OUT" '^host-bridge failed: .*Connection refused' "egress: the hos
 expect_match "$OUT" '^web1 failed: .*Connection refused' "egress: another service on the bridge is covered"
 check "egress: refused at once, not timed out (${ms} ms for the run)" test "$ms" -lt 4000
 check "egress: no chain left after the run" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
-# Under a filter the veth is deleted at the end, not left to the kernel:
-# a namespace held on by something unknown must not keep it unfiltered.
+# Under a filter the veth is set down at the end, before its chain goes
+# (a namespace held on by something unknown must not keep it unfiltered),
+# and then goes with its namespace.
 egress_veth=$(awk '$2 == "egress" { split($1, a, "."); printf "sbx%02x%02x%02x%02x", a[1], a[2], a[3], a[4] }' /var/lib/sandboxd/net/leases)
-check "egress: its veth ($egress_veth) is gone when the run ends" sh -c "[ -n '$egress_veth' ] && ! ip link show '$egress_veth' >/dev/null 2>&1"
+check "egress: its veth ($egress_veth) is down or gone when the run ends" \
+        sh -c "[ -n '$egress_veth' ] && ! ip -o link show '$egress_veth' 2>/dev/null | grep -q '[<,]UP[,>]'"
+check "egress: its veth is gone (with its namespace)" wait_for 5 sh -c "! ip link show '$egress_veth' >/dev/null 2>&1"
 # No lists, under the narrow policy: its AllowOutbound= is the allow-list.
 write_unit egress2 <<'X'
 [Sandbox]
@@ -478,7 +481,37 @@ check "re-adopted after the flush: dweb answers again" wait_for 5 dweb_answers
 check "re-adopted after the flush: one entry ($(pub_count))" test "$(pub_count)" = 1
 egress_check " (re-adopted after the flush)"
 check "re-adopted after the flush: the egress rules once ($(egress_rules))" test "$(egress_rules)" = "$n_egress"
+# A namespace held on by something sandboxd does not know of, here a
+# sandboxctl run joining degress, gets no unfiltered way out when degress
+# stops and its chain goes: its veth is set down first.
+sed 's/^AllowNetwork=.*/AllowNetwork=none private service/' "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/joiner.policy"
+write_unit djoin <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=service:degress
+[Security]
+Policy=@TESTDIR@/pol/joiner.policy
+[Service]
+ExecStart=/bin/sh -c "n=0; while :; do n=$$((n+1)); for t in allowed=10.250.8.2 denied=10.250.8.3; do if timeout 1 wget -qO- http://$${t#*=}:18714/ 2>/dev/null | grep -q remote-ok; then echo $$n $${t%%=*} answered; else echo $$n $${t%%=*} failed; fi; done; sleep 0.2; done"
+X
+sbx_start djoin
+JOIN_PID=$SBX_PID JOIN_OUT=$OUT
+check "a sandboxctl run joining degress reaches the allowed address" wait_for 15 grep -q ' allowed answered$' "$JOIN_OUT"
+check "a sandboxctl run joining degress is refused the denied one" sh -c "grep -q ' denied failed$' '$JOIN_OUT' && ! grep -q ' denied answered$' '$JOIN_OUT'"
 must stop degress
+join_stop=$(tail -1 "$JOIN_OUT" | awk '{ print $1 + 0 }')
+# The rounds that began after the stop.
+join_rounds() { awk -v n="$join_stop" '$1 > n + 1' "$JOIN_OUT"; }
+join_tried() { [ "$(join_rounds | wc -l)" -ge 4 ]; }
+check "degress stopped: its joiner still runs" kill -0 "$JOIN_PID"
+check "degress stopped: the joiner tried again (two rounds)" wait_for 20 join_tried
+if join_rounds | grep -q answered; then
+        fail "degress stopped: the joiner still reaches: $(join_rounds | grep answered | head -3 | tr '\n' ' ')"
+else
+        ok "degress stopped: the joiner reaches nothing, the denied address least of all"
+fi
+kill -TERM "$JOIN_PID" 2>/dev/null || true
+sbx_wait "$JOIN_PID" 10
 check "stop: degress's egress chain is gone" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
 must stop dweb
 check "stop: dweb's port entry is gone" test "$(pub_count)" = 0
