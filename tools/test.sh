@@ -277,7 +277,7 @@ for lane in "${LANES[@]}"; do
                 fi
                 # Two fuzzers at a time, one per core; each writes its own log.
                 fuzzers=(unit-parse:unit policy-parse:policy plan-json:plan state-file:state exit-report:exit
-                         proc-files:proc registry-auth:registry-auth rtnl:rtnl image-ref:image
+                         proc-files:proc registry-auth:registry-auth rtnl:rtnl nfnl:nfnl image-ref:image
                          registries-conf:registries-conf)
                 mkdir -p build-fuzz/crashes
                 for ((i = 0; i < ${#fuzzers[@]}; i += 2)); do

@@ -96,9 +96,14 @@ static int send_signal(int pidfd, int sig) {
 }
 
 /* Its ports and its veth, on every way out once it was launched. */
-static void net_releasep(Plan **p) {
-        if (*p)
-                net_host_release(*p);
+typedef struct RunNet {
+        const Plan *plan;       /* NULL: nothing to release */
+        bool netns_ended;       /* the cgroup is gone: no process holds its network namespace */
+} RunNet;
+
+static void run_net_release(RunNet *n) {
+        if (n->plan)
+                net_host_release(n->plan, n->netns_ended);
 }
 
 static void kill_all(Cgroup *cg, int pidfd) {
@@ -474,7 +479,7 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
         _cleanup_(run_denials_done) RunDenials denials = { .listener.fd = -EBADF, .options = o };
         int service_fds[3] = { -EBADF, -EBADF, -EBADF };
         bool tty = o->tty;
-        _cleanup_(net_releasep) Plan *net_owner = NULL;
+        _cleanup_(run_net_release) RunNet net = {};
         _cleanup_(run_sockets_done) RunSockets sockets = {};
         int r, status = LAUNCH_EXIT_SETUP, oom;
         const CgroupDriver *driver;
@@ -601,7 +606,7 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
                 }
         }
 
-        net_owner = plan;
+        net.plan = plan;
         if (plan->network == NETWORK_PRIVATE) {
                 _cleanup_free_ char *net_msg = NULL;
 
@@ -644,6 +649,10 @@ int ctl_run_plan(Plan *plan, const CtlRunOptions *o) {
         r = cgroup_destroy(cg);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove cgroup %s: %m", strna(cgroup_name(cg)));
+        else
+                /* Nothing can join a namespace of ours (sandboxd alone
+                 * knows the owners of Network=service:). */
+                net.netns_ended = true;
 
         return status;
 }

@@ -33,6 +33,19 @@ bool manager_has_joiners(Manager *m) {
         return false;
 }
 
+bool manager_pods_joined(Manager *m, const Service *owner) {
+        if (!m || owner->main_pid <= 0)
+                return false;
+        for (size_t i = 0; i < m->n_services; i++) {
+                const Service *j = m->services[i];
+
+                if (is_joiner(j) && j->main_pid > 0 && streq(j->plan->network_service, owner->name) &&
+                    j->net_owner_pid == owner->main_pid && j->net_owner_starttime == owner->main_pid_starttime)
+                        return true;
+        }
+        return false;
+}
+
 static bool owner_runs(const Service *o) {
         return o && o->rt.state == SERVICE_RUNNING && o->main_pid > 0;
 }

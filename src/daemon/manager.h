@@ -143,6 +143,9 @@ bool manager_uid_is_admin(Manager *m, uid_t uid);
  * whose owner runs again. From the deferred work only. */
 bool manager_has_joiners(Manager *m);
 void manager_pods_sync(Manager *m);
+/* Does a joiner run in the network namespace of owner's current run
+ * (which it keeps alive)? */
+bool manager_pods_joined(Manager *m, const Service *owner);
 /* The service whose network the unit joins (Network=service:NAME) as it
  * reads for caller, or NULL (also for a unit that does not load: its
  * start says why); -ENOMEM only. */

@@ -273,6 +273,7 @@ static void service_kill_cgroup(Service *s) {
 }
 
 void service_cleanup(Service *s) {
+        bool netns_ended = false;
         int r;
 
         s->pidfd_source = sd_event_source_disable_unref(s->pidfd_source);
@@ -286,11 +287,16 @@ void service_cleanup(Service *s) {
                 r = cgroup_destroy(s->cgroup);
                 if (r < 0)
                         log_unit_warning_errno(s, r, "Failed to remove the cgroup %s: %m", strna(cgroup_name(s->cgroup)));
+                else
+                        netns_ended = true;
                 s->cgroup = cgroup_free(s->cgroup);
         }
-        /* Its ports and its veth; the lease stays for its next start. */
+        /* Its ports and its veth; the lease stays for its next start. The
+         * namespace ends with the cgroup's processes unless joiners still
+         * hold it: then the pod's network ends now, with its owner, as
+         * the joiners are about to (manager_pods_sync()). */
         if (s->plan)
-                net_host_release(s->plan);
+                net_host_release(s->plan, netns_ended && !manager_pods_joined(s->manager, s));
         s->main_pid = 0;
         s->main_pid_starttime = 0;
         s->is_child = false;
@@ -694,7 +700,7 @@ static int service_launch(Service *s, char **reterr_message) {
                         set_message(m, "Failed to start %s: %s", s->name, strna(net_msg));
                         (void) pidfd_signal(pidfd, SIGKILL);
                         (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED);
-                        net_host_release(s->plan);
+                        net_host_release(s->plan, /* netns_ended= */ false);
                         return r;
                 }
         }
@@ -734,7 +740,7 @@ kill:
         /* We could not supervise it: it must not run unsupervised. */
         (void) pidfd_signal(pidfd, SIGKILL);
         (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t) {}, WEXITED);
-        net_host_release(s->plan);
+        net_host_release(s->plan, /* netns_ended= */ false);
         set_message(m, "Failed to start %s: could not supervise it (%s).", s->name, strerror(-r));
         return r;
 }

@@ -243,20 +243,31 @@ int net_host_publish(const Plan *p, bool exclusive, char **reterr_message) {
         return r;
 }
 
-void net_host_release(const Plan *p) {
+void net_host_release(const Plan *p, bool netns_ended) {
         _cleanup_(rtnl_closep) Rtnl *rt = NULL;
         char veth[NET_VETH_NAME_MAX];
+        bool egress;
 
         if (p->network != NETWORK_PRIVATE || p->net.address.s_addr == 0)
                 return;
+        net_veth_name(&p->net, veth);
+        egress = nft_egress_wanted(&p->net);
         nft_ports_remove(&p->net);
-        if (nft_egress_wanted(&p->net))
-                nft_egress_remove(net_veth_name(&p->net, veth));
-        /* The namespace's end goes with the namespace, and takes ours; but
-         * not at once (the kernel frees namespaces in a worker), and a
-         * next start wants the name now. */
-        if (rtnl_open(&rt) >= 0)
-                (void) rtnl_link_delete(rt, net_veth_name(&p->net, veth));
+        /* A dying namespace takes its end of the pair and so ours, in the
+         * kernel's cleanup worker: a deletion here would only wait for
+         * that (RCU grace periods) on our path, and a next start that
+         * finds the name still taken deletes it then (net_veth_add()).
+         * Deleted here when the namespace may live on (a failed launch, a
+         * pod's joiners, a cgroup that would not go). Under an egress
+         * filter a namespace held by something we do not know of (a
+         * sandboxctl run joining a sandboxd service) must not keep a veth
+         * whose filter is gone: it is set down first, which stops every
+         * packet for a fraction of a deletion's wait. */
+        if ((!netns_ended || egress) && rtnl_open(&rt) >= 0)
+                (void) (netns_ended ? rtnl_link_set_down(rt, veth) : rtnl_link_delete(rt, veth));
+        /* The kernel unhooks the chain with its device but keeps it. */
+        if (egress)
+                nft_egress_remove(veth);
 }
 
 int net_veth_add(const PlanNetwork *n, int netns_fd) {

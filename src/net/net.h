@@ -29,8 +29,13 @@ int net_host_prepare(Plan *p, const char *state_dir, char **reterr_message);
  * again, and the egress filter with it). */
 int net_host_publish(const Plan *p, bool exclusive, char **reterr_message);
 /* After the service ended (or a launch failed): its ports, its egress
- * filter and its veth. The lease stays. */
-void net_host_release(const Plan *p);
+ * filter and its veth. The lease stays. netns_ended: the caller knows
+ * that no process is left in the service's network namespace (its
+ * cgroup is gone and nothing it knows of joined it), so the namespace
+ * dies and the kernel removes the veth with it, in its own worker: not
+ * deleted here then, which would wait for RCU grace periods, unless an
+ * egress filter covered it (see net.c). */
+void net_host_release(const Plan *p, bool netns_ended);
 
 /* Launcher, parent, at SYNC 1: the veth pair, its peer named eth0 in the
  * network namespace netns_fd. */

@@ -8,6 +8,7 @@
 
 #include "dlopen-nftables.h"
 #include "macro.h"
+#include "nfnl.h"
 #include "nft.h"
 #include "string-util.h"
 #include "strv.h"
@@ -65,12 +66,20 @@ int nft_run(const char *cmd, char **ret_output, char **reterr_message) {
 #define NFT_MARK "sandboxd-rules-2"   /* -2: the pub6 maps and rules */
 
 int nft_table_ensure(const PlanNetwork *n, char **reterr_message) {
+        static const char *const marked_chains[] = { "published", "prerouting", "output", "postrouting" };
         _cleanup_free_ char *cmd = NULL, *listing = NULL;
         char net[INET_ADDRSTRLEN], net6[INET6_ADDRSTRLEN], v6[512] = "";
         const char *t = NFT_TABLE_FAMILY " " NFT_TABLE_NAME;
         const char *p;
         unsigned marks = 0;
         int r;
+
+        /* The common case, a table made by an earlier start: asked over
+         * nfnetlink, so that a start that changes no rule never loads
+         * libnftables. Anything else (missing, partial, the kernel could
+         * not say) is looked at again below, by nft. */
+        if (nfnl_chains_marked(NFT_TABLE_NAME, marked_chains, ELEMENTSOF(marked_chains), NFT_MARK) > 0)
+                return 0;
 
         r = nft_run("list table " NFT_TABLE_FAMILY " " NFT_TABLE_NAME, &listing, NULL);
         if (r == -EOPNOTSUPP)

@@ -29,9 +29,11 @@
 #define NFT_TABLE_FAMILY "inet"
 #define NFT_TABLE_NAME "sandboxd"
 
-/* Loads libnftables; makes the table with its chains and maps unless it
- * is all there already; rewrites the chains' rules when they are not (a
- * flushed table), keeping the maps' elements. reterr_message: what nft said, or what to install. */
+/* Makes the table with its chains and maps unless it is all there
+ * already; rewrites the chains' rules when they are not (a flushed
+ * table), keeping the maps' elements. A whole table is recognised over
+ * nfnetlink (nfnl.h): libnftables is loaded only when something is
+ * missing. reterr_message: what nft said, or what to install. */
 int nft_table_ensure(const PlanNetwork *n, char **reterr_message);
 /* The plan's published ports to net->address. exclusive: refuse a key
  * already in a map (a start), else accept one with the same value (a

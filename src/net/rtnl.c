@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <net/if.h>
@@ -16,6 +15,7 @@
 
 #include "in-addr-util.h"
 #include "macro.h"
+#include "netlink-util.h"
 #include "rtnl.h"
 
 struct Rtnl {
@@ -101,6 +101,19 @@ int rtnl_link_set_up(Rtnl *r, unsigned ifindex) {
         return transact(r, nlh);
 }
 
+int rtnl_link_set_down(Rtnl *r, const char *name) {
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *nlh = request(r, buf, RTM_NEWLINK, 0);
+        struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+        if (!ifname_is_valid(name))
+                return -EINVAL;
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_change = IFF_UP;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        return transact(r, nlh);
+}
+
 int rtnl_bridge_ensure(Rtnl *r, const char *name, unsigned *ret_index) {
         char buf[MNL_SOCKET_BUFFER_SIZE];
         struct nlmsghdr *nlh;
@@ -151,14 +164,16 @@ int rtnl_veth_create(Rtnl *r, const char *name, unsigned master, const char *pee
         struct nlmsghdr *nlh;
         struct ifinfomsg *ifi, *peer;
         struct nlattr *li, *data, *pi;
-        unsigned index;
-        int q;
 
         if (!ifname_is_valid(name) || !ifname_is_valid(peer_name))
                 return -EINVAL;
         nlh = request(r, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
         ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
         ifi->ifi_family = AF_UNSPEC;
+        /* Up as it is made (the kernel applies the header's flags to a new
+         * link), as `ip link add ... up` does: no second request. */
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
         if (master > 0)
                 mnl_attr_put_u32(nlh, IFLA_MASTER, master);
@@ -176,17 +191,7 @@ int rtnl_veth_create(Rtnl *r, const char *name, unsigned master, const char *pee
         mnl_attr_nest_end(nlh, pi);
         mnl_attr_nest_end(nlh, data);
         mnl_attr_nest_end(nlh, li);
-        q = transact(r, nlh);
-        if (q < 0)
-                return q;
-        q = rtnl_link_index(r, name, &index);
-        if (q >= 0)
-                q = rtnl_link_set_up(r, index);
-        if (q < 0) {
-                (void) rtnl_link_delete(r, name);
-                return q;
-        }
-        return 0;
+        return transact(r, nlh);
 }
 
 int rtnl_addr_add(Rtnl *r, unsigned ifindex, int family, const void *addr, unsigned prefixlen) {
@@ -286,29 +291,11 @@ static int route_cb(const struct nlmsghdr *nlh, void *data) {
 int rtnl_route_parse(const void *buf, size_t len, unsigned seq, struct in_addr net, unsigned prefixlen,
                      unsigned except_ifindex, bool *overlap, RtnlRoute *route) {
         RouteQuery q = { .net = net, .prefixlen = prefixlen, .except_ifindex = except_ifindex };
-        const uint8_t *p = buf;
-        size_t left = len;
         int c;
 
-        /* libmnl's walk compares nlmsg_len as an int: a length above
-         * INT_MAX passes its check and moves the cursor gigabytes past
-         * the buffer (found by fuzz-rtnl). Every header is checked here
-         * first, against what is really left. */
-        if (len > INT_MAX)
-                return -EBADMSG;
-        while (left > 0) {
-                const struct nlmsghdr *h = (const struct nlmsghdr *) p;
-                size_t step;
-
-                if (left < sizeof(struct nlmsghdr) || h->nlmsg_len < sizeof(struct nlmsghdr) || h->nlmsg_len > left)
-                        return -EBADMSG;
-                step = MNL_ALIGN(h->nlmsg_len);
-                if (step >= left)
-                        break;
-                p += step;
-                left -= step;
-        }
-
+        c = netlink_buffer_check(buf, len);
+        if (c < 0)
+                return c;
         errno = 0;
         c = mnl_cb_run(buf, len, seq, 0, route_cb, &q);
         if (q.overlap && !*overlap) {

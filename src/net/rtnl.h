@@ -24,6 +24,8 @@ int rtnl_link_index(Rtnl *r, const char *name, unsigned *ret_index);
 /* A bridge named name, made if missing (up either way); its index. */
 int rtnl_bridge_ensure(Rtnl *r, const char *name, unsigned *ret_index);
 int rtnl_link_set_up(Rtnl *r, unsigned ifindex);
+/* Down, by name (-ENODEV if none): it passes no packet either way. */
+int rtnl_link_set_down(Rtnl *r, const char *name);
 /* Deletes the link (a veth takes its peer with it); -ENODEV if none. */
 int rtnl_link_delete(Rtnl *r, const char *name);
 /* A veth pair: name here, attached to master (0: none) and up; the peer

@@ -7,11 +7,13 @@
 # from the remote and from 127.0.0.1, and over IPv6 from the remote and
 # from the host's own address (not [::1], refused at once, and refused as
 # a host address); the same address at every start; no
-# veth and no published port left once a service ended; bad input;
+# veth and no published port left once a service ended; libnftables
+# loaded only by a start that changes rules, a flushed table made whole by
+# the next start; bad input;
 # IPAddressAllow=/IPAddressDeny= and the policy's AllowOutbound= with
 # listeners on an allowed and a denied remote address, on the host and on
 # another service, through sandboxctl run and sandboxd (re-adoption, a
-# flushed table).
+# flushed table, a sandboxctl run joining a filtered service that stops).
 # The bridge and the table are removed at the end if this test made them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +34,7 @@ at_exit '[ "$had_table" = yes ] || nft delete table inet sandboxd 2>/dev/null'
 # This test's leases (the names of its units), and the directory if it made it.
 had_netdir=no
 [ -d /var/lib/sandboxd/net ] && had_netdir=yes
-at_exit "sed -i -E '/ (web1|client|out|web2|web3|dweb|degress|egress[0-9]*|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
+at_exit "sed -i -E '/ (web1|client|quiet|out|web2|web3|dweb|degress|egress[0-9]*|bad-[a-z]*)\$/d' /var/lib/sandboxd/net/leases 2>/dev/null"
 at_exit '[ "$had_netdir" = yes ] || rm -rf /var/lib/sandboxd/net'
 
 # The "remote machine": testbeds §4, with names of this test.
@@ -198,6 +200,48 @@ sbx_run client
 addr2=$(sed -n 's/.*inet \(10\.89\.[0-9.]*\)\/16.*/\1/p' "$OUT")
 check "a leased address ($addr1) is the same at the next start ($addr2)" test -n "$addr1" -a "$addr1" = "$addr2"
 
+# ---- libnftables only for a start that changes rules ----
+# No ports, no egress lists and the table whole: the start reads the table
+# over nfnetlink and never loads libnftables. A table missing a chain's
+# rules, or flushed, is made whole by the next start (through nft), and
+# web1's published ports (map elements, kept by a flush) answer again.
+write_unit quiet <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=private
+[Service]
+ExecStart=/bin/sh -c "ip -o -4 addr show dev eth0; exec sleep 60"
+X
+marks() { nft list table inet sandboxd 2>/dev/null | grep -c 'sandboxd-rules-1' || true; }
+# quiet_nft: run quiet; once it runs, QUIET_NFT says whether its sandboxctl
+# has libnftables mapped (yes/no).
+quiet_nft() {
+        QUIET_NFT=no
+        sbx_start quiet
+        if wait_for 10 grep -q 'inet 10\.89\.' "$OUT"; then
+                grep -q 'libnftables' "/proc/$SBX_PID/maps" && QUIET_NFT=yes
+        else
+                QUIET_NFT="not running: $(tr '\n' ' ' <"$ERR")"
+        fi
+        kill -TERM "$SBX_PID" 2>/dev/null || true
+        sbx_wait "$SBX_PID" 10
+}
+check "the table is whole ($(marks) marks)" test "$(marks)" = 4
+quiet_nft
+check "a start with the table whole does not load libnftables ($QUIET_NFT)" test "$QUIET_NFT" = no
+nft flush chain inet sandboxd postrouting
+quiet_nft
+check "a chain's rules flushed: the start loads libnftables ($QUIET_NFT)" test "$QUIET_NFT" = yes
+check "a chain's rules flushed: the start wrote them again ($(marks) marks)" test "$(marks)" = 4
+nft flush table inet sandboxd
+check "the table flushed: web1's port does not answer" sh -c "! curl -sf --max-time 2 http://127.0.0.1:18780/"
+quiet_nft
+check "the table flushed: the start loads libnftables ($QUIET_NFT)" test "$QUIET_NFT" = yes
+check "the table flushed: the start made it whole ($(marks) marks)" test "$(marks)" = 4
+check "the table flushed and made whole: web1's port answers again" sh -c "curl -sf --max-time 2 http://127.0.0.1:18780/ | grep -qx web1-$ID"
+quiet_nft
+check "made whole: the next start does not load libnftables ($QUIET_NFT)" test "$QUIET_NFT" = no
+
 # ---- a published port already published, or in use on the host ----
 write_unit web2 <<'X'
 [Sandbox]
@@ -351,6 +395,13 @@ expect_match "$OUT" '^host-bridge failed: .*Connection refused' "egress: the hos
 expect_match "$OUT" '^web1 failed: .*Connection refused' "egress: another service on the bridge is covered"
 check "egress: refused at once, not timed out (${ms} ms for the run)" test "$ms" -lt 4000
 check "egress: no chain left after the run" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
+# Under a filter the veth is set down at the end, before its chain goes
+# (a namespace held on by something unknown must not keep it unfiltered),
+# and then goes with its namespace.
+egress_veth=$(awk '$2 == "egress" { split($1, a, "."); printf "sbx%02x%02x%02x%02x", a[1], a[2], a[3], a[4] }' /var/lib/sandboxd/net/leases)
+check "egress: its veth ($egress_veth) is down or gone when the run ends" \
+        sh -c "[ -n '$egress_veth' ] && ! ip -o link show '$egress_veth' 2>/dev/null | grep -q '[<,]UP[,>]'"
+check "egress: its veth is gone (with its namespace)" wait_for 5 sh -c "! ip link show '$egress_veth' >/dev/null 2>&1"
 # No lists, under the narrow policy: its AllowOutbound= is the allow-list.
 write_unit egress2 <<'X'
 [Sandbox]
@@ -480,11 +531,42 @@ check "re-adopted after the flush: dweb answers again" wait_for 5 dweb_answers
 check "re-adopted after the flush: one entry per family ($(pub_count))" test "$(pub_count)" = 2
 egress_check " (re-adopted after the flush)"
 check "re-adopted after the flush: the egress rules once ($(egress_rules))" test "$(egress_rules)" = "$n_egress"
+# A namespace held on by something sandboxd does not know of, here a
+# sandboxctl run joining degress, gets no unfiltered way out when degress
+# stops and its chain goes: its veth is set down first.
+sed 's/^AllowNetwork=.*/AllowNetwork=none private service/' "$SRC_DIR/policies/default.policy" >"$TESTDIR/pol/joiner.policy"
+write_unit djoin <<'X'
+[Sandbox]
+Image=@IMAGE@
+Network=service:degress
+[Security]
+Policy=@TESTDIR@/pol/joiner.policy
+[Service]
+ExecStart=/bin/sh -c "n=0; while :; do n=$$((n+1)); for t in allowed=10.250.8.2 denied=10.250.8.3; do if timeout 1 wget -qO- http://$${t#*=}:18714/ 2>/dev/null | grep -q remote-ok; then echo $$n $${t%%=*} answered; else echo $$n $${t%%=*} failed; fi; done; sleep 0.2; done"
+X
+sbx_start djoin
+JOIN_PID=$SBX_PID JOIN_OUT=$OUT
+check "a sandboxctl run joining degress reaches the allowed address" wait_for 15 grep -q ' allowed answered$' "$JOIN_OUT"
+check "a sandboxctl run joining degress is refused the denied one" sh -c "grep -q ' denied failed$' '$JOIN_OUT' && ! grep -q ' denied answered$' '$JOIN_OUT'"
 must stop degress
+join_stop=$(tail -1 "$JOIN_OUT" | awk '{ print $1 + 0 }')
+# The rounds that began after the stop.
+join_rounds() { awk -v n="$join_stop" '$1 > n + 1' "$JOIN_OUT"; }
+join_tried() { [ "$(join_rounds | wc -l)" -ge 4 ]; }
+check "degress stopped: its joiner still runs" kill -0 "$JOIN_PID"
+check "degress stopped: the joiner tried again (two rounds)" wait_for 20 join_tried
+if join_rounds | grep -q answered; then
+        fail "degress stopped: the joiner still reaches: $(join_rounds | grep answered | head -3 | tr '\n' ' ')"
+else
+        ok "degress stopped: the joiner reaches nothing, the denied address least of all"
+fi
+kill -TERM "$JOIN_PID" 2>/dev/null || true
+sbx_wait "$JOIN_PID" 10
 check "stop: degress's egress chain is gone" sh -c "! nft list table inet sandboxd | grep -q 'chain egress_'"
 must stop dweb
 check "stop: dweb's port entry is gone" test "$(pub_count)" = 0
-check "stop: dweb's veth is gone" sh -c "! ip link show sbx0a590714 >/dev/null 2>&1"
+# Its namespace ended with it: the kernel removes the veth, in its worker.
+check "stop: dweb's veth is gone (with its namespace)" wait_for 5 sh -c "! ip link show sbx0a590714 >/dev/null 2>&1"
 check "stop: dweb's lease is kept" grep -q "^10.89.7.20 dweb$" /var/lib/sandboxd/net/leases
 stop_daemon
 
@@ -493,7 +575,7 @@ kill -TERM "$WEB1_PID" 2>/dev/null || true
 sbx_wait "$WEB1_PID" 10
 check "web1's published ports are gone" sh -c "! nft list map inet sandboxd pub4_any | grep -q 18780"
 check "web1's IPv6 published ports are gone" sh -c "! nft list table inet sandboxd | grep -qE '1878[03]'"
-check "web1's veth is gone" sh -c "! ip -o link show sbx0a59070a 2>/dev/null | grep -q ."
+check "web1's veth is gone (with its namespace)" wait_for 5 sh -c "! ip -o link show sbx0a59070a 2>/dev/null | grep -q ."
 check "web1's lease is kept" grep -q "^10.89.7.10 web1$" /var/lib/sandboxd/net/leases
 leftovers_check "$before" "every Network=private run"
 itest_finish

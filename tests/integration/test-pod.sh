@@ -247,7 +247,12 @@ wait_for 15 web_stopped && ok "db stopped: web stopped" || fail "web still: $SC_
 # The same with db on Network=private.
 db_unit private
 pod_round "db Network=private"
+db_veth=$(awk '$2 == "podb" { split($1, a, "."); printf "sbx%02x%02x%02x%02x", a[1], a[2], a[3], a[4] }' /var/lib/sandboxd/net/leases)
 must stop podb
+# web still holds db's namespace as the stop returns (it is stopped next):
+# sandboxd deletes the veth itself rather than leave it to the kernel.
+[ -n "$db_veth" ] && ! ip link show "$db_veth" >/dev/null 2>&1 && ok "db (private) stopped: its veth $db_veth is gone at once" ||
+        fail "db (private) stopped: veth '$db_veth' still there"
 wait_for 15 web_stopped && ok "db (private) stopped: web stopped" || fail "web still: $SC_OUT"
 
 # ---- sandboxd killed while db restarts: web still comes back ----
