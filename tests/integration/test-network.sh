@@ -212,7 +212,7 @@ Network=private
 [Service]
 ExecStart=/bin/sh -c "ip -o -4 addr show dev eth0; exec sleep 60"
 X
-marks() { nft list table inet sandboxd 2>/dev/null | grep -c 'sandboxd-rules-1' || true; }
+marks() { nft list table inet sandboxd 2>/dev/null | grep -c 'sandboxd-rules-2' || true; }
 # quiet_nft: run quiet; once it runs, QUIET_NFT says whether its sandboxctl
 # has libnftables mapped (yes/no).
 quiet_nft() {
