@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 LANES=("$@")
 [ ${#LANES[@]} -eq 0 ] && LANES=(unit static integration vm testhost asan fuzz)
-FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 ALLOWLIST=$ROOT/tests/skip-allowlist
 
 pass=0 fail=0 skip=0
@@ -251,9 +251,9 @@ for lane in "${LANES[@]}"; do
                 log "ASan+UBSan build: unit and integration suites"
                 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
                 # The integration lane floods with 10^6 denied calls; the
-                # same code under ASan needs no more than 2*10^5 to be seen
+                # same code under ASan needs no more than 10^5 to be seen
                 # at work, and the full flood costs two minutes here.
-                export DENIALS_FLOOD=${DENIALS_FLOOD:-200000}
+                export DENIALS_FLOOD=${DENIALS_FLOOD:-100000}
                 if setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
                         run_suite build-asan unit --no-suite text || failed_lanes+=(asan-unit)
                         if [ "$(id -u)" = 0 ]; then

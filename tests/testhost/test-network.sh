@@ -233,9 +233,12 @@ th sandboxctl start npodb >"$TMP/out" 2>&1 || fail "sandboxctl start npodb: $(ca
 th sandboxctl start npoweb >"$TMP/out" 2>&1 || fail "sandboxctl start npoweb: $(cat "$TMP/out")"
 pod_exec() { [ "$(th sandboxctl exec npoweb wget -q -O - http://127.0.0.1:9090/ 2>/dev/null)" = "hello from sandboxd" ]; }
 wait_for 10 pod_exec || fail "sandboxctl exec npoweb wget http://127.0.0.1:9090/: $(th sandboxctl exec npoweb wget -q -O - http://127.0.0.1:9090/ 2>&1)"
-# The service itself, through its output in the journal (grep without -q:
-# it must read everything, or pipefail sees sandboxctl's SIGPIPE).
-pod_reached() { th sandboxctl logs npoweb 2>/dev/null | grep 'hello from sandboxd' >/dev/null; }
+# The service itself: its loop execs `sleep 100000` once wget got the
+# page; sandboxctl logs once lacked the line journalctl showed.
+pod_reached() {
+        th sandboxctl exec npoweb sh -c 'for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = sleep ] &&
+                grep -q 100000 "$p/cmdline" 2>/dev/null && exit 0; done; exit 1'
+}
 wait_for 10 pod_reached || fail "npoweb did not reach npodb's 127.0.0.1:9090: $(th sandboxctl logs npoweb 2>&1 | tail -3)
 $(th sandboxctl status -n 5 npodb 2>&1) $(th sandboxctl status -n 5 npoweb 2>&1) $(th journalctl --no-pager -n 20 -o cat 2>&1)"
 [ "$(th systemctl is-active sandbox-npoweb.scope)" = active ] || fail "sandbox-npoweb.scope is not active"

@@ -17,6 +17,8 @@ BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 export SANDBOXCTL=$BUILD_DIR/src/ctl/sandboxctl
 export SANDBOX_PROBE=$BUILD_DIR/tests/integration/sandbox-probe
 export SANDBOXD_SOURCE_DIR=$SRC_DIR
+# test-lifecycle runs a unit with a libsystemd.so.0 that has no functions.
+export FAKE_LIBSYSTEMD=$BUILD_DIR/tests/unit/libfake-libsystemd.so
 
 # lib.sh builds each test's image with tools/mkimage-busybox.sh: one fork per
 # applet link, about two minutes under TCG, per script. The checkout it is
