@@ -54,42 +54,9 @@ fi
 BUILD=$(cd "$BUILD" && pwd)
 [ -x "$BUILD/src/daemon/sandboxd" ] || { echo "FAIL: $BUILD has no src/daemon/sandboxd"; exit 1; }
 
-ok() { echo "ok: $*"; }
-fail() {
-        echo "FAIL: $*"
-        exit 1
-}
-
-TMP=$(mktemp -d /tmp/test-thnet.XXXXXX)
-torn_down=0
-cleanup() {
-        local rc=$?
-        if [ $torn_down = 0 ]; then
-                if [ $rc != 0 ] && testhost_alive; then
-                        echo "# --- sandboxd's journal (last 40 lines)"
-                        testhost_run journalctl -u sandboxd -n 40 --no-pager -o short-monotonic 2>&1 | sed 's/^/#   /'
-                fi
-                testhost_teardown >/dev/null 2>&1 || testhost_teardown
-        fi
-        rm -rf "$TMP"
-        exit $rc
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-
-th() { testhost_run "$@"; }
+testhost_test_init test-thnet
 # The host's own tools, in the testhost's network namespace only.
 thnet() { nsenter -t "$TESTHOST_PID" -n "$@"; }
-
-wait_for() {  # SECONDS COMMAND...
-        local secs=$1 i
-        shift
-        for ((i = 0; i < secs * 10; i++)); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        return 1
-}
 
 status_json() {  # NAME: into $TMP/status.json
         th sandboxctl status --json "$1" >"$TMP/status.json" 2>"$TMP/status.err"

@@ -47,41 +47,7 @@ if [ ! -x "$BUILD/src/daemon/sandboxd" ]; then
 fi
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse status --json"; exit 77; }
 
-ok() { echo "ok: $*"; }
-fail() {
-        echo "FAIL: $*"
-        exit 1
-}
-
-TMP=$(mktemp -d /tmp/test-sandboxd.XXXXXX)
-torn_down=0
-cleanup() {
-        local rc=$?
-        if [ $torn_down = 0 ]; then
-                if [ $rc != 0 ] && testhost_alive; then
-                        echo "# --- sandboxd's journal (last 40 lines)"
-                        testhost_run journalctl -u sandboxd -n 40 --no-pager -o short-monotonic 2>&1 | sed 's/^/#   /'
-                fi
-                testhost_teardown >/dev/null 2>&1 || testhost_teardown
-        fi
-        rm -rf "$TMP"
-        exit $rc
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-
-th() { testhost_run "$@"; }
-
-# wait_for SECONDS COMMAND...: poll until the command succeeds.
-wait_for() {
-        local secs=$1 i
-        shift
-        for ((i = 0; i < secs * 10; i++)); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        return 1
-}
+testhost_test_init test-sandboxd
 
 # status_json NAME: `sandboxctl status --json NAME` inside, into $TMP/status.json.
 status_json() {

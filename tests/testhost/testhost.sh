@@ -651,3 +651,45 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         testhost_main "$@"
         exit
 fi
+
+# ---- for the tests that drive sandboxd inside a testhost ----
+
+# testhost_test_init NAME: ok, fail (which exits), th (testhost_run),
+# wait_for SECONDS COMMAND... (poll every 0.1 s until it succeeds), a
+# temporary directory $TMP, and an EXIT trap that prints sandboxd's journal
+# when the test failed and tears the testhost down, unless the test set
+# torn_down=1 after doing that itself.
+testhost_test_init() {
+        ok() { echo "ok: $*"; }
+        fail() {
+                echo "FAIL: $*"
+                exit 1
+        }
+        th() { testhost_run "$@"; }
+        wait_for() {
+                local secs=$1 i
+                shift
+                for ((i = 0; i < secs * 10; i++)); do
+                        "$@" >/dev/null 2>&1 && return 0
+                        sleep 0.1
+                done
+                return 1
+        }
+        testhost__test_cleanup() {
+                local rc=$?
+                if [ "$torn_down" = 0 ]; then
+                        if [ $rc != 0 ] && testhost_alive; then
+                                echo "# --- sandboxd's journal (last 40 lines)"
+                                testhost_run journalctl -u sandboxd -n 40 --no-pager -o short-monotonic 2>&1 |
+                                        sed 's/^/#   /'
+                        fi
+                        testhost_teardown >/dev/null 2>&1 || testhost_teardown
+                fi
+                rm -rf "$TMP"
+                exit $rc
+        }
+        TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+        torn_down=0
+        trap testhost__test_cleanup EXIT
+        trap 'exit 143' TERM INT HUP
+}
