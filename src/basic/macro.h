@@ -66,6 +66,26 @@ static inline void *mfree(void *p) {
         return NULL;
 }
 
+/* Room for at least need elements of size in *p, growing by doubling (from
+ * 64) so that appending one at a time is linear: 0, or -ENOMEM with *p
+ * untouched. */
+static inline int greedy_realloc(void **p, size_t *allocated, size_t need, size_t size) {
+        size_t a;
+        void *n;
+
+        if (need <= *allocated)
+                return 0;
+        a = *allocated * 2 > need ? *allocated * 2 : need;
+        if (a < 64)
+                a = 64;
+        n = reallocarray(*p, a, size);
+        if (!n)
+                return -ENOMEM;
+        *p = n;
+        *allocated = a;
+        return 0;
+}
+
 /* Close and return -EBADF, so "fd = safe_close(fd);" is one line; errno is
  * preserved because cleanup paths run between a failure and its report. */
 static inline int safe_close(int fd) {

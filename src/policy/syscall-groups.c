@@ -541,15 +541,8 @@ static int walk_group(Walk *w, const SyscallGroup *g) {
                                 return r;
                         continue;
                 }
-                if (w->n == w->allocated) {
-                        size_t a = MAX(w->allocated * 2, (size_t) 64);
-                        Reached *n = reallocarray(w->items, a, sizeof(Reached));
-
-                        if (!n)
-                                return -ENOMEM;
-                        w->items = n;
-                        w->allocated = a;
-                }
+                if (greedy_realloc((void **) &w->items, &w->allocated, w->n + 1, sizeof(Reached)) < 0)
+                        return -ENOMEM;
                 w->items[w->n] = (Reached) { .name = *m, .from = g, .order = w->n };
                 w->n++;
         }
