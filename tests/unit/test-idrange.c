@@ -128,7 +128,7 @@ TEST(bad_lines_refuse_the_registry) {
                 "1879048192 65536x web\n",
                 "1879048192\t65536 web\n",
                 "1879048192 65536 w\teb\n",
-                "1879048192 65536 w\x7f" "b\n",
+                "1879048192 65536 w\177b\n",
                 "1879048192 65536 web\n1879113728 65536 db\nbroken\n",
         };
         uint32_t base;
