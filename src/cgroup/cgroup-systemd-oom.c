@@ -3,6 +3,12 @@
 /* The systemd driver's answer to oom_killed() (the driver is in
  * cgroup-systemd.c).
  *
+ * sandboxd asks it only when the sandbox's init did not give the count in
+ * its exit report (init reads it from the cgroup before it exits, see
+ * src/launch/init.c): a sandbox without a pid namespace, an init killed
+ * itself, or an init of an older sandboxd. What follows is how it answers
+ * then, and why that can come too late.
+ *
  * OOM kills: while the scope's cgroup exists, oom_killed() reads the
  * kernel's count from it (memory.events, or memory.oom_control on a hybrid
  * host). Once the last process is gone systemd removes the cgroup, and the

@@ -61,6 +61,8 @@ typedef struct ServiceExit {
         int status;             /* exit status or signal */
         bool oom_killed;
         unsigned n_left;        /* other processes of the sandbox when it ended (init's report; 0 unknown) */
+        bool has_oom_count;     /* init's report gave the cgroup's OOM kill count, read before it left */
+        unsigned oom_count;
 } ServiceExit;
 
 ServiceExitKind service_exit_classify(const ServiceExit *e);

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -371,13 +372,17 @@ void service_collect_exit(Service *s, ServiceExit *ret) {
                         e = (ServiceExit) { .code = CLD_KILLED, .status = SIGKILL };
         }
 
+        /* init's report has the count when it had the file to read it
+         * from: read while init still held the cgroup, which the systemd
+         * driver's scope may have lost by now (cgroup-systemd-oom.c). */
         e.oom_killed = false;
-        if (s->cgroup) {
-                r = cgroup_oom_killed(s->cgroup);
-                if (r > 0) {
-                        e.oom_killed = true;
-                        log_unit_warning(s, "The OOM killer killed %d process%s of this unit.", r, r == 1 ? "" : "es");
-                }
+        if (e.has_oom_count)
+                r = (int) MIN(e.oom_count, (unsigned) INT_MAX);
+        else
+                r = s->cgroup ? cgroup_oom_killed(s->cgroup) : 0;
+        if (r > 0) {
+                e.oom_killed = true;
+                log_unit_warning(s, "The OOM killer killed %d process%s of this unit.", r, r == 1 ? "" : "es");
         }
         *ret = e;
 }

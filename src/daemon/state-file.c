@@ -229,37 +229,51 @@ int exit_report_format_line(const ServiceExit *e, char *buf, size_t size) {
         r = exit_report_format(e, buf, size);
         if (r < 0)
                 return r;
-        if (e->n_left > STATE_PID_MAX)
+        if (e->n_left > STATE_PID_MAX || (e->has_oom_count && e->oom_count > INT32_MAX))
                 return -EINVAL;
         n = strlen(buf);
-        k = e->n_left > 0 ? snprintf(buf + n, size - n, " left=%u\n", e->n_left) : snprintf(buf + n, size - n, "\n");
+        if (e->n_left > 0) {
+                k = snprintf(buf + n, size - n, " left=%u", e->n_left);
+                if (k < 0 || (size_t) k >= size - n)
+                        return -ENOBUFS;
+                n += (size_t) k;
+        }
+        if (e->has_oom_count) {
+                k = snprintf(buf + n, size - n, " oom=%u", e->oom_count);
+                if (k < 0 || (size_t) k >= size - n)
+                        return -ENOBUFS;
+                n += (size_t) k;
+        }
+        k = snprintf(buf + n, size - n, "\n");
         if (k < 0 || (size_t) k >= size - n)
                 return -ENOBUFS;
         return 0;
 }
 
-/* " left=M": M 1..STATE_PID_MAX, digits without a leading zero. */
-static int exit_left_parse(const char *s, size_t n, unsigned *ret) {
-        unsigned v = 0;
+/* The number of " left=M" (1..STATE_PID_MAX) or " oom=K" (0..INT32_MAX):
+ * digits without a leading zero, within min..max. */
+static int exit_number_parse(const char *s, size_t n, uint64_t min, uint64_t max, unsigned *ret) {
+        uint64_t v = 0;
 
-        if (n < 1 || n > 7 || s[0] == '0')
+        if (n < 1 || n > 10 || (n > 1 && s[0] == '0'))
                 return -EBADMSG;
         for (size_t i = 0; i < n; i++) {
                 if (s[i] < '0' || s[i] > '9')
                         return -EBADMSG;
-                v = v * 10 + (unsigned) (s[i] - '0');
+                v = v * 10 + (uint64_t) (s[i] - '0');
         }
-        if (v > STATE_PID_MAX)
+        if (v < min || v > max)
                 return -EBADMSG;
-        *ret = v;
+        *ret = (unsigned) v;
         return 0;
 }
 
 int exit_report_parse(const char *text, size_t size, ServiceExit *ret) {
-        static const char left[] = " left=";
-        const char *l;
+        static const char left[] = " left=", oom[] = " oom=";
+        const char *l, *o;
         ServiceExit e;
-        unsigned n_left = 0;
+        unsigned n_left = 0, oom_count = 0;
+        bool has_oom = false;
         size_t n;
         int r;
 
@@ -269,9 +283,19 @@ int exit_report_parse(const char *text, size_t size, ServiceExit *ret) {
         if (size > EXIT_FILE_MAX || text[size - 1] != '\n' || memchr(text, '\n', size - 1) || memchr(text, 0, size))
                 return -EBADMSG;
         n = size - 1;
+        /* The words, then " left=M" (since the second version), then
+         * " oom=K" (since the third), each optional, in that order. */
+        o = memmem(text, n, oom, strlen(oom));
+        if (o) {
+                r = exit_number_parse(o + strlen(oom), n - (size_t) (o - text) - strlen(oom), 0, INT32_MAX, &oom_count);
+                if (r < 0)
+                        return r;
+                has_oom = true;
+                n = (size_t) (o - text);
+        }
         l = memmem(text, n, left, strlen(left));
         if (l) {
-                r = exit_left_parse(l + strlen(left), n - (size_t) (l - text) - strlen(left), &n_left);
+                r = exit_number_parse(l + strlen(left), n - (size_t) (l - text) - strlen(left), 1, STATE_PID_MAX, &n_left);
                 if (r < 0)
                         return r;
                 n = (size_t) (l - text);
@@ -280,6 +304,8 @@ int exit_report_parse(const char *text, size_t size, ServiceExit *ret) {
         if (r < 0)
                 return r;
         e.n_left = n_left;
+        e.has_oom_count = has_oom;
+        e.oom_count = oom_count;
         *ret = e;
         return 0;
 }

@@ -249,7 +249,7 @@ static _noreturn_ void exec_child_main(ExecContext *c) {
         }
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         /* SYNC 2 (child, relay): our copy of the socket closes here. */
-        init_run(command, c->sync_fd, -EBADF, -EBADF, -EBADF, 0);
+        init_run(command, c->sync_fd, -EBADF, -EBADF, -EBADF, -EBADF, 0);
 
 fail:
         launch_child_exit(c->sync_fd, &e);

@@ -185,19 +185,22 @@ int init_exe_get(void) {
  * So from here on nothing is reported: an exec that fails leaves init in
  * the fork (the caller falls back to init_run()). That is also why the
  * version is checked by init_exe_get(), and not by sandbox-init. */
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, int listener_fd, size_t n_listen) {
-        char pid_s[16], exit_s[16];
-        char *argv[] = { (char *) "sandbox-init", (char *) INIT_PROTOCOL, pid_s, exit_s, NULL };
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int oom_fd, int output_fd, int listener_fd, size_t n_listen) {
+        char pid_s[16], exit_s[16], oom_s[16];
+        char *argv[] = { (char *) "sandbox-init", (char *) INIT_PROTOCOL, pid_s, exit_s, oom_s, NULL };
         char *envp[] = { NULL };
 
         snprintf(pid_s, sizeof(pid_s), "%d", (int) service);
         snprintf(exit_s, sizeof(exit_s), "%d", exit_fd >= 0 ? exit_fd : -1);
+        snprintf(oom_s, sizeof(oom_s), "%d", oom_fd >= 0 ? oom_fd : -1);
 
         /* The memfd stays close-on-exec: the exec holds its file. The
          * output pipe keeps its number: a restarted sandboxd takes it from
          * there (LAUNCH_INIT_OUTPUT_FD); sandbox-init need not know it. */
-        init_close_fds_except((const int[]) { exit_fd, exe_fd, output_fd, listener_fd }, 4, n_listen);
+        init_close_fds_except((const int[]) { exit_fd, exe_fd, oom_fd, output_fd, listener_fd }, 5, n_listen);
         if (exit_fd >= 0 && fcntl(exit_fd, F_SETFD, 0) < 0)
+                return negative_errno();
+        if (oom_fd >= 0 && fcntl(oom_fd, F_SETFD, 0) < 0)
                 return negative_errno();
         /* The listening sockets keep their numbers too (LAUNCH_INIT_LISTEN_FD). */
         for (size_t i = 0; i < n_listen; i++)

@@ -64,6 +64,15 @@
  * close-on-exec, and the service closes it with every other fd before its
  * seccomp filter. Without a pid namespace there is no init, and no file.
  *
+ * With the exit status file comes the memory controller's event file of
+ * the sandbox's own cgroup (memory.events, or memory.oom_control on a v1
+ * hierarchy), opened read-only by the launcher before the cgroup
+ * namespace and pivot_root hide it: init reads the OOM kill count from it
+ * into the report (" oom=K") while it still holds the cgroup, which a
+ * service manager removes once it is empty. A read-only regular file of
+ * cgroupfs leads nowhere else either, and what it tells is the sandbox's
+ * own memory events.
+ *
  * The second one (LaunchParams.keep_output): the read end of the pipe that
  * is the service's stdout and stderr when sandboxd writes its log (no
  * journald), at LAUNCH_INIT_OUTPUT_FD. init never reads it: it holds it so
@@ -199,14 +208,56 @@ static size_t append_number(char *buf, size_t n, unsigned long v) {
         return n;
 }
 
+/* The kernel's count of OOM kills in our cgroup, from the memory
+ * controller's event file that the launcher opened for us (memory.events
+ * on cgroup v2, memory.oom_control on a v1 hierarchy: both have a line
+ * "oom_kill N"), or -1. Read here, while init still holds the cgroup:
+ * once it is empty, systemd removes a scope's cgroup and the count with
+ * it, often before sandboxd has run (cgroup-systemd-oom.c). */
+static long read_oom_kills(int fd) {
+        static const char key[] = "oom_kill ";
+        char buf[512];
+        ssize_t n;
+        long v = 0;
+        int digits = 0;
+
+        if (fd < 0)
+                return -1;
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0)
+                return -1;
+        buf[n] = '\0';
+        for (char *line = buf; line && *line;) {
+                char *nl = strchr(line, '\n');
+
+                if (strncmp(line, key, sizeof(key) - 1) == 0) {
+                        for (char *d = line + sizeof(key) - 1; *d >= '0' && *d <= '9'; d++) {
+                                if (++digits > 10)
+                                        return -1;
+                                v = v * 10 + (*d - '0');
+                        }
+                        return digits > 0 && v <= 0x7fffffffL ? v : -1;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return -1;
+}
+
+static size_t append_word(char *buf, size_t n, const char *w) {
+        for (; *w; w++)
+                buf[n++] = *w;
+        return n;
+}
+
 /* si_code and si_status, as waitid(2) gives them to a parent: what the
- * parent of the sandbox would have seen, had the service been its child,
- * and " left=N" if N processes were left (the second version of the
- * report; the first had no such field, and a sandboxd reads both).
+ * parent of the sandbox would have seen, had the service been its child;
+ * " left=N" if N processes were left (since the second version of the
+ * report), and " oom=K", the cgroup's OOM kill count, when init has the
+ * file to read it from (since the third); a sandboxd reads all three.
  * Formatted by hand: snprintf would make sandbox-init several times
  * bigger. */
-static void report_exit(int fd, int wstatus, long left) {
-        char buf[48];
+static void report_exit(int fd, int wstatus, long left, long oom) {
+        char buf[64];
         const char *word;
         unsigned v;
         size_t n = 0;
@@ -219,14 +270,16 @@ static void report_exit(int fd, int wstatus, long left) {
                 v = (unsigned) WTERMSIG(wstatus);
         } else
                 return;
-        for (const char *s = word; *s; s++)
-                buf[n++] = *s;
+        n = append_word(buf, n, word);
         n = append_number(buf, n, v);
         /* Bounded as the reader bounds it (PID_MAX_LIMIT). */
         if (left > 0 && left <= 4194304) {
-                for (const char *s = " left="; *s; s++)
-                        buf[n++] = *s;
+                n = append_word(buf, n, " left=");
                 n = append_number(buf, n, (unsigned long) left);
+        }
+        if (oom >= 0) {
+                n = append_word(buf, n, " oom=");
+                n = append_number(buf, n, (unsigned long) oom);
         }
         buf[n++] = '\n';
         /* One write at offset 0 into an empty file: a reader sees the whole
@@ -234,15 +287,32 @@ static void report_exit(int fd, int wstatus, long left) {
         (void) pwrite(fd, buf, n, 0);
 }
 
-/* close_range(2) around the fds in keep (any order; entries < 0 are
- * ignored; all below LAUNCH_INIT_LISTEN_FD) and the n_listen listening
- * sockets from LAUNCH_INIT_LISTEN_FD up. */
+/* close_range(2) over [from, to], except the n_listen listening sockets
+ * from LAUNCH_INIT_LISTEN_FD up. */
+static void close_span(unsigned from, unsigned to, size_t n_listen) {
+        const unsigned l = LAUNCH_INIT_LISTEN_FD, le = LAUNCH_INIT_LISTEN_FD + (unsigned) n_listen;
+
+        if (from > to)
+                return;
+        if (n_listen == 0 || to < l || from >= le) {
+                (void) syscall(SYS_close_range, from, to, 0U);
+                return;
+        }
+        if (from < l)
+                (void) syscall(SYS_close_range, from, l - 1, 0U);
+        if (to >= le)
+                (void) syscall(SYS_close_range, le, to, 0U);
+}
+
+/* Every fd but those in keep (any order, any numbers; entries < 0 are
+ * ignored) and the n_listen listening sockets from LAUNCH_INIT_LISTEN_FD
+ * up: close_range(2) over the gaps. */
 void init_close_fds_except(const int *keep, size_t n, size_t n_listen) {
-        int sorted[4];
+        int sorted[5];
         unsigned from = 0;
         size_t m = 0;
 
-        /* Callers keep at most four. */
+        /* Callers keep at most five. */
         for (size_t i = 0; i < n && m < ELEMENTSOF(sorted); i++) {
                 size_t j;
 
@@ -254,21 +324,16 @@ void init_close_fds_except(const int *keep, size_t n, size_t n_listen) {
         }
         for (size_t i = 0; i < m; i++) {
                 if ((unsigned) sorted[i] > from)
-                        (void) syscall(SYS_close_range, from, (unsigned) sorted[i] - 1, 0U);
+                        close_span(from, (unsigned) sorted[i] - 1, n_listen);
                 from = (unsigned) sorted[i] + 1;
         }
-        if (n_listen > 0) {
-                if (from < LAUNCH_INIT_LISTEN_FD)
-                        (void) syscall(SYS_close_range, from, LAUNCH_INIT_LISTEN_FD - 1U, 0U);
-                from = LAUNCH_INIT_LISTEN_FD + (unsigned) n_listen;
-        }
-        (void) syscall(SYS_close_range, from, ~0U, 0U);
+        close_span(from, ~0U, n_listen);
 }
 
 /* The loop itself, in the fork (init_run) or in sandbox-init: every
  * forwarded signal is blocked (init_block_signals), so each one waits in
  * the queue, even across the exec, until it is taken here. */
-_noreturn_ void init_loop(pid_t service, int exit_fd) {
+_noreturn_ void init_loop(pid_t service, int exit_fd, int oom_fd) {
         sigset_t set;
 
         forwarded_set(&set);
@@ -300,23 +365,26 @@ _noreturn_ void init_loop(pid_t service, int exit_fd) {
                 /* Every zombie reaped first, so that only the living count. */
                 if (ended) {
                         if (exit_fd >= 0)
-                                report_exit(exit_fd, service_status, count_left());
+                                report_exit(exit_fd, service_status, count_left(), read_oom_kills(oom_fd));
                         _exit(status_of(service_status));
                 }
         }
 }
 
-/* exit_fd: the exit status file, or < 0; output_fd: the output pipe's
- * read end, or < 0; listener_fd: the seccomp listener, or < 0; sync_fd may be < 0 (closed already). This is also the
- * loop of launch_exec()'s relay process (exec.c), without either. */
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, int listener_fd, size_t n_listen) {
+/* exit_fd: the exit status file, or < 0; oom_fd: the memory controller's
+ * event file of our cgroup, or < 0; output_fd: the output pipe's read end,
+ * or < 0; listener_fd: the seccomp listener, or < 0; sync_fd may be < 0
+ * (closed already). This is also the loop of launch_exec()'s relay process
+ * (exec.c), without any of them. */
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int oom_fd, int output_fd, int listener_fd,
+                         size_t n_listen) {
         /* Nothing of the host stays (not even stdio: init writes nothing)
          * but the exit status file and the output pipe. The sync socket
          * goes last: the launcher takes its EOF (once the service's copy is
          * closed by its execve and this one is gone) to mean that init is
          * set up. */
-        init_close_fds_except((const int[]) { sync_fd, exit_fd, output_fd, listener_fd }, 4, n_listen);
+        init_close_fds_except((const int[]) { sync_fd, exit_fd, oom_fd, output_fd, listener_fd }, 5, n_listen);
         if (sync_fd >= 0)
                 (void) close(sync_fd);
-        init_loop(service, exit_fd);
+        init_loop(service, exit_fd, oom_fd);
 }

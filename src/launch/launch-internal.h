@@ -54,6 +54,7 @@ typedef struct LaunchContext {
         bool report_exit;       /* params->report_exit, and there is an init to do it */
         bool keep_output;       /* params->keep_output, and there is an init to hold it */
         int init_exe_fd;        /* sandbox-init's image (init-exe.c), or < 0: init stays the fork */
+        int oom_fd;             /* child: the OOM count's file for init's report (launch.c), or < 0 */
         int *join_fds;          /* cgroup_open_self_join(): the child moves itself in through these */
         size_t n_join_fds;
         bool mknod_denied;      /* child: mknod failed once, bind device nodes instead */
@@ -193,8 +194,9 @@ int caps_drop_for_init(LaunchError *e);
  * compiled into sandbox-init) */
 int init_block_signals(void);
 void init_close_fds_except(const int *keep, size_t n, size_t n_listen);
-_noreturn_ void init_loop(pid_t service, int exit_fd);
-_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd, int listener_fd, size_t n_listen);
+_noreturn_ void init_loop(pid_t service, int exit_fd, int oom_fd);
+_noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int oom_fd, int output_fd, int listener_fd,
+                         size_t n_listen);
 
 /* init-exe.c: sandbox-init's image. Parent: a sealed memfd, made once per
  * process (the fd stays open, cached), or < 0 when there is none (logged
@@ -202,10 +204,10 @@ _noreturn_ void init_run(pid_t service, int sync_fd, int exit_fd, int output_fd,
  * exit_fd and output_fd and execveat() it; returns only if that failed. INIT_PROTOCOL changes whenever sandbox-init's arguments
  * or duties do: it is argv[1], and sandbox-init carries the marker, which
  * init_exe_get() looks for. */
-#define INIT_PROTOCOL "2"
+#define INIT_PROTOCOL "3"
 #define INIT_PROTOCOL_MARKER "sandbox-init protocol " INIT_PROTOCOL
 int init_exe_get(void);
-int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int output_fd, int listener_fd, size_t n_listen);
+int init_exe_exec(int exe_fd, pid_t service, int exit_fd, int oom_fd, int output_fd, int listener_fd, size_t n_listen);
 
 /* launch.c: the last steps, shared by the service and launch_exec()'s
  * command. Returns only on failure, with e filled. */

@@ -25,12 +25,14 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +48,7 @@
 #include "seccomp-load.h"
 #include "seccomp-notify.h"
 #include "plan.h"
+#include "proc-cgroup.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -278,6 +281,83 @@ static int service_vforked(void *userdata) {
         service_main(userdata);
 }
 
+static bool controllers_have(const ProcCgroupLine *l, const char *name) {
+        const char *p = l->controllers, *end = l->controllers + l->controllers_len;
+        size_t n = strlen(name);
+
+        while (p < end) {
+                const char *comma = memchr(p, ',', (size_t) (end - p));
+                size_t len = (size_t) ((comma ?: end) - p);
+
+                if (len == n && memcmp(p, name, n) == 0)
+                        return true;
+                p += len + 1;
+        }
+        return false;
+}
+
+/* For init's exit report (init.c): the memory controller's event file of
+ * the cgroup we are in now, memory.oom_control where memory is a v1
+ * hierarchy, else memory.events on cgroup v2, opened while the host's
+ * /sys and our cgroup's path are still in sight; moved to min_fd or above,
+ * clear of the fds with fixed numbers. Only if that cgroup is the
+ * sandbox's own (its last component is name): the count of a parent
+ * (a driver that made no memory cgroup for us) would be other services'
+ * kills too. Allocates nothing (we are the caller's fork) and fails
+ * nothing: without it, sandboxd asks the cgroup (cgroup_oom_killed()). */
+static int open_oom_events(const char *name, int min_fd) {
+        char text[4096], path[PATH_MAX];
+        const ProcCgroupLine *cg = NULL;
+        ProcCgroupLine l, v1 = {}, v2 = {};
+        const char *last;
+        _cleanup_close_ int fd = -EBADF, f = -EBADF;
+        const char *p = text;
+        struct statfs sfs;
+        size_t size = 0;
+        int k;
+
+        f = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (f < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = read(f, text + size, sizeof(text) - size);
+
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size == sizeof(text))
+                        return -E2BIG;
+        }
+        while (proc_cgroup_next(&p, text + size, &l)) {
+                if (!v1.path && controllers_have(&l, "memory"))
+                        v1 = l;
+                else if (!v2.path && proc_cgroup_line_is_v2(&l))
+                        v2 = l;
+        }
+        if (v1.path)
+                cg = &v1;
+        else if (v2.path && statfs("/sys/fs/cgroup", &sfs) >= 0 && (uint64_t) sfs.f_type == (uint64_t) CGROUP2_SUPER_MAGIC)
+                cg = &v2;
+        else
+                return -ENOENT;
+        if (cg->path_len == 0 || cg->path[0] != '/' || memmem(cg->path, cg->path_len, "/..", 3))
+                return -EINVAL;
+        last = (const char *) memrchr(cg->path, '/', cg->path_len) + 1;
+        if (!name || (size_t) (cg->path + cg->path_len - last) != strlen(name) || memcmp(last, name, strlen(name)) != 0)
+                return -ENOENT;
+        k = snprintf(path, sizeof(path), "%s%.*s/%s", cg == &v1 ? "/sys/fs/cgroup/memory" : "/sys/fs/cgroup",
+                     (int) cg->path_len, cg->path, cg == &v1 ? "memory.oom_control" : "memory.events");
+        if (k < 0 || (size_t) k >= sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        k = fcntl(fd, F_DUPFD_CLOEXEC, min_fd);
+        return k < 0 ? -errno : k;
+}
+
 static _noreturn_ void child_main(LaunchContext *c) {
         const Plan *p = c->plan;
         const LaunchParams *params = c->params;
@@ -342,6 +422,10 @@ static _noreturn_ void child_main(LaunchContext *c) {
                 if (params->die_with_parent && process_die_with_parent(c->sync_fd, &e) < 0)
                         goto fail;
         }
+
+        /* Before the cgroup namespace hides our cgroup's path. */
+        if (c->report_exit && params->cgroup)
+                c->oom_fd = open_oom_events(cgroup_name(params->cgroup), LAUNCH_INIT_LISTEN_FD + (int) params->n_listen_fds);
 
         /* Now that we are in the service's cgroups, so that the namespace's
          * root is the service's cgroup in every hierarchy. */
@@ -423,12 +507,13 @@ static _noreturn_ void child_main(LaunchContext *c) {
          * exec of sandbox-init, or in init_run() if there is none (init
          * then stays this fork, as it does if the exec fails). */
         if (c->init_exe_fd >= 0) {
-                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, output_fd, listener_fd, params->n_listen_fds);
+                (void) init_exe_exec(c->init_exe_fd, service, exit_fd, c->oom_fd, output_fd, listener_fd,
+                                     params->n_listen_fds);
                 c->sync_fd = -EBADF;
         }
         /* This fork stays init: the service's stack is ours to free. */
         launch_vfork_stack_free();
-        init_run(service, c->sync_fd, exit_fd, output_fd, listener_fd, params->n_listen_fds);
+        init_run(service, c->sync_fd, exit_fd, c->oom_fd, output_fd, listener_fd, params->n_listen_fds);
 
 fail:
         launch_child_exit(c->sync_fd, &e);
@@ -700,7 +785,9 @@ static int sync2_recv(int sock, int listener_fd, const Plan *p, const LaunchPara
 }
 
 int launch_start(const Plan *p, const LaunchParams *params, Launched *ret) {
-        _cleanup_(launch_context_done) LaunchContext c = { .plan = p, .params = params, .init_exe_fd = -EBADF, .dev_fd = -EBADF };
+        _cleanup_(launch_context_done) LaunchContext c = {
+                .plan = p, .params = params, .init_exe_fd = -EBADF, .oom_fd = -EBADF, .dev_fd = -EBADF,
+        };
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int pidfd = -EBADF, pty_master = -EBADF, listener_fd = -EBADF, host_netns_fd = -EBADF;
         int status = LAUNCH_EXIT_SETUP, passed[LAUNCH_MAX_PASSED_FDS];

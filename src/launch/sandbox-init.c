@@ -3,10 +3,11 @@
 /* sandbox-init: the image of the sandbox's PID 1 once the service is
  * forked (init.c says why; init-exe.c how it is started).
  *
- *   sandbox-init PROTOCOL SERVICE_PID EXIT_FD
+ *   sandbox-init PROTOCOL SERVICE_PID EXIT_FD OOM_FD
  *
  * PROTOCOL is the launcher's INIT_PROTOCOL; EXIT_FD is -1 without an exit
- * status file. Everything else it gets from the launcher's fork across
+ * status file, OOM_FD -1 without the memory controller's event file that
+ * the report's OOM count is read from. Everything else it gets from the launcher's fork across
  * the execve: every forwarded signal blocked (so nothing sent to the
  * sandbox meanwhile is lost, a SIGCHLD of the service included), its
  * session, root and cwd, uid 0 with CAP_KILL alone under no_new_privs, no
@@ -54,7 +55,7 @@ static bool parse_int(const char *s, int min, int *ret) {
 }
 
 int main(int argc, char *argv[]) {
-        int service, exit_fd;
+        int service, exit_fd, oom_fd;
         siginfo_t si = {};
 
         /* First: the exec did not make us dumpable (init-exe.c), but a
@@ -62,8 +63,8 @@ int main(int argc, char *argv[]) {
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         (void) prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
 
-        if (argc != 4 || strcmp(argv[1], INIT_PROTOCOL) != 0 || !parse_int(argv[2], 2, &service) ||
-            !parse_int(argv[3], -1, &exit_fd))
+        if (argc != 5 || strcmp(argv[1], INIT_PROTOCOL) != 0 || !parse_int(argv[2], 2, &service) ||
+            !parse_int(argv[3], -1, &exit_fd) || !parse_int(argv[4], -1, &oom_fd))
                 _exit(LAUNCH_EXIT_SETUP);
         /* Only as what the launcher makes it: PID 1, the service its child. */
         if (getpid() != 1 || waitid(P_PID, (id_t) service, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
@@ -72,5 +73,5 @@ int main(int argc, char *argv[]) {
         if (init_block_signals() < 0)
                 _exit(LAUNCH_EXIT_SETUP);
 
-        init_loop((pid_t) service, exit_fd);
+        init_loop((pid_t) service, exit_fd, oom_fd);
 }

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         if (e.code == CLD_EXITED ? (e.status < 0 || e.status > 255) : (e.status < 1 || e.status > 64))
                 abort();
-        /* The writer's form (init's, both versions) is exactly the input. */
+        /* The writer's form (init's, every version) is exactly the input. */
         if (exit_report_format_line(&e, buf, sizeof(buf)) < 0)
                 abort();
         if (strlen(buf) != size || memcmp(buf, data, size) != 0)

@@ -182,6 +182,19 @@ Environment=SBXTEST_ID=@ID@
 ExecStart=/bin/sh -c "sleep 100000 & sleep 100000 & exit 0"
 EOF
 
+# Killed by the kernel's OOM killer: a 128 MiB buffer under MemoryMax=32M.
+write_unit "$ID-hog" <<'EOF'
+[Sandbox]
+Image=@IMAGE@
+Environment=SBXTEST_ID=@ID@
+
+[Resources]
+MemoryMax=32M
+
+[Service]
+ExecStart=/bin/tail -c 134217728 /dev/zero
+EOF
+
 write_unit "$ID-tick" <<'EOF'
 [Sandbox]
 Image=@IMAGE@
@@ -499,8 +512,8 @@ ok "sandboxctl reset-failed $ID-crash: inactive"
 start_unit "$ID-daemonise" "$ID-daemonise"
 daemonise_done() { [ "$(unit_state "$ID-daemonise")" = inactive ]; }
 wait_for 10 daemonise_done || fail "$ID-daemonise is not inactive after 10 s: $(unit_state "$ID-daemonise")"
-[ "$(cat "$RUN/services/$ID-daemonise/exit")" = "exited 0 left=2" ] ||
-        fail "$ID-daemonise: init's report is '$(cat "$RUN/services/$ID-daemonise/exit")', expected 'exited 0 left=2'"
+[ "$(cat "$RUN/services/$ID-daemonise/exit")" = "exited 0 left=2 oom=0" ] ||
+        fail "$ID-daemonise: init's report is '$(cat "$RUN/services/$ID-daemonise/exit")', expected 'exited 0 left=2 oom=0'"
 status_json "$ID-daemonise"
 [ "$(jf LastExit)/$(jf LastExitLeft)" = "exited 0/2" ] ||
         fail "$ID-daemonise: LastExit '$(jf LastExit)', LastExitLeft '$(jf LastExitLeft)', expected 'exited 0', 2"
@@ -515,6 +528,19 @@ for p in $(sbx_pids | awk '$2 == "sleep" { print $1 }'); do
         fi
 done
 ok "$ID-daemonise: exited 0 leaving 2 processes: stopped, logged, and status says $(grep 'Hint:' <<<"$SC_OUT" | sed 's/^ *//')"
+
+# ---- an OOM kill, counted by init before the cgroup goes ----
+
+start_unit "$ID-hog" "$ID-hog"
+hog_done() { [ "$(unit_state "$ID-hog")" = failed ]; }
+wait_for 20 hog_done || fail "$ID-hog is not failed 20 s after its start: $(unit_state "$ID-hog")"
+grep -Eqx 'killed 9 oom=[1-9][0-9]*' "$RUN/services/$ID-hog/exit" ||
+        fail "$ID-hog: init's report is '$(cat "$RUN/services/$ID-hog/exit")', expected 'killed 9 oom=N', N > 0"
+status_json "$ID-hog"
+[ "$(jf Result result)/$(jf LastExit)" = "oom-kill/killed 9" ] ||
+        fail "$ID-hog: Result '$(jf Result result)', LastExit '$(jf LastExit)', expected oom-kill, 'killed 9'"
+ok "$ID-hog: OOM-killed under MemoryMax=32M: init reported '$(cat "$RUN/services/$ID-hog/exit")', Result oom-kill"
+must reset-failed "$ID-hog"
 
 # ---- a bind source swapped by the service, then an automatic restart ----
 
@@ -630,7 +656,7 @@ ticks_at_kill=$(ticks)
 kill -KILL "$WEB_SVC"
 gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_for 5 gone "$WEB_MAIN" || fail "the init $WEB_MAIN did not end after its service was killed"
-grep -qx "killed 9" "$RUN/services/$WEB/exit" && ok "the init wrote 'killed 9' to $RUN/services/$WEB/exit" ||
+grep -qx "killed 9 oom=0" "$RUN/services/$WEB/exit" && ok "the init wrote 'killed 9 oom=0' to $RUN/services/$WEB/exit" ||
         itest_log "# the exit file says '$(cat "$RUN/services/$WEB/exit" 2>&1)' (empty counts as killed 9)"
 
 # Hostile state, planted while sandboxd is down (docs/sandboxd-api.md:

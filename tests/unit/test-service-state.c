@@ -21,12 +21,12 @@ static Plan *plan(RestartPolicy r) {
         return p;
 }
 
-static const ServiceExit exit_ok = { CLD_EXITED, 0, false, 0 };
-static const ServiceExit exit_fail = { CLD_EXITED, 3, false, 0 };
-static const ServiceExit exit_segv = { CLD_DUMPED, SIGSEGV, false, 0 };
-static const ServiceExit exit_kill = { CLD_KILLED, SIGKILL, false, 0 };
-static const ServiceExit exit_term = { CLD_KILLED, SIGTERM, false, 0 };
-static const ServiceExit exit_oom = { CLD_KILLED, SIGKILL, true, 0 };
+static const ServiceExit exit_ok = { CLD_EXITED, 0, false, 0, false, 0 };
+static const ServiceExit exit_fail = { CLD_EXITED, 3, false, 0, false, 0 };
+static const ServiceExit exit_segv = { CLD_DUMPED, SIGSEGV, false, 0, false, 0 };
+static const ServiceExit exit_kill = { CLD_KILLED, SIGKILL, false, 0, false, 0 };
+static const ServiceExit exit_term = { CLD_KILLED, SIGTERM, false, 0, false, 0 };
+static const ServiceExit exit_oom = { CLD_KILLED, SIGKILL, true, 0, false, 0 };
 
 TEST(policy_table) {
         /* Rows: Restart=; columns: clean, failure, unclean signal, core, oom (systemd.service(5)). */

@@ -476,17 +476,49 @@ TEST(exit_report) {
         ASSERT_EQ(exit_report_parse("exited 0  left=3\n", 17, &e), -EBADMSG);
         ASSERT_EQ(exit_report_parse(" left=3\n", 8, &e), -EBADMSG);
         ASSERT_EQ(exit_report_parse("exited 0 left=3 \n", 17, &e), -EBADMSG);
-        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_EXITED, 0, false, 2 }, buf, sizeof(buf)));
+
+        /* The third form: the cgroup's OOM kill count, read by init. */
+        ASSERT_OK(exit_report_parse("killed 9 oom=1\n", 15, &e));
+        ASSERT_EQ(e.code, CLD_KILLED);
+        ASSERT_EQ(e.status, 9);
+        ASSERT_TRUE(e.has_oom_count);
+        ASSERT_EQ(e.oom_count, 1);
+        ASSERT_EQ(e.n_left, 0);
+        ASSERT_OK(exit_report_parse("exited 0 left=2 oom=0\n", 22, &e));
+        ASSERT_EQ(e.n_left, 2);
+        ASSERT_TRUE(e.has_oom_count);
+        ASSERT_EQ(e.oom_count, 0);
+        ASSERT_OK(exit_report_parse("dumped 64 left=4194304 oom=2147483647\n", 38, &e));
+        ASSERT_EQ(e.oom_count, 2147483647);
+        ASSERT_OK(exit_report_parse("exited 0 left=2\n", 16, &e));
+        ASSERT_TRUE(!e.has_oom_count);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=\n", 14, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=01\n", 16, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=-1\n", 16, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=2147483648\n", 24, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=99999999999\n", 25, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=1 left=2\n", 22, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=1 oom=1\n", 21, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse("exited 0 oom=1 \n", 16, &e), -EBADMSG);
+        ASSERT_EQ(exit_report_parse(" oom=1\n", 7, &e), -EBADMSG);
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { .code = CLD_KILLED, .status = 9, .n_left = 3,
+                                                           .has_oom_count = true, .oom_count = 1 },
+                                          buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "killed 9 left=3 oom=1\n");
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { .code = CLD_EXITED, .has_oom_count = true }, buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "exited 0 oom=0\n");
+
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_EXITED, 0, false, 2, false, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "exited 0 left=2\n");
-        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_KILLED, 9, false, 0 }, buf, sizeof(buf)));
+        ASSERT_OK(exit_report_format_line(&(ServiceExit) { CLD_KILLED, 9, false, 0, false, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "killed 9\n");
 
-        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_EXITED, 3, false, 0 }, buf, sizeof(buf)));
+        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_EXITED, 3, false, 0, false, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "exited 3");
-        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_DUMPED, SIGSEGV, true, 0 }, buf, sizeof(buf)));
+        ASSERT_OK(exit_report_format(&(ServiceExit) { CLD_DUMPED, SIGSEGV, true, 0, false, 0 }, buf, sizeof(buf)));
         ASSERT_STREQ(buf, "dumped 11");
-        ASSERT_EQ(exit_report_format(&(ServiceExit) { 42, 1, false, 0 }, buf, sizeof(buf)), -EINVAL);
-        ASSERT_EQ(exit_report_format(&(ServiceExit) { CLD_EXITED, 300, false, 0 }, buf, sizeof(buf)), -EINVAL);
+        ASSERT_EQ(exit_report_format(&(ServiceExit) { 42, 1, false, 0, false, 0 }, buf, sizeof(buf)), -EINVAL);
+        ASSERT_EQ(exit_report_format(&(ServiceExit) { CLD_EXITED, 300, false, 0, false, 0 }, buf, sizeof(buf)), -EINVAL);
 }
 
 TEST(proc_stat) {

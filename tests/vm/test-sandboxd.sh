@@ -261,37 +261,29 @@ fi
 
 hog_ended() { sfield vmhog; case $(sfield vmhog State) in failed|inactive|auto-restart) return 0 ;; esac; return 1; }
 hog_run() {  # sets src st res le; fails if the hog does not end
+        local sd
         sandboxctl start vmhog >"$W/out" 2>&1 || { vm_fail "vmhog: sandboxctl start vmhog" "exit $?"; show "$W/out"; }
+        # sandboxd gets no CPU until systemd has removed the emptied scope:
+        # the race below, made certain.
+        sd=$(systemctl show -P MainPID sandboxd)
+        kill -STOP "$sd"
+        if wait_for 20 scope_gone vmhog; then
+                vm_ok "vmhog: OOM-killed and its scope removed by systemd while sandboxd was stopped (SIGSTOP)"
+        else
+                vm_fail "vmhog: scope removed while sandboxd was stopped" "$(systemctl show -P ActiveState sandbox-vmhog.scope)"
+        fi
+        kill -CONT "$sd"
         wait_for 30 hog_ended || return 1
         sandboxctl status -n 0 vmhog >"$W/hog" 2>&1
         src=$?
         sfield vmhog
         st=$(sfield vmhog State) res=$(sfield vmhog Result) le=$(sfield vmhog LastExit)
 }
-# The race left open (docs/performance.md and the driver's OOM comment):
-# systemd 252 removes the scope's cgroup once it is empty, and a sandboxd
-# that gets no CPU between the kill and that removal (this guest is TCG,
-# and the lane runs two guests on two cores) cannot read the count any
-# more. When the journal shows exactly that order, the run is made again,
-# up to twice, and every outcome is printed (RETRIED); any other miss, or
-# a third one, fails.
-hog_journal() { journalctl -q -u sandbox-vmhog.scope --no-pager -o "${1:-cat}"; }
-hog_lost_race() {  # $1: the journal's line count before this run
-        [ "$res" != oom-kill ] || return 1
-        hog_journal | tail -n +$(($1 + 1)) |
-                grep -E 'Deactivated successfully|Main process exited' | head -n1 | grep -q 'Deactivated successfully'
-}
-jl=$(hog_journal | wc -l)
+# systemd 252 removes the scope's cgroup as soon as it is empty, which can
+# be before sandboxd (here: stopped) has read the kill count from it. init
+# reads the count into its exit report while it still holds the cgroup,
+# so the answer is not lost.
 if hog_run; then
-        for attempt in 2 3; do
-                hog_lost_race "$jl" || break
-                echo "RETRIED: vmhog: systemd removed the scope before sandboxd read its OOM count (Result=$res, LastExit '$le'); the journal of that run:"
-                hog_journal short-monotonic | tail -n +$((jl + 1)) | sed 's/^/    /'
-                sandboxctl reset-failed vmhog >/dev/null 2>&1
-                jl=$(hog_journal | wc -l)
-                hog_run || { vm_fail "vmhog: the hog ends within 30 s (run $attempt)" "state '$(sfield vmhog State)'"; break; }
-                echo "RETRIED: vmhog: run $attempt: State=$st Result=$res LastExit '$le'"
-        done
         echo "# sandboxctl status vmhog (exit $src):"; sed 's/^/#   /' "$W/hog"
         # The kernel's word: a memcg OOM kill in the scope's cgroup.
         kl=$(dmesg | grep -m1 'oom_memcg=/sandbox.slice/sandbox-vmhog.scope')
