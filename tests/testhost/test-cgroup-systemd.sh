@@ -16,14 +16,7 @@ source "$HERE/testhost.sh"
 DRIVER=${1:-}
 export TESTHOST_ID=cgroup-systemd-$$
 
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: the testhost needs root"
-        exit 77
-fi
-if ! command -v mmdebstrap >/dev/null; then
-        echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
-        exit 77
-fi
+testhost_test_require
 if [ ! -x "$DRIVER" ]; then
         echo "FAIL: cgroup-systemd-driver not found at '$DRIVER' (meson passes its path)"
         exit 1

@@ -31,14 +31,7 @@ source "$HERE/testhost.sh"
 BUILD=${1:-}
 export TESTHOST_ID=network-$$
 
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: the testhost needs root"
-        exit 77
-fi
-if ! command -v mmdebstrap >/dev/null; then
-        echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
-        exit 77
-fi
+testhost_test_require
 if [ "$TESTHOST_NET" != private ]; then
         echo "SKIP: TESTHOST_NET=$TESTHOST_NET: this test makes a bridge and a table, only in a testhost network namespace"
         exit 77

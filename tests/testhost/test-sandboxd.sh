@@ -27,14 +27,7 @@ source "$HERE/testhost.sh"
 BUILD=${1:-}
 export TESTHOST_ID=sandboxd-$$
 
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: the testhost needs root"
-        exit 77
-fi
-if ! command -v mmdebstrap >/dev/null; then
-        echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
-        exit 77
-fi
+testhost_test_require
 # A program of this project that is missing is a failure, never a skip.
 if [ -z "$BUILD" ] || [ ! -f "$BUILD/build.ninja" ]; then
         echo "FAIL: no meson build dir given (meson passes its build root)"

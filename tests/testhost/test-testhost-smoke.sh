@@ -17,14 +17,7 @@ source "$HERE/testhost.sh"
 BUILD=${1:-}
 export TESTHOST_ID=smoke-$$
 
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: the testhost needs root"
-        exit 77
-fi
-if ! command -v mmdebstrap >/dev/null; then
-        echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
-        exit 77
-fi
+testhost_test_require
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f s", b - a }'; }

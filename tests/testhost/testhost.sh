@@ -654,6 +654,19 @@ fi
 
 # ---- for the tests that drive sandboxd inside a testhost ----
 
+# What every testhost test needs of this machine: root, and mmdebstrap to
+# make the image. Without them: SKIP (exit 77), with the reason.
+testhost_test_require() {
+        if [ "$(id -u)" != 0 ]; then
+                echo "SKIP: the testhost needs root"
+                exit 77
+        fi
+        if ! command -v mmdebstrap >/dev/null; then
+                echo "SKIP: mmdebstrap not installed (tools/deps.sh --tests installs it)"
+                exit 77
+        fi
+}
+
 # testhost_test_init NAME: ok, fail (which exits), th (testhost_run),
 # wait_for SECONDS COMMAND... (poll every 0.1 s until it succeeds), a
 # temporary directory $TMP, and an EXIT trap that prints sandboxd's journal
